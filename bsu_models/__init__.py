@@ -1,0 +1,91 @@
+"""BSU Models: the catalogue of landmark scale models and their re-enactment scenes.
+
+The public API is what this module exports; the CLI and the web viewer use nothing else.
+Names load on first use so that the parser process, which imports ``bsu_models.parse_worker``,
+does not pay for the database and rendering libraries.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "Catalogue": "bsu_models.catalogue",
+    "open_catalogue": "bsu_models.catalogue",
+    "CASE_STATUSES": "bsu_models.catalogue",
+    "Settings": "bsu_models.settings",
+    "load_settings": "bsu_models.settings",
+    "SETTINGS_HELP": "bsu_models.settings",
+    "UploadFile": "bsu_models.upload",
+    "CaseInfo": "bsu_models.records",
+    "VersionInfo": "bsu_models.records",
+    "ModelSummary": "bsu_models.records",
+    "ImportResult": "bsu_models.records",
+    "VerifyReport": "bsu_models.records",
+    "AuditEvent": "bsu_models.records",
+    "StoredFileInfo": "bsu_models.records",
+    "UNITS": "bsu_models.units",
+    "SUPPORTED_MESH_FORMATS": "bsu_models.formats",
+    "supported_list": "bsu_models.formats",
+    "load_demo": "bsu_models.demo",
+    "BsuError": "bsu_models.errors",
+    "InvalidInput": "bsu_models.errors",
+    "UnsupportedFormat": "bsu_models.errors",
+    "InvalidMesh": "bsu_models.errors",
+    "UnsafeArchive": "bsu_models.errors",
+    "AmbiguousUpload": "bsu_models.errors",
+    "InvalidSetting": "bsu_models.errors",
+    "LimitExceeded": "bsu_models.errors",
+    "NotFound": "bsu_models.errors",
+    "Conflict": "bsu_models.errors",
+    "ParseFailed": "bsu_models.errors",
+    "StorageError": "bsu_models.errors",
+    "IntegrityError": "bsu_models.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bsu_models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
+    from bsu_models.demo import load_demo
+    from bsu_models.errors import (
+        AmbiguousUpload,
+        BsuError,
+        Conflict,
+        IntegrityError,
+        InvalidInput,
+        InvalidMesh,
+        InvalidSetting,
+        LimitExceeded,
+        NotFound,
+        ParseFailed,
+        StorageError,
+        UnsafeArchive,
+        UnsupportedFormat,
+    )
+    from bsu_models.formats import SUPPORTED_MESH_FORMATS, supported_list
+    from bsu_models.records import (
+        AuditEvent,
+        CaseInfo,
+        ImportResult,
+        ModelSummary,
+        StoredFileInfo,
+        VerifyReport,
+        VersionInfo,
+    )
+    from bsu_models.settings import SETTINGS_HELP, Settings, load_settings
+    from bsu_models.units import UNITS
+    from bsu_models.upload import UploadFile

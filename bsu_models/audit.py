@@ -1,0 +1,120 @@
+"""The append-only audit log: a SHA-256 hash chain over audit events.
+
+Each event's hash covers its own fields (id, time, actor, action, object, outcome, details) and
+the previous event's hash, so editing or removing any row breaks the chain at that row.
+Appends take the ``audit_head`` row with ``FOR UPDATE`` (PostgreSQL) or run inside
+``BEGIN IMMEDIATE`` (SQLite), so two writers never fork the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bsu_models.db import GENESIS_HASH
+from bsu_models.orm import AuditHeadRow, AuditRow
+from bsu_models.records import AuditEvent
+
+
+def _canonical(details: dict[str, Any]) -> str:
+    return json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+
+
+def event_hash(row: AuditRow, prev_hash: str) -> str:
+    body = {
+        "id": row.id,
+        "at": row.at,
+        "actor": row.actor,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "object_sha256": row.object_sha256,
+        "outcome": row.outcome,
+        "details": row.details,
+        "prev": prev_hash,
+    }
+    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
+
+
+def append_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    outcome: str = "ok",
+    object_sha256: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditRow:
+    """Add one event to the chain inside the caller's write transaction."""
+    head = session.scalars(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).one()
+    row = AuditRow(
+        id=head.last_id + 1,
+        at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_sha256=object_sha256,
+        outcome=outcome,
+        details=_canonical(details or {}),
+        prev_hash=head.last_hash,
+        hash="",
+    )
+    row.hash = event_hash(row, head.last_hash)
+    session.add(row)
+    head.last_id = row.id
+    head.last_hash = row.hash
+    return row
+
+
+def verify_chain(session: Session) -> tuple[list[str], int]:
+    """Problems found walking the chain (first broken link named), and events checked."""
+    problems: list[str] = []
+    prev_hash = GENESIS_HASH
+    expected_id = 1
+    count = 0
+    for row in session.scalars(select(AuditRow).order_by(AuditRow.id)):
+        count += 1
+        if row.id != expected_id:
+            problems.append(
+                f"audit: event {expected_id} is missing (next stored event is {row.id})."
+            )
+            return problems, count
+        if row.prev_hash != prev_hash:
+            problems.append(f"audit: event {row.id} does not link to event {row.id - 1}.")
+            return problems, count
+        if event_hash(row, prev_hash) != row.hash:
+            problems.append(f"audit: event {row.id} ({row.action}) was altered after it was written.")
+            return problems, count
+        prev_hash = row.hash
+        expected_id += 1
+    head = session.get(AuditHeadRow, 1)
+    if head is not None and (head.last_id != expected_id - 1 or head.last_hash != prev_hash):
+        problems.append(
+            f"audit: the chain ends at event {expected_id - 1} but the head records event "
+            f"{head.last_id} (events were removed from the end)."
+        )
+    return problems, count
+
+
+def to_record(row: AuditRow) -> AuditEvent:
+    return AuditEvent(
+        event_id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        object_sha256=row.object_sha256,
+        outcome=row.outcome,
+        details=json.loads(row.details),
+        hash=row.hash,
+    )

@@ -1,0 +1,128 @@
+"""Content-addressed storage of file bytes.
+
+Every file (originals as uploaded, derived web copies and thumbnails) is stored once under its
+SHA-256. The database stores those keys, never paths. ``LocalBlobStore`` writes to a temporary
+file in the same folder, fsyncs it, renames it into place and makes it read-only, so a key
+either names complete, correct bytes or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from bsu_models.errors import IntegrityError, NotFound, StorageError
+
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1024 * 1024
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_stream(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class BlobStore(Protocol):
+    """Where bytes live. Keys are lower-case hex SHA-256 digests of the content."""
+
+    def put(self, data: bytes) -> str: ...
+    def get(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def keys(self) -> Iterator[str]: ...
+    def rehash(self, key: str) -> str: ...
+    def stray_files(self) -> Iterator[str]: ...
+    def discard(self, key: str) -> None: ...
+
+
+class LocalBlobStore:
+    """Blobs as read-only files under ``root/ab/cd/<sha256>``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot create the blob folder {root}: {exc.strerror}") from exc
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.match(key):
+            raise NotFound(f"{key!r} is not a SHA-256 blob key.")
+        return self.root / key[:2] / key[2:4] / key
+
+    def put(self, data: bytes) -> str:
+        key = sha256_bytes(data)
+        path = self._path(key)
+        if path.exists():
+            return key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.chmod(tmp, 0o444)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise StorageError(f"Cannot store blob {key[:12]}: {exc.strerror}") from exc
+        return key
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"Stored file {key[:12]} is missing from the blob store.") from None
+        except OSError as exc:
+            raise StorageError(f"Cannot read stored file {key[:12]}: {exc.strerror}") from exc
+
+    def get_verified(self, key: str) -> bytes:
+        data = self.get(key)
+        if sha256_bytes(data) != key:
+            raise IntegrityError(f"Stored file {key[:12]} no longer matches its SHA-256.")
+        return data
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def keys(self) -> Iterator[str]:
+        for path in sorted(self.root.glob("??/??/*")):
+            if _KEY.match(path.name):
+                yield path.name
+
+    def rehash(self, key: str) -> str:
+        with self._path(key).open("rb") as stream:
+            return sha256_stream(stream)
+
+    def discard(self, key: str) -> None:
+        """Remove a blob that no row refers to (only used to undo a failed import)."""
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot remove stored file {key[:12]}: {exc.strerror}") from exc
+
+    def stray_files(self) -> Iterator[str]:
+        """Files in the store that are not blobs, e.g. temporaries left by a killed writer."""
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not _KEY.match(path.name):
+                yield str(path.relative_to(self.root))

@@ -1,0 +1,301 @@
+"""The catalogue service: cases, landmark models and their versions, stored files, verify.
+
+``Catalogue`` is what the CLI and the web app hold. Database sessions open and close inside each
+method; only frozen records from ``bsu_models.records`` are returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import selectinload
+
+from bsu_models.audit import append_event, to_record, verify_chain
+from bsu_models.blobstore import LocalBlobStore
+from bsu_models.db import make_engine, read_session, write_session
+from bsu_models.errors import BsuError, Conflict, InvalidInput, NotFound
+from bsu_models.ingest import ImportRequest, Progress, run_import
+from bsu_models.orm import AuditRow, CaseRow, ModelRow, StoredFileRow, VersionRow
+from bsu_models.records import (
+    AuditEvent,
+    CaseInfo,
+    ImportResult,
+    ModelSummary,
+    StoredFileInfo,
+    VerifyReport,
+    VersionInfo,
+)
+from bsu_models.settings import Settings, load_settings
+from bsu_models.text import casefold_search, clean_line
+from bsu_models.units import format_scale, real_world_extent
+from bsu_models.upload import UploadFile
+
+_CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
+CASE_STATUSES = ("open", "closed", "archived")
+
+
+def _version_record(row: VersionRow) -> VersionInfo:
+    model = row.model
+    lo, hi = row.bounds
+    return VersionInfo(
+        version_id=row.id,
+        model_id=model.id,
+        case_reference=model.case.reference,
+        model_name=model.name,
+        location=model.location,
+        description=model.description,
+        tags=tuple(model.tags or ()),
+        number=row.number,
+        original_sha256=row.original_sha256,
+        original_name=row.original_name,
+        mesh_member=row.mesh_member,
+        format=row.format,
+        size_bytes=row.size_bytes,
+        uploaded_by=row.uploaded_by,
+        uploaded_at=row.uploaded_at,
+        vertices=row.vertices,
+        faces=row.faces,
+        bounds=(tuple(lo), tuple(hi)),  # type: ignore[arg-type]
+        watertight=row.watertight,
+        surface_area=row.surface_area,
+        has_texture=row.has_texture,
+        units=row.units,
+        scale=format_scale(row.scale_denominator),
+        real_world_extent_m=real_world_extent(row.bounds, row.units, row.scale_denominator),
+        warnings=tuple(row.warnings or ()),
+        files=tuple(
+            StoredFileInfo(f.role, f.name, f.sha256, f.size_bytes, f.media_type,
+                           f.derived_from_sha256)
+            for f in row.files
+        ),
+    )
+
+
+def _version_query():  # type: ignore[no-untyped-def]
+    return select(VersionRow).options(
+        selectinload(VersionRow.model).selectinload(ModelRow.case),
+        selectinload(VersionRow.files),
+    )
+
+
+class Catalogue:
+    """One catalogue: a database plus a blob store, as configured by ``Settings``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.blobs = LocalBlobStore(settings.blob_dir)
+        self.engine: Engine = make_engine(settings.database_url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- cases ---------------------------------------------------------------------------------
+
+    def add_case(self, reference: str, title: str, status: str = "open",
+                 actor: str | None = None) -> CaseInfo:
+        reference = reference.strip()
+        if not _CASE_REF.match(reference):
+            raise InvalidInput(
+                f"Case reference {reference!r} must be letters, digits and - / _ . "
+                "(e.g. KC-2026-0142)."
+            )
+        title = clean_line(title, "Case title")
+        if status not in CASE_STATUSES:
+            raise InvalidInput(f"Case status must be one of {', '.join(CASE_STATUSES)}.")
+        actor = actor or self.settings.actor
+        with write_session(self.engine) as session:
+            if session.scalar(select(CaseRow.id).where(CaseRow.reference == reference)):
+                raise Conflict(f"Case {reference} already exists.")
+            row = CaseRow(reference=reference, title=title, status=status, created_by=actor)
+            session.add(row)
+            session.flush()
+            append_event(session, actor=actor, action="case.create", object_type="case",
+                         object_id=reference, details={"title": title, "status": status})
+            return CaseInfo(row.reference, row.title, row.status, row.created_at, 0)
+
+    def list_cases(self) -> list[CaseInfo]:
+        with read_session(self.engine) as session:
+            counts = {
+                case_id: count
+                for case_id, count in session.execute(
+                    select(ModelRow.case_id, func.count(ModelRow.id)).group_by(ModelRow.case_id)
+                )
+            }
+            return [
+                CaseInfo(c.reference, c.title, c.status, c.created_at, counts.get(c.id, 0))
+                for c in session.scalars(select(CaseRow).order_by(CaseRow.reference))
+            ]
+
+    def get_case(self, reference: str) -> CaseInfo:
+        for case in self.list_cases():
+            if case.reference == reference:
+                return case
+        raise NotFound(f"There is no case {reference!r}.")
+
+    # -- models --------------------------------------------------------------------------------
+
+    def import_model(
+        self,
+        files: Iterable[UploadFile],
+        *,
+        case: str,
+        name: str,
+        units: str = "unknown",
+        scale: str | None = None,
+        member: str | None = None,
+        location: str = "",
+        description: str = "",
+        tags: Iterable[str] = (),
+        up_axis: str = "+z",
+        north_axis: str = "+y",
+        actor: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportResult:
+        """Import an upload as a new version (of a new or existing model named ``name``)."""
+        actor = actor or self.settings.actor
+        request = ImportRequest(
+            case_reference=case.strip(), name=name, files=tuple(files), units=units, scale=scale,
+            member=member, location=location, description=description, tags=tuple(tags),
+            up_axis=up_axis, north_axis=north_axis,
+        )
+        try:
+            version_id = run_import(self.engine, self.blobs, self.settings, request, actor,
+                                    progress)
+        except BsuError as exc:
+            self._record_refusal(request, actor, exc)
+            raise
+        version = self.get_version(version_id)
+        return ImportResult(version=version, created_model=version.number == 1)
+
+    def _record_refusal(self, request: ImportRequest, actor: str, exc: BsuError) -> None:
+        try:
+            with write_session(self.engine) as session:
+                append_event(
+                    session, actor=actor, action="model.import", object_type="case",
+                    object_id=request.case_reference, outcome="refused",
+                    details={
+                        "reason": str(exc),
+                        "files": [{"name": f.name, "size": len(f.data),
+                                   "sha256": hashlib.sha256(f.data).hexdigest()}
+                                  for f in request.files],
+                    },
+                )
+        except BsuError:
+            pass  # the refusal itself is what the user needs to see
+
+    def get_version(self, version_id: int) -> VersionInfo:
+        with read_session(self.engine) as session:
+            row = session.scalars(_version_query().where(VersionRow.id == version_id)).one_or_none()
+            if row is None:
+                raise NotFound(f"There is no model version {version_id}.")
+            return _version_record(row)
+
+    def versions_of(self, model_id: int) -> list[VersionInfo]:
+        with read_session(self.engine) as session:
+            rows = session.scalars(
+                _version_query().where(VersionRow.model_id == model_id).order_by(VersionRow.number)
+            ).all()
+            if not rows:
+                raise NotFound(f"There is no landmark model {model_id}.")
+            return [_version_record(r) for r in rows]
+
+    def list_models(self, case: str | None = None, query: str | None = None) -> list[ModelSummary]:
+        """Models (with their latest version), filtered by case and by a free-text query."""
+        with read_session(self.engine) as session:
+            stmt = _version_query().join(VersionRow.model).join(ModelRow.case)
+            if case:
+                stmt = stmt.where(CaseRow.reference == case)
+            rows = session.scalars(stmt.order_by(ModelRow.id, VersionRow.number)).all()
+            by_model: dict[int, list[VersionRow]] = {}
+            for row in rows:
+                by_model.setdefault(row.model_id, []).append(row)
+            summaries = []
+            needle = casefold_search(query.strip()) if query and query.strip() else None
+            for versions in by_model.values():
+                latest = versions[-1]
+                model = latest.model
+                if needle is not None:
+                    haystack = " ".join([model.name, model.location, model.description,
+                                         model.case.reference, *model.tags,
+                                         *(v.original_name for v in versions)])
+                    if needle not in casefold_search(haystack):
+                        continue
+                summaries.append(ModelSummary(
+                    model_id=model.id, case_reference=model.case.reference, name=model.name,
+                    location=model.location, tags=tuple(model.tags or ()),
+                    version_count=len(versions), latest=_version_record(latest),
+                ))
+            return summaries
+
+    # -- stored files --------------------------------------------------------------------------
+
+    def _file_of(self, version_id: int, role: str) -> StoredFileInfo:
+        version = self.get_version(version_id)
+        for stored in version.files:
+            if stored.role == role:
+                return stored
+        raise NotFound(f"Model version {version_id} has no {role.replace('_', ' ')}.")
+
+    def thumbnail_png(self, version_id: int) -> bytes:
+        return self.blobs.get(self._file_of(version_id, "thumbnail").sha256)
+
+    def web_glb(self, version_id: int) -> bytes:
+        return self.blobs.get(self._file_of(version_id, "web_glb").sha256)
+
+    def original_files(self, version_id: int, actor: str | None = None) -> list[tuple[str, bytes]]:
+        """The files exactly as uploaded, integrity-checked; recorded as an audit event."""
+        version = self.get_version(version_id)
+        originals = [f for f in version.files if f.role in ("mesh", "companion", "archive")]
+        data = [(f.name, self.blobs.get_verified(f.sha256)) for f in originals]
+        with write_session(self.engine) as session:
+            append_event(session, actor=actor or self.settings.actor, action="model.download",
+                         object_type="version", object_id=str(version_id),
+                         object_sha256=version.original_sha256,
+                         details={"files": [f.name for f in originals]})
+        return data
+
+    # -- integrity -----------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Re-hash every stored file, match rows to files both ways, and walk the audit chain."""
+        problems: list[str] = []
+        with read_session(self.engine) as session:
+            files = session.execute(
+                select(StoredFileRow.sha256, StoredFileRow.version_id, StoredFileRow.name)
+            ).all()
+            originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
+            audit_problems, events = verify_chain(session)
+        referenced = {sha for sha, _v, _n in files}
+        for sha, version_id, name in files:
+            if not self.blobs.exists(sha):
+                problems.append(f"missing: version {version_id} file {name!r} ({sha[:12]}) "
+                                "is not in the blob store.")
+        on_disk = list(self.blobs.keys())
+        for key in on_disk:
+            actual = self.blobs.rehash(key)
+            if actual != key:
+                problems.append(f"corrupt: stored file {key[:12]} now hashes to {actual[:12]}.")
+            if key not in referenced:
+                problems.append(f"orphan: stored file {key[:12]} has no catalogue row.")
+        for version_id, sha in originals:
+            if sha not in referenced:
+                problems.append(f"missing: version {version_id} has no row for its original.")
+        for stray in self.blobs.stray_files():
+            problems.append(f"stray: {stray} in the blob store is not a stored file "
+                            "(left by an interrupted write).")
+        problems.extend(audit_problems)
+        return VerifyReport(tuple(problems), len(on_disk), len(files), events)
+
+    def audit_events(self, limit: int = 200) -> list[AuditEvent]:
+        with read_session(self.engine) as session:
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+            return [to_record(r) for r in rows]
+
+
+def open_catalogue(settings: Settings | None = None) -> Catalogue:
+    """Open the catalogue described by ``settings`` (default: from ``BSU_*`` variables)."""
+    return Catalogue(settings or load_settings())

@@ -1,0 +1,80 @@
+"""Engines and transactions for SQLite and PostgreSQL.
+
+SQLite runs in WAL mode with foreign keys on; write transactions start with ``BEGIN IMMEDIATE``
+so that concurrent read-then-insert transactions queue for the write lock instead of failing with
+"database is locked" at commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from bsu_models.errors import StorageError
+from bsu_models.orm import AuditHeadRow, Base
+
+GENESIS_HASH = "0" * 64
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get("bsu_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url`` and make sure the schema exists."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        Base.metadata.create_all(engine)
+        with Session(engine) as session, session.begin():
+            if session.get(AuditHeadRow, 1) is None:
+                session.add(AuditHeadRow(id=1, last_id=0, last_hash=GENESIS_HASH))
+    except sa_exc.SQLAlchemyError as exc:
+        raise StorageError(f"Cannot open the catalogue database {url!r}: {exc.orig or exc}") from exc
+    return engine
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading; rolled back on exit."""
+    try:
+        with Session(engine) as session, session.begin():
+            yield session
+    except sa_exc.SQLAlchemyError as exc:
+        raise StorageError(f"Catalogue database error: {exc}") from exc
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session for one write transaction, committed on normal exit."""
+    try:
+        with Session(engine.execution_options(bsu_write=True)) as session, session.begin():
+            yield session
+    except sa_exc.IntegrityError as exc:
+        from bsu_models.errors import Conflict
+
+        raise Conflict(f"The change clashes with stored data: {exc.orig}") from exc
+    except sa_exc.SQLAlchemyError as exc:
+        raise StorageError(f"Catalogue database error: {exc}") from exc

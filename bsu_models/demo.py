@@ -1,0 +1,43 @@
+"""Loading the demonstration case from ``assets/demo/`` (described by ``demo.json``).
+
+Idempotent: models already in the demo case are left alone, so the start-up script can call it
+every time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bsu_models.catalogue import Catalogue
+from bsu_models.errors import NotFound
+from bsu_models.upload import UploadFile
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "assets" / "demo"
+
+
+def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
+    """Create the demo case and import its models; returns the names imported now."""
+    try:
+        spec = json.loads((demo_dir / "demo.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound(f"The demo description {demo_dir / 'demo.json'} is missing.") from None
+    case = spec["case"]
+    try:
+        catalogue.get_case(case["reference"])
+    except NotFound:
+        catalogue.add_case(case["reference"], case["title"], case.get("status", "open"),
+                           actor="demo")
+    present = {m.name for m in catalogue.list_models(case=case["reference"])}
+    imported = []
+    for model in spec["models"]:
+        if model["name"] in present:
+            continue
+        files = [UploadFile(name, (demo_dir / name).read_bytes()) for name in model["files"]]
+        catalogue.import_model(
+            files, case=case["reference"], name=model["name"], units=model.get("units", "unknown"),
+            scale=model.get("scale"), location=model.get("location", ""),
+            description=model.get("description", ""), tags=model.get("tags", ()), actor="demo",
+        )
+        imported.append(model["name"])
+    return imported

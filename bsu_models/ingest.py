@@ -1,0 +1,242 @@
+"""Importing an upload into the catalogue: check, parse in the sandbox, derive, store, record.
+
+Order of work, chosen so a crash at any point leaves no row pointing at a missing file:
+
+1. check the case exists and the metadata is valid (cheap refusals first);
+2. unpack and choose the mesh (in memory), hash every original;
+3. parse in the limited child process, validate again here, render the thumbnail;
+4. write all blobs (each atomically: temp file, fsync, rename);
+5. one database transaction adds the model/version/file rows and the audit event.
+
+A crash before 5 can only leave blobs without rows, which ``verify`` reports. A refused upload
+stores no blob and no row; the refusal itself is an audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bsu_models import __version__
+from bsu_models.audit import append_event
+from bsu_models.blobstore import LocalBlobStore
+from bsu_models.db import write_session
+from bsu_models.errors import BsuError, InvalidInput, NotFound
+from bsu_models.formats import FORMATS
+from bsu_models.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
+from bsu_models.render import render_thumbnail
+from bsu_models.sandbox import ParsedUpload, parse_in_sandbox
+from bsu_models.settings import Settings
+from bsu_models.text import clean_line, clean_tags, clean_text
+from bsu_models.units import check_units, parse_scale
+from bsu_models.upload import PreparedUpload, UploadFile, prepare_upload
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    case_reference: str
+    name: str
+    files: tuple[UploadFile, ...]
+    units: str = "unknown"
+    scale: str | None = None
+    member: str | None = None
+    location: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    up_axis: str = "+z"
+    north_axis: str = "+y"
+
+
+_AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
+
+
+def _check_axes(up: str, north: str) -> None:
+    if up not in _AXES or north not in _AXES:
+        raise InvalidInput(f"Axes must be one of {', '.join(_AXES)}; got up={up!r}, north={north!r}.")
+    if up[1] == north[1]:
+        raise InvalidInput(f"The up axis ({up}) and north axis ({north}) must differ.")
+
+
+def _originals(prepared: PreparedUpload) -> list[tuple[str, str, bytes]]:
+    """(role, name, bytes) of each file exactly as uploaded."""
+    if len(prepared.originals) == 1 and prepared.mesh_name != prepared.originals[0].name:
+        return [("archive", prepared.originals[0].name, prepared.originals[0].data)]
+    kept = []
+    for upload in prepared.originals:
+        role = "mesh" if upload.name == prepared.mesh_name else "companion"
+        kept.append((role, upload.name, upload.data))
+    return kept
+
+
+def _media_type(data: bytes) -> str:
+    from bsu_models.formats import sniff
+
+    spec = FORMATS.get(sniff(data))
+    return spec.media_type if spec else "application/octet-stream"
+
+
+def run_import(
+    engine: object,
+    blobs: LocalBlobStore,
+    settings: Settings,
+    request: ImportRequest,
+    actor: str,
+    progress: Progress | None = None,
+) -> int:
+    """Import ``request``; returns the new version id. Raises ``BsuError`` and stores nothing."""
+    report = progress or (lambda _fraction, _message: None)
+    name = clean_line(request.name, "Model name")
+    units = check_units(request.units)
+    scale = parse_scale(request.scale)
+    _check_axes(request.up_axis, request.north_axis)
+    location = clean_line(request.location, "Location", allow_empty=True)
+    description = clean_text(request.description, "Description")
+    tags = clean_tags(request.tags)
+    from bsu_models.db import read_session
+
+    with read_session(engine) as session:  # type: ignore[arg-type]
+        if session.scalar(select(CaseRow.id).where(CaseRow.reference == request.case_reference)) \
+                is None:
+            raise NotFound(f"There is no case {request.case_reference!r}.")
+
+    report(0.05, "Checking the upload")
+    prepared = prepare_upload(list(request.files), settings, request.member)
+    originals = _originals(prepared)
+    mesh_sha = hashlib.sha256(prepared.mesh_data).hexdigest()
+    report(0.15, f"Parsing {prepared.mesh_name}")
+    parsed = parse_in_sandbox(prepared, mesh_sha, settings)
+    report(0.70, "Rendering the thumbnail")
+    thumbnail = render_thumbnail(parsed.mesh, settings.thumbnail_size, mesh_sha,
+                                 request.up_axis, request.north_axis)
+
+    report(0.85, "Storing files")
+    written: list[str] = []
+    try:
+        stored = []
+        for role, file_name, data in originals:
+            key = _put(blobs, data, written)
+            stored.append((role, file_name, key, len(data), _media_type(data), None, None))
+        for role, file_name, data, media in (
+            ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
+            ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
+        ):
+            key = _put(blobs, data, written)
+            stored.append((role, file_name, key, len(data), media, mesh_sha,
+                           f"bsu-models {__version__}"))
+        report(0.95, "Recording in the catalogue")
+        with write_session(engine) as session:  # type: ignore[arg-type]
+            version = _record(session, request, prepared, parsed, mesh_sha, stored, actor,
+                              name=name, units=units, scale=scale, location=location,
+                              description=description, tags=tags)
+            version_id = version.id
+    except BaseException:
+        _discard_unreferenced(engine, blobs, written)
+        raise
+    report(1.0, "Done")
+    return version_id
+
+
+def _put(blobs: LocalBlobStore, data: bytes, written: list[str]) -> str:
+    existed = blobs.exists(hashlib.sha256(data).hexdigest())
+    key = blobs.put(data)
+    if not existed:
+        written.append(key)
+    return key
+
+
+def _discard_unreferenced(engine: object, blobs: LocalBlobStore, keys: list[str]) -> None:
+    """Remove blobs this import wrote if no row refers to them (the transaction failed)."""
+    from bsu_models.db import read_session
+
+    if not keys:
+        return
+    try:
+        with read_session(engine) as session:  # type: ignore[arg-type]
+            used = set(session.scalars(select(StoredFileRow.sha256)
+                                       .where(StoredFileRow.sha256.in_(keys))))
+        for key in keys:
+            if key not in used:
+                blobs.discard(key)
+    except BsuError:
+        pass  # verify reports whatever is left
+
+
+def _record(
+    session: Session,
+    request: ImportRequest,
+    prepared: PreparedUpload,
+    parsed: ParsedUpload,
+    mesh_sha: str,
+    stored: list[tuple[str, str, str, int, str, str | None, str | None]],
+    actor: str,
+    *,
+    name: str,
+    units: str,
+    scale: float | None,
+    location: str,
+    description: str,
+    tags: tuple[str, ...],
+) -> VersionRow:
+    case = session.scalars(select(CaseRow).where(CaseRow.reference == request.case_reference)).one()
+    model = session.scalars(
+        select(ModelRow).where(ModelRow.case_id == case.id, ModelRow.name == name)
+    ).one_or_none()
+    created = model is None
+    if model is None:
+        model = ModelRow(case=case, name=name, location=location, description=description,
+                         tags=list(tags))
+        session.add(model)
+        session.flush()
+    number = (session.scalar(select(func.max(VersionRow.number))
+                             .where(VersionRow.model_id == model.id)) or 0) + 1
+    facts = parsed.facts
+    version = VersionRow(
+        model=model,
+        number=number,
+        original_sha256=mesh_sha,
+        original_name=prepared.upload_label if len(prepared.originals) == 1
+        else prepared.mesh_name,
+        mesh_member=prepared.mesh_name,
+        format=prepared.mesh_format,
+        size_bytes=sum(len(f.data) for f in prepared.originals),
+        uploaded_by=actor,
+        vertices=int(facts["vertices"]),
+        faces=int(facts["faces"]),
+        bounds=facts["bounds"],
+        watertight=bool(facts["watertight"]),
+        surface_area=float(facts["surface_area"]),
+        has_texture=bool(facts["has_texture"]),
+        units=units,
+        scale_denominator=scale,
+        up_axis=request.up_axis,
+        north_axis=request.north_axis,
+        warnings=list(facts.get("warnings", [])) + list(prepared.notes),
+    )
+    session.add(version)
+    session.flush()
+    for role, file_name, key, size, media, derived_from, generator in stored:
+        session.add(StoredFileRow(version_id=version.id, role=role, name=file_name, sha256=key,
+                                  size_bytes=size, media_type=media,
+                                  derived_from_sha256=derived_from, generator=generator))
+    append_event(
+        session,
+        actor=actor,
+        action="model.import",
+        object_type="version",
+        object_id=str(version.id),
+        object_sha256=mesh_sha,
+        details={
+            "case": request.case_reference,
+            "model": name,
+            "model_created": created,
+            "version": number,
+            "files": [{"role": s[0], "name": s[1], "sha256": s[2]} for s in stored],
+        },
+    )
+    return version

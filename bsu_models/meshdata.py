@@ -1,0 +1,74 @@
+"""Validated mesh arrays: the only geometry that leaves the parser and reaches pyvista.
+
+``MeshArrays`` holds ``vertices: (n, 3) float64``, ``faces: (m, 3) int64`` and optionally
+``uv: (n, 2) float64`` with a ``texture_png``. ``validate_arrays`` checks what a parser
+returned (it may be empty, partial, NaN-ridden or out of range) and raises ``InvalidMesh``
+with a sentence naming the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bsu_models.errors import InvalidMesh, LimitExceeded
+
+
+@dataclass(frozen=True)
+class MeshArrays:
+    vertices: np.ndarray = field(repr=False)
+    faces: np.ndarray = field(repr=False)
+    uv: np.ndarray | None = field(default=None, repr=False)
+    texture_png: bytes | None = field(default=None, repr=False)
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """(2, 3) float: minimum and maximum corner."""
+        return np.array([self.vertices.min(axis=0), self.vertices.max(axis=0)])
+
+
+def validate_arrays(
+    label: str,
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    max_faces: int,
+    uv: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Check and normalise parser output; returns (vertices, faces, uv) as float64/int64."""
+    vertices = np.asarray(vertices)
+    faces = np.asarray(faces)
+    if vertices.size == 0 or vertices.ndim != 2 or vertices.shape[1] != 3:
+        raise InvalidMesh(f"{label}: the file holds no vertices.")
+    if faces.size == 0:
+        raise InvalidMesh(
+            f"{label}: the file holds {len(vertices):,} vertices but no faces (a point cloud "
+            "or an empty mesh); a surface mesh is needed."
+        )
+    if faces.ndim != 2 or faces.shape[1] != 3:
+        raise InvalidMesh(f"{label}: faces are not triangles after parsing (shape {faces.shape}).")
+    if len(faces) > max_faces:
+        raise LimitExceeded(
+            f"{label}: the mesh has {len(faces):,} faces; at most {max_faces:,} are allowed."
+        )
+    if not np.issubdtype(vertices.dtype, np.number) or not np.issubdtype(faces.dtype, np.integer):
+        raise InvalidMesh(f"{label}: vertex or face data are not numbers.")
+    vertices = vertices.astype(np.float64, copy=False)
+    bad = ~np.isfinite(vertices).all(axis=1)
+    if bad.any():
+        raise InvalidMesh(
+            f"{label}: {int(bad.sum()):,} vertices have coordinates that are not finite numbers "
+            f"(NaN or infinity), first at vertex {int(np.argmax(bad))}."
+        )
+    faces = faces.astype(np.int64, copy=False)
+    low, high = int(faces.min()), int(faces.max())
+    if low < 0 or high >= len(vertices):
+        raise InvalidMesh(
+            f"{label}: a face refers to vertex {high if high >= len(vertices) else low}, but "
+            f"vertices are numbered 0 to {len(vertices) - 1}."
+        )
+    if uv is not None:
+        uv = np.asarray(uv, dtype=np.float64)
+        if uv.shape != (len(vertices), 2) or not np.isfinite(uv).all():
+            uv = None
+    return vertices, faces, uv

@@ -1,0 +1,145 @@
+"""Database tables of the catalogue (SQLAlchemy 2.0 typed mappings).
+
+Rows never leave the service layer; ``bsu_models.records`` holds the frozen dataclasses that do.
+Files are referred to by their SHA-256 blob keys, never by path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))
+
+    models: Mapped[list[ModelRow]] = relationship(back_populates="case")
+
+
+class ModelRow(Base):
+    """A landmark model: the physical scale model, digitised into one or more versions."""
+
+    __tablename__ = "landmark_models"
+    __table_args__ = (UniqueConstraint("case_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[CaseRow] = relationship(back_populates="models")
+    versions: Mapped[list[VersionRow]] = relationship(
+        back_populates="model", order_by="VersionRow.number"
+    )
+
+
+class VersionRow(Base):
+    """One immutable upload of a landmark model, with the facts measured on its mesh."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("model_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("landmark_models.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    original_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(Text)
+    mesh_member: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    vertices: Mapped[int] = mapped_column(BigInteger)
+    faces: Mapped[int] = mapped_column(BigInteger)
+    bounds: Mapped[list[list[float]]] = mapped_column(JSON)
+    watertight: Mapped[bool] = mapped_column(Boolean)
+    surface_area: Mapped[float] = mapped_column(Float)
+    has_texture: Mapped[bool] = mapped_column(Boolean)
+    units: Mapped[str] = mapped_column(String(8), default="unknown")
+    scale_denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    up_axis: Mapped[str] = mapped_column(String(3), default="+z")
+    north_axis: Mapped[str] = mapped_column(String(3), default="+y")
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    model: Mapped[ModelRow] = relationship(back_populates="versions")
+    files: Mapped[list[StoredFileRow]] = relationship(
+        back_populates="version", order_by="StoredFileRow.id"
+    )
+
+
+class StoredFileRow(Base):
+    """A file belonging to a version: an original as uploaded, or a file derived from them."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    # original: as uploaded (mesh, material, texture, archive); derived: web_glb, thumbnail
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(64))
+    derived_from_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    generator: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    version: Mapped[VersionRow] = relationship(back_populates="files")
+
+
+class AuditRow(Base):
+    """One append-only audit event; ``hash`` covers its fields and the previous event's hash."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str] = mapped_column(String(32))  # ISO-8601 UTC text, hashed exactly as stored
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    object_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON text, hashed exactly as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHeadRow(Base):
+    """Single row naming the newest audit event; locking it serialises appends on PostgreSQL."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

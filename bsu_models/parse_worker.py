@@ -1,0 +1,240 @@
+"""The parser process: loads one uploaded mesh with trimesh under resource limits.
+
+Run only by ``bsu_models.sandbox`` as
+``python -m bsu_models.parse_worker WORKDIR MEMORY_BYTES CPU_SECONDS``. It reads
+``WORKDIR/request.json`` and the files it lists, and writes ``WORKDIR/out/``: ``mesh.npz``
+(validated arrays), ``web.glb`` (the browser copy), optionally ``texture.png``, and
+``result.json`` (facts, or an error sentence). Companion files (MTL, textures, glTF buffers)
+are served from memory by ``UploadResolver``: the parser never opens a path it was given.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import posixpath
+import re
+import resource
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded, UnsupportedFormat
+from bsu_models.meshdata import validate_arrays
+from bsu_models.ply_strips import read_ply_with_strips
+
+class UploadResolver:
+    """A trimesh resolver over the upload's companion files, held in memory."""
+
+    def __init__(self, files: dict[str, bytes], base: str) -> None:
+        self.files = files
+        self.base = base
+
+    def get(self, name: str) -> bytes:
+        key = name.replace("\\", "/")
+        if "://" in key or key.startswith("/"):
+            raise KeyError(f"refusing to fetch {name!r}")
+        joined = posixpath.normpath(posixpath.join(self.base, key))
+        if joined in self.files:
+            return self.files[joined]
+        by_base = [n for n in self.files if posixpath.basename(n) == posixpath.basename(key)]
+        if len(by_base) == 1:
+            return self.files[by_base[0]]
+        raise KeyError(f"{name!r} is not part of the upload")
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        try:
+            self.get(name)
+        except KeyError:
+            return False
+        return True
+
+    def keys(self) -> list[str]:
+        return list(self.files)
+
+    def write(self, name: str, data: Any) -> None:
+        raise KeyError("the upload resolver is read-only")
+
+    def namespaced(self, namespace: str) -> UploadResolver:
+        return UploadResolver(self.files, posixpath.join(self.base, namespace))
+
+
+def check_ply_header(label: str, data: bytes, max_faces: int) -> None:
+    """Refuse PLY headers whose element counts are over the limit before parsing a byte."""
+    end = data.find(b"end_header")
+    if end < 0:
+        raise InvalidMesh(f"{label}: the PLY header has no end_header line.")
+    for line in data[:end].splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == b"element":
+            try:
+                count = int(parts[2])
+            except ValueError:
+                raise InvalidMesh(f"{label}: PLY element count {parts[2]!r} is not a number.") \
+                    from None
+            if count < 0:
+                raise InvalidMesh(f"{label}: PLY element {parts[1]!r} has a negative count.")
+            if parts[1] in (b"face", b"tristrips") and count > max_faces:
+                raise LimitExceeded(
+                    f"{label}: the PLY header declares {count:,} {parts[1].decode()} elements; "
+                    f"at most {max_faces:,} faces are allowed."
+                )
+            if count > 4 * max_faces + 16:
+                raise LimitExceeded(
+                    f"{label}: the PLY header declares {count:,} {parts[1].decode(errors='replace')}"
+                    " elements, more than the face limit allows."
+                )
+            if b"binary" in data[:end] and count > len(data):
+                raise InvalidMesh(
+                    f"{label}: the PLY header declares {count:,} {parts[1].decode()} elements "
+                    f"but the file has only {len(data):,} bytes (truncated or lying header)."
+                )
+
+
+def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Vertices, faces and the single textured mesh (or None) of whatever trimesh returned."""
+    import trimesh
+
+    if isinstance(loaded, trimesh.Scene):
+        meshes = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)]
+    elif isinstance(loaded, trimesh.Trimesh):
+        meshes = [loaded]
+    else:
+        meshes = []
+    if not meshes:
+        raise InvalidMesh(f"{label}: the file holds no surface mesh (no faces were found).")
+    offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
+    vertices = np.concatenate([np.asarray(m.vertices) for m in meshes])
+    faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
+    textured = None
+    if len(meshes) == 1 and getattr(meshes[0].visual, "kind", None) == "texture":
+        textured = meshes[0]
+    return vertices, faces, textured
+
+
+def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
+    uv = getattr(mesh.visual, "uv", None)
+    material = getattr(mesh.visual, "material", None)
+    image = getattr(material, "image", None) or getattr(material, "baseColorTexture", None)
+    if uv is None or image is None:
+        return None, None
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG")
+    return np.asarray(uv), buffer.getvalue()
+
+
+def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -> dict[str, Any]:
+    import trimesh
+
+    label = request["label"]
+    mesh_name = request["mesh_name"]
+    data = inputs[mesh_name]
+    fmt = request["format"]
+    max_faces = int(request["max_faces"])
+    if fmt == "ply":
+        check_ply_header(label, data, max_faces)
+    companions = {n: d for n, d in inputs.items() if n != mesh_name}
+    resolver = UploadResolver(companions, posixpath.dirname(mesh_name))
+    try:
+        if fmt == "ply" and re.search(rb"^element\s+tristrips\s", data[:65536], re.MULTILINE):
+            vertices, faces = read_ply_with_strips(data, label)
+            loaded = trimesh.Trimesh(vertices=vertices, faces=faces, process=False,
+                                     validate=False)
+        else:
+            loaded = trimesh.load(
+                io.BytesIO(data), file_type=fmt, resolver=resolver, process=False, force=None
+            )
+    except BsuError:
+        raise
+    except MemoryError:
+        raise LimitExceeded(f"{label}: parsing needs more memory than allowed.") from None
+    except Exception as exc:  # trimesh raises many kinds on malformed input
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise InvalidMesh(f"{label}: the {fmt.upper()} file cannot be parsed ({detail}).") \
+            from None
+    vertices, faces, textured = _geometry_of(loaded, label)
+    uv, texture_png = _texture_of(textured) if textured is not None else (None, None)
+    vertices, faces, uv = validate_arrays(label, vertices, faces, max_faces, uv)
+    if uv is None:
+        texture_png = None
+
+    mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False, validate=False)
+    if textured is not None and texture_png is not None:
+        scene = trimesh.Scene(textured)
+    else:
+        scene = trimesh.Scene(mesh)
+
+    def tag_source(tree: dict[str, Any]) -> None:
+        tree.setdefault("asset", {})["extras"] = {
+            "derived_from_sha256": request["source_sha256"],
+            "generator": "bsu-models web copy",
+        }
+
+    glb = trimesh.exchange.gltf.export_glb(scene, tree_postprocessor=tag_source)
+    (out / "web.glb").write_bytes(glb)
+    arrays: dict[str, np.ndarray] = {"vertices": vertices, "faces": faces}
+    if uv is not None and texture_png is not None:
+        arrays["uv"] = uv
+        (out / "texture.png").write_bytes(texture_png)
+    np.savez(out / "mesh.npz", **arrays)
+    warnings: list[str] = []
+    images = [n for n, d in companions.items() if d[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0",
+                                                          b"\xff\xd8\xff\xe1", b"\xff\xd8\xff\xdb")]
+    if images and texture_png is None:
+        warnings.append(
+            f"The upload holds {', '.join(sorted(images))}, but the mesh does not reference it, "
+            "so the model is stored without texture."
+        )
+    return {
+        "ok": True,
+        "vertices": len(vertices),
+        "faces": len(faces),
+        "bounds": [vertices.min(axis=0).tolist(), vertices.max(axis=0).tolist()],
+        "watertight": bool(mesh.is_watertight),
+        "surface_area": float(mesh.area),
+        "has_texture": texture_png is not None,
+        "warnings": warnings,
+    }
+
+
+def limit_self(memory_bytes: int, cpu_seconds: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def main(argv: list[str]) -> int:
+    limit_self(int(argv[1]), int(argv[2]))
+    logging.disable(logging.CRITICAL)  # trimesh logs parse trouble; we report it ourselves
+    workdir = Path(argv[0])
+    out = workdir / "out"
+    out.mkdir(exist_ok=True)
+    request = json.loads((workdir / "request.json").read_text())
+    inputs = {
+        name: (workdir / "in" / f"{index:05d}").read_bytes()
+        for index, name in enumerate(request["files"])
+    }
+    try:
+        result = parse_upload(request, inputs, out)
+    except BsuError as exc:
+        result = {"ok": False, "error_type": type(exc).__name__, "message": str(exc)}
+    except MemoryError:
+        result = {"ok": False, "error_type": "LimitExceeded",
+                  "message": f"{request['label']}: parsing needs more memory than allowed."}
+    except Exception as exc:
+        detail = "".join(traceback.format_exception_only(exc)).strip()[:200]
+        result = {"ok": False, "error_type": "InvalidMesh",
+                  "message": f"{request['label']}: the file cannot be parsed ({detail})."}
+    (out / "result.json").write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,134 @@
+"""Frozen values that cross the boundary of ``bsu_models``: what the CLI and web pages see.
+
+No ORM row, SQL or file path ever leaves the package; these small dataclasses do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    reference: str
+    title: str
+    status: str
+    created_at: datetime
+    model_count: int = 0
+
+
+@dataclass(frozen=True)
+class StoredFileInfo:
+    role: str
+    name: str
+    sha256: str
+    size_bytes: int
+    media_type: str
+    derived_from_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One immutable version of a landmark model, with its mesh facts."""
+
+    version_id: int
+    model_id: int
+    case_reference: str
+    model_name: str
+    location: str
+    description: str
+    tags: tuple[str, ...]
+    number: int
+    original_sha256: str
+    original_name: str
+    mesh_member: str
+    format: str
+    size_bytes: int
+    uploaded_by: str
+    uploaded_at: datetime
+    vertices: int
+    faces: int
+    bounds: tuple[tuple[float, float, float], tuple[float, float, float]]
+    watertight: bool
+    surface_area: float
+    has_texture: bool
+    units: str
+    scale: str
+    real_world_extent_m: tuple[float, float, float] | None
+    warnings: tuple[str, ...] = ()
+    files: tuple[StoredFileInfo, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["uploaded_at"] = self.uploaded_at.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """A landmark model with its latest version, for catalogue listings."""
+
+    model_id: int
+    case_reference: str
+    name: str
+    location: str
+    tags: tuple[str, ...]
+    version_count: int
+    latest: VersionInfo
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import stored."""
+
+    version: VersionInfo
+    created_model: bool
+
+    def to_json(self) -> dict[str, Any]:
+        v = self.version
+        return {
+            "model_id": v.model_id,
+            "version_id": v.version_id,
+            "version_number": v.number,
+            "sha256": v.original_sha256,
+            "format": v.format,
+            "vertices": v.vertices,
+            "faces": v.faces,
+            "bounds": v.bounds,
+            "units": v.units,
+            "scale": v.scale,
+            "real_world_extent_m": v.real_world_extent_m,
+            "watertight": v.watertight,
+            "has_texture": v.has_texture,
+            "warnings": list(v.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Outcome of ``verify``: one sentence per problem found."""
+
+    problems: tuple[str, ...]
+    blobs_checked: int
+    rows_checked: int
+    audit_events_checked: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    event_id: int
+    at: str
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_sha256: str | None
+    outcome: str
+    details: dict[str, Any]
+    hash: str

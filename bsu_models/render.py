@@ -1,0 +1,107 @@
+"""Off-screen rendering with pyvista of validated mesh arrays (``MeshArrays``).
+
+pyvista only ever receives arrays that passed ``validate_arrays``; it never reads a file.
+Headless rendering uses EGL (Debian ``libegl1 libgl1-mesa-dri``), selected before VTK loads.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from typing import Any
+
+import numpy as np
+from PIL import Image, PngImagePlugin
+
+from bsu_models.meshdata import MeshArrays
+
+os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+# VTK render windows are not safe to create from several threads at once.
+_RENDER_LOCK = threading.Lock()
+BACKGROUND = (0.97, 0.97, 0.96)
+MESH_COLOUR = (0.80, 0.78, 0.74)
+
+
+def _pyvista() -> Any:
+    import pyvista as pv
+
+    pv.OFF_SCREEN = True
+    return pv
+
+
+def _polydata(pv: Any, mesh: MeshArrays) -> Any:
+    faces = np.empty((len(mesh.faces), 4), dtype=np.int64)
+    faces[:, 0] = 3
+    faces[:, 1:] = mesh.faces
+    poly = pv.PolyData(mesh.vertices, faces.ravel())
+    if mesh.uv is not None and mesh.texture_png is not None:
+        poly.active_texture_coordinates = mesh.uv
+    return poly
+
+
+def png_bytes(pixels: np.ndarray, text: dict[str, str]) -> bytes:
+    """Encode ``pixels: (h, w, 3) uint8`` as PNG with ``text`` chunks (e.g. the source hash)."""
+    info = PngImagePlugin.PngInfo()
+    for key, value in text.items():
+        info.add_text(key, value)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", pnginfo=info, optimize=False)
+    return buffer.getvalue()
+
+
+AXES: dict[str, tuple[float, float, float]] = {
+    "+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0),
+    "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1),
+}
+
+
+def iso_camera(
+    bounds: np.ndarray, up_axis: str, north_axis: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Camera (position, focal point, view-up) looking from the south-east, above the model."""
+    up = np.array(AXES[up_axis], dtype=float)
+    north = np.array(AXES[north_axis], dtype=float)
+    east = np.cross(north, up)
+    centre = bounds.mean(axis=0)
+    radius = float(np.linalg.norm(bounds[1] - bounds[0])) or 1.0
+    direction = east - north + 0.9 * up
+    position = centre + direction / np.linalg.norm(direction) * radius * 1.6
+    return position, centre, up
+
+
+def render_thumbnail(
+    mesh: MeshArrays,
+    size: tuple[int, int],
+    source_sha256: str,
+    up_axis: str = "+z",
+    north_axis: str = "+y",
+) -> bytes:
+    """A shaded view of ``mesh`` from above the south-east as PNG bytes, tagged with the source's
+    SHA-256."""
+    pv = _pyvista()
+    with _RENDER_LOCK:
+        plotter = pv.Plotter(off_screen=True, window_size=list(size))
+        try:
+            plotter.set_background(BACKGROUND)
+            poly = _polydata(pv, mesh)
+            if mesh.uv is not None and mesh.texture_png is not None:
+                image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
+                plotter.add_mesh(poly, texture=pv.Texture(image), smooth_shading=False)
+            else:
+                plotter.add_mesh(
+                    poly, color=MESH_COLOUR, smooth_shading=False, specular=0.15, ambient=0.25
+                )
+            plotter.enable_lightkit()
+            position, focus, view_up = iso_camera(mesh.bounds, up_axis, north_axis)
+            plotter.camera_position = [tuple(position), tuple(focus), tuple(view_up)]
+            plotter.reset_camera()
+            plotter.camera.zoom(1.2)
+            pixels = plotter.screenshot(return_img=True)
+        finally:
+            plotter.close()
+    return png_bytes(np.ascontiguousarray(pixels[:, :, :3]), {
+        "derived-from-sha256": source_sha256,
+        "generator": "bsu-models thumbnail",
+    })

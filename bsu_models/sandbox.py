@@ -1,0 +1,127 @@
+"""Running the parser (``bsu_models.parse_worker``) in a child process with hard limits.
+
+The child gets an address-space limit, a CPU-time limit and a wall-clock timeout; whatever
+happens inside it (a MemoryError, a segfault in a native library, an endless loop), this process
+survives and the caller gets one ``BsuError``. Results come back as files in a private
+temporary folder and are validated again here before use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bsu_models import errors
+from bsu_models.meshdata import MeshArrays, validate_arrays
+from bsu_models.settings import Settings
+from bsu_models.upload import PreparedUpload
+
+
+@dataclass(frozen=True)
+class ParsedUpload:
+    """What the parser measured and made for one upload."""
+
+    mesh: MeshArrays = field(repr=False)
+    web_glb: bytes = field(repr=False)
+    facts: dict[str, Any]
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    # One thread each: the limits are per process, and BLAS thread pools reserve address space.
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+def parse_in_sandbox(prepared: PreparedUpload, source_sha256: str, settings: Settings) -> ParsedUpload:
+    """Parse ``prepared`` in a limited child process; raises a ``BsuError`` on any failure."""
+    label = (
+        prepared.upload_label
+        if prepared.mesh_name == prepared.upload_label
+        else f"{prepared.upload_label} ({prepared.mesh_name})"
+    )
+    files = {prepared.mesh_name: prepared.mesh_data, **prepared.companions}
+    with tempfile.TemporaryDirectory(prefix="bsu-parse-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "in").mkdir()
+        # Inputs are stored under numbers, so no uploaded name ever becomes a path.
+        for index, data in enumerate(files.values()):
+            (workdir / "in" / f"{index:05d}").write_bytes(data)
+        request = {
+            "label": label,
+            "mesh_name": prepared.mesh_name,
+            "format": prepared.mesh_format,
+            "files": list(files),
+            "max_faces": settings.max_faces,
+            "source_sha256": source_sha256,
+        }
+        (workdir / "request.json").write_text(json.dumps(request))
+        timeout = settings.parse_timeout_s
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bsu_models.parse_worker",
+                str(workdir),
+                str(settings.parse_memory_bytes),
+                str(int(timeout) + 1),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=_child_env(),
+            # The child sets its own rlimits first thing: preexec_fn is unsafe in threaded
+            # servers such as Streamlit's.
+            start_new_session=True,
+        )
+        try:
+            _, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise errors.ParseFailed(
+                f"{label}: parsing took longer than the {timeout:g} s allowed."
+            ) from None
+        result_path = workdir / "out" / "result.json"
+        if proc.returncode != 0 or not result_path.exists():
+            return _crash(label, proc.returncode, stderr)
+        result = json.loads(result_path.read_text())
+        if not result.get("ok"):
+            error_type = getattr(errors, result.get("error_type", ""), errors.InvalidMesh)
+            if not (isinstance(error_type, type) and issubclass(error_type, errors.BsuError)):
+                error_type = errors.InvalidMesh
+            raise error_type(result["message"])
+        return _collect(label, workdir / "out", result, settings)
+
+
+def _crash(label: str, returncode: int | None, stderr: bytes) -> ParsedUpload:
+    tail = stderr.decode("utf-8", "replace")
+    if returncode is not None and returncode < 0:
+        name = signal.Signals(-returncode).name
+        if -returncode in (signal.SIGKILL, signal.SIGXCPU):
+            raise errors.ParseFailed(f"{label}: parsing used more CPU time than allowed ({name}).")
+        raise errors.ParseFailed(f"{label}: the parser crashed on this file ({name}).")
+    if "MemoryError" in tail:
+        raise errors.LimitExceeded(f"{label}: parsing needs more memory than allowed.")
+    raise errors.ParseFailed(f"{label}: the parser stopped with exit status {returncode}.")
+
+
+def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) -> ParsedUpload:
+    with np.load(out / "mesh.npz", allow_pickle=False) as arrays:
+        vertices, faces = arrays["vertices"], arrays["faces"]
+        uv = arrays["uv"] if "uv" in arrays.files else None
+    vertices, faces, uv = validate_arrays(label, vertices, faces, settings.max_faces, uv)
+    texture_path = out / "texture.png"
+    texture = texture_path.read_bytes() if uv is not None and texture_path.exists() else None
+    mesh = MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture)
+    facts = {k: v for k, v in result.items() if k != "ok"}
+    return ParsedUpload(mesh=mesh, web_glb=(out / "web.glb").read_bytes(), facts=facts)

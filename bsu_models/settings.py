@@ -1,0 +1,100 @@
+"""All settings of BSU Models, read once from ``BSU_*`` environment variables.
+
+Every setting has a default so that a fresh checkout runs on the embedded stack (SQLite and a data
+folder under ``./bsu-data``). The README lists the same table; ``SETTINGS_HELP`` is its source.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from bsu_models.errors import InvalidSetting
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one running catalogue (web app, CLI or test)."""
+
+    data_dir: Path
+    database_url: str
+    actor: str
+    max_upload_bytes: int = 512 * MiB
+    max_faces: int = 5_000_000
+    max_archive_entries: int = 1_000
+    max_unpacked_bytes: int = 2048 * MiB
+    max_compression_ratio: int = 200
+    parse_timeout_s: float = 120.0
+    parse_memory_bytes: int = 6144 * MiB
+    thumbnail_size: tuple[int, int] = (480, 360)
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+# name -> (field, default shown in docs, help text)
+SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
+    "BSU_DATA_DIR": ("data_dir", "./bsu-data", "Folder for stored files and the SQLite database."),
+    "BSU_DATABASE_URL": (
+        "database_url",
+        "sqlite:///$BSU_DATA_DIR/catalogue.sqlite3",
+        "SQLAlchemy URL; e.g. postgresql+psycopg://user@host/db.",
+    ),
+    "BSU_ACTOR": ("actor", "the OS user name", "Name recorded as uploader and in audit events."),
+    "BSU_MAX_UPLOAD_BYTES": ("max_upload_bytes", "536870912", "Largest upload (all files)."),
+    "BSU_MAX_FACES": ("max_faces", "5000000", "Most triangles a mesh may have."),
+    "BSU_MAX_ARCHIVE_ENTRIES": ("max_archive_entries", "1000", "Most entries in a zip."),
+    "BSU_MAX_UNPACKED_BYTES": (
+        "max_unpacked_bytes",
+        "2147483648",
+        "Largest total size of a zip's entries once unpacked.",
+    ),
+    "BSU_MAX_COMPRESSION_RATIO": (
+        "max_compression_ratio",
+        "200",
+        "Largest unpacked/packed ratio of a zip entry (zip-bomb guard).",
+    ),
+    "BSU_PARSE_TIMEOUT_S": ("parse_timeout_s", "120", "Wall-clock limit of the parser process."),
+    "BSU_PARSE_MEMORY_BYTES": (
+        "parse_memory_bytes",
+        "6442450944",
+        "Address-space limit of the parser process.",
+    ),
+}
+
+
+def _number(name: str, raw: str, kind: type) -> int | float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise InvalidSetting(f"{name} must be a {kind.__name__}, got {raw!r}.") from None
+    if value <= 0:
+        raise InvalidSetting(f"{name} must be positive, got {raw!r}.")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``env`` (default: ``os.environ``); unknown BSU_* names are refused."""
+    env = os.environ if env is None else env
+    unknown = sorted(k for k in env if k.startswith("BSU_") and k not in SETTINGS_HELP)
+    if unknown:
+        raise InvalidSetting(f"Unknown setting {unknown[0]}; known: {', '.join(SETTINGS_HELP)}.")
+    data_dir = Path(env.get("BSU_DATA_DIR", "bsu-data")).expanduser().resolve()
+    database_url = env.get("BSU_DATABASE_URL") or f"sqlite:///{data_dir / 'catalogue.sqlite3'}"
+    try:
+        actor = env.get("BSU_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):
+        actor = "unknown"
+    numeric: dict[str, int | float] = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, (field_name, _default, _help) in SETTINGS_HELP.items():
+        if name in env and field_name not in ("data_dir", "database_url", "actor"):
+            kind = float if types[field_name] == "float" else int
+            numeric[field_name] = _number(name, env[name], kind)
+    return Settings(data_dir=data_dir, database_url=database_url, actor=actor, **numeric)  # type: ignore[arg-type]

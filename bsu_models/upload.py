@@ -1,0 +1,199 @@
+"""Turning what a user uploaded (one file, several files, or a zip) into one mesh to parse.
+
+Works on ``UploadFile`` values -- a name as the user gave it and its bytes -- entirely in memory:
+nothing here writes to disk or to the catalogue. Zips are unpacked under caps on entry count,
+unpacked size and compression ratio; traversal names, absolute names and links are refused;
+macOS resource forks and dot-files are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+from bsu_models.errors import AmbiguousUpload, LimitExceeded, UnsafeArchive, UnsupportedFormat
+from bsu_models.formats import FORMATS, describe_unknown, sniff, supported_list
+from bsu_models.settings import Settings
+
+# Ratios are only judged on entries big enough for a bomb to matter.
+_RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadFile:
+    """One file as the user uploaded it."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PreparedUpload:
+    """The mesh chosen for parsing, the files it may reference, and the originals to keep."""
+
+    upload_label: str  # how the upload is named in messages, e.g. "homer.zip"
+    mesh_name: str  # path of the chosen mesh inside the upload
+    mesh_format: str
+    mesh_data: bytes = field(repr=False)
+    companions: dict[str, bytes] = field(repr=False)  # relative path -> bytes (MTL, textures)
+    originals: tuple[UploadFile, ...] = field(repr=False)  # exactly what was uploaded
+    notes: tuple[str, ...] = ()
+
+
+def _is_junk(path: str) -> bool:
+    parts = path.split("/")
+    return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts if p)
+
+
+def _check_entry_name(archive: str, raw: str) -> str:
+    name = raw.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchive(f"{archive}: entry {raw!r} has an absolute path; refused.")
+    if ".." in name.split("/"):
+        raise UnsafeArchive(f"{archive}: entry {raw!r} points outside the archive (..); refused.")
+    if any(ord(c) < 32 for c in name):
+        raise UnsafeArchive(f"{archive}: entry {raw!r} has control characters in its name.")
+    return posixpath.normpath(name)
+
+
+def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, bytes]:
+    """Unpack a zip in memory under the settings' caps; returns path -> bytes of kept entries."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise UnsafeArchive(f"{archive_name}: the zip archive is damaged ({exc}).") from None
+    if len(infos) > settings.max_archive_entries:
+        raise LimitExceeded(
+            f"{archive_name}: the archive has {len(infos)} entries; "
+            f"at most {settings.max_archive_entries} are allowed."
+        )
+    declared = sum(info.file_size for info in infos)
+    if declared > settings.max_unpacked_bytes:
+        raise LimitExceeded(
+            f"{archive_name}: the archive unpacks to {declared:,} bytes; "
+            f"at most {settings.max_unpacked_bytes:,} are allowed."
+        )
+    kept: dict[str, bytes] = {}
+    total = 0
+    for info in infos:
+        name = _check_entry_name(archive_name, info.filename)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UnsafeArchive(f"{archive_name}: entry {info.filename!r} is a link; refused.")
+        if info.is_dir() or _is_junk(name):
+            continue
+        if info.flag_bits & 0x1:
+            raise UnsafeArchive(f"{archive_name}: entry {info.filename!r} is encrypted.")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_FLOOR_BYTES and ratio > settings.max_compression_ratio:
+            raise UnsafeArchive(
+                f"{archive_name}: entry {info.filename!r} expands {ratio:.0f}-fold; at most "
+                f"{settings.max_compression_ratio}-fold is allowed (possible zip bomb)."
+            )
+        content = bytearray()
+        try:
+            with archive.open(info) as stream:
+                # zipfile stops at the declared size; the check guards against that changing.
+                while chunk := stream.read(1 << 20):
+                    content += chunk
+                    if len(content) > info.file_size:
+                        raise UnsafeArchive(
+                            f"{archive_name}: entry {info.filename!r} is larger than it declares."
+                        )
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
+            raise UnsafeArchive(
+                f"{archive_name}: entry {info.filename!r} cannot be unpacked ({exc})."
+            ) from None
+        total += len(content)
+        if total > settings.max_unpacked_bytes:
+            raise LimitExceeded(f"{archive_name}: the archive unpacks to more than allowed.")
+        if name in kept:
+            raise UnsafeArchive(f"{archive_name}: entry {name!r} appears twice.")
+        kept[name] = bytes(content)
+    return kept
+
+
+def _choose_mesh(label: str, files: dict[str, bytes], member: str | None) -> tuple[str, str]:
+    formats = {name: sniff(data) for name, data in files.items()}
+    candidates = sorted(n for n, f in formats.items() if FORMATS.get(f, None) and
+                        FORMATS[f].role == "mesh")
+    nested = sorted(n for n, f in formats.items() if f == "zip")
+    if member is not None:
+        matches = [n for n in files if n == member.replace("\\", "/").strip("/")] or [
+            n for n in files if posixpath.basename(n) == member
+        ]
+        if len(matches) != 1:
+            raise UnsupportedFormat(
+                f"{label}: there is no single file named {member!r} in the upload; "
+                f"candidates: {', '.join(candidates) or 'none'}."
+            )
+        name = matches[0]
+        if name not in candidates:
+            raise UnsupportedFormat(
+                f"{label}: {name} is not a mesh in a supported format "
+                f"({describe_unknown(files[name])})."
+            )
+        return name, formats[name]
+    if len(candidates) == 1:
+        return candidates[0], formats[candidates[0]]
+    if len(candidates) > 1:
+        raise AmbiguousUpload(
+            f"{label} holds {len(candidates)} meshes; choose one with --member: "
+            f"{', '.join(candidates)}.",
+            candidates,
+        )
+    if nested:
+        raise UnsupportedFormat(f"{label}: nested archives are not unpacked ({nested[0]}).")
+    if not files:
+        raise UnsupportedFormat(f"{label}: there is no usable file in it.")
+    if len(files) == 1:
+        (name, data), = files.items()
+        what = describe_unknown(data)
+        shown = label if name == label else f"{label}: {name}"
+        raise UnsupportedFormat(f"{shown} is not a mesh we can read: {what} "
+                                f"(supported: {supported_list()}).")
+    described = "; ".join(f"{n} ({describe_unknown(d)})" for n, d in sorted(files.items())[:5])
+    raise UnsupportedFormat(
+        f"{label} holds no mesh in a supported format ({supported_list()}); found: {described}."
+    )
+
+
+def prepare_upload(
+    files: list[UploadFile], settings: Settings, member: str | None = None
+) -> PreparedUpload:
+    """Check sizes, unpack archives and choose the mesh to parse. Nothing is stored."""
+    if not files:
+        raise UnsupportedFormat("No file was uploaded.")
+    label = files[0].name if len(files) == 1 else f"{files[0].name} (+{len(files) - 1} files)"
+    total = sum(len(f.data) for f in files)
+    if total > settings.max_upload_bytes:
+        raise LimitExceeded(
+            f"{label}: the upload is {total:,} bytes; at most {settings.max_upload_bytes:,} "
+            "are allowed."
+        )
+    names = [posixpath.basename(f.name.replace("\\", "/")) for f in files]
+    if len(set(names)) != len(names):
+        raise UnsupportedFormat(f"{label}: two uploaded files have the same name.")
+    notes: list[str] = []
+    if len(files) == 1 and sniff(files[0].data) == "zip":
+        contents = unpack_zip(files[0].name, files[0].data, settings)
+    else:
+        if any(sniff(f.data) == "zip" for f in files):
+            raise UnsupportedFormat(f"{label}: upload a zip on its own, not with other files.")
+        contents = {n: f.data for n, f in zip(names, files, strict=True) if not _is_junk(n)}
+    mesh_name, mesh_format = _choose_mesh(label, contents, member)
+    companions = {n: d for n, d in contents.items() if n != mesh_name}
+    return PreparedUpload(
+        upload_label=label,
+        mesh_name=mesh_name,
+        mesh_format=mesh_format,
+        mesh_data=contents[mesh_name],
+        companions=companions,
+        originals=tuple(UploadFile(n, f.data) for n, f in zip(names, files, strict=True)),
+        notes=tuple(notes),
+    )

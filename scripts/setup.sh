@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything BSU Models needs on a Debian machine with Python 3.11:
+# system packages (only those missing) and a virtual environment in .venv with the project.
+#   scripts/setup.sh          what the app needs
+#   scripts/setup.sh --test   also what the test suite needs (PostgreSQL, Chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libegl1 + libgl1-mesa-dri: headless EGL rendering (without them VTK crashes on first render).
+# fonts-noto-cjk: Traditional Chinese text in pages and pictures.
+packages=(libegl1 libgl1-mesa-dri fonts-noto-cjk)
+if [[ "${1:-}" == "--test" ]]; then
+  # postgresql: throwaway clusters for the PostgreSQL test run; chromium: browser tests.
+  packages+=(postgresql chromium poppler-utils)
+fi
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  echo "Installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+python="${PYTHON:-python3}"
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+extras=""
+[[ "${1:-}" == "--test" ]] && extras="[test]"
+# Reinstall only when the project's requirements changed since the last install.
+stamp=".venv/.bsu-installed$extras"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
+  echo "$wanted" > "$stamp"
+fi

@@ -1,0 +1,13 @@
+"""BSU Models web app: routes the pages; each page lives in its own module under pages/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="BSU Models", page_icon=":material/deployed_code:", layout="wide")
+
+pages = st.navigation(
+    [
+        st.Page("pages/catalogue.py", title="Catalogue", icon=":material/grid_view:", default=True),
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload:"),
+    ]
+)
+pages.run()
