@@ -16,6 +16,7 @@ import logging
 import posixpath
 import re
 import resource
+import struct
 import sys
 import traceback
 from pathlib import Path
@@ -27,12 +28,17 @@ from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded, UnsupportedF
 from bsu_models.meshdata import validate_arrays
 from bsu_models.ply_strips import read_ply_with_strips
 
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"\xff\xd8\xff\xdb",
+                b"\xff\xd8\xff\xee")
+
+
 class UploadResolver:
     """A trimesh resolver over the upload's companion files, held in memory."""
 
     def __init__(self, files: dict[str, bytes], base: str) -> None:
         self.files = files
         self.base = base
+        self.fetched: set[str] = set()
 
     def get(self, name: str) -> bytes:
         key = name.replace("\\", "/")
@@ -40,9 +46,11 @@ class UploadResolver:
             raise KeyError(f"refusing to fetch {name!r}")
         joined = posixpath.normpath(posixpath.join(self.base, key))
         if joined in self.files:
+            self.fetched.add(joined)
             return self.files[joined]
         by_base = [n for n in self.files if posixpath.basename(n) == posixpath.basename(key)]
         if len(by_base) == 1:
+            self.fetched.add(by_base[0])
             return self.files[by_base[0]]
         raise KeyError(f"{name!r} is not part of the upload")
 
@@ -98,6 +106,55 @@ def check_ply_header(label: str, data: bytes, max_faces: int) -> None:
                 )
 
 
+def check_glb_structure(label: str, data: bytes) -> None:
+    """Refuse GLB containers whose header or chunk lengths disagree with the bytes present."""
+    if len(data) < 20:
+        raise InvalidMesh(f"{label}: the GLB file is shorter than its 12-byte header and a chunk.")
+    _magic, version, declared = struct.unpack_from("<4sII", data, 0)
+    if version != 2:
+        raise InvalidMesh(f"{label}: GLB version {version} is not supported (expected 2).")
+    if declared != len(data):
+        raise InvalidMesh(
+            f"{label}: the GLB header declares {declared:,} bytes but the file has "
+            f"{len(data):,} (truncated or damaged)."
+        )
+    offset = 12
+    while offset < len(data):
+        if offset + 8 > len(data):
+            raise InvalidMesh(f"{label}: a GLB chunk header is cut off at byte {offset:,}.")
+        length, _kind = struct.unpack_from("<II", data, offset)
+        if offset + 8 + length > len(data):
+            raise InvalidMesh(
+                f"{label}: a GLB chunk at byte {offset:,} claims {length:,} bytes, past the end "
+                "of the file."
+            )
+        offset += 8 + length
+
+
+_OBJ_FACE_LINE = re.compile(rb"^[ \t]*f[ \t]+([^\r\n#]*)", re.MULTILINE)
+_OBJ_INDEX = re.compile(rb"(?:^|\s)(-?\d+)")
+
+
+def check_obj_indices(label: str, data: bytes) -> None:
+    """Refuse OBJ faces that name vertex 0 or a vertex past the list (trimesh wraps them)."""
+    vertex_count = len(re.findall(rb"^[ \t]*v[ \t]", data, re.MULTILINE))
+    face_text = b"\n".join(_OBJ_FACE_LINE.findall(data))
+    if not face_text:
+        return
+    indices = np.array(_OBJ_INDEX.findall(face_text), dtype=np.int64)
+    if len(indices) == 0:
+        return
+    if (indices == 0).any():
+        raise InvalidMesh(f"{label}: a face refers to vertex 0, but OBJ vertices are numbered "
+                          "from 1.")
+    worst = int(indices.max()) if indices.max() > vertex_count else int(indices.min())
+    if indices.max() > vertex_count or indices.min() < -vertex_count:
+        raise InvalidMesh(
+            f"{label}: a face refers to vertex {worst}, but the file has {vertex_count:,} "
+            "vertices."
+        )
+
+
 def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
     """Vertices, faces and the single textured mesh (or None) of whatever trimesh returned."""
     import trimesh
@@ -140,6 +197,10 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     max_faces = int(request["max_faces"])
     if fmt == "ply":
         check_ply_header(label, data, max_faces)
+    elif fmt == "glb":
+        check_glb_structure(label, data)
+    elif fmt == "obj":
+        check_obj_indices(label, data)
     companions = {n: d for n, d in inputs.items() if n != mesh_name}
     resolver = UploadResolver(companions, posixpath.dirname(mesh_name))
     try:
@@ -160,6 +221,11 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         raise InvalidMesh(f"{label}: the {fmt.upper()} file cannot be parsed ({detail}).") \
             from None
     vertices, faces, textured = _geometry_of(loaded, label)
+    if fmt not in ("glb", "gltf") and not any(
+        resolver.files[n][:4] in _IMAGE_MAGIC for n in resolver.fetched
+    ):
+        # trimesh invents a 2x2 placeholder image for UVs without a material: not a texture.
+        textured = None
     uv, texture_png = _texture_of(textured) if textured is not None else (None, None)
     vertices, faces, uv = validate_arrays(label, vertices, faces, max_faces, uv)
     if uv is None:
@@ -185,8 +251,7 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         (out / "texture.png").write_bytes(texture_png)
     np.savez(out / "mesh.npz", **arrays)
     warnings: list[str] = []
-    images = [n for n, d in companions.items() if d[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0",
-                                                          b"\xff\xd8\xff\xe1", b"\xff\xd8\xff\xdb")]
+    images = [n for n, d in companions.items() if d[:4] in _IMAGE_MAGIC]
     if images and texture_png is None:
         warnings.append(
             f"The upload holds {', '.join(sorted(images))}, but the mesh does not reference it, "
