@@ -156,7 +156,7 @@ def check_obj_indices(label: str, data: bytes) -> None:
 
 
 def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Vertices, faces and the single textured mesh (or None) of whatever trimesh returned."""
+    """Vertices, faces and, when there is only one, the mesh itself (for its texture or colours)."""
     import trimesh
 
     if isinstance(loaded, trimesh.Scene):
@@ -170,10 +170,17 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
     offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
     vertices = np.concatenate([np.asarray(m.vertices) for m in meshes])
     faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
-    textured = None
-    if len(meshes) == 1 and getattr(meshes[0].visual, "kind", None) == "texture":
-        textured = meshes[0]
-    return vertices, faces, textured
+    return vertices, faces, meshes[0] if len(meshes) == 1 else None
+
+
+def _vertex_colours(mesh: Any, count: int) -> np.ndarray | None:
+    """(n, 3) uint8 per-vertex colours of ``mesh``, if it has exactly one per vertex."""
+    if mesh is None or getattr(mesh.visual, "kind", None) != "vertex":
+        return None
+    colours = np.asarray(mesh.visual.vertex_colors)
+    if colours.shape[0] != count or colours.ndim != 2 or colours.shape[1] < 3:
+        return None
+    return colours[:, :3].astype(np.uint8)
 
 
 def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
@@ -220,18 +227,28 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise InvalidMesh(f"{label}: the {fmt.upper()} file cannot be parsed ({detail}).") \
             from None
-    vertices, faces, textured = _geometry_of(loaded, label)
+    vertices, faces, single = _geometry_of(loaded, label)
+    textured = single if getattr(getattr(single, "visual", None), "kind", None) == "texture" \
+        else None
     if fmt not in ("glb", "gltf") and not any(
         resolver.files[n][:4] in _IMAGE_MAGIC for n in resolver.fetched
     ):
         # trimesh invents a 2x2 placeholder image for UVs without a material: not a texture.
         textured = None
+    colours = _vertex_colours(single, len(vertices)) if textured is None else None
     uv, texture_png = _texture_of(textured) if textured is not None else (None, None)
     vertices, faces, uv = validate_arrays(label, vertices, faces, max_faces, uv)
     if uv is None:
         texture_png = None
 
-    mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False, validate=False)
+    # Watertightness is a property of the surface, not of how the file splits vertices (STL
+    # repeats every corner; OBJ splits at UV seams), so it is judged on merged positions.
+    mesh = trimesh.Trimesh(vertices=vertices, faces=faces, vertex_colors=colours, process=False,
+                           validate=False)
+    mesh.merge_vertices()
+    if fmt == "stl":
+        vertices, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces, dtype=np.int64)
+        colours = None
     if textured is not None and texture_png is not None:
         scene = trimesh.Scene(textured)
     else:
@@ -249,6 +266,8 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     if uv is not None and texture_png is not None:
         arrays["uv"] = uv
         (out / "texture.png").write_bytes(texture_png)
+    if colours is not None:
+        arrays["colours"] = colours
     np.savez(out / "mesh.npz", **arrays)
     warnings: list[str] = []
     images = [n for n, d in companions.items() if d[:4] in _IMAGE_MAGIC]

@@ -89,6 +89,10 @@ def render_thumbnail(
             if mesh.uv is not None and mesh.texture_png is not None:
                 image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
                 plotter.add_mesh(poly, texture=pv.Texture(image), smooth_shading=False)
+            elif mesh.colours is not None:
+                poly.point_data["colours"] = mesh.colours
+                plotter.add_mesh(poly, scalars="colours", rgb=True, smooth_shading=False,
+                                 ambient=0.25)
             else:
                 plotter.add_mesh(
                     poly, color=MESH_COLOUR, smooth_shading=False, specular=0.15, ambient=0.25
@@ -97,7 +101,6 @@ def render_thumbnail(
             position, focus, view_up = iso_camera(mesh.bounds, up_axis, north_axis)
             plotter.camera_position = [tuple(position), tuple(focus), tuple(view_up)]
             plotter.reset_camera()
-            plotter.camera.zoom(1.2)
             pixels = plotter.screenshot(return_img=True)
         finally:
             plotter.close()

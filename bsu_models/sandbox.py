@@ -119,9 +119,12 @@ def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) 
     with np.load(out / "mesh.npz", allow_pickle=False) as arrays:
         vertices, faces = arrays["vertices"], arrays["faces"]
         uv = arrays["uv"] if "uv" in arrays.files else None
+        colours = arrays["colours"] if "colours" in arrays.files else None
     vertices, faces, uv = validate_arrays(label, vertices, faces, settings.max_faces, uv)
     texture_path = out / "texture.png"
     texture = texture_path.read_bytes() if uv is not None and texture_path.exists() else None
-    mesh = MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture)
+    if colours is not None and (colours.shape != (len(vertices), 3) or colours.dtype != np.uint8):
+        colours = None
+    mesh = MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture, colours=colours)
     facts = {k: v for k, v in result.items() if k != "ok"}
     return ParsedUpload(mesh=mesh, web_glb=(out / "web.glb").read_bytes(), facts=facts)
