@@ -69,11 +69,14 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
 }
 
 
+_KIND_WORDS = {int: "a whole number", float: "a number"}
+
+
 def _number(name: str, raw: str, kind: type) -> int | float:
     try:
         value = kind(raw)
     except ValueError:
-        raise InvalidSetting(f"{name} must be a {kind.__name__}, got {raw!r}.") from None
+        raise InvalidSetting(f"{name} must be {_KIND_WORDS[kind]}, got {raw!r}.") from None
     if value <= 0:
         raise InvalidSetting(f"{name} must be positive, got {raw!r}.")
     return value

@@ -6,8 +6,8 @@ st.set_page_config(page_title="BSU Models", page_icon=":material/deployed_code:"
 
 pages = st.navigation(
     [
-        st.Page("pages/catalogue.py", title="Catalogue", icon=":material/grid_view:", default=True),
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload:"),
+        st.Page("views/catalogue.py", title="Catalogue", icon=":material/grid_view:", default=True),
+        st.Page("views/upload.py", title="Upload", icon=":material/upload:"),
     ]
 )
 pages.run()

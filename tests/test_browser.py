@@ -1,0 +1,310 @@
+"""The real web app in Debian's headless Chromium: upload through the page, see it in the catalogue.
+
+A throwaway data folder gets one case through the real CLI, then ``streamlit run`` serves the app
+on a free loopback port and Playwright drives it. Screenshots land in
+``test-artifacts/screenshots/`` (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CASE = "KC-2026-0999"
+STARTUP_TIMEOUT_S = 60
+IMPORT_TIMEOUT_MS = 90_000
+BROKEN_PLY = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nend_header\n"
+
+
+def _testdata() -> Path:
+    for candidate in (REPO.parent / "shared" / "testdata", os.environ.get("TESTDATA_DIR")):
+        if candidate and (Path(candidate) / "teapot.obj").is_file():
+            return Path(candidate)
+    pytest.fail(
+        "Test meshes not found: expected teapot.obj in ../shared/testdata next to the checkout, "
+        "or in the folder named by the TESTDATA_DIR environment variable."
+    )
+
+
+def _app_env(data_dir: Path) -> dict[str, str]:
+    # Settings refuse unknown BSU_* names, and the caller's BSU_DATA_DIR must not leak in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    env["BSU_DATA_DIR"] = str(data_dir)
+    env["BSU_ACTOR"] = "browser-test"
+    env.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    return env
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bsu_models.cli", *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, (
+        f"bsu-models {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+    )
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server; then sweep its process group (it runs in a session of its own)."""
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+class RunningApp:
+    def __init__(self, base_url: str, env: dict[str, str], log: Path) -> None:
+        self.base_url = base_url
+        self.env = env
+        self.log = log
+
+
+@pytest.fixture(scope="module")
+def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    root = tmp_path_factory.mktemp("browser-app")
+    data_dir = root / "data"
+    data_dir.mkdir()
+    env = _app_env(data_dir)
+    _cli(env, "case", "add", CASE, "--title", "Browser test case")
+
+    port = _free_port()
+    log = root / "streamlit.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "viewer/app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true"],
+            cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}:\n{_tail(log)}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                    if response.read().decode().strip() == "ok":
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {base_url}/_stcore/health within "
+                    f"{STARTUP_TIMEOUT_S} s:\n{_tail(log)}"
+                )
+            time.sleep(0.25)
+        yield RunningApp(base_url, env, log)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def browser_page():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing; `scripts/setup.sh --test` installs Debian's chromium, "
+            "which the browser tests drive."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"],
+        )
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+# --- page helpers -------------------------------------------------------------------------------
+
+
+def _wait_idle(page, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit has no script run in progress (reruns follow every widget change)."""
+    from playwright.sync_api import expect
+
+    page.wait_for_timeout(150)  # let a rerun triggered just now start
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
+        "data-test-script-state", re.compile("notRunning|initial"), timeout=timeout_ms
+    )
+
+
+def _open(page, url: str, title: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    _wait_idle(page)
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit selectbox labelled ``label`` (no-op if already chosen)."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("combobox", name=label, exact=True)
+    expect(box).to_be_visible()
+    if box.input_value() == option:
+        return
+    box.click()
+    page.locator('[role="option"]').filter(has_text=re.compile(f"^{re.escape(option)}$")).click()
+    expect(box).to_have_value(option)
+    _wait_idle(page)
+
+
+def _fill(page, label: str, value: str) -> None:
+    from playwright.sync_api import expect
+
+    field = page.get_by_label(label, exact=True)
+    field.fill(value)
+    field.press("Tab")
+    expect(field).to_have_value(value)
+    _wait_idle(page)
+
+
+def _upload_form(page, path: Path, name: str) -> None:
+    from playwright.sync_api import expect
+
+    _choose(page, "Case", f"{CASE} — Browser test case")
+    page.set_input_files('input[type="file"]', str(path))
+    uploader = page.locator('[data-testid="stFileUploader"]')
+    expect(uploader).to_contain_text(path.name)
+    _wait_idle(page)
+    _fill(page, "Landmark model name", name)
+
+
+def _shot(page, name: str) -> None:
+    """Screenshot the whole page. Streamlit scrolls inside its main container, not the document,
+    so ``full_page`` alone would stop at the viewport: grow the viewport to the content first."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size or {"width": 1400, "height": 1000}
+    height = page.evaluate(
+        """() => Math.max(document.documentElement.scrollHeight,
+               ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stMain"] *')]
+                  .filter(e => e.scrollHeight > e.clientHeight + 1
+                               && getComputedStyle(e).overflowY.match(/auto|scroll/))
+                  .map(e => e.scrollHeight + e.getBoundingClientRect().top))"""
+    )
+    try:
+        tall = {"width": viewport["width"], "height": max(height, viewport["height"])}
+        page.set_viewport_size(tall)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    finally:
+        page.set_viewport_size(viewport)
+
+
+def _import(page) -> None:
+    from playwright.sync_api import expect
+
+    button = page.get_by_role("button", name="Import", exact=True)
+    expect(button).to_be_enabled()
+    button.click()
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+def test_upload_through_page_then_see_it_in_catalogue(running_app: RunningApp, browser_page):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    teapot = _testdata() / "teapot.obj"
+
+    _open(page, f"{running_app.base_url}/upload", "Upload a landmark model")
+    _upload_form(page, teapot, "Teapot test landmark")
+    _choose(page, "Units of the file", "mm")
+    _fill(page, "Model scale", "1:50")
+    _import(page)
+
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("Stored Teapot test landmark")).to_be_visible(
+        timeout=IMPORT_TIMEOUT_MS
+    )
+    expect(main.get_by_role("heading", name="Validation report")).to_be_visible()
+    report = main.locator('[data-testid="stTable"]')
+    expect(report).to_contain_text("6,320")
+    expect(report).to_contain_text("Teapot test landmark")
+    _wait_idle(page)
+    _shot(page, "upload-report.png")
+
+    _open(page, f"{running_app.base_url}/", "Catalogue")
+    expect(main.get_by_role("heading", name="Teapot test landmark")).to_be_visible()
+    thumbnail = main.locator('[data-testid="stImage"] img').first
+    expect(thumbnail).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    _shot(page, "catalogue.png")
+
+
+def test_bad_upload_shows_plain_error(running_app: RunningApp, browser_page, tmp_path: Path):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    broken = tmp_path / "broken.ply"
+    broken.write_bytes(BROKEN_PLY)
+    name = "Broken browser upload"
+
+    _open(page, f"{running_app.base_url}/upload", "Upload a landmark model")
+    _upload_form(page, broken, name)
+    _import(page)
+
+    main = page.locator('[data-testid="stMain"]')
+    alert = main.locator('[data-testid="stAlert"], [data-testid="stAlertContentError"]').filter(
+        has_text="broken.ply"
+    )
+    expect(alert.first).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
+    expect(main.get_by_text(f"Stored {name}")).to_have_count(0)
+    _wait_idle(page)
+    _shot(page, "upload-error.png")
+
+    listed = json.loads(_cli(running_app.env, "list", "--json").stdout)
+    stored = [m["name"] for m in listed]
+    assert not [n for n in stored if "broken" in n.lower()], stored

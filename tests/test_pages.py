@@ -1,0 +1,117 @@
+"""Each page of the web app under Streamlit's AppTest, on a real catalogue in a temp folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO
+
+APP = str(REPO / "viewer" / "app.py")
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data folder that the app's catalogue opens; returns the folder."""
+    for key in [k for k in os.environ if k.startswith("BSU_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("BSU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BSU_ACTOR", "apptest")
+    import streamlit as st
+
+    st.cache_resource.clear()  # the catalogue handle is per process; tests need a fresh one
+    return tmp_path / "data"
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def test_catalogue_page_without_cases_invites_a_new_case(app_env):
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value == "Catalogue"
+    assert "No cases yet" in at.info[0].value
+
+
+def test_new_case_form_adds_a_case_and_refuses_a_bad_one(app_env):
+    at = _app().run()
+    at.text_input[0].input("KC-2026-0142")
+    at.text_input[1].input("旺角 Mong Kok re-enactment")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("KC-2026-0142" in o for o in at.selectbox[0].options)
+    at.text_input[0].input("KC-2026-0142")
+    at.text_input[1].input("duplicate")
+    at.button[0].click().run()
+    assert at.error[0].value == "Case KC-2026-0142 already exists."
+
+
+def test_catalogue_lists_models_with_thumbnails_and_searches(app_env):
+    import bsu_models
+
+    cat = bsu_models.open_catalogue()
+    bsu_models.load_demo(cat)
+    cat.close()
+    at = _app().run()
+    assert not at.exception
+    names = [h.value for h in at.subheader]
+    assert "Footbridge, Tsim Sha Tsui" in names and len(names) == 4
+    assert len(at.get("image")) == 4
+    at.text_input(key="catalogue_query").input("footbridge").run()
+    assert [h.value for h in at.subheader] == ["Footbridge, Tsim Sha Tsui"]
+    at.text_input(key="catalogue_query").input("no such landmark").run()
+    assert at.info[0].value == "No models match."
+
+
+def test_upload_page_imports_a_real_mesh_and_shows_the_report(app_env, testdata):
+    import bsu_models
+
+    bsu_models.open_catalogue().add_case("KC-1", "Upload test")
+    at = _app().run()
+    at.switch_page("views/upload.py").run()
+    assert at.title[0].value == "Upload a landmark model"
+    uploader = at.get("file_uploader")[0]
+    assert uploader is not None
+    at = _upload(at, "teapot.obj", (testdata / "teapot.obj").read_bytes(), "Teapot landmark")
+    assert not at.exception
+    assert at.success[0].value == "Stored Teapot landmark, version 1."
+    assert "Validation report" in [s.value for s in at.subheader]
+
+
+def test_upload_page_shows_one_plain_error_for_a_bad_file(app_env):
+    import bsu_models
+
+    bsu_models.open_catalogue().add_case("KC-1", "Upload test")
+    at = _app().run()
+    at.switch_page("views/upload.py").run()
+    at = _upload(at, "evidence.stl", b"solid x\nendsolid x\n", "Broken")
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("evidence.stl")
+    assert bsu_models.open_catalogue().list_models() == []
+
+
+def test_upload_page_asks_which_mesh_when_a_zip_holds_several(app_env, testdata):
+    import bsu_models
+
+    bsu_models.open_catalogue().add_case("KC-1", "Upload test")
+    at = _app().run()
+    at.switch_page("views/upload.py").run()
+    at = _upload(at, "homer.zip", (testdata / "homer.zip").read_bytes(), "Homer")
+    member = at.selectbox(key="upload_member")
+    assert "homer/homer_35.off" in member.options
+    member.select("homer/homer_35.off")
+    at.button[0].click().run()
+    assert at.success[0].value == "Stored Homer, version 1."
+
+
+def _upload(at: AppTest, name: str, data: bytes, model_name: str) -> AppTest:
+    at.get("file_uploader")[0].upload(name, data)  # type: ignore[attr-defined]
+    at.text_input(key="upload_name").input(model_name)
+    at.run()
+    at.button[0].click().run()
+    return at
