@@ -65,6 +65,8 @@ def _version_record(row: VersionRow) -> VersionInfo:
         units=row.units,
         scale=format_scale(row.scale_denominator),
         real_world_extent_m=real_world_extent(row.bounds, row.units, row.scale_denominator),
+        up_axis=row.up_axis,
+        north_axis=row.north_axis,
         warnings=tuple(row.warnings or ()),
         files=tuple(
             StoredFileInfo(f.role, f.name, f.sha256, f.size_bytes, f.media_type,

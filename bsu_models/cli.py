@@ -39,10 +39,11 @@ def _case_json(case: CaseInfo) -> dict[str, Any]:
 
 
 def _extent_text(version: VersionInfo) -> str:
-    if version.real_world_extent_m is None:
+    size = version.real_world_size
+    if size is None:
         return "real-world size unknown (set units and scale)"
-    dx, dy, dz = version.real_world_extent_m
-    return f"real-world size {dx:.2f} x {dy:.2f} x {dz:.2f} m"
+    east, north, height = size
+    return f"real-world size {east:.2f} m E-W x {north:.2f} m N-S x {height:.2f} m high"
 
 
 def _version_text(v: VersionInfo) -> str:

@@ -18,7 +18,6 @@ import re
 import resource
 import struct
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +193,17 @@ def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
     return np.asarray(uv), buffer.getvalue()
 
 
+def _describe_parser_error(exc: Exception) -> str:
+    """A short phrase for what a parser exception says, without Python's own wording."""
+    if isinstance(exc, KeyError):
+        return f"a required element or property {exc.args[0]!r} is missing" if exc.args \
+            else "a required element or property is missing"
+    if isinstance(exc, IndexError):
+        return "it refers to data that is not there (truncated or inconsistent counts)"
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else f"unreadable data ({type(exc).__name__})"
+
+
 def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -> dict[str, Any]:
     import trimesh
 
@@ -224,7 +234,7 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     except MemoryError:
         raise LimitExceeded(f"{label}: parsing needs more memory than allowed.") from None
     except Exception as exc:  # trimesh raises many kinds on malformed input
-        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        detail = _describe_parser_error(exc)
         raise InvalidMesh(f"{label}: the {fmt.upper()} file cannot be parsed ({detail}).") \
             from None
     vertices, faces, single = _geometry_of(loaded, label)
@@ -312,10 +322,10 @@ def main(argv: list[str]) -> int:
     except MemoryError:
         result = {"ok": False, "error_type": "LimitExceeded",
                   "message": f"{request['label']}: parsing needs more memory than allowed."}
-    except Exception as exc:
-        detail = "".join(traceback.format_exception_only(exc)).strip()[:200]
+    except Exception as exc:  # anything else is still this file's fault, said plainly
         result = {"ok": False, "error_type": "InvalidMesh",
-                  "message": f"{request['label']}: the file cannot be parsed ({detail})."}
+                  "message": f"{request['label']}: the file cannot be read as a mesh "
+                             f"({_describe_parser_error(exc)})."}
     (out / "result.json").write_text(json.dumps(result))
     return 0
 

@@ -57,6 +57,8 @@ class VersionInfo:
     units: str
     scale: str
     real_world_extent_m: tuple[float, float, float] | None
+    up_axis: str = "+z"
+    north_axis: str = "+y"
     warnings: tuple[str, ...] = ()
     files: tuple[StoredFileInfo, ...] = field(default=(), repr=False)
 
@@ -64,6 +66,17 @@ class VersionInfo:
         data = asdict(self)
         data["uploaded_at"] = self.uploaded_at.isoformat()
         return data
+
+    @property
+    def real_world_size(self) -> tuple[float, float, float] | None:
+        """(east-west, north-south, height) in metres on site, or None when unknown."""
+        if self.real_world_extent_m is None:
+            return None
+        axis = {"x": 0, "y": 1, "z": 2}
+        up, north = axis[self.up_axis[1]], axis[self.north_axis[1]]
+        (east,) = {0, 1, 2} - {up, north}
+        extent = self.real_world_extent_m
+        return extent[east], extent[north], extent[up]
 
 
 @dataclass(frozen=True)

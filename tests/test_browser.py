@@ -260,7 +260,7 @@ def test_upload_through_page_then_see_it_in_catalogue(running_app: RunningApp, b
     _open(page, f"{running_app.base_url}/upload", "Upload a landmark model")
     _upload_form(page, teapot, "Teapot test landmark")
     _choose(page, "Units of the file", "mm")
-    _fill(page, "Model scale", "1:50")
+    _fill(page, "Model scale (e.g. 1:50)", "1:50")
     _import(page)
 
     main = page.locator('[data-testid="stMain"]')

@@ -39,13 +39,13 @@ def test_catalogue_page_without_cases_invites_a_new_case(app_env):
 
 def test_new_case_form_adds_a_case_and_refuses_a_bad_one(app_env):
     at = _app().run()
-    at.text_input[0].input("KC-2026-0142")
-    at.text_input[1].input("旺角 Mong Kok re-enactment")
+    at.text_input(key="new_case_reference").input("KC-2026-0142")
+    at.text_input(key="new_case_title").input("旺角 Mong Kok re-enactment")
     at.button[0].click().run()
     assert not at.exception
-    assert any("KC-2026-0142" in o for o in at.selectbox[0].options)
-    at.text_input[0].input("KC-2026-0142")
-    at.text_input[1].input("duplicate")
+    assert any("KC-2026-0142" in o for o in at.selectbox(key="catalogue_case").options)
+    at.text_input(key="new_case_reference").input("KC-2026-0142")
+    at.text_input(key="new_case_title").input("duplicate")
     at.button[0].click().run()
     assert at.error[0].value == "Case KC-2026-0142 already exists."
 

@@ -1,4 +1,4 @@
-"""BSU Models web app: routes the pages; each page lives in its own module under pages/."""
+"""BSU Models web app: routes the pages; each page lives in its own module under views/."""
 
 import streamlit as st
 

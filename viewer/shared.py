@@ -17,28 +17,29 @@ def catalogue() -> bsu_models.Catalogue:
 
 
 def real_world_text(version: bsu_models.VersionInfo) -> str:
-    if version.real_world_extent_m is None:
+    size = version.real_world_size
+    if size is None:
         return "Real-world size unknown (units or scale not set)"
-    dx, dy, dz = version.real_world_extent_m
-    return f"{dx:.2f} m × {dy:.2f} m × {dz:.2f} m on site"
+    east, north, height = size
+    return f"{east:.2f} m E–W × {north:.2f} m N–S × {height:.2f} m high on site"
 
 
-def facts_rows(version: bsu_models.VersionInfo) -> dict[str, str]:
-    """Facts of a version as label -> text, for tables."""
-    return {
+def show_facts(version: bsu_models.VersionInfo) -> None:
+    """Facts of a version as a two-column table, with the full SHA-256 copyable below it."""
+    facts = {
         "Case": version.case_reference,
-        "Model": version.model_name,
-        "Version": str(version.number),
-        "Original file": version.original_name,
-        "Format": version.format.upper(),
-        "Size": f"{version.size_bytes:,} bytes",
-        "SHA-256": version.original_sha256,
-        "Vertices": f"{version.vertices:,}",
-        "Faces": f"{version.faces:,}",
-        "Watertight": "yes" if version.watertight else "no",
-        "Texture": "yes" if version.has_texture else "no",
-        "File units": version.units,
-        "Model scale": version.scale,
+        "Model": f"{version.model_name} (version {version.number})",
+        "Original file": f"{version.original_name} — {version.format.upper()}, "
+                         f"{version.size_bytes:,} bytes",
+        "Mesh": f"{version.vertices:,} vertices, {version.faces:,} faces",
+        "Surface": ("watertight" if version.watertight else "open (not watertight)")
+                   + (", textured" if version.has_texture else ""),
+        "Units · scale": f"{version.units} · {version.scale}",
         "Real-world size": real_world_text(version),
+        "Axes": f"up {version.up_axis}, north {version.north_axis}",
         "Uploaded": f"{version.uploaded_at:%d %b %Y %H:%M} UTC by {version.uploaded_by}",
     }
+    st.table({"Fact": list(facts), "Value": list(facts.values())}, hide_index=True,
+             hide_header=True)
+    st.caption("SHA-256 of the original file")
+    st.code(version.original_sha256, language=None, wrap_lines=True)

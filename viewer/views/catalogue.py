@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, facts_rows, real_world_text
+from viewer.shared import catalogue, real_world_text, show_facts
 
 PAGE_SIZE = 12
 ALL_CASES = "All cases"
@@ -19,10 +19,10 @@ except bsu_models.BsuError as exc:
     st.error(str(exc))
     st.stop()
 
-with st.expander("New case", icon=":material/create_new_folder:"):
+with st.sidebar.expander("New case", icon=":material/create_new_folder:"):
     with st.form("new_case", clear_on_submit=True):
-        reference = st.text_input("Case reference", placeholder="KC-2026-0142")
-        title = st.text_input("Title")
+        reference = st.text_input("Case reference", placeholder="KC-2026-0142", key="new_case_reference")
+        title = st.text_input("Title", key="new_case_title")
         if st.form_submit_button("Add case"):
             try:
                 cat.add_case(reference, title)
@@ -33,9 +33,11 @@ with st.expander("New case", icon=":material/create_new_folder:"):
                 st.rerun()
 
 if not cases:
-    st.info("No cases yet. Add one above, then upload a model on the Upload page.")
+    st.info("No cases yet. Add one under “New case” in the sidebar, then upload a model on the "
+            "Upload page.")
     st.stop()
 
+titles = {c.reference: c.title for c in cases}
 left, right = st.columns([1, 2])
 labels = {ALL_CASES: None} | {f"{c.reference} — {c.title}": c.reference for c in cases}
 choice = left.selectbox("Case", list(labels), key="catalogue_case")
@@ -67,12 +69,13 @@ for row_start in range(0, len(shown), 3):
             except bsu_models.BsuError as exc:
                 st.warning(str(exc))
             st.subheader(model.name, anchor=False)
-            st.text(f"{model.case_reference} · {model.location or 'location not given'}")
+            st.text(f"{model.case_reference} — {titles.get(model.case_reference, '')}\n"
+                    f"{model.location or 'Location not given'}")
             st.text(f"{latest.faces:,} faces · {latest.format.upper()} · v{latest.number}")
             st.text(real_world_text(latest))
             if model.tags:
                 st.text("Tags: " + ", ".join(model.tags))
-            with st.expander("Facts"):
-                st.table({"": facts_rows(latest)})
+            with st.popover("Facts and hash", width="stretch"):
+                show_facts(latest)
                 for warning in latest.warnings:
                     st.warning(warning)

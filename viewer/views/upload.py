@@ -5,10 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, facts_rows
+from viewer.shared import catalogue, show_facts
+
+AXES = ["+z", "+y", "+x", "-z", "-y", "-x"]
 
 st.title("Upload a landmark model")
 cat = catalogue()
+
+# The report of the last import sits at the top, where the eye is after clicking Import.
+report_area = st.container()
 
 try:
     cases = cat.list_cases()
@@ -16,18 +21,17 @@ except bsu_models.BsuError as exc:
     st.error(str(exc))
     st.stop()
 if not cases:
-    st.info("Add a case on the Catalogue page first.")
+    st.info("Add a case on the Catalogue page first (“New case” in the sidebar).")
     st.stop()
 
 st.caption(
-    f"Accepted: {bsu_models.supported_list()}, with MTL and texture images, or a zip of them. "
-    "The file is checked in a sealed parser; what is stored is exactly what you upload."
+    f"Accepted: {bsu_models.supported_list()} — one file, the mesh with its MTL and texture "
+    "images, or a zip of them. Each upload is checked in a separate, locked-down process "
+    "before anything is stored, and the original is kept exactly as uploaded."
 )
 
 case_labels = {f"{c.reference} — {c.title}": c.reference for c in cases}
 case_label = st.selectbox("Case", list(case_labels), key="upload_case")
-case_reference = case_labels[case_label]
-
 files = st.file_uploader(
     "Mesh file(s) or a zip", accept_multiple_files=True, key="upload_files",
     help="Several files: the mesh plus its MTL and texture images.",
@@ -39,11 +43,12 @@ description = st.text_area("Description", key="upload_description", height=80)
 tags = st.text_input("Tags (comma-separated)", key="upload_tags")
 c1, c2, c3, c4 = st.columns(4)
 units = c1.selectbox("Units of the file", bsu_models.UNITS, index=len(bsu_models.UNITS) - 1,
-                     key="upload_units")
-scale = c2.text_input("Model scale", placeholder="1:50", key="upload_scale")
-axes = ["+z", "+y", "+x", "-z", "-y", "-x"]
-up_axis = c3.selectbox("Up axis", axes, key="upload_up")
-north_axis = c4.selectbox("North axis", axes, index=1, key="upload_north")
+                     key="upload_units", help="The unit one coordinate step of the file means.")
+scale = c2.text_input("Model scale (e.g. 1:50)", key="upload_scale",
+                      help="Scale of the physical model; leave empty if unknown.")
+up_axis = c3.selectbox("Up axis", AXES, key="upload_up",
+                       help="Scanners often use +y; check the thumbnail after import.")
+north_axis = c4.selectbox("North axis", AXES, index=1, key="upload_north")
 
 candidates = st.session_state.get("upload_candidates")
 member = None
@@ -53,29 +58,36 @@ if candidates:
 
 if st.button("Import", type="primary", disabled=not files):
     uploads = [bsu_models.UploadFile(f.name, f.getvalue()) for f in files or []]
-    bar = st.progress(0.0, text="Starting")
+    bar = report_area.progress(0.0, text="Starting")
     try:
         result = cat.import_model(
-            uploads, case=case_reference, name=name, units=units, scale=scale or None,
+            uploads, case=case_labels[case_label], name=name, units=units, scale=scale or None,
             member=member, location=location, description=description,
             tags=[tags] if tags else [], up_axis=up_axis, north_axis=north_axis,
             progress=lambda fraction, message: bar.progress(fraction, text=message),
         )
     except bsu_models.AmbiguousUpload as exc:
-        bar.empty()
         st.session_state["upload_candidates"] = exc.candidates
-        st.warning(str(exc).replace("with --member", "below"))
+        st.session_state["upload_notice"] = str(exc).replace("with --member", "below")
         st.rerun()
     except bsu_models.BsuError as exc:
         bar.empty()
-        st.error(str(exc))
+        report_area.error(str(exc))
     else:
+        bar.empty()
         st.session_state.pop("upload_candidates", None)
         version = result.version
-        st.success(f"Stored {version.model_name}, version {version.number}.")
-        st.subheader("Validation report", anchor=False)
-        left, right = st.columns([1, 2])
-        left.image(cat.thumbnail_png(version.version_id), width="stretch")
-        right.table({"": facts_rows(version)})
-        for warning in version.warnings:
-            st.warning(warning)
+        with report_area:
+            st.success(f"Stored {version.model_name}, version {version.number}.")
+            st.subheader("Validation report", anchor=False)
+            left, right = st.columns([2, 3])
+            left.image(cat.thumbnail_png(version.version_id), width="stretch")
+            left.caption("If the model lies on its side, import it again with the right up axis.")
+            with right:
+                show_facts(version)
+            for warning in version.warnings:
+                st.warning(warning)
+
+notice = st.session_state.pop("upload_notice", None)
+if notice:
+    report_area.warning(notice)
