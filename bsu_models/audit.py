@@ -22,8 +22,9 @@ from bsu_models.records import AuditEvent
 
 
 def _canonical(details: dict[str, Any]) -> str:
-    return json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return json.dumps(
+        details, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def event_hash(row: AuditRow, prev_hash: str) -> str:
@@ -92,7 +93,9 @@ def verify_chain(session: Session) -> tuple[list[str], int]:
             problems.append(f"audit: event {row.id} does not link to event {row.id - 1}.")
             return problems, count
         if event_hash(row, prev_hash) != row.hash:
-            problems.append(f"audit: event {row.id} ({row.action}) was altered after it was written.")
+            problems.append(
+                f"audit: event {row.id} ({row.action}) was altered after it was written."
+            )
             return problems, count
         prev_hash = row.hash
         expected_id += 1

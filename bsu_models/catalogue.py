@@ -69,8 +69,9 @@ def _version_record(row: VersionRow) -> VersionInfo:
         north_axis=row.north_axis,
         warnings=tuple(row.warnings or ()),
         files=tuple(
-            StoredFileInfo(f.role, f.name, f.sha256, f.size_bytes, f.media_type,
-                           f.derived_from_sha256)
+            StoredFileInfo(
+                f.role, f.name, f.sha256, f.size_bytes, f.media_type, f.derived_from_sha256
+            )
             for f in row.files
         ),
     )
@@ -97,8 +98,9 @@ class Catalogue:
 
     # -- cases ---------------------------------------------------------------------------------
 
-    def add_case(self, reference: str, title: str, status: str = "open",
-                 actor: str | None = None) -> CaseInfo:
+    def add_case(
+        self, reference: str, title: str, status: str = "open", actor: str | None = None
+    ) -> CaseInfo:
         reference = reference.strip()
         if not _CASE_REF.match(reference):
             raise InvalidInput(
@@ -115,8 +117,14 @@ class Catalogue:
             row = CaseRow(reference=reference, title=title, status=status, created_by=actor)
             session.add(row)
             session.flush()
-            append_event(session, actor=actor, action="case.create", object_type="case",
-                         object_id=reference, details={"title": title, "status": status})
+            append_event(
+                session,
+                actor=actor,
+                action="case.create",
+                object_type="case",
+                object_id=reference,
+                details={"title": title, "status": status},
+            )
             return CaseInfo(row.reference, row.title, row.status, row.created_at, 0)
 
     def list_cases(self) -> list[CaseInfo]:
@@ -160,13 +168,22 @@ class Catalogue:
         """Import an upload as a new version (of a new or existing model named ``name``)."""
         actor = actor or self.settings.actor
         request = ImportRequest(
-            case_reference=case.strip(), name=name, files=tuple(files), units=units, scale=scale,
-            member=member, location=location, description=description, tags=tuple(tags),
-            up_axis=up_axis, north_axis=north_axis,
+            case_reference=case.strip(),
+            name=name,
+            files=tuple(files),
+            units=units,
+            scale=scale,
+            member=member,
+            location=location,
+            description=description,
+            tags=tuple(tags),
+            up_axis=up_axis,
+            north_axis=north_axis,
         )
         try:
-            version_id = run_import(self.engine, self.blobs, self.settings, request, actor,
-                                    progress)
+            version_id = run_import(
+                self.engine, self.blobs, self.settings, request, actor, progress
+            )
         except BsuError as exc:
             self._record_refusal(request, actor, exc)
             raise
@@ -177,13 +194,22 @@ class Catalogue:
         try:
             with write_session(self.engine) as session:
                 append_event(
-                    session, actor=actor, action="model.import", object_type="case",
-                    object_id=request.case_reference, outcome="refused",
+                    session,
+                    actor=actor,
+                    action="model.import",
+                    object_type="case",
+                    object_id=request.case_reference,
+                    outcome="refused",
                     details={
                         "reason": str(exc),
-                        "files": [{"name": f.name, "size": len(f.data),
-                                   "sha256": hashlib.sha256(f.data).hexdigest()}
-                                  for f in request.files],
+                        "files": [
+                            {
+                                "name": f.name,
+                                "size": len(f.data),
+                                "sha256": hashlib.sha256(f.data).hexdigest(),
+                            }
+                            for f in request.files
+                        ],
                     },
                 )
         except BsuError:
@@ -221,16 +247,29 @@ class Catalogue:
                 latest = versions[-1]
                 model = latest.model
                 if needle is not None:
-                    haystack = " ".join([model.name, model.location, model.description,
-                                         model.case.reference, *model.tags,
-                                         *(v.original_name for v in versions)])
+                    haystack = " ".join(
+                        [
+                            model.name,
+                            model.location,
+                            model.description,
+                            model.case.reference,
+                            *model.tags,
+                            *(v.original_name for v in versions),
+                        ]
+                    )
                     if needle not in casefold_search(haystack):
                         continue
-                summaries.append(ModelSummary(
-                    model_id=model.id, case_reference=model.case.reference, name=model.name,
-                    location=model.location, tags=tuple(model.tags or ()),
-                    version_count=len(versions), latest=_version_record(latest),
-                ))
+                summaries.append(
+                    ModelSummary(
+                        model_id=model.id,
+                        case_reference=model.case.reference,
+                        name=model.name,
+                        location=model.location,
+                        tags=tuple(model.tags or ()),
+                        version_count=len(versions),
+                        latest=_version_record(latest),
+                    )
+                )
             return summaries
 
     # -- stored files --------------------------------------------------------------------------
@@ -254,10 +293,15 @@ class Catalogue:
         originals = [f for f in version.files if f.role in ("mesh", "companion", "archive")]
         data = [(f.name, self.blobs.get_verified(f.sha256)) for f in originals]
         with write_session(self.engine) as session:
-            append_event(session, actor=actor or self.settings.actor, action="model.download",
-                         object_type="version", object_id=str(version_id),
-                         object_sha256=version.original_sha256,
-                         details={"files": [f.name for f in originals]})
+            append_event(
+                session,
+                actor=actor or self.settings.actor,
+                action="model.download",
+                object_type="version",
+                object_id=str(version_id),
+                object_sha256=version.original_sha256,
+                details={"files": [f.name for f in originals]},
+            )
         return data
 
     # -- integrity -----------------------------------------------------------------------------
@@ -274,8 +318,10 @@ class Catalogue:
         referenced = {sha for sha, _v, _n in files}
         for sha, version_id, name in files:
             if not self.blobs.exists(sha):
-                problems.append(f"missing: version {version_id} file {name!r} ({sha[:12]}) "
-                                "is not in the blob store.")
+                problems.append(
+                    f"missing: version {version_id} file {name!r} ({sha[:12]}) "
+                    "is not in the blob store."
+                )
         on_disk = list(self.blobs.keys())
         for key in on_disk:
             actual = self.blobs.rehash(key)
@@ -287,8 +333,10 @@ class Catalogue:
             if sha not in referenced:
                 problems.append(f"missing: version {version_id} has no row for its original.")
         for stray in self.blobs.stray_files():
-            problems.append(f"stray: {stray} in the blob store is not a stored file "
-                            "(left by an interrupted write).")
+            problems.append(
+                f"stray: {stray} in the blob store is not a stored file "
+                "(left by an interrupted write)."
+            )
         problems.extend(audit_problems)
         return VerifyReport(tuple(problems), len(on_disk), len(files), events)
 

@@ -34,8 +34,13 @@ def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
 
 
 def _case_json(case: CaseInfo) -> dict[str, Any]:
-    return {"reference": case.reference, "title": case.title, "status": case.status,
-            "created_at": case.created_at.isoformat(), "model_count": case.model_count}
+    return {
+        "reference": case.reference,
+        "title": case.title,
+        "status": case.status,
+        "created_at": case.created_at.isoformat(),
+        "model_count": case.model_count,
+    }
 
 
 def _extent_text(version: VersionInfo) -> str:
@@ -56,8 +61,8 @@ def _version_text(v: VersionInfo) -> str:
         f"  mesh       {v.vertices:,} vertices, {v.faces:,} faces, "
         f"{'watertight' if v.watertight else 'open'}, "
         f"{'textured' if v.has_texture else 'untextured'}",
-        "  bounds     " + " .. ".join("(" + ", ".join(f"{c:.4g}" for c in p) + ")"
-                                      for p in (lo, hi)),
+        "  bounds     "
+        + " .. ".join("(" + ", ".join(f"{c:.4g}" for c in p) + ")" for p in (lo, hi)),
         f"  units      {v.units}, scale {v.scale}; {_extent_text(v)}",
         f"  uploaded   {v.uploaded_at:%Y-%m-%d %H:%M:%S} UTC by {v.uploaded_by}",
     ]
@@ -73,8 +78,12 @@ def cmd_case_add(cat: Catalogue, args: argparse.Namespace) -> int:
 
 def cmd_case_list(cat: Catalogue, args: argparse.Namespace) -> int:
     cases = cat.list_cases()
-    text = "\n".join(f"{c.reference:<18} {c.status:<8} {c.model_count:>3} models  {c.title}"
-                     for c in cases) or "No cases yet."
+    text = (
+        "\n".join(
+            f"{c.reference:<18} {c.status:<8} {c.model_count:>3} models  {c.title}" for c in cases
+        )
+        or "No cases yet."
+    )
     _emit(args, [_case_json(c) for c in cases], text)
     return EXIT_OK
 
@@ -96,9 +105,17 @@ def _read_uploads(paths: Sequence[str]) -> list[UploadFile]:
 
 def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
     result = cat.import_model(
-        _read_uploads(args.paths), case=args.case, name=args.name, units=args.units,
-        scale=args.scale, member=args.member, location=args.location,
-        description=args.description, tags=args.tag or (), up_axis=args.up, north_axis=args.north,
+        _read_uploads(args.paths),
+        case=args.case,
+        name=args.name,
+        units=args.units,
+        scale=args.scale,
+        member=args.member,
+        location=args.location,
+        description=args.description,
+        tags=args.tag or (),
+        up_axis=args.up,
+        north_axis=args.north,
     )
     _emit(args, result.to_json(), _version_text(result.version))
     return EXIT_OK
@@ -106,16 +123,29 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
 
 def cmd_list(cat: Catalogue, args: argparse.Namespace) -> int:
     models = cat.list_models(case=args.case, query=args.query)
-    payload = [{"model_id": m.model_id, "case": m.case_reference, "name": m.name,
-                "location": m.location, "tags": list(m.tags), "versions": m.version_count,
-                "latest_version_id": m.latest.version_id, "faces": m.latest.faces,
-                "sha256": m.latest.original_sha256,
-                "real_world_extent_m": m.latest.real_world_extent_m} for m in models]
-    text = "\n".join(
-        f"{m.latest.version_id:>5}  {m.case_reference:<16} {m.name} (v{m.latest.number}, "
-        f"{m.latest.faces:,} faces, {_extent_text(m.latest)})"
+    payload = [
+        {
+            "model_id": m.model_id,
+            "case": m.case_reference,
+            "name": m.name,
+            "location": m.location,
+            "tags": list(m.tags),
+            "versions": m.version_count,
+            "latest_version_id": m.latest.version_id,
+            "faces": m.latest.faces,
+            "sha256": m.latest.original_sha256,
+            "real_world_extent_m": m.latest.real_world_extent_m,
+        }
         for m in models
-    ) or "No models match."
+    ]
+    text = (
+        "\n".join(
+            f"{m.latest.version_id:>5}  {m.case_reference:<16} {m.name} (v{m.latest.number}, "
+            f"{m.latest.faces:,} faces, {_extent_text(m.latest)})"
+            for m in models
+        )
+        or "No models match."
+    )
     _emit(args, payload, text)
     return EXIT_OK
 
@@ -128,11 +158,17 @@ def cmd_show(cat: Catalogue, args: argparse.Namespace) -> int:
 
 def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
     report = cat.verify()
-    payload = {"ok": report.ok, "problems": list(report.problems),
-               "blobs_checked": report.blobs_checked, "rows_checked": report.rows_checked,
-               "audit_events_checked": report.audit_events_checked}
-    summary = (f"All well: {report.blobs_checked} stored files, {report.rows_checked} file rows, "
-               f"{report.audit_events_checked} audit events checked.")
+    payload = {
+        "ok": report.ok,
+        "problems": list(report.problems),
+        "blobs_checked": report.blobs_checked,
+        "rows_checked": report.rows_checked,
+        "audit_events_checked": report.audit_events_checked,
+    }
+    summary = (
+        f"All well: {report.blobs_checked} stored files, {report.rows_checked} file rows, "
+        f"{report.audit_events_checked} audit events checked."
+    )
     _emit(args, payload, "\n".join(report.problems) if report.problems else summary)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
@@ -141,18 +177,29 @@ def cmd_demo(cat: Catalogue, args: argparse.Namespace) -> int:
     from bsu_models.demo import load_demo
 
     loaded = load_demo(cat)
-    _emit(args, {"imported": loaded},
-          f"Demo case ready ({len(loaded)} models imported now)." if loaded
-          else "Demo case already loaded.")
+    _emit(
+        args,
+        {"imported": loaded},
+        f"Demo case ready ({len(loaded)} models imported now)."
+        if loaded
+        else "Demo case already loaded.",
+    )
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     json_flag = argparse.ArgumentParser(add_help=False)
-    json_flag.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                           help="machine-readable output on stdout")
-    parser = argparse.ArgumentParser(prog="bsu-models", parents=[json_flag],
-                                     description="BSU Models: catalogue of landmark scale models.")
+    json_flag.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="machine-readable output on stdout",
+    )
+    parser = argparse.ArgumentParser(
+        prog="bsu-models",
+        parents=[json_flag],
+        description="BSU Models: catalogue of landmark scale models.",
+    )
     parser.add_argument("--version", action="version", version=f"bsu-models {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -167,8 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     case_list.set_defaults(handler=cmd_case_list)
 
     imp = sub.add_parser("import", parents=[json_flag], help="import a mesh as a model version")
-    imp.add_argument("paths", nargs="+", metavar="PATH",
-                     help="a mesh, a mesh with its MTL and textures, or one zip")
+    imp.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a mesh, a mesh with its MTL and textures, or one zip",
+    )
     imp.add_argument("--case", required=True, help="case reference")
     imp.add_argument("--name", required=True, help="landmark model name (new or existing)")
     imp.add_argument("--units", choices=UNITS, default="unknown", help="units of the file")
@@ -178,8 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--description", default="")
     imp.add_argument("--tag", action="append", help="a tag (repeatable)")
     imp.add_argument("--up", default="+z", choices=AXES, help="model axis pointing up (default +z)")
-    imp.add_argument("--north", default="+y", choices=AXES,
-                     help="model axis pointing north (default +y; write --north=-z for a minus)")
+    imp.add_argument(
+        "--north",
+        default="+y",
+        choices=AXES,
+        help="model axis pointing north (default +y; write --north=-z for a minus)",
+    )
     imp.set_defaults(handler=cmd_import)
 
     lst = sub.add_parser("list", parents=[json_flag], help="list landmark models")
@@ -191,8 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("version_id", type=int, metavar="ID", help="model version id")
     show.set_defaults(handler=cmd_show)
 
-    verify = sub.add_parser("verify", parents=[json_flag],
-                            help="re-hash stored files, match rows and files, check the audit chain")
+    verify = sub.add_parser(
+        "verify",
+        parents=[json_flag],
+        help="re-hash stored files, match rows and files, check the audit chain",
+    )
     verify.set_defaults(handler=cmd_verify)
 
     demo = sub.add_parser("demo", parents=[json_flag], help="load the demonstration case")

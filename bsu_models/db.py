@@ -52,7 +52,9 @@ def make_engine(url: str) -> Engine:
             if session.get(AuditHeadRow, 1) is None:
                 session.add(AuditHeadRow(id=1, last_id=0, last_hash=GENESIS_HASH))
     except sa_exc.SQLAlchemyError as exc:
-        raise StorageError(f"Cannot open the catalogue database {url!r}: {exc.orig or exc}") from exc
+        raise StorageError(
+            f"Cannot open the catalogue database {url!r}: {exc.orig or exc}"
+        ) from exc
     return engine
 
 

@@ -26,8 +26,9 @@ def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
     try:
         catalogue.get_case(case["reference"])
     except NotFound:
-        catalogue.add_case(case["reference"], case["title"], case.get("status", "open"),
-                           actor="demo")
+        catalogue.add_case(
+            case["reference"], case["title"], case.get("status", "open"), actor="demo"
+        )
     present = {m.name for m in catalogue.list_models(case=case["reference"])}
     imported = []
     for model in spec["models"]:
@@ -35,9 +36,15 @@ def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
             continue
         files = [UploadFile(name, (demo_dir / name).read_bytes()) for name in model["files"]]
         catalogue.import_model(
-            files, case=case["reference"], name=model["name"], units=model.get("units", "unknown"),
-            scale=model.get("scale"), location=model.get("location", ""),
-            description=model.get("description", ""), tags=model.get("tags", ()), actor="demo",
+            files,
+            case=case["reference"],
+            name=model["name"],
+            units=model.get("units", "unknown"),
+            scale=model.get("scale"),
+            location=model.get("location", ""),
+            description=model.get("description", ""),
+            tags=model.get("tags", ()),
+            actor="demo",
         )
         imported.append(model["name"])
     return imported

@@ -58,7 +58,9 @@ _AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
 
 def _check_axes(up: str, north: str) -> None:
     if up not in _AXES or north not in _AXES:
-        raise InvalidInput(f"Axes must be one of {', '.join(_AXES)}; got up={up!r}, north={north!r}.")
+        raise InvalidInput(
+            f"Axes must be one of {', '.join(_AXES)}; got up={up!r}, north={north!r}."
+        )
     if up[1] == north[1]:
         raise InvalidInput(f"The up axis ({up}) and north axis ({north}) must differ.")
 
@@ -101,8 +103,10 @@ def run_import(
     from bsu_models.db import read_session
 
     with read_session(engine) as session:  # type: ignore[arg-type]
-        if session.scalar(select(CaseRow.id).where(CaseRow.reference == request.case_reference)) \
-                is None:
+        if (
+            session.scalar(select(CaseRow.id).where(CaseRow.reference == request.case_reference))
+            is None
+        ):
             raise NotFound(f"There is no case {request.case_reference!r}.")
 
     report(0.05, "Checking the upload")
@@ -112,8 +116,9 @@ def run_import(
     report(0.15, f"Parsing {prepared.mesh_name}")
     parsed = parse_in_sandbox(prepared, mesh_sha, settings)
     report(0.70, "Rendering the thumbnail")
-    thumbnail = render_thumbnail(parsed.mesh, settings.thumbnail_size, mesh_sha,
-                                 request.up_axis, request.north_axis)
+    thumbnail = render_thumbnail(
+        parsed.mesh, settings.thumbnail_size, mesh_sha, request.up_axis, request.north_axis
+    )
 
     report(0.85, "Storing files")
     written: list[str] = []
@@ -127,13 +132,26 @@ def run_import(
             ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
         ):
             key = _put(blobs, data, written)
-            stored.append((role, file_name, key, len(data), media, mesh_sha,
-                           f"bsu-models {__version__}"))
+            stored.append(
+                (role, file_name, key, len(data), media, mesh_sha, f"bsu-models {__version__}")
+            )
         report(0.95, "Recording in the catalogue")
         with write_session(engine) as session:  # type: ignore[arg-type]
-            version = _record(session, request, prepared, parsed, mesh_sha, stored, actor,
-                              name=name, units=units, scale=scale, location=location,
-                              description=description, tags=tags)
+            version = _record(
+                session,
+                request,
+                prepared,
+                parsed,
+                mesh_sha,
+                stored,
+                actor,
+                name=name,
+                units=units,
+                scale=scale,
+                location=location,
+                description=description,
+                tags=tags,
+            )
             version_id = version.id
     except BaseException:
         _discard_unreferenced(engine, blobs, written)
@@ -158,8 +176,9 @@ def _discard_unreferenced(engine: object, blobs: LocalBlobStore, keys: list[str]
         return
     try:
         with read_session(engine) as session:  # type: ignore[arg-type]
-            used = set(session.scalars(select(StoredFileRow.sha256)
-                                       .where(StoredFileRow.sha256.in_(keys))))
+            used = set(
+                session.scalars(select(StoredFileRow.sha256).where(StoredFileRow.sha256.in_(keys)))
+            )
         for key in keys:
             if key not in used:
                 blobs.discard(key)
@@ -189,19 +208,21 @@ def _record(
     ).one_or_none()
     created = model is None
     if model is None:
-        model = ModelRow(case=case, name=name, location=location, description=description,
-                         tags=list(tags))
+        model = ModelRow(
+            case=case, name=name, location=location, description=description, tags=list(tags)
+        )
         session.add(model)
         session.flush()
-    number = (session.scalar(select(func.max(VersionRow.number))
-                             .where(VersionRow.model_id == model.id)) or 0) + 1
+    number = (
+        session.scalar(select(func.max(VersionRow.number)).where(VersionRow.model_id == model.id))
+        or 0
+    ) + 1
     facts = parsed.facts
     version = VersionRow(
         model=model,
         number=number,
         original_sha256=mesh_sha,
-        original_name=prepared.upload_label if len(prepared.originals) == 1
-        else prepared.mesh_name,
+        original_name=prepared.upload_label if len(prepared.originals) == 1 else prepared.mesh_name,
         mesh_member=prepared.mesh_name,
         format=prepared.mesh_format,
         size_bytes=sum(len(f.data) for f in prepared.originals),
@@ -221,9 +242,18 @@ def _record(
     session.add(version)
     session.flush()
     for role, file_name, key, size, media, derived_from, generator in stored:
-        session.add(StoredFileRow(version_id=version.id, role=role, name=file_name, sha256=key,
-                                  size_bytes=size, media_type=media,
-                                  derived_from_sha256=derived_from, generator=generator))
+        session.add(
+            StoredFileRow(
+                version_id=version.id,
+                role=role,
+                name=file_name,
+                sha256=key,
+                size_bytes=size,
+                media_type=media,
+                derived_from_sha256=derived_from,
+                generator=generator,
+            )
+        )
     append_event(
         session,
         actor=actor,

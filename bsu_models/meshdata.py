@@ -1,9 +1,9 @@
 """Validated mesh arrays: the only geometry that leaves the parser and reaches pyvista.
 
 ``MeshArrays`` holds ``vertices: (n, 3) float64``, ``faces: (m, 3) int64`` and optionally
-``uv: (n, 2) float64`` with a ``texture_png``, or ``colours: (n, 3) uint8`` per vertex. ``validate_arrays`` checks what a parser
-returned (it may be empty, partial, NaN-ridden or out of range) and raises ``InvalidMesh``
-with a sentence naming the file.
+``uv: (n, 2) float64`` with a ``texture_png``, or ``colours: (n, 3) uint8`` per vertex.
+``validate_arrays`` checks what a parser returned (it may be empty, partial, NaN-ridden or out
+of range) and raises ``InvalidMesh`` with a sentence naming the file.
 """
 
 from __future__ import annotations

@@ -23,12 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded, UnsupportedFormat
+from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded
 from bsu_models.meshdata import validate_arrays
 from bsu_models.ply_strips import read_ply_with_strips
 
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"\xff\xd8\xff\xdb",
-                b"\xff\xd8\xff\xee")
+_IMAGE_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff\xe0",
+    b"\xff\xd8\xff\xe1",
+    b"\xff\xd8\xff\xdb",
+    b"\xff\xd8\xff\xee",
+)
 
 
 class UploadResolver:
@@ -84,8 +89,9 @@ def check_ply_header(label: str, data: bytes, max_faces: int) -> None:
             try:
                 count = int(parts[2])
             except ValueError:
-                raise InvalidMesh(f"{label}: PLY element count {parts[2]!r} is not a number.") \
-                    from None
+                raise InvalidMesh(
+                    f"{label}: PLY element count {parts[2]!r} is not a number."
+                ) from None
             if count < 0:
                 raise InvalidMesh(f"{label}: PLY element {parts[1]!r} has a negative count.")
             if parts[1] in (b"face", b"tristrips") and count > max_faces:
@@ -94,9 +100,10 @@ def check_ply_header(label: str, data: bytes, max_faces: int) -> None:
                     f"at most {max_faces:,} faces are allowed."
                 )
             if count > 4 * max_faces + 16:
+                element = parts[1].decode(errors="replace")
                 raise LimitExceeded(
-                    f"{label}: the PLY header declares {count:,} {parts[1].decode(errors='replace')}"
-                    " elements, more than the face limit allows."
+                    f"{label}: the PLY header declares {count:,} {element} elements, more than "
+                    "the face limit allows."
                 )
             if b"binary" in data[:end] and count > len(data):
                 raise InvalidMesh(
@@ -144,13 +151,13 @@ def check_obj_indices(label: str, data: bytes) -> None:
     if len(indices) == 0:
         return
     if (indices == 0).any():
-        raise InvalidMesh(f"{label}: a face refers to vertex 0, but OBJ vertices are numbered "
-                          "from 1.")
+        raise InvalidMesh(
+            f"{label}: a face refers to vertex 0, but OBJ vertices are numbered from 1."
+        )
     worst = int(indices.max()) if indices.max() > vertex_count else int(indices.min())
     if indices.max() > vertex_count or indices.min() < -vertex_count:
         raise InvalidMesh(
-            f"{label}: a face refers to vertex {worst}, but the file has {vertex_count:,} "
-            "vertices."
+            f"{label}: a face refers to vertex {worst}, but the file has {vertex_count:,} vertices."
         )
 
 
@@ -196,8 +203,11 @@ def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
 def _describe_parser_error(exc: Exception) -> str:
     """A short phrase for what a parser exception says, without Python's own wording."""
     if isinstance(exc, KeyError):
-        return f"a required element or property {exc.args[0]!r} is missing" if exc.args \
+        return (
+            f"a required element or property {exc.args[0]!r} is missing"
+            if exc.args
             else "a required element or property is missing"
+        )
     if isinstance(exc, IndexError):
         return "it refers to data that is not there (truncated or inconsistent counts)"
     text = str(exc).strip()
@@ -223,8 +233,7 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     try:
         if fmt == "ply" and re.search(rb"^element\s+tristrips\s", data[:65536], re.MULTILINE):
             vertices, faces = read_ply_with_strips(data, label)
-            loaded = trimesh.Trimesh(vertices=vertices, faces=faces, process=False,
-                                     validate=False)
+            loaded = trimesh.Trimesh(vertices=vertices, faces=faces, process=False, validate=False)
         else:
             loaded = trimesh.load(
                 io.BytesIO(data), file_type=fmt, resolver=resolver, process=False, force=None
@@ -235,11 +244,11 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         raise LimitExceeded(f"{label}: parsing needs more memory than allowed.") from None
     except Exception as exc:  # trimesh raises many kinds on malformed input
         detail = _describe_parser_error(exc)
-        raise InvalidMesh(f"{label}: the {fmt.upper()} file cannot be parsed ({detail}).") \
-            from None
+        raise InvalidMesh(f"{label}: the {fmt.upper()} file cannot be parsed ({detail}).") from None
     vertices, faces, single = _geometry_of(loaded, label)
-    textured = single if getattr(getattr(single, "visual", None), "kind", None) == "texture" \
-        else None
+    textured = (
+        single if getattr(getattr(single, "visual", None), "kind", None) == "texture" else None
+    )
     if fmt not in ("glb", "gltf") and not any(
         resolver.files[n][:4] in _IMAGE_MAGIC for n in resolver.fetched
     ):
@@ -253,8 +262,9 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
 
     # Watertightness is a property of the surface, not of how the file splits vertices (STL
     # repeats every corner; OBJ splits at UV seams), so it is judged on merged positions.
-    mesh = trimesh.Trimesh(vertices=vertices, faces=faces, vertex_colors=colours, process=False,
-                           validate=False)
+    mesh = trimesh.Trimesh(
+        vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False
+    )
     mesh.merge_vertices()
     if fmt == "stl":
         vertices, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces, dtype=np.int64)
@@ -320,12 +330,18 @@ def main(argv: list[str]) -> int:
     except BsuError as exc:
         result = {"ok": False, "error_type": type(exc).__name__, "message": str(exc)}
     except MemoryError:
-        result = {"ok": False, "error_type": "LimitExceeded",
-                  "message": f"{request['label']}: parsing needs more memory than allowed."}
+        result = {
+            "ok": False,
+            "error_type": "LimitExceeded",
+            "message": f"{request['label']}: parsing needs more memory than allowed.",
+        }
     except Exception as exc:  # anything else is still this file's fault, said plainly
-        result = {"ok": False, "error_type": "InvalidMesh",
-                  "message": f"{request['label']}: the file cannot be read as a mesh "
-                             f"({_describe_parser_error(exc)})."}
+        result = {
+            "ok": False,
+            "error_type": "InvalidMesh",
+            "message": f"{request['label']}: the file cannot be read as a mesh "
+            f"({_describe_parser_error(exc)}).",
+        }
     (out / "result.json").write_text(json.dumps(result))
     return 0
 

@@ -12,10 +12,22 @@ import numpy as np
 from bsu_models.errors import InvalidMesh
 
 _SCALARS = {
-    "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1",
-    "short": "i2", "int16": "i2", "ushort": "u2", "uint16": "u2",
-    "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",
-    "float": "f4", "float32": "f4", "double": "f8", "float64": "f8",
+    "char": "i1",
+    "int8": "i1",
+    "uchar": "u1",
+    "uint8": "u1",
+    "short": "i2",
+    "int16": "i2",
+    "ushort": "u2",
+    "uint16": "u2",
+    "int": "i4",
+    "int32": "i4",
+    "uint": "u4",
+    "uint32": "u4",
+    "float": "f4",
+    "float32": "f4",
+    "double": "f8",
+    "float64": "f8",
 }
 
 
@@ -79,7 +91,7 @@ def read_ply_with_strips(data: bytes, label: str) -> tuple[np.ndarray, np.ndarra
         assert tokens is not None
         if cursor + count > len(tokens):
             raise InvalidMesh(f"{label}: the PLY file ends early (truncated).")
-        chunk = tokens[cursor:cursor + count]
+        chunk = tokens[cursor : cursor + count]
         cursor += count
         return chunk
 
@@ -112,8 +124,11 @@ def read_ply_with_strips(data: bytes, label: str) -> tuple[np.ndarray, np.ndarra
         for _ in range(count):
             for prop in props:
                 if prop[0] != b"list":
-                    (take_ascii(1) if tokens is not None else
-                     take_binary(_dtype(prop[0], order, label), 1))
+                    (
+                        take_ascii(1)
+                        if tokens is not None
+                        else take_binary(_dtype(prop[0], order, label), 1)
+                    )
                     continue
                 count_type, item_type = _dtype(prop[1], order, label), _dtype(prop[2], order, label)
                 if tokens is not None:

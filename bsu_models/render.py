@@ -52,8 +52,12 @@ def png_bytes(pixels: np.ndarray, text: dict[str, str]) -> bytes:
 
 
 AXES: dict[str, tuple[float, float, float]] = {
-    "+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0),
-    "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1),
+    "+x": (1, 0, 0),
+    "-x": (-1, 0, 0),
+    "+y": (0, 1, 0),
+    "-y": (0, -1, 0),
+    "+z": (0, 0, 1),
+    "-z": (0, 0, -1),
 }
 
 
@@ -91,8 +95,9 @@ def render_thumbnail(
                 plotter.add_mesh(poly, texture=pv.Texture(image), smooth_shading=False)
             elif mesh.colours is not None:
                 poly.point_data["colours"] = mesh.colours
-                plotter.add_mesh(poly, scalars="colours", rgb=True, smooth_shading=False,
-                                 ambient=0.25)
+                plotter.add_mesh(
+                    poly, scalars="colours", rgb=True, smooth_shading=False, ambient=0.25
+                )
             else:
                 plotter.add_mesh(
                     poly, color=MESH_COLOUR, smooth_shading=False, specular=0.15, ambient=0.25
@@ -104,7 +109,10 @@ def render_thumbnail(
             pixels = plotter.screenshot(return_img=True)
         finally:
             plotter.close()
-    return png_bytes(np.ascontiguousarray(pixels[:, :, :3]), {
-        "derived-from-sha256": source_sha256,
-        "generator": "bsu-models thumbnail",
-    })
+    return png_bytes(
+        np.ascontiguousarray(pixels[:, :, :3]),
+        {
+            "derived-from-sha256": source_sha256,
+            "generator": "bsu-models thumbnail",
+        },
+    )

@@ -42,7 +42,9 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def parse_in_sandbox(prepared: PreparedUpload, source_sha256: str, settings: Settings) -> ParsedUpload:
+def parse_in_sandbox(
+    prepared: PreparedUpload, source_sha256: str, settings: Settings
+) -> ParsedUpload:
     """Parse ``prepared`` in a limited child process; raises a ``BsuError`` on any failure."""
     label = (
         prepared.upload_label

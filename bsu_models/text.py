@@ -16,8 +16,10 @@ MAX_TEXT = 20_000
 
 def _controls(value: str, allowed: str = "") -> list[str]:
     return [
-        c for c in value
-        if c not in allowed and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co")
+        c
+        for c in value
+        if c not in allowed
+        and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co")
         and c != "\u200d"  # zero-width joiner is part of some legitimate text
     ]
 

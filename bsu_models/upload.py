@@ -120,8 +120,9 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
 
 def _choose_mesh(label: str, files: dict[str, bytes], member: str | None) -> tuple[str, str]:
     formats = {name: sniff(data) for name, data in files.items()}
-    candidates = sorted(n for n, f in formats.items() if FORMATS.get(f, None) and
-                        FORMATS[f].role == "mesh")
+    candidates = sorted(
+        n for n, f in formats.items() if FORMATS.get(f, None) and FORMATS[f].role == "mesh"
+    )
     nested = sorted(n for n, f in formats.items() if f == "zip")
     if member is not None:
         matches = [n for n in files if n == member.replace("\\", "/").strip("/")] or [
@@ -152,11 +153,12 @@ def _choose_mesh(label: str, files: dict[str, bytes], member: str | None) -> tup
     if not files:
         raise UnsupportedFormat(f"{label}: there is no usable file in it.")
     if len(files) == 1:
-        (name, data), = files.items()
+        ((name, data),) = files.items()
         what = describe_unknown(data)
         shown = label if name == label else f"{label}: {name}"
-        raise UnsupportedFormat(f"{shown} is not a mesh we can read: {what} "
-                                f"(supported: {supported_list()}).")
+        raise UnsupportedFormat(
+            f"{shown} is not a mesh we can read: {what} (supported: {supported_list()})."
+        )
     described = "; ".join(f"{n} ({describe_unknown(d)})" for n, d in sorted(files.items())[:5])
     raise UnsupportedFormat(
         f"{label} holds no mesh in a supported format ({supported_list()}); found: {described}."

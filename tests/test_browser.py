@@ -57,7 +57,11 @@ def _app_env(data_dir: Path) -> dict[str, str]:
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "bsu_models.cli", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, (
         f"bsu-models {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
@@ -108,10 +112,23 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     log = root / "streamlit.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "viewer/app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true"],
-            cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "viewer/app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{port}"
@@ -149,9 +166,15 @@ def browser_page():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(30_000)
@@ -264,9 +287,7 @@ def test_upload_through_page_then_see_it_in_catalogue(running_app: RunningApp, b
     _import(page)
 
     main = page.locator('[data-testid="stMain"]')
-    expect(main.get_by_text("Stored Teapot test landmark")).to_be_visible(
-        timeout=IMPORT_TIMEOUT_MS
-    )
+    expect(main.get_by_text("Stored Teapot test landmark")).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
     expect(main.get_by_role("heading", name="Validation report")).to_be_visible()
     report = main.locator('[data-testid="stTable"]')
     expect(report).to_contain_text("6,320")

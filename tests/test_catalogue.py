@@ -31,10 +31,20 @@ def test_import_into_unknown_case_is_refused_before_parsing(catalogue, testdata)
 
 
 def test_same_name_adds_immutable_versions(catalogue, case_reference, testdata):
-    first = catalogue.import_model(upload(testdata / "teapot.obj"), case=case_reference,
-                                   name="Bus shelter", units="mm", scale="1:50")
-    second = catalogue.import_model(upload(testdata / "fandisk.obj"), case=case_reference,
-                                    name="Bus shelter", units="mm", scale="1:50")
+    first = catalogue.import_model(
+        upload(testdata / "teapot.obj"),
+        case=case_reference,
+        name="Bus shelter",
+        units="mm",
+        scale="1:50",
+    )
+    second = catalogue.import_model(
+        upload(testdata / "fandisk.obj"),
+        case=case_reference,
+        name="Bus shelter",
+        units="mm",
+        scale="1:50",
+    )
     assert first.created_model and not second.created_model
     assert (first.version.number, second.version.number) == (1, 2)
     assert first.version.model_id == second.version.model_id
@@ -51,22 +61,30 @@ def test_real_world_size_from_units_and_scale(catalogue, case_reference, tmp_pat
 
     path = tmp_path / "block.stl"
     trimesh.creation.box(extents=(300, 100, 50)).export(path)
-    version = catalogue.import_model(upload(path), case=case_reference, name="Block",
-                                     units="mm", scale="1:50").version
+    version = catalogue.import_model(
+        upload(path), case=case_reference, name="Block", units="mm", scale="1:50"
+    ).version
     assert version.real_world_extent_m == pytest.approx((15.0, 5.0, 2.5))
     unknown = catalogue.import_model(upload(path), case=case_reference, name="Unscaled").version
     assert unknown.real_world_extent_m is None and unknown.units == "unknown"
 
 
-def test_search_finds_latin_case_insensitively_and_chinese_exactly(catalogue, case_reference,
-                                                                  testdata):
-    catalogue.import_model(upload(testdata / "teapot.obj"), case=case_reference,
-                           name="彌敦道天橋 Nathan Road footbridge", location="旺角 Mong Kok",
-                           tags=["footbridge"])
-    catalogue.import_model(upload(testdata / "beetle.obj"), case=case_reference,
-                           name="Car park", location="Kwun Tong")
+def test_search_finds_latin_case_insensitively_and_chinese_exactly(
+    catalogue, case_reference, testdata
+):
+    catalogue.import_model(
+        upload(testdata / "teapot.obj"),
+        case=case_reference,
+        name="彌敦道天橋 Nathan Road footbridge",
+        location="旺角 Mong Kok",
+        tags=["footbridge"],
+    )
+    catalogue.import_model(
+        upload(testdata / "beetle.obj"), case=case_reference, name="Car park", location="Kwun Tong"
+    )
     assert [m.name for m in catalogue.list_models(query="NATHAN")] == [
-        "彌敦道天橋 Nathan Road footbridge"]
+        "彌敦道天橋 Nathan Road footbridge"
+    ]
     assert len(catalogue.list_models(query="天橋")) == 1
     assert len(catalogue.list_models(query="mong kok")) == 1
     assert len(catalogue.list_models(query="kwun")) == 1
@@ -74,9 +92,11 @@ def test_search_finds_latin_case_insensitively_and_chinese_exactly(catalogue, ca
 
 
 def test_stored_files_are_content_addressed_and_derived_files_name_their_source(
-        catalogue, case_reference, testdata):
-    version = catalogue.import_model(upload(testdata / "teapot.obj"), case=case_reference,
-                                     name="teapot").version
+    catalogue, case_reference, testdata
+):
+    version = catalogue.import_model(
+        upload(testdata / "teapot.obj"), case=case_reference, name="teapot"
+    ).version
     roles = {f.role: f for f in version.files}
     assert set(roles) == {"mesh", "web_glb", "thumbnail"}
     assert roles["mesh"].sha256 == version.original_sha256
@@ -96,8 +116,9 @@ def test_verify_is_clean_after_imports(catalogue, case_reference, testdata):
 
 
 def _imported(catalogue, case_reference, testdata):
-    return catalogue.import_model(upload(testdata / "teapot.obj"), case=case_reference,
-                                  name="teapot").version
+    return catalogue.import_model(
+        upload(testdata / "teapot.obj"), case=case_reference, name="teapot"
+    ).version
 
 
 def test_verify_names_a_changed_file(catalogue, case_reference, testdata):
@@ -106,8 +127,9 @@ def test_verify_names_a_changed_file(catalogue, case_reference, testdata):
     path.chmod(0o644)
     path.write_bytes(path.read_bytes()[:-1] + b"!")
     problems = catalogue.verify().problems
-    assert any(p.startswith(f"corrupt: stored file {version.original_sha256[:12]}")
-               for p in problems)
+    assert any(
+        p.startswith(f"corrupt: stored file {version.original_sha256[:12]}") for p in problems
+    )
 
 
 def test_verify_names_a_missing_file_and_an_orphan(catalogue, case_reference, testdata):
@@ -124,15 +146,15 @@ def test_verify_names_the_first_broken_audit_link(catalogue, case_reference, tes
     with catalogue.engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE id = 1"))
     assert catalogue.verify().problems == (
-        "audit: event 1 (case.create) was altered after it was written.",)
+        "audit: event 1 (case.create) was altered after it was written.",
+    )
 
 
 def test_verify_detects_a_removed_audit_event(catalogue, case_reference, testdata):
     _imported(catalogue, case_reference, testdata)
     with catalogue.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events WHERE id = 1"))
-    assert catalogue.verify().problems == (
-        "audit: event 1 is missing (next stored event is 2).",)
+    assert catalogue.verify().problems == ("audit: event 1 is missing (next stored event is 2).",)
 
 
 def test_verify_detects_events_cut_from_the_end(catalogue, case_reference, testdata):

@@ -17,27 +17,59 @@ from tests.conftest import REPO
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running the CLI against a fresh data folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
-    env.update(BSU_DATA_DIR=str(tmp_path / "data"), BSU_ACTOR="cli-test",
-               BSU_MAX_FACES="5000000", BSU_PARSE_TIMEOUT_S="60")
+    env.update(
+        BSU_DATA_DIR=str(tmp_path / "data"),
+        BSU_ACTOR="cli-test",
+        BSU_MAX_FACES="5000000",
+        BSU_PARSE_TIMEOUT_S="60",
+    )
     return env
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bsu_models.cli", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "bsu_models.cli", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_case_import_list_show_verify_round(cli_env, testdata):
-    assert run_cli(cli_env, "case", "add", "KC-2026-0142", "--title", "旺角 Mong Kok").returncode == 0
+    assert (
+        run_cli(cli_env, "case", "add", "KC-2026-0142", "--title", "旺角 Mong Kok").returncode == 0
+    )
     cases = json.loads(run_cli(cli_env, "case", "list", "--json").stdout)
     assert [c["reference"] for c in cases] == ["KC-2026-0142"]
 
-    done = run_cli(cli_env, "import", str(testdata / "fandisk.obj"), "--case", "KC-2026-0142",
-                   "--name", "Fandisk", "--units", "mm", "--scale", "1:50", "--json")
+    done = run_cli(
+        cli_env,
+        "import",
+        str(testdata / "fandisk.obj"),
+        "--case",
+        "KC-2026-0142",
+        "--name",
+        "Fandisk",
+        "--units",
+        "mm",
+        "--scale",
+        "1:50",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    for key in ("model_id", "version_id", "sha256", "format", "vertices", "faces", "bounds",
-                "real_world_extent_m"):
+    for key in (
+        "model_id",
+        "version_id",
+        "sha256",
+        "format",
+        "vertices",
+        "faces",
+        "bounds",
+        "real_world_extent_m",
+    ):
         assert key in result
     assert result["faces"] == 12_946 and result["format"] == "obj"
     assert len(result["real_world_extent_m"]) == 3
@@ -66,14 +98,28 @@ def test_user_error_exits_2_with_one_line_and_stores_nothing(cli_env, tmp_path):
     assert not any(p.is_file() for p in blobs.rglob("*"))
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["import", "nowhere.obj", "--case", "KC-1", "--name", "x"],
-     "error: nowhere.obj: no such file."),
-    (["import", str(REPO / "assets" / "demo" / "bus-shelter.stl"), "--case", "KC-1", "--name",
-      "x"], "error: There is no case 'KC-1'."),
-    (["show", "999"], "error: There is no model version 999."),
-    (["case", "add", "KC-1", "--title", ""], "error: Case title must not be empty."),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ["import", "nowhere.obj", "--case", "KC-1", "--name", "x"],
+            "error: nowhere.obj: no such file.",
+        ),
+        (
+            [
+                "import",
+                str(REPO / "assets" / "demo" / "bus-shelter.stl"),
+                "--case",
+                "KC-1",
+                "--name",
+                "x",
+            ],
+            "error: There is no case 'KC-1'.",
+        ),
+        (["show", "999"], "error: There is no model version 999."),
+        (["case", "add", "KC-1", "--title", ""], "error: Case title must not be empty."),
+    ],
+)
 def test_other_user_errors(cli_env, args, expected):
     refused = run_cli(cli_env, *args)
     assert refused.returncode == 2
@@ -101,9 +147,20 @@ def test_verify_exits_1_with_one_line_per_problem(cli_env, testdata):
 
 def test_member_chooses_from_archive(cli_env, testdata):
     run_cli(cli_env, "case", "add", "KC-1", "--title", "t")
-    refused = run_cli(cli_env, "import", str(testdata / "homer.zip"), "--case", "KC-1",
-                      "--name", "homer")
+    refused = run_cli(
+        cli_env, "import", str(testdata / "homer.zip"), "--case", "KC-1", "--name", "homer"
+    )
     assert refused.returncode == 2 and "choose one with --member" in refused.stderr
-    chosen = run_cli(cli_env, "import", str(testdata / "homer.zip"), "--case", "KC-1",
-                     "--name", "homer", "--member", "homer/homer.off", "--json")
+    chosen = run_cli(
+        cli_env,
+        "import",
+        str(testdata / "homer.zip"),
+        "--case",
+        "KC-1",
+        "--name",
+        "homer",
+        "--member",
+        "homer/homer.off",
+        "--json",
+    )
     assert chosen.returncode == 0 and json.loads(chosen.stdout)["faces"] == 12_000

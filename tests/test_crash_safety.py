@@ -56,8 +56,14 @@ elif point == "in_transaction":
 sys.exit(cli.main(sys.argv[3:]))
 """
 
-KILL_POINTS = [("before_put", 1), ("before_put", 3), ("before_put", 5),
-               ("before_rename", 1), ("before_rename", 4), ("in_transaction", 1)]
+KILL_POINTS = [
+    ("before_put", 1),
+    ("before_put", 3),
+    ("before_put", 5),
+    ("before_rename", 1),
+    ("before_rename", 4),
+    ("in_transaction", 1),
+]
 
 
 @pytest.mark.parametrize("point, n", KILL_POINTS, ids=lambda v: str(v))
@@ -67,12 +73,19 @@ def test_killed_import_leaves_no_row_without_its_file(tmp_path: Path, point: str
     env["BSU_DATA_DIR"] = str(data_dir)
     catalogue = bsu_models.open_catalogue(make_settings(data_dir))
     catalogue.add_case("KC-1", "crash")
-    files = [REPO / "assets" / "demo" / n for n in ("footbridge.obj", "footbridge.mtl",
-                                                    "footbridge.png")]
+    files = [
+        REPO / "assets" / "demo" / n for n in ("footbridge.obj", "footbridge.mtl", "footbridge.png")
+    ]
     args = ["import", *map(str, files), "--case", "KC-1", "--name", "bridge"]
 
-    killed = subprocess.run([sys.executable, "-c", KILLER, point, str(n), *args], env=env,
-                            cwd=REPO, capture_output=True, text=True, timeout=180)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(n), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     problems = catalogue.verify().problems
     assert not [p for p in problems if not p.startswith(("orphan:", "stray:"))], problems
@@ -80,8 +93,9 @@ def test_killed_import_leaves_no_row_without_its_file(tmp_path: Path, point: str
 
     # The same import, uninterrupted, stores its version; bytes orphaned above are the same
     # bytes and now have their rows. Only an interrupted temporary file may remain reported.
-    catalogue.import_model([bsu_models.UploadFile(p.name, p.read_bytes()) for p in files],
-                           case="KC-1", name="bridge")
+    catalogue.import_model(
+        [bsu_models.UploadFile(p.name, p.read_bytes()) for p in files], case="KC-1", name="bridge"
+    )
     problems = catalogue.verify().problems
     assert all(p.startswith("stray:") for p in problems), problems
     assert len(catalogue.list_models()) == 1

@@ -25,33 +25,39 @@ def test_real_obj_imports_with_its_face_count(sqlite_catalogue, testdata, name):
     path = testdata / name
     result = sqlite_catalogue.import_model(upload(path), case="KC-2026-0001", name=name)
     assert result.version.faces == _triangles_in_obj(path)
-    assert result.version.original_sha256 == __import__("hashlib").sha256(
-        path.read_bytes()).hexdigest()
+    assert (
+        result.version.original_sha256
+        == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    )
 
 
 def test_documented_face_counts(sqlite_catalogue, testdata):
     sqlite_catalogue.add_case("KC-2026-0001", "Real meshes")
     counts = {"stanford-bunny.obj": 69_451, "teapot.obj": 6_320, "fandisk.obj": 12_946}
     for name, faces in counts.items():
-        version = sqlite_catalogue.import_model(upload(testdata / name), case="KC-2026-0001",
-                                                name=name).version
+        version = sqlite_catalogue.import_model(
+            upload(testdata / name), case="KC-2026-0001", name=name
+        ).version
         assert version.faces == faces
     assert not sqlite_catalogue.verify().problems
 
 
 def test_fandisk_is_watertight_and_bunny_is_open(sqlite_catalogue, testdata):
     sqlite_catalogue.add_case("C-1", "Watertightness")
-    fandisk = sqlite_catalogue.import_model(upload(testdata / "fandisk.obj"), case="C-1",
-                                            name="fandisk").version
-    bunny = sqlite_catalogue.import_model(upload(testdata / "stanford-bunny.obj"), case="C-1",
-                                          name="bunny").version
+    fandisk = sqlite_catalogue.import_model(
+        upload(testdata / "fandisk.obj"), case="C-1", name="fandisk"
+    ).version
+    bunny = sqlite_catalogue.import_model(
+        upload(testdata / "stanford-bunny.obj"), case="C-1", name="bunny"
+    ).version
     assert fandisk.watertight and not bunny.watertight
 
 
 def test_zip_with_macos_junk_imports_the_triangle_strip_ply(sqlite_catalogue, testdata):
     sqlite_catalogue.add_case("C-1", "cow")
-    version = sqlite_catalogue.import_model(upload(testdata / "cow.zip"), case="C-1",
-                                            name="cow").version
+    version = sqlite_catalogue.import_model(
+        upload(testdata / "cow.zip"), case="C-1", name="cow"
+    ).version
     # cow.ply stores its surface as one triangle strip; the classic cow has 5,804 triangles.
     assert (version.vertices, version.faces) == (2_903, 5_804)
     assert version.mesh_member == "cow.ply"
@@ -59,20 +65,23 @@ def test_zip_with_macos_junk_imports_the_triangle_strip_ply(sqlite_catalogue, te
 
 
 def test_textured_bundle_needs_a_choice_then_warns_about_unlinked_texture(
-        sqlite_catalogue, testdata):
+    sqlite_catalogue, testdata
+):
     sqlite_catalogue.add_case("C-1", "spot")
     with pytest.raises(bsu_models.AmbiguousUpload) as refused:
         sqlite_catalogue.import_model(upload(testdata / "spot.zip"), case="C-1", name="spot")
     assert "spot/spot_quadrangulated.obj" in refused.value.candidates
-    version = sqlite_catalogue.import_model(upload(testdata / "spot.zip"), case="C-1",
-                                            name="spot", member="spot_quadrangulated.obj").version
+    version = sqlite_catalogue.import_model(
+        upload(testdata / "spot.zip"), case="C-1", name="spot", member="spot_quadrangulated.obj"
+    ).version
     assert version.faces == 2 * 2_928  # every quad is two triangles
     assert not version.has_texture
     assert any("spot_texture.png" in w for w in version.warnings)
 
 
 def test_multi_mesh_archive_without_choice_lists_candidates_and_stores_nothing(
-        sqlite_catalogue, testdata):
+    sqlite_catalogue, testdata
+):
     sqlite_catalogue.add_case("C-1", "homer")
     with pytest.raises(bsu_models.AmbiguousUpload) as refused:
         sqlite_catalogue.import_model(upload(testdata / "homer.zip"), case="C-1", name="homer")
@@ -80,8 +89,9 @@ def test_multi_mesh_archive_without_choice_lists_candidates_and_stores_nothing(
     assert message.startswith("homer.zip holds 7 meshes")
     assert "homer/homer_35.off" in message
     assert list(sqlite_catalogue.blobs.keys()) == []
-    version = sqlite_catalogue.import_model(upload(testdata / "homer.zip"), case="C-1",
-                                            name="homer", member="homer/homer_35.off").version
+    version = sqlite_catalogue.import_model(
+        upload(testdata / "homer.zip"), case="C-1", name="homer", member="homer/homer_35.off"
+    ).version
     assert version.faces == 9_590
 
 
@@ -125,11 +135,16 @@ def test_obj_with_mtl_and_texture_keeps_its_texture(sqlite_catalogue, tmp_path):
         "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nusemtl deck\nf 1/1 2/2 3/3 4/4\n"
     )
     sqlite_catalogue.add_case("C-1", "textured")
-    files = [bsu_models.UploadFile(p.name, p.read_bytes())
-             for p in (tmp_path / "deck.obj", tmp_path / "deck.mtl", image)]
+    files = [
+        bsu_models.UploadFile(p.name, p.read_bytes())
+        for p in (tmp_path / "deck.obj", tmp_path / "deck.mtl", image)
+    ]
     version = sqlite_catalogue.import_model(files, case="C-1", name="deck").version
     assert version.has_texture and version.faces == 2
     assert {f.name for f in version.files if f.role in ("mesh", "companion")} == {
-        "deck.obj", "deck.mtl", "paving.png"}
+        "deck.obj",
+        "deck.mtl",
+        "paving.png",
+    }
     glb = sqlite_catalogue.web_glb(version.version_id)
     assert glb[:4] == b"glTF" and b"image/png" in glb

@@ -30,16 +30,17 @@ def show_facts(version: bsu_models.VersionInfo) -> None:
         "Case": version.case_reference,
         "Model": f"{version.model_name} (version {version.number})",
         "Original file": f"{version.original_name} — {version.format.upper()}, "
-                         f"{version.size_bytes:,} bytes",
+        f"{version.size_bytes:,} bytes",
         "Mesh": f"{version.vertices:,} vertices, {version.faces:,} faces",
         "Surface": ("watertight" if version.watertight else "open (not watertight)")
-                   + (", textured" if version.has_texture else ""),
+        + (", textured" if version.has_texture else ""),
         "Units · scale": f"{version.units} · {version.scale}",
         "Real-world size": real_world_text(version),
         "Axes": f"up {version.up_axis}, north {version.north_axis}",
         "Uploaded": f"{version.uploaded_at:%d %b %Y %H:%M} UTC by {version.uploaded_by}",
     }
-    st.table({"Fact": list(facts), "Value": list(facts.values())}, hide_index=True,
-             hide_header=True)
+    st.table(
+        {"Fact": list(facts), "Value": list(facts.values())}, hide_index=True, hide_header=True
+    )
     st.caption("SHA-256 of the original file")
     st.code(version.original_sha256, language=None, wrap_lines=True)

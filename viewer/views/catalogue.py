@@ -19,22 +19,28 @@ except bsu_models.BsuError as exc:
     st.error(str(exc))
     st.stop()
 
-with st.sidebar.expander("New case", icon=":material/create_new_folder:"):
-    with st.form("new_case", clear_on_submit=True):
-        reference = st.text_input("Case reference", placeholder="KC-2026-0142", key="new_case_reference")
-        title = st.text_input("Title", key="new_case_title")
-        if st.form_submit_button("Add case"):
-            try:
-                cat.add_case(reference, title)
-            except bsu_models.BsuError as exc:
-                st.error(str(exc))
-            else:
-                st.success(f"Case {reference.strip()} added.")
-                st.rerun()
+with (
+    st.sidebar.expander("New case", icon=":material/create_new_folder:"),
+    st.form("new_case", clear_on_submit=True),
+):
+    reference = st.text_input(
+        "Case reference", placeholder="KC-2026-0142", key="new_case_reference"
+    )
+    title = st.text_input("Title", key="new_case_title")
+    if st.form_submit_button("Add case"):
+        try:
+            cat.add_case(reference, title)
+        except bsu_models.BsuError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Case {reference.strip()} added.")
+            st.rerun()
 
 if not cases:
-    st.info("No cases yet. Add one under “New case” in the sidebar, then upload a model on the "
-            "Upload page.")
+    st.info(
+        "No cases yet. Add one under “New case” in the sidebar, then upload a model on the "
+        "Upload page."
+    )
     st.stop()
 
 titles = {c.reference: c.title for c in cases}
@@ -69,8 +75,10 @@ for row_start in range(0, len(shown), 3):
             except bsu_models.BsuError as exc:
                 st.warning(str(exc))
             st.subheader(model.name, anchor=False)
-            st.text(f"{model.case_reference} — {titles.get(model.case_reference, '')}\n"
-                    f"{model.location or 'Location not given'}")
+            st.text(
+                f"{model.case_reference} — {titles.get(model.case_reference, '')}\n"
+                f"{model.location or 'Location not given'}"
+            )
             st.text(f"{latest.faces:,} faces · {latest.format.upper()} · v{latest.number}")
             st.text(real_world_text(latest))
             if model.tags:

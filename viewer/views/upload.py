@@ -33,37 +33,63 @@ st.caption(
 case_labels = {f"{c.reference} — {c.title}": c.reference for c in cases}
 case_label = st.selectbox("Case", list(case_labels), key="upload_case")
 files = st.file_uploader(
-    "Mesh file(s) or a zip", accept_multiple_files=True, key="upload_files",
+    "Mesh file(s) or a zip",
+    accept_multiple_files=True,
+    key="upload_files",
     help="Several files: the mesh plus its MTL and texture images.",
 )
-name = st.text_input("Landmark model name", key="upload_name",
-                     help="An existing name in this case adds a new version of that model.")
+name = st.text_input(
+    "Landmark model name",
+    key="upload_name",
+    help="An existing name in this case adds a new version of that model.",
+)
 location = st.text_input("District / location", key="upload_location")
 description = st.text_area("Description", key="upload_description", height=80)
 tags = st.text_input("Tags (comma-separated)", key="upload_tags")
 c1, c2, c3, c4 = st.columns(4)
-units = c1.selectbox("Units of the file", bsu_models.UNITS, index=len(bsu_models.UNITS) - 1,
-                     key="upload_units", help="The unit one coordinate step of the file means.")
-scale = c2.text_input("Model scale (e.g. 1:50)", key="upload_scale",
-                      help="Scale of the physical model; leave empty if unknown.")
-up_axis = c3.selectbox("Up axis", AXES, key="upload_up",
-                       help="Scanners often use +y; check the thumbnail after import.")
+units = c1.selectbox(
+    "Units of the file",
+    bsu_models.UNITS,
+    index=len(bsu_models.UNITS) - 1,
+    key="upload_units",
+    help="The unit one coordinate step of the file means.",
+)
+scale = c2.text_input(
+    "Model scale (e.g. 1:50)",
+    key="upload_scale",
+    help="Scale of the physical model; leave empty if unknown.",
+)
+up_axis = c3.selectbox(
+    "Up axis",
+    AXES,
+    key="upload_up",
+    help="Scanners often use +y; check the thumbnail after import.",
+)
 north_axis = c4.selectbox("North axis", AXES, index=1, key="upload_north")
 
 candidates = st.session_state.get("upload_candidates")
 member = None
 if candidates:
-    member = st.selectbox("The upload holds several meshes. Which one is the model?", candidates,
-                          key="upload_member")
+    member = st.selectbox(
+        "The upload holds several meshes. Which one is the model?", candidates, key="upload_member"
+    )
 
 if st.button("Import", type="primary", disabled=not files):
     uploads = [bsu_models.UploadFile(f.name, f.getvalue()) for f in files or []]
     bar = report_area.progress(0.0, text="Starting")
     try:
         result = cat.import_model(
-            uploads, case=case_labels[case_label], name=name, units=units, scale=scale or None,
-            member=member, location=location, description=description,
-            tags=[tags] if tags else [], up_axis=up_axis, north_axis=north_axis,
+            uploads,
+            case=case_labels[case_label],
+            name=name,
+            units=units,
+            scale=scale or None,
+            member=member,
+            location=location,
+            description=description,
+            tags=[tags] if tags else [],
+            up_axis=up_axis,
+            north_axis=north_axis,
             progress=lambda fraction, message: bar.progress(fraction, text=message),
         )
     except bsu_models.AmbiguousUpload as exc:
