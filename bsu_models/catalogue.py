@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from bsu_models.audit import append_event, to_record, verify_chain
@@ -77,7 +77,7 @@ def _version_record(row: VersionRow) -> VersionInfo:
     )
 
 
-def _version_query():  # type: ignore[no-untyped-def]
+def _version_query() -> Select[VersionRow]:
     return select(VersionRow).options(
         selectinload(VersionRow.model).selectinload(ModelRow.case),
         selectinload(VersionRow.files),

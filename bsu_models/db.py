@@ -53,7 +53,7 @@ def make_engine(url: str) -> Engine:
                 session.add(AuditHeadRow(id=1, last_id=0, last_hash=GENESIS_HASH))
     except sa_exc.SQLAlchemyError as exc:
         raise StorageError(
-            f"Cannot open the catalogue database {url!r}: {exc.orig or exc}"
+            f"Cannot open the catalogue database {url!r}: {getattr(exc, 'orig', None) or exc}"
         ) from exc
     return engine
 

@@ -18,15 +18,15 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bsu_models import __version__
 from bsu_models.audit import append_event
 from bsu_models.blobstore import LocalBlobStore
-from bsu_models.db import write_session
+from bsu_models.db import read_session, write_session
 from bsu_models.errors import BsuError, InvalidInput, NotFound
-from bsu_models.formats import FORMATS
+from bsu_models.formats import FORMATS, sniff
 from bsu_models.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
 from bsu_models.render import render_thumbnail
 from bsu_models.sandbox import ParsedUpload, parse_in_sandbox
@@ -36,6 +36,31 @@ from bsu_models.units import check_units, parse_scale
 from bsu_models.upload import PreparedUpload, UploadFile, prepare_upload
 
 Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """A file written to the blob store for the version being imported."""
+
+    role: str  # mesh | companion | archive | web_glb | thumbnail
+    name: str
+    key: str
+    size: int
+    media_type: str
+    derived_from: str | None = None
+    generator: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanMetadata:
+    """The user's words about the model, checked and normalised."""
+
+    name: str
+    units: str
+    scale: float | None
+    location: str
+    description: str
+    tags: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -77,14 +102,24 @@ def _originals(prepared: PreparedUpload) -> list[tuple[str, str, bytes]]:
 
 
 def _media_type(data: bytes) -> str:
-    from bsu_models.formats import sniff
-
     spec = FORMATS.get(sniff(data))
     return spec.media_type if spec else "application/octet-stream"
 
 
+def _clean(request: ImportRequest) -> CleanMetadata:
+    _check_axes(request.up_axis, request.north_axis)
+    return CleanMetadata(
+        name=clean_line(request.name, "Model name"),
+        units=check_units(request.units),
+        scale=parse_scale(request.scale),
+        location=clean_line(request.location, "Location", allow_empty=True),
+        description=clean_text(request.description, "Description"),
+        tags=clean_tags(request.tags),
+    )
+
+
 def run_import(
-    engine: object,
+    engine: Engine,
     blobs: LocalBlobStore,
     settings: Settings,
     request: ImportRequest,
@@ -93,25 +128,16 @@ def run_import(
 ) -> int:
     """Import ``request``; returns the new version id. Raises ``BsuError`` and stores nothing."""
     report = progress or (lambda _fraction, _message: None)
-    name = clean_line(request.name, "Model name")
-    units = check_units(request.units)
-    scale = parse_scale(request.scale)
-    _check_axes(request.up_axis, request.north_axis)
-    location = clean_line(request.location, "Location", allow_empty=True)
-    description = clean_text(request.description, "Description")
-    tags = clean_tags(request.tags)
-    from bsu_models.db import read_session
-
-    with read_session(engine) as session:  # type: ignore[arg-type]
-        if (
-            session.scalar(select(CaseRow.id).where(CaseRow.reference == request.case_reference))
-            is None
-        ):
-            raise NotFound(f"There is no case {request.case_reference!r}.")
+    meta = _clean(request)
+    with read_session(engine) as session:
+        case_id = session.scalar(
+            select(CaseRow.id).where(CaseRow.reference == request.case_reference)
+        )
+    if case_id is None:
+        raise NotFound(f"There is no case {request.case_reference!r}.")
 
     report(0.05, "Checking the upload")
     prepared = prepare_upload(list(request.files), settings, request.member)
-    originals = _originals(prepared)
     mesh_sha = hashlib.sha256(prepared.mesh_data).hexdigest()
     report(0.15, f"Parsing {prepared.mesh_name}")
     parsed = parse_in_sandbox(prepared, mesh_sha, settings)
@@ -122,36 +148,35 @@ def run_import(
 
     report(0.85, "Storing files")
     written: list[str] = []
+    generator = f"bsu-models {__version__}"
     try:
-        stored = []
-        for role, file_name, data in originals:
-            key = _put(blobs, data, written)
-            stored.append((role, file_name, key, len(data), _media_type(data), None, None))
-        for role, file_name, data, media in (
-            ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
-            ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
-        ):
-            key = _put(blobs, data, written)
-            stored.append(
-                (role, file_name, key, len(data), media, mesh_sha, f"bsu-models {__version__}")
-            )
-        report(0.95, "Recording in the catalogue")
-        with write_session(engine) as session:  # type: ignore[arg-type]
-            version = _record(
-                session,
-                request,
-                prepared,
-                parsed,
+        stored = [
+            StoredBlob(role, name, _put(blobs, data, written), len(data), _media_type(data))
+            for role, name, data in _originals(prepared)
+        ]
+        stored += [
+            StoredBlob(
+                "web_glb",
+                "web.glb",
+                _put(blobs, parsed.web_glb, written),
+                len(parsed.web_glb),
+                "model/gltf-binary",
                 mesh_sha,
-                stored,
-                actor,
-                name=name,
-                units=units,
-                scale=scale,
-                location=location,
-                description=description,
-                tags=tags,
-            )
+                generator,
+            ),
+            StoredBlob(
+                "thumbnail",
+                "thumbnail.png",
+                _put(blobs, thumbnail, written),
+                len(thumbnail),
+                "image/png",
+                mesh_sha,
+                generator,
+            ),
+        ]
+        report(0.95, "Recording in the catalogue")
+        with write_session(engine) as session:
+            version = _record(session, request, meta, prepared, parsed, mesh_sha, stored, actor)
             version_id = version.id
     except BaseException:
         _discard_unreferenced(engine, blobs, written)
@@ -168,14 +193,12 @@ def _put(blobs: LocalBlobStore, data: bytes, written: list[str]) -> str:
     return key
 
 
-def _discard_unreferenced(engine: object, blobs: LocalBlobStore, keys: list[str]) -> None:
+def _discard_unreferenced(engine: Engine, blobs: LocalBlobStore, keys: list[str]) -> None:
     """Remove blobs this import wrote if no row refers to them (the transaction failed)."""
-    from bsu_models.db import read_session
-
     if not keys:
         return
     try:
-        with read_session(engine) as session:  # type: ignore[arg-type]
+        with read_session(engine) as session:
             used = set(
                 session.scalars(select(StoredFileRow.sha256).where(StoredFileRow.sha256.in_(keys)))
             )
@@ -189,27 +212,25 @@ def _discard_unreferenced(engine: object, blobs: LocalBlobStore, keys: list[str]
 def _record(
     session: Session,
     request: ImportRequest,
+    meta: CleanMetadata,
     prepared: PreparedUpload,
     parsed: ParsedUpload,
     mesh_sha: str,
-    stored: list[tuple[str, str, str, int, str, str | None, str | None]],
+    stored: list[StoredBlob],
     actor: str,
-    *,
-    name: str,
-    units: str,
-    scale: float | None,
-    location: str,
-    description: str,
-    tags: tuple[str, ...],
 ) -> VersionRow:
     case = session.scalars(select(CaseRow).where(CaseRow.reference == request.case_reference)).one()
     model = session.scalars(
-        select(ModelRow).where(ModelRow.case_id == case.id, ModelRow.name == name)
+        select(ModelRow).where(ModelRow.case_id == case.id, ModelRow.name == meta.name)
     ).one_or_none()
     created = model is None
     if model is None:
         model = ModelRow(
-            case=case, name=name, location=location, description=description, tags=list(tags)
+            case=case,
+            name=meta.name,
+            location=meta.location,
+            description=meta.description,
+            tags=list(meta.tags),
         )
         session.add(model)
         session.flush()
@@ -233,25 +254,25 @@ def _record(
         watertight=bool(facts["watertight"]),
         surface_area=float(facts["surface_area"]),
         has_texture=bool(facts["has_texture"]),
-        units=units,
-        scale_denominator=scale,
+        units=meta.units,
+        scale_denominator=meta.scale,
         up_axis=request.up_axis,
         north_axis=request.north_axis,
         warnings=list(facts.get("warnings", [])) + list(prepared.notes),
     )
     session.add(version)
     session.flush()
-    for role, file_name, key, size, media, derived_from, generator in stored:
+    for blob in stored:
         session.add(
             StoredFileRow(
                 version_id=version.id,
-                role=role,
-                name=file_name,
-                sha256=key,
-                size_bytes=size,
-                media_type=media,
-                derived_from_sha256=derived_from,
-                generator=generator,
+                role=blob.role,
+                name=blob.name,
+                sha256=blob.key,
+                size_bytes=blob.size,
+                media_type=blob.media_type,
+                derived_from_sha256=blob.derived_from,
+                generator=blob.generator,
             )
         )
     append_event(
@@ -263,10 +284,10 @@ def _record(
         object_sha256=mesh_sha,
         details={
             "case": request.case_reference,
-            "model": name,
+            "model": meta.name,
             "model_created": created,
             "version": number,
-            "files": [{"role": s[0], "name": s[1], "sha256": s[2]} for s in stored],
+            "files": [{"role": b.role, "name": b.name, "sha256": b.key} for b in stored],
         },
     )
     return version

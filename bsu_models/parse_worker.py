@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import trimesh
 
 from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded
 from bsu_models.meshdata import validate_arrays
@@ -36,7 +37,7 @@ _IMAGE_MAGIC = (
 )
 
 
-class UploadResolver:
+class UploadResolver(trimesh.resolvers.Resolver):
     """A trimesh resolver over the upload's companion files, held in memory."""
 
     def __init__(self, files: dict[str, bytes], base: str) -> None:
@@ -163,7 +164,6 @@ def check_obj_indices(label: str, data: bytes) -> None:
 
 def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
     """Vertices, faces and, when there is only one, the mesh itself (for its texture or colours)."""
-    import trimesh
 
     if isinstance(loaded, trimesh.Scene):
         meshes = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)]
@@ -215,7 +215,6 @@ def _describe_parser_error(exc: Exception) -> str:
 
 
 def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -> dict[str, Any]:
-    import trimesh
 
     label = request["label"]
     mesh_name = request["mesh_name"]
@@ -233,7 +232,9 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     try:
         if fmt == "ply" and re.search(rb"^element\s+tristrips\s", data[:65536], re.MULTILINE):
             vertices, faces = read_ply_with_strips(data, label)
-            loaded = trimesh.Trimesh(vertices=vertices, faces=faces, process=False, validate=False)
+            loaded: Any = trimesh.Trimesh(
+                vertices=vertices, faces=faces, process=False, validate=False
+            )
         else:
             loaded = trimesh.load(
                 io.BytesIO(data), file_type=fmt, resolver=resolver, process=False, force=None
@@ -288,7 +289,8 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         (out / "texture.png").write_bytes(texture_png)
     if colours is not None:
         arrays["colours"] = colours
-    np.savez(out / "mesh.npz", **arrays)
+    # numpy's stub types savez's keyword arrays as its own options; the names are array names.
+    np.savez(out / "mesh.npz", **arrays)  # type: ignore[arg-type]
     warnings: list[str] = []
     images = [n for n, d in companions.items() if d[:4] in _IMAGE_MAGIC]
     if images and texture_png is None:

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 export VTK_DEFAULT_OPENGL_WINDOW="${VTK_DEFAULT_OPENGL_WINDOW:-vtkEGLRenderWindow}"
 .venv/bin/ruff check bsu_models viewer tests bench
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"
