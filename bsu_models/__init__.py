@@ -31,6 +31,26 @@ _EXPORTS: dict[str, str] = {
     "SUPPORTED_MESH_FORMATS": "bsu_models.formats",
     "supported_list": "bsu_models.formats",
     "load_demo": "bsu_models.demo",
+    "SceneService": "bsu_models.scenes",
+    "SceneDoc": "bsu_models.scene_model",
+    "Entity": "bsu_models.scene_model",
+    "Step": "bsu_models.scene_model",
+    "Position": "bsu_models.scene_model",
+    "Provenance": "bsu_models.scene_model",
+    "Anchor": "bsu_models.scene_model",
+    "Measurement": "bsu_models.scene_model",
+    "Sightline": "bsu_models.scene_model",
+    "SavedView": "bsu_models.scene_model",
+    "ENTITY_TYPES": "bsu_models.scene_model",
+    "PROVENANCE_KINDS": "bsu_models.scene_model",
+    "MEASUREMENT_KINDS": "bsu_models.scene_model",
+    "PRESETS": "bsu_models.geometry",
+    "scene_to_json": "bsu_models.scene_json",
+    "scene_from_json": "bsu_models.scene_json",
+    "SceneInfo": "bsu_models.records",
+    "RevisionInfo": "bsu_models.records",
+    "MeasuredValue": "bsu_models.records",
+    "SightlineResult": "bsu_models.records",
     "BsuError": "bsu_models.errors",
     "InvalidInput": "bsu_models.errors",
     "UnsupportedFormat": "bsu_models.errors",
@@ -77,15 +97,36 @@ if TYPE_CHECKING:
         UnsupportedFormat,
     )
     from bsu_models.formats import SUPPORTED_MESH_FORMATS, supported_list
+    from bsu_models.geometry import PRESETS
     from bsu_models.records import (
         AuditEvent,
         CaseInfo,
         ImportResult,
+        MeasuredValue,
         ModelSummary,
+        RevisionInfo,
+        SceneInfo,
+        SightlineResult,
         StoredFileInfo,
         VerifyReport,
         VersionInfo,
     )
+    from bsu_models.scene_json import scene_from_json, scene_to_json
+    from bsu_models.scene_model import (
+        ENTITY_TYPES,
+        MEASUREMENT_KINDS,
+        PROVENANCE_KINDS,
+        Anchor,
+        Entity,
+        Measurement,
+        Position,
+        Provenance,
+        SavedView,
+        SceneDoc,
+        Sightline,
+        Step,
+    )
+    from bsu_models.scenes import SceneService
     from bsu_models.settings import SETTINGS_HELP, Settings, load_settings
     from bsu_models.units import UNITS
     from bsu_models.upload import UploadFile

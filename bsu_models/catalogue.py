@@ -28,6 +28,7 @@ from bsu_models.records import (
     VerifyReport,
     VersionInfo,
 )
+from bsu_models.scenes import SceneService
 from bsu_models.settings import Settings, load_settings
 from bsu_models.text import casefold_search, clean_line
 from bsu_models.units import format_scale, real_world_extent
@@ -92,6 +93,7 @@ class Catalogue:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.blobs = LocalBlobStore(settings.blob_dir)
         self.engine: Engine = make_engine(settings.database_url)
+        self.scenes = SceneService(self)
 
     def close(self) -> None:
         self.engine.dispose()

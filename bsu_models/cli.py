@@ -16,9 +16,10 @@ from typing import Any
 
 from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
+from bsu_models.cli_scene import add_scene_commands
 from bsu_models.errors import BsuError, InvalidInput
+from bsu_models.geometry import AXES
 from bsu_models.records import CaseInfo, VersionInfo
-from bsu_models.render import AXES
 from bsu_models.units import UNITS
 from bsu_models.upload import UploadFile
 
@@ -255,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", parents=[json_flag], help="load the demonstration case")
     demo.set_defaults(handler=cmd_demo)
+
+    add_scene_commands(sub, json_flag)
     return parser
 
 

@@ -27,6 +27,7 @@ from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import read_session, write_session
 from bsu_models.errors import BsuError, InvalidInput, NotFound
 from bsu_models.formats import FORMATS, sniff
+from bsu_models.geometry import AXES, pack_geometry
 from bsu_models.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
 from bsu_models.render import render_thumbnail
 from bsu_models.sandbox import ParsedUpload, parse_in_sandbox
@@ -42,7 +43,7 @@ Progress = Callable[[float, str], None]
 class StoredBlob:
     """A file written to the blob store for the version being imported."""
 
-    role: str  # mesh | companion | archive | web_glb | thumbnail
+    role: str  # mesh | companion | archive | web_glb | thumbnail | geometry
     name: str
     key: str
     size: int
@@ -78,13 +79,10 @@ class ImportRequest:
     north_axis: str = "+y"
 
 
-_AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
-
-
 def _check_axes(up: str, north: str) -> None:
-    if up not in _AXES or north not in _AXES:
+    if up not in AXES or north not in AXES:
         raise InvalidInput(
-            f"Axes must be one of {', '.join(_AXES)}; got up={up!r}, north={north!r}."
+            f"Axes must be one of {', '.join(AXES)}; got up={up!r}, north={north!r}."
         )
     if up[1] == north[1]:
         raise InvalidInput(f"The up axis ({up}) and north axis ({north}) must differ.")
@@ -146,6 +144,7 @@ def run_import(
         parsed.mesh, settings.thumbnail_size, mesh_sha, request.up_axis, request.north_axis
     )
 
+    geometry = pack_geometry(parsed.mesh.vertices, parsed.mesh.faces)
     report(0.85, "Storing files")
     written: list[str] = []
     generator = f"bsu-models {__version__}"
@@ -154,25 +153,16 @@ def run_import(
             StoredBlob(role, name, _put(blobs, data, written), len(data), _media_type(data))
             for role, name, data in _originals(prepared)
         ]
+        derived = (
+            ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
+            ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
+            ("geometry", "geometry.bin", geometry, "application/x-bsu-geometry"),
+        )
         stored += [
             StoredBlob(
-                "web_glb",
-                "web.glb",
-                _put(blobs, parsed.web_glb, written),
-                len(parsed.web_glb),
-                "model/gltf-binary",
-                mesh_sha,
-                generator,
-            ),
-            StoredBlob(
-                "thumbnail",
-                "thumbnail.png",
-                _put(blobs, thumbnail, written),
-                len(thumbnail),
-                "image/png",
-                mesh_sha,
-                generator,
-            ),
+                role, name, _put(blobs, data, written), len(data), media, mesh_sha, generator
+            )
+            for role, name, data, media in derived
         ]
         report(0.95, "Recording in the catalogue")
         with write_session(engine) as session:

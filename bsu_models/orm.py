@@ -143,3 +143,40 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SceneRow(Base):
+    """A named re-enactment scene on one model version; its content lives in revisions."""
+
+    __tablename__ = "scenes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    current_revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    version: Mapped[VersionRow] = relationship()
+    revisions: Mapped[list[SceneRevisionRow]] = relationship(
+        back_populates="scene", order_by="SceneRevisionRow.number"
+    )
+
+
+class SceneRevisionRow(Base):
+    """One numbered, immutable revision of a scene: the whole document as canonical JSON."""
+
+    __tablename__ = "scene_revisions"
+    __table_args__ = (UniqueConstraint("scene_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    scene: Mapped[SceneRow] = relationship(back_populates="revisions")

@@ -145,3 +145,68 @@ class AuditEvent:
     outcome: str
     details: dict[str, Any]
     hash: str
+
+
+@dataclass(frozen=True)
+class SceneInfo:
+    """A scene and where it stands."""
+
+    scene_id: int
+    name: str
+    version_id: int
+    case_reference: str
+    model_name: str
+    revision: int
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    number: int
+    author: str
+    created_at: datetime
+    summary: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class MeasuredValue:
+    """A measurement in real-world units where the version's units and scale are known.
+
+    ``unit`` is ``"m"`` or ``"°"``; when the units are unknown, lengths come in ``"model units"``
+    and ``units_known`` is False, so no caller can mistake them for metres.
+    """
+
+    kind: str
+    label: str
+    value: float
+    uncertainty: float
+    unit: str
+    units_known: bool
+    basis: str  # what the value and the ± rest on, in words
+
+    @property
+    def text(self) -> str:
+        if self.unit == "°":
+            return f"{self.value:.1f}° ± {self.uncertainty:.1f}°"
+        if not self.units_known:
+            return (
+                f"{self.value:.4g} ± {self.uncertainty:.2g} model units "
+                "(units unknown: set the version's units and scale for metres)"
+            )
+        return f"{self.value:.2f} m ± {self.uncertainty:.2f} m"
+
+
+@dataclass(frozen=True)
+class SightlineResult:
+    observer: str
+    target: str
+    step: str
+    visible: bool
+    eye_point: tuple[float, float, float]
+    target_point: tuple[float, float, float]
+    occluder: tuple[float, float, float] | None
+    distance: MeasuredValue

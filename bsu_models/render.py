@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from bsu_models.geometry import preset_camera
 from bsu_models.meshdata import MeshArrays
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
@@ -51,30 +52,6 @@ def png_bytes(pixels: np.ndarray, text: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-AXES: dict[str, tuple[float, float, float]] = {
-    "+x": (1, 0, 0),
-    "-x": (-1, 0, 0),
-    "+y": (0, 1, 0),
-    "-y": (0, -1, 0),
-    "+z": (0, 0, 1),
-    "-z": (0, 0, -1),
-}
-
-
-def iso_camera(
-    bounds: np.ndarray, up_axis: str, north_axis: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Camera (position, focal point, view-up) looking from the south-east, above the model."""
-    up = np.array(AXES[up_axis], dtype=float)
-    north = np.array(AXES[north_axis], dtype=float)
-    east = np.cross(north, up)
-    centre = bounds.mean(axis=0)
-    radius = float(np.linalg.norm(bounds[1] - bounds[0])) or 1.0
-    direction = east - north + 0.9 * up
-    position = centre + direction / np.linalg.norm(direction) * radius * 1.6
-    return position, centre, up
-
-
 def render_thumbnail(
     mesh: MeshArrays,
     size: tuple[int, int],
@@ -103,8 +80,8 @@ def render_thumbnail(
                     poly, color=MESH_COLOUR, smooth_shading=False, specular=0.15, ambient=0.25
                 )
             plotter.enable_lightkit()
-            position, focus, view_up = iso_camera(mesh.bounds, up_axis, north_axis)
-            plotter.camera_position = [tuple(position), tuple(focus), tuple(view_up)]
+            camera = preset_camera("iso", mesh.bounds, up_axis, north_axis)
+            plotter.camera_position = [camera["position"], camera["target"], camera["up"]]
             plotter.reset_camera()
             pixels = plotter.screenshot(return_img=True)
         finally:

@@ -1,0 +1,202 @@
+"""``bsu-models scene ...``: scenes from the command line.
+
+``scene new``, ``list``, ``export``, ``import`` and ``measure`` are named in the scenes issue and
+are a public interface; ``history``, ``compare`` and ``sightline`` are additions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bsu_models.catalogue import Catalogue
+from bsu_models.errors import InvalidInput
+from bsu_models.records import MeasuredValue, SceneInfo
+
+
+def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(text)
+
+
+def _scene_json(info: SceneInfo) -> dict[str, Any]:
+    return {
+        "scene_id": info.scene_id,
+        "name": info.name,
+        "version_id": info.version_id,
+        "case": info.case_reference,
+        "model": info.model_name,
+        "revision": info.revision,
+        "created_by": info.created_by,
+        "updated_by": info.updated_by,
+        "updated_at": info.updated_at.isoformat(),
+    }
+
+
+def _value_json(value: MeasuredValue) -> dict[str, Any]:
+    return {
+        "kind": value.kind,
+        "label": value.label,
+        "value": value.value,
+        "uncertainty": value.uncertainty,
+        "unit": value.unit,
+        "units_known": value.units_known,
+        "text": value.text,
+        "basis": value.basis,
+    }
+
+
+def cmd_new(cat: Catalogue, args: argparse.Namespace) -> int:
+    info = cat.scenes.create(args.version_id, args.name)
+    _emit(args, _scene_json(info), str(info.scene_id))
+    return 0
+
+
+def cmd_list(cat: Catalogue, args: argparse.Namespace) -> int:
+    scenes = cat.scenes.list_scenes(args.version)
+    text = (
+        "\n".join(
+            f"{s.scene_id:>5}  v{s.version_id:<4} r{s.revision:<3} {s.case_reference:<16} "
+            f"{s.name} ({s.model_name})"
+            for s in scenes
+        )
+        or "No scenes."
+    )
+    _emit(args, [_scene_json(s) for s in scenes], text)
+    return 0
+
+
+def cmd_export(cat: Catalogue, args: argparse.Namespace) -> int:
+    data = cat.scenes.export_json(args.scene_id, args.revision)
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
+    try:
+        text = Path(args.file).read_bytes() if args.file != "-" else sys.stdin.buffer.read()
+    except OSError as exc:
+        raise InvalidInput(f"{args.file}: cannot be read ({exc.strerror}).") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{args.file}: not valid JSON ({exc}).") from None
+    info = cat.scenes.import_json(data, args.version)
+    _emit(args, _scene_json(info), f"Scene {info.scene_id} at revision {info.revision}")
+    return 0
+
+
+def cmd_measure(cat: Catalogue, args: argparse.Namespace) -> int:
+    value = cat.scenes.distance_between(args.scene_id, args.from_label, args.to_label, args.step)
+    _emit(args, _value_json(value), f"{value.label}: {value.text}")
+    return 0
+
+
+def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
+    result = cat.scenes.sightline(args.scene_id, args.from_label, args.to_label, args.step)
+    verdict = "visible" if result.visible else "occluded"
+    where = ""
+    if result.occluder is not None:
+        where = " by the model at (" + ", ".join(f"{c:.4g}" for c in result.occluder) + ")"
+    _emit(
+        args,
+        {
+            "observer": result.observer,
+            "target": result.target,
+            "step": result.step,
+            "visible": result.visible,
+            "eye_point": result.eye_point,
+            "target_point": result.target_point,
+            "occluder": result.occluder,
+            "distance": _value_json(result.distance),
+        },
+        f"{result.observer} → {result.target} at {result.step!r}: {verdict}{where}; "
+        f"{result.distance.text}",
+    )
+    return 0
+
+
+def cmd_history(cat: Catalogue, args: argparse.Namespace) -> int:
+    revisions = cat.scenes.history(args.scene_id)
+    _emit(
+        args,
+        [
+            {
+                "revision": r.number,
+                "author": r.author,
+                "at": r.created_at.isoformat(),
+                "summary": r.summary,
+                "sha256": r.sha256,
+            }
+            for r in revisions
+        ],
+        "\n".join(
+            f"r{r.number:<4} {r.created_at:%Y-%m-%d %H:%M:%S} {r.author:<16} {r.summary}"
+            for r in revisions
+        ),
+    )
+    return 0
+
+
+def cmd_compare(cat: Catalogue, args: argparse.Namespace) -> int:
+    changes = cat.scenes.compare(args.scene_id, args.old, args.new)
+    _emit(args, {"changes": changes}, "\n".join(changes) or "No differences.")
+    return 0
+
+
+def add_scene_commands(sub: Any, json_flag: argparse.ArgumentParser) -> None:
+    scene = sub.add_parser("scene", help="re-enactment scenes on model versions")
+    cmds = scene.add_subparsers(dest="scene_command", required=True)
+
+    new = cmds.add_parser("new", parents=[json_flag], help="new scene; prints its id")
+    new.add_argument("version_id", type=int, metavar="VERSION")
+    new.add_argument("--name", required=True)
+    new.set_defaults(handler=cmd_new)
+
+    lst = cmds.add_parser("list", parents=[json_flag], help="list scenes")
+    lst.add_argument("--version", type=int, help="only scenes on this model version")
+    lst.set_defaults(handler=cmd_list)
+
+    export = cmds.add_parser("export", help="write the scene as JSON (schema bsu-scene/1)")
+    export.add_argument("scene_id", type=int, metavar="ID")
+    export.add_argument("--revision", type=int, help="an older revision (default: current)")
+    export.set_defaults(handler=cmd_export)
+
+    imp = cmds.add_parser(
+        "import",
+        parents=[json_flag],
+        help="new scene from JSON, or a new revision of the scene it names",
+    )
+    imp.add_argument("file", metavar="FILE", help="scene JSON file, or - for standard input")
+    imp.add_argument("--version", type=int, help="model version for a new scene")
+    imp.set_defaults(handler=cmd_import)
+
+    for name, handler, help_text in (
+        ("measure", cmd_measure, "real-world distance between two entities and its ±"),
+        ("sightline", cmd_sightline, "can one entity see another past the model"),
+    ):
+        cmd = cmds.add_parser(name, parents=[json_flag], help=help_text)
+        cmd.add_argument("scene_id", type=int, metavar="ID")
+        cmd.add_argument("--from", dest="from_label", required=True, metavar="LABEL")
+        cmd.add_argument("--to", dest="to_label", required=True, metavar="LABEL")
+        cmd.add_argument("--step", type=int, default=1, metavar="N", help="step number (from 1)")
+        cmd.set_defaults(handler=handler)
+
+    history = cmds.add_parser("history", parents=[json_flag], help="revisions of a scene")
+    history.add_argument("scene_id", type=int, metavar="ID")
+    history.set_defaults(handler=cmd_history)
+
+    compare = cmds.add_parser(
+        "compare", parents=[json_flag], help="what changed between two revisions"
+    )
+    compare.add_argument("scene_id", type=int, metavar="ID")
+    compare.add_argument("--old", type=int, required=True, metavar="N")
+    compare.add_argument("--new", type=int, metavar="M", help="default: current revision")
+    compare.set_defaults(handler=cmd_compare)
