@@ -68,6 +68,12 @@ class MeshGeometry:
         return float(np.linalg.norm(self.bounds[1] - self.bounds[0])) or 1.0
 
     @property
+    def point_uncertainty(self) -> float:
+        """Default ± of one placed point, model units: half the median edge length (how finely
+        the surface is sampled), at most 0.5% of the model's size (coarse CAD faces are exact)."""
+        return min(self.resolution / 2, 0.005 * self.diagonal)
+
+    @property
     def base_level(self) -> float:
         """Lowest point of the model along the up axis (its base plane)."""
         return float(np.min(self.mesh.vertices @ self.up))
@@ -109,14 +115,24 @@ def first_hits(
     geometry: MeshGeometry, origins: np.ndarray, directions: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """For rays ``origins, directions: (n, 3)``: hit points ``(n, 3)`` (NaN where none) and the
-    hit face index ``(n,)`` (-1 where none)."""
-    faces, rays, points = geometry.mesh.ray.intersects_id(
-        origins, directions, multiple_hits=False, return_locations=True
-    )
+    hit face index ``(n,)`` (-1 where none).
+
+    Embree works in single precision: near an edge it may name the neighbouring face. The
+    point is recomputed in double precision on the named face's plane and kept inside that
+    triangle, so it lies on the surface to rounding error (moving it at most that near-miss).
+    """
+    import trimesh
+
+    faces, rays = geometry.mesh.ray.intersects_id(origins, directions, multiple_hits=False)
     hits = np.full((len(origins), 3), np.nan)
     face_of = np.full(len(origins), -1, dtype=np.int64)
-    hits[rays] = points
-    face_of[rays] = faces
+    if len(rays):
+        corners = geometry.mesh.vertices[geometry.mesh.faces[faces]]
+        normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        o, d = origins[rays], directions[rays]
+        t = np.einsum("ij,ij->i", normals, corners[:, 0] - o) / np.einsum("ij,ij->i", normals, d)
+        hits[rays] = trimesh.triangles.closest_point(corners, o + d * t[:, None])
+        face_of[rays] = faces
     return hits, face_of
 
 
@@ -163,7 +179,7 @@ def line_of_sight(
         raise InvalidInput("A sightline's observer and target are at the same point.")
     directions = offsets / lengths[:, None]
     # Surfaces within a couple of mesh edges of either end belong to where the people stand.
-    tolerance = 2.0 * geometry.resolution
+    tolerance = 2.0 * geometry.point_uncertainty
     hits, _faces = first_hits(geometry, eyes + directions * tolerance, directions)
     distance = np.linalg.norm(hits - eyes, axis=1)
     blocked = ~np.isnan(hits[:, 0]) & (distance < lengths - tolerance)
@@ -175,14 +191,6 @@ def line_of_sight(
         )
         for b, h, length in zip(blocked, hits, lengths, strict=True)
     ]
-
-
-def surface_distance(geometry: MeshGeometry, points: np.ndarray) -> np.ndarray:
-    """Distance of ``points: (n, 3)`` to the nearest mesh surface point, ``(n,)``."""
-    import trimesh
-
-    _closest, distance, _triangle = trimesh.proximity.closest_point(geometry.mesh, points)
-    return np.asarray(distance)
 
 
 def check_within_bounds(geometry: MeshGeometry, point: np.ndarray, what: str) -> None:

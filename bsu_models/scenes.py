@@ -354,7 +354,7 @@ class SceneService:
         factor = self._metres(info.version_id)
         known = factor is not None
         k = factor or 1.0
-        edge = geometry.resolution * k
+        per_end = geometry.point_uncertainty * k
         unit = "m" if known else "model units"
         step = measurement.step
         label = measurement.label or measurement.id
@@ -363,7 +363,7 @@ class SceneService:
             a = self._anchor_point(doc, measurement.a, step)  # type: ignore[arg-type]
             b = self._anchor_point(doc, measurement.b, step)  # type: ignore[arg-type]
             value = float(np.linalg.norm(a - b)) * k
-            default, basis = math.sqrt(2) * edge / 2, "straight line between the two points"
+            default, basis = math.sqrt(2) * per_end, "straight line between the two points"
         elif measurement.kind == "path_length":
             path = doc.path(measurement.entity)  # type: ignore[arg-type]
             if len(path) < 2:
@@ -373,12 +373,12 @@ class SceneService:
                 )
             points = np.array([p.point for p in path])
             value = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum()) * k
-            default = math.sqrt(len(points)) * edge / 2
+            default = math.sqrt(len(points)) * per_end
             basis = f"sum of {len(points) - 1} straight segments between steps"
         elif measurement.kind == "height":
             a = self._anchor_point(doc, measurement.a, step)  # type: ignore[arg-type]
             value = float(a @ geometry.up - geometry.base_level) * k
-            default, basis = edge / 2, "height above the model's base plane, along its up axis"
+            default, basis = per_end, "height above the model's base plane, along its up axis"
         else:
             a = self._anchor_point(doc, measurement.a, step)  # type: ignore[arg-type]
             b = self._anchor_point(doc, measurement.b, step)  # type: ignore[arg-type]
@@ -388,7 +388,7 @@ class SceneService:
             if min(lengths) == 0:
                 raise InvalidInput(f"Angle {label}: an arm has zero length.")
             cosine = float(np.clip(arms[0] @ arms[1] / (lengths[0] * lengths[1]), -1, 1))
-            spread = math.degrees(math.sqrt(2) * geometry.resolution / 2 / min(lengths))
+            spread = math.degrees(math.sqrt(2) * geometry.point_uncertainty / min(lengths))
             return MeasuredValue(
                 "angle",
                 label,
@@ -402,7 +402,7 @@ class SceneService:
         source = (
             "as set"
             if given is not None and known
-            else (f"from the mesh resolution ({edge:.3g} {unit} mean edge)")
+            else (f"from the mesh resolution, {per_end:.3g} {unit} per end")
         )
         return MeasuredValue(
             measurement.kind, label, value, uncertainty, unit, known, f"{basis}; ± {source}"
@@ -465,7 +465,7 @@ class SceneService:
             "distance",
             f"{observer.label} to {target.label}",
             verdict.length * (factor or 1.0),
-            math.sqrt(2) * geometry.resolution / 2 * (factor or 1.0),
+            math.sqrt(2) * geometry.point_uncertainty * (factor or 1.0),
             "m" if factor else "model units",
             factor is not None,
             "eye to target",

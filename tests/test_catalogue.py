@@ -98,7 +98,7 @@ def test_stored_files_are_content_addressed_and_derived_files_name_their_source(
         upload(testdata / "teapot.obj"), case=case_reference, name="teapot"
     ).version
     roles = {f.role: f for f in version.files}
-    assert set(roles) == {"mesh", "web_glb", "thumbnail"}
+    assert set(roles) == {"mesh", "web_glb", "thumbnail", "geometry"}
     assert roles["mesh"].sha256 == version.original_sha256
     assert roles["web_glb"].derived_from_sha256 == version.original_sha256
     assert roles["thumbnail"].derived_from_sha256 == version.original_sha256
@@ -112,7 +112,7 @@ def test_verify_is_clean_after_imports(catalogue, case_reference, testdata):
     catalogue.import_model(upload(testdata / "teapot.obj"), case=case_reference, name="teapot")
     report = catalogue.verify()
     assert report.ok, report.problems
-    assert report.blobs_checked == 3 and report.audit_events_checked == 2
+    assert report.blobs_checked == 4 and report.audit_events_checked == 2
 
 
 def _imported(catalogue, case_reference, testdata):

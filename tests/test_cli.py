@@ -137,7 +137,7 @@ def test_verify_exits_1_with_one_line_per_problem(cli_env, testdata):
     run_cli(cli_env, "case", "add", "KC-1", "--title", "t")
     run_cli(cli_env, "import", str(testdata / "teapot.obj"), "--case", "KC-1", "--name", "pot")
     blobs = [p for p in (Path(cli_env["BSU_DATA_DIR"]) / "blobs").rglob("*") if p.is_file()]
-    assert len(blobs) == 3
+    assert len(blobs) == 4
     blobs[0].unlink()
     checked = run_cli(cli_env, "verify")
     assert checked.returncode == 1

@@ -59,7 +59,7 @@ sys.exit(cli.main(sys.argv[3:]))
 KILL_POINTS = [
     ("before_put", 1),
     ("before_put", 3),
-    ("before_put", 5),
+    ("before_put", 6),
     ("before_rename", 1),
     ("before_rename", 4),
     ("in_transaction", 1),
