@@ -164,3 +164,46 @@ def test_member_chooses_from_archive(cli_env, testdata):
         "--json",
     )
     assert chosen.returncode == 0 and json.loads(chosen.stdout)["faces"] == 12_000
+
+
+def test_scene_commands_round_trip(cli_env, tmp_path):
+    demo = REPO / "assets" / "demo"
+    run_cli(cli_env, "case", "add", "KC-1", "--title", "t")
+    imported = run_cli(cli_env, "import", str(demo / "bus-shelter.stl"), "--case", "KC-1",
+                       "--name", "Shelter", "--units", "mm", "--scale", "1:25", "--json")
+    version_id = json.loads(imported.stdout)["version_id"]
+    created = run_cli(cli_env, "scene", "new", str(version_id), "--name", "Witness A account")
+    assert created.returncode == 0 and created.stdout.strip() == "1"
+
+    exported = run_cli(cli_env, "scene", "export", "1")
+    data = json.loads(exported.stdout)
+    assert data["schema"] == "bsu-scene/1" and data["scene"]["revision"] == 1
+    data["entities"] = [{"id": "w1", "label": "W1", "type": "witness"},
+                        {"id": "s1", "label": "S1", "type": "suspect"}]
+    data["steps"] = [{"id": "t1", "title": "Approach", "clock": "21:03"}]
+    # 160 mm apart on a 1:25 model: 4.00 m on site.
+    data["positions"] = [{"entity": "w1", "step": "t1", "point": [-80, 0, 0]},
+                         {"entity": "s1", "step": "t1", "point": [80, 0, 0]}]
+    scene_file = tmp_path / "scene.json"
+    scene_file.write_text(json.dumps(data))
+    revised = run_cli(cli_env, "scene", "import", str(scene_file), "--json")
+    assert revised.returncode == 0, revised.stderr
+    assert json.loads(revised.stdout)["revision"] == 2
+
+    measured = run_cli(cli_env, "scene", "measure", "1", "--from", "W1", "--to", "S1", "--step",
+                       "1", "--json")
+    value = json.loads(measured.stdout)
+    assert value["unit"] == "m" and value["value"] == pytest.approx(4.0)
+    assert value["text"].startswith("4.00 m ± ")
+
+    listed = json.loads(run_cli(cli_env, "scene", "list", "--version", str(version_id),
+                                "--json").stdout)
+    assert [(s["scene_id"], s["revision"]) for s in listed] == [(1, 2)]
+    unknown = run_cli(cli_env, "scene", "measure", "1", "--from", "W1", "--to", "X9")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == (
+        "error: There is no entity labelled 'X9' in this scene (known: W1, S1).")
+    data["steps"][0]["clock"] = "25:00"
+    scene_file.write_text(json.dumps(data))
+    refused = run_cli(cli_env, "scene", "import", str(scene_file))
+    assert refused.returncode == 2 and refused.stderr.startswith("error: Scene file: at steps/0")
