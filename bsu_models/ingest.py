@@ -30,7 +30,7 @@ from bsu_models.formats import FORMATS, sniff
 from bsu_models.geometry import AXES, pack_geometry
 from bsu_models.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
 from bsu_models.render import render_thumbnail
-from bsu_models.sandbox import ParsedUpload, parse_in_sandbox
+from bsu_models.sandbox import WORKERS, ParsedUpload, parse_in_sandbox
 from bsu_models.settings import Settings
 from bsu_models.text import clean_line, clean_tags, clean_text
 from bsu_models.units import check_units, parse_scale
@@ -126,6 +126,7 @@ def run_import(
 ) -> int:
     """Import ``request``; returns the new version id. Raises ``BsuError`` and stores nothing."""
     report = progress or (lambda _fraction, _message: None)
+    WORKERS.prepare(settings)  # the parser loads its libraries while we check the request
     meta = _clean(request)
     with read_session(engine) as session:
         case_id = session.scalar(

@@ -73,3 +73,27 @@ def validate_arrays(
         if uv.shape != (len(vertices), 2) or not np.isfinite(uv).all():
             uv = None
     return vertices, faces, uv
+
+
+def merge_positions(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices with exact duplicates removed ``(k, 3)`` and faces re-indexed ``(m, 3)``."""
+    rows = np.ascontiguousarray(vertices).view(np.dtype((np.void, vertices.dtype.itemsize * 3)))
+    _unique, first, inverse = np.unique(rows.ravel(), return_index=True, return_inverse=True)
+    return vertices[first], inverse.reshape(-1)[faces]
+
+
+def is_watertight(faces: np.ndarray, vertex_count: int) -> bool:
+    """Every edge of ``faces: (m, 3)`` (merged positions) is shared by exactly two faces."""
+    edges = np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    keys = np.sort(edges[:, 0] * np.int64(vertex_count) + edges[:, 1])
+    if len(keys) == 0:
+        return False
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    counts = np.diff(np.r_[starts, len(keys)])
+    return bool(np.all(counts == 2))
+
+
+def surface_area(vertices: np.ndarray, faces: np.ndarray) -> float:
+    corners = vertices[faces]
+    cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    return float(0.5 * np.linalg.norm(cross, axis=1).sum())

@@ -25,7 +25,7 @@ import numpy as np
 import trimesh
 
 from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded
-from bsu_models.meshdata import validate_arrays
+from bsu_models.meshdata import is_watertight, merge_positions, surface_area, validate_arrays
 from bsu_models.ply_strips import read_ply_with_strips
 
 _IMAGE_MAGIC = (
@@ -263,13 +263,13 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
 
     # Watertightness is a property of the surface, not of how the file splits vertices (STL
     # repeats every corner; OBJ splits at UV seams), so it is judged on merged positions.
+    merged_vertices, merged_faces = merge_positions(vertices, faces)
+    watertight = is_watertight(merged_faces, len(merged_vertices))
+    if fmt == "stl":
+        vertices, faces, colours = merged_vertices, merged_faces, None
     mesh = trimesh.Trimesh(
         vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False
     )
-    mesh.merge_vertices()
-    if fmt == "stl":
-        vertices, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces, dtype=np.int64)
-        colours = None
     if textured is not None and texture_png is not None:
         scene = trimesh.Scene(textured)
     else:
@@ -303,8 +303,8 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         "vertices": len(vertices),
         "faces": len(faces),
         "bounds": [vertices.min(axis=0).tolist(), vertices.max(axis=0).tolist()],
-        "watertight": bool(mesh.is_watertight),
-        "surface_area": float(mesh.area),
+        "watertight": watertight,
+        "surface_area": surface_area(vertices, faces),
         "has_texture": texture_png is not None,
         "warnings": warnings,
     }
@@ -317,9 +317,20 @@ def limit_self(memory_bytes: int, cpu_seconds: int) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """``WORKDIR MEMORY CPU`` parses at once; ``--serve MEMORY CPU`` first waits, limited and
+    with its libraries loaded, for one work folder on standard input (a pre-started worker)."""
+    if argv[0] == "--serve":
+        limit_self(int(argv[1]), int(argv[2]))
+        line = sys.stdin.readline().strip()
+        if not line:
+            return 0  # the parent went away before giving work
+        return parse_folder(Path(line))
     limit_self(int(argv[1]), int(argv[2]))
+    return parse_folder(Path(argv[0]))
+
+
+def parse_folder(workdir: Path) -> int:
     logging.disable(logging.CRITICAL)  # trimesh logs parse trouble; we report it ourselves
-    workdir = Path(argv[0])
     out = workdir / "out"
     out.mkdir(exist_ok=True)
     request = json.loads((workdir / "request.json").read_text())

@@ -32,14 +32,32 @@ def _pyvista() -> Any:
     return pv
 
 
+# Above this many faces an untextured thumbnail is drawn from a clustered copy: at thumbnail
+# size it looks the same and renders several times faster in software OpenGL.
+THUMBNAIL_FACE_BUDGET = 400_000
+
+
 def _polydata(pv: Any, mesh: MeshArrays) -> Any:
-    faces = np.empty((len(mesh.faces), 4), dtype=np.int64)
-    faces[:, 0] = 3
-    faces[:, 1:] = mesh.faces
-    poly = pv.PolyData(mesh.vertices, faces.ravel())
+    poly = pv.PolyData.from_regular_faces(mesh.vertices, mesh.faces)
     if mesh.uv is not None and mesh.texture_png is not None:
         poly.active_texture_coordinates = mesh.uv
     return poly
+
+
+def _thumbnail_polydata(pv: Any, mesh: MeshArrays) -> Any:
+    poly = _polydata(pv, mesh)
+    if len(mesh.faces) <= THUMBNAIL_FACE_BUDGET or mesh.uv is not None or mesh.colours is not None:
+        return poly
+    from vtkmodules.vtkFiltersCore import vtkQuadricClustering
+
+    clustering = vtkQuadricClustering()
+    clustering.SetInputData(poly)
+    clustering.SetNumberOfXDivisions(160)
+    clustering.SetNumberOfYDivisions(160)
+    clustering.SetNumberOfZDivisions(160)
+    clustering.AutoAdjustNumberOfDivisionsOn()
+    clustering.Update()
+    return pv.wrap(clustering.GetOutput())
 
 
 def png_bytes(pixels: np.ndarray, text: dict[str, str]) -> bytes:
@@ -66,7 +84,7 @@ def render_thumbnail(
         plotter = pv.Plotter(off_screen=True, window_size=list(size))
         try:
             plotter.set_background(BACKGROUND)
-            poly = _polydata(pv, mesh)
+            poly = _thumbnail_polydata(pv, mesh)
             if mesh.uv is not None and mesh.texture_png is not None:
                 image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
                 plotter.add_mesh(poly, texture=pv.Texture(image), smooth_shading=False)

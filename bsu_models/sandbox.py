@@ -8,12 +8,14 @@ temporary folder and are validated again here before use.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,74 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+class WorkerPool:
+    """One spare parser process, started ahead of need so an import does not wait for Python,
+    numpy and trimesh to load. The spare applies its limits before loading anything and waits
+    for one work folder on standard input; each process parses one upload and exits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spare: subprocess.Popen[bytes] | None = None
+        self._limits: tuple[int, int] | None = None
+
+    @staticmethod
+    def _limits_of(settings: Settings) -> tuple[int, int]:
+        # CPU seconds: the wall-clock timeout plus what loading the libraries costs.
+        return settings.parse_memory_bytes, int(settings.parse_timeout_s) + 10
+
+    @staticmethod
+    def _start(limits: tuple[int, int]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bsu_models.parse_worker", "--serve", *map(str, limits)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=_child_env(),
+            # The child sets its own rlimits first thing: preexec_fn is unsafe in threaded
+            # servers such as Streamlit's. Its own session lets a timeout kill all it started.
+            start_new_session=True,
+        )
+
+    def prepare(self, settings: Settings) -> None:
+        """Make sure a spare worker with these settings' limits is starting or waiting."""
+        limits = self._limits_of(settings)
+        with self._lock:
+            if self._spare is not None and (
+                self._spare.poll() is not None or self._limits != limits
+            ):
+                self._discard(self._spare)
+                self._spare = None
+            if self._spare is None:
+                self._spare, self._limits = self._start(limits), limits
+
+    def take(self, settings: Settings) -> subprocess.Popen[bytes]:
+        """A worker for one parse: the spare if it is ready and fits, else a new one."""
+        self.prepare(settings)
+        with self._lock:
+            worker, self._spare = self._spare, None
+        assert worker is not None
+        return worker
+
+    @staticmethod
+    def _discard(worker: subprocess.Popen[bytes]) -> None:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+        for stream in (worker.stdin, worker.stderr):
+            if stream is not None:
+                stream.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._spare is not None:
+                self._discard(self._spare)
+                self._spare = None
+
+
+WORKERS = WorkerPool()
+atexit.register(WORKERS.close)
+
+
 def parse_in_sandbox(
     prepared: PreparedUpload, source_sha256: str, settings: Settings
 ) -> ParsedUpload:
@@ -68,31 +138,17 @@ def parse_in_sandbox(
         }
         (workdir / "request.json").write_text(json.dumps(request))
         timeout = settings.parse_timeout_s
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bsu_models.parse_worker",
-                str(workdir),
-                str(settings.parse_memory_bytes),
-                str(int(timeout) + 1),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=_child_env(),
-            # The child sets its own rlimits first thing: preexec_fn is unsafe in threaded
-            # servers such as Streamlit's.
-            start_new_session=True,
-        )
+        proc = WORKERS.take(settings)
         try:
-            _, stderr = proc.communicate(timeout=timeout)
+            _, stderr = proc.communicate(input=f"{workdir}\n".encode(), timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise errors.ParseFailed(
                 f"{label}: parsing took longer than the {timeout:g} s allowed."
             ) from None
+        finally:
+            WORKERS.prepare(settings)
         result_path = workdir / "out" / "result.json"
         if proc.returncode != 0 or not result_path.exists():
             return _crash(label, proc.returncode, stderr)
