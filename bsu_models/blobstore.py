@@ -37,6 +37,7 @@ class BlobStore(Protocol):
     """Where bytes live. Keys are lower-case hex SHA-256 digests of the content."""
 
     def put(self, data: bytes) -> str: ...
+    def store(self, data: bytes) -> tuple[str, bool]: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def keys(self) -> Iterator[str]: ...
@@ -61,10 +62,14 @@ class LocalBlobStore:
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, data: bytes) -> str:
+        return self.store(data)[0]
+
+    def store(self, data: bytes) -> tuple[str, bool]:
+        """Store ``data``; returns its key and whether this call wrote it (False: already kept)."""
         key = sha256_bytes(data)
         path = self._path(key)
         if path.exists():
-            return key
+            return key, False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
@@ -85,7 +90,7 @@ class LocalBlobStore:
                 os.close(dir_fd)
         except OSError as exc:
             raise StorageError(f"Cannot store blob {key[:12]}: {exc.strerror}") from exc
-        return key
+        return key, True
 
     def get(self, key: str) -> bytes:
         try:

@@ -177,9 +177,8 @@ def run_import(
 
 
 def _put(blobs: LocalBlobStore, data: bytes, written: list[str]) -> str:
-    existed = blobs.exists(hashlib.sha256(data).hexdigest())
-    key = blobs.put(data)
-    if not existed:
+    key, created = blobs.store(data)
+    if created:
         written.append(key)
     return key
 

@@ -77,23 +77,33 @@ def validate_arrays(
 
 def merge_positions(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Vertices with exact duplicates removed ``(k, 3)`` and faces re-indexed ``(m, 3)``."""
-    rows = np.ascontiguousarray(vertices).view(np.dtype((np.void, vertices.dtype.itemsize * 3)))
-    _unique, first, inverse = np.unique(rows.ravel(), return_index=True, return_inverse=True)
-    return vertices[first], inverse.reshape(-1)[faces]
+    order = np.lexsort((vertices[:, 2], vertices[:, 1], vertices[:, 0]))
+    ordered = vertices[order]
+    first = np.ones(len(vertices), dtype=bool)
+    first[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    merged_index = np.empty(len(vertices), dtype=np.int64)
+    merged_index[order] = np.cumsum(first) - 1
+    return ordered[first], merged_index[faces]
 
 
 def is_watertight(faces: np.ndarray, vertex_count: int) -> bool:
     """Every edge of ``faces: (m, 3)`` (merged positions) is shared by exactly two faces."""
-    edges = np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
-    keys = np.sort(edges[:, 0] * np.int64(vertex_count) + edges[:, 1])
-    if len(keys) == 0:
+    edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    keys = np.minimum(edges[:, 0], edges[:, 1]) * np.int64(vertex_count) + np.maximum(
+        edges[:, 0], edges[:, 1]
+    )
+    keys.sort(kind="stable")
+    if len(keys) == 0 or len(keys) % 2:
         return False
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    counts = np.diff(np.r_[starts, len(keys)])
-    return bool(np.all(counts == 2))
+    # Sorted, each key exactly twice: pairs are equal and each pair differs from the next.
+    return bool(np.all(keys[0::2] == keys[1::2]) and np.all(keys[2::2] != keys[1:-1:2]))
 
 
 def surface_area(vertices: np.ndarray, faces: np.ndarray) -> float:
-    corners = vertices[faces]
-    cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-    return float(0.5 * np.linalg.norm(cross, axis=1).sum())
+    a = vertices[faces[:, 0]]
+    b = vertices[faces[:, 1]] - a
+    c = vertices[faces[:, 2]] - a
+    x = b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1]
+    y = b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2]
+    z = b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0]
+    return float(0.5 * np.sqrt(x * x + y * y + z * z).sum())

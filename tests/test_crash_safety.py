@@ -35,11 +35,11 @@ def maybe_die():
         os.kill(os.getpid(), signal.SIGKILL)
 
 if point == "before_put":
-    original_put = blobstore.LocalBlobStore.put
-    def put(self, data):
+    original_store = blobstore.LocalBlobStore.store
+    def store(self, data):
         maybe_die()
-        return original_put(self, data)
-    blobstore.LocalBlobStore.put = put
+        return original_store(self, data)
+    blobstore.LocalBlobStore.store = store
 elif point == "before_rename":
     original_replace = os.replace
     def replace(src, dst):

@@ -89,3 +89,25 @@ def test_thumbnail_is_deterministic_non_blank_and_names_its_source():
     assert image.size == (240, 180) and image.text["derived-from-sha256"] == "ab" * 32
     pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
     assert len(np.unique(pixels, axis=0)) > 10  # shaded faces, not one flat colour
+
+
+def test_surface_facts_match_trimesh_on_closed_open_and_split_meshes():
+    import trimesh
+
+    from bsu_models.meshdata import is_watertight, merge_positions, surface_area
+
+    box = trimesh.creation.box(extents=(2, 3, 4))
+    two = trimesh.util.concatenate([box, box.copy().apply_translation((5, 0, 0))])
+    holed = trimesh.Trimesh(box.vertices, box.faces[:-1], process=False)
+    split = trimesh.Trimesh(box.triangles.reshape(-1, 3), np.arange(36).reshape(-1, 3),
+                            process=False)  # every corner repeated, as STL stores it
+    for mesh, closed in ((box, True), (two, True), (holed, False), (split, True)):
+        vertices, faces = merge_positions(np.asarray(mesh.vertices), np.asarray(mesh.faces))
+        assert is_watertight(faces, len(vertices)) is closed
+        assert surface_area(np.asarray(mesh.vertices), np.asarray(mesh.faces)) == pytest.approx(
+            mesh.area)
+    vertices, _faces = merge_positions(np.asarray(split.vertices), np.asarray(split.faces))
+    assert len(vertices) == 8
+    # An edge shared by three faces is not watertight.
+    fin = np.vstack([box.faces, [[0, 1, 7]]])
+    assert not is_watertight(fin, 8)
