@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import selectinload
@@ -33,6 +34,9 @@ from bsu_models.settings import Settings, load_settings
 from bsu_models.text import casefold_search, clean_line
 from bsu_models.units import format_scale, real_world_extent
 from bsu_models.upload import UploadFile
+
+if TYPE_CHECKING:
+    from bsu_models.stills import Still
 
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 CASE_STATUSES = ("open", "closed", "archived")
@@ -341,6 +345,12 @@ class Catalogue:
             )
         problems.extend(audit_problems)
         return VerifyReport(tuple(problems), len(on_disk), len(files), events)
+
+    def render_still(self, version_id: int, **options: Any) -> Still:
+        """A still PNG of a version; options as ``still_service.render_version_still``."""
+        from bsu_models.still_service import render_version_still
+
+        return render_version_still(self, version_id, **options)
 
     def audit_events(self, limit: int = 200) -> list[AuditEvent]:
         with read_session(self.engine) as session:

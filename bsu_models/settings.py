@@ -32,6 +32,7 @@ class Settings:
     parse_timeout_s: float = 120.0
     parse_memory_bytes: int = 6144 * MiB
     thumbnail_size: tuple[int, int] = (480, 360)
+    font_file: str = ""
 
     @property
     def blob_dir(self) -> Path:
@@ -61,6 +62,11 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "Largest unpacked/packed ratio of a zip entry (zip-bomb guard).",
     ),
     "BSU_PARSE_TIMEOUT_S": ("parse_timeout_s", "120", "Wall-clock limit of the parser process."),
+    "BSU_FONT_FILE": (
+        "font_file",
+        "Noto Sans CJK (fonts-noto-cjk)",
+        "Font for text in pictures; must cover Traditional Chinese.",
+    ),
     "BSU_PARSE_MEMORY_BYTES": (
         "parse_memory_bytes",
         "6442450944",
@@ -97,7 +103,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     numeric: dict[str, int | float] = {}
     types = {f.name: f.type for f in fields(Settings)}
     for name, (field_name, _default, _help) in SETTINGS_HELP.items():
-        if name in env and field_name not in ("data_dir", "database_url", "actor"):
+        if name in env and field_name not in ("data_dir", "database_url", "actor", "font_file"):
             kind = float if types[field_name] == "float" else int
             numeric[field_name] = _number(name, env[name], kind)
-    return Settings(data_dir=data_dir, database_url=database_url, actor=actor, **numeric)  # type: ignore[arg-type]
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        actor=actor,
+        font_file=env.get("BSU_FONT_FILE", ""),
+        **numeric,  # type: ignore[arg-type]
+    )
