@@ -207,3 +207,23 @@ def test_scene_commands_round_trip(cli_env, tmp_path):
     scene_file.write_text(json.dumps(data))
     refused = run_cli(cli_env, "scene", "import", str(scene_file))
     assert refused.returncode == 2 and refused.stderr.startswith("error: Scene file: at steps/0")
+
+
+def test_render_writes_a_png_of_the_asked_size(cli_env, tmp_path):
+    demo = REPO / "assets" / "demo"
+    run_cli(cli_env, "case", "add", "KC-1", "--title", "t")
+    imported = run_cli(cli_env, "import", str(demo / "car-park.off"), "--case", "KC-1",
+                       "--name", "Car park", "--units", "mm", "--scale", "1:200", "--json")
+    version_id = json.loads(imported.stdout)["version_id"]
+    out = tmp_path / "plan.png"
+    done = run_cli(cli_env, "render", str(version_id), "--preset", "plan", "--size", "1920x1080",
+                   "--out", str(out), "--exhibit", "P3", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (report["width"], report["height"]) == (1920, 1080)
+    assert report["scale_bar_px"] * report["metres_per_pixel"] == pytest.approx(
+        report["scale_bar_m"])
+    refused = run_cli(cli_env, "render", str(version_id), "--preset", "plan", "--step", "2",
+                      "--out", str(out))
+    assert refused.returncode == 2 and refused.stderr.strip() == "error: --step needs --scene."

@@ -122,7 +122,7 @@ def test_plan_scale_bar_matches_its_label_within_one_percent(yard):
     bar = still.scale_bar
     assert bar is not None and bar.label == f"{bar.metres:g} m"
     # Find the drawn bar: the dark pixels along its middle row.
-    x0, top, x1, bottom = bar.box
+    _x0, top, x1, bottom = bar.box
     middle = image[int((top + bottom) / 2), : int(x1) + 20]
     dark = np.flatnonzero(middle.sum(axis=1) < 200)
     drawn = dark.max() - dark.min() + 1
