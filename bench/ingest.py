@@ -286,8 +286,8 @@ class Ours:
 def stage_breakdown(root: Path, name: str, data: bytes, settings: Any) -> dict[str, float]:
     """Our import's parts, each timed by calling the public function on the same input."""
     from bsu_models.blobstore import LocalBlobStore
-    from bsu_models.render import render_thumbnail
     from bsu_models.sandbox import parse_in_sandbox
+    from bsu_models.stills import render_thumbnail
     from bsu_models.upload import UploadFile, prepare_upload
 
     times: dict[str, float] = {}
@@ -363,7 +363,7 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
     import pyvista as pv
     import trimesh
 
-    from bsu_models import parse_worker, render
+    from bsu_models import geometry, parse_worker, render, stills
     from bsu_models.meshdata import MeshArrays, validate_arrays
     from bsu_models.sandbox import _child_env
 
@@ -459,7 +459,7 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
     # 4. The thumbnail's steps (as render_thumbnail does them) and cheaper alternatives.
     size = list(settings.thumbnail_size)
     seconds, poly = _timed(lambda: render._polydata(pv, arrays))
-    times["thumb: _polydata (int64 padded cells)"] = seconds
+    times["thumb: _polydata (from_regular_faces)"] = seconds
     times["thumb: PolyData.from_regular_faces"] = _timed(
         lambda: pv.PolyData.from_regular_faces(arrays.vertices, arrays.faces)
     )[0]
@@ -472,10 +472,10 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
         try:
             t = time.perf_counter()
             if styled:
-                plotter.set_background(render.BACKGROUND)
+                plotter.set_background(stills.BACKGROUND)
                 plotter.add_mesh(
                     polydata,
-                    color=render.MESH_COLOUR,
+                    color=stills.MODEL_COLOUR,
                     smooth_shading=False,
                     specular=0.15,
                     ambient=0.25,
@@ -484,8 +484,8 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
                 plotter.add_mesh(polydata)
             if lightkit:
                 plotter.enable_lightkit()
-            position, focus, up = render.iso_camera(arrays.bounds, "+z", "+y")
-            plotter.camera_position = [tuple(position), tuple(focus), tuple(up)]
+            camera = geometry.preset_camera("iso", arrays.bounds, "+z", "+y")
+            plotter.camera_position = [camera["position"], camera["target"], camera["up"]]
             plotter.reset_camera()
             plotter.camera.zoom(1.2)
             plotter.screenshot(return_img=True)
@@ -499,7 +499,7 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
     pixels = np.zeros((size[1], size[0], 3), dtype=np.uint8)
     times["thumb: png_bytes"] = _timed(lambda: render.png_bytes(pixels, {"k": "v"}))[0]
     times["thumb: render_thumbnail (all)"] = _timed(
-        lambda: render.render_thumbnail(arrays, settings.thumbnail_size, sha)
+        lambda: stills.render_thumbnail(arrays, settings.thumbnail_size, sha)
     )[0]
 
     # 5. Durability: one fsynced write of a GLB-sized file.

@@ -176,6 +176,22 @@ def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
+WATERMARK_DIR = Path(__file__).resolve().parent.parent / "assets" / "watermark"
+
+
+def _watermark_image(name: str | None) -> bytes | None:
+    """Bytes of a watermark image from ``assets/watermark/`` (by file name only)."""
+    if name is None:
+        return None
+    known = sorted(p.name for p in WATERMARK_DIR.glob("*.png"))
+    if name not in known:
+        raise InvalidInput(
+            f"Watermark image {name!r} is not in assets/watermark "
+            f"(available: {', '.join(known) or 'none'})."
+        )
+    return (WATERMARK_DIR / name).read_bytes()
+
+
 def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
     from bsu_models.overlay import Overlays
 
@@ -192,6 +208,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
         overlays=Overlays(**switched_off),
         exhibit=args.exhibit or "",
         watermark_text=args.watermark,
+        watermark_logo=_watermark_image(args.watermark_image),
     )
     try:
         Path(args.out).write_bytes(still.png)
@@ -311,6 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--out", required=True, metavar="FILE.png")
     render.add_argument("--exhibit", metavar="NUMBER", help="exhibit number for the caption")
     render.add_argument("--watermark", metavar="TEXT", help="faint text across the picture")
+    render.add_argument(
+        "--watermark-image",
+        metavar="NAME",
+        help="a badge from assets/watermark/, e.g. bsu-badge.png",
+    )
     render.add_argument(
         "--hide", action="append", choices=OVERLAY_NAMES, help="switch an overlay off (repeatable)"
     )

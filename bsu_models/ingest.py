@@ -29,9 +29,9 @@ from bsu_models.errors import BsuError, InvalidInput, NotFound
 from bsu_models.formats import FORMATS, sniff
 from bsu_models.geometry import AXES, pack_geometry
 from bsu_models.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
-from bsu_models.render import render_thumbnail
 from bsu_models.sandbox import WORKERS, ParsedUpload, parse_in_sandbox
 from bsu_models.settings import Settings
+from bsu_models.stills import render_thumbnail
 from bsu_models.text import clean_line, clean_tags, clean_text
 from bsu_models.units import check_units, parse_scale
 from bsu_models.upload import PreparedUpload, UploadFile, prepare_upload

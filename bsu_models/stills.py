@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from bsu_models.errors import InvalidInput
+from bsu_models.geometry import preset_camera
 from bsu_models.meshdata import MeshArrays
 from bsu_models.overlay import (
     Overlays,
@@ -31,7 +32,14 @@ from bsu_models.overlay import (
     draw_watermark,
     new_canvas,
 )
-from bsu_models.render import _RENDER_LOCK, _polydata, _pyvista, png_bytes
+from bsu_models.render import (
+    _RENDER_LOCK,
+    THUMBNAIL_FACE_BUDGET,
+    _polydata,
+    _pyvista,
+    png_bytes,
+    reduced_polydata,
+)
 from bsu_models.scenes import _triple
 
 SIZES: dict[str, tuple[int, int]] = {
@@ -69,15 +77,28 @@ class Still:
 
 
 def _render_model(
-    mesh: MeshArrays, camera: Camera, size: tuple[int, int]
+    mesh: MeshArrays,
+    camera: Camera,
+    size: tuple[int, int],
+    *,
+    fit: bool = False,
+    face_budget: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels ``(h, w, 3)`` of the model and the 4x4 world-to-clip matrix of the camera."""
+    """Pixels ``(h, w, 3)`` of the model and the 4x4 world-to-clip matrix of the camera.
+
+    ``fit`` moves the camera along its line of sight so the whole model fills the picture;
+    ``face_budget`` lets an untextured mesh be clustered down to about that many faces first.
+    """
     pv = _pyvista()
     with _RENDER_LOCK:
         plotter = pv.Plotter(off_screen=True, window_size=list(size))
         try:
             plotter.set_background(BACKGROUND)
-            poly = _polydata(pv, mesh)
+            poly = (
+                _polydata(pv, mesh)
+                if face_budget is None
+                else reduced_polydata(pv, mesh, face_budget)
+            )
             if mesh.uv is not None and mesh.texture_png is not None:
                 image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
                 plotter.add_mesh(poly, texture=pv.Texture(image), ambient=0.2)
@@ -95,6 +116,8 @@ def _render_model(
                 plotter.camera.parallel_scale = float(camera.ortho_scale or 1.0) / 2
             else:
                 plotter.camera.view_angle = float(camera.fov_deg or 45.0)
+            if fit:
+                plotter.reset_camera()
             plotter.renderer.ResetCameraClippingRange()
             pixels = plotter.screenshot(return_img=True)[:, :, :3]
             matrix = plotter.camera.GetCompositeProjectionTransformMatrix(size[0] / size[1], -1, 1)
@@ -199,3 +222,19 @@ def render_still(
         image = draw_watermark(image, watermark_text or "", font_file, logo)
     png = png_bytes(np.asarray(image), png_text or {})
     return Still(png=png, size=size, metres_per_pixel=metres_per_pixel, scale_bar=bar)
+
+
+def render_thumbnail(
+    mesh: MeshArrays,
+    size: tuple[int, int],
+    source_sha256: str,
+    up_axis: str = "+z",
+    north_axis: str = "+y",
+) -> bytes:
+    """The catalogue's thumbnail: the model from above the south-east, filling the picture, as
+    PNG bytes tagged with the SHA-256 of the original it was made from."""
+    camera = Camera(**preset_camera("iso", mesh.bounds, up_axis, north_axis))
+    pixels, _matrix = _render_model(mesh, camera, size, fit=True, face_budget=THUMBNAIL_FACE_BUDGET)
+    return png_bytes(
+        pixels, {"derived-from-sha256": source_sha256, "generator": "bsu-models thumbnail"}
+    )

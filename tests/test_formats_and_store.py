@@ -14,7 +14,7 @@ from bsu_models.blobstore import LocalBlobStore, sha256_bytes
 from bsu_models.formats import sniff
 from bsu_models.meshdata import MeshArrays
 from bsu_models.ply_strips import read_ply_with_strips, triangles_from_strips
-from bsu_models.render import render_thumbnail
+from bsu_models.stills import render_thumbnail
 from tests.conftest import REPO
 
 DEMO = REPO / "assets" / "demo"
