@@ -8,7 +8,6 @@ on: add to them, never rename. User errors exit 2 with one ``error: ...`` line o
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
-from bsu_models.cli_scene import add_scene_commands
+from bsu_models.cli_scene import _emit, add_scene_commands
 from bsu_models.errors import BsuError, InvalidInput
 from bsu_models.geometry import AXES, PRESETS
 from bsu_models.overlay import OVERLAY_NAMES
@@ -26,14 +25,6 @@ from bsu_models.units import UNITS
 from bsu_models.upload import UploadFile
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
-
-
-def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
-    if getattr(args, "json", False):
-        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
-        sys.stdout.write("\n")
-    else:
-        print(text)
 
 
 def _case_json(case: CaseInfo) -> dict[str, Any]:

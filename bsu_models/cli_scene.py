@@ -18,6 +18,7 @@ from bsu_models.records import MeasuredValue, SceneInfo
 
 
 def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
+    """Print ``payload`` as JSON with ``--json``, else ``text`` (shared by all commands)."""
     if getattr(args, "json", False):
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
