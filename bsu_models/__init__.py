@@ -45,6 +45,9 @@ _EXPORTS: dict[str, str] = {
     "PROVENANCE_KINDS": "bsu_models.scene_model",
     "MEASUREMENT_KINDS": "bsu_models.scene_model",
     "PRESETS": "bsu_models.geometry",
+    "SceneLayer": "bsu_models.scene_layer",
+    "Overlays": "bsu_models.overlay",
+    "SIZES": "bsu_models.stills",
     "scene_to_json": "bsu_models.scene_json",
     "scene_from_json": "bsu_models.scene_json",
     "SceneInfo": "bsu_models.records",
@@ -98,6 +101,7 @@ if TYPE_CHECKING:
     )
     from bsu_models.formats import SUPPORTED_MESH_FORMATS, supported_list
     from bsu_models.geometry import PRESETS
+    from bsu_models.overlay import Overlays
     from bsu_models.records import (
         AuditEvent,
         CaseInfo,
@@ -112,6 +116,7 @@ if TYPE_CHECKING:
         VersionInfo,
     )
     from bsu_models.scene_json import scene_from_json, scene_to_json
+    from bsu_models.scene_layer import SceneLayer
     from bsu_models.scene_model import (
         ENTITY_TYPES,
         MEASUREMENT_KINDS,
@@ -128,5 +133,6 @@ if TYPE_CHECKING:
     )
     from bsu_models.scenes import SceneService
     from bsu_models.settings import SETTINGS_HELP, Settings, load_settings
+    from bsu_models.stills import SIZES
     from bsu_models.units import UNITS
     from bsu_models.upload import UploadFile

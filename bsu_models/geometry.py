@@ -29,6 +29,11 @@ AXES: dict[str, tuple[float, float, float]] = {
 }
 
 
+def as_triple(point: np.ndarray) -> tuple[float, float, float]:
+    """A point ``(3,)`` as a tuple of three Python floats."""
+    return float(point[0]), float(point[1]), float(point[2])
+
+
 def axis_vector(name: str) -> np.ndarray:
     if name not in AXES:
         raise InvalidInput(f"Axis {name!r} is not one of {', '.join(AXES)}.")

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from bsu_models.fonts import font
+from bsu_models.scene_layer import Marker, SceneLayer
 
 Project = Callable[[np.ndarray], np.ndarray]
 Box = tuple[float, float, float, float]
@@ -48,45 +49,6 @@ SHAPES = {
     "camera": "diamond",
     "other": "hexagon",
 }
-
-
-@dataclass(frozen=True)
-class Marker:
-    label: str
-    type: str
-    colour: str
-    point: tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class PathLine:
-    colour: str
-    points: tuple[tuple[float, float, float], ...]
-
-
-@dataclass(frozen=True)
-class MeasureLine:
-    a: tuple[float, float, float]
-    b: tuple[float, float, float]
-    text: str
-
-
-@dataclass(frozen=True)
-class SightLine:
-    eye: tuple[float, float, float]
-    target: tuple[float, float, float]
-    visible: bool
-    occluder: tuple[float, float, float] | None
-
-
-@dataclass(frozen=True)
-class SceneLayer:
-    """What of a scene is drawn at one step."""
-
-    markers: tuple[Marker, ...] = ()
-    paths: tuple[PathLine, ...] = ()
-    measurements: tuple[MeasureLine, ...] = ()
-    sightlines: tuple[SightLine, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,31 +21,23 @@ from bsu_models.errors import Conflict, InvalidInput, NotFound
 from bsu_models.geometry import (
     MeshGeometry,
     check_within_bounds,
-    line_of_sight,
     load_geometry,
     preset_camera,
     snap_down,
 )
 from bsu_models.orm import ModelRow, SceneRevisionRow, SceneRow, VersionRow
-from bsu_models.records import MeasuredValue, RevisionInfo, SceneInfo, SightlineResult
+from bsu_models.records import RevisionInfo, SceneInfo
+from bsu_models.scene_analysis import SceneAnalysis
 from bsu_models.scene_diff import scene_changes
 from bsu_models.scene_json import scene_from_json, scene_to_json
 from bsu_models.scene_model import (
-    DEFAULT_EYE_HEIGHT_M,
-    Anchor,
-    Measurement,
     SavedView,
     SceneDoc,
     check_label,
 )
-from bsu_models.units import metres_per_model_unit
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
-
-
-def _triple(point: np.ndarray) -> tuple[float, float, float]:
-    return float(point[0]), float(point[1]), float(point[2])
 
 
 def _canonical(doc: SceneDoc) -> str:
@@ -76,7 +67,7 @@ def _scene_query() -> Select[SceneRow]:
     )
 
 
-class SceneService:
+class SceneService(SceneAnalysis):
     """Scenes of one catalogue; reached as ``catalogue.scenes``."""
 
     def __init__(self, catalogue: Catalogue) -> None:
@@ -322,161 +313,3 @@ class SceneService:
             if info is not None and info.version_id == version.version_id:
                 return self.save(info.scene_id, doc, info.revision, "imported from JSON", actor)
         return self.create(version.version_id, doc.name, actor, document=doc)
-
-    # -- measurements and sightlines ------------------------------------------------------------
-
-    def _metres(self, version_id: int) -> float | None:
-        version = self.catalogue.get_version(version_id)
-        scale = None if version.scale == "unknown" else float(version.scale.split(":")[1])
-        return metres_per_model_unit(version.units, scale)
-
-    def _anchor_point(self, doc: SceneDoc, anchor: Anchor, step_id: str | None) -> np.ndarray:
-        if anchor.point is not None:
-            return np.asarray(anchor.point)
-        assert anchor.entity is not None
-        if step_id is None:
-            raise InvalidInput(f"Measuring from {doc.entity(anchor.entity).label!r} needs a step.")
-        pos = doc.position(anchor.entity, step_id)
-        if pos is None:
-            step = next(s for s in doc.steps if s.id == step_id)
-            raise InvalidInput(
-                f"{doc.entity(anchor.entity).label!r} has no position at step {step.title!r}."
-            )
-        return np.asarray(pos.point)
-
-    def measure(
-        self, scene_id: int, measurement: Measurement, revision: int | None = None
-    ) -> MeasuredValue:
-        """Evaluate ``measurement`` on the scene, in metres where units and scale are known."""
-        info = self.info(scene_id)
-        doc = self.document(scene_id, revision)
-        geometry = self.geometry(info.version_id)
-        factor = self._metres(info.version_id)
-        known = factor is not None
-        k = factor or 1.0
-        per_end = geometry.point_uncertainty * k
-        unit = "m" if known else "model units"
-        step = measurement.step
-        label = measurement.label or measurement.id
-        given = measurement.uncertainty_m
-        if measurement.kind == "distance":
-            a = self._anchor_point(doc, measurement.a, step)  # type: ignore[arg-type]
-            b = self._anchor_point(doc, measurement.b, step)  # type: ignore[arg-type]
-            value = float(np.linalg.norm(a - b)) * k
-            default, basis = math.sqrt(2) * per_end, "straight line between the two points"
-        elif measurement.kind == "path_length":
-            path = doc.path(measurement.entity)  # type: ignore[arg-type]
-            if len(path) < 2:
-                raise InvalidInput(
-                    f"{doc.entity(measurement.entity).label!r} needs positions at "  # type: ignore[arg-type]
-                    "two or more steps for a path length."
-                )
-            points = np.array([p.point for p in path])
-            value = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum()) * k
-            default = math.sqrt(len(points)) * per_end
-            basis = f"sum of {len(points) - 1} straight segments between steps"
-        elif measurement.kind == "height":
-            a = self._anchor_point(doc, measurement.a, step)  # type: ignore[arg-type]
-            value = float(a @ geometry.up - geometry.base_level) * k
-            default, basis = per_end, "height above the model's base plane, along its up axis"
-        else:
-            a = self._anchor_point(doc, measurement.a, step)  # type: ignore[arg-type]
-            b = self._anchor_point(doc, measurement.b, step)  # type: ignore[arg-type]
-            v = self._anchor_point(doc, measurement.vertex, step)  # type: ignore[arg-type]
-            arms = (a - v, b - v)
-            lengths = [float(np.linalg.norm(x)) for x in arms]
-            if min(lengths) == 0:
-                raise InvalidInput(f"Angle {label}: an arm has zero length.")
-            cosine = float(np.clip(arms[0] @ arms[1] / (lengths[0] * lengths[1]), -1, 1))
-            spread = math.degrees(math.sqrt(2) * geometry.point_uncertainty / min(lengths))
-            return MeasuredValue(
-                "angle",
-                label,
-                math.degrees(math.acos(cosine)),
-                spread,
-                "°",
-                True,
-                "angle at the vertex; ± from the mesh resolution",
-            )
-        uncertainty = given if given is not None and known else default
-        source = (
-            "as set"
-            if given is not None and known
-            else (f"from the mesh resolution, {per_end:.3g} {unit} per end")
-        )
-        return MeasuredValue(
-            measurement.kind, label, value, uncertainty, unit, known, f"{basis}; ± {source}"
-        )
-
-    def distance_between(
-        self, scene_id: int, from_label: str, to_label: str, step_number: int = 1
-    ) -> MeasuredValue:
-        doc = self.document(scene_id)
-        step = doc.step_at(step_number)
-        a, b = doc.entity_by_label(from_label), doc.entity_by_label(to_label)
-        return self.measure(
-            scene_id,
-            Measurement(
-                id="cli",
-                kind="distance",
-                label=f"{a.label} to {b.label}",
-                step=step.id,
-                a=Anchor(entity=a.id),
-                b=Anchor(entity=b.id),
-            ),
-        )
-
-    def eye_point(self, doc: SceneDoc, entity_id: str, step_id: str, version_id: int) -> np.ndarray:
-        """Where an entity sees from: a person's eyes above the position, else the position."""
-        entity = doc.entity(entity_id)
-        point = self._anchor_point(doc, Anchor(entity=entity_id), step_id)
-        pos = doc.position(entity_id, step_id)
-        height = (
-            pos.eye_height_m
-            if pos and pos.eye_height_m is not None
-            else (DEFAULT_EYE_HEIGHT_M if entity.is_person else None)
-        )
-        if height is None:
-            return point
-        factor = self._metres(version_id)
-        if factor is None:
-            raise InvalidInput(
-                f"{entity.label!r}'s eye height of {height} m cannot be placed: "
-                "the version's units or scale are unknown."
-            )
-        geometry = self.geometry(version_id)
-        return point + geometry.up * (height / factor)
-
-    def sightline(
-        self, scene_id: int, observer_label: str, target_label: str, step_number: int = 1
-    ) -> SightlineResult:
-        """Can the observer (from its eyes) see the target at that step, past the model?"""
-        info = self.info(scene_id)
-        doc = self.document(scene_id)
-        step = doc.step_at(step_number)
-        observer = doc.entity_by_label(observer_label)
-        target = doc.entity_by_label(target_label)
-        eye = self.eye_point(doc, observer.id, step.id, info.version_id)
-        aim = self.eye_point(doc, target.id, step.id, info.version_id)
-        [verdict] = line_of_sight(self.geometry(info.version_id), eye[None], aim[None])
-        factor = self._metres(info.version_id)
-        geometry = self.geometry(info.version_id)
-        distance = MeasuredValue(
-            "distance",
-            f"{observer.label} to {target.label}",
-            verdict.length * (factor or 1.0),
-            math.sqrt(2) * geometry.point_uncertainty * (factor or 1.0),
-            "m" if factor else "model units",
-            factor is not None,
-            "eye to target",
-        )
-        return SightlineResult(
-            observer.label,
-            target.label,
-            step.title,
-            verdict.visible,
-            _triple(eye),
-            _triple(aim),
-            verdict.occluder,
-            distance,
-        )

@@ -16,12 +16,11 @@ import numpy as np
 from bsu_models.audit import append_event
 from bsu_models.db import write_session
 from bsu_models.errors import InvalidInput, NotFound
-from bsu_models.geometry import PRESETS, axis_vector, preset_camera, unpack_geometry
+from bsu_models.geometry import PRESETS, as_triple, axis_vector, preset_camera, unpack_geometry
 from bsu_models.meshdata import MeshArrays
-from bsu_models.overlay import Marker, MeasureLine, Overlays, PathLine, SceneLayer, SightLine
+from bsu_models.overlay import Overlays
 from bsu_models.records import VersionInfo
-from bsu_models.scene_model import SceneDoc, Step
-from bsu_models.scenes import _triple
+from bsu_models.scene_model import SceneDoc
 from bsu_models.stills import Camera, Still, picture_size, render_still
 
 if TYPE_CHECKING:
@@ -57,45 +56,6 @@ def _mesh(catalogue: Catalogue, version: VersionInfo) -> MeshArrays:
         uv=np.asarray(textured.visual.uv),
         texture_png=buffer.getvalue(),
     )
-
-
-def _scene_layer(
-    catalogue: Catalogue, scene_id: int, doc: SceneDoc, step: Step, version_id: int
-) -> SceneLayer:
-    order = [s.id for s in doc.steps]
-    upto = set(order[: order.index(step.id) + 1])
-    markers = tuple(
-        Marker(e.label, e.type, e.colour, pos.point)
-        for e in doc.entities
-        if (pos := doc.position(e.id, step.id)) is not None
-    )
-    paths = tuple(
-        PathLine(e.colour, tuple(p.point for p in points))
-        for e in doc.entities
-        if len(points := [p for p in doc.path(e.id) if p.step in upto]) > 1
-    )
-    measures = []
-    for m in doc.measurements:
-        if m.kind != "distance" or m.step not in (None, step.id):
-            continue
-        value = catalogue.scenes.measure(scene_id, m)
-        a = catalogue.scenes._anchor_point(doc, m.a, step.id)  # type: ignore[arg-type]
-        b = catalogue.scenes._anchor_point(doc, m.b, step.id)  # type: ignore[arg-type]
-        measures.append(MeasureLine(_triple(a), _triple(b), value.text))
-    lines = []
-    for line in doc.sightlines:
-        if line.step != step.id:
-            continue
-        target = doc.entity(line.target.entity).label if line.target.entity else None
-        if target is None:
-            continue
-        result = catalogue.scenes.sightline(
-            scene_id, doc.entity(line.observer).label, target, order.index(step.id) + 1
-        )
-        lines.append(
-            SightLine(result.eye_point, result.target_point, result.visible, result.occluder)
-        )
-    return SceneLayer(markers, paths, tuple(measures), tuple(lines))
 
 
 def render_version_still(
@@ -155,7 +115,7 @@ def render_version_still(
     if doc is not None:
         current = doc.step_at(step or 1) if doc.steps else None
         if current is not None:
-            layer = _scene_layer(catalogue, scene_id, doc, current, version_id)  # type: ignore[arg-type]
+            layer = catalogue.scenes.layer(scene_id, doc, current)  # type: ignore[arg-type]
             number = [s.id for s in doc.steps].index(current.id) + 1
             clock = f", {current.clock}" if current.clock else ""
             step_line = (
@@ -184,7 +144,7 @@ def render_version_still(
         _mesh(catalogue, version),
         camera,
         pixels,
-        north=_triple(axis_vector(version.north_axis)),
+        north=as_triple(axis_vector(version.north_axis)),
         metres_per_unit=factor,
         layer=layer,
         overlays=overlays or Overlays(),

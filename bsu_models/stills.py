@@ -16,13 +16,12 @@ import numpy as np
 from PIL import Image
 
 from bsu_models.errors import InvalidInput
-from bsu_models.geometry import preset_camera
+from bsu_models.geometry import as_triple, preset_camera
 from bsu_models.meshdata import MeshArrays
 from bsu_models.overlay import (
     Overlays,
     Project,
     ScaleBar,
-    SceneLayer,
     caption_height,
     draw_caption,
     draw_legend,
@@ -40,7 +39,7 @@ from bsu_models.render import (
     png_bytes,
     reduced_polydata,
 )
-from bsu_models.scenes import _triple
+from bsu_models.scene_layer import SceneLayer
 
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
@@ -159,8 +158,8 @@ def _frame_above(camera: Camera, band: float) -> Camera:
     shift = -up * (band / 2) * scale
     return Camera(
         camera.projection,
-        _triple(position + shift),
-        _triple(target + shift),
+        as_triple(position + shift),
+        as_triple(target + shift),
         camera.up,
         camera.fov_deg,
         scale,
