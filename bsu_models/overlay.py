@@ -198,8 +198,34 @@ def _in_frame(point: np.ndarray, size: tuple[int, int]) -> bool:
     )
 
 
+def _free_box(canvas: _Canvas, a: np.ndarray, b: np.ndarray, w: float, h: float) -> Box:
+    """A box of ``w`` x ``h`` on or beside the segment ``a``-``b`` that overlaps nothing drawn
+    so far (the midpoint if nothing is free)."""
+    direction = b - a
+    length = float(np.linalg.norm(direction)) or 1.0
+    normal = np.array([-direction[1], direction[0]]) / length
+    width, height = canvas.image.size
+    for side in (0.0, 1.0, -1.0, 2.0, -2.0):
+        for t in (0.5, 0.35, 0.65, 0.2, 0.8):
+            centre = a + direction * t + normal * side * (h + 6 * canvas.unit)
+            box = (centre[0] - w / 2, centre[1] - h / 2, centre[0] + w / 2, centre[1] + h / 2)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+            if inside and not any(_overlaps(box, taken) for taken in canvas.taken):
+                return box
+    mid = (a + b) / 2
+    return (mid[0] - w / 2, mid[1] - h / 2, mid[0] + w / 2, mid[1] + h / 2)
+
+
 def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: Overlays) -> None:
+    """Lines first (paths, sightlines, measurements), then markers, then all text, so no line
+    crosses a label drawn before it and labels look for room around everything drawn."""
     size = canvas.image.size
+    radius = 11 * canvas.unit
+    placed: list[tuple[Marker, np.ndarray]] = []
+    for marker in layer.markers:
+        point = project(np.array([marker.point]))[0]
+        if np.all(np.isfinite(point)) and 0 <= point[0] < size[0] and 0 <= point[1] < size[1]:
+            placed.append((marker, point))
     if overlays.paths:
         for path in layer.paths:
             points = project(np.array(path.points))
@@ -217,12 +243,11 @@ def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: O
             canvas.draw.line([tuple(eye), tuple(target)], fill=colour, width=canvas.px(4))
             if line.occluder is not None:
                 (x, y), r = project(np.array([line.occluder]))[0], 9 * canvas.unit
-                canvas.draw.line(
-                    [(x - r, y - r), (x + r, y + r)], fill=OCCLUDED, width=canvas.px(4)
-                )
-                canvas.draw.line(
-                    [(x - r, y + r), (x + r, y - r)], fill=OCCLUDED, width=canvas.px(4)
-                )
+                for dy in (r, -r):
+                    canvas.draw.line(
+                        [(x - r, y - dy), (x + r, y + dy)], fill=OCCLUDED, width=canvas.px(4)
+                    )
+    measured: list[tuple[str, np.ndarray, np.ndarray]] = []
     if overlays.measurements:
         for measure in layer.measurements:
             a, b = project(np.array([measure.a, measure.b]))
@@ -232,31 +257,8 @@ def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: O
             for end in (a, b):
                 r = 6 * canvas.unit
                 canvas.draw.ellipse((end[0] - r, end[1] - r, end[0] + r, end[1] + r), fill=MEASURE)
-            mid = (a + b) / 2
-            w, h = _text_box(canvas, measure.text, 19, bold=True)
-            pad = canvas.px(5)
-            box = (
-                mid[0] - w / 2 - pad,
-                mid[1] - h / 2 - pad,
-                mid[0] + w / 2 + pad,
-                mid[1] + h / 2 + pad,
-            )
-            canvas.draw.rectangle(box, fill=(255, 255, 255), outline=MEASURE, width=canvas.px(2))
-            canvas.draw.text(
-                (box[0] + pad, box[1] + pad),
-                measure.text,
-                fill=MEASURE,
-                font=canvas.font(19, bold=True),
-                anchor="lt",
-            )
-            canvas.taken.append(box)
-    radius = 11 * canvas.unit
-    placed: list[tuple[Marker, np.ndarray]] = []
-    for marker in layer.markers:
-        point = project(np.array([marker.point]))[0]
-        if not (np.all(np.isfinite(point)) and 0 <= point[0] < size[0] and 0 <= point[1] < size[1]):
-            continue
-        placed.append((marker, point))
+            measured.append((measure.text, a, b))
+    for marker, point in placed:
         if overlays.markers:
             _shape(
                 canvas,
@@ -268,9 +270,22 @@ def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: O
                 (255, 255, 255),
                 canvas.px(3),
             )
-            canvas.taken.append(
-                (point[0] - radius, point[1] - radius, point[0] + radius, point[1] + radius)
-            )
+        canvas.taken.append(
+            (point[0] - radius, point[1] - radius, point[0] + radius, point[1] + radius)
+        )
+    for text, a, b in measured:
+        w, h = _text_box(canvas, text, 19, bold=True)
+        pad = canvas.px(5)
+        box = _free_box(canvas, a, b, w + 2 * pad, h + 2 * pad)
+        canvas.draw.rectangle(box, fill=(255, 255, 255), outline=MEASURE, width=canvas.px(2))
+        canvas.draw.text(
+            (box[0] + pad, box[1] + pad),
+            text,
+            fill=MEASURE,
+            font=canvas.font(19, bold=True),
+            anchor="lt",
+        )
+        canvas.taken.append(box)
     if overlays.labels:
         for marker, point in placed:
             _label(canvas, marker.label, point, _rgb(marker.colour), radius)
