@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "PROVENANCE_KINDS": "bsu_models.scene_model",
     "MEASUREMENT_KINDS": "bsu_models.scene_model",
     "PRESETS": "bsu_models.geometry",
+    "AXES": "bsu_models.geometry",
     "SceneLayer": "bsu_models.scene_layer",
     "Overlays": "bsu_models.overlay",
     "SIZES": "bsu_models.stills",
@@ -100,7 +101,7 @@ if TYPE_CHECKING:
         UnsupportedFormat,
     )
     from bsu_models.formats import SUPPORTED_MESH_FORMATS, supported_list
-    from bsu_models.geometry import PRESETS
+    from bsu_models.geometry import AXES, PRESETS
     from bsu_models.overlay import Overlays
     from bsu_models.records import (
         AuditEvent,

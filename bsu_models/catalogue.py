@@ -290,8 +290,22 @@ class Catalogue:
     def thumbnail_png(self, version_id: int) -> bytes:
         return self.blobs.get(self._file_of(version_id, "thumbnail").sha256)
 
-    def web_glb(self, version_id: int) -> bytes:
-        return self.blobs.get(self._file_of(version_id, "web_glb").sha256)
+    def web_glb(self, version_id: int, actor: str | None = None) -> bytes:
+        """The browser copy of a version; with ``actor``, recorded as that person viewing it."""
+        stored = self._file_of(version_id, "web_glb")
+        data = self.blobs.get(stored.sha256)
+        if actor is not None:
+            with write_session(self.engine) as session:
+                append_event(
+                    session,
+                    actor=actor,
+                    action="model.view",
+                    object_type="version",
+                    object_id=str(version_id),
+                    object_sha256=stored.derived_from_sha256,
+                    details={"web_copy": stored.sha256},
+                )
+        return data
 
     def original_files(self, version_id: int, actor: str | None = None) -> list[tuple[str, bytes]]:
         """The files exactly as uploaded, integrity-checked; recorded as an audit event."""

@@ -197,7 +197,9 @@ class MeasuredValue:
                 f"{self.value:.4g} ± {self.uncertainty:.2g} model units "
                 "(units unknown: set the version's units and scale for metres)"
             )
-        return f"{self.value:.2f} m ± {self.uncertainty:.2f} m"
+        # Enough decimals that the ± never rounds to zero on small models.
+        decimals = 2 if self.uncertainty >= 0.005 else 3 if self.uncertainty >= 0.0005 else 4
+        return f"{self.value:.{decimals}f} m ± {self.uncertainty:.{decimals}f} m"
 
 
 @dataclass(frozen=True)

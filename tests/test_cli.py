@@ -169,8 +169,20 @@ def test_member_chooses_from_archive(cli_env, testdata):
 def test_scene_commands_round_trip(cli_env, tmp_path):
     demo = REPO / "assets" / "demo"
     run_cli(cli_env, "case", "add", "KC-1", "--title", "t")
-    imported = run_cli(cli_env, "import", str(demo / "bus-shelter.stl"), "--case", "KC-1",
-                       "--name", "Shelter", "--units", "mm", "--scale", "1:25", "--json")
+    imported = run_cli(
+        cli_env,
+        "import",
+        str(demo / "bus-shelter.stl"),
+        "--case",
+        "KC-1",
+        "--name",
+        "Shelter",
+        "--units",
+        "mm",
+        "--scale",
+        "1:25",
+        "--json",
+    )
     version_id = json.loads(imported.stdout)["version_id"]
     created = run_cli(cli_env, "scene", "new", str(version_id), "--name", "Witness A account")
     assert created.returncode == 0 and created.stdout.strip() == "1"
@@ -178,31 +190,38 @@ def test_scene_commands_round_trip(cli_env, tmp_path):
     exported = run_cli(cli_env, "scene", "export", "1")
     data = json.loads(exported.stdout)
     assert data["schema"] == "bsu-scene/1" and data["scene"]["revision"] == 1
-    data["entities"] = [{"id": "w1", "label": "W1", "type": "witness"},
-                        {"id": "s1", "label": "S1", "type": "suspect"}]
+    data["entities"] = [
+        {"id": "w1", "label": "W1", "type": "witness"},
+        {"id": "s1", "label": "S1", "type": "suspect"},
+    ]
     data["steps"] = [{"id": "t1", "title": "Approach", "clock": "21:03"}]
     # 160 mm apart on a 1:25 model: 4.00 m on site.
-    data["positions"] = [{"entity": "w1", "step": "t1", "point": [-80, 0, 0]},
-                         {"entity": "s1", "step": "t1", "point": [80, 0, 0]}]
+    data["positions"] = [
+        {"entity": "w1", "step": "t1", "point": [-80, 0, 0]},
+        {"entity": "s1", "step": "t1", "point": [80, 0, 0]},
+    ]
     scene_file = tmp_path / "scene.json"
     scene_file.write_text(json.dumps(data))
     revised = run_cli(cli_env, "scene", "import", str(scene_file), "--json")
     assert revised.returncode == 0, revised.stderr
     assert json.loads(revised.stdout)["revision"] == 2
 
-    measured = run_cli(cli_env, "scene", "measure", "1", "--from", "W1", "--to", "S1", "--step",
-                       "1", "--json")
+    measured = run_cli(
+        cli_env, "scene", "measure", "1", "--from", "W1", "--to", "S1", "--step", "1", "--json"
+    )
     value = json.loads(measured.stdout)
     assert value["unit"] == "m" and value["value"] == pytest.approx(4.0)
     assert value["text"].startswith("4.00 m ± ")
 
-    listed = json.loads(run_cli(cli_env, "scene", "list", "--version", str(version_id),
-                                "--json").stdout)
+    listed = json.loads(
+        run_cli(cli_env, "scene", "list", "--version", str(version_id), "--json").stdout
+    )
     assert [(s["scene_id"], s["revision"]) for s in listed] == [(1, 2)]
     unknown = run_cli(cli_env, "scene", "measure", "1", "--from", "W1", "--to", "X9")
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (
-        "error: There is no entity labelled 'X9' in this scene (known: W1, S1).")
+        "error: There is no entity labelled 'X9' in this scene (known: W1, S1)."
+    )
     data["steps"][0]["clock"] = "25:00"
     scene_file.write_text(json.dumps(data))
     refused = run_cli(cli_env, "scene", "import", str(scene_file))
@@ -212,18 +231,44 @@ def test_scene_commands_round_trip(cli_env, tmp_path):
 def test_render_writes_a_png_of_the_asked_size(cli_env, tmp_path):
     demo = REPO / "assets" / "demo"
     run_cli(cli_env, "case", "add", "KC-1", "--title", "t")
-    imported = run_cli(cli_env, "import", str(demo / "car-park.off"), "--case", "KC-1",
-                       "--name", "Car park", "--units", "mm", "--scale", "1:200", "--json")
+    imported = run_cli(
+        cli_env,
+        "import",
+        str(demo / "car-park.off"),
+        "--case",
+        "KC-1",
+        "--name",
+        "Car park",
+        "--units",
+        "mm",
+        "--scale",
+        "1:200",
+        "--json",
+    )
     version_id = json.loads(imported.stdout)["version_id"]
     out = tmp_path / "plan.png"
-    done = run_cli(cli_env, "render", str(version_id), "--preset", "plan", "--size", "1920x1080",
-                   "--out", str(out), "--exhibit", "P3", "--json")
+    done = run_cli(
+        cli_env,
+        "render",
+        str(version_id),
+        "--preset",
+        "plan",
+        "--size",
+        "1920x1080",
+        "--out",
+        str(out),
+        "--exhibit",
+        "P3",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (report["width"], report["height"]) == (1920, 1080)
     assert report["scale_bar_px"] * report["metres_per_pixel"] == pytest.approx(
-        report["scale_bar_m"])
-    refused = run_cli(cli_env, "render", str(version_id), "--preset", "plan", "--step", "2",
-                      "--out", str(out))
+        report["scale_bar_m"]
+    )
+    refused = run_cli(
+        cli_env, "render", str(version_id), "--preset", "plan", "--step", "2", "--out", str(out)
+    )
     assert refused.returncode == 2 and refused.stderr.strip() == "error: --step needs --scene."

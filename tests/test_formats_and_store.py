@@ -99,13 +99,15 @@ def test_surface_facts_match_trimesh_on_closed_open_and_split_meshes():
     box = trimesh.creation.box(extents=(2, 3, 4))
     two = trimesh.util.concatenate([box, box.copy().apply_translation((5, 0, 0))])
     holed = trimesh.Trimesh(box.vertices, box.faces[:-1], process=False)
-    split = trimesh.Trimesh(box.triangles.reshape(-1, 3), np.arange(36).reshape(-1, 3),
-                            process=False)  # every corner repeated, as STL stores it
+    split = trimesh.Trimesh(
+        box.triangles.reshape(-1, 3), np.arange(36).reshape(-1, 3), process=False
+    )  # every corner repeated, as STL stores it
     for mesh, closed in ((box, True), (two, True), (holed, False), (split, True)):
         vertices, faces = merge_positions(np.asarray(mesh.vertices), np.asarray(mesh.faces))
         assert is_watertight(faces, len(vertices)) is closed
         assert surface_area(np.asarray(mesh.vertices), np.asarray(mesh.faces)) == pytest.approx(
-            mesh.area)
+            mesh.area
+        )
     vertices, _faces = merge_positions(np.asarray(split.vertices), np.asarray(split.faces))
     assert len(vertices) == 8
     # An edge shared by three faces is not watertight.

@@ -115,3 +115,49 @@ def _upload(at: AppTest, name: str, data: bytes, model_name: str) -> AppTest:
     at.run()
     at.button[0].click().run()
     return at
+
+
+def _demo(app_env) -> None:
+    import bsu_models
+
+    cat = bsu_models.open_catalogue()
+    bsu_models.load_demo(cat)
+    cat.close()
+
+
+def test_model_page_shows_viewer_facts_and_versions(app_env):
+    _demo(app_env)
+    at = _app().run()
+    at.switch_page("views/model.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Model"
+    assert any("SHA-256" in c.value for c in at.caption)
+    at.button(key="prepare_original").click().run()
+    assert not at.exception
+    assert len(at.get("download_button")) >= 1
+
+
+def _by_label(widgets, label: str):  # type: ignore[no-untyped-def]
+    return next(w for w in widgets if w.label == label)
+
+
+def test_scene_editor_creates_a_scene_adds_a_step_and_refuses_a_bad_one(app_env):
+    _demo(app_env)
+    at = _app().run()
+    at.switch_page("views/scene_editor.py").run()
+    assert "no scene yet" in at.info[0].value
+    at.sidebar.text_input[0].input("Prosecution sequence")
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert "Prosecution sequence (revision 1)" in at.selectbox(key="editor_scene").format_func(
+        at.selectbox(key="editor_scene").value
+    )
+    _by_label(at.text_input, "Title").input("Victim crosses")
+    _by_label(at.text_input, "Clock time (24-hour, optional)").input("21:03:15")
+    _by_label(at.button, "Add step").click().run()
+    assert not at.exception
+    assert at.subheader[0].value == "Step 1 of 1: Victim crosses · 21:03:15"
+    _by_label(at.text_input, "Title").input("Later")
+    _by_label(at.text_input, "Clock time (24-hour, optional)").input("25:99")
+    _by_label(at.button, "Add step").click().run()
+    assert at.error[0].value.startswith("Clock time '25:99' must look like")

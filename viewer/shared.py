@@ -16,6 +16,36 @@ def catalogue() -> bsu_models.Catalogue:
     return bsu_models.open_catalogue()
 
 
+def actor() -> str:
+    """Who is using the app; recorded in the audit log (accounts come with sign-in)."""
+    return catalogue().settings.actor
+
+
+def choose_version(cat: bsu_models.Catalogue, key: str) -> bsu_models.VersionInfo | None:
+    """Pick a case, a model and a version; remembers the choice in the page's query string."""
+    try:
+        models = cat.list_models()
+    except bsu_models.BsuError as exc:
+        st.error(str(exc))
+        return None
+    if not models:
+        st.info("No models yet. Upload one on the Upload page.")
+        return None
+    labels = {f"{m.case_reference} — {m.name}": m for m in models}
+    wanted = st.query_params.get("model")
+    names = list(labels)
+    index = next((i for i, m in enumerate(labels.values()) if str(m.model_id) == wanted), 0)
+    label = st.selectbox("Landmark model", names, index=index, key=f"{key}_model")
+    model = labels[label]
+    st.query_params["model"] = str(model.model_id)
+    versions = cat.versions_of(model.model_id)
+    if len(versions) > 1:
+        numbers = [v.number for v in versions]
+        number = st.selectbox("Version", numbers, index=len(numbers) - 1, key=f"{key}_version")
+        return next(v for v in versions if v.number == number)
+    return versions[-1]
+
+
 def real_world_text(version: bsu_models.VersionInfo) -> str:
     size = version.real_world_size
     if size is None:

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Refresh static/vendor/ from the three.js version pinned in package-lock.json.
+# Copies only the files index.html/main.js import (plus what those import), so a
+# fresh clone runs without npm. Re-run after changing the three version.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+dest="$here/../static/vendor"
+cd "$here"
+npm ci --no-audit --no-fund
+src="$here/node_modules/three"
+rm -rf "$dest"
+mkdir -p "$dest/addons/loaders" "$dest/addons/controls" "$dest/addons/renderers" "$dest/addons/utils"
+cp "$src/build/three.module.js" "$src/build/three.core.js" "$dest/"
+# Add-ons used by main.js, plus GLTFLoader's own imports (BufferGeometryUtils, SkeletonUtils).
+for f in loaders/GLTFLoader.js controls/OrbitControls.js renderers/CSS2DRenderer.js \
+         utils/BufferGeometryUtils.js utils/SkeletonUtils.js; do
+  cp "$src/examples/jsm/$f" "$dest/addons/$f"
+done
+cp "$src/LICENSE" "$dest/LICENSE-three.txt"
+echo "three $(node -p "require('$src/package.json').version") vendored into $dest"

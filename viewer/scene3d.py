@@ -1,0 +1,87 @@
+"""The 3D viewer component (three.js in ``components/scene3d/static``) and its Python side.
+
+The mesh travels once per session and version: the browser asks for it (``need_mesh``) only
+when neither its page nor its IndexedDB cache has that content hash, and Python then sends the
+bytes through the session's own connection, so no case file is ever on a public path. Events
+from the browser (clicks, saved cameras) carry a nonce; each is handed to the page once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+import bsu_models
+
+_STATIC = Path(__file__).resolve().parent / "components" / "scene3d" / "static"
+_COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
+
+
+def mesh_id(version: bsu_models.VersionInfo) -> str:
+    return next(f.sha256 for f in version.files if f.role == "web_glb")
+
+
+def scene_payload(version: bsu_models.VersionInfo, layer: bsu_models.SceneLayer | None) -> dict:
+    """Axes, eye height and (if any) the scene layer, in the component's terms."""
+    lo, hi = version.bounds
+    diagonal = sum((b - a) ** 2 for a, b in zip(lo, hi, strict=True)) ** 0.5
+    extent = version.real_world_extent_m
+    if extent is not None and (hi[0] - lo[0]) > 0:
+        eye = 1.6 / (extent[0] / (hi[0] - lo[0]))  # 1.6 m in model units
+    else:
+        eye = 0.01 * diagonal
+    payload: dict[str, Any] = {
+        "up": list(bsu_models.AXES[version.up_axis]),
+        "north": list(bsu_models.AXES[version.north_axis]),
+        "eye_height": eye,
+        "entities": [],
+        "paths": [],
+        "measurements": [],
+        "sightlines": [],
+    }
+    if layer is not None:
+        payload.update(layer.to_json())
+    return payload
+
+
+def scene3d(
+    catalogue: bsu_models.Catalogue,
+    version: bsu_models.VersionInfo,
+    *,
+    key: str,
+    actor: str,
+    layer: bsu_models.SceneLayer | None = None,
+    camera: dict | None = None,
+    tool: str = "navigate",
+    height: int = 560,
+) -> dict | None:
+    """Show the viewer; returns a new event from the browser (click, camera) or None."""
+    wanted = mesh_id(version)
+    sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
+    send_now = st.session_state.get(f"{key}:need") == wanted
+    data = catalogue.web_glb(version.version_id, actor=actor) if send_now else None
+    if send_now:
+        st.session_state[f"{key}:need"] = None
+        st.session_state[sent_key] = wanted
+    value = _COMPONENT(
+        mesh_id=wanted,
+        mesh=data,
+        scene=scene_payload(version, layer),
+        camera=camera,
+        tool=tool,
+        height=height,
+        key=key,
+        default=None,
+    )
+    if not isinstance(value, dict) or value.get("nonce") == st.session_state.get(seen_key):
+        return None
+    st.session_state[seen_key] = value.get("nonce")
+    if value.get("type") == "need_mesh":
+        if value.get("mesh_id") == wanted:
+            st.session_state[f"{key}:need"] = wanted
+            st.rerun()
+        return None
+    return value

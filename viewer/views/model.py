@@ -1,0 +1,57 @@
+"""Model page: one landmark model in the 3D viewer, with its facts, versions and history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import bsu_models
+from viewer.scene3d import scene3d
+from viewer.shared import actor, catalogue, choose_version, show_facts
+
+st.title("Model")
+cat = catalogue()
+version = choose_version(cat, key="model")
+if version is None:
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    scene3d(cat, version, key=f"model3d-{version.version_id}", actor=actor())
+    st.caption(
+        "Drag to turn, right-drag to pan, wheel to zoom; the buttons above the model "
+        "give plan, elevations and isometric views; Walk puts you at eye height."
+    )
+with right:
+    show_facts(version)
+    for warning in version.warnings:
+        st.warning(warning)
+    with st.expander("Versions of this model"):
+        try:
+            versions = cat.versions_of(version.model_id)
+        except bsu_models.BsuError as exc:
+            st.error(str(exc))
+        else:
+            st.table(
+                {
+                    "Version": [v.number for v in versions],
+                    "File": [v.original_name for v in versions],
+                    "SHA-256": [v.original_sha256[:16] + "…" for v in versions],
+                    "Uploaded": [
+                        f"{v.uploaded_at:%d %b %Y %H:%M} by {v.uploaded_by}" for v in versions
+                    ],
+                },
+                hide_index=True,
+            )
+    with st.expander("Download the original"):
+        st.caption(
+            "The files exactly as uploaded, checked against their SHA-256. Each download "
+            "is recorded in the audit log."
+        )
+        if st.button("Prepare download", key="prepare_original"):
+            try:
+                files = cat.original_files(version.version_id, actor=actor())
+            except bsu_models.BsuError as exc:
+                st.error(str(exc))
+            else:
+                for name, data in files:
+                    st.download_button(f"Download {name}", data, file_name=name, key=f"dl-{name}")

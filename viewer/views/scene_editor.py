@@ -1,0 +1,336 @@
+"""Scene editor: place and move people, vehicles and exhibits on the model step by step,
+measure, check sightlines, save views; every change is a new revision of the scene."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+import bsu_models
+from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
+from viewer.scene3d import scene3d
+from viewer.shared import actor, catalogue, choose_version
+
+TOOLS = {"navigate": "Look around", "place": "Place", "move": "Move", "measure": "Measure"}
+TYPE_COLOURS = {
+    "suspect": "#d62828",
+    "victim": "#e76f51",
+    "witness": "#2a9d8f",
+    "officer": "#1d3557",
+    "vehicle": "#f4a261",
+    "evidence": "#6a4c93",
+    "camera": "#264653",
+    "other": "#8d99ae",
+}
+
+st.title("Scene editor")
+cat = catalogue()
+version = choose_version(cat, key="editor")
+if version is None:
+    st.stop()
+
+
+def provenance_text(provenance: Provenance) -> str:
+    kind = provenance.kind.replace("_", " ")
+    return f"{kind} — {provenance.reference}" if provenance.reference else kind
+
+
+def save(doc: bsu_models.SceneDoc, summary: str) -> None:
+    """Store ``doc`` as the next revision; errors are shown, nothing half-saved."""
+    try:
+        cat.scenes.save(scene.scene_id, doc, scene.revision, summary, actor=actor())
+    except bsu_models.BsuError as exc:
+        st.session_state["editor_error"] = str(exc)
+    else:
+        st.session_state["editor_notice"] = summary
+    st.rerun()
+
+
+scenes = cat.scenes.list_scenes(version.version_id)
+with (
+    st.sidebar.expander("New scene", icon=":material/add:", expanded=not scenes),
+    st.form("new_scene", clear_on_submit=True),
+):
+    new_name = st.text_input("Scene name", placeholder="Prosecution sequence")
+    if st.form_submit_button("Create scene"):
+        try:
+            created = cat.scenes.create(version.version_id, new_name, actor=actor())
+        except bsu_models.BsuError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["editor_scene"] = created.scene_id
+            st.rerun()
+if not scenes:
+    st.info("This model has no scene yet. Create one under “New scene” in the sidebar.")
+    st.stop()
+
+by_id = {s.scene_id: s for s in scenes}
+scene_id = st.selectbox(
+    "Scene",
+    list(by_id),
+    key="editor_scene",
+    format_func=lambda i: f"{by_id[i].name} (revision {by_id[i].revision})",
+)
+scene = by_id[scene_id]
+doc = cat.scenes.document(scene.scene_id)
+
+for kind in ("error", "notice"):
+    message = st.session_state.pop(f"editor_{kind}", None)
+    if message:
+        (st.error if kind == "error" else st.success)(message)
+
+# -- steps ------------------------------------------------------------------------------------
+if not doc.steps:
+    st.info("Add the first step of the incident below the viewer.")
+    step = None
+else:
+    count = len(doc.steps)
+    number = min(st.session_state.get("editor_step", 1), count)
+    prev_col, slider_col, next_col = st.columns([1, 6, 1])
+    if prev_col.button("◀ Previous", disabled=number <= 1, width="stretch"):
+        number -= 1
+    if next_col.button("Next ▶", disabled=number >= count, width="stretch"):
+        number += 1
+    if count > 1:
+        number = slider_col.slider("Step", 1, count, number)
+    st.session_state["editor_step"] = number
+    step = doc.step_at(number)
+    clock = f" · {step.clock}" if step.clock else ""
+    st.subheader(f"Step {number} of {count}: {step.title}{clock}", anchor=False)
+    if step.narrative:
+        st.text(step.narrative)
+
+if "editor_tool_next" in st.session_state:  # a widget's value can only be set before it is drawn
+    st.session_state["editor_tool"] = st.session_state.pop("editor_tool_next")
+tool = st.radio(
+    "Tool",
+    list(TOOLS),
+    format_func=TOOLS.get,
+    horizontal=True,
+    key="editor_tool",
+    disabled=step is None,
+)
+layer = cat.scenes.layer(scene.scene_id, doc, step) if step is not None else None
+event = scene3d(
+    cat,
+    version,
+    key=f"editor3d-{version.version_id}",
+    actor=actor(),
+    layer=layer,
+    tool=tool if step is not None else "navigate",
+)
+
+# -- what a click or a saved camera means ------------------------------------------------------
+if event and event.get("type") == "click" and step is not None:
+    point = tuple(event["point"])
+    if tool == "place":
+        form = st.session_state.get("editor_new", {})
+        entity = Entity(
+            doc.next_id("e"),
+            form.get("label") or doc.next_id("E"),
+            form.get("type", "witness"),
+            form.get("colour", "#2a9d8f"),
+            form.get("notes", ""),
+            form.get("sensitive", False),
+        )
+        try:
+            placed = doc.with_entity(entity).with_position(
+                Position(
+                    entity.id,
+                    step.id,
+                    point,
+                    provenance=Provenance(
+                        form.get("provenance", "assumption"), form.get("reference", "")
+                    ),
+                )
+            )
+        except bsu_models.BsuError as exc:
+            st.error(str(exc))
+        else:
+            save(placed, f"placed {entity.label} at step {step.title!r}")
+    elif tool == "move":
+        target = st.session_state.get("editor_selected")
+        if target is None:
+            st.warning("Choose the entity to move in the list first.")
+        else:
+            current = doc.position(target, step.id)
+            moved = (
+                replace(current, point=point)
+                if current is not None
+                else Position(target, step.id, point)
+            )
+            save(
+                doc.with_position(moved), f"moved {doc.entity(target).label} at step {step.title!r}"
+            )
+    elif tool == "measure":
+        start = st.session_state.pop("editor_measure_from", None)
+        if start is None:
+            st.session_state["editor_measure_from"] = point
+            st.info("First point taken; click the second point.")
+        else:
+            measurement = Measurement(
+                doc.next_id("m"),
+                "distance",
+                step=step.id,
+                a=Anchor(point=start),
+                b=Anchor(point=point),
+            )
+            try:
+                value = cat.scenes.measure(scene.scene_id, measurement)
+            except bsu_models.BsuError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["editor_last_measure"] = value.text
+                save(
+                    doc.with_measurement(replace(measurement, label=value.text)),
+                    f"measured {value.text} at step {step.title!r}",
+                )
+if event and event.get("type") == "camera":
+    st.session_state["editor_camera"] = event["view"]
+
+last = st.session_state.get("editor_last_measure")
+if last:
+    st.metric("Last measurement", last)
+
+pending = st.session_state.get("editor_camera")
+if pending and step is not None:
+    with st.form("save_view"):
+        st.write("Save the current camera as a view of this step.")
+        view_name = st.text_input("View name", placeholder="From the bus stop")
+        if st.form_submit_button("Save view"):
+            view = pending
+            try:
+                saved = SavedView(
+                    id=doc.next_id("v"),
+                    name=view_name,
+                    projection=view["projection"],
+                    position=tuple(view["position"]),
+                    target=tuple(view["target"]),
+                    up=tuple(view["up"]),
+                    fov_deg=view.get("fov_deg"),
+                    ortho_scale=view.get("ortho_scale"),
+                    steps=(step.id,),
+                )
+            except bsu_models.BsuError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state.pop("editor_camera", None)
+                save(doc.with_view(saved), f"saved view {saved.name!r}")
+
+# -- entities ----------------------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Entities", anchor=False)
+    if doc.entities:
+        rows = []
+        for entity in doc.entities:
+            pos = doc.position(entity.id, step.id) if step is not None else None
+            rows.append(
+                {
+                    "Label": entity.label,
+                    "Type": entity.type,
+                    "Sensitive": "yes" if entity.sensitive else "",
+                    "At this step": "placed" if pos else "—",
+                    "Provenance": provenance_text(pos.provenance) if pos else "",
+                }
+            )
+        st.table(rows, hide_index=True)
+        labels = {e.id: e.label for e in doc.entities}
+        selected = st.selectbox(
+            "Selected entity", list(labels), format_func=labels.get, key="editor_selected"
+        )
+        if st.button("Delete selected entity", disabled=selected is None):
+            save(doc.without_entity(selected), f"deleted {labels[selected]}")
+        if step is not None and len(labels) > 1:
+            with st.form("sightline"):
+                st.write("Could one see the other at this step?")
+                observer = st.selectbox("Observer", list(labels), format_func=labels.get)
+                target = st.selectbox("Target", list(labels), format_func=labels.get, index=1)
+                if st.form_submit_button("Check sightline"):
+                    line = Sightline(doc.next_id("l"), observer, Anchor(entity=target), step.id)
+                    try:
+                        result = cat.scenes.sightline(
+                            scene.scene_id, labels[observer], labels[target], number
+                        )
+                    except bsu_models.BsuError as exc:
+                        st.error(str(exc))
+                    else:
+                        verdict = "can see" if result.visible else "cannot see (blocked)"
+                        st.session_state["editor_notice"] = (
+                            f"{result.observer} {verdict} {result.target}: {result.distance.text}"
+                        )
+                        save(
+                            doc.with_sightline(line),
+                            f"sightline {labels[observer]} → {labels[target]}",
+                        )
+    else:
+        st.caption("No entities yet: choose Place, fill in who or what, then click the model.")
+with right:
+    st.subheader("Place", anchor=False)
+    with st.form("new_entity"):
+        label = st.text_input("Label", placeholder="W1 / 證人 W1")
+        kind = st.selectbox("Type", bsu_models.ENTITY_TYPES)
+        colour = st.color_picker("Colour", TYPE_COLOURS.get(kind, "#2a9d8f"))
+        provenance = st.selectbox(
+            "How the position is known",
+            bsu_models.PROVENANCE_KINDS,
+            index=len(bsu_models.PROVENANCE_KINDS) - 1,
+            format_func=lambda k: k.replace("_", " "),
+        )
+        reference = st.text_input("Reference (statement and page, camera and time)")
+        sensitive = st.checkbox("Sensitive (never in public output)")
+        notes = st.text_area("Notes", height=68)
+        if st.form_submit_button("Use for the next click"):
+            st.session_state["editor_new"] = dict(
+                label=label,
+                type=kind,
+                colour=colour,
+                provenance=provenance,
+                reference=reference,
+                sensitive=sensitive,
+                notes=notes,
+            )
+            st.session_state["editor_tool_next"] = "place"
+            st.rerun()
+    ready = st.session_state.get("editor_new")
+    if ready:
+        st.caption(f"Next click places: {ready['label'] or '(unnamed)'} ({ready['type']}).")
+
+# -- steps, undo and history -------------------------------------------------------------------
+with st.form("new_step", clear_on_submit=True):
+    st.write("**Add a step**")
+    title_col, clock_col = st.columns([3, 1])
+    title = title_col.text_input("Title", placeholder="Victim crosses the road")
+    clock_text = clock_col.text_input("Clock time (24-hour, optional)", placeholder="21:03:15")
+    narrative = st.text_area("Narrative", height=68)
+    if st.form_submit_button("Add step"):
+        try:
+            added = doc.with_step(Step(doc.next_id("s"), title, clock_text or None, narrative))
+        except bsu_models.BsuError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["editor_step"] = len(added.steps)
+            save(added, f"added step {title!r}")
+
+with st.expander(f"Revision history ({scene.revision} revisions)"):
+    history = cat.scenes.history(scene.scene_id)
+    st.table(
+        [
+            {
+                "Revision": r.number,
+                "By": r.author,
+                "At": f"{r.created_at:%d %b %Y %H:%M}",
+                "Change": r.summary,
+            }
+            for r in reversed(history)
+        ],
+        hide_index=True,
+    )
+    if scene.revision > 1:
+        old = st.number_input("Compare revision", 1, scene.revision - 1, scene.revision - 1)
+        for change in cat.scenes.compare(scene.scene_id, int(old)):
+            st.text(f"• {change}")
+        if st.button("Undo the last change"):
+            previous = cat.scenes.document(scene.scene_id, scene.revision - 1)
+            save(previous, f"undid revision {scene.revision}")
