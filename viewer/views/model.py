@@ -16,7 +16,12 @@ if version is None:
 
 left, right = st.columns([3, 2])
 with left:
-    scene3d(cat, version, key=f"model3d-{version.version_id}", actor=actor())
+    event = scene3d(cat, version, key=f"model3d-{version.version_id}", actor=actor())
+    if event and event.get("type") == "click":
+        st.session_state["model_clicked"] = event["point"]
+    clicked = st.session_state.get("model_clicked")
+    if clicked:
+        st.text("Last clicked point (model coordinates): " + ", ".join(f"{c:.4g}" for c in clicked))
     st.caption(
         "Drag to turn, right-drag to pan, wheel to zoom; the buttons above the model "
         "give plan, elevations and isometric views; Walk puts you at eye height."
