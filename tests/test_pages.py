@@ -161,3 +161,35 @@ def test_scene_editor_creates_a_scene_adds_a_step_and_refuses_a_bad_one(app_env)
     _by_label(at.text_input, "Clock time (24-hour, optional)").input("25:99")
     _by_label(at.button, "Add step").click().run()
     assert at.error[0].value.startswith("Clock time '25:99' must look like")
+
+
+def test_scene_editor_edits_an_entity_and_its_provenance(app_env):
+    import bsu_models
+    from bsu_models import Entity, Position, Step
+
+    _demo(app_env)
+    cat = bsu_models.open_catalogue()
+    version = cat.list_models()[0].latest
+    scene = cat.scenes.create(version.version_id, "Witness A account")
+    lo, hi = version.bounds
+    centre = tuple((a + b) / 2 for a, b in zip(lo, hi, strict=True))
+    doc = (cat.scenes.document(scene.scene_id).with_entity(Entity("e1", "W1", "witness"))
+           .with_step(Step("s1", "Arrives", "21:03"))
+           .with_position(Position("e1", "s1", centre)))
+    cat.scenes.save(scene.scene_id, doc, scene.revision)
+    at = _app().run()
+    at.switch_page("views/scene_editor.py").run()
+    assert not at.exception
+    at.checkbox(key="edit_sensitive_e1").check()
+    at.selectbox(key="edit_prov_e1").select("witness_statement")
+    at.text_input(key="edit_ref_e1").input("WS-3 p.1")
+    _by_label(at.button, "Save changes").click().run()
+    assert not at.exception
+    edited = cat.scenes.document(scene.scene_id)
+    assert edited.entity("e1").sensitive
+    assert edited.position("e1", "s1").provenance == bsu_models.Provenance(
+        "witness_statement", "WS-3 p.1")
+    # A witness statement without its reference is refused with a plain message.
+    at.text_input(key="edit_ref_e1").input("")
+    _by_label(at.button, "Save changes").click().run()
+    assert "needs a reference" in at.error[0].value

@@ -3,6 +3,7 @@ measure, check sightlines, save views; every change is a new revision of the sce
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import streamlit as st
@@ -47,6 +48,59 @@ def save(doc: bsu_models.SceneDoc, summary: str) -> None:
     st.rerun()
 
 
+def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> None:
+    """Edit the selected entity, and how its position at this step is known."""
+    position = doc.position(entity.id, step.id) if step is not None else None
+    with st.form(f"edit_{entity.id}"):
+        st.write(f"**Edit {entity.label}**")
+        label = st.text_input("Label", entity.label, key=f"edit_label_{entity.id}")
+        kind = st.selectbox(
+            "Type",
+            bsu_models.ENTITY_TYPES,
+            index=bsu_models.ENTITY_TYPES.index(entity.type),
+            key=f"edit_type_{entity.id}",
+        )
+        colour = st.color_picker("Colour", entity.colour, key=f"edit_colour_{entity.id}")
+        sensitive = st.checkbox(
+            "Sensitive (never in public output)",
+            entity.sensitive,
+            key=f"edit_sensitive_{entity.id}",
+        )
+        notes = st.text_area("Notes", entity.notes, height=68, key=f"edit_notes_{entity.id}")
+        provenance = reference = None
+        if position is not None:
+            provenance = st.selectbox(
+                "How its position at this step is known",
+                bsu_models.PROVENANCE_KINDS,
+                index=bsu_models.PROVENANCE_KINDS.index(position.provenance.kind),
+                format_func=lambda k: k.replace("_", " "),
+                key=f"edit_prov_{entity.id}",
+            )
+            reference = st.text_input(
+                "Reference", position.provenance.reference, key=f"edit_ref_{entity.id}"
+            )
+        if st.form_submit_button("Save changes"):
+            try:
+                changed = doc.with_entity(
+                    replace(
+                        entity,
+                        label=label,
+                        type=kind,
+                        colour=colour,
+                        sensitive=sensitive,
+                        notes=notes,
+                    )
+                )
+                if position is not None and provenance is not None:
+                    changed = changed.with_position(
+                        replace(position, provenance=Provenance(provenance, reference or ""))
+                    )
+            except bsu_models.BsuError as exc:
+                st.error(str(exc))
+            else:
+                save(changed, f"edited {label}")
+
+
 scenes = cat.scenes.list_scenes(version.version_id)
 with (
     st.sidebar.expander("New scene", icon=":material/add:", expanded=not scenes),
@@ -87,7 +141,13 @@ if not doc.steps:
 else:
     count = len(doc.steps)
     number = min(st.session_state.get("editor_step", 1), count)
-    prev_col, slider_col, next_col = st.columns([1, 6, 1])
+    prev_col, slider_col, next_col, play_col = st.columns([1, 5, 1, 1])
+    playing = st.session_state.get("editor_playing", False)
+    if play_col.button("⏸ Pause" if playing else "⏵ Play", width="stretch", disabled=count < 2):
+        playing = not playing
+        st.session_state["editor_playing"] = playing
+        if playing and number >= count:
+            number = 1
     if prev_col.button("◀ Previous", disabled=number <= 1, width="stretch"):
         number -= 1
     if next_col.button("Next ▶", disabled=number >= count, width="stretch"):
@@ -242,6 +302,8 @@ with left:
         )
         if st.button("Delete selected entity", disabled=selected is None):
             save(doc.without_entity(selected), f"deleted {labels[selected]}")
+        if selected is not None:
+            edit_entity(doc, doc.entity(selected), step)
         if step is not None and len(labels) > 1:
             with st.form("sightline"):
                 st.write("Could one see the other at this step?")
@@ -334,3 +396,12 @@ with st.expander(f"Revision history ({scene.revision} revisions)"):
         if st.button("Undo the last change"):
             previous = cat.scenes.document(scene.scene_id, scene.revision - 1)
             save(previous, f"undid revision {scene.revision}")
+
+if doc.steps and st.session_state.get("editor_playing"):
+    # Presenting: hold each step a moment, then move on; stop at the last one.
+    time.sleep(2.5)
+    if st.session_state.get("editor_step", 1) >= len(doc.steps):
+        st.session_state["editor_playing"] = False
+    else:
+        st.session_state["editor_step"] = st.session_state.get("editor_step", 1) + 1
+    st.rerun()
