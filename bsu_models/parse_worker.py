@@ -270,8 +270,15 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     mesh = trimesh.Trimesh(
         vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False
     )
+    images_used = fmt in ("glb", "gltf") or any(
+        resolver.files[n][:4] in _IMAGE_MAGIC for n in resolver.fetched
+    )
     if textured is not None and texture_png is not None:
         scene = trimesh.Scene(textured)
+    elif isinstance(loaded, trimesh.Scene) and len(loaded.geometry) > 1 and images_used:
+        # Several textured parts (photogrammetry often splits its atlas): the web copy keeps
+        # every part with its own texture; facts and pictures use the joined surface.
+        scene = loaded
     else:
         scene = trimesh.Scene(mesh)
 
@@ -292,11 +299,12 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     # numpy's stub types savez's keyword arrays as its own options; the names are array names.
     np.savez(out / "mesh.npz", **arrays)  # type: ignore[arg-type]
     warnings: list[str] = []
-    images = [n for n, d in companions.items() if d[:4] in _IMAGE_MAGIC]
-    if images and texture_png is None:
+    unused = sorted(n for n, d in companions.items()
+                    if d[:4] in _IMAGE_MAGIC and n not in resolver.fetched)
+    if unused:
         warnings.append(
-            f"The upload holds {', '.join(sorted(images))}, but the mesh does not reference it, "
-            "so the model is stored without texture."
+            f"The upload holds {', '.join(unused)}, which the mesh does not reference; "
+            "kept with the original files but not shown on the model."
         )
     return {
         "ok": True,
@@ -305,7 +313,7 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         "bounds": [vertices.min(axis=0).tolist(), vertices.max(axis=0).tolist()],
         "watertight": watertight,
         "surface_area": surface_area(vertices, faces),
-        "has_texture": texture_png is not None,
+        "has_texture": texture_png is not None or scene is loaded,
         "warnings": warnings,
     }
 

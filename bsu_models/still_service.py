@@ -46,7 +46,11 @@ def _mesh(catalogue: Catalogue, version: VersionInfo) -> MeshArrays:
         file_type="glb",
         process=False,
     )
-    [textured] = list(loaded.geometry.values())  # type: ignore[attr-defined]
+    parts = list(loaded.geometry.values())  # type: ignore[attr-defined]
+    if len(parts) != 1 or getattr(parts[0].visual, "kind", None) != "texture":
+        # Several textured parts: pictures show the joined surface with neutral shading.
+        return MeshArrays(vertices, faces)
+    textured = parts[0]
     image = textured.visual.material.baseColorTexture
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG")
