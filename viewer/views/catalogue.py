@@ -83,6 +83,19 @@ for row_start in range(0, len(shown), 3):
             st.text(real_world_text(latest))
             if model.tags:
                 st.text("Tags: " + ", ".join(model.tags))
+            open_col, edit_col = st.columns(2)
+            open_col.page_link(
+                "views/model.py",
+                label="Open in 3D",
+                icon=":material/view_in_ar:",
+                query_params={"model": str(model.model_id)},
+            )
+            edit_col.page_link(
+                "views/scene_editor.py",
+                label="Scenes",
+                icon=":material/edit_location:",
+                query_params={"model": str(model.model_id)},
+            )
             with st.popover("Facts and hash", width="stretch"):
                 show_facts(latest)
                 for warning in latest.warnings:
