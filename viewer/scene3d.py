@@ -61,6 +61,16 @@ def scene3d(
     """Show the viewer; returns a new event from the browser (click, camera) or None."""
     wanted = mesh_id(version)
     sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
+    pending = st.session_state.get(key)  # the component's last value, before it is drawn again
+    if (
+        isinstance(pending, dict)
+        and pending.get("type") == "need_mesh"
+        and pending.get("mesh_id") == wanted
+        and pending.get("nonce") != st.session_state.get(seen_key)
+    ):
+        # Answer the request in this run rather than in one more rerun.
+        st.session_state[seen_key] = pending.get("nonce")
+        st.session_state[f"{key}:need"] = wanted
     send_now = st.session_state.get(f"{key}:need") == wanted
     data = catalogue.web_glb(version.version_id, actor=actor) if send_now else None
     if send_now:
