@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from bsu_models.audit import append_event, to_record, verify_chain
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import make_engine, read_session, write_session
-from bsu_models.errors import BsuError, Conflict, InvalidInput, NotFound
+from bsu_models.errors import BsuError, Conflict, InvalidInput, NotFound, StorageError
 from bsu_models.ingest import ImportRequest, Progress, run_import
 from bsu_models.orm import AuditRow, CaseRow, ModelRow, StoredFileRow, VersionRow
 from bsu_models.records import (
@@ -94,7 +94,12 @@ class Catalogue:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot use the data folder {settings.data_dir}: {exc.strerror}."
+            ) from exc
         self.blobs = LocalBlobStore(settings.blob_dir)
         self.engine: Engine = make_engine(settings.database_url)
         self.scenes = SceneService(self)
@@ -331,12 +336,17 @@ class Catalogue:
         problems: list[str] = []
         with read_session(self.engine) as session:
             files = session.execute(
-                select(StoredFileRow.sha256, StoredFileRow.version_id, StoredFileRow.name)
+                select(
+                    StoredFileRow.sha256,
+                    StoredFileRow.version_id,
+                    StoredFileRow.name,
+                    StoredFileRow.role,
+                )
             ).all()
             originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
             audit_problems, events = verify_chain(session)
-        referenced = {sha for sha, _v, _n in files}
-        for sha, version_id, name in files:
+        referenced = {sha for sha, _v, _n, _r in files}
+        for sha, version_id, name, _role in files:
             if not self.blobs.exists(sha):
                 problems.append(
                     f"missing: version {version_id} file {name!r} ({sha[:12]}) "
@@ -349,8 +359,9 @@ class Catalogue:
                 problems.append(f"corrupt: stored file {key[:12]} now hashes to {actual[:12]}.")
             if key not in referenced:
                 problems.append(f"orphan: stored file {key[:12]} has no catalogue row.")
-        for version_id, sha in originals:
-            if sha not in referenced:
+        kept = {v for sha, v, _n, role in files if role in ("mesh", "archive")}
+        for version_id, _sha in originals:
+            if version_id not in kept:
                 problems.append(f"missing: version {version_id} has no row for its original.")
         for stray in self.blobs.stray_files():
             problems.append(

@@ -50,8 +50,13 @@ def _version_text(v: VersionInfo) -> str:
     lines = [
         f"{v.case_reference} / {v.model_name} — version {v.number} (version id {v.version_id}, "
         f"model id {v.model_id})",
-        f"  original   {v.original_name} ({v.format}, {v.size_bytes:,} bytes)",
-        f"  sha256     {v.original_sha256}",
+        f"  original   {v.original_name} ({v.format}, {v.size_bytes:,} bytes uploaded in all)",
+        *(
+            [f"  member     {v.mesh_member} (the mesh used from the upload)"]
+            if v.mesh_member != v.original_name
+            else []
+        ),
+        f"  sha256     {v.original_sha256} (of {v.mesh_member})",
         f"  mesh       {v.vertices:,} vertices, {v.faces:,} faces, "
         f"{'watertight' if v.watertight else 'open'}, "
         f"{'textured' if v.has_texture else 'untextured'}",
@@ -348,6 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `head`) stopped early; nothing more to say.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -299,8 +299,9 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     # numpy's stub types savez's keyword arrays as its own options; the names are array names.
     np.savez(out / "mesh.npz", **arrays)  # type: ignore[arg-type]
     warnings: list[str] = []
-    unused = sorted(n for n, d in companions.items()
-                    if d[:4] in _IMAGE_MAGIC and n not in resolver.fetched)
+    unused = sorted(
+        n for n, d in companions.items() if d[:4] in _IMAGE_MAGIC and n not in resolver.fetched
+    )
     if unused:
         warnings.append(
             f"The upload holds {', '.join(unused)}, which the mesh does not reference; "

@@ -62,6 +62,7 @@ def test_zip_with_macos_junk_imports_the_triangle_strip_ply(sqlite_catalogue, te
     assert (version.vertices, version.faces) == (2_903, 5_804)
     assert version.mesh_member == "cow.ply"
     assert [f.role for f in version.files if f.role == "archive"] == ["archive"]
+    assert sqlite_catalogue.verify().ok  # the archive is the stored original
 
 
 def test_textured_bundle_needs_a_choice_then_warns_about_unlinked_texture(

@@ -149,7 +149,7 @@ def test_scene_editor_creates_a_scene_adds_a_step_and_refuses_a_bad_one(app_env)
     at.sidebar.text_input[0].input("Prosecution sequence")
     at.sidebar.button[0].click().run()
     assert not at.exception
-    assert "Prosecution sequence (revision 1)" in at.selectbox(key="editor_scene").format_func(
+    assert "Prosecution sequence (scene 1)" in at.selectbox(key="editor_scene").format_func(
         at.selectbox(key="editor_scene").value
     )
     _by_label(at.text_input, "Title").input("Victim crosses")

@@ -1,8 +1,12 @@
 """BSU Models web app: routes the pages; each page lives in its own module under views/."""
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="BSU Models", page_icon=":material/deployed_code:", layout="wide")
+# A local icon: the app runs on closed networks, and a Material icon here is fetched from the web.
+ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
+st.set_page_config(page_title="BSU Models", page_icon=str(ICON), layout="wide")
 
 pages = st.navigation(
     [

@@ -124,7 +124,8 @@ scene_id = st.selectbox(
     "Scene",
     list(by_id),
     key="editor_scene",
-    format_func=lambda i: f"{by_id[i].name} (revision {by_id[i].revision})",
+    # A label that changed with each revision would reset the selection after every save.
+    format_func=lambda i: f"{by_id[i].name} (scene {i})",
 )
 scene = by_id[scene_id]
 doc = cat.scenes.document(scene.scene_id)
@@ -143,7 +144,12 @@ else:
     number = min(st.session_state.get("editor_step", 1), count)
     prev_col, slider_col, next_col, play_col = st.columns([1, 5, 1, 1])
     playing = st.session_state.get("editor_playing", False)
-    if play_col.button("⏸ Pause" if playing else "⏵ Play", width="stretch", disabled=count < 2):
+    if play_col.button(
+        "Pause" if playing else "Play",
+        width="stretch",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        disabled=count < 2,
+    ):
         playing = not playing
         st.session_state["editor_playing"] = playing
         if playing and number >= count:
@@ -186,15 +192,15 @@ if event and event.get("type") == "click" and step is not None:
     point = tuple(event["point"])
     if tool == "place":
         form = st.session_state.get("editor_new", {})
-        entity = Entity(
-            doc.next_id("e"),
-            form.get("label") or doc.next_id("E"),
-            form.get("type", "witness"),
-            form.get("colour", "#2a9d8f"),
-            form.get("notes", ""),
-            form.get("sensitive", False),
-        )
         try:
+            entity = Entity(
+                doc.next_id("e"),
+                form.get("label") or doc.next_id("E"),
+                form.get("type", "witness"),
+                form.get("colour", "#2a9d8f"),
+                form.get("notes", ""),
+                form.get("sensitive", False),
+            )
             placed = doc.with_entity(entity).with_position(
                 Position(
                     entity.id,
@@ -215,8 +221,9 @@ if event and event.get("type") == "click" and step is not None:
             st.warning("Choose the entity to move in the list first.")
         else:
             current = doc.position(target, step.id)
+            # A point placed by hand rests on no statement or survey until someone says so.
             moved = (
-                replace(current, point=point)
+                replace(current, point=point, provenance=Provenance())
                 if current is not None
                 else Position(target, step.id, point)
             )
@@ -319,12 +326,10 @@ with left:
                         st.error(str(exc))
                     else:
                         verdict = "can see" if result.visible else "cannot see (blocked)"
-                        st.session_state["editor_notice"] = (
-                            f"{result.observer} {verdict} {result.target}: {result.distance.text}"
-                        )
                         save(
                             doc.with_sightline(line),
-                            f"sightline {labels[observer]} → {labels[target]}",
+                            f"sightline: {result.observer} {verdict} {result.target} "
+                            f"({result.distance.text})",
                         )
     else:
         st.caption("No entities yet: choose Place, fill in who or what, then click the model.")

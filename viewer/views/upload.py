@@ -35,7 +35,8 @@ case_label = st.selectbox("Case", list(case_labels), key="upload_case")
 files = st.file_uploader(
     "Mesh file(s) or a zip",
     accept_multiple_files=True,
-    key="upload_files",
+    # A fresh uploader after each stored import: the same files are not imported twice.
+    key=f"upload_files_{st.session_state.get('upload_round', 0)}",
     help="Several files: the mesh plus its MTL and texture images.",
 )
 name = st.text_input(
@@ -71,7 +72,11 @@ candidates = st.session_state.get("upload_candidates")
 member = None
 if candidates:
     member = st.selectbox(
-        "The upload holds several meshes. Which one is the model?", candidates, key="upload_member"
+        "The upload holds several meshes. Which one is the model?",
+        candidates,
+        index=None,
+        placeholder="Choose the mesh",
+        key="upload_member",
     )
 
 if st.button("Import", type="primary", disabled=not files):
@@ -102,6 +107,7 @@ if st.button("Import", type="primary", disabled=not files):
     else:
         bar.empty()
         st.session_state.pop("upload_candidates", None)
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         version = result.version
         with report_area:
             st.success(f"Stored {version.model_name}, version {version.number}.")
