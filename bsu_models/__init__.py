@@ -55,6 +55,9 @@ _EXPORTS: dict[str, str] = {
     "RevisionInfo": "bsu_models.records",
     "MeasuredValue": "bsu_models.records",
     "SightlineResult": "bsu_models.records",
+    "ExhibitResult": "bsu_models.exhibit",
+    "verify_exhibit": "bsu_models.exhibit",
+    "BagReport": "bsu_models.bagit_package",
     "BsuError": "bsu_models.errors",
     "InvalidInput": "bsu_models.errors",
     "UnsupportedFormat": "bsu_models.errors",
@@ -83,6 +86,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from bsu_models.bagit_package import BagReport
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
     from bsu_models.demo import load_demo
     from bsu_models.errors import (
@@ -100,6 +104,7 @@ if TYPE_CHECKING:
         UnsafeArchive,
         UnsupportedFormat,
     )
+    from bsu_models.exhibit import ExhibitResult, verify_exhibit
     from bsu_models.formats import SUPPORTED_MESH_FORMATS, supported_list
     from bsu_models.geometry import AXES, PRESETS
     from bsu_models.overlay import Overlays

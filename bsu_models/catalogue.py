@@ -36,6 +36,9 @@ from bsu_models.units import format_scale, real_world_extent
 from bsu_models.upload import UploadFile
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from bsu_models.exhibit import ExhibitResult
     from bsu_models.stills import Still
 
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
@@ -376,6 +379,26 @@ class Catalogue:
         from bsu_models.still_service import render_version_still
 
         return render_version_still(self, version_id, **options)
+
+    def build_exhibit(
+        self,
+        scene_id: int,
+        out: Path,
+        exhibit_number: str | None = None,
+        actor: str | None = None,
+    ) -> ExhibitResult:
+        """Write the court exhibit package of a frozen scene (``bsu_models.exhibit``)."""
+        from bsu_models.exhibit import build_exhibit
+
+        return build_exhibit(self, scene_id, out, exhibit_number, actor)
+
+    def exhibit_zip(
+        self, scene_id: int, exhibit_number: str | None = None, actor: str | None = None
+    ) -> tuple[str, bytes, ExhibitResult]:
+        """The court exhibit package of a frozen scene as zip bytes and a file name."""
+        from bsu_models.exhibit import exhibit_zip
+
+        return exhibit_zip(self, scene_id, exhibit_number, actor)
 
     def audit_events(self, limit: int = 200) -> list[AuditEvent]:
         with read_session(self.engine) as session:

@@ -37,6 +37,7 @@ def _scene_json(info: SceneInfo) -> dict[str, Any]:
         "created_by": info.created_by,
         "updated_by": info.updated_by,
         "updated_at": info.updated_at.isoformat(),
+        "frozen_revision": info.frozen_revision,
     }
 
 
@@ -152,7 +153,8 @@ def cmd_compare(cat: Catalogue, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_scene_commands(sub: Any, json_flag: argparse.ArgumentParser) -> None:
+def add_scene_commands(sub: Any, json_flag: argparse.ArgumentParser) -> Any:
+    """Add ``scene ...``; returns its sub-command group for further commands."""
     scene = sub.add_parser("scene", help="re-enactment scenes on model versions")
     cmds = scene.add_subparsers(dest="scene_command", required=True)
 
@@ -201,3 +203,4 @@ def add_scene_commands(sub: Any, json_flag: argparse.ArgumentParser) -> None:
     compare.add_argument("--old", type=int, required=True, metavar="N")
     compare.add_argument("--new", type=int, metavar="M", help="default: current revision")
     compare.set_defaults(handler=cmd_compare)
+    return cmds

@@ -17,7 +17,8 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "assets" / "demo"
 
 
 def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
-    """Create the demo case and import its models; returns the names imported now."""
+    """Create the demo case, import its models and add its scenes; returns the names of the
+    models imported now."""
     try:
         spec = json.loads((demo_dir / "demo.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -47,4 +48,17 @@ def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
             actor="demo",
         )
         imported.append(model["name"])
+    _load_demo_scenes(catalogue, spec, demo_dir)
     return imported
+
+
+def _load_demo_scenes(catalogue: Catalogue, spec: dict, demo_dir: Path) -> None:
+    """Add each demo scene (a scene JSON export) to its model unless a scene of that name is
+    there already."""
+    models = {m.name: m for m in catalogue.list_models(case=spec["case"]["reference"])}
+    for entry in spec.get("scenes", ()):
+        data = json.loads((demo_dir / entry["file"]).read_text(encoding="utf-8"))
+        version = catalogue.versions_of(models[entry["model"]].model_id)[0]
+        names = {s.name for s in catalogue.scenes.list_scenes(version.version_id)}
+        if data["scene"]["name"] not in names:
+            catalogue.scenes.import_json(data, version.version_id, actor="demo")

@@ -162,6 +162,7 @@ class SceneRow(Base):
     revisions: Mapped[list[SceneRevisionRow]] = relationship(
         back_populates="scene", order_by="SceneRevisionRow.number"
     )
+    freeze: Mapped[SceneFreezeRow | None] = relationship(back_populates="scene")
 
 
 class SceneRevisionRow(Base):
@@ -180,3 +181,22 @@ class SceneRevisionRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
 
     scene: Mapped[SceneRow] = relationship(back_populates="revisions")
+
+
+class SceneFreezeRow(Base):
+    """A scene frozen for court at one revision; the scene takes no further changes.
+
+    A table of its own rather than a column on ``scenes`` so that databases made before
+    freezing existed gain it from ``create_all`` without a migration.
+    """
+
+    __tablename__ = "scene_freezes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), unique=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    frozen_by: Mapped[str] = mapped_column(String(128))
+    frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    scene: Mapped[SceneRow] = relationship(back_populates="freeze")

@@ -161,6 +161,13 @@ class SceneInfo:
     created_at: datetime
     updated_by: str
     updated_at: datetime
+    frozen_revision: int | None = None  # set once the scene is frozen for court
+    frozen_by: str = ""
+    frozen_at: datetime | None = None
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_revision is not None
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,17 @@ class SavedView:
         if self.projection == "orthographic" and not (self.ortho_scale and self.ortho_scale > 0):
             raise InvalidInput("An orthographic view needs a positive scale.")
 
+    def camera_json(self) -> dict[str, Any]:
+        """The camera as plain values, as the browser viewers take it."""
+        return {
+            "projection": self.projection,
+            "position": list(self.position),
+            "target": list(self.target),
+            "up": list(self.up),
+            "fov_deg": self.fov_deg,
+            "ortho_scale": self.ortho_scale,
+        }
+
 
 @dataclass(frozen=True)
 class SceneDoc:
@@ -338,6 +349,11 @@ class SceneDoc:
         if not 1 <= number <= len(self.steps):
             raise InvalidInput(f"Step {number} does not exist; the scene has {len(self.steps)}.")
         return self.steps[number - 1]
+
+    def view_for_step(self, step_id: str) -> SavedView | None:
+        """The view saved for a step (the latest one attached to it), or None."""
+        attached = [v for v in self.views if step_id in v.steps]
+        return attached[-1] if attached else None
 
     def position(self, entity_id: str, step_id: str) -> Position | None:
         for pos in self.positions:

@@ -25,7 +25,7 @@ from bsu_models.geometry import (
     preset_camera,
     snap_down,
 )
-from bsu_models.orm import ModelRow, SceneRevisionRow, SceneRow, VersionRow
+from bsu_models.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
 from bsu_models.records import RevisionInfo, SceneInfo
 from bsu_models.scene_analysis import SceneAnalysis
 from bsu_models.scene_diff import scene_changes
@@ -46,6 +46,7 @@ def _canonical(doc: SceneDoc) -> str:
 
 def _info(row: SceneRow) -> SceneInfo:
     latest = row.revisions[-1]
+    freeze = row.freeze
     return SceneInfo(
         scene_id=row.id,
         name=row.name,
@@ -57,14 +58,26 @@ def _info(row: SceneRow) -> SceneInfo:
         created_at=row.created_at,
         updated_by=latest.author,
         updated_at=latest.created_at,
+        frozen_revision=freeze.revision if freeze else None,
+        frozen_by=freeze.frozen_by if freeze else "",
+        frozen_at=freeze.frozen_at if freeze else None,
     )
 
 
 def _scene_query() -> Select[SceneRow]:
     return select(SceneRow).options(
         selectinload(SceneRow.revisions),
+        selectinload(SceneRow.freeze),
         selectinload(SceneRow.version).selectinload(VersionRow.model).selectinload(ModelRow.case),
     )
+
+
+def _refuse_if_frozen(row: SceneRow) -> None:
+    if row.freeze is not None:
+        raise Conflict(
+            f"Scene {row.id} ({row.name}) is frozen for court at revision {row.freeze.revision} "
+            f"by {row.freeze.frozen_by}; it cannot change. Copy it to a new scene to go on working."
+        )
 
 
 class SceneService(SceneAnalysis):
@@ -193,6 +206,7 @@ class SceneService(SceneAnalysis):
         self._check_positions(info.version_id, doc)
         with write_session(self._engine) as session:
             row = self._row(session, scene_id)
+            _refuse_if_frozen(row)
             if row.current_revision != base_revision:
                 raise Conflict(
                     f"Scene {scene_id} changed since revision {base_revision} (it is now at "
@@ -222,6 +236,44 @@ class SceneService(SceneAnalysis):
                     "changes": changes,
                     "summary": summary,
                 },
+            )
+        return self.info(scene_id)
+
+    def copy(self, scene_id: int, name: str, actor: str | None = None) -> SceneInfo:
+        """A new scene holding the current document of ``scene_id`` (how work goes on after
+        a freeze)."""
+        info = self.info(scene_id)
+        doc = self.document(scene_id)
+        return self.create(info.version_id, name, actor, document=doc)
+
+    def freeze(
+        self, scene_id: int, revision: int | None = None, actor: str | None = None
+    ) -> SceneInfo:
+        """Freeze the scene for court at ``revision`` (default: current); it changes no more."""
+        actor = self._actor(actor)
+        with write_session(self._engine) as session:
+            row = self._row(session, scene_id)
+            _refuse_if_frozen(row)
+            number = revision or row.current_revision
+            if number != row.current_revision:
+                # Freezing an older revision would leave later ones looking current.
+                raise InvalidInput(
+                    f"Scene {scene_id} is at revision {row.current_revision}; only the current "
+                    f"revision can be frozen (asked for {number})."
+                )
+            frozen = row.revisions[-1]
+            row.freeze = SceneFreezeRow(
+                scene_id=row.id, revision=number, sha256=frozen.sha256, frozen_by=actor
+            )
+            session.flush()
+            append_event(
+                session,
+                actor=actor,
+                action="scene.freeze",
+                object_type="scene",
+                object_id=str(scene_id),
+                object_sha256=frozen.sha256,
+                details={"revision": number},
             )
         return self.info(scene_id)
 

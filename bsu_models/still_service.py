@@ -67,6 +67,7 @@ def render_version_still(
     version_id: int,
     *,
     scene_id: int | None = None,
+    revision: int | None = None,
     step: int | None = None,
     view: str | None = None,
     preset: str | None = None,
@@ -78,18 +79,19 @@ def render_version_still(
     date_text: str | None = None,
     actor: str | None = None,
 ) -> Still:
-    """A still of a version (with a scene at a step) from a saved view or a preset."""
+    """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
+    saved view or a preset."""
     version = catalogue.get_version(version_id)
     pixels = picture_size(size)
     doc: SceneDoc | None = None
-    revision = None
     if scene_id is not None:
         info = catalogue.scenes.info(scene_id)
         if info.version_id != version_id:
             raise InvalidInput(
                 f"Scene {scene_id} is on model version {info.version_id}, not {version_id}."
             )
-        doc, revision = catalogue.scenes.document(scene_id), info.revision
+        revision = revision or info.revision
+        doc = catalogue.scenes.document(scene_id, revision)
     if view is not None:
         if doc is None:
             raise InvalidInput("A saved view belongs to a scene; name the scene too.")

@@ -165,12 +165,15 @@ def test_obj_with_two_textured_materials_keeps_both_in_the_web_copy(sqlite_catal
         "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nusemtl A\nf 1/1 2/2 3/3 4/4\nusemtl B\nf 2/1 5/2 6/3 3/4\n"
     )
     sqlite_catalogue.add_case("C-1", "two materials")
-    files = [bsu_models.UploadFile(n, (tmp_path / n).read_bytes())
-             for n in ("two.obj", "two.mtl", "a.png", "b.png")]
+    files = [
+        bsu_models.UploadFile(n, (tmp_path / n).read_bytes())
+        for n in ("two.obj", "two.mtl", "a.png", "b.png")
+    ]
     version = sqlite_catalogue.import_model(files, case="C-1", name="two").version
     assert version.faces == 4 and version.has_texture and version.warnings == ()
     web = trimesh.load(io.BytesIO(sqlite_catalogue.web_glb(version.version_id)), file_type="glb")
     assert [g.visual.kind for g in web.geometry.values()] == ["texture", "texture"]
-    still = sqlite_catalogue.render_still(version.version_id, preset="plan",
-                                          date_text="25 Nov 2026")
+    still = sqlite_catalogue.render_still(
+        version.version_id, preset="plan", date_text="25 Nov 2026"
+    )
     assert still.size == (1920, 1080)

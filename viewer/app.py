@@ -14,6 +14,7 @@ pages = st.navigation(
         st.Page("views/upload.py", title="Upload", icon=":material/upload:"),
         st.Page("views/model.py", title="Model", icon=":material/view_in_ar:"),
         st.Page("views/scene_editor.py", title="Scene editor", icon=":material/edit_location:"),
+        st.Page("views/presentation.py", title="Presentation", icon=":material/slideshow:"),
     ]
 )
 pages.run()

@@ -130,6 +130,21 @@ scene_id = st.selectbox(
 scene = by_id[scene_id]
 doc = cat.scenes.document(scene.scene_id)
 
+if scene.frozen:
+    st.warning(
+        f"This scene is frozen for court at revision {scene.frozen_revision} "
+        f"(by {scene.frozen_by}); it cannot change. Copy it to go on working.",
+        icon=":material/lock:",
+    )
+    if st.button("Copy to a new scene", icon=":material/content_copy:"):
+        try:
+            copied = cat.scenes.copy(scene.scene_id, f"{scene.name} (copy)", actor=actor())
+        except bsu_models.BsuError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["editor_scene"] = copied.scene_id
+            st.rerun()
+
 for kind in ("error", "notice"):
     message = st.session_state.pop(f"editor_{kind}", None)
     if message:
@@ -175,7 +190,7 @@ tool = st.radio(
     format_func=TOOLS.get,
     horizontal=True,
     key="editor_tool",
-    disabled=step is None,
+    disabled=step is None or scene.frozen,
 )
 layer = cat.scenes.layer(scene.scene_id, doc, step) if step is not None else None
 event = scene3d(
@@ -184,11 +199,11 @@ event = scene3d(
     key=f"editor3d-{version.version_id}",
     actor=actor(),
     layer=layer,
-    tool=tool if step is not None else "navigate",
+    tool=tool if step is not None and not scene.frozen else "navigate",
 )
 
 # -- what a click or a saved camera means ------------------------------------------------------
-if event and event.get("type") == "click" and step is not None:
+if event and event.get("type") == "click" and step is not None and not scene.frozen:
     point = tuple(event["point"])
     if tool == "place":
         form = st.session_state.get("editor_new", {})

@@ -3,7 +3,8 @@
 //
 // Args: mesh_id (SHA-256 of the GLB); mesh (GLB bytes, delivered as a Uint8Array; base64 text in
 // mesh_b64 also works), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
-// measurements, sightlines, selected}; camera {nonce, preset | view}; tool; height (px).
+// measurements, sightlines, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
+// clicks, no Save view); height (px).
 // Value (JSON; the latest event wins; each carries a fresh, increasing integer nonce):
 //   {type: 'need_mesh', mesh_id}        neither shown nor in IndexedDB: please pass `mesh`
 //   {type: 'ready', mesh_id, load_ms, triangles, source: 'python' | 'cache'}   first frame drawn
@@ -156,6 +157,7 @@ const TOOLS = {
   place: ['crosshair', 'Click the model to place an entity.'],
   measure: ['crosshair', 'Click two points on the model to measure.'],
   sightline: ['crosshair', 'Click the eye point, then the target.'],
+  present: ['grab', 'Read-only: drag to orbit, right-drag to pan, wheel to zoom.'],
 };
 
 function setStatus(model) {
@@ -639,6 +641,7 @@ function pick(e) {
   // three starts orthographic rays at NDC depth (near+far)/(near-far), the camera plane for our
   // symmetric near/far: start them at the near plane (behind the camera) so nothing is missed.
   if (camera.isOrthographicCamera) raycaster.ray.origin.addScaledVector(raycaster.ray.direction, ortho.near);
+  if (S.tool === 'present') return; // read-only: a click in court changes nothing
   const hit = raycaster.intersectObject(S.model, true).find((h) => h.face);
   if (!hit) return; // empty space: nothing to report
   const normalMatrix = new THREE.Matrix3().getNormalMatrix(hit.object.matrixWorld);
@@ -677,6 +680,7 @@ function setHeight(value) {
 function setTool(tool) {
   S.tool = Object.hasOwn(TOOLS, tool) ? tool : 'navigate';
   canvas.style.cursor = TOOLS[S.tool][0];
+  document.getElementById('btn-save').hidden = S.tool === 'present';
   setStatus();
 }
 

@@ -1,0 +1,504 @@
+"""Court exhibit packages of a frozen scene revision, and checking them.
+
+A package is a BagIt bag (``bsu_models.bagit_package``) whose payload is: the PDF exhibit book,
+one print-resolution still per step, the scene as JSON (schema ``bsu-scene/1``), the model's
+web GLB, a self-contained offline viewer and a plain-text note on how to check the package.
+``bag-info.txt`` records the case, the exhibit number, the scene revision and its SHA-256, and
+the SHA-256 of the original model file everything was made from. Building a package is an
+audit event carrying the SHA-256 of its manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bsu_models import __version__
+from bsu_models.audit import append_event
+from bsu_models.bagit_package import (
+    MANIFEST,
+    BagReport,
+    bag_zip,
+    make_bag,
+    sha256_hex,
+    verify_bag,
+    write_bag_dir,
+)
+from bsu_models.db import write_session
+from bsu_models.errors import BsuError, Conflict, InvalidInput, StorageError
+from bsu_models.exhibit_book import (
+    BookEntity,
+    BookMeasurement,
+    BookSightline,
+    BookStep,
+    ExhibitBook,
+    book_font,
+    build_exhibit_book,
+)
+from bsu_models.geometry import axis_vector
+from bsu_models.offline_viewer import build_offline_viewer
+from bsu_models.records import SceneInfo, VersionInfo
+from bsu_models.scene_model import SceneDoc, Step
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import Catalogue
+
+STILL_SIZE = "a4"  # A4 landscape at 300 dpi: print resolution for the book and the bundle
+PROVENANCE_WORDS = {
+    "measured": "Measured",
+    "cctv": "CCTV",
+    "witness_statement": "Witness statement",
+    "assumption": "Assumption",
+}
+METHOD = (
+    "The landmark was built as a scale model by the Briefing Support Unit and digitised; the "
+    "digitised model file was stored unchanged and is identified throughout by its SHA-256 "
+    "hash, given on the model page of this book.",
+    "Positions of people, vehicles, evidence and cameras were placed on the digital model by "
+    "investigators. Each position records how it is known: measured on site, taken from CCTV, "
+    "taken from a witness statement (with its reference), or assumed. Positions are snapped to "
+    "the model's surface below them.",
+    "Real-world coordinates are model coordinates multiplied by the model's units and scale, "
+    "measured east and north from the model's origin and as height above the model's base "
+    "plane. Distances carry an uncertainty (±) from the model's mesh resolution unless a "
+    "measured uncertainty was entered.",
+    "Sightlines are straight lines from the observer's eye height (1.6 m for people unless set) "
+    "to the target, tested against every surface of the model; 'blocked' names the first "
+    "surface point in the way. The model holds only what was modelled: trees, vehicles or "
+    "people not in the model do not block a sightline here.",
+    "Every picture was rendered by BSU Models from the frozen scene revision named on the cover. "
+    "The revision can no longer change. Every file of this package is listed with its SHA-256 "
+    "in manifest-sha256.txt; `sha256sum -c manifest-sha256.txt` in the package folder, or any "
+    "BagIt validator, shows whether any file differs from what was produced.",
+)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class ExhibitResult:
+    """A package built: where, what it holds and the hash the audit log records."""
+
+    exhibit_number: str
+    scene_id: int
+    revision: int
+    out: str
+    manifest_sha256: str
+    files: tuple[tuple[str, str, int], ...]  # (path in the bag, sha256, bytes)
+    source_sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "exhibit": self.exhibit_number,
+            "scene_id": self.scene_id,
+            "revision": self.revision,
+            "out": self.out,
+            "manifest_sha256": self.manifest_sha256,
+            "source_sha256": self.source_sha256,
+            "files": [{"path": p, "sha256": h, "bytes": n} for p, h, n in self.files],
+        }
+
+
+def _date_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%d %b %Y")
+
+
+def _frame(version: VersionInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
+    """East, north and up unit vectors and metres per model unit (None when unknown)."""
+    up, north = axis_vector(version.up_axis), axis_vector(version.north_axis)
+    east = np.cross(north, up)
+    lo, hi = np.asarray(version.bounds[0]), np.asarray(version.bounds[1])
+    factor = None
+    if version.real_world_extent_m is not None and hi[0] > lo[0]:
+        factor = version.real_world_extent_m[0] / float(hi[0] - lo[0])
+    return east, north, up, factor
+
+
+def _model_facts(version: VersionInfo) -> tuple[tuple[str, str], ...]:
+    size = version.real_world_size
+    lo, hi = version.bounds
+    return (
+        ("Case", version.case_reference),
+        ("Model", f"{version.model_name}, version {version.number}"),
+        ("Original file", version.mesh_member),
+        ("Original SHA-256", version.original_sha256),
+        ("Uploaded", f"{_date_text(version.uploaded_at)} by {version.uploaded_by}"),
+        ("Units and scale", f"{version.units}, scale {version.scale}"),
+        (
+            "Real-world size",
+            "unknown (units or scale not set)"
+            if size is None
+            else f"{size[0]:.2f} m east-west × {size[1]:.2f} m north-south × {size[2]:.2f} m high",
+        ),
+        (
+            "Mesh",
+            f"{version.vertices:,} vertices, {version.faces:,} faces, "
+            f"{'watertight' if version.watertight else 'open'}",
+        ),
+        (
+            "Bounds (model units)",
+            " to ".join("(" + ", ".join(f"{c:.4g}" for c in p) + ")" for p in (lo, hi)),
+        ),
+        ("Axes", f"up {version.up_axis}, north {version.north_axis}"),
+    )
+
+
+class ExhibitBuilder:
+    """Builds the package of one frozen scene; every read it makes is audited as usual."""
+
+    def __init__(self, catalogue: Catalogue, scene_id: int, actor: str) -> None:
+        self.catalogue = catalogue
+        self.actor = actor
+        self.info: SceneInfo = catalogue.scenes.info(scene_id)
+        if self.info.frozen_revision is None:
+            raise Conflict(
+                f"Scene {scene_id} ({self.info.name}) is not frozen for court; freeze it first "
+                f"(bsu-models scene freeze {scene_id}, or Freeze on the Presentation page)."
+            )
+        self.revision: int = self.info.frozen_revision
+        self.doc: SceneDoc = catalogue.scenes.document(scene_id, self.revision)
+        self.version = catalogue.get_version(self.info.version_id)
+        self.revision_sha256 = next(
+            r.sha256 for r in catalogue.scenes.history(scene_id) if r.number == self.revision
+        )
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def _still(self, number: int | None, step: Step | None, exhibit: str, date: str) -> bytes:
+        view = self.doc.view_for_step(step.id) if step is not None else None
+        still = self.catalogue.render_still(
+            self.version.version_id,
+            scene_id=self.info.scene_id,
+            revision=self.revision,
+            step=number,
+            view=view.id if view else None,
+            preset=None if view else "iso",
+            size=STILL_SIZE,
+            exhibit=exhibit,
+            date_text=date,
+            actor=self.actor,
+        )
+        return still.png
+
+    def _entities(self, step: Step) -> tuple[BookEntity, ...]:
+        east, north, up, factor = _frame(self.version)
+        base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
+        rows = []
+        for entity in self.doc.entities:
+            pos = self.doc.position(entity.id, step.id)
+            metres = None
+            if pos is not None and factor is not None:
+                p = np.asarray(pos.point)
+                metres = (
+                    float(p @ east) * factor,
+                    float(p @ north) * factor,
+                    (float(p @ up) - base) * factor,
+                )
+            provenance = pos.provenance if pos is not None else None
+            rows.append(
+                BookEntity(
+                    label=entity.label,
+                    type=entity.type,
+                    provenance=provenance.kind if provenance else "",
+                    reference=provenance.reference if provenance else "",
+                    position_m=metres,
+                    model_point=pos.point if pos is not None else None,
+                    heading_deg=pos.heading_deg if pos is not None else None,
+                )
+            )
+        return tuple(rows)
+
+    def _measurements(self, step: Step) -> tuple[BookMeasurement, ...]:
+        rows = []
+        for m in self.doc.measurements:
+            if m.step not in (None, step.id):
+                continue
+            try:
+                value = self.catalogue.scenes.measure(self.info.scene_id, m, self.revision)
+                text = value.text
+            except InvalidInput as exc:  # e.g. an entity with no position at this step
+                text = f"not available: {exc}"
+            rows.append(BookMeasurement(m.label or m.id, m.kind.replace("_", " "), text))
+        return tuple(rows)
+
+    def _sightlines(self, number: int, step: Step) -> tuple[BookSightline, ...]:
+        rows = []
+        for line in self.doc.sightlines:
+            if line.step != step.id or line.target.entity is None:
+                continue
+            observer = self.doc.entity(line.observer).label
+            target = self.doc.entity(line.target.entity).label
+            result = self.catalogue.scenes.sightline(self.info.scene_id, observer, target, number)
+            if result.visible:
+                verdict = f"clear over {result.distance.text}"
+            else:
+                where = ", ".join(f"{c:.3g}" for c in result.occluder or ())
+                verdict = f"blocked by the model at ({where}) in model units"
+            rows.append(BookSightline(observer, target, verdict))
+        return tuple(rows)
+
+    def _viewer_data(self, exhibit: str) -> dict[str, Any]:
+        version = self.version
+        lo, hi = version.bounds
+        diagonal = float(np.linalg.norm(np.subtract(hi, lo)))
+        factor = _frame(version)[3]
+        steps = []
+        for number, step in enumerate(self.doc.steps, 1):
+            view = self.doc.view_for_step(step.id)
+            layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
+            steps.append(
+                {
+                    "number": number,
+                    "title": step.title,
+                    "clock": step.clock,
+                    "narrative": step.narrative,
+                    "camera": None if view is None else view.camera_json(),
+                    "layer": layer.to_json(),
+                    "entities": [
+                        {
+                            "label": e.label,
+                            "type": e.type,
+                            "provenance": PROVENANCE_WORDS.get(e.provenance, "Not placed"),
+                            "reference": e.reference,
+                        }
+                        for e in self._entities(step)
+                        if e.model_point is not None
+                    ],
+                }
+            )
+        return {
+            "title": self.doc.name,
+            "subtitle": f"{version.case_reference} · Exhibit {exhibit} · scene "
+            f"{self.info.scene_id} revision {self.revision} (frozen)",
+            "up": list(axis_vector(version.up_axis)),
+            "north": list(axis_vector(version.north_axis)),
+            "eye_height": 1.6 / factor if factor else 0.01 * diagonal,
+            "facts": [list(row) for row in _model_facts(version)],
+            "steps": steps,
+        }
+
+    def _readme(self, exhibit: str) -> bytes:
+        return (
+            f"Exhibit {exhibit}: {self.doc.name}\n"
+            f"Case {self.version.case_reference}; scene {self.info.scene_id}, revision "
+            f"{self.revision} (frozen), made from model file SHA-256 "
+            f"{self.version.original_sha256}.\n\n"
+            "Files\n"
+            "  exhibit-book.pdf   the exhibit book: cover, model facts, one page per step, method\n"
+            "  stills/            the pictures of each step at print resolution (PNG)\n"
+            "  scene.json         the scene (schema bsu-scene/1)\n"
+            "  model.glb          the model as shown in the viewer (glTF binary)\n"
+            "  viewer.html        open in a web browser: the model and steps, read-only, "
+            "no network needed\n\n"
+            "Checking the package\n"
+            "  In the package folder (the one holding manifest-sha256.txt):\n"
+            "    sha256sum -c manifest-sha256.txt\n"
+            "  Every line must end in OK. Any BagIt validator (RFC 8493) also checks it.\n"
+        ).encode()
+
+    # -- the whole package ----------------------------------------------------------------------
+
+    def build(self, exhibit: str) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The payload files and the bag-info fields."""
+        now = datetime.now(UTC)
+        date = _date_text(now)
+        payload: dict[str, bytes] = {}
+        book_steps = []
+        if not self.doc.steps:
+            payload["stills/model.png"] = self._still(None, None, exhibit, date)
+        for number, step in enumerate(self.doc.steps, 1):
+            name = f"stills/step-{number:02d}.png"
+            payload[name] = self._still(number, step, exhibit, date)
+            book_steps.append(
+                BookStep(
+                    number=number,
+                    title=step.title,
+                    clock=step.clock,
+                    narrative=step.narrative,
+                    still_png=payload[name],
+                    still_name=name,
+                    entities=self._entities(step),
+                    measurements=self._measurements(step),
+                    sightlines=self._sightlines(number, step),
+                )
+            )
+        scene_json = self.catalogue.scenes.export_json(
+            self.info.scene_id, self.revision, actor=self.actor
+        )
+        payload["scene.json"] = (
+            json.dumps(scene_json, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        ).encode()
+        glb = self.catalogue.web_glb(self.version.version_id, actor=self.actor)
+        payload["model.glb"] = glb
+        payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit))
+        payload["README.txt"] = self._readme(exhibit)
+        case = next(
+            (c for c in self.catalogue.list_cases() if c.reference == self.version.case_reference),
+            None,
+        )
+        book = ExhibitBook(
+            case_reference=self.version.case_reference,
+            case_title=case.title if case else "",
+            exhibit_number=exhibit,
+            producer=self.actor,
+            produced_on=date,
+            scene_name=self.doc.name,
+            scene_id=self.info.scene_id,
+            revision=self.revision,
+            revision_sha256=self.revision_sha256,
+            frozen_by=self.info.frozen_by,
+            frozen_on=_date_text(self.info.frozen_at) if self.info.frozen_at else "",
+            model_facts=_model_facts(self.version),
+            steps=tuple(book_steps),
+            method=METHOD,
+            package_files=tuple((f"data/{n}", sha256_hex(d)) for n, d in sorted(payload.items())),
+        )
+        payload["exhibit-book.pdf"] = build_exhibit_book(
+            book, book_font(self.catalogue.settings.font_file)
+        )
+        info = {
+            "Source-Organization": "Briefing Support Unit",
+            "External-Identifier": exhibit,
+            "External-Description": f"Exhibit {exhibit}: re-enactment scene {self.doc.name!r} "
+            f"on model {self.version.model_name!r}, case {self.version.case_reference}",
+            "Bagging-Date": now.strftime("%Y-%m-%d"),
+            "Bag-Software-Agent": f"bsu-models {__version__}",
+            "BSU-Case": self.version.case_reference,
+            "BSU-Exhibit": exhibit,
+            "BSU-Producer": self.actor,
+            "BSU-Scene-Id": str(self.info.scene_id),
+            "BSU-Scene-Name": self.doc.name,
+            "BSU-Scene-Revision": str(self.revision),
+            "BSU-Scene-Revision-SHA256": self.revision_sha256,
+            "BSU-Frozen-By": self.info.frozen_by,
+            "BSU-Model-Version-Id": str(self.version.version_id),
+            "BSU-Source-File": self.version.mesh_member,
+            "BSU-Source-SHA256": self.version.original_sha256,
+        }
+        return payload, info
+
+
+def default_exhibit_number(info: SceneInfo) -> str:
+    revision = info.frozen_revision or info.revision
+    return f"{info.case_reference}-S{info.scene_id}-R{revision}"
+
+
+def _audit_export(
+    catalogue: Catalogue, builder: ExhibitBuilder, exhibit: str, bag: dict[str, bytes], out: str
+) -> ExhibitResult:
+    manifest_sha = sha256_hex(bag[MANIFEST])
+    files = tuple((name, sha256_hex(data), len(data)) for name, data in sorted(bag.items()))
+    with write_session(catalogue.engine) as session:
+        append_event(
+            session,
+            actor=builder.actor,
+            action="exhibit.export",
+            object_type="scene",
+            object_id=str(builder.info.scene_id),
+            object_sha256=manifest_sha,
+            details={
+                "exhibit": exhibit,
+                "revision": builder.revision,
+                "revision_sha256": builder.revision_sha256,
+                "source_sha256": builder.version.original_sha256,
+                "manifest": MANIFEST,
+                "files": len(files),
+                "out": out,
+            },
+        )
+    return ExhibitResult(
+        exhibit,
+        builder.info.scene_id,
+        builder.revision,
+        out,
+        manifest_sha,
+        files,
+        builder.version.original_sha256,
+    )
+
+
+def _package(
+    catalogue: Catalogue, scene_id: int, exhibit_number: str | None, actor: str | None
+) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
+    builder = ExhibitBuilder(catalogue, scene_id, actor or catalogue.settings.actor)
+    exhibit = exhibit_number or default_exhibit_number(builder.info)
+    payload, info = builder.build(exhibit)
+    return builder, exhibit, make_bag(payload, info)
+
+
+def _bag_name(exhibit: str) -> str:
+    return _SAFE_NAME.sub("-", exhibit).strip("-.") or "exhibit"
+
+
+def build_exhibit(
+    catalogue: Catalogue,
+    scene_id: int,
+    out: Path,
+    exhibit_number: str | None = None,
+    actor: str | None = None,
+) -> ExhibitResult:
+    """Write the package of scene ``scene_id`` to folder ``out`` or, for ``*.zip``, a zip file.
+
+    The package appears whole or not at all: it is written next to ``out`` under a temporary
+    name and renamed into place.
+    """
+    if out.exists() and (out.is_file() or any(out.iterdir())):
+        raise InvalidInput(f"{out} already exists; name a new folder or zip file.")
+    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor)
+    _write_atomically(bag, out, _bag_name(exhibit))
+    return _audit_export(catalogue, builder, exhibit, bag, out.name)
+
+
+def exhibit_zip(
+    catalogue: Catalogue,
+    scene_id: int,
+    exhibit_number: str | None = None,
+    actor: str | None = None,
+) -> tuple[str, bytes, ExhibitResult]:
+    """The package as zip bytes with its file name (for a download in the web app)."""
+    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor)
+    name = f"{_bag_name(exhibit)}.zip"
+    data = bag_zip(bag, _bag_name(exhibit))
+    return name, data, _audit_export(catalogue, builder, exhibit, bag, name)
+
+
+def _write_atomically(bag: dict[str, bytes], out: Path, top: str) -> None:
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise InvalidInput(f"{parent} is not a folder; the exhibit cannot be written there.")
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".exhibit-", dir=parent))
+    except OSError as exc:
+        raise StorageError(f"Cannot write in {parent}: {exc.strerror}.") from None
+    try:
+        if out.suffix.lower() == ".zip":
+            temp = staging / "bag.zip"
+            with open(temp, "wb") as handle:
+                handle.write(bag_zip(bag, top))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, out)
+        else:
+            write_bag_dir(bag, staging / "bag")
+            if out.exists():
+                out.rmdir()  # empty: checked before building
+            os.replace(staging / "bag", out)
+    except BsuError:
+        raise
+    except OSError as exc:
+        raise StorageError(f"Cannot write the exhibit to {out}: {exc.strerror}.") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def verify_exhibit(path: Path) -> BagReport:
+    """Check a package (folder or zip) against its manifests; names any file that changed."""
+    return verify_bag(path)

@@ -1,0 +1,415 @@
+"""The offline exhibit viewer: one self-contained HTML file that shows a model version and steps
+through a re-enactment, read-only, from a USB stick (``file://``, no network, no server).
+
+Works on the model as GLB bytes and on the scene as plain JSON-able data::
+
+    {"title": str, "subtitle": str, "up": [x, y, z], "north": [x, y, z], "eye_height": float,
+     "facts": [[name, value], ...],
+     "steps": [{"number": int, "title": str, "clock": str | None, "narrative": str,
+                "camera": {"projection", "position", "target", "up", "fov_deg", "ortho_scale"}
+                          | None,
+                "layer": SceneLayer.to_json(),
+                "entities": [{"label", "type", "provenance", "reference"}, ...]}, ...]}
+
+The page carries three.js (the vendored release of the web viewer), the viewer script
+``offline_viewer.js``, the scene as JSON and the GLB as base64. ES modules inlined in a page
+cannot import one another by path, so each module's source is embedded as JSON, split at its
+import specifiers; a small classic script joins each one with the blob: URLs of its
+dependencies, in dependency order, and imports the viewer. The same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import posixpath
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bsu_models.errors import InvalidInput, StorageError
+
+# The offline viewer embeds the same vendored three.js release as the web viewer (scene3d
+# component), so both draw the model and the markers alike.
+THREE_VENDOR_DIR = (
+    Path(__file__).resolve().parent.parent
+    / "viewer"
+    / "components"
+    / "scene3d"
+    / "static"
+    / "vendor"
+)
+VIEWER_JS = Path(__file__).resolve().parent / "offline_viewer.js"
+VIEWER_MODULE = "offline_viewer.js"  # its name among the embedded modules
+THREE_LICENSE = "LICENSE-three.txt"
+
+# Static import/export-from statements at the start of a line. Anchoring at the line start skips
+# the usage examples in three's doc comments (" * @three_import import { X } from '...'").
+_IMPORT_FROM = re.compile(
+    r"^(?:import|export)[\s\w$*{},]*?\bfrom\s*(['\"])([^'\"\n]+)\1", re.MULTILINE
+)
+_IMPORT_BARE = re.compile(r"^import\s*(['\"])([^'\"\n]+)\1", re.MULTILINE)
+
+TYPE_SHAPES = (
+    ("sphere", "Person: suspect, victim, witness, officer"),
+    ("cube", "Vehicle"),
+    ("cone", "Evidence"),
+    ("octahedron", "Camera / CCTV"),
+    ("tetrahedron", "Other"),
+)
+LINES = (
+    ("path", "Path of movement (arrows point the way)"),
+    ("measure", "Measurement"),
+    ("visible", "Sightline: visible"),
+    ("blocked", "Sightline: blocked (dark ball: the obstruction)"),
+)
+PROVENANCE = (
+    ("Measured on site", "the position was measured at the scene"),
+    ("CCTV", "taken from CCTV footage (reference given)"),
+    ("Witness statement", "from a witness statement (reference given)"),
+    ("Assumption", "placed by the modeller without a record"),
+)
+
+
+def build_offline_viewer(glb: bytes, data: Mapping[str, Any]) -> bytes:
+    """The viewer as one UTF-8 HTML file: three.js, the model and the scene inlined."""
+    if not isinstance(glb, bytes | bytearray) or not glb:
+        raise InvalidInput("The model for the offline viewer is empty; a GLB file is needed.")
+    if bytes(glb[:4]) != b"glTF":
+        raise InvalidInput("The model for the offline viewer is not a GLB file.")
+    try:
+        scene_json = json.dumps(
+            dict(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_plain
+        )
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            f"The scene for the offline viewer is not plain JSON data: {exc}."
+        ) from None
+    modules = _modules()
+    title = str(data.get("title") or "Scene")
+    subtitle = str(data.get("subtitle") or "")
+    facts = []
+    for pair in data.get("facts") or ():
+        if isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise InvalidInput(
+                f"A fact for the offline viewer is not a [name, value] pair: {pair!r}."
+            )
+        facts.append((str(pair[0]), str(pair[1])))
+    license_text = _read(THREE_VENDOR_DIR / THREE_LICENSE)
+    parts = [
+        _HEAD.format(title=_text(title), css=_CSS, license=_comment(license_text)),
+        _body(title, subtitle, facts),
+        f'<script type="application/json" id="bsu-data">{_json_for_html(scene_json)}</script>\n',
+    ]
+    for name, pieces in modules:
+        body = _json_for_html(json.dumps(pieces, ensure_ascii=False, separators=(",", ":")))
+        parts.append(
+            f'<script type="application/json" data-module="{_text(name)}">{body}</script>\n'
+        )
+    # Base64 is plain ASCII letters, digits, "+", "/" and "=": nothing the HTML parser acts on.
+    parts.append(
+        '<script type="text/plain" id="bsu-glb">'
+        + base64.b64encode(bytes(glb)).decode("ascii")
+        + "</script>\n"
+    )
+    parts.append(_BOOTSTRAP.format(viewer=json.dumps(VIEWER_MODULE)))
+    parts.append("</body>\n</html>\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _plain(value: Any) -> Any:
+    # NumPy numbers and arrays (bounds, axes, points straight from the mesh) become plain JSON.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+# --------------------------------------------------------------------------- modules
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        whose = "BSU Models" if path == VIEWER_JS else "the vendored three.js of the web viewer"
+        raise StorageError(
+            f"The offline viewer needs {path}, which is missing; {whose} is incomplete."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StorageError(f"The offline viewer cannot read {path}: {exc}.") from None
+
+
+def _resolve(importer: str, specifier: str) -> str:
+    """The module a specifier names, as a path relative to the vendor folder (the import map of
+    the web viewer: ``three`` and ``three/addons/``, plus relative paths)."""
+    if specifier == "three":
+        return "three.module.js"
+    if specifier.startswith("three/addons/"):
+        name = "addons/" + specifier.removeprefix("three/addons/")
+    elif specifier.startswith(("./", "../")):
+        name = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
+    else:
+        raise StorageError(
+            f"{importer} imports {specifier!r}, which the offline viewer cannot embed."
+        )
+    if name.startswith("../") or name == ".." or posixpath.isabs(name):
+        raise StorageError(f"{importer} imports {specifier!r}, outside the vendored three.js.")
+    return name
+
+
+def _split(source: str) -> list[tuple[int, int, str]]:
+    """(start, end, specifier) of each static import in ``source``, in order."""
+    found = [
+        (m.start(2), m.end(2), m.group(2))
+        for pattern in (_IMPORT_FROM, _IMPORT_BARE)
+        for m in pattern.finditer(source)
+    ]
+    return sorted(found)
+
+
+def _modules() -> list[tuple[str, list[str]]]:
+    """Every module the viewer needs, dependencies first, each as its source split at its import
+    specifiers: ``[text, module name, text, module name, ..., text]``."""
+    sources: dict[str, str] = {VIEWER_MODULE: _read(VIEWER_JS)}
+    ordered: list[tuple[str, list[str]]] = []
+    done: set[str] = set()
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        if name in visiting:
+            # Blob URLs exist only once their module's text is final, so a cycle cannot be wired.
+            raise StorageError(f"The vendored three.js has an import cycle through {name}.")
+        visiting.add(name)
+        if name not in sources:
+            sources[name] = _read(THREE_VENDOR_DIR / name)
+        source = sources[name]
+        pieces: list[str] = []
+        at = 0
+        for start, end, specifier in _split(source):
+            dependency = _resolve(name, specifier)
+            visit(dependency)
+            pieces += [source[at:start], dependency]
+            at = end
+        pieces.append(source[at:])
+        visiting.discard(name)
+        done.add(name)
+        ordered.append((name, pieces))
+
+    visit(VIEWER_MODULE)
+    return ordered
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _text(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _json_for_html(text: str) -> str:
+    # Inside <script> only "</script" and "<!--" matter, but escaping every "<" (and ">", "&")
+    # keeps any text -- a narrative "</script><b>x", three.js itself -- inert; JSON.parse undoes it.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _comment(text: str) -> str:
+    return text.replace("--", "- -").strip()
+
+
+def _body(title: str, subtitle: str, facts: list[tuple[str, str]]) -> str:
+    fact_rows = "".join(f"<dt>{_text(name)}</dt><dd>{_text(value)}</dd>\n" for name, value in facts)
+    shapes = "".join(
+        f'<li><span class="shape {shape}" aria-hidden="true"></span>{_text(text)}</li>\n'
+        for shape, text in TYPE_SHAPES
+    )
+    lines = "".join(
+        f'<li><span class="line {kind}" aria-hidden="true"></span>{_text(text)}</li>\n'
+        for kind, text in LINES
+    )
+    provenance = "".join(
+        f"<dt>{_text(name)}</dt><dd>{_text(text)}</dd>\n" for name, text in PROVENANCE
+    )
+    return _BODY.format(
+        title=_text(title),
+        subtitle=_text(subtitle),
+        facts=fact_rows or "<dt>Facts</dt><dd>none given</dd>\n",
+        shapes=shapes,
+        lines=lines,
+        provenance=provenance,
+    )
+
+
+# Local fonts only; the CJK families cover labels such as "證人 W1" (Hong Kong face first).
+_CSS = """\
+:root { --fg: #1f2229; --bg: #ffffff; --muted: #5d6270; --line: #d5d8de; --accent: #b3261e; }
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+html, body { margin: 0; height: 100%; }
+body {
+  display: flex; flex-direction: column; color: var(--fg); background: var(--bg);
+  font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK HK",
+    "Noto Sans CJK TC", "Microsoft JhengHei", "PingFang HK", "PingFang TC", sans-serif;
+}
+header { flex: 0 0 auto; padding: 8px 14px; border-bottom: 1px solid var(--line); }
+header h1 { margin: 0; font-size: 18px; }
+header .subtitle { color: var(--muted); }
+.readonly {
+  display: inline-block; margin-top: 4px; padding: 1px 8px; border: 1px solid var(--accent);
+  border-radius: 3px; color: var(--accent); font-weight: 600; font-size: 12px;
+}
+main { flex: 1 1 auto; display: flex; min-height: 0; }
+#viewport {
+  position: relative; flex: 1 1 auto; min-width: 0; overflow: hidden; background: #dfe3e8;
+}
+#viewport canvas { display: block; touch-action: none; }
+#viewport[data-loading]::after {
+  content: "Loading the model\\2026"; position: absolute; left: 12px; top: 10px;
+  color: var(--muted);
+}
+#viewport .message { margin: 24px; max-width: 40em; font-size: 15px; }
+#panel {
+  flex: 0 0 400px; overflow: auto; padding: 10px 14px; border-left: 1px solid var(--line);
+}
+#panel h2 { font-size: 16px; margin: 6px 0; }
+#panel h3 { font-size: 13px; margin: 14px 0 4px; text-transform: uppercase; color: var(--muted); }
+#step-nav { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+#step-nav button {
+  font: inherit; padding: 3px 10px; border: 1px solid var(--line); border-radius: 4px;
+  background: var(--bg); color: var(--fg); cursor: pointer; white-space: nowrap;
+}
+#step-nav button:disabled { opacity: 0.45; cursor: default; }
+#step-nav .keys { color: var(--muted); font-size: 12px; }
+#narrative { white-space: pre-wrap; overflow-wrap: anywhere; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td {
+  text-align: left; vertical-align: top; padding: 3px 4px; border-bottom: 1px solid var(--line);
+}
+td .ref { color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
+dl {
+  display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0; font-size: 13px;
+}
+dt { color: var(--muted); }
+dd { margin: 0; overflow-wrap: anywhere; }
+ul.legend { list-style: none; margin: 0; padding: 0; font-size: 13px; }
+ul.legend li { display: flex; align-items: center; gap: 8px; margin: 2px 0; }
+.shape { width: 13px; height: 13px; background: #8a8f99; flex: 0 0 13px; }
+.shape.sphere { border-radius: 50%; }
+.shape.cone { clip-path: polygon(50% 0, 100% 100%, 0 100%); }
+.shape.octahedron { clip-path: polygon(50% 0, 100% 50%, 50% 100%, 0 50%); }
+.shape.tetrahedron { clip-path: polygon(0 0, 100% 0, 50% 100%); }
+.line { width: 22px; height: 4px; flex: 0 0 22px; border-radius: 2px; }
+.line.path { background: #2c7bb6; }
+.line.measure { background: #f0b400; }
+.line.visible { background: #1a9850; }
+.line.blocked { background: #d73027; }
+/* CSS2DRenderer overlay: labels must never swallow pointer events meant for the canvas. */
+.labels, .labels * { pointer-events: none; }
+.label {
+  padding: 1px 5px; border-radius: 3px; font-size: 12px; line-height: 1.35; white-space: nowrap;
+  background: rgba(255, 255, 255, 0.88); color: #111; border: 1px solid #666;
+  box-shadow: 0 1px 2px rgba(0, 0, 0, 0.25);
+}
+.label.measure { background: rgba(30, 30, 30, 0.82); color: #fff; border-color: #f0b400; }
+@media (max-width: 900px) {
+  main { flex-direction: column; }
+  #viewport { flex: 0 0 60vh; }
+  #panel { flex: 1 0 auto; border-left: 0; border-top: 1px solid var(--line); }
+}
+"""
+
+# The page may not reach anything outside itself: no network, and scripts only inline or blob:.
+_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; "
+    "img-src data: blob:; connect-src data: blob:; base-uri 'none'; form-action 'none'"
+)
+
+_HEAD = (
+    "<!doctype html>\n"
+    '<html lang="en">\n'
+    "<head>\n"
+    '<meta charset="utf-8">\n'
+    f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    "<title>{title}</title>\n"
+    "<!-- Made by BSU Models: a read-only exhibit viewer. Embeds three.js under this licence:\n"
+    "{license}\n"
+    "-->\n"
+    "<style>\n{css}</style>\n"
+    "</head>\n"
+)
+
+_BODY = """\
+<body>
+<header>
+<h1 id="title">{title}</h1>
+<div class="subtitle" id="subtitle">{subtitle}</div>
+<div class="readonly" id="readonly">Read-only exhibit copy: nothing here can be changed or saved.\
+</div>
+</header>
+<main>
+<div id="viewport" aria-label="3D view: drag to orbit, right-drag to pan, wheel to zoom">\
+<noscript><p class="message">This exhibit viewer needs JavaScript to show the model and the \
+steps.</p></noscript></div>
+<aside id="panel">
+<div id="step-nav">
+<button id="btn-prev" type="button">Previous</button>
+<button id="btn-next" type="button">Next</button>
+<button id="btn-reset" type="button" title="Back to this step's view">Reset view</button>
+<span class="keys">keys: \u2190 \u2192 PgUp PgDn Home End</span>
+</div>
+<h2 id="step-heading"></h2>
+<div id="step-body">
+<p id="narrative"></p>
+<h3>Entities at this step</h3>
+<table><thead><tr><th>Label</th><th>Type</th><th>Position from</th></tr></thead>
+<tbody id="entity-rows"></tbody></table>
+<p id="no-entities" hidden>No entities at this step.</p>
+</div>
+<h3>Legend</h3>
+<ul class="legend">
+{shapes}{lines}</ul>
+<h3>How positions are known</h3>
+<dl>
+{provenance}</dl>
+<h3>Model</h3>
+<dl id="facts">
+{facts}</dl>
+</aside>
+</main>
+"""
+
+# Classic script: makes a blob: URL per embedded module (dependencies come first in the page)
+# with its import specifiers replaced by those URLs, then imports the viewer module.
+_BOOTSTRAP = """\
+<script>
+(function () {{
+  'use strict';
+  function fail(err) {{
+    var p = document.createElement('p');
+    p.className = 'message';
+    p.textContent = 'The viewer could not start in this browser ('
+      + String(err && err.message || err)
+      + '). Open this file in a current version of Chrome, Edge, Firefox or Safari.';
+    document.getElementById('viewport').replaceChildren(p);
+    document.body.dataset.error = '1';
+  }}
+  try {{
+    var urls = {{}};
+    document.querySelectorAll('script[data-module]').forEach(function (el) {{
+      var pieces = JSON.parse(el.textContent);
+      // Odd pieces name a dependency, embedded (and so given its URL) earlier in the page.
+      var text = pieces.map(function (piece, i) {{ return i % 2 ? urls[piece] : piece; }});
+      var blob = new Blob([text.join('')], {{ type: 'text/javascript' }});
+      urls[el.dataset.module] = URL.createObjectURL(blob);
+    }});
+    import(urls[{viewer}]).catch(fail);
+  }} catch (err) {{
+    fail(err);
+  }}
+}})();
+</script>
+"""

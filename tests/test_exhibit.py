@@ -1,0 +1,329 @@
+"""Court exhibits: freezing a scene revision, the BagIt package of a frozen scene on a real mesh,
+checking it with standard tools (``sha256sum -c``, the ``bagit`` validator) and with
+``exhibit-verify``, and the PDF exhibit book inside it."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import bagit
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+import bsu_models
+from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
+from tests.conftest import make_settings, upload
+from tests.test_cli import run_cli
+from tests.test_offline_viewer import _canvas_pixels, _shot, chromium, open_offline
+
+pytestmark = pytest.mark.render
+CASE = "KC-2026-0142"
+EXHIBIT = "BSU/7"
+
+
+def _scene_on_fandisk(cat: bsu_models.Catalogue, testdata: Path) -> tuple[int, int]:
+    """A two-step scene with Chinese labels on fandisk.obj (read as mm of a 1:100 model)."""
+    cat.add_case(CASE, "旺角 Mong Kok assault")
+    version = cat.import_model(
+        upload(testdata / "fandisk.obj"), case=CASE, name="Fandisk yard", units="mm", scale="1:100"
+    ).version
+    lo, hi = (np.asarray(c) for c in version.bounds)
+    centre, span = (lo + hi) / 2, hi - lo
+    above = [
+        centre + span * (dx, dy, 0) + (0, 0, span[2])
+        for dx, dy in [(-0.2, -0.1), (0.2, 0.1), (0.0, 0.25), (0.1, -0.2)]
+    ]
+    w1, v1, c1, p7 = (tuple(p) for p in cat.scenes.snap(version.version_id, np.array(above)))
+    scene = cat.scenes.create(version.version_id, "天橋 re-enactment")
+    doc = cat.scenes.document(scene.scene_id)
+    for entity in (
+        Entity("w1", "證人 W1", "witness", "#2a9d8f"),
+        Entity("v1", "V1", "victim", "#e63946"),
+        Entity("c1", "私家車 HK-1234", "vehicle", "#f4a261"),
+        Entity("p7", "證物 P7 (刀)", "evidence", "#6a4c93", sensitive=True),
+    ):
+        doc = doc.with_entity(entity)
+    doc = doc.with_step(
+        Step("s1", "Approach", "21:03", "V1 walks east past the car; W1 watches from the stairs.")
+    ).with_step(Step("s2", "Attack", "21:04", "V1 falls near the knife (證物 P7)."))
+    doc = doc.with_position(Position("w1", "s1", w1, provenance=Provenance("measured")))
+    doc = doc.with_position(
+        Position("v1", "s1", v1, provenance=Provenance("cctv", "CAM-3 21:03:12"))
+    )
+    doc = doc.with_position(Position("c1", "s1", c1))
+    doc = doc.with_position(Position("w1", "s2", w1, provenance=Provenance("measured")))
+    doc = doc.with_position(
+        Position("v1", "s2", p7, provenance=Provenance("witness_statement", "WS-12 p.3"))
+    )
+    doc = doc.with_position(Position("p7", "s2", p7, provenance=Provenance("measured")))
+    doc = doc.with_measurement(
+        Measurement(
+            "m1", "distance", "W1 to V1", "s2", a=Anchor(entity="w1"), b=Anchor(entity="v1")
+        )
+    )
+    doc = doc.with_sightline(Sightline("l1", "w1", Anchor(entity="v1"), "s2"))
+    plan = cat.scenes.preset_view(version.version_id, "plan")
+    doc = doc.with_view(
+        SavedView(**{**plan.__dict__, "id": "v-plan", "name": "Plan for step 1", "steps": ("s1",)})
+    )
+    info = cat.scenes.save(scene.scene_id, doc, scene.revision, "placed everyone")
+    return info.scene_id, version.version_id
+
+
+@pytest.fixture(scope="module")
+def exhibit_setup(tmp_path_factory, testdata):
+    """A catalogue with a frozen scene, and its package built by the CLI as a folder."""
+    root = tmp_path_factory.mktemp("exhibit")
+    cat = bsu_models.open_catalogue(make_settings(root / "data"))
+    scene_id, version_id = _scene_on_fandisk(cat, testdata)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    env.update(BSU_DATA_DIR=str(root / "data"), BSU_ACTOR="presenter-1")
+    refused = run_cli(env, "exhibit", str(scene_id), "--out", str(root / "early"))
+    frozen = run_cli(env, "scene", "freeze", str(scene_id), "--json")
+    assert frozen.returncode == 0, frozen.stderr
+    built = run_cli(
+        env, "exhibit", str(scene_id), "--out", str(root / "pkg"), "--number", EXHIBIT, "--json"
+    )
+    assert built.returncode == 0, built.stderr
+    yield {
+        "cat": cat,
+        "env": env,
+        "root": root,
+        "scene_id": scene_id,
+        "version_id": version_id,
+        "refused": refused,
+        "frozen": json.loads(frozen.stdout),
+        "result": json.loads(built.stdout),
+        "bag": root / "pkg",
+    }
+    cat.close()
+
+
+def _copy(bag: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(bag, target)
+    return target
+
+
+def _flip_byte(path: Path, offset: int = 100) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_exhibit_needs_a_frozen_scene_and_freezing_stops_changes(exhibit_setup):
+    setup = exhibit_setup
+    assert setup["refused"].returncode == 2
+    assert "not frozen" in setup["refused"].stderr
+    assert not (setup["root"] / "early").exists()
+    assert setup["frozen"]["frozen_revision"] == 2
+    cat, scene_id = setup["cat"], setup["scene_id"]
+    info = cat.scenes.info(scene_id)
+    assert info.frozen and info.frozen_by == "presenter-1"
+    doc = cat.scenes.document(scene_id)
+    with pytest.raises(bsu_models.Conflict, match="frozen for court at revision 2"):
+        cat.scenes.save(scene_id, doc.with_step(Step("s3", "Later")), info.revision)
+    with pytest.raises(bsu_models.Conflict, match="frozen"):
+        cat.scenes.freeze(scene_id)
+    copy = cat.scenes.copy(scene_id, "Working copy")
+    assert not copy.frozen and cat.scenes.document(copy.scene_id).steps == doc.steps
+    actions = [e.action for e in cat.audit_events(100)]
+    assert "scene.freeze" in actions
+
+
+def test_package_is_a_valid_bag_with_every_part(exhibit_setup):
+    bag_dir = exhibit_setup["bag"]
+    bag = bagit.Bag(str(bag_dir))
+    bag.validate()  # raises BagValidationError on any problem
+    payload = sorted(
+        p.relative_to(bag_dir / "data").as_posix()
+        for p in (bag_dir / "data").rglob("*")
+        if p.is_file()
+    )
+    assert payload == [
+        "README.txt",
+        "exhibit-book.pdf",
+        "model.glb",
+        "scene.json",
+        "stills/step-01.png",
+        "stills/step-02.png",
+        "viewer.html",
+    ]
+    info = bag.info
+    version = exhibit_setup["cat"].get_version(exhibit_setup["version_id"])
+    assert info["BSU-Source-SHA256"] == version.original_sha256
+    assert info["BSU-Scene-Revision"] == "2"
+    assert info["External-Identifier"] == EXHIBIT
+    scene = json.loads((bag_dir / "data" / "scene.json").read_text())
+    assert scene["scene"]["revision"] == 2
+    assert scene["scene"]["model_version"]["sha256"] == version.original_sha256
+    glb = (bag_dir / "data" / "model.glb").read_bytes()
+    assert glb == exhibit_setup["cat"].web_glb(version.version_id)
+    from PIL import Image
+
+    still = Image.open(bag_dir / "data" / "stills" / "step-01.png")
+    assert still.size == (3508, 2480)
+    assert still.text.get("derived-from-sha256") == version.original_sha256
+
+
+def test_standard_tools_verify_and_name_a_changed_file(exhibit_setup, tmp_path):
+    bag_dir = exhibit_setup["bag"]
+    ok = subprocess.run(
+        ["sha256sum", "-c", "manifest-sha256.txt"], cwd=bag_dir, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.count(": OK") == 7
+    tampered = _copy(bag_dir, tmp_path)
+    _flip_byte(tampered / "data" / "scene.json", 40)
+    bad = subprocess.run(
+        ["sha256sum", "-c", "manifest-sha256.txt"], cwd=tampered, capture_output=True, text=True
+    )
+    assert bad.returncode != 0
+    assert "data/scene.json: FAILED" in bad.stdout
+    assert bad.stdout.count(": OK") == 6
+    with pytest.raises(bagit.BagValidationError) as caught:
+        bagit.Bag(str(tampered)).validate()
+    assert "data/scene.json" in str(caught.value)
+
+
+def test_exhibit_verify_names_the_changed_file(exhibit_setup, tmp_path):
+    env, bag_dir = exhibit_setup["env"], exhibit_setup["bag"]
+    good = run_cli(env, "exhibit-verify", str(bag_dir), "--json")
+    assert good.returncode == 0, good.stderr
+    report = json.loads(good.stdout)
+    assert report["valid"] is True and report["files"] == 7
+    assert report["exhibit"] == EXHIBIT and report["scene_revision"] == "2"
+
+    tampered = _copy(bag_dir, tmp_path)
+    _flip_byte(tampered / "data" / "stills" / "step-02.png", 5000)
+    bad = run_cli(env, "exhibit-verify", str(tampered))
+    assert bad.returncode == 1
+    assert "data/stills/step-02.png has changed" in bad.stdout
+    assert "step-01" not in bad.stdout
+
+    (tampered / "data" / "viewer.html").unlink()
+    (tampered / "data" / "extra.txt").write_text("added later")
+    report = json.loads(run_cli(env, "exhibit-verify", str(tampered), "--json").stdout)
+    assert report["valid"] is False
+    assert report["changed"] == ["data/stills/step-02.png"]
+    assert report["missing"] == ["data/viewer.html"]
+    assert report["unlisted"] == ["data/extra.txt"]
+
+    # The manifest itself edited to match a changed file: the tag manifest gives it away.
+    forged = _copy(bag_dir, tmp_path / "forged")
+    _flip_byte(forged / "data" / "scene.json", 40)
+    new_hash = hashlib.sha256((forged / "data" / "scene.json").read_bytes()).hexdigest()
+    manifest = forged / "manifest-sha256.txt"
+    lines = [
+        f"{new_hash}  data/scene.json" if line.endswith("data/scene.json") else line
+        for line in manifest.read_text().splitlines()
+    ]
+    manifest.write_text("\n".join(lines) + "\n")
+    report = json.loads(run_cli(env, "exhibit-verify", str(forged), "--json").stdout)
+    assert report["changed"] == ["manifest-sha256.txt"]
+
+
+def test_zip_package_verifies_and_is_audited(exhibit_setup, tmp_path):
+    cat, scene_id = exhibit_setup["cat"], exhibit_setup["scene_id"]
+    name, data, result = cat.exhibit_zip(scene_id, "BSU/8", actor="presenter-2")
+    assert name == "BSU-8.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert all(n.startswith("BSU-8/") for n in names)
+        manifest = archive.read("BSU-8/manifest-sha256.txt")
+        archive.extractall(tmp_path / "unzipped")
+    assert result.manifest_sha256 == hashlib.sha256(manifest).hexdigest()
+    bagit.Bag(str(tmp_path / "unzipped" / "BSU-8")).validate()
+    path = tmp_path / "BSU-8.zip"
+    path.write_bytes(data)
+    assert bsu_models.verify_exhibit(path).valid
+    event = next(e for e in cat.audit_events(50) if e.action == "exhibit.export")
+    assert event.actor == "presenter-2"
+    assert event.object_sha256 == result.manifest_sha256
+    assert event.details["revision"] == 2 and event.details["exhibit"] == "BSU/8"
+    # The CLI's package was audited too, with the hash of the manifest on disk.
+    on_disk = hashlib.sha256((exhibit_setup["bag"] / "manifest-sha256.txt").read_bytes())
+    assert on_disk.hexdigest() in {
+        e.object_sha256 for e in cat.audit_events(100) if e.action == "exhibit.export"
+    }
+    assert cat.verify().ok
+
+
+def test_exhibit_book_pages_and_text(exhibit_setup):
+    path = exhibit_setup["bag"] / "data" / "exhibit-book.pdf"
+    reader = PdfReader(path)
+    assert reader.metadata.title == f"Exhibit {EXHIBIT} · {CASE}"
+    pages = len(reader.pages)
+    assert pages >= 6  # cover, model, one per step, method, annex (a step may overflow)
+    # poppler's pdftotext reads the text as a court's PDF reader would.
+    text = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, pages + 1)
+    ]
+    whole = "".join("".join(t.split()) for t in text)
+    assert f"Exhibit{EXHIBIT}" in whole
+    assert "天橋re-enactment" in whole
+    version = exhibit_setup["cat"].get_version(exhibit_setup["version_id"])
+    assert version.original_sha256 in whole
+    for label in ("證人W1", "私家車HK-1234", "證物P7(刀)"):
+        assert label in whole
+    step_pages = [t for t in text if "Step 1 of 2" in t or "Step 2 of 2" in t]
+    assert len(step_pages) >= 2
+    assert "CCTV" in whole and "CAM-321:03:12" in whole and "WS-12p.3" in whole
+    assert " m ± " in "".join(text)  # the measurement with its uncertainty
+    assert any("method" in t.lower() for t in text)
+
+
+def test_refusals_leave_nothing_behind(exhibit_setup, tmp_path):
+    env, scene_id = exhibit_setup["env"], exhibit_setup["scene_id"]
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "keep.txt").write_text("someone else's file")
+    refused = run_cli(env, "exhibit", str(scene_id), "--out", str(occupied))
+    assert refused.returncode == 2 and "already exists" in refused.stderr
+    assert [p.name for p in occupied.iterdir()] == ["keep.txt"]
+    missing = run_cli(env, "exhibit-verify", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    not_a_bag = tmp_path / "plain.zip"
+    with zipfile.ZipFile(not_a_bag, "w") as archive:
+        archive.writestr("../evil.txt", "x")
+    hostile = run_cli(env, "exhibit-verify", str(not_a_bag))
+    assert hostile.returncode == 2 and "plain relative path" in hostile.stderr
+    assert not list(tmp_path.glob(".exhibit-*"))
+
+
+@pytest.mark.browser
+def test_package_viewer_opens_offline_from_the_stick(exhibit_setup, tmp_path, open_offline):
+    """The package's own viewer.html, copied away from everything else, opened from file://
+    with no network: the model and the scene's steps are drawn."""
+    from playwright.sync_api import expect
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    shutil.copy(exhibit_setup["bag"] / "data" / "viewer.html", stick / "viewer.html")
+    opened = open_offline(stick / "viewer.html")
+    page = opened.page
+    page.locator('body[data-ready="1"]').wait_for(state="attached", timeout=120_000)
+    expect(page.locator("#step-heading")).to_have_text("Step 1 of 2 · 21:03 · Approach")
+    expect(page.get_by_text("證人 W1").first).to_be_visible()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("body")).to_have_attribute("data-step", "2")
+    picture = _shot(page, "exhibit-package-viewer.png")
+    pixels = _canvas_pixels(page, picture)
+    background = np.median(pixels, axis=0)
+    drawn = np.abs(pixels.astype(int) - background).sum(axis=1) > 40
+    assert drawn.mean() > 0.05, "the model is not drawn"
+    assert opened.outside == [] and opened.problems == []
