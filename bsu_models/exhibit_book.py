@@ -402,6 +402,9 @@ def _step(pdf: _Book, step: BookStep, count: int) -> None:
         where = "not placed"
         if entity.position_m is not None:
             where = " / ".join(f"{value:.2f}" for value in entity.position_m)
+        elif entity.model_point is not None:
+            # Units or scale unknown: the point as stored, never passed off as metres.
+            where = " / ".join(f"{value:.4g}" for value in entity.model_point) + " model units"
         heading = "" if entity.heading_deg is None else f"{entity.heading_deg:.0f}°"
         source = PROVENANCE.get(entity.provenance, entity.provenance)
         source += f": {entity.reference}" if entity.reference else ""
