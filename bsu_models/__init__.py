@@ -58,6 +58,15 @@ _EXPORTS: dict[str, str] = {
     "ExhibitResult": "bsu_models.exhibit",
     "verify_exhibit": "bsu_models.exhibit",
     "BagReport": "bsu_models.bagit_package",
+    "LANGUAGES": "bsu_models.i18n",
+    "LANGUAGE_NAMES": "bsu_models.i18n",
+    "DEFAULT_LANGUAGE": "bsu_models.i18n",
+    "Translator": "bsu_models.i18n",
+    "translator": "bsu_models.i18n",
+    "format_date": "bsu_models.i18n",
+    "format_datetime": "bsu_models.i18n",
+    "format_number": "bsu_models.i18n",
+    "format_metres": "bsu_models.i18n",
     "BsuError": "bsu_models.errors",
     "InvalidInput": "bsu_models.errors",
     "UnsupportedFormat": "bsu_models.errors",
@@ -107,6 +116,17 @@ if TYPE_CHECKING:
     from bsu_models.exhibit import ExhibitResult, verify_exhibit
     from bsu_models.formats import SUPPORTED_MESH_FORMATS, supported_list
     from bsu_models.geometry import AXES, PRESETS
+    from bsu_models.i18n import (
+        DEFAULT_LANGUAGE,
+        LANGUAGE_NAMES,
+        LANGUAGES,
+        Translator,
+        format_date,
+        format_datetime,
+        format_metres,
+        format_number,
+        translator,
+    )
     from bsu_models.overlay import Overlays
     from bsu_models.records import (
         AuditEvent,

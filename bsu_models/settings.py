@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bsu_models.errors import InvalidSetting
+from bsu_models.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 MiB = 1024 * 1024
 
@@ -33,6 +34,7 @@ class Settings:
     parse_memory_bytes: int = 6144 * MiB
     thumbnail_size: tuple[int, int] = (480, 360)
     font_file: str = ""
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def blob_dir(self) -> Path:
@@ -72,7 +74,15 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "6442450944",
         "Address-space limit of the parser process.",
     ),
+    "BSU_LANGUAGE": (
+        "language",
+        DEFAULT_LANGUAGE,
+        "Default language of the interface: en (English) or zh_HK (Traditional Chinese, Hong "
+        "Kong); each user can switch in the sidebar.",
+    ),
 }
+
+_TEXT_FIELDS = ("data_dir", "database_url", "actor", "font_file", "language")
 
 
 _KIND_WORDS = {int: "a whole number", float: "a number"}
@@ -103,13 +113,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     numeric: dict[str, int | float] = {}
     types = {f.name: f.type for f in fields(Settings)}
     for name, (field_name, _default, _help) in SETTINGS_HELP.items():
-        if name in env and field_name not in ("data_dir", "database_url", "actor", "font_file"):
+        if name in env and field_name not in _TEXT_FIELDS:
             kind = float if types[field_name] == "float" else int
             numeric[field_name] = _number(name, env[name], kind)
+    language = env.get("BSU_LANGUAGE") or DEFAULT_LANGUAGE
+    if language not in LANGUAGES:
+        raise InvalidSetting(
+            "BSU_LANGUAGE must be en (English) or zh_HK (Traditional Chinese, Hong Kong), "
+            f"got {language!r}."
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         actor=actor,
         font_file=env.get("BSU_FONT_FILE", ""),
+        language=language,
         **numeric,  # type: ignore[arg-type]
     )

@@ -1,14 +1,25 @@
-"""What every page shares: the catalogue handle and small display helpers.
+"""What every page shares: the catalogue handle, the interface language and display helpers.
 
 The catalogue object (database engine and blob store) is one per server process, so it is held
-with ``st.cache_resource``; nothing per user or per case is cached.
+with ``st.cache_resource``; nothing per user or per case is cached. Translators are shared too
+(cached per language in ``bsu_models.i18n``); the language itself is per user, in
+``st.session_state["ui_language"]``, set by the picker that ``app.py`` puts in the sidebar.
+
+Pages show text with ``t("Catalogue")`` and plurals with ``nt("{count} model", "{count} models",
+n).format(count=n)``; see ``bsu_models.i18n`` for the rules and how to add a message.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 import bsu_models
+
+LANGUAGE_KEY = "ui_language"
+# Both names, so that someone who cannot read the current language still finds the picker.
+LANGUAGE_LABEL = "Language · 語言"
 
 
 @st.cache_resource
@@ -21,6 +32,60 @@ def actor() -> str:
     return catalogue().settings.actor
 
 
+def language() -> str:
+    """The user's language: their choice in the sidebar, else the ``BSU_LANGUAGE`` setting."""
+    chosen = st.session_state.get(LANGUAGE_KEY)
+    if chosen in bsu_models.LANGUAGES:
+        return str(chosen)
+    return catalogue().settings.language
+
+
+def language_picker() -> str:
+    """The language selectbox in the sidebar (once per run, from ``app.py``); returns the choice.
+
+    A setting that cannot be used (e.g. a bad ``BSU_LANGUAGE``) stops the app with its sentence.
+    """
+    try:
+        default = catalogue().settings.language
+    except bsu_models.BsuError as exc:
+        st.error(str(exc))
+        st.stop()
+    return str(
+        st.sidebar.selectbox(
+            LANGUAGE_LABEL,
+            bsu_models.LANGUAGES,
+            index=bsu_models.LANGUAGES.index(default),
+            format_func=bsu_models.LANGUAGE_NAMES.__getitem__,
+            key=LANGUAGE_KEY,
+        )
+    )
+
+
+def t(message: str) -> str:
+    """``message`` in the user's language (the argument must be a literal, for the extractor)."""
+    return bsu_models.translator(language()).gettext(message)
+
+
+def nt(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n`` in the user's language; ``.format()`` it after."""
+    return bsu_models.translator(language()).ngettext(singular, plural, n)
+
+
+def date_text(day: dt.date | dt.datetime) -> str:
+    """A date in the user's language: ``25 Nov 2026`` / ``2026年11月25日`` (Hong Kong time)."""
+    return bsu_models.format_date(day, language())
+
+
+def datetime_text(moment: dt.datetime) -> str:
+    """Hong Kong time, 24-hour clock: ``25 Nov 2026 21:03`` / ``2026年11月25日 21:03``."""
+    return bsu_models.format_datetime(moment, language())
+
+
+def metres_text(value: float, uncertainty: float | None = None) -> str:
+    """A length in metres in the user's language: ``12.35 m ± 0.05 m`` / ``12.35 米 ± 0.05 米``."""
+    return bsu_models.format_metres(value, uncertainty, language())
+
+
 def choose_version(cat: bsu_models.Catalogue, key: str) -> bsu_models.VersionInfo | None:
     """Pick a case, a model and a version; remembers the choice in the page's query string."""
     try:
@@ -29,19 +94,19 @@ def choose_version(cat: bsu_models.Catalogue, key: str) -> bsu_models.VersionInf
         st.error(str(exc))
         return None
     if not models:
-        st.info("No models yet. Upload one on the Upload page.")
+        st.info(t("No models yet. Upload one on the Upload page."))
         return None
     labels = {f"{m.case_reference} — {m.name}": m for m in models}
     wanted = st.query_params.get("model")
     names = list(labels)
     index = next((i for i, m in enumerate(labels.values()) if str(m.model_id) == wanted), 0)
-    label = st.selectbox("Landmark model", names, index=index, key=f"{key}_model")
+    label = st.selectbox(t("Landmark model"), names, index=index, key=f"{key}_model")
     model = labels[label]
     st.query_params["model"] = str(model.model_id)
     versions = cat.versions_of(model.model_id)
     if len(versions) > 1:
         numbers = [v.number for v in versions]
-        number = st.selectbox("Version", numbers, index=len(numbers) - 1, key=f"{key}_version")
+        number = st.selectbox(t("Version"), numbers, index=len(numbers) - 1, key=f"{key}_version")
         return next(v for v in versions if v.number == number)
     return versions[-1]
 
@@ -49,28 +114,41 @@ def choose_version(cat: bsu_models.Catalogue, key: str) -> bsu_models.VersionInf
 def real_world_text(version: bsu_models.VersionInfo) -> str:
     size = version.real_world_size
     if size is None:
-        return "Real-world size unknown (units or scale not set)"
+        return t("Real-world size unknown (units or scale not set)")
     east, north, height = size
-    return f"{east:.2f} m E–W × {north:.2f} m N–S × {height:.2f} m high on site"
+    return t("{east} E–W × {north} N–S × {height} high on site").format(
+        east=metres_text(east), north=metres_text(north), height=metres_text(height)
+    )
 
 
 def show_facts(version: bsu_models.VersionInfo) -> None:
     """Facts of a version as a two-column table, with the full SHA-256 copyable below it."""
+    surface = t("watertight") if version.watertight else t("open (not watertight)")
+    if version.has_texture:
+        surface = t("{surface}, textured").format(surface=surface)
     facts = {
-        "Case": version.case_reference,
-        "Model": f"{version.model_name} (version {version.number})",
-        "Original file": f"{version.original_name} — {version.format.upper()}, "
-        f"{version.size_bytes:,} bytes",
-        "Mesh": f"{version.vertices:,} vertices, {version.faces:,} faces",
-        "Surface": ("watertight" if version.watertight else "open (not watertight)")
-        + (", textured" if version.has_texture else ""),
-        "Units · scale": f"{version.units} · {version.scale}",
-        "Real-world size": real_world_text(version),
-        "Axes": f"up {version.up_axis}, north {version.north_axis}",
-        "Uploaded": f"{version.uploaded_at:%d %b %Y %H:%M} UTC by {version.uploaded_by}",
+        t("Case"): version.case_reference,
+        t("Model"): t("{name} (version {number})").format(
+            name=version.model_name, number=version.number
+        ),
+        t("Original file"): t("{file} — {format}, {size} bytes").format(
+            file=version.original_name,
+            format=version.format.upper(),
+            size=f"{version.size_bytes:,}",
+        ),
+        t("Mesh"): t("{vertices} vertices, {faces} faces").format(
+            vertices=f"{version.vertices:,}", faces=f"{version.faces:,}"
+        ),
+        t("Surface"): surface,
+        t("Units · scale"): f"{version.units} · {version.scale}",
+        t("Real-world size"): real_world_text(version),
+        t("Axes"): t("up {up}, north {north}").format(up=version.up_axis, north=version.north_axis),
+        t("Uploaded"): t("{when} (Hong Kong time) by {who}").format(
+            when=datetime_text(version.uploaded_at), who=version.uploaded_by
+        ),
     }
     st.table(
         {"Fact": list(facts), "Value": list(facts.values())}, hide_index=True, hide_header=True
     )
-    st.caption("SHA-256 of the original file")
+    st.caption(t("SHA-256 of the original file"))
     st.code(version.original_sha256, language=None, wrap_lines=True)

@@ -1,0 +1,215 @@
+"""English and Traditional Chinese (Hong Kong): the message catalogue, HK formats, the picker."""
+
+from __future__ import annotations
+
+import importlib.util
+import string
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+import bsu_models
+from bsu_models import InvalidSetting, format_date, format_datetime, format_metres, load_settings
+from bsu_models.i18n import LOCALE_DIR, po_path
+from tests.conftest import REPO, upload
+from tests.test_pages import _app, app_env  # noqa: F401 - app_env is a fixture
+
+POT = LOCALE_DIR / "bsu_models.pot"
+
+
+def _read(path: Path, lang: str | None = None) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def _extractor() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "extract_messages", REPO / "scripts" / "extract_messages.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _ids(catalog: Catalog) -> set[object]:
+    return {m.id for m in catalog if m.id}
+
+
+def _forms(value: str | tuple[str, ...] | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+# -- the catalogue --------------------------------------------------------------------------------
+
+
+def test_template_is_up_to_date_with_the_source():
+    extracted = _ids(_extractor().extract_template())
+    stored = _ids(_read(POT))
+    assert not extracted - stored, "run scripts/extract_messages.py: new messages in the source"
+    assert not stored - extracted, "run scripts/extract_messages.py: messages gone from the source"
+    assert len(stored) > 40
+
+
+@pytest.mark.parametrize("lang", bsu_models.LANGUAGES)
+def test_each_language_has_exactly_the_template_messages(lang):
+    assert _ids(_read(po_path(lang), lang)) == _ids(_read(POT))
+
+
+def test_every_message_has_a_chinese_translation():
+    chinese = _read(po_path("zh_HK"), "zh_HK")
+    untranslated = [
+        m.id
+        for m in chinese
+        if m.id and (m.fuzzy or not all(form.strip() for form in _forms(m.string)))
+    ]
+    assert not untranslated, f"translate these in {po_path('zh_HK')}: {untranslated}"
+
+
+def test_english_leaves_every_msgstr_empty_so_the_msgid_is_shown():
+    english = _read(po_path("en"), "en")
+    assert all(not any(_forms(m.string)) for m in english if m.id)
+    tr = bsu_models.translator("en")
+    assert tr.gettext("Catalogue") == "Catalogue"
+    assert tr.ngettext("{count} model", "{count} models", 1) == "{count} model"
+    assert tr.ngettext("{count} model", "{count} models", 4) == "{count} models"
+
+
+@pytest.mark.parametrize("lang", bsu_models.LANGUAGES)
+def test_translations_keep_the_placeholders_of_their_msgid(lang):
+    for message in _read(po_path(lang), lang):
+        if not message.id:
+            continue
+        wanted = set().union(*(_placeholders(i) for i in _forms(message.id)))
+        for form in _forms(message.string):
+            if form:
+                assert _placeholders(form) == wanted, (message.id, form)
+
+
+def test_chinese_translator_translates_and_falls_back_to_english():
+    tr = bsu_models.translator("zh_HK")
+    assert tr.gettext("Catalogue") == "模型目錄"
+    assert tr.ngettext("{count} model", "{count} models", 3).format(count=3) == "3 個模型"
+    assert tr.gettext("A message nobody wrote") == "A message nobody wrote"
+    assert bsu_models.translator("zh_HK") is tr  # compiled once per process
+    with pytest.raises(bsu_models.InvalidInput, match="Unknown language 'fr'"):
+        bsu_models.translator("fr")
+
+
+# -- Hong Kong formats ----------------------------------------------------------------------------
+
+
+def test_dates_in_both_languages():
+    assert format_date(date(2026, 11, 25), "en") == "25 Nov 2026"
+    assert format_date(date(2026, 11, 25), "zh_HK") == "2026年11月25日"
+    assert format_date(date(2026, 3, 5), "en") == "5 Mar 2026"
+    assert format_date(date(2026, 3, 5), "zh_HK") == "2026年3月5日"
+
+
+def test_times_are_shown_in_hong_kong_time_on_a_24_hour_clock():
+    utc = datetime(2026, 11, 25, 13, 3, 40, tzinfo=UTC)
+    assert format_datetime(utc, "en") == "25 Nov 2026 21:03"
+    assert format_datetime(utc, "zh_HK") == "2026年11月25日 21:03"
+    assert format_datetime(utc, "en", seconds=True) == "25 Nov 2026 21:03:40"
+    # Late evening UTC is the next morning in Hong Kong, also for the date alone.
+    late = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+    assert format_datetime(late, "zh_HK") == "2026年11月25日 04:00"
+    assert format_date(late, "en") == "25 Nov 2026"
+    # The database hands back naive datetimes in UTC; another zone is converted.
+    assert format_datetime(datetime(2026, 11, 25, 13, 3), "en") == "25 Nov 2026 21:03"
+    new_york = timezone(timedelta(hours=-5))
+    assert format_datetime(datetime(2026, 11, 25, 8, 3, tzinfo=new_york), "en") == (
+        "25 Nov 2026 21:03"
+    )
+
+
+def test_lengths_are_in_metres_in_both_languages():
+    assert format_metres(12.345, 0.05, "en") == "12.35 m ± 0.05 m"
+    assert format_metres(12.345, 0.05, "zh_HK") == "12.35 米 ± 0.05 米"
+    assert format_metres(1234.5, lang="en", digits=1) == "1,234.5 m"
+
+
+# -- the setting ----------------------------------------------------------------------------------
+
+
+def test_language_setting_defaults_to_english_and_takes_chinese():
+    assert load_settings({}).language == "en"
+    assert load_settings({"BSU_LANGUAGE": "zh_HK"}).language == "zh_HK"
+
+
+def test_an_unknown_language_is_refused_with_a_plain_sentence():
+    with pytest.raises(InvalidSetting) as refused:
+        load_settings({"BSU_LANGUAGE": "zh-TW"})
+    assert str(refused.value) == (
+        "BSU_LANGUAGE must be en (English) or zh_HK (Traditional Chinese, Hong Kong), got 'zh-TW'."
+    )
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_app_shows_a_bad_language_setting_as_one_error(monkeypatch):
+    monkeypatch.setenv("BSU_LANGUAGE", "klingon")
+    at = _app().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "BSU_LANGUAGE must be en (English) or zh_HK (Traditional Chinese, Hong Kong), "
+        "got 'klingon'."
+    ]
+
+
+# -- the Catalogue page ---------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("app_env")
+def test_catalogue_page_in_chinese_switches_to_english(monkeypatch):
+    monkeypatch.setenv("BSU_LANGUAGE", "zh_HK")
+    at = _app().run()
+    assert not at.exception
+    assert at.selectbox(key="ui_language").value == "zh_HK"
+    assert at.title[0].value == "模型目錄"
+    assert at.info[0].value.startswith("尚未有案件。")
+    assert at.sidebar.text_input(key="new_case_reference").label == "案件編號"
+    at.selectbox(key="ui_language").select("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Catalogue"
+    assert at.info[0].value.startswith("No cases yet.")
+    assert at.sidebar.text_input(key="new_case_reference").label == "Case reference"
+
+
+@pytest.mark.usefixtures("app_env")
+def test_catalogue_in_chinese_finds_a_model_by_its_chinese_name(monkeypatch, testdata):
+    monkeypatch.setenv("BSU_LANGUAGE", "zh_HK")
+    cat = bsu_models.open_catalogue()
+    bsu_models.load_demo(cat)
+    cat.add_case("KC-2026-0150", "尖沙咀行人天橋")
+    cat.import_model(
+        upload(testdata / "teapot.obj"), case="KC-2026-0150", name="天橋模型", units="mm"
+    )
+    cat.close()
+    at = _app().run()
+    assert not at.exception
+    assert at.caption[0].value == "5 個模型"
+    assert at.selectbox(key="catalogue_case").options[0] == "所有案件"
+    at.text_input(key="catalogue_query").input("天橋").run()
+    assert not at.exception
+    assert [h.value for h in at.subheader] == ["天橋模型"]
+    assert at.caption[0].value == "1 個模型"
+    card = " ".join(t.value for t in at.text)
+    assert "尖沙咀行人天橋" in card  # the case title is user data, shown as entered
+    assert "個面" in card and "第 1 版" in card and "年" in card
+    at.text_input(key="catalogue_query").input("沒有這個地標").run()
+    assert at.info[0].value == "沒有符合的模型。"
+    # The case filter keeps its choice when the language changes.
+    at.text_input(key="catalogue_query").input("").run()
+    at.selectbox(key="catalogue_case").select("KC-2026-0150").run()
+    at.selectbox(key="ui_language").select("en").run()
+    assert at.selectbox(key="catalogue_case").value == "KC-2026-0150"
+    assert [h.value for h in at.subheader] == ["天橋模型"]
+    assert at.caption[0].value == "1 model"
