@@ -16,9 +16,10 @@ import bsu_models
 from bsu_models import InvalidSetting, format_date, format_datetime, format_metres, load_settings
 from bsu_models.i18n import LOCALE_DIR, po_path
 from tests.conftest import REPO, upload
-from tests.test_pages import _app, app_env  # noqa: F401 - app_env is a fixture
+from tests.test_pages import _app, _by_label, app_env  # noqa: F401 - app_env is a fixture
 
 POT = LOCALE_DIR / "bsu_models.pot"
+FOOTBRIDGE = "KC-2026-0142 — Footbridge, Tsim Sha Tsui"
 
 
 def _read(path: Path, lang: str | None = None) -> Catalog:
@@ -213,3 +214,109 @@ def test_catalogue_in_chinese_finds_a_model_by_its_chinese_name(monkeypatch, tes
     assert at.selectbox(key="catalogue_case").value == "KC-2026-0150"
     assert [h.value for h in at.subheader] == ["天橋模型"]
     assert at.caption[0].value == "1 model"
+
+
+# -- the Upload, Model, Scene editor and Presentation pages ---------------------------------------
+
+
+def _chinese_demo(monkeypatch, page: str):  # type: ignore[no-untyped-def]
+    """The demo catalogue's ``page`` in Chinese (``BSU_LANGUAGE=zh_HK``)."""
+    monkeypatch.setenv("BSU_LANGUAGE", "zh_HK")
+    cat = bsu_models.open_catalogue()
+    bsu_models.load_demo(cat)
+    cat.close()
+    at = _app().run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def _to_english(at):  # type: ignore[no-untyped-def]
+    at.selectbox(key="ui_language").select("en").run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.usefixtures("app_env")
+def test_upload_page_in_chinese_switches_to_english(monkeypatch):
+    at = _chinese_demo(monkeypatch, "views/upload.py")
+    assert at.title[0].value == "上載地標模型"
+    assert at.caption[0].value.startswith("接受格式：")
+    assert at.text_input(key="upload_name").label == "地標模型名稱"
+    units = at.selectbox(key="upload_units")
+    assert units.label == "檔案的單位"
+    assert units.value == "unknown" and units.options[-1] == "不詳"  # shown, not stored
+    assert _by_label(at.button, "匯入").disabled  # nothing chosen to import yet
+    at = _to_english(at)
+    assert at.title[0].value == "Upload a landmark model"
+    assert at.text_input(key="upload_name").label == "Landmark model name"
+    assert at.selectbox(key="upload_units").options[-1] == "unknown"
+    assert _by_label(at.button, "Import").disabled
+
+
+@pytest.mark.usefixtures("app_env")
+def test_model_page_in_chinese_switches_to_english(monkeypatch):
+    at = _chinese_demo(monkeypatch, "views/model.py")
+    assert at.title[0].value == "模型"
+    assert "此模型的版本" in [e.label for e in at.expander]
+    assert any(c.value.startswith("拖曳可旋轉") for c in at.caption)
+    assert at.button(key="prepare_original").label == "準備下載"
+    facts = " ".join(str(v) for v in at.table[0].value.iloc[:, 1])
+    assert "年" in facts and "香港時間" in facts
+    at = _to_english(at)
+    assert at.title[0].value == "Model"
+    assert "Versions of this model" in [e.label for e in at.expander]
+    assert at.button(key="prepare_original").label == "Prepare download"
+
+
+@pytest.mark.usefixtures("app_env")
+def test_scene_editor_in_chinese_switches_to_english(monkeypatch):
+    at = _chinese_demo(monkeypatch, "views/scene_editor.py")
+    at.selectbox(key="editor_model").select(FOOTBRIDGE).run()
+    assert not at.exception
+    assert at.title[0].value == "場景編輯"
+    # The scene's name is user data, shown as entered.
+    assert (
+        at.selectbox(key="editor_scene")
+        .options[0]
+        .startswith("Footbridge handbag snatch 天橋搶劫（場景 ")
+    )
+    assert at.subheader[0].value.startswith("步驟 1／4：")
+    tools = at.radio(key="editor_tool")
+    assert tools.label == "工具"
+    assert tools.options == ["環視", "放置", "移動", "量度"]
+    assert tools.value == "navigate"  # the stored value, whatever the language
+    table = at.table[0].value
+    assert list(table.columns)[:3] == ["名稱", "類別", "敏感"]
+    assert "受害人" in set(table["類別"])
+    assert _by_label(at.button, "下一步 ▶")
+    at = _to_english(at)
+    assert at.title[0].value == "Scene editor"
+    assert at.subheader[0].value.startswith("Step 1 of 4: ")
+    assert at.radio(key="editor_tool").options == ["Look around", "Place", "Move", "Measure"]
+    assert "victim" in set(at.table[0].value["Type"])
+
+
+@pytest.mark.usefixtures("app_env")
+def test_presentation_in_chinese_switches_to_english(monkeypatch):
+    at = _chinese_demo(monkeypatch, "views/presentation.py")
+    at.selectbox(key="present_model").select(FOOTBRIDGE).run()
+    assert not at.exception
+    assert at.title[0].value == "展示"
+    assert "尚未凍結" in at.warning[0].value
+    assert _by_label(at.sidebar.button, "凍結以供法庭使用").disabled
+    headings = [m.value for m in at.markdown]
+    assert "### 步驟 1／4 · 21:03" in headings and "**經過**" in headings
+    table = at.dataframe[0].value
+    marks = dict(zip(table["名稱"], table["位置來源"], strict=True))
+    assert marks["受害人 V1 / Victim V1"] == "■ 閉路電視 (CAM-3 21:03:40-21:05:10)"
+    assert marks["證人 W1 / Witness W1"] == "● 實地量度"
+    assert set(table["類別"]) >= {"受害人", "疑犯", "證人"}
+    _by_label(at.button, "下一步 ▶").click().run()
+    assert not at.exception
+    assert "### 步驟 2／4 · 21:04" in [m.value for m in at.markdown]
+    at = _to_english(at)
+    assert at.title[0].value == "Presentation"
+    assert "### Step 2 of 4 · 21:04" in [m.value for m in at.markdown]  # the step is kept
+    assert "How the position is known" in at.dataframe[0].value.columns
+    assert _by_label(at.button, "◀ Previous")

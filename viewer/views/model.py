@@ -6,9 +6,9 @@ import streamlit as st
 
 import bsu_models
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version, show_facts
+from viewer.shared import actor, catalogue, choose_version, datetime_text, show_facts, t
 
-st.title("Model")
+st.title(t("Model"))
 cat = catalogue()
 version = choose_version(cat, key="model")
 if version is None:
@@ -21,16 +21,22 @@ with left:
         st.session_state["model_clicked"] = event["point"]
     clicked = st.session_state.get("model_clicked")
     if clicked:
-        st.text("Last clicked point (model coordinates): " + ", ".join(f"{c:.4g}" for c in clicked))
+        st.text(
+            t("Last clicked point (model coordinates): {point}").format(
+                point=", ".join(f"{c:.4g}" for c in clicked)
+            )
+        )
     st.caption(
-        "Drag to turn, right-drag to pan, wheel to zoom; the buttons above the model "
-        "give plan, elevations and isometric views; Walk puts you at eye height."
+        t(
+            "Drag to turn, right-drag to pan, wheel to zoom; the buttons above the model "
+            "give plan, elevations and isometric views; Walk puts you at eye height."
+        )
     )
 with right:
     show_facts(version)
     for warning in version.warnings:
         st.warning(warning)
-    with st.expander("Versions of this model"):
+    with st.expander(t("Versions of this model")):
         try:
             versions = cat.versions_of(version.model_id)
         except bsu_models.BsuError as exc:
@@ -38,25 +44,35 @@ with right:
         else:
             st.table(
                 {
-                    "Version": [v.number for v in versions],
-                    "File": [v.original_name for v in versions],
+                    t("Version"): [v.number for v in versions],
+                    t("File"): [v.original_name for v in versions],
                     "SHA-256": [v.original_sha256[:16] + "…" for v in versions],
-                    "Uploaded": [
-                        f"{v.uploaded_at:%d %b %Y %H:%M} by {v.uploaded_by}" for v in versions
+                    t("Uploaded"): [
+                        t("{when} by {who}").format(
+                            when=datetime_text(v.uploaded_at), who=v.uploaded_by
+                        )
+                        for v in versions
                     ],
                 },
                 hide_index=True,
             )
-    with st.expander("Download the original"):
+    with st.expander(t("Download the original")):
         st.caption(
-            "The files exactly as uploaded, checked against their SHA-256. Each download "
-            "is recorded in the audit log."
+            t(
+                "The files exactly as uploaded, checked against their SHA-256. Each download "
+                "is recorded in the audit log."
+            )
         )
-        if st.button("Prepare download", key="prepare_original"):
+        if st.button(t("Prepare download"), key="prepare_original"):
             try:
                 files = cat.original_files(version.version_id, actor=actor())
             except bsu_models.BsuError as exc:
                 st.error(str(exc))
             else:
                 for name, data in files:
-                    st.download_button(f"Download {name}", data, file_name=name, key=f"dl-{name}")
+                    st.download_button(
+                        t("Download {name}").format(name=name),
+                        data,
+                        file_name=name,
+                        key=f"dl-{name}",
+                    )

@@ -9,21 +9,32 @@ import streamlit as st
 
 import bsu_models
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version
+from viewer.shared import actor, catalogue, choose_version, date_text, nt, t
 
 # Provenance symbols are text, so they show the same in the table, the legend and 3D labels.
 PROVENANCE = {
-    "measured": ("●", "Measured"),
-    "cctv": ("■", "CCTV"),
-    "witness_statement": ("▲", "Witness statement"),
-    "assumption": ("○", "Assumption"),
+    "measured": ("●", t("Measured")),
+    "cctv": ("■", t("CCTV")),
+    "witness_statement": ("▲", t("Witness statement")),
+    "assumption": ("○", t("Assumption")),
 }
 SHAPES = {
-    "person (suspect, victim, witness, officer)": "sphere",
-    "vehicle": "cube",
-    "evidence": "cone",
-    "camera": "octahedron (double pyramid)",
-    "other": "tetrahedron",
+    t("person (suspect, victim, witness, officer)"): t("sphere"),
+    t("vehicle"): t("cube"),
+    t("evidence"): t("cone"),
+    t("camera"): t("octahedron (double pyramid)"),
+    t("other"): t("tetrahedron"),
+}
+# Display names of the stored entity types (bsu_models.ENTITY_TYPES).
+TYPE_NAMES = {
+    "suspect": t("suspect"),
+    "victim": t("victim"),
+    "witness": t("witness"),
+    "officer": t("officer"),
+    "vehicle": t("vehicle"),
+    "evidence": t("evidence"),
+    "camera": t("camera"),
+    "other": t("other"),
 }
 
 
@@ -35,17 +46,21 @@ def provenance_mark(kind: str, reference: str = "") -> str:
 def freeze_controls(scene: bsu_models.SceneInfo) -> None:
     """Freeze the scene and build the exhibit package; kept in the sidebar, out of the show."""
     with st.sidebar:
-        st.subheader("For court", anchor=False)
+        st.subheader(t("For court"), anchor=False)
         if not scene.frozen:
             st.write(
-                f"Revision {scene.revision} is not frozen: it can still change. Freeze it "
-                "before it is shown in court or exported as an exhibit."
+                t(
+                    "Revision {revision} is not frozen: it can still change. Freeze it "
+                    "before it is shown in court or exported as an exhibit."
+                ).format(revision=scene.revision)
             )
             sure = st.checkbox(
-                f"Freeze revision {scene.revision}; no further change to this scene",
+                t("Freeze revision {revision}; no further change to this scene").format(
+                    revision=scene.revision
+                ),
                 key="present_freeze_sure",
             )
-            if st.button("Freeze for court", disabled=not sure, icon=":material/lock:"):
+            if st.button(t("Freeze for court"), disabled=not sure, icon=":material/lock:"):
                 try:
                     cat.scenes.freeze(scene.scene_id, scene.revision, actor=actor())
                 except bsu_models.BsuError as exc:
@@ -53,12 +68,14 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
                 else:
                     st.rerun()
             return
-        st.write(f"Frozen at revision {scene.frozen_revision}.")
+        st.write(t("Frozen at revision {revision}.").format(revision=scene.frozen_revision))
         number = st.text_input(
-            "Exhibit number", placeholder=f"{scene.case_reference}-S{scene.scene_id}", max_chars=64
+            t("Exhibit number"),
+            placeholder=f"{scene.case_reference}-S{scene.scene_id}",
+            max_chars=64,
         )
-        if st.button("Build exhibit package", icon=":material/inventory_2:"):
-            with st.spinner("Rendering print stills, the exhibit book and the offline viewer…"):
+        if st.button(t("Build exhibit package"), icon=":material/inventory_2:"):
+            with st.spinner(t("Rendering print stills, the exhibit book and the offline viewer…")):
                 try:
                     name, data, result = cat.exhibit_zip(
                         scene.scene_id, number.strip() or None, actor=actor()
@@ -71,34 +88,40 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
         if package and package[0] == scene.scene_id:
             _scene_id, name, data, result = package
             st.download_button(
-                f"Download {name}",
+                t("Download {name}").format(name=name),
                 data,
                 file_name=name,
                 mime="application/zip",
                 icon=":material/download:",
             )
-            st.caption(f"{len(result.files)} files; manifest SHA-256")
+            st.caption(
+                nt(
+                    "{count} file; manifest SHA-256",
+                    "{count} files; manifest SHA-256",
+                    len(result.files),
+                ).format(count=len(result.files))
+            )
             st.code(result.manifest_sha256, language=None, wrap_lines=True)
 
 
-st.title("Presentation")
+st.title(t("Presentation"))
 cat = catalogue()
 version = choose_version(cat, key="present")
 if version is None:
     st.stop()
 scenes = cat.scenes.list_scenes(version.version_id)
 if not scenes:
-    st.info("This model has no scene yet. Make one on the Scene editor page.")
+    st.info(t("This model has no scene yet. Make one on the Scene editor page."))
     st.stop()
 by_id = {s.scene_id: s for s in scenes}
 scene = by_id[
     st.selectbox(
-        "Scene",
+        t("Scene"),
         list(by_id),
         key="present_scene",
         format_func=lambda i: (
-            f"{by_id[i].name} (scene {i})" + (" — frozen" if by_id[i].frozen else "")
-        ),
+            t("{name} (scene {id}) — frozen") if by_id[i].frozen else t("{name} (scene {id})")
+        ).format(name=by_id[i].name, id=i),
     )
 ]
 freeze_controls(scene)
@@ -106,17 +129,28 @@ revision = scene.frozen_revision or scene.revision
 doc = cat.scenes.document(scene.scene_id, revision)
 if scene.frozen:
     st.success(
-        f"Frozen for court: revision {revision} of scene {scene.scene_id}, frozen by "
-        f"{scene.frozen_by}" + (f" on {scene.frozen_at:%d %b %Y}" if scene.frozen_at else "") + ".",
+        (
+            t("Frozen for court: revision {revision} of scene {scene}, frozen by {who} on {date}.")
+            if scene.frozen_at
+            else t("Frozen for court: revision {revision} of scene {scene}, frozen by {who}.")
+        ).format(
+            revision=revision,
+            scene=scene.scene_id,
+            who=scene.frozen_by,
+            date=date_text(scene.frozen_at) if scene.frozen_at else "",
+        ),
         icon=":material/lock:",
     )
 else:
     st.warning(
-        f"Revision {revision}, not frozen: this scene can still change.", icon=":material/edit:"
+        t("Revision {revision}, not frozen: this scene can still change.").format(
+            revision=revision
+        ),
+        icon=":material/edit:",
     )
 
 if not doc.steps:
-    st.info("This scene has no steps to present.")
+    st.info(t("This scene has no steps to present."))
     st.stop()
 
 count = len(doc.steps)
@@ -124,15 +158,17 @@ number = min(st.session_state.get("present_step", 1), count)
 prev_col, title_col, next_col = st.columns([1, 6, 1], vertical_alignment="center")
 # Arrow keys step through; the buttons say so, so a presenter never needs the mouse.
 if prev_col.button(
-    "◀ Previous", shortcut="Left", disabled=number <= 1, width="stretch", type="secondary"
+    t("◀ Previous"), shortcut="Left", disabled=number <= 1, width="stretch", type="secondary"
 ):
     number -= 1
-if next_col.button("Next ▶", shortcut="Right", disabled=number >= count, width="stretch"):
+if next_col.button(t("Next ▶"), shortcut="Right", disabled=number >= count, width="stretch"):
     number += 1
 st.session_state["present_step"] = number
 step = doc.step_at(number)
 clock = f" · {step.clock}" if step.clock else ""
-title_col.markdown(f"### Step {number} of {count}{clock}")
+title_col.markdown(
+    "### " + t("Step {number} of {count}").format(number=number, count=count) + clock
+)
 title_col.text(step.title)
 
 layer = cat.scenes.layer(scene.scene_id, doc, step)
@@ -164,12 +200,12 @@ scene3d(
 
 story, people = st.columns([3, 4])
 with story:
-    st.markdown("**What happened**")
-    st.text(step.narrative or "(no narrative for this step)")
+    st.markdown(t("**What happened**"))
+    st.text(step.narrative or t("(no narrative for this step)"))
     if view is not None:
-        st.caption(f"View: {view.name}")
+        st.caption(t("View: {name}").format(name=view.name))
 with people:
-    st.markdown("**At this step**")
+    st.markdown(t("**At this step**"))
     rows = []
     for entity in doc.entities:
         pos = doc.position(entity.id, step.id)
@@ -177,9 +213,9 @@ with people:
             continue
         rows.append(
             {
-                "Label": entity.label,
-                "Type": entity.type,
-                "How the position is known": provenance_mark(
+                t("Label"): entity.label,
+                t("Type"): TYPE_NAMES.get(entity.type, entity.type),
+                t("How the position is known"): provenance_mark(
                     pos.provenance.kind, pos.provenance.reference
                 ),
             }
@@ -187,21 +223,24 @@ with people:
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:
-        st.text("Nobody is placed at this step.")
+        st.text(t("Nobody is placed at this step."))
 
-with st.expander("Legend", expanded=True):
+with st.expander(t("Legend"), expanded=True):
     left, right = st.columns(2)
-    left.markdown("**How a position is known** (symbol before each label)")
+    left.markdown(t("**How a position is known** (symbol before each label)"))
     left.table(
         {
-            "Symbol": [s for s, _ in PROVENANCE.values()],
-            "Meaning": [w for _, w in PROVENANCE.values()],
+            t("Symbol"): [s for s, _ in PROVENANCE.values()],
+            t("Meaning"): [w for _, w in PROVENANCE.values()],
         },
         hide_index=True,
     )
-    right.markdown("**Marker shapes**")
-    right.table({"Entity": list(SHAPES), "Shape": list(SHAPES.values())}, hide_index=True)
+    right.markdown(t("**Marker shapes**"))
+    right.table({t("Entity"): list(SHAPES), t("Shape"): list(SHAPES.values())}, hide_index=True)
     right.caption(
-        "Lines: a path joins an entity's positions up to this step; measurements are labelled "
-        "with their value and ±; sightlines are green when clear and red when blocked."
+        t(
+            "Lines: a path joins an entity's positions up to this step; measurements are "
+            "labelled with their value and ±; sightlines are green when clear and red when "
+            "blocked."
+        )
     )

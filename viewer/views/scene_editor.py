@@ -10,10 +10,10 @@ import streamlit as st
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
+from bsu_models.i18n import N_
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version
+from viewer.shared import actor, catalogue, choose_version, datetime_text, nt, t
 
-TOOLS = {"navigate": "Look around", "place": "Place", "move": "Move", "measure": "Measure"}
 TYPE_COLOURS = {
     "suspect": "#d62828",
     "victim": "#e76f51",
@@ -25,7 +25,41 @@ TYPE_COLOURS = {
     "other": "#8d99ae",
 }
 
-st.title("Scene editor")
+# Pages run afresh on every rerun, so these names are in the user's current language.
+TOOLS = {
+    "navigate": t("Look around"),
+    "place": t("Place"),
+    "move": t("Move"),
+    "measure": t("Measure"),
+}
+# Display names of the stored values (bsu_models.ENTITY_TYPES, PROVENANCE_KINDS).
+TYPE_NAMES = {
+    "suspect": t("suspect"),
+    "victim": t("victim"),
+    "witness": t("witness"),
+    "officer": t("officer"),
+    "vehicle": t("vehicle"),
+    "evidence": t("evidence"),
+    "camera": t("camera"),
+    "other": t("other"),
+}
+PROVENANCE_NAMES = {
+    "measured": t("measured"),
+    "cctv": t("cctv"),
+    "witness_statement": t("witness statement"),
+    "assumption": t("assumption"),
+}
+
+
+def type_name(kind: str) -> str:
+    return TYPE_NAMES.get(kind, kind)
+
+
+def provenance_name(kind: str) -> str:
+    return PROVENANCE_NAMES.get(kind, kind.replace("_", " "))
+
+
+st.title(t("Scene editor"))
 cat = catalogue()
 version = choose_version(cat, key="editor")
 if version is None:
@@ -33,18 +67,25 @@ if version is None:
 
 
 def provenance_text(provenance: Provenance) -> str:
-    kind = provenance.kind.replace("_", " ")
+    kind = provenance_name(provenance.kind)
     return f"{kind} — {provenance.reference}" if provenance.reference else kind
 
 
-def save(doc: bsu_models.SceneDoc, summary: str) -> None:
-    """Store ``doc`` as the next revision; errors are shown, nothing half-saved."""
+def save(doc: bsu_models.SceneDoc, summary: str, **values: object) -> None:
+    """Store ``doc`` as the next revision; errors are shown, nothing half-saved.
+
+    ``summary`` is an ``N_``-marked message with ``{named}`` placeholders: the revision history
+    records it in English (one language in the scene's record, whoever edits it); the notice
+    shows it in the user's language.
+    """
     try:
-        cat.scenes.save(scene.scene_id, doc, scene.revision, summary, actor=actor())
+        cat.scenes.save(
+            scene.scene_id, doc, scene.revision, summary.format(**values), actor=actor()
+        )
     except bsu_models.BsuError as exc:
         st.session_state["editor_error"] = str(exc)
     else:
-        st.session_state["editor_notice"] = summary
+        st.session_state["editor_notice"] = t(summary).format(**values)
     st.rerun()
 
 
@@ -52,34 +93,35 @@ def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> 
     """Edit the selected entity, and how its position at this step is known."""
     position = doc.position(entity.id, step.id) if step is not None else None
     with st.form(f"edit_{entity.id}"):
-        st.write(f"**Edit {entity.label}**")
-        label = st.text_input("Label", entity.label, key=f"edit_label_{entity.id}")
+        st.write(t("**Edit {label}**").format(label=entity.label))
+        label = st.text_input(t("Label"), entity.label, key=f"edit_label_{entity.id}")
         kind = st.selectbox(
-            "Type",
+            t("Type"),
             bsu_models.ENTITY_TYPES,
             index=bsu_models.ENTITY_TYPES.index(entity.type),
+            format_func=type_name,
             key=f"edit_type_{entity.id}",
         )
-        colour = st.color_picker("Colour", entity.colour, key=f"edit_colour_{entity.id}")
+        colour = st.color_picker(t("Colour"), entity.colour, key=f"edit_colour_{entity.id}")
         sensitive = st.checkbox(
-            "Sensitive (never in public output)",
+            t("Sensitive (never in public output)"),
             entity.sensitive,
             key=f"edit_sensitive_{entity.id}",
         )
-        notes = st.text_area("Notes", entity.notes, height=68, key=f"edit_notes_{entity.id}")
+        notes = st.text_area(t("Notes"), entity.notes, height=68, key=f"edit_notes_{entity.id}")
         provenance = reference = None
         if position is not None:
             provenance = st.selectbox(
-                "How its position at this step is known",
+                t("How its position at this step is known"),
                 bsu_models.PROVENANCE_KINDS,
                 index=bsu_models.PROVENANCE_KINDS.index(position.provenance.kind),
-                format_func=lambda k: k.replace("_", " "),
+                format_func=provenance_name,
                 key=f"edit_prov_{entity.id}",
             )
             reference = st.text_input(
-                "Reference", position.provenance.reference, key=f"edit_ref_{entity.id}"
+                t("Reference"), position.provenance.reference, key=f"edit_ref_{entity.id}"
             )
-        if st.form_submit_button("Save changes"):
+        if st.form_submit_button(t("Save changes")):
             try:
                 changed = doc.with_entity(
                     replace(
@@ -98,16 +140,16 @@ def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> 
             except bsu_models.BsuError as exc:
                 st.error(str(exc))
             else:
-                save(changed, f"edited {label}")
+                save(changed, N_("edited {label}"), label=label)
 
 
 scenes = cat.scenes.list_scenes(version.version_id)
 with (
-    st.sidebar.expander("New scene", icon=":material/add:", expanded=not scenes),
+    st.sidebar.expander(t("New scene"), icon=":material/add:", expanded=not scenes),
     st.form("new_scene", clear_on_submit=True),
 ):
-    new_name = st.text_input("Scene name", placeholder="Prosecution sequence")
-    if st.form_submit_button("Create scene"):
+    new_name = st.text_input(t("Scene name"), placeholder=t("Prosecution sequence"))
+    if st.form_submit_button(t("Create scene")):
         try:
             created = cat.scenes.create(version.version_id, new_name, actor=actor())
         except bsu_models.BsuError as exc:
@@ -116,29 +158,33 @@ with (
             st.session_state["editor_scene"] = created.scene_id
             st.rerun()
 if not scenes:
-    st.info("This model has no scene yet. Create one under “New scene” in the sidebar.")
+    st.info(t("This model has no scene yet. Create one under “New scene” in the sidebar."))
     st.stop()
 
 by_id = {s.scene_id: s for s in scenes}
 scene_id = st.selectbox(
-    "Scene",
+    t("Scene"),
     list(by_id),
     key="editor_scene",
     # A label that changed with each revision would reset the selection after every save.
-    format_func=lambda i: f"{by_id[i].name} (scene {i})",
+    format_func=lambda i: t("{name} (scene {id})").format(name=by_id[i].name, id=i),
 )
 scene = by_id[scene_id]
 doc = cat.scenes.document(scene.scene_id)
 
 if scene.frozen:
     st.warning(
-        f"This scene is frozen for court at revision {scene.frozen_revision} "
-        f"(by {scene.frozen_by}); it cannot change. Copy it to go on working.",
+        t(
+            "This scene is frozen for court at revision {revision} (by {who}); it cannot "
+            "change. Copy it to go on working."
+        ).format(revision=scene.frozen_revision, who=scene.frozen_by),
         icon=":material/lock:",
     )
-    if st.button("Copy to a new scene", icon=":material/content_copy:"):
+    if st.button(t("Copy to a new scene"), icon=":material/content_copy:"):
         try:
-            copied = cat.scenes.copy(scene.scene_id, f"{scene.name} (copy)", actor=actor())
+            copied = cat.scenes.copy(
+                scene.scene_id, t("{name} (copy)").format(name=scene.name), actor=actor()
+            )
         except bsu_models.BsuError as exc:
             st.error(str(exc))
         else:
@@ -152,7 +198,7 @@ for kind in ("error", "notice"):
 
 # -- steps ------------------------------------------------------------------------------------
 if not doc.steps:
-    st.info("Add the first step of the incident below the viewer.")
+    st.info(t("Add the first step of the incident below the viewer."))
     step = None
 else:
     count = len(doc.steps)
@@ -160,7 +206,7 @@ else:
     prev_col, slider_col, next_col, play_col = st.columns([1, 5, 1, 1])
     playing = st.session_state.get("editor_playing", False)
     if play_col.button(
-        "Pause" if playing else "Play",
+        t("Pause") if playing else t("Play"),
         width="stretch",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         disabled=count < 2,
@@ -169,23 +215,26 @@ else:
         st.session_state["editor_playing"] = playing
         if playing and number >= count:
             number = 1
-    if prev_col.button("◀ Previous", disabled=number <= 1, width="stretch"):
+    if prev_col.button(t("◀ Previous"), disabled=number <= 1, width="stretch"):
         number -= 1
-    if next_col.button("Next ▶", disabled=number >= count, width="stretch"):
+    if next_col.button(t("Next ▶"), disabled=number >= count, width="stretch"):
         number += 1
     if count > 1:
-        number = slider_col.slider("Step", 1, count, number)
+        number = slider_col.slider(t("Step"), 1, count, number)
     st.session_state["editor_step"] = number
     step = doc.step_at(number)
     clock = f" · {step.clock}" if step.clock else ""
-    st.subheader(f"Step {number} of {count}: {step.title}{clock}", anchor=False)
+    heading = t("Step {number} of {count}: {title}").format(
+        number=number, count=count, title=step.title
+    )
+    st.subheader(heading + clock, anchor=False)
     if step.narrative:
         st.text(step.narrative)
 
 if "editor_tool_next" in st.session_state:  # a widget's value can only be set before it is drawn
     st.session_state["editor_tool"] = st.session_state.pop("editor_tool_next")
 tool = st.radio(
-    "Tool",
+    t("Tool"),
     list(TOOLS),
     format_func=TOOLS.get,
     horizontal=True,
@@ -229,11 +278,16 @@ if event and event.get("type") == "click" and step is not None and not scene.fro
         except bsu_models.BsuError as exc:
             st.error(str(exc))
         else:
-            save(placed, f"placed {entity.label} at step {step.title!r}")
+            save(
+                placed,
+                N_("placed {label} at step {title!r}"),
+                label=entity.label,
+                title=step.title,
+            )
     elif tool == "move":
         target = st.session_state.get("editor_selected")
         if target is None:
-            st.warning("Choose the entity to move in the list first.")
+            st.warning(t("Choose the entity to move in the list first."))
         else:
             current = doc.position(target, step.id)
             # A point placed by hand rests on no statement or survey until someone says so.
@@ -243,13 +297,16 @@ if event and event.get("type") == "click" and step is not None and not scene.fro
                 else Position(target, step.id, point)
             )
             save(
-                doc.with_position(moved), f"moved {doc.entity(target).label} at step {step.title!r}"
+                doc.with_position(moved),
+                N_("moved {label} at step {title!r}"),
+                label=doc.entity(target).label,
+                title=step.title,
             )
     elif tool == "measure":
         start = st.session_state.pop("editor_measure_from", None)
         if start is None:
             st.session_state["editor_measure_from"] = point
-            st.info("First point taken; click the second point.")
+            st.info(t("First point taken; click the second point."))
         else:
             measurement = Measurement(
                 doc.next_id("m"),
@@ -266,21 +323,23 @@ if event and event.get("type") == "click" and step is not None and not scene.fro
                 st.session_state["editor_last_measure"] = value.text
                 save(
                     doc.with_measurement(replace(measurement, label=value.text)),
-                    f"measured {value.text} at step {step.title!r}",
+                    N_("measured {value} at step {title!r}"),
+                    value=value.text,
+                    title=step.title,
                 )
 if event and event.get("type") == "camera":
     st.session_state["editor_camera"] = event["view"]
 
 last = st.session_state.get("editor_last_measure")
 if last:
-    st.metric("Last measurement", last)
+    st.metric(t("Last measurement"), last)
 
 pending = st.session_state.get("editor_camera")
 if pending and step is not None:
     with st.form("save_view"):
-        st.write("Save the current camera as a view of this step.")
-        view_name = st.text_input("View name", placeholder="From the bus stop")
-        if st.form_submit_button("Save view"):
+        st.write(t("Save the current camera as a view of this step."))
+        view_name = st.text_input(t("View name"), placeholder=t("From the bus stop"))
+        if st.form_submit_button(t("Save view")):
             view = pending
             try:
                 saved = SavedView(
@@ -298,40 +357,40 @@ if pending and step is not None:
                 st.error(str(exc))
             else:
                 st.session_state.pop("editor_camera", None)
-                save(doc.with_view(saved), f"saved view {saved.name!r}")
+                save(doc.with_view(saved), N_("saved view {name!r}"), name=saved.name)
 
 # -- entities ----------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Entities", anchor=False)
+    st.subheader(t("Entities"), anchor=False)
     if doc.entities:
         rows = []
         for entity in doc.entities:
             pos = doc.position(entity.id, step.id) if step is not None else None
             rows.append(
                 {
-                    "Label": entity.label,
-                    "Type": entity.type,
-                    "Sensitive": "yes" if entity.sensitive else "",
-                    "At this step": "placed" if pos else "—",
-                    "Provenance": provenance_text(pos.provenance) if pos else "",
+                    t("Label"): entity.label,
+                    t("Type"): type_name(entity.type),
+                    t("Sensitive"): t("yes") if entity.sensitive else "",
+                    t("At this step"): t("placed") if pos else "—",
+                    t("Provenance"): provenance_text(pos.provenance) if pos else "",
                 }
             )
         st.table(rows, hide_index=True)
         labels = {e.id: e.label for e in doc.entities}
         selected = st.selectbox(
-            "Selected entity", list(labels), format_func=labels.get, key="editor_selected"
+            t("Selected entity"), list(labels), format_func=labels.get, key="editor_selected"
         )
-        if st.button("Delete selected entity", disabled=selected is None):
-            save(doc.without_entity(selected), f"deleted {labels[selected]}")
+        if st.button(t("Delete selected entity"), disabled=selected is None):
+            save(doc.without_entity(selected), N_("deleted {label}"), label=labels[selected])
         if selected is not None:
             edit_entity(doc, doc.entity(selected), step)
         if step is not None and len(labels) > 1:
             with st.form("sightline"):
-                st.write("Could one see the other at this step?")
-                observer = st.selectbox("Observer", list(labels), format_func=labels.get)
-                target = st.selectbox("Target", list(labels), format_func=labels.get, index=1)
-                if st.form_submit_button("Check sightline"):
+                st.write(t("Could one see the other at this step?"))
+                observer = st.selectbox(t("Observer"), list(labels), format_func=labels.get)
+                target = st.selectbox(t("Target"), list(labels), format_func=labels.get, index=1)
+                if st.form_submit_button(t("Check sightline")):
                     line = Sightline(doc.next_id("l"), observer, Anchor(entity=target), step.id)
                     try:
                         result = cat.scenes.sightline(
@@ -340,30 +399,35 @@ with left:
                     except bsu_models.BsuError as exc:
                         st.error(str(exc))
                     else:
-                        verdict = "can see" if result.visible else "cannot see (blocked)"
                         save(
                             doc.with_sightline(line),
-                            f"sightline: {result.observer} {verdict} {result.target} "
-                            f"({result.distance.text})",
+                            N_("sightline: {observer} can see {target} ({distance})")
+                            if result.visible
+                            else N_(
+                                "sightline: {observer} cannot see (blocked) {target} ({distance})"
+                            ),
+                            observer=result.observer,
+                            target=result.target,
+                            distance=result.distance.text,
                         )
     else:
-        st.caption("No entities yet: choose Place, fill in who or what, then click the model.")
+        st.caption(t("No entities yet: choose Place, fill in who or what, then click the model."))
 with right:
-    st.subheader("Place", anchor=False)
+    st.subheader(t("Place"), anchor=False)
     with st.form("new_entity"):
-        label = st.text_input("Label", placeholder="W1 / 證人 W1")
-        kind = st.selectbox("Type", bsu_models.ENTITY_TYPES)
-        colour = st.color_picker("Colour", TYPE_COLOURS.get(kind, "#2a9d8f"))
+        label = st.text_input(t("Label"), placeholder="W1 / 證人 W1")
+        kind = st.selectbox(t("Type"), bsu_models.ENTITY_TYPES, format_func=type_name)
+        colour = st.color_picker(t("Colour"), TYPE_COLOURS.get(kind, "#2a9d8f"))
         provenance = st.selectbox(
-            "How the position is known",
+            t("How the position is known"),
             bsu_models.PROVENANCE_KINDS,
             index=len(bsu_models.PROVENANCE_KINDS) - 1,
-            format_func=lambda k: k.replace("_", " "),
+            format_func=provenance_name,
         )
-        reference = st.text_input("Reference (statement and page, camera and time)")
-        sensitive = st.checkbox("Sensitive (never in public output)")
-        notes = st.text_area("Notes", height=68)
-        if st.form_submit_button("Use for the next click"):
+        reference = st.text_input(t("Reference (statement and page, camera and time)"))
+        sensitive = st.checkbox(t("Sensitive (never in public output)"))
+        notes = st.text_area(t("Notes"), height=68)
+        if st.form_submit_button(t("Use for the next click")):
             st.session_state["editor_new"] = dict(
                 label=label,
                 type=kind,
@@ -377,45 +441,56 @@ with right:
             st.rerun()
     ready = st.session_state.get("editor_new")
     if ready:
-        st.caption(f"Next click places: {ready['label'] or '(unnamed)'} ({ready['type']}).")
+        st.caption(
+            t("Next click places: {label} ({type}).").format(
+                label=ready["label"] or t("(unnamed)"), type=type_name(ready["type"])
+            )
+        )
 
 # -- steps, undo and history -------------------------------------------------------------------
 with st.form("new_step", clear_on_submit=True):
-    st.write("**Add a step**")
+    st.write(t("**Add a step**"))
     title_col, clock_col = st.columns([3, 1])
-    title = title_col.text_input("Title", placeholder="Victim crosses the road")
-    clock_text = clock_col.text_input("Clock time (24-hour, optional)", placeholder="21:03:15")
-    narrative = st.text_area("Narrative", height=68)
-    if st.form_submit_button("Add step"):
+    title = title_col.text_input(t("Title"), placeholder=t("Victim crosses the road"))
+    clock_text = clock_col.text_input(t("Clock time (24-hour, optional)"), placeholder="21:03:15")
+    narrative = st.text_area(t("Narrative"), height=68)
+    if st.form_submit_button(t("Add step")):
         try:
             added = doc.with_step(Step(doc.next_id("s"), title, clock_text or None, narrative))
         except bsu_models.BsuError as exc:
             st.error(str(exc))
         else:
             st.session_state["editor_step"] = len(added.steps)
-            save(added, f"added step {title!r}")
+            save(added, N_("added step {title!r}"), title=title)
 
-with st.expander(f"Revision history ({scene.revision} revisions)"):
+with st.expander(
+    nt(
+        "Revision history ({count} revision)",
+        "Revision history ({count} revisions)",
+        scene.revision,
+    ).format(count=scene.revision)
+):
     history = cat.scenes.history(scene.scene_id)
     st.table(
         [
             {
-                "Revision": r.number,
-                "By": r.author,
-                "At": f"{r.created_at:%d %b %Y %H:%M}",
-                "Change": r.summary,
+                t("Revision"): r.number,
+                t("By"): r.author,
+                t("At"): datetime_text(r.created_at),
+                # What the record says, in the language it was written in.
+                t("Change"): r.summary,
             }
             for r in reversed(history)
         ],
         hide_index=True,
     )
     if scene.revision > 1:
-        old = st.number_input("Compare revision", 1, scene.revision - 1, scene.revision - 1)
+        old = st.number_input(t("Compare revision"), 1, scene.revision - 1, scene.revision - 1)
         for change in cat.scenes.compare(scene.scene_id, int(old)):
             st.text(f"• {change}")
-        if st.button("Undo the last change"):
+        if st.button(t("Undo the last change")):
             previous = cat.scenes.document(scene.scene_id, scene.revision - 1)
-            save(previous, f"undid revision {scene.revision}")
+            save(previous, N_("undid revision {number}"), number=scene.revision)
 
 if doc.steps and st.session_state.get("editor_playing"):
     # Presenting: hold each step a moment, then move on; stop at the last one.

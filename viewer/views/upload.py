@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, show_facts
+from viewer.shared import catalogue, show_facts, t
 
 AXES = ["+z", "+y", "+x", "-z", "-y", "-x"]
 
-st.title("Upload a landmark model")
+st.title(t("Upload a landmark model"))
 cat = catalogue()
 
 # The report of the last import sits at the top, where the eye is after clicking Import.
@@ -21,67 +21,71 @@ except bsu_models.BsuError as exc:
     st.error(str(exc))
     st.stop()
 if not cases:
-    st.info("Add a case on the Catalogue page first (“New case” in the sidebar).")
+    st.info(t("Add a case on the Catalogue page first (“New case” in the sidebar)."))
     st.stop()
 
 st.caption(
-    f"Accepted: {bsu_models.supported_list()} — one file, the mesh with its MTL and texture "
-    "images, or a zip of them. Each upload is checked in a separate, locked-down process "
-    "before anything is stored, and the original is kept exactly as uploaded."
+    t(
+        "Accepted: {formats} — one file, the mesh with its MTL and texture images, or a zip of "
+        "them. Each upload is checked in a separate, locked-down process before anything is "
+        "stored, and the original is kept exactly as uploaded."
+    ).format(formats=bsu_models.supported_list())
 )
 
 case_labels = {f"{c.reference} — {c.title}": c.reference for c in cases}
-case_label = st.selectbox("Case", list(case_labels), key="upload_case")
+case_label = st.selectbox(t("Case"), list(case_labels), key="upload_case")
 files = st.file_uploader(
-    "Mesh file(s) or a zip",
+    t("Mesh file(s) or a zip"),
     accept_multiple_files=True,
     # A fresh uploader after each stored import: the same files are not imported twice.
     key=f"upload_files_{st.session_state.get('upload_round', 0)}",
-    help="Several files: the mesh plus its MTL and texture images.",
+    help=t("Several files: the mesh plus its MTL and texture images."),
 )
 name = st.text_input(
-    "Landmark model name",
+    t("Landmark model name"),
     key="upload_name",
-    help="An existing name in this case adds a new version of that model.",
+    help=t("An existing name in this case adds a new version of that model."),
 )
-location = st.text_input("District / location", key="upload_location")
-description = st.text_area("Description", key="upload_description", height=80)
-tags = st.text_input("Tags (comma-separated)", key="upload_tags")
+location = st.text_input(t("District / location"), key="upload_location")
+description = st.text_area(t("Description"), key="upload_description", height=80)
+tags = st.text_input(t("Tags (comma-separated)"), key="upload_tags")
 c1, c2, c3, c4 = st.columns(4)
 units = c1.selectbox(
-    "Units of the file",
+    t("Units of the file"),
     bsu_models.UNITS,
     index=len(bsu_models.UNITS) - 1,
+    # The stored values are unit symbols (m, cm, mm, ...); only "unknown" is a word.
+    format_func=lambda u: t("unknown") if u == "unknown" else u,
     key="upload_units",
-    help="The unit one coordinate step of the file means.",
+    help=t("The unit one coordinate step of the file means."),
 )
 scale = c2.text_input(
-    "Model scale (e.g. 1:50)",
+    t("Model scale (e.g. 1:50)"),
     key="upload_scale",
-    help="Scale of the physical model; leave empty if unknown.",
+    help=t("Scale of the physical model; leave empty if unknown."),
 )
 up_axis = c3.selectbox(
-    "Up axis",
+    t("Up axis"),
     AXES,
     key="upload_up",
-    help="Scanners often use +y; check the thumbnail after import.",
+    help=t("Scanners often use +y; check the thumbnail after import."),
 )
-north_axis = c4.selectbox("North axis", AXES, index=1, key="upload_north")
+north_axis = c4.selectbox(t("North axis"), AXES, index=1, key="upload_north")
 
 candidates = st.session_state.get("upload_candidates")
 member = None
 if candidates:
     member = st.selectbox(
-        "The upload holds several meshes. Which one is the model?",
+        t("The upload holds several meshes. Which one is the model?"),
         candidates,
         index=None,
-        placeholder="Choose the mesh",
+        placeholder=t("Choose the mesh"),
         key="upload_member",
     )
 
-if st.button("Import", type="primary", disabled=not files):
+if st.button(t("Import"), type="primary", disabled=not files):
     uploads = [bsu_models.UploadFile(f.name, f.getvalue()) for f in files or []]
-    bar = report_area.progress(0.0, text="Starting")
+    bar = report_area.progress(0.0, text=t("Starting"))
     try:
         result = cat.import_model(
             uploads,
@@ -110,11 +114,17 @@ if st.button("Import", type="primary", disabled=not files):
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         version = result.version
         with report_area:
-            st.success(f"Stored {version.model_name}, version {version.number}.")
-            st.subheader("Validation report", anchor=False)
+            st.success(
+                t("Stored {name}, version {number}.").format(
+                    name=version.model_name, number=version.number
+                )
+            )
+            st.subheader(t("Validation report"), anchor=False)
             left, right = st.columns([2, 3])
             left.image(cat.thumbnail_png(version.version_id), width="stretch")
-            left.caption("If the model lies on its side, import it again with the right up axis.")
+            left.caption(
+                t("If the model lies on its side, import it again with the right up axis.")
+            )
             with right:
                 show_facts(version)
             for warning in version.warnings:
