@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bsu_models.db import GENESIS_HASH
+from bsu_models.audit_head import SESSION_KEY, read_head_file
+from bsu_models.db import GENESIS_HASH, read_session
 from bsu_models.orm import AuditHeadRow, AuditRow
 from bsu_models.records import AuditEvent
 
@@ -73,6 +75,7 @@ def append_event(
     session.add(row)
     head.last_id = row.id
     head.last_hash = row.hash
+    session.info[SESSION_KEY] = (row.id, row.hash)  # written to the head file after commit
     return row
 
 
@@ -106,6 +109,31 @@ def verify_chain(session: Session) -> tuple[list[str], int]:
             f"{head.last_id} (events were removed from the end)."
         )
     return problems, count
+
+
+def check_head_file(path: Path, engine: Engine) -> list[str]:
+    """Problems found comparing the head file with the stored chain."""
+    recorded = read_head_file(path)
+    if recorded is None:
+        return []  # no event written since the file was configured
+    event_id, digest = recorded
+    if event_id < 0:
+        return [f"audit: the head file {path} is not '<event id> <sha256>'."]
+    with read_session(engine) as session:
+        row = session.get(AuditRow, event_id)
+        last = session.get(AuditHeadRow, 1)
+        if row is None:
+            stored = last.last_id if last else 0
+            return [
+                f"audit: the head file {path} records event {event_id}, but the database "
+                f"ends at event {stored} (events were removed)."
+            ]
+        if row.hash != digest:
+            return [
+                f"audit: event {event_id} differs from the one recorded in the head file {path} "
+                "(the chain was rewritten)."
+            ]
+    return []
 
 
 def to_record(row: AuditRow) -> AuditEvent:

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import selectinload
 
-from bsu_models.audit import append_event, to_record, verify_chain
+from bsu_models.access import AccessControl, Principal, system_principal
+from bsu_models.accounts import AccountService
+from bsu_models.audit import append_event, check_head_file, to_record, verify_chain
+from bsu_models.audit_head import register_head_file
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import make_engine, read_session, write_session
 from bsu_models.errors import BsuError, Conflict, InvalidInput, NotFound, StorageError
 from bsu_models.ingest import ImportRequest, Progress, run_import
-from bsu_models.orm import AuditRow, CaseRow, ModelRow, StoredFileRow, VersionRow
+from bsu_models.orm import AuditRow, CaseMemberRow, CaseRow, ModelRow, StoredFileRow, VersionRow
 from bsu_models.records import (
     AuditEvent,
     CaseInfo,
@@ -95,8 +98,9 @@ def _version_query() -> Select[VersionRow]:
 class Catalogue:
     """One catalogue: a database plus a blob store, as configured by ``Settings``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, user: Principal | None = None) -> None:
         self.settings = settings
+        self.user = user or system_principal(settings.actor)
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -105,10 +109,46 @@ class Catalogue:
             ) from exc
         self.blobs = LocalBlobStore(settings.blob_dir)
         self.engine: Engine = make_engine(settings.database_url)
+        register_head_file(self.engine, settings.audit_head_file)
         self.scenes = SceneService(self)
+        self.access = AccessControl(self.engine, self.user)
+        self.accounts = AccountService(self)
+
+    def as_user(self, user: Principal) -> Catalogue:
+        """The same catalogue acting for ``user``: every read and change is checked against
+        their roles and case membership and recorded under their name."""
+        bound = object.__new__(Catalogue)
+        bound.settings, bound.blobs, bound.engine = self.settings, self.blobs, self.engine
+        bound.user = user
+        bound.scenes = SceneService(bound)
+        bound.access = AccessControl(bound.engine, user)
+        bound.accounts = AccountService(bound)
+        return bound
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def actor_name(self, actor: str | None = None) -> str:
+        """Who an action is recorded under: the signed-in user, whatever a caller passes;
+        for the system, the name given or the configured one."""
+        if not self.user.system:
+            return self.user.username
+        return actor or self.settings.actor
+
+    def _case_id(self, reference: str) -> int | None:
+        with read_session(self.engine) as session:
+            return session.scalar(select(CaseRow.id).where(CaseRow.reference == reference))
+
+    def require_case(self, action: str, reference: str, object_type: str = "case",
+                     object_id: str = "") -> None:  # fmt: skip
+        """Refuse (and record) ``action`` on case ``reference`` unless the user may do it."""
+        self.access.require(
+            action,
+            self._case_id(reference),
+            object_type=object_type,
+            object_id=object_id or reference,
+            case_label=reference,
+        )
 
     # -- cases ---------------------------------------------------------------------------------
 
@@ -124,13 +164,17 @@ class Catalogue:
         title = clean_line(title, "Case title")
         if status not in CASE_STATUSES:
             raise InvalidInput(f"Case status must be one of {', '.join(CASE_STATUSES)}.")
-        actor = actor or self.settings.actor
+        self.access.require("case.create", object_id=reference)
+        actor = self.actor_name(actor)
         with write_session(self.engine) as session:
             if session.scalar(select(CaseRow.id).where(CaseRow.reference == reference)):
                 raise Conflict(f"Case {reference} already exists.")
             row = CaseRow(reference=reference, title=title, status=status, created_by=actor)
             session.add(row)
             session.flush()
+            if not self.user.system and self.user.may("case.view"):
+                # Whoever opens a case works on it; an admin's case gets members from them.
+                session.add(CaseMemberRow(case_id=row.id, username=actor, added_by=actor))
             append_event(
                 session,
                 actor=actor,
@@ -142,6 +186,11 @@ class Catalogue:
             return CaseInfo(row.reference, row.title, row.status, row.created_at, 0)
 
     def list_cases(self) -> list[CaseInfo]:
+        """Cases the user may see: members see theirs; admins see every case's reference and
+        title (to manage membership), and nothing inside them."""
+        visible = None if self.user.may("case.members") else self.access.member_case_ids()
+        if visible is not None and not self.user.may("case.view"):
+            return []
         with read_session(self.engine) as session:
             counts = {
                 case_id: count
@@ -152,6 +201,7 @@ class Catalogue:
             return [
                 CaseInfo(c.reference, c.title, c.status, c.created_at, counts.get(c.id, 0))
                 for c in session.scalars(select(CaseRow).order_by(CaseRow.reference))
+                if visible is None or c.id in visible
             ]
 
     def get_case(self, reference: str) -> CaseInfo:
@@ -180,7 +230,9 @@ class Catalogue:
         progress: Progress | None = None,
     ) -> ImportResult:
         """Import an upload as a new version (of a new or existing model named ``name``)."""
-        actor = actor or self.settings.actor
+        actor = self.actor_name(actor)
+        if self._case_id(case.strip()) is not None:
+            self.require_case("model.import", case.strip())
         request = ImportRequest(
             case_reference=case.strip(),
             name=name,
@@ -234,7 +286,15 @@ class Catalogue:
             row = session.scalars(_version_query().where(VersionRow.id == version_id)).one_or_none()
             if row is None:
                 raise NotFound(f"There is no model version {version_id}.")
-            return _version_record(row)
+            record, case_id = _version_record(row), row.model.case_id
+        self.access.require(
+            "case.view",
+            case_id,
+            object_type="version",
+            object_id=str(version_id),
+            case_label=record.case_reference,
+        )
+        return record
 
     def versions_of(self, model_id: int) -> list[VersionInfo]:
         with read_session(self.engine) as session:
@@ -243,10 +303,23 @@ class Catalogue:
             ).all()
             if not rows:
                 raise NotFound(f"There is no landmark model {model_id}.")
-            return [_version_record(r) for r in rows]
+            records = [_version_record(r) for r in rows]
+            case_id = rows[0].model.case_id
+        self.access.require(
+            "case.view",
+            case_id,
+            object_type="model",
+            object_id=str(model_id),
+            case_label=records[0].case_reference,
+        )
+        return records
 
     def list_models(self, case: str | None = None, query: str | None = None) -> list[ModelSummary]:
-        """Models (with their latest version), filtered by case and by a free-text query."""
+        """Models (with their latest version), filtered by case and by a free-text query;
+        only those of cases the user is a member of."""
+        if not self.user.may("case.view"):
+            return []
+        visible = self.access.member_case_ids()
         with read_session(self.engine) as session:
             stmt = _version_query().join(VersionRow.model).join(ModelRow.case)
             if case:
@@ -260,6 +333,8 @@ class Catalogue:
             for versions in by_model.values():
                 latest = versions[-1]
                 model = latest.model
+                if visible is not None and model.case_id not in visible:
+                    continue
                 if needle is not None:
                     haystack = " ".join(
                         [
@@ -302,7 +377,8 @@ class Catalogue:
         """The browser copy of a version; with ``actor``, recorded as that person viewing it."""
         stored = self._file_of(version_id, "web_glb")
         data = self.blobs.get(stored.sha256)
-        if actor is not None:
+        if actor is not None or not self.user.system:
+            actor = self.actor_name(actor)
             with write_session(self.engine) as session:
                 append_event(
                     session,
@@ -318,12 +394,13 @@ class Catalogue:
     def original_files(self, version_id: int, actor: str | None = None) -> list[tuple[str, bytes]]:
         """The files exactly as uploaded, integrity-checked; recorded as an audit event."""
         version = self.get_version(version_id)
+        self.require_case("model.download", version.case_reference, "version", str(version_id))
         originals = [f for f in version.files if f.role in ("mesh", "companion", "archive")]
         data = [(f.name, self.blobs.get_verified(f.sha256)) for f in originals]
         with write_session(self.engine) as session:
             append_event(
                 session,
-                actor=actor or self.settings.actor,
+                actor=self.actor_name(actor),
                 action="model.download",
                 object_type="version",
                 object_id=str(version_id),
@@ -336,6 +413,7 @@ class Catalogue:
 
     def verify(self) -> VerifyReport:
         """Re-hash every stored file, match rows to files both ways, and walk the audit chain."""
+        self.access.require("integrity.verify", object_type="catalogue")
         problems: list[str] = []
         with read_session(self.engine) as session:
             files = session.execute(
@@ -372,12 +450,15 @@ class Catalogue:
                 "(left by an interrupted write)."
             )
         problems.extend(audit_problems)
+        problems.extend(check_head_file(self.settings.audit_head_file, self.engine))
         return VerifyReport(tuple(problems), len(on_disk), len(files), events)
 
     def render_still(self, version_id: int, **options: Any) -> Still:
         """A still PNG of a version; options as ``still_service.render_version_still``."""
         from bsu_models.still_service import render_version_still
 
+        version = self.get_version(version_id)
+        self.require_case("render", version.case_reference, "version", str(version_id))
         return render_version_still(self, version_id, **options)
 
     def build_exhibit(
@@ -401,6 +482,7 @@ class Catalogue:
         return exhibit_zip(self, scene_id, exhibit_number, actor)
 
     def audit_events(self, limit: int = 200) -> list[AuditEvent]:
+        self.access.require("audit.read", object_type="audit")
         with read_session(self.engine) as session:
             rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
             return [to_record(r) for r in rows]

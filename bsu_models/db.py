@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from bsu_models.audit_head import SESSION_KEY, write_head_file
 from bsu_models.errors import StorageError
 from bsu_models.orm import AuditHeadRow, Base
 
@@ -72,8 +73,10 @@ def read_session(engine: Engine) -> Iterator[Session]:
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session for one write transaction, committed on normal exit."""
     try:
-        with Session(engine.execution_options(bsu_write=True)) as session, session.begin():
-            yield session
+        with Session(engine.execution_options(bsu_write=True)) as session:
+            with session.begin():
+                yield session
+            write_head_file(engine, session.info.get(SESSION_KEY))
     except sa_exc.IntegrityError as exc:
         from bsu_models.errors import Conflict
 

@@ -14,6 +14,8 @@ its message, which is one plain sentence naming the file or object and the probl
     ├── LimitExceeded (ValueError)         an upload is over a configured size/face/time limit
     ├── NotFound (LookupError)             no case/model/version with that reference
     ├── Conflict (ValueError)              the change clashes with what is stored (duplicate ref)
+    ├── AccessDenied (PermissionError)     the user's roles or case membership do not allow it
+    │   └── LoginFailed                    wrong name or password, or a locked or closed account
     ├── ParseFailed (RuntimeError)         the sandboxed parser crashed or ran out of time/memory
     └── StorageError (OSError)             the blob store or database could not do its work
         └── IntegrityError                 stored bytes do not match their recorded hash
@@ -64,6 +66,14 @@ class NotFound(BsuError, LookupError):
 
 class Conflict(BsuError, ValueError):
     """The change clashes with something already stored."""
+
+
+class AccessDenied(BsuError, PermissionError):
+    """The user's roles or case membership do not allow the action."""
+
+
+class LoginFailed(AccessDenied):
+    """The name and password did not match, or the account is locked or closed."""
 
 
 class ParseFailed(BsuError, RuntimeError):

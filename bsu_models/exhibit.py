@@ -157,6 +157,7 @@ class ExhibitBuilder:
     def __init__(self, catalogue: Catalogue, scene_id: int, actor: str) -> None:
         self.catalogue = catalogue
         self.actor = actor
+        catalogue.scenes.require(scene_id, "exhibit.export")
         self.info: SceneInfo = catalogue.scenes.info(scene_id)
         if self.info.frozen_revision is None:
             raise Conflict(
@@ -428,7 +429,7 @@ def _audit_export(
 def _package(
     catalogue: Catalogue, scene_id: int, exhibit_number: str | None, actor: str | None
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
-    builder = ExhibitBuilder(catalogue, scene_id, actor or catalogue.settings.actor)
+    builder = ExhibitBuilder(catalogue, scene_id, catalogue.actor_name(actor))
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
     return builder, exhibit, make_bag(payload, info)

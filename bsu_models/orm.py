@@ -200,3 +200,57 @@ class SceneFreezeRow(Base):
     frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     scene: Mapped[SceneRow] = relationship(back_populates="freeze")
+
+
+class UserRow(Base):
+    """A person who signs in: roles, password hash (argon2id) and lockout state."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    password_hash: Mapped[str] = mapped_column(Text, default="")  # "" for sign-on only
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(16), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CaseMemberRow(Base):
+    """A user's membership of a case: what lets them see and work on it."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (UniqueConstraint("case_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PublicPostRow(Base):
+    """A request to post a picture of a scene publicly, and the decision on it."""
+
+    __tablename__ = "public_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    revision_sha256: Mapped[str] = mapped_column(String(64))
+    step: Mapped[int] = mapped_column(Integer)
+    view: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    image_key: Mapped[str] = mapped_column(String(64))  # blob key = SHA-256 of the PNG
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")

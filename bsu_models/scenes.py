@@ -91,7 +91,16 @@ class SceneService(SceneAnalysis):
         return self.catalogue.engine
 
     def _actor(self, actor: str | None) -> str:
-        return actor or self.catalogue.settings.actor
+        return self.catalogue.actor_name(actor)
+
+    def require(self, scene_id: int, action: str) -> None:
+        """Refuse (and record) ``action`` on the scene unless the user may do it there."""
+        with read_session(self._engine) as session:
+            row = self._row(session, scene_id)
+            case_id, reference = row.case_id, row.version.model.case.reference
+        self.catalogue.access.require(
+            action, case_id, object_type="scene", object_id=str(scene_id), case_label=reference
+        )
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -102,18 +111,28 @@ class SceneService(SceneAnalysis):
         return row
 
     def info(self, scene_id: int) -> SceneInfo:
+        self.require(scene_id, "scene.view")
         with read_session(self._engine) as session:
             return _info(self._row(session, scene_id))
 
     def list_scenes(self, version_id: int | None = None) -> list[SceneInfo]:
+        """Scenes (of one version) on cases the user is a member of."""
+        if not self.catalogue.user.may("scene.view"):
+            return []
+        visible = self.catalogue.access.member_case_ids()
         with read_session(self._engine) as session:
             stmt = _scene_query().order_by(SceneRow.id)
             if version_id is not None:
                 stmt = stmt.where(SceneRow.version_id == version_id)
-            return [_info(row) for row in session.scalars(stmt)]
+            return [
+                _info(row)
+                for row in session.scalars(stmt)
+                if visible is None or row.case_id in visible
+            ]
 
     def document(self, scene_id: int, revision: int | None = None) -> SceneDoc:
         """The scene at ``revision`` (default: current). Old revisions are read-only values."""
+        self.require(scene_id, "scene.view")
         with read_session(self._engine) as session:
             row = self._row(session, scene_id)
             number = revision or row.current_revision
@@ -126,6 +145,7 @@ class SceneService(SceneAnalysis):
             return scene_from_json(json.loads(found[0].document))
 
     def history(self, scene_id: int) -> list[RevisionInfo]:
+        self.require(scene_id, "scene.view")
         with read_session(self._engine) as session:
             return [
                 RevisionInfo(r.number, r.author, r.created_at, r.summary, r.sha256)
@@ -162,6 +182,10 @@ class SceneService(SceneAnalysis):
         self, version_id: int, name: str, actor: str | None = None, document: SceneDoc | None = None
     ) -> SceneInfo:
         """A new scene on a model version (empty, or with ``document``)."""
+        version_info = self.catalogue.get_version(version_id)
+        self.catalogue.require_case(
+            "scene.edit", version_info.case_reference, "version", str(version_id)
+        )
         doc = document or SceneDoc(name=check_label(name, "Scene name"))
         if document is not None and name:
             doc = SceneDoc(**{**doc.__dict__, "name": check_label(name, "Scene name")})
@@ -201,6 +225,7 @@ class SceneService(SceneAnalysis):
         actor: str | None = None,
     ) -> SceneInfo:
         """Store ``doc`` as the next revision of a scene last read at ``base_revision``."""
+        self.require(scene_id, "scene.edit")
         actor = self._actor(actor)
         info = self.info(scene_id)
         self._check_positions(info.version_id, doc)
@@ -250,6 +275,7 @@ class SceneService(SceneAnalysis):
         self, scene_id: int, revision: int | None = None, actor: str | None = None
     ) -> SceneInfo:
         """Freeze the scene for court at ``revision`` (default: current); it changes no more."""
+        self.require(scene_id, "scene.freeze")
         actor = self._actor(actor)
         with write_session(self._engine) as session:
             row = self._row(session, scene_id)
@@ -312,6 +338,7 @@ class SceneService(SceneAnalysis):
     def export_json(
         self, scene_id: int, revision: int | None = None, actor: str | None = None
     ) -> dict[str, Any]:
+        self.require(scene_id, "scene.export")
         info = self.info(scene_id)
         number = revision or info.revision
         doc = self.document(scene_id, number)

@@ -35,10 +35,30 @@ class Settings:
     thumbnail_size: tuple[int, int] = (480, 360)
     font_file: str = ""
     language: str = DEFAULT_LANGUAGE
+    audit_head: str = ""  # empty: <data_dir>/audit-head.txt
+    oidc_group_roles: str = ""
 
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def audit_head_file(self) -> Path:
+        return Path(self.audit_head) if self.audit_head else self.data_dir / "audit-head.txt"
+
+    @property
+    def group_roles(self) -> dict[str, str]:
+        """Single sign-on group -> role, from ``BSU_OIDC_GROUP_ROLES``."""
+        pairs = [p.strip() for p in self.oidc_group_roles.split(";") if p.strip()]
+        mapping = {}
+        for pair in pairs:
+            group, sep, role = pair.rpartition("=")
+            if not sep or not group.strip() or not role.strip():
+                raise InvalidSetting(
+                    f"BSU_OIDC_GROUP_ROLES entry {pair!r} must look like group=role."
+                )
+            mapping[group.strip()] = role.strip()
+        return mapping
 
 
 # name -> (field, default shown in docs, help text)
@@ -80,9 +100,24 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "Default language of the interface: en (English) or zh_HK (Traditional Chinese, Hong "
         "Kong); each user can switch in the sidebar.",
     ),
+    "BSU_AUDIT_HEAD_FILE": (
+        "audit_head",
+        "$BSU_DATA_DIR/audit-head.txt",
+        "File outside the database that holds the audit chain's last event and hash; "
+        "put it on other storage.",
+    ),
+    "BSU_OIDC_GROUP_ROLES": (
+        "oidc_group_roles",
+        "(none)",
+        "Single sign-on: which provider groups give which roles, "
+        "e.g. BSU-Modellers=modeller;BSU-Approvers=approver.",
+    ),
 }
 
-_TEXT_FIELDS = ("data_dir", "database_url", "actor", "font_file", "language")
+_TEXT_FIELDS = (
+    "data_dir", "database_url", "actor", "font_file", "language", "audit_head",
+    "oidc_group_roles",
+)  # fmt: skip
 
 
 _KIND_WORDS = {int: "a whole number", float: "a number"}
@@ -128,5 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         actor=actor,
         font_file=env.get("BSU_FONT_FILE", ""),
         language=language,
+        audit_head=env.get("BSU_AUDIT_HEAD_FILE", ""),
+        oidc_group_roles=env.get("BSU_OIDC_GROUP_ROLES", ""),
         **numeric,  # type: ignore[arg-type]
     )

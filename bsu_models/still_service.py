@@ -167,7 +167,7 @@ def render_version_still(
     with write_session(catalogue.engine) as session:
         append_event(
             session,
-            actor=actor or catalogue.settings.actor,
+            actor=catalogue.actor_name(actor),
             action="render",
             object_type="version",
             object_id=str(version_id),

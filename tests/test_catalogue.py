@@ -161,8 +161,30 @@ def test_verify_detects_events_cut_from_the_end(catalogue, case_reference, testd
     _imported(catalogue, case_reference, testdata)
     with catalogue.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events WHERE id = 2"))
-    [problem] = catalogue.verify().problems
-    assert "head records event 2" in problem
+    in_db, in_file = catalogue.verify().problems
+    assert "head records event 2" in in_db
+    assert "head file" in in_file and "records event 2" in in_file
+
+
+def test_head_file_outside_the_database_catches_a_consistent_cut(catalogue, case_reference,
+                                                                 testdata):  # fmt: skip
+    """Cutting the last event and moving the head row back fools the chain itself; the head
+    file written after each commit does not."""
+    _imported(catalogue, case_reference, testdata)
+    head_file = catalogue.settings.audit_head_file
+    last_id, last_hash = head_file.read_text().split()
+    assert int(last_id) == 2 and len(last_hash) == 64
+    with catalogue.engine.begin() as conn:
+        first_hash = conn.execute(text("SELECT hash FROM audit_events WHERE id = 1")).scalar()
+        conn.execute(text("DELETE FROM audit_events WHERE id = 2"))
+        conn.execute(
+            text("UPDATE audit_head SET last_id = 1, last_hash = :h WHERE id = 1"),
+            {"h": first_hash},
+        )
+    assert catalogue.verify().problems == (
+        f"audit: the head file {head_file} records event 2, but the database ends at event 1 "
+        "(events were removed).",
+    )
 
 
 def test_concurrent_writers_do_not_fail_or_fork_the_audit_chain(catalogue):

@@ -1,0 +1,406 @@
+"""Accounts: local users with argon2id password hashes, roles, lockout and case membership.
+
+Passwords are never stored, only argon2id hashes (``argon2-cffi``'s defaults, re-hashed when
+those defaults grow). After ``LOCKOUT_FAILURES`` wrong passwords in a row an account is locked
+for ``LOCKOUT_MINUTES``. Every sign-in, failed or not, is an audit event. Users, roles and
+memberships are managed by admins; single sign-on maps the provider's group claims to roles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from bsu_models.access import ROLES, Principal
+from bsu_models.audit import append_event
+from bsu_models.db import read_session, write_session
+from bsu_models.errors import Conflict, InvalidInput, LoginFailed, NotFound
+from bsu_models.i18n import LANGUAGES
+from bsu_models.orm import CaseMemberRow, CaseRow, UserRow
+from bsu_models.text import clean_line
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import Catalogue
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_MINUTES = 15
+IDLE_MINUTES = 30
+MIN_PASSWORD_LENGTH = 10
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_HASHER = PasswordHasher()  # argon2id
+
+
+@cache
+def _dummy_hash() -> str:
+    # Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
+    return _HASHER.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    language: str
+    active: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+    cases: tuple[str, ...]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not _USERNAME.match(name):
+        raise InvalidInput(
+            f"User name {username!r} must be 2-64 lower-case letters, digits, '.', '_' or '-'."
+        )
+    return name
+
+
+def check_roles(roles: Iterable[str]) -> list[str]:
+    chosen = sorted(set(roles))
+    unknown = [r for r in chosen if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"Role {unknown[0]!r} is not one of {', '.join(ROLES)}.")
+    return chosen
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters; this one has "
+            f"{len(password)}."
+        )
+    return password
+
+
+def idle_expired(last_seen: datetime, now: datetime | None = None) -> bool:
+    """Whether a web session last active at ``last_seen`` has been idle too long."""
+    now = now or datetime.now(UTC)
+    return now - last_seen > timedelta(minutes=IDLE_MINUTES)
+
+
+def roles_from_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> list[str]:
+    """Roles for a single-sign-on user from the provider's group claim (``group -> role``)."""
+    return check_roles(mapping[g] for g in groups if g in mapping)
+
+
+class AccountService:
+    """Users and case membership of one catalogue; reached as ``catalogue.accounts``."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    @property
+    def _engine(self) -> Any:
+        return self.catalogue.engine
+
+    def _admin(self) -> str:
+        self.catalogue.access.require("user.manage", object_type="user")
+        return self.catalogue.user.username
+
+    def _audit(self, actor: str, action: str, object_id: str, outcome: str = "ok",
+               **details: Any) -> None:  # fmt: skip
+        with write_session(self._engine) as session:
+            append_event(
+                session,
+                actor=actor,
+                action=action,
+                object_type="user",
+                object_id=object_id,
+                outcome=outcome,
+                details=details,
+            )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def any_users(self) -> bool:
+        with read_session(self._engine) as session:
+            return session.scalar(select(UserRow.id).limit(1)) is not None
+
+    def principal(self, username: str) -> Principal:
+        """The principal of an active account (for the command line and sign-on)."""
+        with read_session(self._engine) as session:
+            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+            if row is None or not row.active:
+                raise LoginFailed(f"There is no active account {username!r}.")
+            return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+
+    def list_users(self) -> list[UserInfo]:
+        if not self.catalogue.user.system and not self.catalogue.user.has_role("admin"):
+            self.catalogue.access.require("user.manage", object_type="user")
+        with read_session(self._engine) as session:
+            members: dict[str, list[str]] = {}
+            for username, reference in session.execute(
+                select(CaseMemberRow.username, CaseRow.reference).join(
+                    CaseRow, CaseRow.id == CaseMemberRow.case_id
+                )
+            ):
+                members.setdefault(username, []).append(reference)
+            return [
+                UserInfo(
+                    u.username,
+                    u.display_name,
+                    tuple(u.roles),
+                    u.language,
+                    u.active,
+                    _aware(u.locked_until),
+                    _aware(u.last_login_at),
+                    tuple(sorted(members.get(u.username, []))),
+                )
+                for u in session.scalars(select(UserRow).order_by(UserRow.username))
+            ]
+
+    # -- managing -------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        roles: Iterable[str],
+        display_name: str = "",
+        language: str = "",
+    ) -> UserInfo:
+        admin = self._admin()
+        name = check_username(username)
+        chosen = check_roles(roles)
+        display = clean_line(display_name or name, "Display name")
+        if language and language not in LANGUAGES:
+            raise InvalidInput(f"Language {language!r} is not one of {', '.join(LANGUAGES)}.")
+        hashed = _HASHER.hash(check_password(password))
+        with write_session(self._engine) as session:
+            if session.scalars(select(UserRow.id).where(UserRow.username == name)).first():
+                raise Conflict(f"User {name} already exists.")
+            session.add(
+                UserRow(
+                    username=name,
+                    display_name=display,
+                    password_hash=hashed,
+                    roles=chosen,
+                    language=language,
+                )
+            )
+            append_event(
+                session,
+                actor=admin,
+                action="user.create",
+                object_type="user",
+                object_id=name,
+                details={"roles": chosen},
+            )
+        return self.user_info(name)
+
+    def user_info(self, username: str) -> UserInfo:
+        for user in self.list_users():
+            if user.username == username:
+                return user
+        raise NotFound(f"There is no user {username!r}.")
+
+    def _update(self, username: str, action: str, details: dict[str, Any], **values: Any) -> None:
+        admin = self._admin()
+        with write_session(self._engine) as session:
+            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+            if row is None:
+                raise NotFound(f"There is no user {username!r}.")
+            for key, value in values.items():
+                setattr(row, key, value)
+            append_event(
+                session,
+                actor=admin,
+                action=action,
+                object_type="user",
+                object_id=username,
+                details=details,
+            )
+
+    def reset_password(self, username: str, password: str) -> None:
+        """Set a new password (admin); also lifts a lockout."""
+        hashed = _HASHER.hash(check_password(password))
+        self._update(
+            username, "user.password_reset", {}, password_hash=hashed, failed_logins=0,
+            locked_until=None,
+        )  # fmt: skip
+
+    def set_roles(self, username: str, roles: Iterable[str]) -> None:
+        chosen = check_roles(roles)
+        self._update(username, "user.roles", {"roles": chosen}, roles=chosen)
+
+    def set_active(self, username: str, active: bool) -> None:
+        self._update(username, "user.active", {"active": active}, active=active)
+
+    def set_language(self, username: str, language: str) -> None:
+        """The user's interface language (the user themself may change it)."""
+        if language not in LANGUAGES:
+            raise InvalidInput(f"Language {language!r} is not one of {', '.join(LANGUAGES)}.")
+        if self.catalogue.user.username != username:
+            self._admin()
+        with write_session(self._engine) as session:
+            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+            if row is None:
+                raise NotFound(f"There is no user {username!r}.")
+            row.language = language
+
+    def add_member(self, case_reference: str, username: str) -> None:
+        admin = self.catalogue.user.username
+        self.catalogue.access.require("case.members", object_type="case",
+                                      object_id=case_reference)  # fmt: skip
+        with write_session(self._engine) as session:
+            case = session.scalars(
+                select(CaseRow).where(CaseRow.reference == case_reference)
+            ).first()
+            if case is None:
+                raise NotFound(f"There is no case {case_reference!r}.")
+            if (
+                session.scalars(select(UserRow.id).where(UserRow.username == username)).first()
+                is None
+            ):
+                raise NotFound(f"There is no user {username!r}.")
+            exists = session.scalars(
+                select(CaseMemberRow.id).where(
+                    CaseMemberRow.case_id == case.id, CaseMemberRow.username == username
+                )
+            ).first()
+            if exists:
+                return
+            session.add(CaseMemberRow(case_id=case.id, username=username, added_by=admin))
+            append_event(
+                session,
+                actor=admin,
+                action="case.member_add",
+                object_type="case",
+                object_id=case_reference,
+                details={"user": username},
+            )
+
+    def remove_member(self, case_reference: str, username: str) -> None:
+        admin = self.catalogue.user.username
+        self.catalogue.access.require("case.members", object_type="case",
+                                      object_id=case_reference)  # fmt: skip
+        with write_session(self._engine) as session:
+            case = session.scalars(
+                select(CaseRow).where(CaseRow.reference == case_reference)
+            ).first()
+            if case is None:
+                raise NotFound(f"There is no case {case_reference!r}.")
+            row = session.scalars(
+                select(CaseMemberRow).where(
+                    CaseMemberRow.case_id == case.id, CaseMemberRow.username == username
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"{username} is not a member of case {case_reference}.")
+            session.delete(row)
+            append_event(
+                session,
+                actor=admin,
+                action="case.member_remove",
+                object_type="case",
+                object_id=case_reference,
+                details={"user": username},
+            )
+
+    # -- signing in -----------------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> Principal:
+        """The principal for a correct name and password; ``LoginFailed`` otherwise.
+
+        The message never says whether the name exists, only that the pair did not match or
+        that the account is locked until a given time.
+        """
+        name = username.strip().lower()
+        now = datetime.now(UTC)
+        with write_session(self._engine) as session:
+            row = session.scalars(select(UserRow).where(UserRow.username == name)).first()
+            if row is None or not row.active or not row.password_hash:
+                with contextlib.suppress(VerificationError):
+                    _HASHER.verify(_dummy_hash(), password)
+                self._login_event(session, name, "failed", "unknown or closed account")
+                failure: str | None = "The name or password is wrong."
+            elif (locked := _aware(row.locked_until)) is not None and locked > now:
+                self._login_event(session, name, "refused", "locked")
+                failure = (
+                    f"Account {name} is locked after {LOCKOUT_FAILURES} wrong passwords until "
+                    f"{locked:%H:%M} UTC; an admin can unlock it by resetting the password."
+                )
+            elif not self._password_ok(row, password):
+                row.failed_logins += 1
+                failure = "The name or password is wrong."
+                if row.failed_logins >= LOCKOUT_FAILURES:
+                    row.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
+                    row.failed_logins = 0
+                    failure = (
+                        f"Account {name} is now locked for {LOCKOUT_MINUTES} minutes after "
+                        f"{LOCKOUT_FAILURES} wrong passwords."
+                    )
+                self._login_event(session, name, "failed", "wrong password")
+            else:
+                row.failed_logins = 0
+                row.locked_until = None
+                row.last_login_at = now
+                self._login_event(session, name, "ok", "password")
+                return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+        raise LoginFailed(failure)
+
+    @staticmethod
+    def _password_ok(row: UserRow, password: str) -> bool:
+        try:
+            _HASHER.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _HASHER.check_needs_rehash(row.password_hash):
+            row.password_hash = _HASHER.hash(password)
+        return True
+
+    @staticmethod
+    def _login_event(session: Any, name: str, outcome: str, how: str) -> None:
+        append_event(
+            session,
+            actor=name or "(no name)",
+            action="login",
+            object_type="user",
+            object_id=name,
+            outcome=outcome,
+            details={"method": how},
+        )
+
+    def sign_on(self, claims: Mapping[str, Any], group_roles: Mapping[str, str]) -> Principal:
+        """The principal for a user signed in by the force's OpenID Connect provider.
+
+        The account is created or updated from the claims; its roles are those the provider's
+        ``groups`` claim maps to, so removing someone from a group removes the role at their
+        next sign-in. Case membership is still granted by an admin here.
+        """
+        raw = str(claims.get("preferred_username") or claims.get("email") or "")
+        name = check_username(raw.split("@")[0])
+        roles = roles_from_groups(claims.get("groups") or (), group_roles)
+        display = clean_line(str(claims.get("name") or name), "Display name")
+        with write_session(self._engine) as session:
+            row = session.scalars(select(UserRow).where(UserRow.username == name)).first()
+            if row is None:
+                row = UserRow(username=name, display_name=display, password_hash="", roles=roles)
+                session.add(row)
+            if not row.active:
+                self._login_event(session, name, "refused", "single sign-on, closed account")
+            else:
+                row.roles, row.display_name = roles, display
+                row.last_login_at = datetime.now(UTC)
+                self._login_event(session, name, "ok", "single sign-on")
+                return Principal(name, display, frozenset(roles), row.language)
+        # Raised after the commit, so the refusal stays in the audit log.
+        raise LoginFailed(f"Account {name} is closed.")
