@@ -16,9 +16,11 @@ import hashlib
 import io
 import os
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from bsu_models.errors import InvalidInput, LimitExceeded, StorageError, UnsafeArchive
 
@@ -104,74 +106,214 @@ def bag_zip(bag: Mapping[str, bytes], top: str) -> bytes:
 
 # -- reading and checking ------------------------------------------------------------------------
 
+TAG_FILES = ("bagit.txt", "bag-info.txt", MANIFEST, TAG_MANIFEST)  # every bag we make has these
+MAX_TAG_BYTES = 64 * 1024**2  # a tag file is read whole; the payload is only ever streamed
+MAX_ZIP_RATIO = 1000  # deflate tops out near 1032:1, so such an entry is almost pure padding
+CHUNK = 1024**2
+
 
 @dataclass(frozen=True)
 class BagReport:
     """What checking a bag found; ``valid`` when every list is empty."""
 
     bag: str
-    files: int = 0
+    files: int = 0  # payload files listed in the manifest
     changed: tuple[str, ...] = ()  # listed, present, different SHA-256
     missing: tuple[str, ...] = ()  # listed, absent
     unlisted: tuple[str, ...] = ()  # present under data/, not in the manifest
     problems: tuple[str, ...] = ()  # structure: tag files, Payload-Oxum, manifest syntax
     info: dict[str, str] = field(default_factory=dict)
+    damaged: tuple[str, ...] = ()  # present, but its bytes cannot be read (a damaged zip entry)
+    unexpected: tuple[str, ...] = ()  # outside data/, neither a bag tag file nor tag-listed
+    tag_files: int = 0  # tag files present and checked (the tag manifest itself included)
+    manifest_sha256: str = ""  # SHA-256 of manifest-sha256.txt as found ("" when missing)
+    tagmanifest_sha256: str = ""  # SHA-256 of tagmanifest-sha256.txt as found
+
+    @property
+    def payload_files(self) -> int:
+        return self.files
 
     @property
     def valid(self) -> bool:
-        return not (self.changed or self.missing or self.unlisted or self.problems)
+        return not (
+            self.changed
+            or self.missing
+            or self.unlisted
+            or self.problems
+            or self.damaged
+            or self.unexpected
+        )
 
     def sentences(self) -> list[str]:
         lines = [
             f"{name} has changed: its SHA-256 is not the one in the manifest."
             for name in self.changed
         ]
+        lines += [f"{name} is damaged (cannot be read)." for name in self.damaged]
         lines += [f"{name} is listed in the manifest but missing." for name in self.missing]
         lines += [f"{name} is in the bag but not in the manifest." for name in self.unlisted]
+        lines += [
+            f"{name} should not be in the bag: it is outside data/ and not listed in "
+            f"{TAG_MANIFEST}."
+            for name in self.unexpected
+        ]
         return lines + list(self.problems)
 
 
-def read_bag(path: Path) -> dict[str, bytes]:
-    """The files of a bag folder or zipped bag, as ``{path within the bag: bytes}``."""
-    if path.is_dir():
-        return _read_dir(path)
-    if not path.exists():
-        raise InvalidInput(f"{path}: no such file or folder.")
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise InvalidInput(f"{path} is neither a bag folder nor a zip file.") from None
-    with archive:
-        entries = [e for e in archive.infolist() if not e.is_dir()]
-        if len(entries) > MAX_BAG_FILES:
-            raise LimitExceeded(f"{path} holds {len(entries)} files; at most {MAX_BAG_FILES}.")
-        if sum(e.file_size for e in entries) > MAX_BAG_BYTES:
+class _Damaged(Exception):
+    """A file of the bag whose bytes cannot be read back (bad CRC, corrupt deflate data)."""
+
+
+class _BagFiles:
+    """The files of a bag as ``{path within the bag: size}``, each read only as a stream."""
+
+    def __init__(self, label: str, sizes: dict[str, int]) -> None:
+        self.label = label
+        self.sizes = sizes
+
+    def _open(self, name: str) -> IO[bytes]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        try:
+            with self._open(name) as handle:
+                while chunk := handle.read(CHUNK):
+                    yield chunk
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            RuntimeError,
+            NotImplementedError,
+        ):
+            # RuntimeError: an encrypted entry; NotImplementedError: an unknown compression.
+            raise _Damaged(name) from None
+
+    def sha256(self, name: str) -> str:
+        digest = hashlib.sha256()
+        for chunk in self.chunks(name):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def read_tag(self, name: str) -> bytes:
+        if self.sizes[name] > MAX_TAG_BYTES:
+            raise LimitExceeded(
+                f"{self.label}: {name} is {self.sizes[name]:,} bytes; a tag file this tool "
+                f"reads is at most {MAX_TAG_BYTES:,}."
+            )
+        return b"".join(self.chunks(name))
+
+
+class _FolderFiles(_BagFiles):
+    def __init__(self, folder: Path) -> None:
+        sizes: dict[str, int] = {}
+        total = 0
+        for current, dirs, names in os.walk(folder, followlinks=False):
+            for name in [*dirs, *names]:
+                full = Path(current) / name
+                if full.is_symlink():
+                    raise UnsafeArchive(f"{full} is a symbolic link; a bag holds plain files.")
+                if name in names and not full.is_file():
+                    raise UnsafeArchive(f"{full} is not a plain file; a bag holds plain files.")
+            for name in names:
+                full = Path(current) / name
+                total += full.stat().st_size
+                if len(sizes) >= MAX_BAG_FILES or total > MAX_BAG_BYTES:
+                    raise LimitExceeded(f"{folder} is larger than a bag this tool checks.")
+                sizes[full.relative_to(folder).as_posix()] = full.stat().st_size
+        super().__init__(str(folder), sizes)
+        self.folder = folder
+
+    def _open(self, name: str) -> IO[bytes]:
+        return open(self.folder / name, "rb")
+
+
+class _ZipFiles(_BagFiles):
+    def __init__(self, path: Path) -> None:
+        try:
+            self.archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            raise InvalidInput(f"{path} is neither a bag folder nor a zip file.") from None
+        try:
+            self.entries = self._entries(path)
+        except BaseException:
+            self.archive.close()
+            raise
+        super().__init__(str(path), {name: e.file_size for name, e in self.entries.items()})
+
+    def _entries(self, path: Path) -> dict[str, zipfile.ZipInfo]:
+        infos = self.archive.infolist()
+        seen: set[str] = set()
+        for info in infos:
+            name = _checked(info.filename).rstrip("/")
+            if name in seen:
+                raise UnsafeArchive(
+                    f"{path} holds the entry {info.filename!r} more than once; a bag zip names "
+                    "each file once, so this one is refused."
+                )
+            seen.add(name)
+        files = [e for e in infos if not e.is_dir()]
+        if len(files) > MAX_BAG_FILES:
+            raise LimitExceeded(f"{path} holds {len(files)} files; at most {MAX_BAG_FILES}.")
+        if sum(e.file_size for e in files) > MAX_BAG_BYTES:
             raise LimitExceeded(f"{path} unpacks to more than {MAX_BAG_BYTES:,} bytes.")
-        tops = {PurePosixPath(_checked(e.filename)).parts[0] for e in entries}
+        for entry in files:
+            if entry.file_size > CHUNK and entry.file_size > MAX_ZIP_RATIO * max(
+                entry.compress_size, 1
+            ):
+                raise UnsafeArchive(
+                    f"{path}: entry {entry.filename!r} unpacks {entry.file_size:,} bytes from "
+                    f"{entry.compress_size:,} (more than {MAX_ZIP_RATIO}:1); refused as a zip "
+                    "bomb."
+                )
+        tops = {PurePosixPath(_checked(e.filename)).parts[0] for e in files}
         if len(tops) != 1:
+            if not tops:
+                raise InvalidInput(f"{path} is not a BagIt bag (no bagit.txt).")
             raise InvalidInput(
                 f"{path} must hold one top-level folder (the bag); it holds {len(tops)}."
             )
-        files = {}
-        for entry in entries:
-            inner = PurePosixPath(*PurePosixPath(entry.filename).parts[1:])
-            files[str(inner)] = archive.read(entry)
-        return files
+        entries = {}
+        for entry in files:
+            inner = PurePosixPath(*PurePosixPath(_checked(entry.filename)).parts[1:])
+            if str(inner) != ".":
+                entries[str(inner)] = entry
+        return entries
+
+    def _open(self, name: str) -> IO[bytes]:
+        return self.archive.open(self.entries[name])
+
+    def close(self) -> None:
+        self.archive.close()
 
 
-def _read_dir(folder: Path) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    total = 0
-    for current, _dirs, names in os.walk(folder, followlinks=False):
-        for name in names:
-            full = Path(current) / name
-            if full.is_symlink():
-                raise UnsafeArchive(f"{full} is a symbolic link; a bag holds plain files.")
-            total += full.stat().st_size
-            if len(files) >= MAX_BAG_FILES or total > MAX_BAG_BYTES:
-                raise LimitExceeded(f"{folder} is larger than a bag this tool checks.")
-            files[full.relative_to(folder).as_posix()] = full.read_bytes()
+def _open_bag(path: Path) -> _BagFiles:
+    if path.is_dir():
+        files: _BagFiles = _FolderFiles(path)
+    elif not path.exists():
+        raise InvalidInput(f"{path}: no such file or folder.")
+    else:
+        files = _ZipFiles(path)
+    if not any(name in files.sizes for name in ("bagit.txt", MANIFEST, TAG_MANIFEST)):
+        files.close()
+        raise InvalidInput(f"{path} is not a BagIt bag (no bagit.txt).")
     return files
+
+
+def read_bag(path: Path) -> dict[str, bytes]:
+    """The files of a bag folder or zipped bag, as ``{path within the bag: bytes}`` (small bags
+    only: checking a bag, ``verify_bag``, streams its files instead)."""
+    files = _open_bag(path)
+    try:
+        return {name: b"".join(files.chunks(name)) for name in sorted(files.sizes)}
+    except _Damaged as damaged:
+        raise InvalidInput(f"{path}: {damaged} is damaged (cannot be read).") from None
+    finally:
+        files.close()
 
 
 def _parse_manifest(text: str, name: str, problems: list[str]) -> dict[str, str]:
@@ -188,47 +330,113 @@ def _parse_manifest(text: str, name: str, problems: list[str]) -> dict[str, str]
     return listed
 
 
-def check_bag(files: Mapping[str, bytes], label: str) -> BagReport:
-    """Check the bag's files against its manifests; name every file that differs."""
-    problems: list[str] = []
-    for required in ("bagit.txt", MANIFEST):
-        if required not in files:
-            problems.append(f"{required} is missing, so this is not a complete BagIt bag.")
-    manifest_text = files.get(MANIFEST, b"").decode("utf-8", "replace")
-    listed = _parse_manifest(manifest_text, MANIFEST, problems)
-    changed, missing = [], []
-    for name, digest in sorted(listed.items()):
-        if name not in files:
-            missing.append(name)
-        elif sha256_hex(files[name]) != digest:
-            changed.append(name)
-    unlisted = sorted(n for n in files if n.startswith("data/") and n not in listed)
-    if TAG_MANIFEST in files:
-        tags = _parse_manifest(
-            files[TAG_MANIFEST].decode("utf-8", "replace"), TAG_MANIFEST, problems
-        )
-        for name, digest in sorted(tags.items()):
-            if name not in files:
-                missing.append(name)
-            elif sha256_hex(files[name]) != digest:
+class _Checker:
+    def __init__(self, files: _BagFiles) -> None:
+        self.files = files
+        self.problems: list[str] = []
+        self.damaged: dict[str, None] = {}  # ordered set
+        self.digests: dict[str, str | None] = {}
+
+    def digest(self, name: str) -> str | None:
+        if name not in self.digests:
+            try:
+                self.digests[name] = self.files.sha256(name)
+            except _Damaged:
+                self.damaged[name] = None
+                self.digests[name] = None
+        return self.digests[name]
+
+    def tag(self, name: str) -> bytes | None:
+        if name not in self.files.sizes:
+            return None
+        try:
+            data = self.files.read_tag(name)
+        except _Damaged:
+            self.damaged[name] = None
+            self.digests[name] = None
+            return None
+        self.digests[name] = sha256_hex(data)
+        return data
+
+    def compare(self, listed: Mapping[str, str], changed: list[str], missing: list[str]) -> None:
+        for name, digest in sorted(listed.items()):
+            if name not in self.files.sizes:
+                if name not in TAG_FILES:  # a missing tag file is reported once, as a problem
+                    missing.append(name)
+                continue
+            found = self.digest(name)
+            if found is not None and found != digest:
                 changed.append(name)
-    info = _parse_info(files.get("bag-info.txt", b""))
+
+
+def _check(files: _BagFiles) -> BagReport:
+    check = _Checker(files)
+    sizes = files.sizes
+    raw = {name: check.tag(name) for name in TAG_FILES}
+    for name in TAG_FILES:
+        if name not in sizes:
+            check.problems.append(f"{name} is missing, so this is not a complete BagIt bag.")
+    problems = check.problems
+    listed = _parse_manifest((raw[MANIFEST] or b"").decode("utf-8", "replace"), MANIFEST, problems)
+    tags = _parse_manifest(
+        (raw[TAG_MANIFEST] or b"").decode("utf-8", "replace"), TAG_MANIFEST, problems
+    )
+    for name in [*listed, *tags]:
+        try:
+            _checked(name)
+        except UnsafeArchive:
+            problems.append(f"The manifests list {name!r}, which is not a path inside the bag.")
+    listed = {n: d for n, d in listed.items() if _is_inside(n)}
+    tags = {n: d for n, d in tags.items() if _is_inside(n)}
+    changed: list[str] = []
+    missing: list[str] = []
+    check.compare(listed, changed, missing)
+    check.compare(tags, changed, missing)
+    # A damaged manifest lists nothing: that is reported once, not as every file unlisted.
+    unlisted = sorted(
+        n
+        for n in sizes
+        if n.startswith("data/") and n not in listed and MANIFEST not in check.damaged
+    )
+    unexpected = sorted(
+        n
+        for n in sizes
+        if not n.startswith("data/")
+        and n not in TAG_FILES
+        and n not in tags
+        and TAG_MANIFEST not in check.damaged
+    )
+    info = _parse_info(raw["bag-info.txt"] or b"")
     oxum = info.get("Payload-Oxum")
-    payload = [d for n, d in files.items() if n.startswith("data/")]
-    if oxum and oxum != f"{sum(len(d) for d in payload)}.{len(payload)}":
+    payload = [size for name, size in sizes.items() if name.startswith("data/")]
+    if oxum and oxum != f"{sum(payload)}.{len(payload)}":
         problems.append(
             f"Payload-Oxum says {oxum} (bytes.files) but the bag holds "
-            f"{sum(len(d) for d in payload)}.{len(payload)}."
+            f"{sum(payload)}.{len(payload)}."
         )
+    tag_files = sum(1 for n in sizes if not n.startswith("data/") and n not in unexpected)
     return BagReport(
-        bag=label,
+        bag=files.label,
         files=len(listed),
         changed=tuple(changed),
         missing=tuple(missing),
         unlisted=tuple(unlisted),
         problems=tuple(problems),
         info=info,
+        damaged=tuple(sorted(check.damaged)),
+        unexpected=tuple(unexpected),
+        tag_files=tag_files,
+        manifest_sha256=check.digests.get(MANIFEST) or "",
+        tagmanifest_sha256=check.digests.get(TAG_MANIFEST) or "",
     )
+
+
+def _is_inside(name: str) -> bool:
+    try:
+        _checked(name)
+    except UnsafeArchive:
+        return False
+    return True
 
 
 def _parse_info(raw: bytes) -> dict[str, str]:
@@ -241,5 +449,10 @@ def _parse_info(raw: bytes) -> dict[str, str]:
 
 
 def verify_bag(path: Path) -> BagReport:
-    """Read the bag at ``path`` (folder or zip) and check it."""
-    return check_bag(read_bag(path), str(path))
+    """Check the bag at ``path`` (folder or zip) against its manifests, streaming each file
+    (1 MiB at a time) so that memory does not grow with the bag; name every file that differs."""
+    files = _open_bag(path)
+    try:
+        return _check(files)
+    finally:
+        files.close()

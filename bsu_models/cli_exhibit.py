@@ -13,9 +13,15 @@ from typing import Any
 from bsu_models.bagit_package import verify_bag
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli_scene import _emit, _scene_json
+from bsu_models.errors import InvalidInput
 
 
 def cmd_freeze(cat: Catalogue, args: argparse.Namespace) -> int:
+    if args.revision is not None and args.revision < 1:
+        # Revisions count from 1; 0 must not quietly mean "the current one".
+        raise InvalidInput(
+            f"--revision must be 1 or more (revisions count from 1), not {args.revision}."
+        )
     info = cat.scenes.freeze(args.scene_id, args.revision)
     _emit(
         args,
@@ -32,7 +38,8 @@ def cmd_exhibit(cat: Catalogue, args: argparse.Namespace) -> int:
         args,
         result.to_json(),
         f"Exhibit {result.exhibit_number}: scene {result.scene_id} revision {result.revision}, "
-        f"{len(result.files)} files written to {result.out}\n"
+        f"{_count(result.payload_files, 'payload file')}, {_count(result.tag_files, 'tag file')} "
+        f"written to {result.out}\n"
         f"manifest-sha256.txt SHA-256 {result.manifest_sha256}",
     )
     return 0
@@ -44,6 +51,12 @@ def cmd_exhibit_verify(_cat: Catalogue | None, args: argparse.Namespace) -> int:
         "path": report.bag,
         "valid": report.valid,
         "files": report.files,
+        "payload_files": report.files,
+        "tag_files": report.tag_files,
+        "manifest_sha256": report.manifest_sha256,
+        "tagmanifest_sha256": report.tagmanifest_sha256,
+        "damaged": list(report.damaged),
+        "unexpected": list(report.unexpected),
         "changed": list(report.changed),
         "missing": list(report.missing),
         "unlisted": list(report.unlisted),
@@ -52,15 +65,27 @@ def cmd_exhibit_verify(_cat: Catalogue | None, args: argparse.Namespace) -> int:
         "scene_revision": report.info.get("BSU-Scene-Revision", ""),
         "source_sha256": report.info.get("BSU-Source-SHA256", ""),
     }
+    hashes = [
+        f"manifest-sha256.txt SHA-256 {report.manifest_sha256 or '(none)'}",
+        f"tagmanifest-sha256.txt SHA-256 {report.tagmanifest_sha256 or '(none)'}",
+    ]
     if report.valid:
-        text = (
-            f"OK: all {report.files} files of exhibit {payload['exhibit'] or '(unnamed)'} match "
-            "their SHA-256 in the manifest."
+        text = "\n".join(
+            [
+                f"OK: all {_count(report.files, 'payload file')} and "
+                f"{_count(report.tag_files, 'tag file')} of exhibit "
+                f"{payload['exhibit'] or '(unnamed)'} match their SHA-256 in the manifests.",
+                *hashes,
+            ]
         )
     else:
-        text = "\n".join(["NOT OK:", *(f"  {line}" for line in report.sentences())])
+        text = "\n".join(["NOT OK:", *(f"  {line}" for line in report.sentences()), *hashes])
     _emit(args, payload, text)
     return 0 if report.valid else 1
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def add_exhibit_commands(sub: Any, scene_commands: Any, json_flag: argparse.ArgumentParser) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -45,9 +44,10 @@ from bsu_models.exhibit_book import (
     build_exhibit_book,
 )
 from bsu_models.geometry import axis_vector
+from bsu_models.i18n import format_date, format_datetime
 from bsu_models.offline_viewer import build_offline_viewer
 from bsu_models.records import SceneInfo, VersionInfo
-from bsu_models.scene_model import SceneDoc, Step
+from bsu_models.scene_model import SceneDoc, Step, check_label
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
@@ -67,20 +67,29 @@ METHOD = (
     "investigators. Each position records how it is known: measured on site, taken from CCTV, "
     "taken from a witness statement (with its reference), or assumed. Positions are snapped to "
     "the model's surface below them.",
-    "Real-world coordinates are model coordinates multiplied by the model's units and scale, "
-    "measured east and north from the model's origin and as height above the model's base "
-    "plane. Distances carry an uncertainty (±) from the model's mesh resolution unless a "
-    "measured uncertainty was entered.",
+    "Positions are given in metres as east / north / height: east and north are measured from "
+    "the model file's origin (0, 0, 0) along the model's east and north axes (not from the "
+    "middle of the model), and height is measured above the lowest point of the model. Metres "
+    "are model coordinates multiplied by the model's units and scale; where these are not "
+    "known, positions are given in model units and say so. Distances carry an uncertainty (±) "
+    "from the model's mesh resolution unless a measured uncertainty was entered.",
     "Sightlines are straight lines from the observer's eye height (1.6 m for people unless set) "
-    "to the target, tested against every surface of the model; 'blocked' names the first "
-    "surface point in the way. The model holds only what was modelled: trees, vehicles or "
+    "to the target, tested against every surface of the model; 'blocked' gives the first "
+    "surface point in the way (east / north / height as above) and its distance from the eye. "
+    "The model holds only what was modelled: trees, vehicles or "
     "people not in the model do not block a sightline here.",
     "Every picture was rendered by BSU Models from the frozen scene revision named on the cover. "
     "The revision can no longer change. Every file of this package is listed with its SHA-256 "
     "in manifest-sha256.txt; `sha256sum -c manifest-sha256.txt` in the package folder, or any "
     "BagIt validator, shows whether any file differs from what was produced.",
+    "Entities marked Sensitive (for example a victim's identity or an exhibit not yet made "
+    "public) are shown in full to the court but are never shown in public material; this "
+    "package contains them and must not be published.",
+    "Dates and times are Hong Kong time, HKT (UTC+8).",
 )
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_EXHIBIT_NUMBER = 40
+MAX_SAFE_NAME = 60
+TIME_ZONE = "HKT (UTC+8)"
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,19 @@ class ExhibitResult:
     files: tuple[tuple[str, str, int], ...]  # (path in the bag, sha256, bytes)
     source_sha256: str
 
+    @property
+    def payload_files(self) -> int:
+        return sum(1 for name, _, _ in self.files if name.startswith("data/"))
+
+    @property
+    def tag_files(self) -> int:
+        return len(self.files) - self.payload_files
+
     def to_json(self) -> dict[str, Any]:
         return {
             "exhibit": self.exhibit_number,
+            "payload_files": self.payload_files,
+            "tag_files": self.tag_files,
             "scene_id": self.scene_id,
             "revision": self.revision,
             "out": self.out,
@@ -108,7 +127,33 @@ class ExhibitResult:
 
 
 def _date_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %Y")
+    """A date in Hong Kong time, e.g. ``25 Nov 2026``."""
+    return format_date(moment, "en")
+
+
+def _moment_text(moment: datetime) -> str:
+    """A date and time in Hong Kong time that says so, e.g. ``25 Nov 2026 21:03 HKT (UTC+8)``."""
+    return f"{format_datetime(moment, 'en')} {TIME_ZONE}"
+
+
+def check_exhibit_number(value: str) -> str:
+    """An exhibit number as typed: one line of plain text, 1 to 40 characters, trimmed."""
+    number = check_label(value if isinstance(value, str) else "", "The exhibit number")
+    if len(number) > MAX_EXHIBIT_NUMBER:
+        raise InvalidInput(
+            f"The exhibit number is {len(number)} characters long; at most "
+            f"{MAX_EXHIBIT_NUMBER} allowed."
+        )
+    return number
+
+
+def safe_name(text: str) -> str:
+    """A file or folder name made from ``text``: letters and digits of any script (Chinese
+    included), ``-``, ``_`` and ``.`` kept, anything else (``/``, spaces) a single ``-``."""
+    kept = "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
+    while "--" in kept:
+        kept = kept.replace("--", "-")
+    return kept[:MAX_SAFE_NAME].strip("-.") or "exhibit"
 
 
 def _frame(version: VersionInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
@@ -213,14 +258,16 @@ class ExhibitBuilder:
                     position_m=metres,
                     model_point=pos.point if pos is not None else None,
                     heading_deg=pos.heading_deg if pos is not None else None,
+                    sensitive=entity.sensitive,
                 )
             )
         return tuple(rows)
 
-    def _measurements(self, step: Step) -> tuple[BookMeasurement, ...]:
+    def _measurements(self, step: Step | None) -> tuple[BookMeasurement, ...]:
+        """The measurements of ``step``; with None, those over the whole scene (no step)."""
         rows = []
         for m in self.doc.measurements:
-            if m.step not in (None, step.id):
+            if m.step != (step.id if step is not None else None):
                 continue
             try:
                 value = self.catalogue.scenes.measure(self.info.scene_id, m, self.revision)
@@ -238,13 +285,36 @@ class ExhibitBuilder:
             observer = self.doc.entity(line.observer).label
             target = self.doc.entity(line.target.entity).label
             result = self.catalogue.scenes.sightline(self.info.scene_id, observer, target, number)
-            if result.visible:
+            if result.visible or result.occluder is None:
                 verdict = f"clear over {result.distance.text}"
             else:
-                where = ", ".join(f"{c:.3g}" for c in result.occluder or ())
-                verdict = f"blocked by the model at ({where}) in model units"
+                verdict = self._blocked(result.eye_point, result.occluder, result.distance.text)
             rows.append(BookSightline(observer, target, verdict))
         return tuple(rows)
+
+    def _blocked(
+        self, eye: tuple[float, float, float], point: tuple[float, float, float], full: str
+    ) -> str:
+        """Where a sightline is blocked, in the terms of the entity table."""
+        east, north, up, factor = _frame(self.version)
+        base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
+        p = np.asarray(point, dtype=float)
+        away = float(np.linalg.norm(p - np.asarray(eye, dtype=float)))
+        if factor is None:
+            where = ", ".join(f"{c:.4g}" for c in point)
+            return (
+                f"blocked by the model {away:.4g} model units from the eye, at ({where}) in "
+                f"model units (units unknown); the target is {full} away"
+            )
+        e, n, h = (
+            float(p @ east) * factor,
+            float(p @ north) * factor,
+            (float(p @ up) - base) * factor,
+        )
+        return (
+            f"blocked by the model {away * factor:.2f} m from the eye, at E / N / height "
+            f"{e:.2f} / {n:.2f} / {h:.2f} m; the target is {full} away"
+        )
 
     def _viewer_data(self, exhibit: str) -> dict[str, Any]:
         version = self.version
@@ -286,6 +356,16 @@ class ExhibitBuilder:
             "steps": steps,
         }
 
+    def _sensitive_note(self) -> str:
+        if not any(e.sensitive for e in self.doc.entities):
+            return ""
+        return (
+            "SENSITIVE MATERIAL\n"
+            "  This package contains sensitive material (entities marked Sensitive in the\n"
+            "  book, scene.json and viewer.html) that is never shown in public material.\n"
+            "  It is for the court only and must not be published or shared beyond it.\n\n"
+        )
+
     def _readme(self, exhibit: str) -> bytes:
         return (
             f"Exhibit {exhibit}: {self.doc.name}\n"
@@ -299,6 +379,8 @@ class ExhibitBuilder:
             "  model.glb          the model as shown in the viewer (glTF binary)\n"
             "  viewer.html        open in a web browser: the model and steps, read-only, "
             "no network needed\n\n"
+            + self._sensitive_note()
+            + "Dates and times are Hong Kong time, HKT (UTC+8).\n\n"
             "Checking the package\n"
             "  In the package folder (the one holding manifest-sha256.txt):\n"
             "    sha256sum -c manifest-sha256.txt\n"
@@ -313,8 +395,9 @@ class ExhibitBuilder:
         date = _date_text(now)
         payload: dict[str, bytes] = {}
         book_steps = []
+        model_still = b""
         if not self.doc.steps:
-            payload["stills/model.png"] = self._still(None, None, exhibit, date)
+            model_still = payload["stills/model.png"] = self._still(None, None, exhibit, date)
         for number, step in enumerate(self.doc.steps, 1):
             name = f"stills/step-{number:02d}.png"
             payload[name] = self._still(number, step, exhibit, date)
@@ -350,17 +433,20 @@ class ExhibitBuilder:
             case_title=case.title if case else "",
             exhibit_number=exhibit,
             producer=self.actor,
-            produced_on=date,
+            produced_on=_moment_text(now),
             scene_name=self.doc.name,
             scene_id=self.info.scene_id,
             revision=self.revision,
             revision_sha256=self.revision_sha256,
             frozen_by=self.info.frozen_by,
-            frozen_on=_date_text(self.info.frozen_at) if self.info.frozen_at else "",
+            frozen_on=_moment_text(self.info.frozen_at) if self.info.frozen_at else "",
             model_facts=_model_facts(self.version),
             steps=tuple(book_steps),
             method=METHOD,
             package_files=tuple((f"data/{n}", sha256_hex(d)) for n, d in sorted(payload.items())),
+            scene_measurements=self._measurements(None),
+            model_still_png=model_still,
+            model_still_name="stills/model.png" if model_still else "",
         )
         payload["exhibit-book.pdf"] = build_exhibit_book(
             book, book_font(self.catalogue.settings.font_file)
@@ -429,6 +515,8 @@ def _audit_export(
 def _package(
     catalogue: Catalogue, scene_id: int, exhibit_number: str | None, actor: str | None
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
+    if exhibit_number is not None:
+        exhibit_number = check_exhibit_number(exhibit_number)
     builder = ExhibitBuilder(catalogue, scene_id, catalogue.actor_name(actor))
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
@@ -436,7 +524,21 @@ def _package(
 
 
 def _bag_name(exhibit: str) -> str:
-    return _SAFE_NAME.sub("-", exhibit).strip("-.") or "exhibit"
+    return safe_name(exhibit)
+
+
+def check_out(out: Path) -> None:
+    """Refuse, before anything is built, an ``out`` the package cannot be written to: its
+    folder must exist and be writable, and ``out`` must be new (or an empty folder)."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.exists():
+        raise InvalidInput(f"The folder {parent} does not exist; create it or name another one.")
+    if not parent.is_dir():
+        raise InvalidInput(f"{parent} is not a folder; the exhibit cannot be written there.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidInput(f"The folder {parent} is not writable; name another one.")
+    if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise InvalidInput(f"{out} already exists; name a new folder or zip file.")
 
 
 def build_exhibit(
@@ -451,8 +553,9 @@ def build_exhibit(
     The package appears whole or not at all: it is written next to ``out`` under a temporary
     name and renamed into place.
     """
-    if out.exists() and (out.is_file() or any(out.iterdir())):
-        raise InvalidInput(f"{out} already exists; name a new folder or zip file.")
+    if exhibit_number is not None:
+        exhibit_number = check_exhibit_number(exhibit_number)
+    check_out(out)
     builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor)
     _write_atomically(bag, out, _bag_name(exhibit))
     return _audit_export(catalogue, builder, exhibit, bag, out.name)

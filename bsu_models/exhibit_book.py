@@ -17,6 +17,7 @@ gives the same bytes.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
@@ -40,6 +41,7 @@ class BookEntity:
     position_m: tuple[float, float, float] | None  # east, north, height above model base (m)
     model_point: tuple[float, float, float] | None  # model coordinates (file units)
     heading_deg: float | None
+    sensitive: bool = False  # the court sees it; public material never does
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,16 @@ class ExhibitBook:
     steps: tuple[BookStep, ...]
     method: tuple[str, ...]  # paragraphs of the statement of method
     package_files: tuple[tuple[str, str], ...] = ()  # (path, sha256); an annex page if given
+    # Measurements not tied to a step (a path length over the whole scene): once, on the
+    # model page, not repeated on every step.
+    scene_measurements: tuple[BookMeasurement, ...] = ()
+    # A scene without steps still has a picture of the model: shown on the model page.
+    model_still_png: bytes = b""
+    model_still_name: str = ""
+
+    @property
+    def has_sensitive(self) -> bool:
+        return any(e.sensitive for step in self.steps for e in step.entities)
 
 
 PROVENANCE = {
@@ -98,12 +110,25 @@ INK, MUTED, ACCENT = (33, 37, 41), (96, 104, 114), (24, 54, 99)
 RULE, STRIPE, WHITE = (190, 196, 204), (242, 244, 247), (255, 255, 255)
 FAMILY = "bookfont"
 TEMPLATE_CHARS = "·×°"  # the non-ASCII characters that this module's own wording uses
-STILL_HEIGHT = 100.0  # mm of the first step page given to the still; text goes under it
+# A step's still takes the left half of its first page, at most 55% of the printable height;
+# the narrative, measurements and sightlines go beside it and the entities under it, so that a
+# typical step (six entities, three measurements) fits on one page.
+STILL_WIDTH = 0.5  # of the page width between the margins
+STILL_HEIGHT = 0.55  # of the printable height
+GUTTER = 6.0  # mm between the still and the text beside it
+POSITION_NOTE = (
+    "* East and north of the model file's origin (0, 0, 0) and height above the lowest point "
+    "of the model, in metres."
+)
+SENSITIVE_NOTE = "Sensitive: never shown in public material."
+SELF_NOTE = "The exhibit book itself is listed in manifest-sha256.txt; it cannot list its own hash."
 PAD = (1.2, 2.0)  # table cell padding, vertical and horizontal (mm)
 COLUMNS = {  # relative column widths of the tables
     "Cover": (1, 4),
     "Model": (1, 3),
     "Entities": (3, 2, 3, 1.2, 5),
+    "Entities without headings": (3, 2, 3, 5),
+    "Measurements over the whole scene": (4, 2, 3),
     "Measurements": (4, 2, 3),
     "Sightlines": (3, 3, 6),
     "Annex": (2, 3),
@@ -148,13 +173,18 @@ def _all_text(value: object) -> str:
     return ""
 
 
+_DATE_START = re.compile(r"\s*(\d{1,2} [A-Za-z]+ \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})")
+
+
 def _creation_date(book: ExhibitBook) -> datetime:
-    """The production date when it can be read, else a fixed date: the bytes of the PDF must not
-    depend on the clock of the machine that made it."""
+    """The production date when it can be read (a time after it, such as "21:03 HKT", is left
+    out), else a fixed date: the bytes of the PDF must not depend on the clock of the machine
+    that made it."""
     for text in (book.produced_on, book.frozen_on):
+        found = _DATE_START.match(text)
         for pattern in ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y"):
             try:
-                return datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC)
+                return datetime.strptime(found[1] if found else "", pattern).replace(tzinfo=UTC)
             except ValueError:
                 continue
     return datetime(1970, 1, 1, tzinfo=UTC)
@@ -237,29 +267,68 @@ class _Book(FPDF):
         self.ln(3)
 
     def listing(
-        self, title: str, headings: tuple[str, ...], rows: Sequence[tuple[str, ...]], empty: str
+        self,
+        title: str,
+        headings: tuple[str, ...],
+        rows: Sequence[tuple[str, ...]],
+        empty: str,
+        widths: tuple[float, ...] | None = None,
+        column: tuple[float, float] | None = None,
     ) -> None:
-        """A subheading, kept with what follows it, then a table or, without rows, a note."""
-        if self.will_page_break(24 if rows else 14):
+        """A subheading, kept with what follows it, then a table or, without rows, a note.
+
+        ``column`` is ``(x, width)`` of a column beside the still (the caller has made sure
+        that it fits on the page); by default the table spans the page."""
+        x, width = column or (self.l_margin, self.epw)
+        if column is None and self.will_page_break(24 if rows else 14):
             self.add_page()
         self.set_font(self.family, size=11)
         self.set_text_color(*ACCENT)
-        self.para(title, 6)
+        self.set_x(x)
+        self.para(title, 6, width)
         self.ln(1)
         if rows:
-            self.grid(headings, rows, COLUMNS[title])
+            self.grid(headings, rows, widths or COLUMNS[title], width if column else None)
         else:
             self.set_font(self.family, size=9)
             self.set_text_color(*MUTED)
-            self.para(empty, 5)
+            self.set_x(x)
+            self.para(empty, 5, width)
             self.ln(3)
 
+    def listing_height(
+        self,
+        headings: tuple[str, ...],
+        rows: Sequence[tuple[str, ...]],
+        widths: tuple[float, ...],
+        width: float,
+    ) -> float:
+        """How high ``listing`` draws this table in a column ``width`` mm wide."""
+        if not rows:
+            return 7 + 5 + 3
+        self.set_font(self.family, size=9)
+        line_height = self.font_size * 1.45
+        widths_mm = tuple(w / sum(widths) * width for w in widths)
+        height = 7.0 + 4.0
+        for values in [headings, *rows]:
+            lines = max(
+                len(self.wrap(value, w - 2 * PAD[1] - self.line_width).split("\n"))
+                for value, w in zip(values, widths_mm, strict=True)
+            )
+            height += lines * line_height + 2 * PAD[0] + self.line_width
+        return height
+
     def grid(
-        self, headings: tuple[str, ...], rows: Sequence[tuple[str, ...]], widths: tuple[float, ...]
+        self,
+        headings: tuple[str, ...],
+        rows: Sequence[tuple[str, ...]],
+        widths: tuple[float, ...],
+        width: float | None = None,
     ) -> None:
-        """A table over the page width; its rows move to the next page whole, headings
-        repeated, rather than being cut."""
-        widths_mm = tuple(width / sum(widths) * self.epw for width in widths)
+        """A table over the page width (or, given ``width``, flush with the right margin);
+        its rows move to the next page whole, headings repeated, rather than being cut."""
+        total = width or self.epw
+        widths_mm = tuple(w / sum(widths) * total for w in widths)
         self.set_font(self.family, size=9)
         self.set_text_color(*INK)
         self.set_draw_color(*RULE)
@@ -268,7 +337,8 @@ class _Book(FPDF):
         most = max(1, int((self.h - self.t_margin - self.b_margin - 30) / line_height))
         heading_style = FontFace(self.family, "", 9, color=WHITE, fill_color=ACCENT)
         with self.table(
-            width=self.epw,
+            width=total,
+            align="RIGHT" if width else "CENTER",
             col_widths=widths_mm,
             headings_style=heading_style,
             first_row_as_headings=bool(headings),
@@ -343,6 +413,14 @@ def _cover(pdf: _Book, book: ExhibitBook) -> None:
         ("Produced by", book.producer),
         ("Date", book.produced_on),
     ]
+    if book.has_sensitive:
+        rows.append(
+            (
+                "Handling",
+                "Contains sensitive material (entities marked Sensitive): for the court only, "
+                "never to be published.",
+            )
+        )
     pdf.grid((), rows, COLUMNS["Cover"])
 
 
@@ -364,41 +442,45 @@ def _print_copy(png: bytes, width_mm: float) -> io.BytesIO:
     return buffer
 
 
-def _step(pdf: _Book, step: BookStep, count: int) -> None:
+def _png_size(png: bytes, name: str, what: str) -> tuple[int, int]:
     try:
-        with Image.open(io.BytesIO(step.still_png)) as still:
-            size = still.size
+        with Image.open(io.BytesIO(png)) as still:
+            return still.size
     except (OSError, UnidentifiedImageError) as error:
-        raise InvalidInput(
-            f"The still {step.still_name} of step {step.number} is not a PNG."
-        ) from error
-    pdf.start(f"Step {step.number} of {count}")
-    top = pdf.get_y()
-    scale = min(pdf.epw / size[0], STILL_HEIGHT / size[1])
+        raise InvalidInput(f"The still {name} of {what} is not a PNG.") from error
+
+
+def _picture(
+    pdf: _Book, png: bytes, name: str, size: tuple[int, int], box: tuple[float, float]
+) -> float:
+    """The still at the top left of the page's current position, fitted in ``box`` (width,
+    height in mm), framed and captioned; returns the y under the caption."""
+    top, left = pdf.get_y(), pdf.l_margin
+    scale = min(box[0] / size[0], box[1] / size[1])
     width, height = size[0] * scale, size[1] * scale
-    left = pdf.l_margin + (pdf.epw - width) / 2
-    pdf.image(_print_copy(step.still_png, width), x=left, y=top, w=width, h=height)
+    pdf.image(_print_copy(png, width), x=left, y=top, w=width, h=height)
     pdf.set_draw_color(*RULE)
     pdf.rect(left, top, width, height)
-    pdf.set_y(top + height + 1.5)
-    pdf.set_font(pdf.family, size=7.5)
+    pdf.set_xy(left, top + height + 1.2)
+    pdf.set_font(pdf.family, size=7)
     pdf.set_text_color(*MUTED)
     pdf.para(
         f"Printed at {PRINT_DPI} dpi; full resolution ({size[0]} × {size[1]} px) in "
-        f"{step.still_name} of the package",
-        4,
-        align="C",
+        f"{name} of the package",
+        3.6,
+        width,
     )
-    pdf.ln(2)
-    clock = f" · {step.clock}" if step.clock else ""
-    pdf.title_line(f"Step {step.number} of {count}{clock} · {step.title}", 14)
-    pdf.set_font(pdf.family, size=10)
-    pdf.set_text_color(*INK)
-    pdf.para(step.narrative, 5.4)
-    pdf.ln(4)
+    return pdf.get_y()
 
-    rows = []
-    for entity in step.entities:
+
+def _entity_rows(
+    entities: Sequence[BookEntity],
+) -> tuple[tuple[str, ...], list[tuple[str, ...]], tuple[float, ...]]:
+    """Headings, rows and column widths of an entity table; the Heading column only when
+    some entity has a heading."""
+    headed = any(e.heading_deg is not None for e in entities)
+    rows: list[tuple[str, ...]] = []
+    for entity in entities:
         where = "not placed"
         if entity.position_m is not None:
             where = " / ".join(f"{value:.2f}" for value in entity.position_m)
@@ -408,15 +490,100 @@ def _step(pdf: _Book, step: BookStep, count: int) -> None:
         heading = "" if entity.heading_deg is None else f"{entity.heading_deg:.0f}°"
         source = PROVENANCE.get(entity.provenance, entity.provenance)
         source += f": {entity.reference}" if entity.reference else ""
-        rows.append((entity.label, entity.type, where, heading, source))
-    head: tuple[str, ...] = ("Label", "Type", "Position E / N / height (m)", "Heading", "Source")
-    pdf.listing("Entities", head, rows, "No entities are placed at this step.")
+        kind = entity.type + ("\nSensitive" if entity.sensitive else "")
+        row = (entity.label, kind, where, heading, source)
+        rows.append(row if headed else row[:3] + row[4:])
+    head: tuple[str, ...] = ("Label", "Type", "Position E / N / height (m) *", "Heading", "Source")
+    widths: tuple[float, ...] = COLUMNS["Entities"]
+    if not headed:
+        head, widths = head[:3] + head[4:], COLUMNS["Entities without headings"]
+    return head, rows, widths
+
+
+def _notes(pdf: _Book, entities: Sequence[BookEntity]) -> None:
+    """The footnotes of an entity table: what the position numbers are, what Sensitive means."""
+    notes = POSITION_NOTE
+    if any(e.sensitive for e in entities):
+        notes += " " + SENSITIVE_NOTE
+    pdf.set_font(pdf.family, size=7.5)
+    pdf.set_text_color(*MUTED)
+    pdf.ln(-2.5)
+    pdf.para(notes, 3.8)
+    pdf.ln(3)
+
+
+def _step(pdf: _Book, step: BookStep, count: int) -> None:
+    size = _png_size(step.still_png, step.still_name, f"step {step.number}")
+    pdf.start(f"Step {step.number} of {count}")
+    clock = f" · {step.clock}" if step.clock else ""
+    pdf.title_line(f"Step {step.number} of {count}{clock} · {step.title}", 14)
+    top = pdf.get_y()
+    box = (pdf.epw * STILL_WIDTH, pdf.eph * STILL_HEIGHT)
+    under_still = _picture(pdf, step.still_png, step.still_name, size, box)
+
+    # Beside the still: the narrative, then the measurements and sightlines when they fit
+    # there; whatever does not fit goes under the still at full width.
+    x = pdf.l_margin + box[0] + GUTTER
+    width = pdf.w - pdf.r_margin - x
     measured = [(m.label, m.kind, m.value) for m in step.measurements]
-    head = ("Measurement", "Kind", "Value")
-    pdf.listing("Measurements", head, measured, "No measurements at this step.")
     lines = [(s.observer, s.target, s.verdict) for s in step.sightlines]
-    head = ("Observer", "Target", "Verdict")
-    pdf.listing("Sightlines", head, lines, "No sightlines at this step.")
+    tables = (
+        (
+            "Measurements",
+            ("Measurement", "Kind", "Value"),
+            measured,
+            "No measurements at this step.",
+        ),
+        ("Sightlines", ("Observer", "Target", "Verdict"), lines, "No sightlines at this step."),
+    )
+    pdf.set_font(pdf.family, size=10)
+    narrative = len(pdf.wrap(step.narrative, width).split("\n")) * 5.4 + 4
+    beside = narrative + sum(
+        pdf.listing_height(head, rows, COLUMNS[title], width) for title, head, rows, _ in tables
+    )
+    room = pdf.page_break_trigger - top - 2
+    pdf.set_xy(x, top)
+    if narrative <= room:
+        pdf.set_text_color(*INK)
+        pdf.para(step.narrative, 5.4, width)
+        pdf.ln(4)
+    if narrative <= room and beside <= room:
+        for title, head, rows, empty in tables:
+            pdf.listing(title, head, rows, empty, column=(x, width))
+        pdf.set_y(max(pdf.get_y(), under_still) + 2)
+    else:
+        pdf.set_y(max(pdf.get_y(), under_still) + 2)
+        if narrative > room:
+            pdf.set_font(pdf.family, size=10)
+            pdf.set_text_color(*INK)
+            pdf.para(step.narrative, 5.4)
+            pdf.ln(4)
+    entity_head, entity_rows, widths = _entity_rows(step.entities)
+    pdf.listing(
+        "Entities", entity_head, entity_rows, "No entities are placed at this step.", widths
+    )
+    if entity_rows:
+        _notes(pdf, step.entities)
+    if not (narrative <= room and beside <= room):
+        for title, head, rows, empty in tables:
+            pdf.listing(title, head, rows, empty)
+
+
+def _model_page(pdf: _Book, book: ExhibitBook) -> None:
+    pdf.start("Model")
+    pdf.title_line("The model")
+    pdf.grid(("Fact", "Value"), book.model_facts, COLUMNS["Model"])
+    if book.scene_measurements:
+        title = "Measurements over the whole scene"
+        rows = [(m.label, m.kind, m.value) for m in book.scene_measurements]
+        pdf.listing(title, ("Measurement", "Kind", "Value"), rows, "")
+    if book.model_still_png:
+        name = book.model_still_name or "stills/model.png"
+        size = _png_size(book.model_still_png, name, "the model")
+        if pdf.will_page_break(70):
+            pdf.add_page()
+        room = pdf.page_break_trigger - pdf.get_y() - 6
+        _picture(pdf, book.model_still_png, name, size, (pdf.epw, min(room, pdf.eph * 0.7)))
 
 
 def _footers(pdf: _Book, book: ExhibitBook) -> None:
@@ -464,9 +631,7 @@ def build_exhibit_book(book: ExhibitBook, font_file: Path | None) -> bytes:
     pdf = _Book(book)
     _choose_font(pdf, book, font_file)
     _cover(pdf, book)
-    pdf.start("Model")
-    pdf.title_line("The model")
-    pdf.grid(("Fact", "Value"), book.model_facts, COLUMNS["Model"])
+    _model_page(pdf, book)
     for step in book.steps:
         _step(pdf, step, len(book.steps))
     pdf.start("Statement of method")
@@ -479,6 +644,10 @@ def build_exhibit_book(book: ExhibitBook, font_file: Path | None) -> bytes:
     if book.package_files:
         pdf.start("Annex: package files")
         pdf.title_line("Annex: files of the exhibit package")
+        pdf.set_font(pdf.family, size=10)
+        pdf.set_text_color(*INK)
+        pdf.para(SELF_NOTE, 5.4)
+        pdf.ln(3)
         pdf.grid(("Path", "SHA-256"), book.package_files, COLUMNS["Annex"])
     _footers(pdf, book)
     return bytes(pdf.output())

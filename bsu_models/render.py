@@ -59,11 +59,13 @@ def reduced_polydata(pv: Any, mesh: MeshArrays, face_budget: int) -> Any:
     return pv.wrap(clustering.GetOutput())
 
 
-def png_bytes(pixels: np.ndarray, text: dict[str, str]) -> bytes:
-    """Encode ``pixels: (h, w, 3) uint8`` as PNG with ``text`` chunks (e.g. the source hash)."""
+def png_bytes(pixels: np.ndarray, text: dict[str, str], dpi: int | None = None) -> bytes:
+    """Encode ``pixels: (h, w, 3) uint8`` as PNG with ``text`` chunks (e.g. the source hash)
+    and, for print sizes, the resolution they are meant to print at."""
     info = PngImagePlugin.PngInfo()
     for key, value in text.items():
         info.add_text(key, value)
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", pnginfo=info, optimize=False)
+    extra = {"dpi": (dpi, dpi)} if dpi else {}
+    Image.fromarray(pixels).save(buffer, format="PNG", pnginfo=info, optimize=False, **extra)
     return buffer.getvalue()

@@ -135,7 +135,7 @@ class SceneService(SceneAnalysis):
         self.require(scene_id, "scene.view")
         with read_session(self._engine) as session:
             row = self._row(session, scene_id)
-            number = revision or row.current_revision
+            number = row.current_revision if revision is None else revision
             found = [r for r in row.revisions if r.number == number]
             if not found:
                 raise NotFound(
@@ -280,7 +280,7 @@ class SceneService(SceneAnalysis):
         with write_session(self._engine) as session:
             row = self._row(session, scene_id)
             _refuse_if_frozen(row)
-            number = revision or row.current_revision
+            number = row.current_revision if revision is None else revision
             if number != row.current_revision:
                 # Freezing an older revision would leave later ones looking current.
                 raise InvalidInput(
@@ -340,7 +340,7 @@ class SceneService(SceneAnalysis):
     ) -> dict[str, Any]:
         self.require(scene_id, "scene.export")
         info = self.info(scene_id)
-        number = revision or info.revision
+        number = info.revision if revision is None else revision
         doc = self.document(scene_id, number)
         version = self.catalogue.get_version(info.version_id)
         header = {

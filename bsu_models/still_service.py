@@ -90,7 +90,7 @@ def render_version_still(
             raise InvalidInput(
                 f"Scene {scene_id} is on model version {info.version_id}, not {version_id}."
             )
-        revision = revision or info.revision
+        revision = info.revision if revision is None else revision
         doc = catalogue.scenes.document(scene_id, revision)
     if view is not None:
         if doc is None:

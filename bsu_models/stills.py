@@ -47,6 +47,7 @@ SIZES: dict[str, tuple[int, int]] = {
     "a4": (3508, 2480),  # landscape at 300 dpi
     "a3": (4961, 3508),
 }
+PRINT_DPI = 300
 BACKGROUND = (0.96, 0.96, 0.95)
 MODEL_COLOUR = (0.83, 0.81, 0.77)
 
@@ -219,7 +220,9 @@ def render_still(
     if watermark_text or watermark_logo:
         logo = Image.open(io.BytesIO(watermark_logo)) if watermark_logo else None
         image = draw_watermark(image, watermark_text or "", font_file, logo)
-    png = png_bytes(np.asarray(image), png_text or {})
+    # A4 and A3 sizes are 300 dpi prints; the PNG says so, so it prints at the right size.
+    dpi = PRINT_DPI if size in (SIZES["a4"], SIZES["a3"]) else None
+    png = png_bytes(np.asarray(image), png_text or {}, dpi)
     return Still(png=png, size=size, metres_per_pixel=metres_per_pixel, scale_bar=bar)
 
 

@@ -69,6 +69,7 @@ def _scene_on_fandisk(cat: bsu_models.Catalogue, testdata: Path) -> tuple[int, i
             "m1", "distance", "W1 to V1", "s2", a=Anchor(entity="w1"), b=Anchor(entity="v1")
         )
     )
+    doc = doc.with_measurement(Measurement("m2", "path_length", "V1 route", entity="v1"))
     doc = doc.with_sightline(Sightline("l1", "w1", Anchor(entity="v1"), "s2"))
     plan = cat.scenes.preset_view(version.version_id, "plan")
     doc = doc.with_view(
@@ -171,6 +172,7 @@ def test_package_is_a_valid_bag_with_every_part(exhibit_setup):
 
     still = Image.open(bag_dir / "data" / "stills" / "step-01.png")
     assert still.size == (3508, 2480)
+    assert tuple(round(d) for d in still.info["dpi"]) == (300, 300)
     assert still.text.get("derived-from-sha256") == version.original_sha256
 
 
@@ -233,22 +235,23 @@ def test_exhibit_verify_names_the_changed_file(exhibit_setup, tmp_path):
 
 def test_zip_package_verifies_and_is_audited(exhibit_setup, tmp_path):
     cat, scene_id = exhibit_setup["cat"], exhibit_setup["scene_id"]
-    name, data, result = cat.exhibit_zip(scene_id, "BSU/8", actor="presenter-2")
-    assert name == "BSU-8.zip"
+    # Chinese letters of the exhibit number are kept in the file and top folder names.
+    name, data, result = cat.exhibit_zip(scene_id, "BSU/證物 8", actor="presenter-2")
+    assert name == "BSU-證物-8.zip"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
-        assert all(n.startswith("BSU-8/") for n in names)
-        manifest = archive.read("BSU-8/manifest-sha256.txt")
+        assert all(n.startswith("BSU-證物-8/") for n in names)
+        manifest = archive.read("BSU-證物-8/manifest-sha256.txt")
         archive.extractall(tmp_path / "unzipped")
     assert result.manifest_sha256 == hashlib.sha256(manifest).hexdigest()
-    bagit.Bag(str(tmp_path / "unzipped" / "BSU-8")).validate()
+    bagit.Bag(str(tmp_path / "unzipped" / "BSU-證物-8")).validate()
     path = tmp_path / "BSU-8.zip"
     path.write_bytes(data)
     assert bsu_models.verify_exhibit(path).valid
     event = next(e for e in cat.audit_events(50) if e.action == "exhibit.export")
     assert event.actor == "presenter-2"
     assert event.object_sha256 == result.manifest_sha256
-    assert event.details["revision"] == 2 and event.details["exhibit"] == "BSU/8"
+    assert event.details["revision"] == 2 and event.details["exhibit"] == "BSU/證物 8"
     # The CLI's package was audited too, with the hash of the manifest on disk.
     on_disk = hashlib.sha256((exhibit_setup["bag"] / "manifest-sha256.txt").read_bytes())
     assert on_disk.hexdigest() in {
@@ -327,3 +330,223 @@ def test_package_viewer_opens_offline_from_the_stick(exhibit_setup, tmp_path, op
     drawn = np.abs(pixels.astype(int) - background).sum(axis=1) > 40
     assert drawn.mean() > 0.05, "the model is not drawn"
     assert opened.outside == [] and opened.problems == []
+
+
+# -- review fixes --------------------------------------------------------------------------------
+
+
+def _zip_bag(bag_dir: Path, path: Path, stored: tuple[str, ...] = (), top: str = "BSU-7") -> Path:
+    """The bag folder zipped by hand, ``stored`` entries uncompressed."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(p for p in bag_dir.rglob("*") if p.is_file()):
+            name = file.relative_to(bag_dir).as_posix()
+            method = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            archive.writestr(f"{top}/{name}", file.read_bytes(), method)
+    return path
+
+
+def _entry_data_offset(path: Path, name: str) -> int:
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    data = path.read_bytes()
+    start = info.header_offset
+    name_len = int.from_bytes(data[start + 26 : start + 28], "little")
+    extra_len = int.from_bytes(data[start + 28 : start + 30], "little")
+    return start + 30 + name_len + extra_len
+
+
+def test_a_damaged_zip_entry_is_named_not_a_traceback(exhibit_setup, tmp_path):
+    env, bag_dir = exhibit_setup["env"], exhibit_setup["bag"]
+    # A stored entry with a flipped byte: its CRC no longer matches (zipfile.BadZipFile).
+    bad_crc = _zip_bag(bag_dir, tmp_path / "crc.zip", stored=("data/scene.json",))
+    _flip_byte(bad_crc, _entry_data_offset(bad_crc, "BSU-7/data/scene.json") + 10)
+    # A deflated entry whose data starts with a reserved block type (zlib.error).
+    bad_deflate = _zip_bag(bag_dir, tmp_path / "deflate.zip")
+    offset = _entry_data_offset(bad_deflate, "BSU-7/data/README.txt")
+    data = bytearray(bad_deflate.read_bytes())
+    data[offset] = 0xFF
+    bad_deflate.write_bytes(bytes(data))
+    for path, name in ((bad_crc, "data/scene.json"), (bad_deflate, "data/README.txt")):
+        checked = run_cli(env, "exhibit-verify", str(path))
+        assert checked.returncode == 1, checked.stderr
+        assert "Traceback" not in checked.stderr
+        assert f"{name} is damaged (cannot be read)." in checked.stdout
+        assert checked.stdout.count("damaged") == 1
+        report = json.loads(run_cli(env, "exhibit-verify", str(path), "--json").stdout)
+        assert report["valid"] is False and report["damaged"] == [name]
+
+
+def test_a_zip_with_an_entry_twice_is_refused(exhibit_setup, tmp_path):
+    env, bag_dir = exhibit_setup["env"], exhibit_setup["bag"]
+    path = tmp_path / "twice.zip"
+    with (
+        pytest.warns(UserWarning, match="Duplicate name"),
+        zipfile.ZipFile(path, "w") as archive,
+    ):
+        archive.writestr("BSU-7/data/scene.json", b'{"forged": true}')  # seen by some tools
+        for file in sorted(p for p in bag_dir.rglob("*") if p.is_file()):
+            archive.writestr(f"BSU-7/{file.relative_to(bag_dir).as_posix()}", file.read_bytes())
+    refused = run_cli(env, "exhibit-verify", str(path))
+    assert refused.returncode == 2, refused.stdout
+    assert refused.stderr.startswith("error: ") and refused.stderr.count("\n") == 1
+    assert "'BSU-7/data/scene.json' more than once" in refused.stderr
+
+
+def test_exhibit_numbers_are_checked(exhibit_setup, tmp_path):
+    cat, env, scene_id = exhibit_setup["cat"], exhibit_setup["env"], exhibit_setup["scene_id"]
+    for number, reason in (
+        ("BSU\n7", "control character"),
+        ("   ", "must not be empty"),
+        ("7" * 300, "at most"),
+        ("<b>7</b>", "markup"),
+    ):
+        with pytest.raises(bsu_models.InvalidInput, match=reason):
+            cat.build_exhibit(scene_id, tmp_path / "pkg", number)
+        with pytest.raises(bsu_models.InvalidInput, match=reason):
+            cat.exhibit_zip(scene_id, number)
+    refused = run_cli(env, "exhibit", str(scene_id), "--out", str(tmp_path / "p"), "--number", "")
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "exhibit number" in refused.stderr
+    assert not (tmp_path / "p").exists() and not (tmp_path / "pkg").exists()
+    from bsu_models.exhibit import check_exhibit_number, safe_name
+
+    assert check_exhibit_number("  BSU/7 ") == "BSU/7"
+    assert safe_name("BSU/證物 7") == "BSU-證物-7"
+    assert safe_name("../..") == "exhibit"
+    assert len(safe_name("證" * 300)) <= 60
+
+
+def test_output_location_is_checked_before_building(exhibit_setup, tmp_path):
+    cat, env, scene_id = exhibit_setup["cat"], exhibit_setup["env"], exhibit_setup["scene_id"]
+    before = max(e.event_id for e in cat.audit_events(5))
+    missing = run_cli(env, "exhibit", str(scene_id), "--out", str(tmp_path / "nope" / "pkg"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    under_file = run_cli(env, "exhibit", str(scene_id), "--out", str(a_file / "pkg.zip"))
+    assert under_file.returncode == 2 and "not a folder" in under_file.stderr
+    taken = run_cli(env, "exhibit", str(scene_id), "--out", str(a_file))
+    assert taken.returncode == 2 and "already exists" in taken.stderr
+    # Nothing was rendered or read for these: no audit events at all.
+    assert max(e.event_id for e in cat.audit_events(5)) == before
+
+
+def test_freeze_revision_must_be_positive(exhibit_setup):
+    env, scene_id = exhibit_setup["env"], exhibit_setup["scene_id"]
+    for value in ("0", "-1"):
+        refused = run_cli(env, "scene", "freeze", str(scene_id), "--revision", value)
+        assert refused.returncode == 2 and "--revision must be 1 or more" in refused.stderr
+
+
+def test_verify_streams_and_refuses_a_zip_bomb(exhibit_setup, tmp_path, monkeypatch):
+    env, bag_dir = exhibit_setup["env"], exhibit_setup["bag"]
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("bomb/bagit.txt", "BagIt-Version: 1.0\n")
+        archive.writestr("bomb/data/zeros.bin", bytes(64 * 1024**2))
+    refused = run_cli(env, "exhibit-verify", str(bomb))
+    assert refused.returncode == 2 and "zip bomb" in refused.stderr
+    assert "'bomb/data/zeros.bin'" in refused.stderr
+    # Files are hashed as streams: neither a whole file nor a whole entry is read at once.
+    zipped = _zip_bag(bag_dir, tmp_path / "pkg.zip")
+
+    def whole(*_args, **_kwargs):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", whole)
+    monkeypatch.setattr(zipfile.ZipFile, "read", whole)
+    assert bsu_models.verify_exhibit(bag_dir).valid
+    assert bsu_models.verify_exhibit(zipped).valid
+
+
+def test_verify_prints_the_manifest_hashes_and_counts_files(exhibit_setup, tmp_path):
+    env, bag_dir, built = exhibit_setup["env"], exhibit_setup["bag"], exhibit_setup["result"]
+    assert built["payload_files"] == 7 and built["tag_files"] == 4 and len(built["files"]) == 11
+    tag_sha = hashlib.sha256((bag_dir / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
+    good = run_cli(env, "exhibit-verify", str(bag_dir))
+    assert good.returncode == 0
+    assert "all 7 payload files and 4 tag files" in good.stdout
+    assert f"manifest-sha256.txt SHA-256 {built['manifest_sha256']}" in good.stdout
+    assert f"tagmanifest-sha256.txt SHA-256 {tag_sha}" in good.stdout
+    report = json.loads(run_cli(env, "exhibit-verify", str(bag_dir), "--json").stdout)
+    assert report["manifest_sha256"] == built["manifest_sha256"]
+    assert report["tagmanifest_sha256"] == tag_sha
+    assert (report["payload_files"], report["tag_files"]) == (7, 4)
+    broken = _copy(bag_dir, tmp_path)
+    for name in ("bagit.txt", "bag-info.txt", "tagmanifest-sha256.txt"):
+        (broken / name).unlink()
+    (broken / "notes.txt").write_text("added later")
+    bad = run_cli(env, "exhibit-verify", str(broken))
+    assert bad.returncode == 1
+    assert bad.stdout.count("bagit.txt") == 1  # reported once
+    assert "bag-info.txt is missing" in bad.stdout
+    assert "tagmanifest-sha256.txt is missing" in bad.stdout
+    assert "notes.txt should not be in the bag" in bad.stdout
+    assert f"manifest-sha256.txt SHA-256 {built['manifest_sha256']}" in bad.stdout
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "photo.jpg").write_bytes(b"x")
+    for folder in (empty, tmp_path / "plain"):
+        refused = run_cli(env, "exhibit-verify", str(folder))
+        assert refused.returncode == 2
+        assert f"{folder} is not a BagIt bag (no bagit.txt)" in refused.stderr
+
+
+def test_book_marks_sensitive_entities_and_shows_scene_wide_measurements_once(exhibit_setup):
+    bag_dir = exhibit_setup["bag"]
+    path = bag_dir / "data" / "exhibit-book.pdf"
+    pages = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, len(PdfReader(path).pages) + 1)
+    ]
+    # cover, model, one page per step, method, annex: a typical step fits on one page
+    assert len(pages) == 6 and not any("(continued)" in page for page in pages)
+    step_pages = pages[2:4]
+    assert "Sensitive" in step_pages[1] and "never shown in public material" in step_pages[1]
+    assert not any("Heading" in page for page in step_pages)  # no entity has a heading
+    assert "Measurements over the whole scene" in pages[1] and "V1 route" in pages[1]
+    assert not any("V1 route" in page for page in step_pages)
+    assert "HKT (UTC+8)" in pages[0]
+    method = "".join(pages[4].split())
+    assert "themodelfile'sorigin(0,0,0)" in method and "lowestpointofthemodel" in method
+    assert "cannotlistitsownhash" in "".join(pages[5].split())
+    readme = (bag_dir / "data" / "README.txt").read_text()
+    assert "sensitive material" in readme and "must not be published" in readme
+
+
+def test_blocked_sightline_is_given_in_metres(exhibit_setup):
+    from bsu_models.exhibit import ExhibitBuilder
+
+    cat, scene_id = exhibit_setup["cat"], exhibit_setup["scene_id"]
+    builder = ExhibitBuilder(cat, scene_id, "presenter-1")
+    version = builder.version
+    lo = np.asarray(version.bounds[0], dtype=float)
+    eye = tuple(float(c) for c in lo)
+    point = tuple(float(c) for c in lo + np.array([100.0, 0.0, 0.0]))  # 1:100 mm model: 10 m
+    verdict = builder._blocked(eye, point, "30.00 m ± 0.05 m")
+    assert "model units" not in verdict
+    assert verdict.startswith("blocked by the model 10.00 m from the eye, at E / N / height ")
+    assert verdict.endswith(" m; the target is 30.00 m ± 0.05 m away")
+
+
+def test_build_says_what_its_file_count_counts(capsys):
+    import argparse
+    from types import SimpleNamespace
+
+    from bsu_models.cli_exhibit import cmd_exhibit
+    from bsu_models.exhibit import ExhibitResult
+
+    files = tuple((n, "0" * 64, 1) for n in ("data/a", "data/b", "bagit.txt", "bag-info.txt"))
+    result = ExhibitResult("BSU/7", 3, 2, "pkg", "f" * 64, files, "e" * 64)
+    cat = SimpleNamespace(build_exhibit=lambda *args: result)
+    args = argparse.Namespace(scene_id=3, out="pkg", number="BSU/7", json=False)
+    assert cmd_exhibit(cat, args) == 0  # type: ignore[arg-type]
+    assert "2 payload files, 2 tag files written to pkg" in capsys.readouterr().out
+    assert result.to_json()["payload_files"] == 2 and result.to_json()["tag_files"] == 2

@@ -370,3 +370,58 @@ def test_book_font_finds_the_configured_or_installed_font(cjk_font: Path, tmp_pa
     assert book_font(str(cjk_font)) == cjk_font
     with pytest.raises(InvalidSetting, match="BSU_FONT_FILE"):
         book_font(str(tmp_path / "missing.ttc"))
+
+
+def test_sensitive_entities_headings_and_scene_measurements(
+    cjk_font: Path, poppler: None, tmp_path: Path
+) -> None:
+    book = make_book(big=False)
+    secret = dataclasses.replace(book.steps[0].entities[2], sensitive=True)
+    first = dataclasses.replace(book.steps[0], entities=(*book.steps[0].entities[:2], secret))
+    headless = tuple(dataclasses.replace(e, heading_deg=None) for e in book.steps[0].entities)
+    second = dataclasses.replace(book.steps[1], entities=headless)
+    route = BookMeasurement("V1 route", "path length", "42.00 m ± 0.10 m")
+    book = dataclasses.replace(
+        book, steps=(first, second, book.steps[2]), scene_measurements=(route,)
+    )
+    path = tmp_path / "book.pdf"
+    path.write_bytes(build_exhibit_book(book, cjk_font))
+    texts = page_texts(path)
+    starts = [next(i for i, t in enumerate(texts) if f"Step {n} of 3 ·" in t) for n in (1, 2, 3)]
+    step1, step2 = "".join(texts[starts[0] : starts[1]]), texts[starts[1]]
+    assert "Sensitive" in step1 and "Sensitive: never shown in public material." in step1
+    assert "Sensitive" not in step2
+    assert "Handling" in texts[0] and "never to be published" in texts[0]
+    assert "Heading" in step1 and "92°" in step1
+    assert "Heading" not in step2  # no entity of step 2 has a heading: no empty column
+    assert "East and north of the model file's origin (0, 0, 0)" in step1
+    # A measurement over the whole scene is shown once, on the model page.
+    assert "Measurements over the whole scene" in texts[1] and "42.00 m ± 0.10 m" in texts[1]
+    assert "".join(texts).count("V1 route") == 1
+    assert "it cannot list its own hash" in texts[-1]
+
+
+def test_a_typical_step_fits_on_one_page(cjk_font: Path, poppler: None, tmp_path: Path) -> None:
+    book = make_book(big=True, chinese=False)
+    entity = book.steps[0].entities[0]
+    six = tuple(dataclasses.replace(entity, label=f"Person {n}") for n in range(6))
+    measures = tuple(BookMeasurement(f"M{n}", "distance", "3.00 m ± 0.05 m") for n in range(3))
+    step = dataclasses.replace(
+        book.steps[0],
+        narrative="The car turns left into the junction; the witness stands by the bus stop.",
+        entities=six,
+        measurements=measures,
+    )
+    path = tmp_path / "one.pdf"
+    path.write_bytes(build_exhibit_book(dataclasses.replace(book, steps=(step,)), cjk_font))
+    texts = page_texts(path)
+    assert len(texts) == 5  # cover, model, the step, method, annex
+    assert not any("(continued)" in t for t in texts)
+    assert "Person 5" in texts[2] and "M2" in texts[2] and "Sightlines" in texts[2]
+
+
+def test_a_scene_without_steps_shows_the_model_picture(cjk_font: Path, tmp_path: Path) -> None:
+    book = dataclasses.replace(make_book(big=False), steps=(), model_still_png=still(700, 495, 30))
+    reader = PdfReader(io.BytesIO(build_exhibit_book(book, cjk_font)))
+    assert len(reader.pages[1].images) == 1
+    assert "stills/model.png" in reader.pages[1].extract_text().replace("\x00", "")
