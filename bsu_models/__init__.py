@@ -67,6 +67,17 @@ _EXPORTS: dict[str, str] = {
     "format_datetime": "bsu_models.i18n",
     "format_number": "bsu_models.i18n",
     "format_metres": "bsu_models.i18n",
+    "Principal": "bsu_models.access",
+    "ROLES": "bsu_models.access",
+    "idle_expired": "bsu_models.accounts",
+    "UserInfo": "bsu_models.accounts",
+    "AuditFilter": "bsu_models.audit_export",
+    "PostInfo": "bsu_models.posts",
+    "POST_STATUSES": "bsu_models.posts",
+    "PLATFORM_SIZES": "bsu_models.public_image",
+    "PLATFORM_NAMES": "bsu_models.public_image",
+    "AccessDenied": "bsu_models.errors",
+    "LoginFailed": "bsu_models.errors",
     "BsuError": "bsu_models.errors",
     "InvalidInput": "bsu_models.errors",
     "UnsupportedFormat": "bsu_models.errors",
@@ -95,10 +106,14 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from bsu_models.access import ROLES, Principal
+    from bsu_models.accounts import UserInfo, idle_expired
+    from bsu_models.audit_export import AuditFilter
     from bsu_models.bagit_package import BagReport
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
     from bsu_models.demo import load_demo
     from bsu_models.errors import (
+        AccessDenied,
         AmbiguousUpload,
         BsuError,
         Conflict,
@@ -107,6 +122,7 @@ if TYPE_CHECKING:
         InvalidMesh,
         InvalidSetting,
         LimitExceeded,
+        LoginFailed,
         NotFound,
         ParseFailed,
         StorageError,
@@ -128,6 +144,8 @@ if TYPE_CHECKING:
         translator,
     )
     from bsu_models.overlay import Overlays
+    from bsu_models.posts import POST_STATUSES, PostInfo
+    from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES
     from bsu_models.records import (
         AuditEvent,
         CaseInfo,

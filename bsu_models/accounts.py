@@ -393,7 +393,9 @@ class AccountService:
         with write_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == name)).first()
             if row is None:
-                row = UserRow(username=name, display_name=display, password_hash="", roles=roles)
+                row = UserRow(
+                    username=name, display_name=display, password_hash="", roles=roles, active=True
+                )
                 session.add(row)
             if not row.active:
                 self._login_event(session, name, "refused", "single sign-on, closed account")

@@ -17,12 +17,22 @@ from sqlalchemy.orm import selectinload
 from bsu_models.access import AccessControl, Principal, system_principal
 from bsu_models.accounts import AccountService
 from bsu_models.audit import append_event, check_head_file, to_record, verify_chain
+from bsu_models.audit_export import AuditFilter, events_csv, filter_events
 from bsu_models.audit_head import register_head_file
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import make_engine, read_session, write_session
 from bsu_models.errors import BsuError, Conflict, InvalidInput, NotFound, StorageError
 from bsu_models.ingest import ImportRequest, Progress, run_import
-from bsu_models.orm import AuditRow, CaseMemberRow, CaseRow, ModelRow, StoredFileRow, VersionRow
+from bsu_models.orm import (
+    AuditRow,
+    CaseMemberRow,
+    CaseRow,
+    ModelRow,
+    PublicPostRow,
+    StoredFileRow,
+    VersionRow,
+)
+from bsu_models.posts import PostService
 from bsu_models.records import (
     AuditEvent,
     CaseInfo,
@@ -113,6 +123,7 @@ class Catalogue:
         self.scenes = SceneService(self)
         self.access = AccessControl(self.engine, self.user)
         self.accounts = AccountService(self)
+        self.posts = PostService(self)
 
     def as_user(self, user: Principal) -> Catalogue:
         """The same catalogue acting for ``user``: every read and change is checked against
@@ -123,6 +134,7 @@ class Catalogue:
         bound.scenes = SceneService(bound)
         bound.access = AccessControl(bound.engine, user)
         bound.accounts = AccountService(bound)
+        bound.posts = PostService(bound)
         return bound
 
     def close(self) -> None:
@@ -425,8 +437,9 @@ class Catalogue:
                 )
             ).all()
             originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
+            post_images = set(session.scalars(select(PublicPostRow.image_key)))
             audit_problems, events = verify_chain(session)
-        referenced = {sha for sha, _v, _n, _r in files}
+        referenced = {sha for sha, _v, _n, _r in files} | post_images
         for sha, version_id, name, _role in files:
             if not self.blobs.exists(sha):
                 problems.append(
@@ -481,11 +494,35 @@ class Catalogue:
 
         return exhibit_zip(self, scene_id, exhibit_number, actor)
 
-    def audit_events(self, limit: int = 200) -> list[AuditEvent]:
+    def audit_events(
+        self, limit: int | None = 200, wanted: AuditFilter | None = None
+    ) -> list[AuditEvent]:
+        """Audit events, newest first (auditors only); ``wanted`` filters them."""
         self.access.require("audit.read", object_type="audit")
         with read_session(self.engine) as session:
-            rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
-            return [to_record(r) for r in rows]
+            stmt = select(AuditRow).order_by(AuditRow.id.desc())
+            if wanted is None and limit is not None:
+                stmt = stmt.limit(limit)
+            events = [to_record(r) for r in session.scalars(stmt)]
+        if wanted is not None:
+            events = filter_events(events, wanted)[:limit]
+        return events
+
+    def audit_csv(self, wanted: AuditFilter | None = None) -> bytes:
+        """The (filtered) audit log as CSV; the export itself is an audit event."""
+        events = self.audit_events(None, wanted)
+        data = events_csv(events)
+        with write_session(self.engine) as session:
+            append_event(
+                session,
+                actor=self.actor_name(),
+                action="audit.export",
+                object_type="audit",
+                object_id="csv",
+                object_sha256=hashlib.sha256(data).hexdigest(),
+                details={"events": len(events), "filter": (wanted or AuditFilter()).__dict__},
+            )
+        return data
 
 
 def open_catalogue(settings: Settings | None = None) -> Catalogue:

@@ -17,7 +17,8 @@ from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
 from bsu_models.cli_exhibit import add_exhibit_commands
 from bsu_models.cli_scene import _emit, add_scene_commands
-from bsu_models.errors import BsuError, InvalidInput
+from bsu_models.cli_users import add_user_commands
+from bsu_models.errors import BsuError, InvalidInput, LoginFailed
 from bsu_models.geometry import AXES, PRESETS
 from bsu_models.overlay import OVERLAY_NAMES
 from bsu_models.records import CaseInfo, VersionInfo
@@ -228,16 +229,19 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(cat: Catalogue, args: argparse.Namespace) -> int:
-    from bsu_models.demo import load_demo
+    from bsu_models.demo import demo_logins, load_demo
 
     loaded = load_demo(cat)
-    _emit(
-        args,
-        {"imported": loaded},
+    password, logins = demo_logins()
+    text = (
         f"Demo case ready ({len(loaded)} models imported now)."
         if loaded
-        else "Demo case already loaded.",
+        else "Demo case already loaded."
     )
+    text += f"\nDemo accounts (password {password!r}):\n" + "\n".join(
+        f"  {name:<14} {roles}" for name, roles in logins
+    )
+    _emit(args, {"imported": loaded, "accounts": [n for n, _ in logins]}, text)
     return EXIT_OK
 
 
@@ -337,7 +341,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     scene_commands = add_scene_commands(sub, json_flag)
     add_exhibit_commands(sub, scene_commands, json_flag)
+    add_user_commands(sub, case_sub, json_flag)
     return parser
+
+
+def _acting_catalogue(catalogue: Catalogue, args: argparse.Namespace) -> Catalogue:
+    """The catalogue acting as the account named by BSU_ACTOR, once any account exists.
+
+    Before the first account exists the command line is the set-up tool and acts as the
+    system (that is how the first admin is made); ``demo`` only ever adds the fixed demo case
+    and accounts, so it always runs as set-up.
+    """
+    if args.command == "demo" or not catalogue.accounts.any_users():
+        return catalogue
+    name = catalogue.settings.actor
+    try:
+        return catalogue.as_user(catalogue.accounts.principal(name))
+    except BsuError:
+        catalogue.close()
+        raise LoginFailed(
+            f"Accounts exist, so the command line acts as the account named by BSU_ACTOR; "
+            f"{name!r} is not an active account."
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -347,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "needs_catalogue", True):
             # Checking a package needs no catalogue: it must work on any machine.
             return int(args.handler(None, args))
-        catalogue = open_catalogue()
+        catalogue = _acting_catalogue(open_catalogue(), args)
         try:
             return int(args.handler(catalogue, args))
         finally:

@@ -49,7 +49,28 @@ def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
         )
         imported.append(model["name"])
     _load_demo_scenes(catalogue, spec, demo_dir)
+    _load_demo_accounts(catalogue, spec)
     return imported
+
+
+def demo_logins(demo_dir: Path = DEMO_DIR) -> tuple[str, list[tuple[str, str]]]:
+    """The demo password and (user name, roles) of the demo accounts, for the start script."""
+    spec = json.loads((demo_dir / "demo.json").read_text(encoding="utf-8"))["accounts"]
+    return spec["password"], [(u["username"], ", ".join(u["roles"])) for u in spec["users"]]
+
+
+def _load_demo_accounts(catalogue: Catalogue, spec: dict) -> None:
+    """Create the demo accounts (members of the demo case) when no account exists yet; a
+    catalogue that already has people is left alone."""
+    accounts = spec.get("accounts")
+    if not accounts or catalogue.accounts.any_users():
+        return
+    for user in accounts["users"]:
+        catalogue.accounts.add_user(
+            user["username"], accounts["password"], user["roles"], user["display_name"]
+        )
+        if user.get("member", True):
+            catalogue.accounts.add_member(spec["case"]["reference"], user["username"])
 
 
 def _load_demo_scenes(catalogue: Catalogue, spec: dict, demo_dir: Path) -> None:

@@ -31,6 +31,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CASE = "KC-2026-0999"
 STARTUP_TIMEOUT_S = 60
 IMPORT_TIMEOUT_MS = 90_000
+USER, PASSWORD = "browser-test", "browser-test-password"
+# Every case role, and admin so that the tester can join the demo case when a test loads it.
+USER_ROLES = ("modeller", "investigator", "presenter", "media_officer", "approver", "admin")
 BROKEN_PLY = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nend_header\n"
 
 
@@ -48,17 +51,20 @@ def _app_env(data_dir: Path) -> dict[str, str]:
     # Settings refuse unknown BSU_* names, and the caller's BSU_DATA_DIR must not leak in.
     env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
     env["BSU_DATA_DIR"] = str(data_dir)
-    env["BSU_ACTOR"] = "browser-test"
+    env["BSU_ACTOR"] = USER  # once accounts exist, the command line acts as this account
     env.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     return env
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "bsu_models.cli", *args],
         cwd=REPO,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -107,6 +113,9 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     data_dir.mkdir()
     env = _app_env(data_dir)
     _cli(env, "case", "add", CASE, "--title", "Browser test case")
+    roles = [arg for role in USER_ROLES for arg in ("--role", role)]
+    _cli(env, "user", "add", USER, *roles, "--password-stdin", stdin=PASSWORD + "\n")
+    _cli(env, "case", "member", "add", CASE, USER)
 
     port = _free_port()
     log = root / "streamlit.log"
@@ -199,10 +208,28 @@ def _wait_idle(page, timeout_ms: int = 30_000) -> None:
     )
 
 
+def _sign_in_if_asked(page, user: str = USER, password: str = PASSWORD) -> None:
+    """A new browser session starts at the sign-in page; sign in when it is shown."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    try:
+        page.get_by_role("heading", name="Sign in to BSU Models").wait_for(timeout=10_000)
+    except PlaywrightTimeout:
+        return  # already signed in in this session
+    if page.get_by_role("heading", name="Sign in to BSU Models").count():
+        page.get_by_label("User name", exact=True).fill(user)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_have_count(0)
+        _wait_idle(page)
+
+
 def _open(page, url: str, title: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(url)
+    _sign_in_if_asked(page)
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     _wait_idle(page)
 

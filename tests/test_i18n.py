@@ -157,7 +157,7 @@ def test_an_unknown_language_is_refused_with_a_plain_sentence():
 @pytest.mark.usefixtures("app_env")
 def test_the_app_shows_a_bad_language_setting_as_one_error(monkeypatch):
     monkeypatch.setenv("BSU_LANGUAGE", "klingon")
-    at = _app().run()
+    at = _app(user=None).run()
     assert not at.exception
     assert [e.value for e in at.error] == [
         "BSU_LANGUAGE must be en (English) or zh_HK (Traditional Chinese, Hong Kong), "

@@ -26,8 +26,26 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "data"
 
 
-def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=120)
+TESTER_ROLES = ("modeller", "investigator", "presenter", "media_officer", "approver")
+
+
+def _app(user: str | None = "tester") -> AppTest:
+    """The app, signed in as ``user`` (an account with every case role, made a member of every
+    case that exists now; cases it opens itself it joins as their creator)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    if user is not None:
+        import bsu_models
+
+        cat = bsu_models.open_catalogue()
+        try:
+            cat.accounts.principal(user)
+        except bsu_models.LoginFailed:
+            cat.accounts.add_user(user, "tester-password", TESTER_ROLES, "Page tester")
+        for case in cat.list_cases():
+            cat.accounts.add_member(case.reference, user)
+        cat.close()
+        at.session_state["bsu_user"] = user
+    return at
 
 
 def test_catalogue_page_without_cases_invites_a_new_case(app_env):
@@ -41,12 +59,12 @@ def test_new_case_form_adds_a_case_and_refuses_a_bad_one(app_env):
     at = _app().run()
     at.text_input(key="new_case_reference").input("KC-2026-0142")
     at.text_input(key="new_case_title").input("旺角 Mong Kok re-enactment")
-    at.button[0].click().run()
+    _by_label(at.button, "Add case").click().run()
     assert not at.exception
     assert any("KC-2026-0142" in o for o in at.selectbox(key="catalogue_case").options)
     at.text_input(key="new_case_reference").input("KC-2026-0142")
     at.text_input(key="new_case_title").input("duplicate")
-    at.button[0].click().run()
+    _by_label(at.button, "Add case").click().run()
     assert at.error[0].value == "Case KC-2026-0142 already exists."
 
 
@@ -105,7 +123,7 @@ def test_upload_page_asks_which_mesh_when_a_zip_holds_several(app_env, testdata)
     member = at.selectbox(key="upload_member")
     assert "homer/homer_35.off" in member.options
     member.select("homer/homer_35.off")
-    at.button[0].click().run()
+    at.main.button[0].click().run()
     assert at.success[0].value == "Stored Homer, version 1."
 
 
@@ -113,7 +131,7 @@ def _upload(at: AppTest, name: str, data: bytes, model_name: str) -> AppTest:
     at.get("file_uploader")[0].upload(name, data)  # type: ignore[attr-defined]
     at.text_input(key="upload_name").input(model_name)
     at.run()
-    at.button[0].click().run()
+    at.main.button[0].click().run()
     return at
 
 
@@ -147,7 +165,7 @@ def test_scene_editor_creates_a_scene_adds_a_step_and_refuses_a_bad_one(app_env)
     at.switch_page("views/scene_editor.py").run()
     assert "no scene yet" in at.info[0].value
     at.sidebar.text_input[0].input("Prosecution sequence")
-    at.sidebar.button[0].click().run()
+    _by_label(at.sidebar.button, "Create scene").click().run()
     assert not at.exception
     assert "Prosecution sequence (scene " in at.selectbox(key="editor_scene").format_func(
         at.selectbox(key="editor_scene").value

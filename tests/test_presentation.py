@@ -10,7 +10,7 @@ import re
 import pytest
 
 import bsu_models
-from tests.test_browser import _cli, _open, _shot, _wait_idle, browser_page, running_app
+from tests.test_browser import USER, _cli, _open, _shot, _wait_idle, browser_page, running_app
 from tests.test_pages import _app, _by_label, _demo, app_env
 
 FOOTBRIDGE = "KC-2026-0142 — Footbridge, Tsim Sha Tsui"
@@ -64,7 +64,7 @@ def test_presentation_freezes_and_builds_the_exhibit_package(app_env):
     assert at.success[0].value.startswith("Frozen for court: revision 1 of scene")
     cat = bsu_models.open_catalogue()
     [scene] = [s for s in cat.scenes.list_scenes() if s.name == SCENE]
-    assert scene.frozen_revision == 1 and scene.frozen_by == "apptest"
+    assert scene.frozen_revision == 1 and scene.frozen_by == "tester"
     with pytest.raises(bsu_models.Conflict):
         cat.scenes.save(
             scene.scene_id,
@@ -79,7 +79,7 @@ def test_presentation_freezes_and_builds_the_exhibit_package(app_env):
     assert "BSU-12.zip" in download.proto.label
     exported = [e for e in cat.audit_events(100) if e.action == "exhibit.export"]
     assert exported and exported[0].details["exhibit"] == "BSU/12"
-    assert exported[0].actor == "apptest"
+    assert exported[0].actor == "tester"
 
 
 @pytest.mark.browser
@@ -88,6 +88,7 @@ def test_presenter_steps_with_the_keyboard(running_app, browser_page):
 
     page = browser_page
     assert _cli(running_app.env, "demo").returncode == 0
+    _cli(running_app.env, "case", "member", "add", "KC-2026-0142", USER)
     models = json.loads(_cli(running_app.env, "list", "--json").stdout)
     [footbridge] = [m for m in models if m["name"].startswith("Footbridge")]
     # The page keeps the chosen model in its address, so a presenter can bookmark it.
@@ -111,3 +112,11 @@ def test_presenter_steps_with_the_keyboard(running_app, browser_page):
     page.keyboard.press("ArrowLeft")
     _wait_idle(page)
     expect(heading).to_have_text(re.compile(r"^Step 2 of 4 · 21:04$"))
+    # After a click in the 3D view (focus inside its frame) the keys still step.
+    canvas = frame.locator("canvas").first
+    box = canvas.bounding_box()
+    assert box is not None
+    canvas.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    page.keyboard.press("ArrowRight")
+    _wait_idle(page)
+    expect(heading).to_have_text(re.compile(r"^Step 3 of 4 · 21:04:30$"))

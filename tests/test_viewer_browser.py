@@ -16,6 +16,7 @@ from tests.test_browser import (
     _fill,
     _open,
     _shot,
+    _sign_in_if_asked,
     _testdata,
     _wait_idle,
     browser_page,
@@ -112,7 +113,7 @@ def test_place_step_measure_save_view_and_reload(running_app, browser_page):
     _shot(page, "scene-editor-measured.png")
 
     page.reload()
-    _wait_idle(page)
+    _sign_in_if_asked(page)  # a reload is a new session: signing in again is part of it
     _viewer(page)
     expect(main.locator('[data-testid="stTable"]').first).to_contain_text("證人 W1")
     page.get_by_text(re.compile(r"Revision history")).click()

@@ -1,30 +1,73 @@
 """BSU Models web app: routes the pages; each page lives in its own module under views/.
 
-The language picker goes in the sidebar here, so that every page has it; page titles are
-translated, their URL paths are fixed so that a title in another language keeps the same URL.
+Nobody gets past the sign-in page without an account; the pages offered follow the user's
+roles (the checks themselves are in ``bsu_models``, so a page reached by its address refuses
+just the same). The language picker goes in the sidebar here, so that every page has it; page
+URL paths are fixed so that a title in another language keeps the same URL.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from viewer.shared import language_picker, t
+from viewer.shared import current_user, language_picker, sign_out, t
 
 # A local icon: the app runs on closed networks, and a Material icon here is fetched from the web.
 ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
 st.set_page_config(page_title="BSU Models", page_icon=str(ICON), layout="wide")
 
 language_picker()
-pages = st.navigation(
-    [
+user = current_user()
+if user is None:
+    # Every page answers its own address with the sign-in form (see shared.catalogue), so a
+    # link to a page leads there after signing in; the menu stays hidden until then.
+    st.navigation(
+        [
+            st.Page("views/sign_in.py", title=t("Sign in"), url_path="login", default=True),
+            *(
+                st.Page(f"views/{name}.py", url_path=name)
+                for name in (
+                    "catalogue",
+                    "upload",
+                    "model",
+                    "scene_editor",
+                    "presentation",
+                    "posts",
+                    "audit",
+                    "people",
+                )
+            ),
+        ],
+        position="hidden",
+    ).run()
+    st.stop()
+
+with st.sidebar:
+    st.caption(
+        t("Signed in as {name} ({roles})").format(
+            name=user.display_name or user.username, roles=", ".join(sorted(user.roles))
+        )
+    )
+    if st.button(t("Sign out"), icon=":material/logout:", key="sign_out"):
+        sign_out(t("You have signed out."))
+        st.rerun()
+
+available = []
+if user.may("case.view"):
+    available.append(
         st.Page(
             "views/catalogue.py",
             title=t("Catalogue"),
             icon=":material/grid_view:",
             url_path="catalogue",
-            default=True,
-        ),
-        st.Page("views/upload.py", title=t("Upload"), icon=":material/upload:", url_path="upload"),
+        )
+    )
+if user.may("model.import"):
+    available.append(
+        st.Page("views/upload.py", title=t("Upload"), icon=":material/upload:", url_path="upload")
+    )
+if user.may("case.view"):
+    available += [
         st.Page("views/model.py", title=t("Model"), icon=":material/view_in_ar:", url_path="model"),
         st.Page(
             "views/scene_editor.py",
@@ -39,5 +82,18 @@ pages = st.navigation(
             url_path="presentation",
         ),
     ]
-)
-pages.run()
+if user.may("post.request") or user.may("post.decide"):
+    available.append(
+        st.Page(
+            "views/posts.py", title=t("Public posts"), icon=":material/campaign:", url_path="posts"
+        )
+    )
+if user.may("audit.read"):
+    available.append(
+        st.Page("views/audit.py", title=t("Audit"), icon=":material/policy:", url_path="audit")
+    )
+if user.may("user.manage"):
+    available.append(
+        st.Page("views/people.py", title=t("People"), icon=":material/group:", url_path="people")
+    )
+st.navigation(available).run()

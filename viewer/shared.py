@@ -22,14 +22,114 @@ LANGUAGE_KEY = "ui_language"
 LANGUAGE_LABEL = "Language · 語言"
 
 
+USER_KEY = "bsu_user"
+SEEN_KEY = "bsu_last_seen"
+
+
 @st.cache_resource
-def catalogue() -> bsu_models.Catalogue:
+def store() -> bsu_models.Catalogue:
+    """The catalogue of this server process (database and blob store), shared by sessions.
+    Pages never use it directly: ``catalogue()`` gives them the signed-in user's view of it."""
     return bsu_models.open_catalogue()
 
 
+def current_user() -> bsu_models.Principal | None:
+    """The signed-in user, re-read from the accounts on every run (roles and closed accounts
+    take effect at once); None when nobody is signed in or the session sat idle too long."""
+    name = st.session_state.get(USER_KEY)
+    if not name:
+        return None
+    now = dt.datetime.now(dt.UTC)
+    seen = st.session_state.get(SEEN_KEY)
+    if seen is not None and bsu_models.idle_expired(seen, now):
+        sign_out(t("You were signed out after a period without activity."))
+        return None
+    try:
+        user = store().accounts.principal(str(name))
+    except bsu_models.BsuError:
+        sign_out(t("Your account is no longer active."))
+        return None
+    st.session_state[SEEN_KEY] = now
+    return user
+
+
+def sign_in(user: bsu_models.Principal) -> None:
+    st.session_state[USER_KEY] = user.username
+    st.session_state[SEEN_KEY] = dt.datetime.now(dt.UTC)
+    if user.language in bsu_models.LANGUAGES:
+        st.session_state[LANGUAGE_KEY] = user.language
+
+
+def sign_out(notice: str = "") -> None:
+    for key in list(st.session_state):
+        if key != LANGUAGE_KEY:
+            del st.session_state[key]
+    if notice:
+        st.session_state["bsu_sign_in_notice"] = notice
+
+
+def catalogue() -> bsu_models.Catalogue:
+    """The catalogue as the signed-in user: every read and change is checked in
+    ``bsu_models`` against their roles and case membership. Nobody signed in: the sign-in form
+    is shown in place of the page, which then appears at the same address once signed in."""
+    user = current_user()
+    if user is None:
+        sign_in_form()
+        st.stop()
+    return store().as_user(user)
+
+
+def _sign_on_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def sign_in_form() -> None:
+    """Name and password of a local account, or the force's single sign-on when set up."""
+    st.subheader(t("Sign in to BSU Models"), anchor=False)
+    notice = st.session_state.pop("bsu_sign_in_notice", None)
+    if notice:
+        st.info(notice)
+    accounts = store().accounts
+    if not accounts.any_users():
+        st.warning(
+            t(
+                "No account exists yet. Create the first admin on the server: "
+                "bsu-models user add NAME --role admin (or load the demo with bsu-models demo)."
+            )
+        )
+        return
+    with st.form("sign_in"):
+        username = st.text_input(t("User name"), key="sign_in_name")
+        password = st.text_input(t("Password"), type="password", key="sign_in_password")
+        if st.form_submit_button(t("Sign in"), type="primary"):
+            try:
+                user = accounts.authenticate(username, password)
+            except bsu_models.BsuError as exc:
+                st.error(str(exc))
+            else:
+                sign_in(user)
+                st.rerun()
+    if _sign_on_configured():
+        st.divider()
+        if getattr(st.user, "is_logged_in", False):
+            try:
+                user = accounts.sign_on(st.user.to_dict(), store().settings.group_roles)
+            except bsu_models.BsuError as exc:
+                st.error(str(exc))
+            else:
+                sign_in(user)
+                st.rerun()
+        elif st.button(t("Sign in with the force's account"), icon=":material/key:"):
+            st.login()
+
+
 def actor() -> str:
-    """Who is using the app; recorded in the audit log (accounts come with sign-in)."""
-    return catalogue().settings.actor
+    """Who is using the app; recorded in the audit log."""
+    user = current_user()
+    return user.username if user else ""
 
 
 def language() -> str:
@@ -37,7 +137,7 @@ def language() -> str:
     chosen = st.session_state.get(LANGUAGE_KEY)
     if chosen in bsu_models.LANGUAGES:
         return str(chosen)
-    return catalogue().settings.language
+    return store().settings.language
 
 
 def language_picker() -> str:
@@ -46,7 +146,7 @@ def language_picker() -> str:
     A setting that cannot be used (e.g. a bad ``BSU_LANGUAGE``) stops the app with its sentence.
     """
     try:
-        default = catalogue().settings.language
+        default = store().settings.language
     except bsu_models.BsuError as exc:
         st.error(str(exc))
         st.stop()

@@ -9,7 +9,7 @@ import streamlit as st
 
 import bsu_models
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version, date_text, nt, t
+from viewer.shared import actor, catalogue, choose_version, date_text, t
 
 # Provenance symbols are text, so they show the same in the table, the legend and 3D labels.
 PROVENANCE = {
@@ -72,7 +72,7 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
         number = st.text_input(
             t("Exhibit number"),
             placeholder=f"{scene.case_reference}-S{scene.scene_id}",
-            max_chars=64,
+            max_chars=40,
         )
         if st.button(t("Build exhibit package"), icon=":material/inventory_2:"):
             with st.spinner(t("Rendering print stills, the exhibit book and the offline viewer…")):
@@ -95,11 +95,9 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
                 icon=":material/download:",
             )
             st.caption(
-                nt(
-                    "{count} file; manifest SHA-256",
-                    "{count} files; manifest SHA-256",
-                    len(result.files),
-                ).format(count=len(result.files))
+                t("{payload} payload files and {tags} tag files; manifest SHA-256").format(
+                    payload=result.payload_files, tags=result.tag_files
+                )
             )
             st.code(result.manifest_sha256, language=None, wrap_lines=True)
 
@@ -154,7 +152,9 @@ if not doc.steps:
     st.stop()
 
 count = len(doc.steps)
-number = min(st.session_state.get("present_step", 1), count)
+# The step belongs to the scene shown: another scene starts at its first step.
+step_key = f"present_step_{scene.scene_id}"
+number = min(st.session_state.get(step_key, 1), count)
 prev_col, title_col, next_col = st.columns([1, 6, 1], vertical_alignment="center")
 # Arrow keys step through; the buttons say so, so a presenter never needs the mouse.
 if prev_col.button(
@@ -163,7 +163,7 @@ if prev_col.button(
     number -= 1
 if next_col.button(t("Next ▶"), shortcut="Right", disabled=number >= count, width="stretch"):
     number += 1
-st.session_state["present_step"] = number
+st.session_state[step_key] = number
 step = doc.step_at(number)
 clock = f" · {step.clock}" if step.clock else ""
 title_col.markdown(
@@ -187,16 +187,20 @@ layer = replace(
 view = doc.view_for_step(step.id)
 nonce = f"{scene.scene_id}-{revision}-{step.id}"
 camera = {"nonce": nonce, **({"view": view.camera_json()} if view else {"preset": "fit"})}
-scene3d(
+event = scene3d(
     cat,
     version,
     key=f"present3d-{version.version_id}",
     actor=actor(),
     layer=layer,
     camera=camera,
-    tool="navigate",
+    tool="present",
     height=600,
 )
+if event and event.get("type") == "step":
+    # An arrow key pressed while the 3D view had the focus.
+    st.session_state[step_key] = min(max(number + int(event.get("delta", 0)), 1), count)
+    st.rerun()
 
 story, people = st.columns([3, 4])
 with story:

@@ -11,6 +11,7 @@
 //   {type: 'click', mesh_id, point, normal, face, entity}   short click on the model, world coords
 //   {type: 'camera', mesh_id, view: {projection, position, target, up, fov_deg, ortho_scale}}
 //   {type: 'error', mesh_id, message}   the GLB passed in could not be parsed
+//   {type: 'step', mesh_id, delta}      tool 'present': an arrow key pressed in the view (±1)
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
@@ -596,8 +597,16 @@ function walkStep(now) {
   walk.raf = requestAnimationFrame(walkStep);
 }
 
+const STEP_KEYS = new Set(['ArrowLeft', 'ArrowRight']);
 window.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && S.walk) { leaveWalk(); return; }
+  if (S.tool === 'present' && !S.walk && STEP_KEYS.has(e.key)) {
+    // The page's step buttons listen on the page, not in this frame: after a click in the 3D
+    // view the presenter's arrow keys would otherwise stop stepping. Tell the app instead.
+    e.preventDefault();
+    sendValue({ type: 'step', mesh_id: S.meshId, delta: e.key === 'ArrowRight' ? 1 : -1 });
+    return;
+  }
   if (!S.walk || !(e.code in MOVE_KEYS)) return;
   e.preventDefault();
   walk.keys.add(e.code); walk.fast = e.shiftKey;

@@ -1,0 +1,252 @@
+"""Public posts: a media officer's request for a public picture of a scene, and a second
+person's decision on it.
+
+A request renders the picture at once from the scene's current revision with everything
+sensitive removed (``bsu_models.public_image``) and stores it under its SHA-256; the decision is
+about exactly those bytes. An approver who did not make the request approves or rejects it with
+a reason. Only approved pictures can be downloaded, and an approved picture never changes: if
+the scene changed after the request, approving is refused and a new request is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bsu_models.audit import append_event
+from bsu_models.db import read_session, write_session
+from bsu_models.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from bsu_models.orm import PublicPostRow, SceneRow
+from bsu_models.text import clean_text
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import Catalogue
+
+POST_STATUSES = ("requested", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class PostInfo:
+    post_id: int
+    case_reference: str
+    scene_id: int
+    scene_name: str
+    revision: int
+    step: int
+    view: str | None
+    platform: str
+    caption: str
+    image_sha256: str
+    requested_by: str
+    requested_at: datetime
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str
+
+
+def _info(row: PublicPostRow, case_reference: str, scene_name: str) -> PostInfo:
+    return PostInfo(
+        row.id,
+        case_reference,
+        row.scene_id,
+        scene_name,
+        row.revision,
+        row.step,
+        row.view,
+        row.platform,
+        row.caption,
+        row.image_key,
+        row.requested_by,
+        row.requested_at,
+        row.status,
+        row.decided_by,
+        row.decided_at,
+        row.reason,
+    )
+
+
+class PostService:
+    """Public posts of one catalogue; reached as ``catalogue.posts``."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def _row_case(self, post_id: int) -> tuple[int, int, str]:
+        with read_session(self.catalogue.engine) as session:
+            row = session.get(PublicPostRow, post_id)
+            if row is None:
+                raise NotFound(f"There is no public post request {post_id}.")
+            scene = session.get(SceneRow, row.scene_id)
+            assert scene is not None
+            return row.case_id, row.scene_id, scene.version.model.case.reference
+
+    def _require(self, action: str, post_id: int) -> None:
+        case_id, _scene, reference = self._row_case(post_id)
+        self.catalogue.access.require(
+            action, case_id, object_type="post", object_id=str(post_id), case_label=reference
+        )
+
+    def request(
+        self,
+        scene_id: int,
+        step: int,
+        platform: str,
+        caption: str,
+        view: str | None = None,
+    ) -> PostInfo:
+        """Render the public picture of ``step`` and ask for its approval."""
+        # Imported here: rendering libraries are heavy and most users never request a post.
+        from bsu_models.public_image import PLATFORM_SIZES, render_public_image
+
+        self.catalogue.scenes.require(scene_id, "post.request")
+        if platform not in PLATFORM_SIZES:
+            raise InvalidInput(f"Platform {platform!r} is not one of {', '.join(PLATFORM_SIZES)}.")
+        caption = clean_text(caption, "Caption")
+        info = self.catalogue.scenes.info(scene_id)
+        history = self.catalogue.scenes.history(scene_id)
+        png = render_public_image(
+            self.catalogue,
+            info.version_id,
+            scene_id=scene_id,
+            revision=info.revision,
+            step=step,
+            view=view,
+            preset=None if view else "iso",
+            platform=platform,
+            caption=caption,
+        )
+        key = self.catalogue.blobs.put(png)
+        actor = self.catalogue.actor_name()
+        with write_session(self.catalogue.engine) as session:
+            scene = session.get(SceneRow, scene_id)
+            assert scene is not None
+            row = PublicPostRow(
+                case_id=scene.case_id,
+                scene_id=scene_id,
+                revision=info.revision,
+                revision_sha256=history[-1].sha256,
+                step=step,
+                view=view,
+                platform=platform,
+                caption=caption,
+                image_key=key,
+                requested_by=actor,
+            )
+            session.add(row)
+            session.flush()
+            append_event(
+                session,
+                actor=actor,
+                action="post.request",
+                object_type="post",
+                object_id=str(row.id),
+                object_sha256=key,
+                details={
+                    "scene": scene_id,
+                    "revision": info.revision,
+                    "step": step,
+                    "platform": platform,
+                    "caption": caption,
+                },
+            )
+            post_id = row.id
+        return self.get(post_id)
+
+    def get(self, post_id: int) -> PostInfo:
+        self._require("scene.view", post_id)
+        with read_session(self.catalogue.engine) as session:
+            row = session.get(PublicPostRow, post_id)
+            assert row is not None
+            scene = session.get(SceneRow, row.scene_id)
+            assert scene is not None
+            return _info(row, scene.version.model.case.reference, scene.name)
+
+    def list_posts(self, status: str | None = None) -> list[PostInfo]:
+        """Requests on the user's cases (newest first), for media officers and approvers."""
+        user = self.catalogue.user
+        if not (user.may("post.request") or user.may("post.decide")):
+            return []
+        visible = self.catalogue.access.member_case_ids()
+        with read_session(self.catalogue.engine) as session:
+            stmt = select(PublicPostRow).order_by(PublicPostRow.id.desc())
+            if status:
+                stmt = stmt.where(PublicPostRow.status == status)
+            posts = []
+            for row in session.scalars(stmt):
+                if visible is not None and row.case_id not in visible:
+                    continue
+                scene = session.get(SceneRow, row.scene_id)
+                assert scene is not None
+                posts.append(_info(row, scene.version.model.case.reference, scene.name))
+            return posts
+
+    def preview(self, post_id: int) -> bytes:
+        """The requested picture, for the requester and the approvers to look at."""
+        post = self.get(post_id)
+        user = self.catalogue.user
+        if not (user.may("post.decide") or user.username == post.requested_by):
+            self._require("post.decide", post_id)
+        return self.catalogue.blobs.get_verified(post.image_sha256)
+
+    def decide(self, post_id: int, approve: bool, reason: str) -> PostInfo:
+        """Approve or reject a request; never by the person who requested it."""
+        self._require("post.decide", post_id)
+        reason = clean_text(reason, "Reason")
+        if not reason.strip():
+            raise InvalidInput("Give a reason for the decision; it is kept with the post.")
+        post = self.get(post_id)
+        actor = self.catalogue.actor_name()
+        refusal = None
+        if post.requested_by == actor:
+            refusal = (
+                f"{actor} requested post {post_id} and so may not decide on it; a second "
+                "approver must."
+            )
+        elif post.status != "requested":
+            raise Conflict(f"Post {post_id} was already {post.status} by {post.decided_by}.")
+        elif approve and self.catalogue.scenes.info(post.scene_id).revision != post.revision:
+            raise Conflict(
+                f"Scene {post.scene_id} changed after post {post_id} was requested (revision "
+                f"{post.revision}); the picture may no longer match it: request a new post."
+            )
+        with write_session(self.catalogue.engine) as session:
+            row = session.get(PublicPostRow, post_id)
+            assert row is not None
+            if refusal is None:
+                row.status = "approved" if approve else "rejected"
+                row.decided_by, row.decided_at, row.reason = actor, datetime.now(UTC), reason
+            append_event(
+                session,
+                actor=actor,
+                action="post.approve" if approve else "post.reject",
+                object_type="post",
+                object_id=str(post_id),
+                object_sha256=post.image_sha256,
+                outcome="refused" if refusal else "ok",
+                details={"reason": refusal or reason},
+            )
+        if refusal:
+            raise AccessDenied(refusal)
+        return self.get(post_id)
+
+    def download(self, post_id: int) -> tuple[str, bytes]:
+        """The approved picture and a file name that says nothing about the case."""
+        self._require("post.download", post_id)
+        post = self.get(post_id)
+        if post.status != "approved":
+            raise AccessDenied(f"Post {post_id} is {post.status}; only approved posts download.")
+        data = self.catalogue.blobs.get_verified(post.image_sha256)
+        with write_session(self.catalogue.engine) as session:
+            append_event(
+                session,
+                actor=self.catalogue.actor_name(),
+                action="post.download",
+                object_type="post",
+                object_id=str(post_id),
+                object_sha256=post.image_sha256,
+            )
+        return f"public-post-{post_id}-{post.platform}.png", data

@@ -1,0 +1,150 @@
+"""Public posts: a media officer requests a public picture of a scene step; a second person
+approves or rejects it; only approved pictures can be downloaded."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import bsu_models
+from viewer.shared import catalogue, choose_version, datetime_text, t
+
+STATUS_MARKS = {"requested": "⏳", "approved": "✅", "rejected": "⛔"}
+
+st.title(t("Public posts"))
+cat = catalogue()
+user = cat.user
+st.caption(
+    t(
+        "Pictures for the force's social media. Sensitive entities, their labels and notes are "
+        "removed; the picture carries the watermark and no metadata. A second person approves it."
+    )
+)
+
+
+def status_text(post: bsu_models.PostInfo) -> str:
+    words = {"requested": t("waiting for approval"), "approved": t("approved"),
+             "rejected": t("rejected")}  # fmt: skip
+    return f"{STATUS_MARKS[post.status]} {words[post.status]}"
+
+
+if user.may("post.request"):
+    with st.expander(t("Request a post"), expanded=True, icon=":material/add_photo_alternate:"):
+        version = choose_version(cat, key="posts")
+        scenes = cat.scenes.list_scenes(version.version_id) if version else []
+        if version is not None and not scenes:
+            st.info(t("This model has no scene yet."))
+        if version is not None and scenes:
+            by_id = {s.scene_id: s for s in scenes}
+            scene_id = st.selectbox(
+                t("Scene"), list(by_id), format_func=lambda i: by_id[i].name, key="posts_scene"
+            )
+            doc = cat.scenes.document(scene_id)
+            if not doc.steps:
+                st.info(t("This scene has no steps."))
+            else:
+                with st.form("post_request"):
+                    step = st.selectbox(
+                        t("Step"),
+                        range(1, len(doc.steps) + 1),
+                        format_func=lambda n: f"{n}. {doc.steps[n - 1].title}",
+                    )
+                    views = {v.id: v.name for v in doc.views}
+                    view = st.selectbox(
+                        t("Saved view"),
+                        [None, *views],
+                        format_func=lambda v: (
+                            t("Isometric (no saved view)") if v is None else views[v]
+                        ),
+                    )
+                    platform = st.selectbox(
+                        t("Size"),
+                        list(bsu_models.PLATFORM_SIZES),
+                        format_func=bsu_models.PLATFORM_NAMES.__getitem__,
+                    )
+                    caption = st.text_area(
+                        t("Caption (the only text on the picture; no case references)"),
+                        max_chars=280,
+                        height=80,
+                    )
+                    if st.form_submit_button(t("Request approval"), type="primary"):
+                        with st.spinner(t("Rendering the public picture…")):
+                            try:
+                                post = cat.posts.request(scene_id, step, platform, caption, view)
+                            except bsu_models.BsuError as exc:
+                                st.error(str(exc))
+                            else:
+                                st.success(
+                                    t(
+                                        "Post {id} is waiting for a second person's approval."
+                                    ).format(id=post.post_id)
+                                )
+
+st.subheader(t("Requests"), anchor=False)
+try:
+    posts = cat.posts.list_posts()
+except bsu_models.BsuError as exc:
+    st.error(str(exc))
+    posts = []
+if not posts:
+    st.info(t("No post requests yet."))
+for post in posts:
+    with st.container(border=True):
+        left, right = st.columns([2, 3])
+        try:
+            left.image(cat.posts.preview(post.post_id), width="stretch")
+        except bsu_models.BsuError as exc:
+            left.error(str(exc))
+        right.markdown(f"**{t('Post {id}').format(id=post.post_id)}** · {status_text(post)}")
+        right.text(
+            t("{case} · {scene} (revision {revision}) · step {step} · {platform}").format(
+                case=post.case_reference,
+                scene=post.scene_name,
+                revision=post.revision,
+                step=post.step,
+                platform=bsu_models.PLATFORM_NAMES[post.platform],
+            )
+        )
+        right.text(t("Caption: {caption}").format(caption=post.caption or "—"))
+        right.caption(
+            t("Requested by {who} on {when}").format(
+                who=post.requested_by, when=datetime_text(post.requested_at)
+            )
+        )
+        if post.decided_by and post.decided_at:
+            right.caption(
+                t("Decided by {who} on {when}: {reason}").format(
+                    who=post.decided_by, when=datetime_text(post.decided_at), reason=post.reason
+                )
+            )
+        if post.status == "requested" and user.may("post.decide"):
+            if post.requested_by == user.username:
+                right.info(t("You requested this post; another approver must decide."))
+            else:
+                reason = right.text_input(t("Reason"), key=f"post_reason_{post.post_id}")
+                approve, reject = right.columns(2)
+                for column, approved, label in (
+                    (approve, True, t("Approve")),
+                    (reject, False, t("Reject")),
+                ):
+                    if column.button(label, key=f"post_{approved}_{post.post_id}"):
+                        try:
+                            cat.posts.decide(post.post_id, approved, reason)
+                        except bsu_models.BsuError as exc:
+                            right.error(str(exc))
+                        else:
+                            st.rerun()
+        if post.status == "approved" and user.may("post.download"):
+            if right.button(t("Prepare download"), key=f"post_prepare_{post.post_id}"):
+                try:
+                    st.session_state[f"post_file_{post.post_id}"] = cat.posts.download(post.post_id)
+                except bsu_models.BsuError as exc:
+                    right.error(str(exc))
+            prepared = st.session_state.get(f"post_file_{post.post_id}")
+            if prepared:
+                right.download_button(
+                    t("Download {name}").format(name=prepared[0]),
+                    prepared[1],
+                    file_name=prepared[0],
+                    mime="image/png",
+                    key=f"post_download_{post.post_id}",
+                )
