@@ -69,7 +69,12 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "sqlite:///$BSU_DATA_DIR/catalogue.sqlite3",
         "SQLAlchemy URL; e.g. postgresql+psycopg://user@host/db.",
     ),
-    "BSU_ACTOR": ("actor", "the OS user name", "Name recorded as uploader and in audit events."),
+    "BSU_ACTOR": (
+        "actor",
+        "the OS user name",
+        "The command line's account once accounts exist "
+        "(before that, the name recorded for set-up actions).",
+    ),
     "BSU_MAX_UPLOAD_BYTES": ("max_upload_bytes", "536870912", "Largest upload (all files)."),
     "BSU_MAX_FACES": ("max_faces", "5000000", "Most triangles a mesh may have."),
     "BSU_MAX_ARCHIVE_ENTRIES": ("max_archive_entries", "1000", "Most entries in a zip."),

@@ -215,3 +215,40 @@ def test_scene_editor_edits_an_entity_and_its_provenance(app_env):
     at.text_input(key="edit_ref_e1").input("")
     _by_label(at.button, "Save changes").click().run()
     assert "needs a reference" in at.error[0].value
+
+
+def test_language_choice_is_kept_with_the_account(app_env):
+    import bsu_models
+
+    at = _app().run()
+    at.selectbox(key="ui_language").select("zh_HK").run()
+    assert not at.exception
+    assert at.title[0].value != "Catalogue"  # shown in Chinese now
+    assert bsu_models.open_catalogue().accounts.principal("tester").language == "zh_HK"
+    # The next sign-in starts in the account's language.
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    fresh.run()
+    principal = bsu_models.open_catalogue().accounts.authenticate("tester", "tester-password")
+    assert principal.language == "zh_HK"
+
+
+def test_pages_ask_for_sign_in_and_refuse_wrong_passwords(app_env):
+    import bsu_models
+
+    _app()  # creates the tester account, but this session is not signed in
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert [h.value for h in at.subheader] == ["Sign in to BSU Models"]
+    at.text_input(key="sign_in_name").input("tester")
+    at.text_input(key="sign_in_password").input("not the password")
+    _by_label(at.button, "Sign in").click().run()
+    assert at.error[0].value == "The name or password is wrong."
+    at.text_input(key="sign_in_password").input("tester-password")
+    _by_label(at.button, "Sign in").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Catalogue"
+    logins = [
+        e.outcome
+        for e in bsu_models.open_catalogue().audit_events(None)
+        if e.action == "login" and e.object_id == "tester"
+    ]
+    assert logins == ["ok", "failed"]  # newest first

@@ -140,6 +140,18 @@ def language() -> str:
     return store().settings.language
 
 
+def _remember_language() -> None:
+    """Keep a signed-in user's choice with their account, for their next sign-in."""
+    name, chosen = st.session_state.get(USER_KEY), st.session_state.get(LANGUAGE_KEY)
+    if not name or chosen not in bsu_models.LANGUAGES:
+        return
+    try:
+        user = store().accounts.principal(str(name))
+        store().as_user(user).accounts.set_language(user.username, str(chosen))
+    except bsu_models.BsuError:
+        pass  # the choice still holds for this session
+
+
 def language_picker() -> str:
     """The language selectbox in the sidebar (once per run, from ``app.py``); returns the choice.
 
@@ -157,6 +169,7 @@ def language_picker() -> str:
             index=bsu_models.LANGUAGES.index(default),
             format_func=bsu_models.LANGUAGE_NAMES.__getitem__,
             key=LANGUAGE_KEY,
+            on_change=_remember_language,
         )
     )
 
