@@ -16,20 +16,19 @@ from sqlalchemy.orm import selectinload
 
 from bsu_models.access import AccessControl, Principal, system_principal
 from bsu_models.accounts import AccountService
-from bsu_models.audit import append_event, check_head_file, to_record, verify_chain
+from bsu_models.audit import append_event, to_record
 from bsu_models.audit_export import AuditFilter, events_csv, filter_events
 from bsu_models.audit_head import register_head_file
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import make_engine, read_session, write_session
 from bsu_models.errors import BsuError, Conflict, InvalidInput, NotFound, StorageError
 from bsu_models.ingest import ImportRequest, Progress, run_import
+from bsu_models.integrity import verify_catalogue
 from bsu_models.orm import (
     AuditRow,
     CaseMemberRow,
     CaseRow,
     ModelRow,
-    PublicPostRow,
-    StoredFileRow,
     VersionRow,
 )
 from bsu_models.posts import PostService
@@ -424,47 +423,10 @@ class Catalogue:
     # -- integrity -----------------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        """Re-hash every stored file, match rows to files both ways, and walk the audit chain."""
+        """Re-hash every stored file, match rows to files both ways, and walk the audit chain
+        (``bsu_models.integrity``)."""
         self.access.require("integrity.verify", object_type="catalogue")
-        problems: list[str] = []
-        with read_session(self.engine) as session:
-            files = session.execute(
-                select(
-                    StoredFileRow.sha256,
-                    StoredFileRow.version_id,
-                    StoredFileRow.name,
-                    StoredFileRow.role,
-                )
-            ).all()
-            originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
-            post_images = set(session.scalars(select(PublicPostRow.image_key)))
-            audit_problems, events = verify_chain(session)
-        referenced = {sha for sha, _v, _n, _r in files} | post_images
-        for sha, version_id, name, _role in files:
-            if not self.blobs.exists(sha):
-                problems.append(
-                    f"missing: version {version_id} file {name!r} ({sha[:12]}) "
-                    "is not in the blob store."
-                )
-        on_disk = list(self.blobs.keys())
-        for key in on_disk:
-            actual = self.blobs.rehash(key)
-            if actual != key:
-                problems.append(f"corrupt: stored file {key[:12]} now hashes to {actual[:12]}.")
-            if key not in referenced:
-                problems.append(f"orphan: stored file {key[:12]} has no catalogue row.")
-        kept = {v for sha, v, _n, role in files if role in ("mesh", "archive")}
-        for version_id, _sha in originals:
-            if version_id not in kept:
-                problems.append(f"missing: version {version_id} has no row for its original.")
-        for stray in self.blobs.stray_files():
-            problems.append(
-                f"stray: {stray} in the blob store is not a stored file "
-                "(left by an interrupted write)."
-            )
-        problems.extend(audit_problems)
-        problems.extend(check_head_file(self.settings.audit_head_file, self.engine))
-        return VerifyReport(tuple(problems), len(on_disk), len(files), events)
+        return verify_catalogue(self.engine, self.blobs, self.settings.audit_head_file)
 
     def render_still(self, version_id: int, **options: Any) -> Still:
         """A still PNG of a version; options as ``still_service.render_version_still``."""
