@@ -12,24 +12,31 @@ Text may be English, Traditional Chinese (Hong Kong) or both. It is drawn with t
 glyph in that font: an exhibit must never show empty boxes. User text is plain text: nothing in
 it is read as markup or substituted (not even fpdf2's ``{nb}`` page-count alias). The same input
 gives the same bytes.
+
+The PDF mechanics (fpdf2 document, tables, line breaking, fonts, footers) are in
+``bsu_models.pdf_layout``; this module decides what goes on each page.
 """
 
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, is_dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace, TTFFont
 from PIL import Image, UnidentifiedImageError
 
 from bsu_models.errors import InvalidInput, InvalidSetting
 from bsu_models.fonts import font_path
+from bsu_models.pdf_layout import (
+    COLUMNS,
+    INK,
+    MUTED,
+    RULE,
+    BookPdf,
+    choose_font,
+    write_footers,
+)
 
 
 @dataclass(frozen=True)
@@ -106,10 +113,6 @@ PROVENANCE = {
     "witness_statement": "Witness statement",
     "assumption": "Assumption",
 }
-INK, MUTED, ACCENT = (33, 37, 41), (96, 104, 114), (24, 54, 99)
-RULE, STRIPE, WHITE = (190, 196, 204), (242, 244, 247), (255, 255, 255)
-FAMILY = "bookfont"
-TEMPLATE_CHARS = "·×°"  # the non-ASCII characters that this module's own wording uses
 # A step's still takes the left half of its first page, at most 55% of the printable height;
 # the narrative, measurements and sightlines go beside it and the entities under it, so that a
 # typical step (six entities, three measurements) fits on one page.
@@ -122,278 +125,9 @@ POSITION_NOTE = (
 )
 SENSITIVE_NOTE = "Sensitive: never shown in public material."
 SELF_NOTE = "The exhibit book itself is listed in manifest-sha256.txt; it cannot list its own hash."
-PAD = (1.2, 2.0)  # table cell padding, vertical and horizontal (mm)
-COLUMNS = {  # relative column widths of the tables
-    "Cover": (1, 4),
-    "Model": (1, 3),
-    "Entities": (3, 2, 3, 1.2, 5),
-    "Entities without headings": (3, 2, 3, 5),
-    "Measurements over the whole scene": (4, 2, 3),
-    "Measurements": (4, 2, 3),
-    "Sightlines": (3, 3, 6),
-    "Annex": (2, 3),
-}
-# Line-breaking rules for Chinese (kinsoku): these never start, respectively end, a line.
-NO_START = frozenset("，。、；：？！）」』】》〉〕”’…,.;:?!)]}%")
-NO_END = frozenset("（「『【《〈〔“‘([{")
 
 
-def _wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in "WF"
-
-
-def _segments(paragraph: str) -> list[str]:
-    """Pieces between which a line may break: at spaces, and around Chinese characters, which
-    are written without spaces (fpdf2 only breaks at spaces, so it would push a whole Chinese
-    clause to the next line)."""
-    pieces: list[str] = []
-    for index, char in enumerate(paragraph):
-        prev = paragraph[index - 1] if index else ""
-        breakable = (
-            bool(prev)
-            and not char.isspace()
-            and char not in NO_START
-            and prev not in NO_END
-            and (prev.isspace() or _wide(prev) or _wide(char))
-        )
-        if breakable or not pieces:
-            pieces.append(char)
-        else:
-            pieces[-1] += char
-    return pieces
-
-
-def _all_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, tuple):
-        return "".join(_all_text(item) for item in value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return "".join(_all_text(getattr(value, field.name)) for field in fields(value))
-    return ""
-
-
-_DATE_START = re.compile(r"\s*(\d{1,2} [A-Za-z]+ \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})")
-
-
-def _creation_date(book: ExhibitBook) -> datetime:
-    """The production date when it can be read (a time after it, such as "21:03 HKT", is left
-    out), else a fixed date: the bytes of the PDF must not depend on the clock of the machine
-    that made it."""
-    for text in (book.produced_on, book.frozen_on):
-        found = _DATE_START.match(text)
-        for pattern in ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.strptime(found[1] if found else "", pattern).replace(tzinfo=UTC)
-            except ValueError:
-                continue
-    return datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class _Book(FPDF):
-    def __init__(self, book: ExhibitBook) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.book = book
-        self.family = "helvetica"
-        self.section = ""
-        self.section_page = 0
-        self.set_margins(15, 20, 15)
-        self.set_auto_page_break(True, margin=17)
-        self.c_margin = 0  # paragraphs line up with the left margin and the table borders
-        # Page numbers are written once all pages exist (see _footers), so the alias is
-        # switched off: with it on, a "{nb}" in a witness's words would become a number.
-        self.alias_nb_pages("")
-        self.set_creation_date(_creation_date(book))
-        self.set_title(f"Exhibit {book.exhibit_number} · {book.case_reference}")
-        self.set_author(book.producer)
-        self.set_subject(
-            f"{book.case_title}: {book.scene_name}, scene {book.scene_id} revision "
-            f"{book.revision} (SHA-256 {book.revision_sha256})"
-        )
-        self.set_creator("BSU Models exhibit book")
-
-    def start(self, section: str) -> None:
-        """A new page opening a section; its later pages are headed "(continued)"."""
-        self.section, self.section_page = section, self.pages_count + 1
-        self.add_page()
-
-    def header(self) -> None:
-        book, top = self.book, 9.0
-        self.set_font(self.family, size=8)
-        self.set_text_color(*MUTED)
-        self.set_xy(self.l_margin, top)
-        left = f"Exhibit {book.exhibit_number} · {book.case_reference} · {book.case_title}"
-        self.para(left, 4, self.epw * 0.7)
-        bottom = self.get_y()
-        more = " (continued)" if self.page > self.section_page else ""
-        self.set_xy(self.l_margin + self.epw * 0.7, top)
-        self.para(self.section + more, 4, self.epw * 0.3, align="R")
-        bottom = max(bottom, self.get_y()) + 1.5
-        self.set_draw_color(*RULE)
-        self.set_line_width(0.2)
-        self.line(self.l_margin, bottom, self.w - self.r_margin, bottom)
-        self.set_xy(self.l_margin, max(bottom + 4, self.t_margin))
-
-    def wrap(self, text: str, width: float) -> str:
-        """The text with a line break wherever a line in the current font would pass width."""
-        width -= 0.3  # so that fpdf2's own line breaker never breaks these lines again
-        lines = []
-        for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-            line, used = "", 0.0
-            for piece in _segments(paragraph):
-                if line and used + self.get_string_width(piece.rstrip()) > width:
-                    lines.append(line.rstrip())
-                    line, used = "", 0.0
-                # A piece wider than a line (a SHA-256, a long code) is cut anywhere.
-                while len(piece) > 1 and self.get_string_width(piece.rstrip()) > width:
-                    cut = 1
-                    while self.get_string_width(piece[: cut + 1]) <= width:
-                        cut += 1
-                    lines.append(piece[:cut])
-                    piece = piece[cut:]
-                line += piece
-                used += self.get_string_width(piece)
-            lines.append(line.rstrip())
-        return "\n".join(lines)
-
-    def para(self, text: str, height: float, width: float = 0, align: str = "L") -> None:
-        width = width or self.epw
-        self.multi_cell(width, height, self.wrap(text, width), align=align, new_x="LMARGIN")
-
-    def title_line(self, text: str, size: float = 16) -> None:
-        self.set_font(self.family, size=size)
-        self.set_text_color(*ACCENT)
-        self.para(text, size * 0.5)
-        self.ln(3)
-
-    def listing(
-        self,
-        title: str,
-        headings: tuple[str, ...],
-        rows: Sequence[tuple[str, ...]],
-        empty: str,
-        widths: tuple[float, ...] | None = None,
-        column: tuple[float, float] | None = None,
-    ) -> None:
-        """A subheading, kept with what follows it, then a table or, without rows, a note.
-
-        ``column`` is ``(x, width)`` of a column beside the still (the caller has made sure
-        that it fits on the page); by default the table spans the page."""
-        x, width = column or (self.l_margin, self.epw)
-        if column is None and self.will_page_break(24 if rows else 14):
-            self.add_page()
-        self.set_font(self.family, size=11)
-        self.set_text_color(*ACCENT)
-        self.set_x(x)
-        self.para(title, 6, width)
-        self.ln(1)
-        if rows:
-            self.grid(headings, rows, widths or COLUMNS[title], width if column else None)
-        else:
-            self.set_font(self.family, size=9)
-            self.set_text_color(*MUTED)
-            self.set_x(x)
-            self.para(empty, 5, width)
-            self.ln(3)
-
-    def listing_height(
-        self,
-        headings: tuple[str, ...],
-        rows: Sequence[tuple[str, ...]],
-        widths: tuple[float, ...],
-        width: float,
-    ) -> float:
-        """How high ``listing`` draws this table in a column ``width`` mm wide."""
-        if not rows:
-            return 7 + 5 + 3
-        self.set_font(self.family, size=9)
-        line_height = self.font_size * 1.45
-        widths_mm = tuple(w / sum(widths) * width for w in widths)
-        height = 7.0 + 4.0
-        for values in [headings, *rows]:
-            lines = max(
-                len(self.wrap(value, w - 2 * PAD[1] - self.line_width).split("\n"))
-                for value, w in zip(values, widths_mm, strict=True)
-            )
-            height += lines * line_height + 2 * PAD[0] + self.line_width
-        return height
-
-    def grid(
-        self,
-        headings: tuple[str, ...],
-        rows: Sequence[tuple[str, ...]],
-        widths: tuple[float, ...],
-        width: float | None = None,
-    ) -> None:
-        """A table over the page width (or, given ``width``, flush with the right margin);
-        its rows move to the next page whole, headings repeated, rather than being cut."""
-        total = width or self.epw
-        widths_mm = tuple(w / sum(widths) * total for w in widths)
-        self.set_font(self.family, size=9)
-        self.set_text_color(*INK)
-        self.set_draw_color(*RULE)
-        self.set_line_width(0.2)
-        line_height = self.font_size * 1.45
-        most = max(1, int((self.h - self.t_margin - self.b_margin - 30) / line_height))
-        heading_style = FontFace(self.family, "", 9, color=WHITE, fill_color=ACCENT)
-        with self.table(
-            width=total,
-            align="RIGHT" if width else "CENTER",
-            col_widths=widths_mm,
-            headings_style=heading_style,
-            first_row_as_headings=bool(headings),
-            line_height=line_height,
-            padding=PAD,
-            text_align="LEFT",
-            v_align="TOP",
-            borders_layout="HORIZONTAL_LINES",
-            cell_fill_color=STRIPE,
-            cell_fill_mode="EVEN_ROWS",
-        ) as table:
-            for values in [headings, *rows] if headings else rows:
-                cells = [
-                    self.wrap(value, width - 2 * PAD[1] - self.line_width).split("\n")
-                    for value, width in zip(values, widths_mm, strict=True)
-                ]
-                # fpdf2 cannot split a row over two pages (it raises), so a row taller than
-                # a page goes in as several rows of at most `most` lines each.
-                for start in range(0, max(map(len, cells)), most):
-                    row = table.row()
-                    for lines in cells:
-                        row.cell("\n".join(lines[start : start + most]))
-        self.ln(4)
-
-
-def _choose_font(pdf: _Book, book: ExhibitBook, font_file: Path | None) -> None:
-    text = _all_text(book) + TEMPLATE_CHARS
-    if font_file is None:
-        beyond = [char for char in text if ord(char) > 255]
-        if beyond:
-            raise InvalidSetting(
-                f"The exhibit book has text outside Latin-1 (such as {beyond[0]!r}): Chinese text "
-                "needs a CJK font file; install fonts-noto-cjk or set BSU_FONT_FILE."
-            )
-        return  # core Helvetica covers Latin-1
-    path, index = font_path(str(font_file))
-    try:
-        pdf.add_font(FAMILY, fname=path, collection_font_number=index)
-    except Exception as error:  # fontTools raises assorted types for a file it cannot read
-        raise InvalidSetting(f"The font file {path} could not be read ({error}).") from error
-    face = pdf.fonts[FAMILY]
-    assert isinstance(face, TTFFont)
-    missing = list(dict.fromkeys(c for c in text if c not in "\n\r\t" and ord(c) not in face.cmap))
-    if missing:
-        shown = " ".join(missing[:12]) + (" …" if len(missing) > 12 else "")
-        raise InvalidSetting(
-            f"The font file {path} has no glyphs for {len(missing)} characters of the exhibit "
-            f"book ({shown}); CJK text needs a font that covers it, such as Noto Sans CJK: "
-            "set BSU_FONT_FILE to one."
-        )
-    pdf.family = FAMILY
-    pdf.set_lang("zh-HK" if any(_wide(c) for c in text) else "en-GB")
-
-
-def _cover(pdf: _Book, book: ExhibitBook) -> None:
+def _cover(pdf: BookPdf, book: ExhibitBook) -> None:
     pdf.start("Cover")
     pdf.set_y(42)
     pdf.title_line(f"Exhibit {book.exhibit_number}", 30)
@@ -451,7 +185,7 @@ def _png_size(png: bytes, name: str, what: str) -> tuple[int, int]:
 
 
 def _picture(
-    pdf: _Book, png: bytes, name: str, size: tuple[int, int], box: tuple[float, float]
+    pdf: BookPdf, png: bytes, name: str, size: tuple[int, int], box: tuple[float, float]
 ) -> float:
     """The still at the top left of the page's current position, fitted in ``box`` (width,
     height in mm), framed and captioned; returns the y under the caption."""
@@ -500,7 +234,7 @@ def _entity_rows(
     return head, rows, widths
 
 
-def _notes(pdf: _Book, entities: Sequence[BookEntity]) -> None:
+def _notes(pdf: BookPdf, entities: Sequence[BookEntity]) -> None:
     """The footnotes of an entity table: what the position numbers are, what Sensitive means."""
     notes = POSITION_NOTE
     if any(e.sensitive for e in entities):
@@ -512,7 +246,7 @@ def _notes(pdf: _Book, entities: Sequence[BookEntity]) -> None:
     pdf.ln(3)
 
 
-def _step(pdf: _Book, step: BookStep, count: int) -> None:
+def _step(pdf: BookPdf, step: BookStep, count: int) -> None:
     size = _png_size(step.still_png, step.still_name, f"step {step.number}")
     pdf.start(f"Step {step.number} of {count}")
     clock = f" · {step.clock}" if step.clock else ""
@@ -569,7 +303,7 @@ def _step(pdf: _Book, step: BookStep, count: int) -> None:
             pdf.listing(title, head, rows, empty)
 
 
-def _model_page(pdf: _Book, book: ExhibitBook) -> None:
+def _model_page(pdf: BookPdf, book: ExhibitBook) -> None:
     pdf.start("Model")
     pdf.title_line("The model")
     pdf.grid(("Fact", "Value"), book.model_facts, COLUMNS["Model"])
@@ -584,29 +318,6 @@ def _model_page(pdf: _Book, book: ExhibitBook) -> None:
             pdf.add_page()
         room = pdf.page_break_trigger - pdf.get_y() - 6
         _picture(pdf, book.model_still_png, name, size, (pdf.epw, min(room, pdf.eph * 0.7)))
-
-
-def _footers(pdf: _Book, book: ExhibitBook) -> None:
-    """Write every page's footer once the page count is known, going back to each page."""
-    total = pdf.pages_count
-    pdf.set_auto_page_break(False)
-    for number in range(1, total + 1):
-        pdf.page = number
-        # fpdf2 remembers whether the font was set in the current page's stream; it was not
-        # set on this page for what follows, so make it emit the font again.
-        pdf.current_font_is_set_on_page = False
-        pdf.set_draw_color(*RULE)
-        pdf.set_fill_color(*WHITE)  # fpdf2 writes the text colour only if it differs
-        pdf.line(pdf.l_margin, pdf.h - 13, pdf.w - pdf.r_margin, pdf.h - 13)
-        pdf.set_xy(pdf.l_margin, pdf.h - 11.5)
-        pdf.set_font(pdf.family, size=8)
-        pdf.set_text_color(*MUTED)
-        pdf.para(
-            f"{book.case_reference} · Exhibit {book.exhibit_number} · scene {book.scene_id} "
-            f"revision {book.revision} · page {number} of {total}",
-            4,
-            align="C",
-        )
 
 
 def book_font(configured: str) -> Path | None:
@@ -628,8 +339,8 @@ def build_exhibit_book(book: ExhibitBook, font_file: Path | None) -> bytes:
     Raises ``InvalidSetting`` when the font cannot draw the text, ``InvalidInput`` for a still
     that is not a picture.
     """
-    pdf = _Book(book)
-    _choose_font(pdf, book, font_file)
+    pdf = BookPdf(book)
+    choose_font(pdf, book, font_file)
     _cover(pdf, book)
     _model_page(pdf, book)
     for step in book.steps:
@@ -649,5 +360,5 @@ def build_exhibit_book(book: ExhibitBook, font_file: Path | None) -> bytes:
         pdf.para(SELF_NOTE, 5.4)
         pdf.ln(3)
         pdf.grid(("Path", "SHA-256"), book.package_files, COLUMNS["Annex"])
-    _footers(pdf, book)
+    write_footers(pdf, book)
     return bytes(pdf.output())

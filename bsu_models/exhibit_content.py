@@ -1,0 +1,403 @@
+"""The content of a court exhibit package, read from one frozen scene revision.
+
+Works on a frozen scene of the catalogue: its ``SceneDoc`` at the frozen revision, the model
+version it stands on (``VersionInfo``: bounds, axes, units and scale, original SHA-256) and the
+case. ``ExhibitBuilder`` renders a print-resolution still per step, works out entity positions in
+metres (east / north / height), measurements and sightline verdicts, and assembles the payload
+files (stills, ``scene.json``, ``model.glb``, the offline viewer's data, ``README.txt`` and the
+exhibit book's ``ExhibitBook``) with the bag-info fields. Packaging, writing and checking the
+package are in ``bsu_models.exhibit``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bsu_models import __version__
+from bsu_models.bagit_package import sha256_hex
+from bsu_models.errors import Conflict, InvalidInput
+from bsu_models.exhibit_book import (
+    BookEntity,
+    BookMeasurement,
+    BookSightline,
+    BookStep,
+    ExhibitBook,
+    book_font,
+    build_exhibit_book,
+)
+from bsu_models.geometry import axis_vector
+from bsu_models.i18n import format_date, format_datetime
+from bsu_models.offline_viewer import build_offline_viewer
+from bsu_models.records import SceneInfo, VersionInfo
+from bsu_models.scene_model import SceneDoc, Step
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import Catalogue
+
+STILL_SIZE = "a4"  # A4 landscape at 300 dpi: print resolution for the book and the bundle
+PROVENANCE_WORDS = {
+    "measured": "Measured",
+    "cctv": "CCTV",
+    "witness_statement": "Witness statement",
+    "assumption": "Assumption",
+}
+METHOD = (
+    "The landmark was built as a scale model by the Briefing Support Unit and digitised; the "
+    "digitised model file was stored unchanged and is identified throughout by its SHA-256 "
+    "hash, given on the model page of this book.",
+    "Positions of people, vehicles, evidence and cameras were placed on the digital model by "
+    "investigators. Each position records how it is known: measured on site, taken from CCTV, "
+    "taken from a witness statement (with its reference), or assumed. Positions are snapped to "
+    "the model's surface below them.",
+    "Positions are given in metres as east / north / height: east and north are measured from "
+    "the model file's origin (0, 0, 0) along the model's east and north axes (not from the "
+    "middle of the model), and height is measured above the lowest point of the model. Metres "
+    "are model coordinates multiplied by the model's units and scale; where these are not "
+    "known, positions are given in model units and say so. Distances carry an uncertainty (±) "
+    "from the model's mesh resolution unless a measured uncertainty was entered.",
+    "Sightlines are straight lines from the observer's eye height (1.6 m for people unless set) "
+    "to the target, tested against every surface of the model; 'blocked' gives the first "
+    "surface point in the way (east / north / height as above) and its distance from the eye. "
+    "The model holds only what was modelled: trees, vehicles or "
+    "people not in the model do not block a sightline here.",
+    "Every picture was rendered by BSU Models from the frozen scene revision named on the cover. "
+    "The revision can no longer change. Every file of this package is listed with its SHA-256 "
+    "in manifest-sha256.txt; `sha256sum -c manifest-sha256.txt` in the package folder, or any "
+    "BagIt validator, shows whether any file differs from what was produced.",
+    "Entities marked Sensitive (for example a victim's identity or an exhibit not yet made "
+    "public) are shown in full to the court but are never shown in public material; this "
+    "package contains them and must not be published.",
+    "Dates and times are Hong Kong time, HKT (UTC+8).",
+)
+TIME_ZONE = "HKT (UTC+8)"
+
+
+def _date_text(moment: datetime) -> str:
+    """A date in Hong Kong time, e.g. ``25 Nov 2026``."""
+    return format_date(moment, "en")
+
+
+def _moment_text(moment: datetime) -> str:
+    """A date and time in Hong Kong time that says so, e.g. ``25 Nov 2026 21:03 HKT (UTC+8)``."""
+    return f"{format_datetime(moment, 'en')} {TIME_ZONE}"
+
+
+def _frame(version: VersionInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
+    """East, north and up unit vectors and metres per model unit (None when unknown)."""
+    up, north = axis_vector(version.up_axis), axis_vector(version.north_axis)
+    east = np.cross(north, up)
+    lo, hi = np.asarray(version.bounds[0]), np.asarray(version.bounds[1])
+    factor = None
+    if version.real_world_extent_m is not None and hi[0] > lo[0]:
+        factor = version.real_world_extent_m[0] / float(hi[0] - lo[0])
+    return east, north, up, factor
+
+
+def _model_facts(version: VersionInfo) -> tuple[tuple[str, str], ...]:
+    size = version.real_world_size
+    lo, hi = version.bounds
+    return (
+        ("Case", version.case_reference),
+        ("Model", f"{version.model_name}, version {version.number}"),
+        ("Original file", version.mesh_member),
+        ("Original SHA-256", version.original_sha256),
+        ("Uploaded", f"{_date_text(version.uploaded_at)} by {version.uploaded_by}"),
+        ("Units and scale", f"{version.units}, scale {version.scale}"),
+        (
+            "Real-world size",
+            "unknown (units or scale not set)"
+            if size is None
+            else f"{size[0]:.2f} m east-west × {size[1]:.2f} m north-south × {size[2]:.2f} m high",
+        ),
+        (
+            "Mesh",
+            f"{version.vertices:,} vertices, {version.faces:,} faces, "
+            f"{'watertight' if version.watertight else 'open'}",
+        ),
+        (
+            "Bounds (model units)",
+            " to ".join("(" + ", ".join(f"{c:.4g}" for c in p) + ")" for p in (lo, hi)),
+        ),
+        ("Axes", f"up {version.up_axis}, north {version.north_axis}"),
+    )
+
+
+class ExhibitBuilder:
+    """Builds the package of one frozen scene; every read it makes is audited as usual."""
+
+    def __init__(self, catalogue: Catalogue, scene_id: int, actor: str) -> None:
+        self.catalogue = catalogue
+        self.actor = actor
+        catalogue.scenes.require(scene_id, "exhibit.export")
+        self.info: SceneInfo = catalogue.scenes.info(scene_id)
+        if self.info.frozen_revision is None:
+            raise Conflict(
+                f"Scene {scene_id} ({self.info.name}) is not frozen for court; freeze it first "
+                f"(bsu-models scene freeze {scene_id}, or Freeze on the Presentation page)."
+            )
+        self.revision: int = self.info.frozen_revision
+        self.doc: SceneDoc = catalogue.scenes.document(scene_id, self.revision)
+        self.version = catalogue.get_version(self.info.version_id)
+        self.revision_sha256 = next(
+            r.sha256 for r in catalogue.scenes.history(scene_id) if r.number == self.revision
+        )
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def _still(self, number: int | None, step: Step | None, exhibit: str, date: str) -> bytes:
+        view = self.doc.view_for_step(step.id) if step is not None else None
+        still = self.catalogue.render_still(
+            self.version.version_id,
+            scene_id=self.info.scene_id,
+            revision=self.revision,
+            step=number,
+            view=view.id if view else None,
+            preset=None if view else "iso",
+            size=STILL_SIZE,
+            exhibit=exhibit,
+            date_text=date,
+            actor=self.actor,
+        )
+        return still.png
+
+    def _entities(self, step: Step) -> tuple[BookEntity, ...]:
+        east, north, up, factor = _frame(self.version)
+        base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
+        rows = []
+        for entity in self.doc.entities:
+            pos = self.doc.position(entity.id, step.id)
+            metres = None
+            if pos is not None and factor is not None:
+                p = np.asarray(pos.point)
+                metres = (
+                    float(p @ east) * factor,
+                    float(p @ north) * factor,
+                    (float(p @ up) - base) * factor,
+                )
+            provenance = pos.provenance if pos is not None else None
+            rows.append(
+                BookEntity(
+                    label=entity.label,
+                    type=entity.type,
+                    provenance=provenance.kind if provenance else "",
+                    reference=provenance.reference if provenance else "",
+                    position_m=metres,
+                    model_point=pos.point if pos is not None else None,
+                    heading_deg=pos.heading_deg if pos is not None else None,
+                    sensitive=entity.sensitive,
+                )
+            )
+        return tuple(rows)
+
+    def _measurements(self, step: Step | None) -> tuple[BookMeasurement, ...]:
+        """The measurements of ``step``; with None, those over the whole scene (no step)."""
+        rows = []
+        for m in self.doc.measurements:
+            if m.step != (step.id if step is not None else None):
+                continue
+            try:
+                value = self.catalogue.scenes.measure(self.info.scene_id, m, self.revision)
+                text = value.text
+            except InvalidInput as exc:  # e.g. an entity with no position at this step
+                text = f"not available: {exc}"
+            rows.append(BookMeasurement(m.label or m.id, m.kind.replace("_", " "), text))
+        return tuple(rows)
+
+    def _sightlines(self, number: int, step: Step) -> tuple[BookSightline, ...]:
+        rows = []
+        for line in self.doc.sightlines:
+            if line.step != step.id or line.target.entity is None:
+                continue
+            observer = self.doc.entity(line.observer).label
+            target = self.doc.entity(line.target.entity).label
+            result = self.catalogue.scenes.sightline(self.info.scene_id, observer, target, number)
+            if result.visible or result.occluder is None:
+                verdict = f"clear over {result.distance.text}"
+            else:
+                verdict = self._blocked(result.eye_point, result.occluder, result.distance.text)
+            rows.append(BookSightline(observer, target, verdict))
+        return tuple(rows)
+
+    def _blocked(
+        self, eye: tuple[float, float, float], point: tuple[float, float, float], full: str
+    ) -> str:
+        """Where a sightline is blocked, in the terms of the entity table."""
+        east, north, up, factor = _frame(self.version)
+        base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
+        p = np.asarray(point, dtype=float)
+        away = float(np.linalg.norm(p - np.asarray(eye, dtype=float)))
+        if factor is None:
+            where = ", ".join(f"{c:.4g}" for c in point)
+            return (
+                f"blocked by the model {away:.4g} model units from the eye, at ({where}) in "
+                f"model units (units unknown); the target is {full} away"
+            )
+        e, n, h = (
+            float(p @ east) * factor,
+            float(p @ north) * factor,
+            (float(p @ up) - base) * factor,
+        )
+        return (
+            f"blocked by the model {away * factor:.2f} m from the eye, at E / N / height "
+            f"{e:.2f} / {n:.2f} / {h:.2f} m; the target is {full} away"
+        )
+
+    def _viewer_data(self, exhibit: str) -> dict[str, Any]:
+        version = self.version
+        lo, hi = version.bounds
+        diagonal = float(np.linalg.norm(np.subtract(hi, lo)))
+        factor = _frame(version)[3]
+        steps = []
+        for number, step in enumerate(self.doc.steps, 1):
+            view = self.doc.view_for_step(step.id)
+            layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
+            steps.append(
+                {
+                    "number": number,
+                    "title": step.title,
+                    "clock": step.clock,
+                    "narrative": step.narrative,
+                    "camera": None if view is None else view.camera_json(),
+                    "layer": layer.to_json(),
+                    "entities": [
+                        {
+                            "label": e.label,
+                            "type": e.type,
+                            "provenance": PROVENANCE_WORDS.get(e.provenance, "Not placed"),
+                            "reference": e.reference,
+                        }
+                        for e in self._entities(step)
+                        if e.model_point is not None
+                    ],
+                }
+            )
+        return {
+            "title": self.doc.name,
+            "subtitle": f"{version.case_reference} · Exhibit {exhibit} · scene "
+            f"{self.info.scene_id} revision {self.revision} (frozen)",
+            "up": list(axis_vector(version.up_axis)),
+            "north": list(axis_vector(version.north_axis)),
+            "eye_height": 1.6 / factor if factor else 0.01 * diagonal,
+            "facts": [list(row) for row in _model_facts(version)],
+            "steps": steps,
+        }
+
+    def _sensitive_note(self) -> str:
+        if not any(e.sensitive for e in self.doc.entities):
+            return ""
+        return (
+            "SENSITIVE MATERIAL\n"
+            "  This package contains sensitive material (entities marked Sensitive in the\n"
+            "  book, scene.json and viewer.html) that is never shown in public material.\n"
+            "  It is for the court only and must not be published or shared beyond it.\n\n"
+        )
+
+    def _readme(self, exhibit: str) -> bytes:
+        return (
+            f"Exhibit {exhibit}: {self.doc.name}\n"
+            f"Case {self.version.case_reference}; scene {self.info.scene_id}, revision "
+            f"{self.revision} (frozen), made from model file SHA-256 "
+            f"{self.version.original_sha256}.\n\n"
+            "Files\n"
+            "  exhibit-book.pdf   the exhibit book: cover, model facts, one page per step, method\n"
+            "  stills/            the pictures of each step at print resolution (PNG)\n"
+            "  scene.json         the scene (schema bsu-scene/1)\n"
+            "  model.glb          the model as shown in the viewer (glTF binary)\n"
+            "  viewer.html        open in a web browser: the model and steps, read-only, "
+            "no network needed\n\n"
+            + self._sensitive_note()
+            + "Dates and times are Hong Kong time, HKT (UTC+8).\n\n"
+            "Checking the package\n"
+            "  In the package folder (the one holding manifest-sha256.txt):\n"
+            "    sha256sum -c manifest-sha256.txt\n"
+            "  Every line must end in OK. Any BagIt validator (RFC 8493) also checks it.\n"
+        ).encode()
+
+    # -- the whole package ----------------------------------------------------------------------
+
+    def build(self, exhibit: str) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The payload files and the bag-info fields."""
+        now = datetime.now(UTC)
+        date = _date_text(now)
+        payload: dict[str, bytes] = {}
+        book_steps = []
+        model_still = b""
+        if not self.doc.steps:
+            model_still = payload["stills/model.png"] = self._still(None, None, exhibit, date)
+        for number, step in enumerate(self.doc.steps, 1):
+            name = f"stills/step-{number:02d}.png"
+            payload[name] = self._still(number, step, exhibit, date)
+            book_steps.append(
+                BookStep(
+                    number=number,
+                    title=step.title,
+                    clock=step.clock,
+                    narrative=step.narrative,
+                    still_png=payload[name],
+                    still_name=name,
+                    entities=self._entities(step),
+                    measurements=self._measurements(step),
+                    sightlines=self._sightlines(number, step),
+                )
+            )
+        scene_json = self.catalogue.scenes.export_json(
+            self.info.scene_id, self.revision, actor=self.actor
+        )
+        payload["scene.json"] = (
+            json.dumps(scene_json, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        ).encode()
+        glb = self.catalogue.web_glb(self.version.version_id, actor=self.actor)
+        payload["model.glb"] = glb
+        payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit))
+        payload["README.txt"] = self._readme(exhibit)
+        case = next(
+            (c for c in self.catalogue.list_cases() if c.reference == self.version.case_reference),
+            None,
+        )
+        book = ExhibitBook(
+            case_reference=self.version.case_reference,
+            case_title=case.title if case else "",
+            exhibit_number=exhibit,
+            producer=self.actor,
+            produced_on=_moment_text(now),
+            scene_name=self.doc.name,
+            scene_id=self.info.scene_id,
+            revision=self.revision,
+            revision_sha256=self.revision_sha256,
+            frozen_by=self.info.frozen_by,
+            frozen_on=_moment_text(self.info.frozen_at) if self.info.frozen_at else "",
+            model_facts=_model_facts(self.version),
+            steps=tuple(book_steps),
+            method=METHOD,
+            package_files=tuple((f"data/{n}", sha256_hex(d)) for n, d in sorted(payload.items())),
+            scene_measurements=self._measurements(None),
+            model_still_png=model_still,
+            model_still_name="stills/model.png" if model_still else "",
+        )
+        payload["exhibit-book.pdf"] = build_exhibit_book(
+            book, book_font(self.catalogue.settings.font_file)
+        )
+        info = {
+            "Source-Organization": "Briefing Support Unit",
+            "External-Identifier": exhibit,
+            "External-Description": f"Exhibit {exhibit}: re-enactment scene {self.doc.name!r} "
+            f"on model {self.version.model_name!r}, case {self.version.case_reference}",
+            "Bagging-Date": now.strftime("%Y-%m-%d"),
+            "Bag-Software-Agent": f"bsu-models {__version__}",
+            "BSU-Case": self.version.case_reference,
+            "BSU-Exhibit": exhibit,
+            "BSU-Producer": self.actor,
+            "BSU-Scene-Id": str(self.info.scene_id),
+            "BSU-Scene-Name": self.doc.name,
+            "BSU-Scene-Revision": str(self.revision),
+            "BSU-Scene-Revision-SHA256": self.revision_sha256,
+            "BSU-Frozen-By": self.info.frozen_by,
+            "BSU-Model-Version-Id": str(self.version.version_id),
+            "BSU-Source-File": self.version.mesh_member,
+            "BSU-Source-SHA256": self.version.original_sha256,
+        }
+        return payload, info
