@@ -81,10 +81,10 @@ def system_principal(name: str) -> Principal:
 def _action_words(action: str) -> str:
     return {
         "case.create": "create cases",
-        "case.view": "see this case",
+        "case.view": "see its models",
         "model.import": "upload models",
         "model.download": "download original files",
-        "scene.view": "see scenes",
+        "scene.view": "see its scenes",
         "scene.edit": "change scenes",
         "scene.export": "export scenes",
         "scene.freeze": "freeze scenes for court",
@@ -150,8 +150,8 @@ class AccessControl:
             )
         else:
             message = (
-                f"{who} is not a member of case {case_label or case_id}, so may not "
-                f"{_action_words(action)} there."
+                f"{who} is not a member of case {case_label or case_id}; only its members may "
+                f"{_action_words(action)}."
             )
         with write_session(self.engine) as session:
             append_event(

@@ -11,17 +11,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
 from bsu_models.cli_exhibit import add_exhibit_commands
-from bsu_models.cli_scene import _emit, add_scene_commands
+from bsu_models.cli_scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli_users import add_user_commands
 from bsu_models.errors import BsuError, InvalidInput, LoginFailed
 from bsu_models.geometry import AXES, PRESETS
+from bsu_models.i18n import DEFAULT_LANGUAGE, format_datetime, nt, t
 from bsu_models.overlay import OVERLAY_NAMES
 from bsu_models.records import CaseInfo, VersionInfo
+from bsu_models.settings import load_settings
 from bsu_models.stills import SIZES
 from bsu_models.units import UNITS
 from bsu_models.upload import UploadFile
@@ -39,74 +41,133 @@ def _case_json(case: CaseInfo) -> dict[str, Any]:
     }
 
 
-def _extent_text(version: VersionInfo) -> str:
+def _extent_text(version: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> str:
     size = version.real_world_size
     if size is None:
-        return "real-world size unknown (set units and scale)"
+        return t("real-world size unknown (set units and scale)", lang)
     east, north, height = size
-    return f"real-world size {east:.2f} m E-W x {north:.2f} m N-S x {height:.2f} m high"
+    return t("real-world size {east} m E-W x {north} m N-S x {height} m high", lang).format(
+        east=f"{east:.2f}", north=f"{north:.2f}", height=f"{height:.2f}"
+    )
 
 
-def _version_text(v: VersionInfo) -> str:
+def _version_text(v: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> str:
     lo, hi = v.bounds
+
+    def line(label: str, text: str) -> str:
+        return f"  {_pad(label, 10)} {text}"
+
+    mesh = t("{vertices} vertices, {faces} faces", lang).format(
+        vertices=f"{v.vertices:,}", faces=f"{v.faces:,}"
+    )
+    # Translators: a mesh surface that is not closed, i.e. not watertight.
+    surface = t("watertight", lang) if v.watertight else t("open", lang)
+    texture = t("textured", lang) if v.has_texture else t("untextured", lang)
+    uploaded = t("{when} (Hong Kong time) by {who}", lang).format(
+        when=format_datetime(v.uploaded_at, lang, seconds=True), who=v.uploaded_by
+    )
     lines = [
-        f"{v.case_reference} / {v.model_name} — version {v.number} (version id {v.version_id}, "
-        f"model id {v.model_id})",
-        f"  original   {v.original_name} ({v.format}, {v.size_bytes:,} bytes uploaded in all)",
+        t(
+            "{case} / {model} — version {number} (version id {version_id}, model id {model_id})",
+            lang,
+        ).format(
+            case=v.case_reference,
+            model=v.model_name,
+            number=v.number,
+            version_id=v.version_id,
+            model_id=v.model_id,
+        ),
+        line(
+            t("original", lang),
+            t("{name} ({format}, {size} bytes uploaded in all)", lang).format(
+                name=v.original_name, format=v.format, size=f"{v.size_bytes:,}"
+            ),
+        ),
         *(
-            [f"  member     {v.mesh_member} (the mesh used from the upload)"]
+            [
+                line(
+                    t("member", lang),
+                    t("{name} (the mesh used from the upload)", lang).format(name=v.mesh_member),
+                )
+            ]
             if v.mesh_member != v.original_name
             else []
         ),
-        f"  sha256     {v.original_sha256} (of {v.mesh_member})",
-        f"  mesh       {v.vertices:,} vertices, {v.faces:,} faces, "
-        f"{'watertight' if v.watertight else 'open'}, "
-        f"{'textured' if v.has_texture else 'untextured'}",
-        "  bounds     "
-        + " .. ".join("(" + ", ".join(f"{c:.4g}" for c in p) + ")" for p in (lo, hi)),
-        f"  units      {v.units}, scale {v.scale}; {_extent_text(v)}",
-        f"  uploaded   {v.uploaded_at:%Y-%m-%d %H:%M:%S} UTC by {v.uploaded_by}",
+        line(
+            "sha256",
+            t("{sha256} (of {name})", lang).format(sha256=v.original_sha256, name=v.mesh_member),
+        ),
+        line(
+            t("mesh", lang),
+            t("{mesh}, {surface}, {texture}", lang).format(
+                mesh=mesh, surface=surface, texture=texture
+            ),
+        ),
+        line(
+            t("bounds", lang),
+            " .. ".join("(" + ", ".join(f"{c:.4g}" for c in p) + ")" for p in (lo, hi)),
+        ),
+        line(
+            t("units", lang),
+            t("{units}, scale {scale}; {extent}", lang).format(
+                units=v.units, scale=v.scale, extent=_extent_text(v, lang)
+            ),
+        ),
+        line(t("uploaded", lang), uploaded),
     ]
-    lines += [f"  warning    {w}" for w in v.warnings]
+    lines += [line(t("warning", lang), w) for w in v.warnings]
     return "\n".join(lines)
 
 
 def cmd_case_add(cat: Catalogue, args: argparse.Namespace) -> int:
     case = cat.add_case(args.reference, args.title, args.status)
-    _emit(args, _case_json(case), f"Added case {case.reference}: {case.title}")
+    text = t("Added case {reference}: {title}", _lang(args)).format(
+        reference=case.reference, title=case.title
+    )
+    _emit(args, _case_json(case), text)
     return EXIT_OK
 
 
 def cmd_case_list(cat: Catalogue, args: argparse.Namespace) -> int:
     cases = cat.list_cases()
-    text = (
-        "\n".join(
-            f"{c.reference:<18} {c.status:<8} {c.model_count:>3} models  {c.title}" for c in cases
+    lang = _lang(args)
+    text = "\n".join(
+        f"{c.reference:<18} {c.status:<8} "
+        + _pad(
+            nt("{count} model", "{count} models", c.model_count, lang).format(
+                count=f"{c.model_count:>3}"
+            ),
+            11,
         )
-        or "No cases yet."
-    )
+        + f" {c.title}"
+        for c in cases
+    ) or t("No cases yet.", lang)
     _emit(args, [_case_json(c) for c in cases], text)
     return EXIT_OK
 
 
-def _read_uploads(paths: Sequence[str]) -> list[UploadFile]:
+def _read_uploads(paths: Sequence[str], lang: str = DEFAULT_LANGUAGE) -> list[UploadFile]:
     uploads = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            raise InvalidInput(f"{raw} is a folder; name the files, or zip the folder.")
+            raise InvalidInput(
+                t("{path} is a folder; name the files, or zip the folder.", lang).format(path=raw)
+            )
         try:
             uploads.append(UploadFile(path.name, path.read_bytes()))
         except FileNotFoundError:
-            raise InvalidInput(f"{raw}: no such file.") from None
+            raise InvalidInput(t("{path}: no such file.", lang).format(path=raw)) from None
         except OSError as exc:
-            raise InvalidInput(f"{raw}: cannot be read ({exc.strerror}).") from None
+            raise InvalidInput(
+                t("{path}: cannot be read ({reason}).", lang).format(path=raw, reason=exc.strerror)
+            ) from None
     return uploads
 
 
 def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
     result = cat.import_model(
-        _read_uploads(args.paths),
+        _read_uploads(args.paths, _lang(args)),
         case=args.case,
         name=args.name,
         units=args.units,
@@ -118,12 +179,13 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
         up_axis=args.up,
         north_axis=args.north,
     )
-    _emit(args, result.to_json(), _version_text(result.version))
+    _emit(args, result.to_json(), _version_text(result.version, _lang(args)))
     return EXIT_OK
 
 
 def cmd_list(cat: Catalogue, args: argparse.Namespace) -> int:
     models = cat.list_models(case=args.case, query=args.query)
+    lang = _lang(args)
     payload = [
         {
             "model_id": m.model_id,
@@ -139,21 +201,22 @@ def cmd_list(cat: Catalogue, args: argparse.Namespace) -> int:
         }
         for m in models
     ]
-    text = (
-        "\n".join(
-            f"{m.latest.version_id:>5}  {m.case_reference:<16} {m.name} (v{m.latest.number}, "
-            f"{m.latest.faces:,} faces, {_extent_text(m.latest)})"
-            for m in models
+    text = "\n".join(
+        f"{m.latest.version_id:>5}  {m.case_reference:<16} {m.name} "
+        + t("(v{number}, {faces} faces, {extent})", lang).format(
+            number=m.latest.number,
+            faces=f"{m.latest.faces:,}",
+            extent=_extent_text(m.latest, lang),
         )
-        or "No models match."
-    )
+        for m in models
+    ) or t("No models match.", lang)
     _emit(args, payload, text)
     return EXIT_OK
 
 
 def cmd_show(cat: Catalogue, args: argparse.Namespace) -> int:
     version = cat.get_version(args.version_id)
-    _emit(args, version.to_json(), _version_text(version))
+    _emit(args, version.to_json(), _version_text(version, _lang(args)))
     return EXIT_OK
 
 
@@ -166,9 +229,11 @@ def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
         "rows_checked": report.rows_checked,
         "audit_events_checked": report.audit_events_checked,
     }
-    summary = (
-        f"All well: {report.blobs_checked} stored files, {report.rows_checked} file rows, "
-        f"{report.audit_events_checked} audit events checked."
+    summary = t(
+        "All well: {blobs} stored files, {rows} file rows, {events} audit events checked.",
+        _lang(args),
+    ).format(
+        blobs=report.blobs_checked, rows=report.rows_checked, events=report.audit_events_checked
     )
     _emit(args, payload, "\n".join(report.problems) if report.problems else summary)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
@@ -177,15 +242,17 @@ def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
 WATERMARK_DIR = Path(__file__).resolve().parent.parent / "assets" / "watermark"
 
 
-def _watermark_image(name: str | None) -> bytes | None:
+def _watermark_image(name: str | None, lang: str = DEFAULT_LANGUAGE) -> bytes | None:
     """Bytes of a watermark image from ``assets/watermark/`` (by file name only)."""
     if name is None:
         return None
     known = sorted(p.name for p in WATERMARK_DIR.glob("*.png"))
     if name not in known:
         raise InvalidInput(
-            f"Watermark image {name!r} is not in assets/watermark "
-            f"(available: {', '.join(known) or 'none'})."
+            t(
+                "Watermark image {name} is not in assets/watermark (available: {available}).",
+                lang,
+            ).format(name=repr(name), available=", ".join(known) or t("none", lang))
         )
     return (WATERMARK_DIR / name).read_bytes()
 
@@ -193,8 +260,9 @@ def _watermark_image(name: str | None) -> bytes | None:
 def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
     from bsu_models.overlay import Overlays
 
+    lang = _lang(args)
     if args.step is not None and args.scene is None:
-        raise InvalidInput("--step needs --scene.")
+        raise InvalidInput(t("--step needs --scene.", lang))
     switched_off = {name: False for name in (args.hide or [])}
     still = cat.render_still(
         args.version_id,
@@ -206,12 +274,16 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
         overlays=Overlays(**switched_off),
         exhibit=args.exhibit or "",
         watermark_text=args.watermark,
-        watermark_logo=_watermark_image(args.watermark_image),
+        watermark_logo=_watermark_image(args.watermark_image, lang),
     )
     try:
         Path(args.out).write_bytes(still.png)
     except OSError as exc:
-        raise InvalidInput(f"{args.out}: cannot be written ({exc.strerror}).") from None
+        raise InvalidInput(
+            t("{path}: cannot be written ({reason}).", lang).format(
+                path=args.out, reason=exc.strerror
+            )
+        ) from None
     bar = still.scale_bar
     _emit(
         args,
@@ -223,7 +295,9 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
             "scale_bar_m": bar.metres if bar else None,
             "scale_bar_px": bar.pixels if bar else None,
         },
-        f"Wrote {args.out} ({still.size[0]}x{still.size[1]})",
+        t("Wrote {out} ({width}x{height})", lang).format(
+            out=args.out, width=still.size[0], height=still.size[1]
+        ),
     )
     return EXIT_OK
 
@@ -233,115 +307,185 @@ def cmd_demo(cat: Catalogue, args: argparse.Namespace) -> int:
 
     loaded = load_demo(cat)
     password, logins = demo_logins()
+    lang = _lang(args)
     text = (
-        f"Demo case ready ({len(loaded)} models imported now)."
+        t("Demo case ready ({count} models imported now).", lang).format(count=len(loaded))
         if loaded
-        else "Demo case already loaded."
+        else t("Demo case already loaded.", lang)
     )
-    text += f"\nDemo accounts (password {password!r}):\n" + "\n".join(
-        f"  {name:<14} {roles}" for name, roles in logins
-    )
+    text += "\n" + t("Demo accounts (password {password}):", lang).format(password=repr(password))
+    text += "\n" + "\n".join(f"  {name:<14} {roles}" for name, roles in logins)
     _emit(args, {"imported": loaded, "accounts": [n for n, _ in logins]}, text)
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Formatter(argparse.HelpFormatter):
+    """Help text with the ``usage:`` heading in the parser's language."""
+
+    lang = DEFAULT_LANGUAGE
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Any,
+        groups: Any,
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(
+            usage, actions, groups, t("usage: ", self.lang) if prefix is None else prefix
+        )
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose own words (headings, ``-h``, ``error:``) are in ``lang``.
+
+    Sub-command parsers are made of the same class (argparse uses ``type(parent)``), so one
+    subclass per language carries the language down the whole tree. Argparse's own error
+    details (e.g. which arguments are missing) stay in English.
+    """
+
+    lang = DEFAULT_LANGUAGE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._positionals.title = t("positional arguments", self.lang)
+        self._optionals.title = t("options", self.lang)
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = t("show this help message and exit", self.lang)
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        formatter = _Formatter(prog=self.prog)
+        formatter.lang = self.lang
+        return formatter
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(
+            EXIT_USER_ERROR,
+            t("{prog}: error: {message}", self.lang).format(prog=self.prog, message=message) + "\n",
+        )
+
+
+def _parser_class(lang: str) -> type[_Parser]:
+    return type(f"_Parser_{lang}", (_Parser,), {"lang": lang})
+
+
+def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
+    """The parser of ``bsu-models``, its help texts in ``lang`` (names and flags never change)."""
     json_flag = argparse.ArgumentParser(add_help=False)
     json_flag.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="machine-readable output on stdout",
+        help=t("machine-readable output on stdout", lang),
     )
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _parser_class(lang)(
         prog="bsu-models",
         parents=[json_flag],
-        description="BSU Models: catalogue of landmark scale models.",
+        description=t("BSU Models: catalogue of landmark scale models.", lang),
     )
-    parser.add_argument("--version", action="version", version=f"bsu-models {__version__}")
+    parser.set_defaults(ui_lang=lang)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"bsu-models {__version__}",
+        help=t("show program's version number and exit", lang),
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    case = sub.add_parser("case", help="add or list cases")
+    case = sub.add_parser("case", help=t("add or list cases", lang))
     case_sub = case.add_subparsers(dest="case_command", required=True)
-    add = case_sub.add_parser("add", parents=[json_flag], help="add a case")
-    add.add_argument("reference", help="case reference, e.g. KC-2026-0142")
+    add = case_sub.add_parser("add", parents=[json_flag], help=t("add a case", lang))
+    add.add_argument("reference", help=t("case reference, e.g. KC-2026-0142", lang))
     add.add_argument("--title", required=True)
     add.add_argument("--status", choices=CASE_STATUSES, default="open")
     add.set_defaults(handler=cmd_case_add)
-    case_list = case_sub.add_parser("list", parents=[json_flag], help="list cases")
+    case_list = case_sub.add_parser("list", parents=[json_flag], help=t("list cases", lang))
     case_list.set_defaults(handler=cmd_case_list)
 
-    imp = sub.add_parser("import", parents=[json_flag], help="import a mesh as a model version")
+    imp = sub.add_parser(
+        "import", parents=[json_flag], help=t("import a mesh as a model version", lang)
+    )
     imp.add_argument(
         "paths",
         nargs="+",
         metavar="PATH",
-        help="a mesh, a mesh with its MTL and textures, or one zip",
+        help=t("a mesh, a mesh with its MTL and textures, or one zip", lang),
     )
-    imp.add_argument("--case", required=True, help="case reference")
-    imp.add_argument("--name", required=True, help="landmark model name (new or existing)")
-    imp.add_argument("--units", choices=UNITS, default="unknown", help="units of the file")
-    imp.add_argument("--scale", help="scale of the physical model, e.g. 1:50")
-    imp.add_argument("--member", help="which mesh to use when the upload holds several")
-    imp.add_argument("--location", default="", help="district / location of the landmark")
+    imp.add_argument("--case", required=True, help=t("case reference", lang))
+    imp.add_argument("--name", required=True, help=t("landmark model name (new or existing)", lang))
+    imp.add_argument("--units", choices=UNITS, default="unknown", help=t("units of the file", lang))
+    imp.add_argument("--scale", help=t("scale of the physical model, e.g. 1:50", lang))
+    imp.add_argument("--member", help=t("which mesh to use when the upload holds several", lang))
+    imp.add_argument("--location", default="", help=t("district / location of the landmark", lang))
     imp.add_argument("--description", default="")
-    imp.add_argument("--tag", action="append", help="a tag (repeatable)")
-    imp.add_argument("--up", default="+z", choices=AXES, help="model axis pointing up (default +z)")
+    imp.add_argument("--tag", action="append", help=t("a tag (repeatable)", lang))
+    imp.add_argument(
+        "--up", default="+z", choices=AXES, help=t("model axis pointing up (default +z)", lang)
+    )
     imp.add_argument(
         "--north",
         default="+y",
         choices=AXES,
-        help="model axis pointing north (default +y; write --north=-z for a minus)",
+        help=t("model axis pointing north (default +y; write --north=-z for a minus)", lang),
     )
     imp.set_defaults(handler=cmd_import)
 
-    lst = sub.add_parser("list", parents=[json_flag], help="list landmark models")
-    lst.add_argument("--case", help="only this case")
-    lst.add_argument("--query", help="text to search for in names, places, tags")
+    lst = sub.add_parser("list", parents=[json_flag], help=t("list landmark models", lang))
+    lst.add_argument("--case", help=t("only this case", lang))
+    lst.add_argument("--query", help=t("text to search for in names, places, tags", lang))
     lst.set_defaults(handler=cmd_list)
 
-    show = sub.add_parser("show", parents=[json_flag], help="show one model version")
-    show.add_argument("version_id", type=int, metavar="ID", help="model version id")
+    show = sub.add_parser("show", parents=[json_flag], help=t("show one model version", lang))
+    show.add_argument("version_id", type=int, metavar="ID", help=t("model version id", lang))
     show.set_defaults(handler=cmd_show)
 
     verify = sub.add_parser(
         "verify",
         parents=[json_flag],
-        help="re-hash stored files, match rows and files, check the audit chain",
+        help=t("re-hash stored files, match rows and files, check the audit chain", lang),
     )
     verify.set_defaults(handler=cmd_verify)
 
-    demo = sub.add_parser("demo", parents=[json_flag], help="load the demonstration case")
+    demo = sub.add_parser("demo", parents=[json_flag], help=t("load the demonstration case", lang))
     demo.set_defaults(handler=cmd_demo)
 
     render = sub.add_parser(
         "render",
         parents=[json_flag],
-        help="render a still PNG of a version (with a scene at a step)",
+        help=t("render a still PNG of a version (with a scene at a step)", lang),
     )
     render.add_argument("version_id", type=int, metavar="VERSION")
     render.add_argument("--scene", type=int, metavar="ID")
-    render.add_argument("--step", type=int, metavar="N", help="step number (from 1)")
+    render.add_argument("--step", type=int, metavar="N", help=t("step number (from 1)", lang))
     where = render.add_mutually_exclusive_group(required=True)
-    where.add_argument("--view", metavar="NAME", help="a saved view of the scene")
+    where.add_argument("--view", metavar="NAME", help=t("a saved view of the scene", lang))
     where.add_argument("--preset", choices=PRESETS)
     render.add_argument("--size", choices=SIZES, default="1920x1080")
     render.add_argument("--out", required=True, metavar="FILE.png")
-    render.add_argument("--exhibit", metavar="NUMBER", help="exhibit number for the caption")
-    render.add_argument("--watermark", metavar="TEXT", help="faint text across the picture")
+    render.add_argument(
+        "--exhibit", metavar="NUMBER", help=t("exhibit number for the caption", lang)
+    )
+    render.add_argument(
+        "--watermark", metavar="TEXT", help=t("faint text across the picture", lang)
+    )
     render.add_argument(
         "--watermark-image",
         metavar="NAME",
-        help="a badge from assets/watermark/, e.g. bsu-badge.png",
+        help=t("a badge from assets/watermark/, e.g. bsu-badge.png", lang),
     )
     render.add_argument(
-        "--hide", action="append", choices=OVERLAY_NAMES, help="switch an overlay off (repeatable)"
+        "--hide",
+        action="append",
+        choices=OVERLAY_NAMES,
+        help=t("switch an overlay off (repeatable)", lang),
     )
     render.set_defaults(handler=cmd_render)
 
-    scene_commands = add_scene_commands(sub, json_flag)
-    add_exhibit_commands(sub, scene_commands, json_flag)
-    add_user_commands(sub, case_sub, json_flag)
+    scene_commands = add_scene_commands(sub, json_flag, lang)
+    add_exhibit_commands(sub, scene_commands, json_flag, lang)
+    add_user_commands(sub, case_sub, json_flag, lang)
     return parser
 
 
@@ -365,9 +509,24 @@ def _acting_catalogue(catalogue: Catalogue, args: argparse.Namespace) -> Catalog
         ) from None
 
 
+def _language() -> str:
+    """``BSU_LANGUAGE``; English when the settings cannot be read.
+
+    The settings are read again when the catalogue opens, and a bad one is then reported as a
+    user error -- in English, since the language itself may be what is wrong.
+    """
+    try:
+        return load_settings().language
+    except BsuError:
+        return DEFAULT_LANGUAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    lang = _language()
+    parser = build_parser(lang)
     args = parser.parse_args(argv)
+    args.ui_lang = lang
+    error = t("error: {message}", lang)
     try:
         if not getattr(args, "needs_catalogue", True):
             # Checking a package needs no catalogue: it must work on any machine.
@@ -378,10 +537,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             catalogue.close()
     except BsuError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error.format(message=exc), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("error: interrupted.", file=sys.stderr)
+        print(error.format(message=t("interrupted.", lang)), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader (e.g. `head`) stopped early; nothing more to say.

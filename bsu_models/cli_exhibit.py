@@ -12,35 +12,50 @@ from typing import Any
 
 from bsu_models.bagit_package import verify_bag
 from bsu_models.catalogue import Catalogue
-from bsu_models.cli_scene import _emit, _scene_json
+from bsu_models.cli_scene import _emit, _lang, _scene_json
 from bsu_models.errors import InvalidInput
+from bsu_models.i18n import DEFAULT_LANGUAGE, nt, t
 
 
 def cmd_freeze(cat: Catalogue, args: argparse.Namespace) -> int:
     if args.revision is not None and args.revision < 1:
         # Revisions count from 1; 0 must not quietly mean "the current one".
         raise InvalidInput(
-            f"--revision must be 1 or more (revisions count from 1), not {args.revision}."
+            t(
+                "--revision must be 1 or more (revisions count from 1), not {revision}.",
+                _lang(args),
+            ).format(revision=args.revision)
         )
     info = cat.scenes.freeze(args.scene_id, args.revision)
     _emit(
         args,
         {**_scene_json(info), "frozen_revision": info.frozen_revision, "frozen_by": info.frozen_by},
-        f"Scene {info.scene_id} ({info.name}) is frozen for court at revision "
-        f"{info.frozen_revision}.",
+        t(
+            "Scene {scene_id} ({name}) is frozen for court at revision {revision}.", _lang(args)
+        ).format(scene_id=info.scene_id, name=info.name, revision=info.frozen_revision),
     )
     return 0
 
 
 def cmd_exhibit(cat: Catalogue, args: argparse.Namespace) -> int:
     result = cat.build_exhibit(args.scene_id, Path(args.out), args.number)
+    lang = _lang(args)
     _emit(
         args,
         result.to_json(),
-        f"Exhibit {result.exhibit_number}: scene {result.scene_id} revision {result.revision}, "
-        f"{_count(result.payload_files, 'payload file')}, {_count(result.tag_files, 'tag file')} "
-        f"written to {result.out}\n"
-        f"manifest-sha256.txt SHA-256 {result.manifest_sha256}",
+        t(
+            "Exhibit {number}: scene {scene_id} revision {revision}, {payload_files}, "
+            "{tag_files} written to {out}",
+            lang,
+        ).format(
+            number=result.exhibit_number,
+            scene_id=result.scene_id,
+            revision=result.revision,
+            payload_files=_payload_files(result.payload_files, lang),
+            tag_files=_tag_files(result.tag_files, lang),
+            out=result.out,
+        )
+        + f"\nmanifest-sha256.txt SHA-256 {result.manifest_sha256}",
     )
     return 0
 
@@ -65,51 +80,74 @@ def cmd_exhibit_verify(_cat: Catalogue | None, args: argparse.Namespace) -> int:
         "scene_revision": report.info.get("BSU-Scene-Revision", ""),
         "source_sha256": report.info.get("BSU-Source-SHA256", ""),
     }
+    lang = _lang(args)
+    none = t("(none)", lang)
     hashes = [
-        f"manifest-sha256.txt SHA-256 {report.manifest_sha256 or '(none)'}",
-        f"tagmanifest-sha256.txt SHA-256 {report.tagmanifest_sha256 or '(none)'}",
+        f"manifest-sha256.txt SHA-256 {report.manifest_sha256 or none}",
+        f"tagmanifest-sha256.txt SHA-256 {report.tagmanifest_sha256 or none}",
     ]
     if report.valid:
         text = "\n".join(
             [
-                f"OK: all {_count(report.files, 'payload file')} and "
-                f"{_count(report.tag_files, 'tag file')} of exhibit "
-                f"{payload['exhibit'] or '(unnamed)'} match their SHA-256 in the manifests.",
+                t(
+                    "OK: all {payload_files} and {tag_files} of exhibit {exhibit} match their "
+                    "SHA-256 in the manifests.",
+                    lang,
+                ).format(
+                    payload_files=_payload_files(report.files, lang),
+                    tag_files=_tag_files(report.tag_files, lang),
+                    exhibit=payload["exhibit"] or t("(unnamed)", lang),
+                ),
                 *hashes,
             ]
         )
     else:
-        text = "\n".join(["NOT OK:", *(f"  {line}" for line in report.sentences()), *hashes])
+        text = "\n".join(
+            [t("NOT OK:", lang), *(f"  {line}" for line in report.sentences()), *hashes]
+        )
     _emit(args, payload, text)
     return 0 if report.valid else 1
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _payload_files(number: int, lang: str) -> str:
+    return nt("{count} payload file", "{count} payload files", number, lang).format(count=number)
 
 
-def add_exhibit_commands(sub: Any, scene_commands: Any, json_flag: argparse.ArgumentParser) -> None:
+def _tag_files(number: int, lang: str) -> str:
+    return nt("{count} tag file", "{count} tag files", number, lang).format(count=number)
+
+
+def add_exhibit_commands(
+    sub: Any,
+    scene_commands: Any,
+    json_flag: argparse.ArgumentParser,
+    lang: str = DEFAULT_LANGUAGE,
+) -> None:
     freeze = scene_commands.add_parser(
-        "freeze", parents=[json_flag], help="freeze a scene for court: it changes no more"
+        "freeze", parents=[json_flag], help=t("freeze a scene for court: it changes no more", lang)
     )
     freeze.add_argument("scene_id", type=int, metavar="ID")
-    freeze.add_argument("--revision", type=int, metavar="N", help="must be the current revision")
+    freeze.add_argument(
+        "--revision", type=int, metavar="N", help=t("must be the current revision", lang)
+    )
     freeze.set_defaults(handler=cmd_freeze)
 
     exhibit = sub.add_parser(
         "exhibit",
         parents=[json_flag],
-        help="write the court exhibit package (BagIt) of a frozen scene",
+        help=t("write the court exhibit package (BagIt) of a frozen scene", lang),
     )
     exhibit.add_argument("scene_id", type=int, metavar="SCENE")
     exhibit.add_argument("--out", required=True, metavar="DIR|FILE.zip")
-    exhibit.add_argument("--number", metavar="EXHIBIT", help="exhibit number (default: derived)")
+    exhibit.add_argument(
+        "--number", metavar="EXHIBIT", help=t("exhibit number (default: derived)", lang)
+    )
     exhibit.set_defaults(handler=cmd_exhibit)
 
     check = sub.add_parser(
         "exhibit-verify",
         parents=[json_flag],
-        help="check an exhibit package against its manifest; names changed files",
+        help=t("check an exhibit package against its manifest; names changed files", lang),
     )
-    check.add_argument("path", metavar="PATH", help="package folder or zip")
+    check.add_argument("path", metavar="PATH", help=t("package folder or zip", lang))
     check.set_defaults(handler=cmd_exhibit_verify, needs_catalogue=False)

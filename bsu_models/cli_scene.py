@@ -9,12 +9,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 from bsu_models.catalogue import Catalogue
 from bsu_models.errors import InvalidInput
+from bsu_models.i18n import DEFAULT_LANGUAGE, N_, format_datetime, t
 from bsu_models.records import MeasuredValue, SceneInfo
+
+
+def _lang(args: argparse.Namespace) -> str:
+    """The language of the command's text output (``BSU_LANGUAGE``; set by ``cli.main``)."""
+    return str(getattr(args, "ui_lang", DEFAULT_LANGUAGE))
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (Chinese characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
 
 
 def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
@@ -62,14 +75,11 @@ def cmd_new(cat: Catalogue, args: argparse.Namespace) -> int:
 
 def cmd_list(cat: Catalogue, args: argparse.Namespace) -> int:
     scenes = cat.scenes.list_scenes(args.version)
-    text = (
-        "\n".join(
-            f"{s.scene_id:>5}  v{s.version_id:<4} r{s.revision:<3} {s.case_reference:<16} "
-            f"{s.name} ({s.model_name})"
-            for s in scenes
-        )
-        or "No scenes."
-    )
+    text = "\n".join(
+        f"{s.scene_id:>5}  v{s.version_id:<4} r{s.revision:<3} {s.case_reference:<16} "
+        f"{s.name} ({s.model_name})"
+        for s in scenes
+    ) or t("No scenes.", _lang(args))
     _emit(args, [_scene_json(s) for s in scenes], text)
     return 0
 
@@ -85,13 +95,22 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
     try:
         text = Path(args.file).read_bytes() if args.file != "-" else sys.stdin.buffer.read()
     except OSError as exc:
-        raise InvalidInput(f"{args.file}: cannot be read ({exc.strerror}).") from None
+        raise InvalidInput(
+            t("{path}: cannot be read ({reason}).", _lang(args)).format(
+                path=args.file, reason=exc.strerror
+            )
+        ) from None
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{args.file}: not valid JSON ({exc}).") from None
+        raise InvalidInput(
+            t("{path}: not valid JSON ({reason}).", _lang(args)).format(path=args.file, reason=exc)
+        ) from None
     info = cat.scenes.import_json(data, args.version)
-    _emit(args, _scene_json(info), f"Scene {info.scene_id} at revision {info.revision}")
+    text_out = t("Scene {scene_id} at revision {revision}", _lang(args)).format(
+        scene_id=info.scene_id, revision=info.revision
+    )
+    _emit(args, _scene_json(info), text_out)
     return 0
 
 
@@ -103,10 +122,12 @@ def cmd_measure(cat: Catalogue, args: argparse.Namespace) -> int:
 
 def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
     result = cat.scenes.sightline(args.scene_id, args.from_label, args.to_label, args.step)
-    verdict = "visible" if result.visible else "occluded"
+    lang = _lang(args)
+    verdict = t("visible", lang) if result.visible else t("occluded", lang)
     where = ""
     if result.occluder is not None:
-        where = " by the model at (" + ", ".join(f"{c:.4g}" for c in result.occluder) + ")"
+        point = ", ".join(f"{c:.4g}" for c in result.occluder)
+        where = t(" by the model at ({point})", lang).format(point=point)
     _emit(
         args,
         {
@@ -119,8 +140,14 @@ def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
             "occluder": result.occluder,
             "distance": _value_json(result.distance),
         },
-        f"{result.observer} → {result.target} at {result.step!r}: {verdict}{where}; "
-        f"{result.distance.text}",
+        t("{observer} → {target} at {step}: {verdict}{where}; {distance}", lang).format(
+            observer=result.observer,
+            target=result.target,
+            step=repr(result.step),
+            verdict=verdict,
+            where=where,
+            distance=result.distance.text,
+        ),
     )
     return 0
 
@@ -140,7 +167,8 @@ def cmd_history(cat: Catalogue, args: argparse.Namespace) -> int:
             for r in revisions
         ],
         "\n".join(
-            f"r{r.number:<4} {r.created_at:%Y-%m-%d %H:%M:%S} {r.author:<16} {r.summary}"
+            f"r{r.number:<4} {format_datetime(r.created_at, _lang(args), seconds=True)} "
+            f"{r.author:<16} {r.summary}"
             for r in revisions
         ),
     )
@@ -149,58 +177,66 @@ def cmd_history(cat: Catalogue, args: argparse.Namespace) -> int:
 
 def cmd_compare(cat: Catalogue, args: argparse.Namespace) -> int:
     changes = cat.scenes.compare(args.scene_id, args.old, args.new)
-    _emit(args, {"changes": changes}, "\n".join(changes) or "No differences.")
+    _emit(args, {"changes": changes}, "\n".join(changes) or t("No differences.", _lang(args)))
     return 0
 
 
-def add_scene_commands(sub: Any, json_flag: argparse.ArgumentParser) -> Any:
+def add_scene_commands(
+    sub: Any, json_flag: argparse.ArgumentParser, lang: str = DEFAULT_LANGUAGE
+) -> Any:
     """Add ``scene ...``; returns its sub-command group for further commands."""
-    scene = sub.add_parser("scene", help="re-enactment scenes on model versions")
+    scene = sub.add_parser("scene", help=t("re-enactment scenes on model versions", lang))
     cmds = scene.add_subparsers(dest="scene_command", required=True)
 
-    new = cmds.add_parser("new", parents=[json_flag], help="new scene; prints its id")
+    new = cmds.add_parser("new", parents=[json_flag], help=t("new scene; prints its id", lang))
     new.add_argument("version_id", type=int, metavar="VERSION")
     new.add_argument("--name", required=True)
     new.set_defaults(handler=cmd_new)
 
-    lst = cmds.add_parser("list", parents=[json_flag], help="list scenes")
-    lst.add_argument("--version", type=int, help="only scenes on this model version")
+    lst = cmds.add_parser("list", parents=[json_flag], help=t("list scenes", lang))
+    lst.add_argument("--version", type=int, help=t("only scenes on this model version", lang))
     lst.set_defaults(handler=cmd_list)
 
-    export = cmds.add_parser("export", help="write the scene as JSON (schema bsu-scene/1)")
+    export = cmds.add_parser("export", help=t("write the scene as JSON (schema bsu-scene/1)", lang))
     export.add_argument("scene_id", type=int, metavar="ID")
-    export.add_argument("--revision", type=int, help="an older revision (default: current)")
+    export.add_argument(
+        "--revision", type=int, help=t("an older revision (default: current)", lang)
+    )
     export.set_defaults(handler=cmd_export)
 
     imp = cmds.add_parser(
         "import",
         parents=[json_flag],
-        help="new scene from JSON, or a new revision of the scene it names",
+        help=t("new scene from JSON, or a new revision of the scene it names", lang),
     )
-    imp.add_argument("file", metavar="FILE", help="scene JSON file, or - for standard input")
-    imp.add_argument("--version", type=int, help="model version for a new scene")
+    imp.add_argument(
+        "file", metavar="FILE", help=t("scene JSON file, or - for standard input", lang)
+    )
+    imp.add_argument("--version", type=int, help=t("model version for a new scene", lang))
     imp.set_defaults(handler=cmd_import)
 
     for name, handler, help_text in (
-        ("measure", cmd_measure, "real-world distance between two entities and its ±"),
-        ("sightline", cmd_sightline, "can one entity see another past the model"),
+        ("measure", cmd_measure, N_("real-world distance between two entities and its ±")),
+        ("sightline", cmd_sightline, N_("can one entity see another past the model")),
     ):
-        cmd = cmds.add_parser(name, parents=[json_flag], help=help_text)
+        cmd = cmds.add_parser(name, parents=[json_flag], help=t(help_text, lang))
         cmd.add_argument("scene_id", type=int, metavar="ID")
         cmd.add_argument("--from", dest="from_label", required=True, metavar="LABEL")
         cmd.add_argument("--to", dest="to_label", required=True, metavar="LABEL")
-        cmd.add_argument("--step", type=int, default=1, metavar="N", help="step number (from 1)")
+        cmd.add_argument(
+            "--step", type=int, default=1, metavar="N", help=t("step number (from 1)", lang)
+        )
         cmd.set_defaults(handler=handler)
 
-    history = cmds.add_parser("history", parents=[json_flag], help="revisions of a scene")
+    history = cmds.add_parser("history", parents=[json_flag], help=t("revisions of a scene", lang))
     history.add_argument("scene_id", type=int, metavar="ID")
     history.set_defaults(handler=cmd_history)
 
     compare = cmds.add_parser(
-        "compare", parents=[json_flag], help="what changed between two revisions"
+        "compare", parents=[json_flag], help=t("what changed between two revisions", lang)
     )
     compare.add_argument("scene_id", type=int, metavar="ID")
     compare.add_argument("--old", type=int, required=True, metavar="N")
-    compare.add_argument("--new", type=int, metavar="M", help="default: current revision")
+    compare.add_argument("--new", type=int, metavar="M", help=t("default: current revision", lang))
     compare.set_defaults(handler=cmd_compare)
     return cmds

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +17,20 @@ from bsu_models.access import ROLES
 from bsu_models.accounts import UserInfo
 from bsu_models.audit_export import AuditFilter
 from bsu_models.catalogue import Catalogue
-from bsu_models.cli_scene import _emit
+from bsu_models.cli_scene import _emit, _lang, _pad
 from bsu_models.errors import InvalidInput
-from bsu_models.i18n import LANGUAGES
+from bsu_models.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, format_datetime, t
 
 
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
+    lang = _lang(args)
     if not sys.stdin.isatty():
-        raise InvalidInput("Give the password on standard input with --password-stdin.")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Again: ") != first:
-        raise InvalidInput("The two passwords differ.")
+        raise InvalidInput(t("Give the password on standard input with --password-stdin.", lang))
+    first = getpass.getpass(t("Password: ", lang))
+    if getpass.getpass(t("Again: ", lang)) != first:
+        raise InvalidInput(t("The two passwords differ.", lang))
     return first
 
 
@@ -48,41 +50,48 @@ def cmd_user_add(cat: Catalogue, args: argparse.Namespace) -> int:
     user = cat.accounts.add_user(
         args.username, _password(args), args.role, args.display_name or "", args.language or ""
     )
-    _emit(args, _user_json(user), f"Added user {user.username} ({', '.join(user.roles)})")
+    text = t("Added user {username} ({roles})", _lang(args)).format(
+        username=user.username, roles=", ".join(user.roles)
+    )
+    _emit(args, _user_json(user), text)
     return 0
 
 
 def cmd_user_password(cat: Catalogue, args: argparse.Namespace) -> int:
     cat.accounts.reset_password(args.username, _password(args))
-    _emit(args, {"username": args.username}, f"New password set for {args.username}.")
+    text = t("New password set for {username}.", _lang(args)).format(username=args.username)
+    _emit(args, {"username": args.username}, text)
     return 0
 
 
 def cmd_user_roles(cat: Catalogue, args: argparse.Namespace) -> int:
     cat.accounts.set_roles(args.username, args.role)
     user = cat.accounts.user_info(args.username)
-    _emit(args, _user_json(user), f"{user.username}: {', '.join(user.roles) or 'no roles'}")
+    roles = ", ".join(user.roles) or t("no roles", _lang(args))
+    _emit(args, _user_json(user), f"{user.username}: {roles}")
     return 0
 
 
 def cmd_user_list(cat: Catalogue, args: argparse.Namespace) -> int:
     users = cat.accounts.list_users()
+    lang = _lang(args)
     text = "\n".join(
-        f"{u.username:<20} {'active' if u.active else 'closed':<7} {','.join(u.roles):<40} "
-        f"{' '.join(u.cases)}"
+        f"{u.username:<20} {_pad(t('active', lang) if u.active else t('closed', lang), 7)} "
+        f"{','.join(u.roles):<40} {' '.join(u.cases)}"
         for u in users
     )
-    _emit(args, [_user_json(u) for u in users], text or "No users.")
+    _emit(args, [_user_json(u) for u in users], text or t("No users.", lang))
     return 0
 
 
 def cmd_member(cat: Catalogue, args: argparse.Namespace) -> int:
     if args.member_command == "add":
         cat.accounts.add_member(args.reference, args.username)
-        text = f"{args.username} is a member of case {args.reference}."
+        message = t("{username} is a member of case {reference}.", _lang(args))
     else:
         cat.accounts.remove_member(args.reference, args.username)
-        text = f"{args.username} is no longer a member of case {args.reference}."
+        message = t("{username} is no longer a member of case {reference}.", _lang(args))
+    text = message.format(username=args.username, reference=args.reference)
     _emit(args, {"case": args.reference, "username": args.username}, text)
     return 0
 
@@ -100,9 +109,10 @@ def _filter(args: argparse.Namespace) -> AuditFilter:
 
 def cmd_audit_list(cat: Catalogue, args: argparse.Namespace) -> int:
     events = cat.audit_events(args.limit, _filter(args))
+    lang = _lang(args)
     text = "\n".join(
-        f"{e.event_id:>6} {e.at[:19]} {e.actor:<16} {e.action:<20} {e.object_type}:{e.object_id} "
-        f"{e.outcome}"
+        f"{e.event_id:>6} {_when(e.at, lang)} {e.actor:<16} {e.action:<20} "
+        f"{e.object_type}:{e.object_id} {e.outcome}"
         for e in events
     )
     payload = [
@@ -120,7 +130,7 @@ def cmd_audit_list(cat: Catalogue, args: argparse.Namespace) -> int:
         }
         for e in events
     ]
-    _emit(args, payload, text or "No events.")
+    _emit(args, payload, text or t("No events.", lang))
     return 0
 
 
@@ -129,56 +139,77 @@ def cmd_audit_export(cat: Catalogue, args: argparse.Namespace) -> int:
     try:
         Path(args.out).write_bytes(data)
     except OSError as exc:
-        raise InvalidInput(f"{args.out}: cannot be written ({exc.strerror}).") from None
+        raise InvalidInput(
+            t("{path}: cannot be written ({reason}).", _lang(args)).format(
+                path=args.out, reason=exc.strerror
+            )
+        ) from None
     lines = data.count(b"\n") - 1
-    _emit(args, {"out": args.out, "events": lines}, f"Wrote {lines} events to {args.out}")
+    text = t("Wrote {count} events to {out}", _lang(args)).format(count=lines, out=args.out)
+    _emit(args, {"out": args.out, "events": lines}, text)
     return 0
 
 
-def add_user_commands(sub: Any, case_commands: Any, json_flag: argparse.ArgumentParser) -> None:
-    user = sub.add_parser("user", help="accounts: add, reset passwords, roles, list")
+def _when(at: str, lang: str) -> str:
+    """An audit event's time (ISO, UTC) in Hong Kong time; the raw text if it is not ISO."""
+    try:
+        return format_datetime(datetime.fromisoformat(at), lang, seconds=True)
+    except ValueError:
+        return at[:19]
+
+
+def add_user_commands(
+    sub: Any, case_commands: Any, json_flag: argparse.ArgumentParser, lang: str = DEFAULT_LANGUAGE
+) -> None:
+    user = sub.add_parser("user", help=t("accounts: add, reset passwords, roles, list", lang))
     users = user.add_subparsers(dest="user_command", required=True)
-    add = users.add_parser("add", parents=[json_flag], help="add an account")
+    add = users.add_parser("add", parents=[json_flag], help=t("add an account", lang))
     add.add_argument("username")
     add.add_argument("--role", action="append", choices=ROLES, required=True,
-                     help="a role (repeatable)")  # fmt: skip
+                     help=t("a role (repeatable)", lang))  # fmt: skip
     add.add_argument("--display-name")
     add.add_argument("--language", choices=LANGUAGES)
-    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument(
+        "--password-stdin", action="store_true", help=t("read the password from stdin", lang)
+    )
     add.set_defaults(handler=cmd_user_add)
-    reset = users.add_parser("reset-password", parents=[json_flag], help="set a new password")
+    reset = users.add_parser(
+        "reset-password", parents=[json_flag], help=t("set a new password", lang)
+    )
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
     reset.set_defaults(handler=cmd_user_password)
-    roles = users.add_parser("roles", parents=[json_flag], help="replace an account's roles")
+    roles = users.add_parser(
+        "roles", parents=[json_flag], help=t("replace an account's roles", lang)
+    )
     roles.add_argument("username")
     roles.add_argument("--role", action="append", choices=ROLES, default=[])
     roles.set_defaults(handler=cmd_user_roles)
-    lst = users.add_parser("list", parents=[json_flag], help="list accounts")
+    lst = users.add_parser("list", parents=[json_flag], help=t("list accounts", lang))
     lst.set_defaults(handler=cmd_user_list)
 
-    member = case_commands.add_parser("member", help="case membership")
+    member = case_commands.add_parser("member", help=t("case membership", lang))
     members = member.add_subparsers(dest="member_command", required=True)
-    for name, text in (("add", "make a user a member of a case"),
-                       ("remove", "end a user's membership of a case")):  # fmt: skip
-        cmd = members.add_parser(name, parents=[json_flag], help=text)
-        cmd.add_argument("reference", help="case reference")
+    for name, text in (("add", N_("make a user a member of a case")),
+                       ("remove", N_("end a user's membership of a case"))):  # fmt: skip
+        cmd = members.add_parser(name, parents=[json_flag], help=t(text, lang))
+        cmd.add_argument("reference", help=t("case reference", lang))
         cmd.add_argument("username")
         cmd.set_defaults(handler=cmd_member)
 
-    audit = sub.add_parser("audit", help="read or export the audit log (auditors)")
+    audit = sub.add_parser("audit", help=t("read or export the audit log (auditors)", lang))
     audits = audit.add_subparsers(dest="audit_command", required=True)
     for name, handler, text in (
-        ("list", cmd_audit_list, "events, newest first"),
-        ("export", cmd_audit_export, "events as CSV"),
+        ("list", cmd_audit_list, N_("events, newest first")),
+        ("export", cmd_audit_export, N_("events as CSV")),
     ):
-        cmd = audits.add_parser(name, parents=[json_flag], help=text)
+        cmd = audits.add_parser(name, parents=[json_flag], help=t(text, lang))
         cmd.add_argument("--actor")
-        cmd.add_argument("--action", help="e.g. login, post, scene.change")
-        cmd.add_argument("--object", help="object id")
+        cmd.add_argument("--action", help=t("e.g. login, post, scene.change", lang))
+        cmd.add_argument("--object", help=t("object id", lang))
         cmd.add_argument("--outcome", choices=("ok", "failed", "refused"))
-        cmd.add_argument("--since", help="ISO date/time (UTC), e.g. 2026-11-25")
-        cmd.add_argument("--until", help="ISO date/time (UTC)")
+        cmd.add_argument("--since", help=t("ISO date/time (UTC), e.g. 2026-11-25", lang))
+        cmd.add_argument("--until", help=t("ISO date/time (UTC)", lang))
         if name == "list":
             cmd.add_argument("--limit", type=int, default=50)
         else:

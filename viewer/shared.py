@@ -206,11 +206,17 @@ def choose_version(cat: bsu_models.Catalogue, key: str) -> bsu_models.VersionInf
     except bsu_models.BsuError as exc:
         st.error(str(exc))
         return None
+    wanted = st.query_params.get("model")
+    if wanted and wanted.isdigit() and not any(str(m.model_id) == wanted for m in models):
+        try:
+            cat.versions_of(int(wanted))  # refuses (and records) another case's model
+        except bsu_models.BsuError as exc:
+            st.error(str(exc))
+            return None
     if not models:
         st.info(t("No models yet. Upload one on the Upload page."))
         return None
     labels = {f"{m.case_reference} — {m.name}": m for m in models}
-    wanted = st.query_params.get("model")
     names = list(labels)
     index = next((i for i, m in enumerate(labels.values()) if str(m.model_id) == wanted), 0)
     label = st.selectbox(t("Landmark model"), names, index=index, key=f"{key}_model")

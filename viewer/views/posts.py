@@ -8,7 +8,8 @@ import streamlit as st
 import bsu_models
 from viewer.shared import catalogue, choose_version, datetime_text, t
 
-STATUS_MARKS = {"requested": "⏳", "approved": "✅", "rejected": "⛔"}
+# Plain symbols: closed-network machines often have no colour-emoji font.
+STATUS_MARKS = {"requested": "…", "approved": "✓", "rejected": "✗"}
 
 st.title(t("Public posts"))
 cat = catalogue()
