@@ -125,8 +125,9 @@ class AccessControl:
             return True
         if not self.principal.roles & roles:
             return False
-        if case_bound and case_id is not None:
-            return case_id in (self.member_case_ids() or set())
+        if case_bound:
+            # No case (e.g. one that does not exist yet) is nobody's case: refused.
+            return case_id is not None and case_id in (self.member_case_ids() or set())
         return True
 
     def require(

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bsu_models.access import ROLES, Principal
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import Conflict, InvalidInput, LoginFailed, NotFound
+from bsu_models.errors import AccessDenied, Conflict, InvalidInput, LoginFailed, NotFound
 from bsu_models.i18n import LANGUAGES
 from bsu_models.orm import CaseMemberRow, CaseRow, UserRow
 from bsu_models.text import clean_line
@@ -31,6 +31,10 @@ from bsu_models.text import clean_line
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
+LOGIN_FAILED = (
+    "The name or password is wrong, or the account is locked for a while after repeated "
+    "failures; an admin can unlock it by resetting the password."
+)
 LOCKOUT_FAILURES = 5
 LOCKOUT_MINUTES = 15
 IDLE_MINUTES = 30
@@ -231,13 +235,24 @@ class AccountService:
 
     def reset_password(self, username: str, password: str) -> None:
         """Set a new password (admin); also lifts a lockout."""
+        with read_session(self._engine) as session:
+            sso = session.scalar(select(UserRow.sso_subject).where(UserRow.username == username))
+        if sso:
+            # A password would let whoever knows it sign in as the sign-on person.
+            raise InvalidInput(f"{username} signs in through the force's sign-on; no password.")
         hashed = _HASHER.hash(check_password(password))
         self._update(
             username, "user.password_reset", {}, password_hash=hashed, failed_logins=0,
             locked_until=None,
         )  # fmt: skip
 
+    def _not_self(self, username: str, what: str) -> None:
+        user = self.catalogue.user
+        if not user.system and user.username == username:
+            raise AccessDenied(f"{username} may not change their own {what}; another admin must.")
+
     def set_roles(self, username: str, roles: Iterable[str]) -> None:
+        self._not_self(username, "roles")
         chosen = check_roles(roles)
         self._update(username, "user.roles", {"roles": chosen}, roles=chosen)
 
@@ -258,6 +273,7 @@ class AccountService:
 
     def add_member(self, case_reference: str, username: str) -> None:
         admin = self.catalogue.user.username
+        self._not_self(username, "case membership")
         self.catalogue.access.require("case.members", object_type="case",
                                       object_id=case_reference)  # fmt: skip
         with write_session(self._engine) as session:
@@ -290,6 +306,7 @@ class AccountService:
 
     def remove_member(self, case_reference: str, username: str) -> None:
         admin = self.catalogue.user.username
+        self._not_self(username, "case membership")
         self.catalogue.access.require("case.members", object_type="case",
                                       object_id=case_reference)  # fmt: skip
         with write_session(self._engine) as session:
@@ -320,34 +337,31 @@ class AccountService:
     def authenticate(self, username: str, password: str) -> Principal:
         """The principal for a correct name and password; ``LoginFailed`` otherwise.
 
-        The message never says whether the name exists, only that the pair did not match or
-        that the account is locked until a given time.
+        The message is the same whether the name is unknown, the password wrong or the account
+        locked, and every path checks a hash, so neither words nor timing tell which.
         """
         name = username.strip().lower()
         now = datetime.now(UTC)
         with write_session(self._engine) as session:
-            row = session.scalars(select(UserRow).where(UserRow.username == name)).first()
+            row = session.scalars(
+                select(UserRow).where(UserRow.username == name).with_for_update()
+            ).first()
             if row is None or not row.active or not row.password_hash:
                 with contextlib.suppress(VerificationError):
                     _HASHER.verify(_dummy_hash(), password)
                 self._login_event(session, name, "failed", "unknown or closed account")
-                failure: str | None = "The name or password is wrong."
+                failure: str | None = LOGIN_FAILED
             elif (locked := _aware(row.locked_until)) is not None and locked > now:
+                with contextlib.suppress(VerificationError):
+                    _HASHER.verify(_dummy_hash(), password)
                 self._login_event(session, name, "refused", "locked")
-                failure = (
-                    f"Account {name} is locked after {LOCKOUT_FAILURES} wrong passwords until "
-                    f"{locked:%H:%M} UTC; an admin can unlock it by resetting the password."
-                )
+                failure = LOGIN_FAILED
             elif not self._password_ok(row, password):
                 row.failed_logins += 1
-                failure = "The name or password is wrong."
+                failure = LOGIN_FAILED
                 if row.failed_logins >= LOCKOUT_FAILURES:
                     row.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
                     row.failed_logins = 0
-                    failure = (
-                        f"Account {name} is now locked for {LOCKOUT_MINUTES} minutes after "
-                        f"{LOCKOUT_FAILURES} wrong passwords."
-                    )
                 self._login_event(session, name, "failed", "wrong password")
             else:
                 row.failed_logins = 0
@@ -386,23 +400,41 @@ class AccountService:
         ``groups`` claim maps to, so removing someone from a group removes the role at their
         next sign-in. Case membership is still granted by an admin here.
         """
+        subject = f"{claims.get('iss', '')}|{claims.get('sub', '')}"
+        if not claims.get("sub"):
+            raise LoginFailed("The sign-on provider gave no subject (sub) for this person.")
         raw = str(claims.get("preferred_username") or claims.get("email") or "")
         name = check_username(raw.split("@")[0])
         roles = roles_from_groups(claims.get("groups") or (), group_roles)
         display = clean_line(str(claims.get("name") or name), "Display name")
         with write_session(self._engine) as session:
-            row = session.scalars(select(UserRow).where(UserRow.username == name)).first()
+            row = session.scalars(select(UserRow).where(UserRow.sso_subject == subject)).first()
+            clash = None
             if row is None:
-                row = UserRow(
-                    username=name, display_name=display, password_hash="", roles=roles, active=True
-                )
-                session.add(row)
-            if not row.active:
+                taken = session.scalars(select(UserRow).where(UserRow.username == name)).first()
+                if taken is not None:
+                    # Never attach a sign-on to an existing account: that would hand over its
+                    # cases (and a local account's password would no longer be needed).
+                    clash = name
+                else:
+                    row = UserRow(
+                        username=name, display_name=display, password_hash="", roles=roles,
+                        active=True, sso_subject=subject,
+                    )  # fmt: skip
+                    session.add(row)
+            if row is None:
+                self._login_event(session, name, "refused", "single sign-on, name taken")
+            elif not row.active:
                 self._login_event(session, name, "refused", "single sign-on, closed account")
             else:
                 row.roles, row.display_name = roles, display
                 row.last_login_at = datetime.now(UTC)
                 self._login_event(session, name, "ok", "single sign-on")
-                return Principal(name, display, frozenset(roles), row.language)
+                return Principal(row.username, display, frozenset(roles), row.language)
         # Raised after the commit, so the refusal stays in the audit log.
+        if clash:
+            raise LoginFailed(
+                f"The name {clash} already belongs to another account; an admin must resolve it "
+                "before this sign-on can be used."
+            )
         raise LoginFailed(f"Account {name} is closed.")

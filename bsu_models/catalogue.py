@@ -242,8 +242,7 @@ class Catalogue:
     ) -> ImportResult:
         """Import an upload as a new version (of a new or existing model named ``name``)."""
         actor = self.actor_name(actor)
-        if self._case_id(case.strip()) is not None:
-            self.require_case("model.import", case.strip())
+        self.require_case("model.import", case.strip())
         request = ImportRequest(
             case_reference=case.strip(),
             name=name,

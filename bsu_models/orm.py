@@ -218,6 +218,8 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "<issuer>|<subject>" of a single-sign-on account; such an account has no password.
+    sso_subject: Mapped[str | None] = mapped_column(String(512), unique=True, nullable=True)
 
 
 class CaseMemberRow(Base):

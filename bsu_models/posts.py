@@ -106,8 +106,10 @@ class PostService:
         if platform not in PLATFORM_SIZES:
             raise InvalidInput(f"Platform {platform!r} is not one of {', '.join(PLATFORM_SIZES)}.")
         caption = clean_text(caption, "Caption")
-        info = self.catalogue.scenes.info(scene_id)
         history = self.catalogue.scenes.history(scene_id)
+        info = self.catalogue.scenes.info(scene_id)
+        if info.revision != history[-1].number:
+            raise Conflict(f"Scene {scene_id} changed just now; request the post again.")
         png = render_public_image(
             self.catalogue,
             info.version_id,
@@ -200,19 +202,22 @@ class PostService:
             raise InvalidInput("Give a reason for the decision; it is kept with the post.")
         post = self.get(post_id)
         actor = self.catalogue.actor_name()
-        refusal = None
+        refusal = conflict = None
         if post.requested_by == actor:
             refusal = (
                 f"{actor} requested post {post_id} and so may not decide on it; a second "
                 "approver must."
             )
         elif post.status != "requested":
-            raise Conflict(f"Post {post_id} was already {post.status} by {post.decided_by}.")
-        elif approve and self.catalogue.scenes.info(post.scene_id).revision != post.revision:
-            raise Conflict(
+            conflict = f"Post {post_id} was already {post.status} by {post.decided_by}."
+        elif approve and self._scene_changed(post):
+            conflict = (
                 f"Scene {post.scene_id} changed after post {post_id} was requested (revision "
                 f"{post.revision}); the picture may no longer match it: request a new post."
             )
+        if conflict:
+            self._refused(post, "post.approve" if approve else "post.reject", conflict)
+            raise Conflict(conflict)
         with write_session(self.catalogue.engine) as session:
             row = session.get(PublicPostRow, post_id)
             assert row is not None
@@ -233,12 +238,35 @@ class PostService:
             raise AccessDenied(refusal)
         return self.get(post_id)
 
+    def _scene_changed(self, post: PostInfo) -> bool:
+        history = self.catalogue.scenes.history(post.scene_id)
+        with read_session(self.catalogue.engine) as session:
+            row = session.get(PublicPostRow, post.post_id)
+            assert row is not None
+            requested = row.revision_sha256
+        return history[-1].number != post.revision or history[-1].sha256 != requested
+
+    def _refused(self, post: PostInfo, action: str, reason: str) -> None:
+        with write_session(self.catalogue.engine) as session:
+            append_event(
+                session,
+                actor=self.catalogue.actor_name(),
+                action=action,
+                object_type="post",
+                object_id=str(post.post_id),
+                object_sha256=post.image_sha256,
+                outcome="refused",
+                details={"reason": reason},
+            )
+
     def download(self, post_id: int) -> tuple[str, bytes]:
         """The approved picture and a file name that says nothing about the case."""
         self._require("post.download", post_id)
         post = self.get(post_id)
         if post.status != "approved":
-            raise AccessDenied(f"Post {post_id} is {post.status}; only approved posts download.")
+            message = f"Post {post_id} is {post.status}; only approved posts download."
+            self._refused(post, "post.download", message)
+            raise AccessDenied(message)
         data = self.catalogue.blobs.get_verified(post.image_sha256)
         with write_session(self.catalogue.engine) as session:
             append_event(

@@ -187,13 +187,12 @@ def test_admin_sees_case_titles_and_nothing_inside(world):
 def test_wrong_passwords_lock_the_account_and_every_attempt_is_audited(world):
     system = world["system"]
     system.accounts.add_user("lockme", PASSWORD, ["investigator"])
-    for _ in range(4):
-        with pytest.raises(LoginFailed, match="name or password is wrong"):
+    # One message for every failure: it tells no one whether a name exists or is locked.
+    for _ in range(5):
+        with pytest.raises(LoginFailed, match="name or password is wrong, or the account is"):
             system.accounts.authenticate("lockme", "wrong password!")
-    with pytest.raises(LoginFailed, match="locked for 15 minutes"):
-        system.accounts.authenticate("lockme", "wrong password!!")
-    with pytest.raises(LoginFailed, match=r"locked .* until"):
-        system.accounts.authenticate("lockme", PASSWORD)  # right password, still locked
+    with pytest.raises(LoginFailed, match="name or password is wrong"):
+        system.accounts.authenticate("lockme", PASSWORD)  # right password, but locked
     with pytest.raises(LoginFailed, match="name or password is wrong"):
         system.accounts.authenticate("nobody", PASSWORD)
     logins = [e for e in system.audit_events(None) if e.action == "login"]
@@ -219,16 +218,27 @@ def test_passwords_are_stored_as_argon2id_hashes(world):
 def test_sign_on_maps_groups_to_roles(world):
     system = world["system"]
     mapping = {"BSU-Approvers": "approver", "BSU-Media": "media_officer"}
+    issuer = "https://idp.police.example"
     user = system.accounts.sign_on(
-        {"preferred_username": "chan.tm@police.example", "name": "陳大文",
-         "groups": ["BSU-Approvers", "Everyone"]},
+        {"iss": issuer, "sub": "42", "preferred_username": "chan.tm@police.example",
+         "name": "陳大文", "groups": ["BSU-Approvers", "Everyone"]},
         mapping,
     )  # fmt: skip
     assert user.username == "chan.tm" and user.roles == frozenset({"approver"})
     again = system.accounts.sign_on(
-        {"preferred_username": "chan.tm", "groups": ["BSU-Media"]}, mapping
+        {"iss": issuer, "sub": "42", "preferred_username": "chan.tm", "groups": ["BSU-Media"]},
+        mapping,
     )
     assert again.roles == frozenset({"media_officer"})  # left the approvers' group
+    # Someone whose claims carry a local account's name does not become that account.
+    with pytest.raises(LoginFailed, match="already belongs to another account"):
+        system.accounts.sign_on(
+            {"iss": issuer, "sub": "666", "preferred_username": "admin-user",
+             "groups": ["BSU-Approvers"]},
+            mapping,
+        )  # fmt: skip
+    with pytest.raises(bsu_models.InvalidInput, match="sign-on"):
+        system.accounts.reset_password("chan.tm", "a password for chan")
 
 
 def test_requester_cannot_approve_and_only_approved_posts_download(world):
@@ -260,3 +270,22 @@ def test_requester_cannot_approve_and_only_approved_posts_download(world):
     actions = [e.action for e in system.audit_events(None) if e.object_type == "post"]
     assert {"post.request", "post.approve", "post.download"} <= set(actions)
     assert system.verify().ok  # post images are stored files the check knows about
+
+
+def test_admins_cannot_give_themselves_roles_or_cases(world):
+    admin = _as(world, "admin")
+    with pytest.raises(AccessDenied, match="own roles"):
+        admin.accounts.set_roles("admin-user", ["admin", "investigator"])
+    with pytest.raises(AccessDenied, match="own case membership"):
+        admin.accounts.add_member(OTHER, "admin-user")
+    assert admin.list_models() == []
+
+
+def test_importing_into_a_case_that_does_not_exist_is_refused_not_created(world):
+    modeller = _as(world, "modeller")
+    with pytest.raises(AccessDenied, match="not a member of case KC-NOWHERE"):
+        modeller.import_model(
+            [bsu_models.UploadFile("x.ply", world["mesh"].read_bytes())],
+            case="KC-NOWHERE",
+            name="Yard",
+        )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401
+from tests.test_browser import (
     CASE,
     SCREENSHOTS,
     USER,
@@ -25,6 +25,7 @@ from tests.test_browser import (  # noqa: F401
     _shot,
     _sign_in_if_asked,
     _wait_idle,
+    admin_env,
     browser_page,
     running_app,
 )
@@ -57,7 +58,7 @@ def _png_chunks(data: bytes) -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def people(running_app):  # noqa: F811
+def people(running_app):
     """The demo case plus media1 and approver1 (members), outsider (a member of the browser
     test case only) and auditor1 (reads the audit log), made through the CLI as browser-test."""
     env = running_app.env
@@ -78,10 +79,10 @@ def people(running_app):  # noqa: F811
             "--password-stdin",
             stdin=PASSWORDS[name] + "\n",
         )
-    _cli(env, "case", "member", "add", DEMO_CASE, USER)  # to list the demo models below
-    _cli(env, "case", "member", "add", DEMO_CASE, "media1")
-    _cli(env, "case", "member", "add", DEMO_CASE, "approver1")
-    _cli(env, "case", "member", "add", CASE, "outsider")
+    _cli(admin_env(env), "case", "member", "add", DEMO_CASE, USER)  # to list the demo models below
+    _cli(admin_env(env), "case", "member", "add", DEMO_CASE, "media1")
+    _cli(admin_env(env), "case", "member", "add", DEMO_CASE, "approver1")
+    _cli(admin_env(env), "case", "member", "add", CASE, "outsider")
     return running_app
 
 
@@ -120,7 +121,7 @@ def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
     expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_be_visible()
 
 
-def test_outsider_is_refused_a_case_they_are_not_a_member_of(people, browser_page):  # noqa: F811
+def test_outsider_is_refused_a_case_they_are_not_a_member_of(people, browser_page):
     from playwright.sync_api import expect
 
     env, base = people.env, people.base_url
@@ -155,7 +156,7 @@ def test_outsider_is_refused_a_case_they_are_not_a_member_of(people, browser_pag
     page.context.close()
 
 
-def test_post_requested_and_approved_by_two_people(people, browser_page):  # noqa: F811
+def test_post_requested_and_approved_by_two_people(people, browser_page):
     from playwright.sync_api import expect
 
     env, base = people.env, people.base_url

@@ -32,6 +32,7 @@ CASE = "KC-2026-0999"
 STARTUP_TIMEOUT_S = 60
 IMPORT_TIMEOUT_MS = 90_000
 USER, PASSWORD = "browser-test", "browser-test-password"
+ADMIN = "browser-admin"
 # Every case role, and admin so that the tester can join the demo case when a test loads it.
 USER_ROLES = ("modeller", "investigator", "presenter", "media_officer", "approver", "admin")
 BROKEN_PLY = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nend_header\n"
@@ -55,6 +56,11 @@ def _app_env(data_dir: Path) -> dict[str, str]:
     env.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     return env
+
+
+def admin_env(env: dict[str, str]) -> dict[str, str]:
+    """The command line acting as the second admin (who adds members)."""
+    return {**env, "BSU_ACTOR": ADMIN}
 
 
 def _cli(
@@ -115,7 +121,10 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     _cli(env, "case", "add", CASE, "--title", "Browser test case")
     roles = [arg for role in USER_ROLES for arg in ("--role", role)]
     _cli(env, "user", "add", USER, *roles, "--password-stdin", stdin=PASSWORD + "\n")
-    _cli(env, "case", "member", "add", CASE, USER)
+    # Nobody may grant themself membership: a second admin does.
+    _cli(env, "user", "add", ADMIN, "--role", "admin", "--password-stdin",
+         stdin=PASSWORD + "\n")  # fmt: skip
+    _cli(admin_env(env), "case", "member", "add", CASE, USER)
 
     port = _free_port()
     log = root / "streamlit.log"

@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from bsu_models.public_image import render_public_image
-from tests.test_exhibit_book import book_pdf, cjk_font, latin_font, poppler  # noqa: F401
-from tests.test_public_image import yard  # noqa: F401
+from tests.test_exhibit_book import book_pdf, cjk_font, latin_font, poppler
+from tests.test_public_image import yard
 
 pytestmark = pytest.mark.render
 LABELS = ("證人 W1", "私家車 HK-1234", "證物 P7 (刀)")
@@ -39,7 +39,7 @@ def _words(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]
     return [(html.unescape(w), float(a), float(b), float(c), float(d)) for a, b, c, d, w in found]
 
 
-def test_every_chinese_character_in_the_book_has_ink(book_pdf, tmp_path):  # noqa: F811
+def test_every_chinese_character_in_the_book_has_ink(book_pdf, tmp_path):
     pages = len(re.findall(r"<page ", subprocess.run(
         ["pdftotext", "-bbox", str(book_pdf), "-"], capture_output=True, text=True, check=True
     ).stdout))  # fmt: skip
@@ -93,7 +93,7 @@ def _labelled(setup):  # type: ignore[no-untyped-def]
     return info.revision
 
 
-def test_public_picture_draws_chinese_with_the_project_font(yard, latin_font):  # noqa: F811
+def test_public_picture_draws_chinese_with_the_project_font(yard, latin_font):
     cat, version_id, scene_id = yard
     revision = _labelled(yard)
 

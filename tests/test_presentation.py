@@ -10,7 +10,16 @@ import re
 import pytest
 
 import bsu_models
-from tests.test_browser import USER, _cli, _open, _shot, _wait_idle, browser_page, running_app
+from tests.test_browser import (
+    USER,
+    _cli,
+    _open,
+    _shot,
+    _wait_idle,
+    admin_env,
+    browser_page,
+    running_app,
+)
 from tests.test_pages import _app, _by_label, _demo, app_env
 
 FOOTBRIDGE = "KC-2026-0142 — Footbridge, Tsim Sha Tsui"
@@ -88,7 +97,7 @@ def test_presenter_steps_with_the_keyboard(running_app, browser_page):
 
     page = browser_page
     assert _cli(running_app.env, "demo").returncode == 0
-    _cli(running_app.env, "case", "member", "add", "KC-2026-0142", USER)
+    _cli(admin_env(running_app.env), "case", "member", "add", "KC-2026-0142", USER)
     models = json.loads(_cli(running_app.env, "list", "--json").stdout)
     [footbridge] = [m for m in models if m["name"].startswith("Footbridge")]
     # The page keeps the chosen model in its address, so a presenter can bookmark it.

@@ -61,6 +61,8 @@ def sign_in(user: bsu_models.Principal) -> None:
 
 
 def sign_out(notice: str = "") -> None:
+    if getattr(st.user, "is_logged_in", False):
+        st.logout()  # else the sign-on cookie would sign the person straight back in
     for key in list(st.session_state):
         if key != LANGUAGE_KEY:
             del st.session_state[key]
