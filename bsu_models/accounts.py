@@ -272,39 +272,12 @@ class AccountService:
             row.language = language
 
     def add_member(self, case_reference: str, username: str) -> None:
-        admin = self.catalogue.user.username
-        self._not_self(username, "case membership")
-        self.catalogue.access.require("case.members", object_type="case",
-                                      object_id=case_reference)  # fmt: skip
-        with write_session(self._engine) as session:
-            case = session.scalars(
-                select(CaseRow).where(CaseRow.reference == case_reference)
-            ).first()
-            if case is None:
-                raise NotFound(f"There is no case {case_reference!r}.")
-            if (
-                session.scalars(select(UserRow.id).where(UserRow.username == username)).first()
-                is None
-            ):
-                raise NotFound(f"There is no user {username!r}.")
-            exists = session.scalars(
-                select(CaseMemberRow.id).where(
-                    CaseMemberRow.case_id == case.id, CaseMemberRow.username == username
-                )
-            ).first()
-            if exists:
-                return
-            session.add(CaseMemberRow(case_id=case.id, username=username, added_by=admin))
-            append_event(
-                session,
-                actor=admin,
-                action="case.member_add",
-                object_type="case",
-                object_id=case_reference,
-                details={"user": username},
-            )
+        self._change_membership(case_reference, username, add=True)
 
     def remove_member(self, case_reference: str, username: str) -> None:
+        self._change_membership(case_reference, username, add=False)
+
+    def _change_membership(self, case_reference: str, username: str, add: bool) -> None:
         admin = self.catalogue.user.username
         self._not_self(username, "case membership")
         self.catalogue.access.require("case.members", object_type="case",
@@ -315,18 +288,26 @@ class AccountService:
             ).first()
             if case is None:
                 raise NotFound(f"There is no case {case_reference!r}.")
+            user = session.scalars(select(UserRow.id).where(UserRow.username == username)).first()
+            if add and user is None:
+                raise NotFound(f"There is no user {username!r}.")
             row = session.scalars(
                 select(CaseMemberRow).where(
                     CaseMemberRow.case_id == case.id, CaseMemberRow.username == username
                 )
             ).first()
-            if row is None:
+            if add and row is not None:
+                return
+            if not add and row is None:
                 raise NotFound(f"{username} is not a member of case {case_reference}.")
-            session.delete(row)
+            if add:
+                session.add(CaseMemberRow(case_id=case.id, username=username, added_by=admin))
+            else:
+                session.delete(row)
             append_event(
                 session,
                 actor=admin,
-                action="case.member_remove",
+                action="case.member_add" if add else "case.member_remove",
                 object_type="case",
                 object_id=case_reference,
                 details={"user": username},

@@ -28,6 +28,16 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
+# Headless in a container, with nothing fetched from the network behind the tests' back.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 CASE = "KC-2026-0999"
 STARTUP_TIMEOUT_S = 60
 IMPORT_TIMEOUT_MS = 90_000
@@ -184,15 +194,7 @@ def browser_page():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(30_000)

@@ -22,7 +22,7 @@ import trimesh
 from bsu_models import offline_viewer
 from bsu_models.errors import InvalidInput, StorageError
 from bsu_models.offline_viewer import build_offline_viewer
-from tests.test_browser import CHROMIUM, SCREENSHOTS, _testdata
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _testdata
 
 pytestmark = pytest.mark.browser
 
@@ -312,15 +312,7 @@ def chromium() -> Iterator[Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             yield browser
