@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import AccessDenied
+from bsu_models.errors import AccessDenied, Message
 from bsu_models.orm import CaseMemberRow
 
 ROLES: dict[str, str] = {
@@ -78,26 +78,37 @@ def system_principal(name: str) -> Principal:
     return Principal(name, "System", frozenset(ROLES), system=True)
 
 
-def _action_words(action: str) -> str:
-    return {
-        "case.create": "create cases",
-        "case.view": "see its models",
-        "model.import": "upload models",
-        "model.download": "download original files",
-        "scene.view": "see its scenes",
-        "scene.edit": "change scenes",
-        "scene.export": "export scenes",
-        "scene.freeze": "freeze scenes for court",
-        "render": "render pictures",
-        "exhibit.export": "make court exhibits",
-        "post.request": "request public posts",
-        "post.decide": "approve or reject public posts",
-        "post.download": "download public posts",
-        "audit.read": "read the audit log",
-        "integrity.verify": "run the integrity check",
-        "user.manage": "manage users",
-        "case.members": "manage case membership",
-    }[action]
+#: What each action lets a user do, as the end of a refusal ("alice may not <words>").
+_ACTION_WORDS: dict[str, Message] = {
+    "case.create": Message("create cases"),
+    "case.view": Message("see its models"),
+    "model.import": Message("upload models"),
+    "model.download": Message("download original files"),
+    "scene.view": Message("see its scenes"),
+    "scene.edit": Message("change scenes"),
+    "scene.export": Message("export scenes"),
+    "scene.freeze": Message("freeze scenes for court"),
+    "render": Message("render pictures"),
+    "exhibit.export": Message("make court exhibits"),
+    "post.request": Message("request public posts"),
+    "post.decide": Message("approve or reject public posts"),
+    "post.download": Message("download public posts"),
+    "audit.read": Message("read the audit log"),
+    "integrity.verify": Message("run the integrity check"),
+    "user.manage": Message("manage users"),
+    "case.members": Message("manage case membership"),
+}
+
+
+def _action_words(action: str) -> Message:
+    return _ACTION_WORDS[action]
+
+
+def _either(roles: list[str]) -> str | Message:
+    """``a or b or c``, with "or" in the reader's language (role names are not translated)."""
+    if len(roles) <= 1:
+        return "".join(roles)
+    return Message("{role} or {others}", role=roles[0], others=_either(roles[1:]))
 
 
 class AccessControl:
@@ -145,14 +156,18 @@ class AccessControl:
         roles, _ = PERMISSIONS[action]
         who = self.principal.username
         if not self.principal.roles & roles:
-            message = (
-                f"{who} may not {_action_words(action)}: that needs the role "
-                f"{' or '.join(sorted(roles))}."
+            refusal = Message(
+                "{who} may not {action}: that needs the role {roles}.",
+                who=who,
+                action=_action_words(action),
+                roles=_either(sorted(roles)),
             )
         else:
-            message = (
-                f"{who} is not a member of case {case_label or case_id}; only its members may "
-                f"{_action_words(action)}."
+            refusal = Message(
+                "{who} is not a member of case {case}; only its members may {action}.",
+                who=who,
+                case=case_label or case_id,
+                action=_action_words(action),
             )
         with write_session(self.engine) as session:
             append_event(
@@ -162,6 +177,6 @@ class AccessControl:
                 object_type=object_type,
                 object_id=object_id or str(case_id or ""),
                 outcome="refused",
-                details={"reason": message, "case": case_id},
+                details={"reason": str(refusal), "case": case_id},
             )
-        raise AccessDenied(message)
+        raise AccessDenied(refusal)

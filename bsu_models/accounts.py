@@ -23,7 +23,14 @@ from sqlalchemy import select
 from bsu_models.access import ROLES, Principal
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import AccessDenied, Conflict, InvalidInput, LoginFailed, NotFound
+from bsu_models.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidInput,
+    LoginFailed,
+    Message,
+    NotFound,
+)
 from bsu_models.i18n import LANGUAGES
 from bsu_models.orm import CaseMemberRow, CaseRow, UserRow
 from bsu_models.text import clean_line
@@ -31,7 +38,7 @@ from bsu_models.text import clean_line
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
-LOGIN_FAILED = (
+LOGIN_FAILED = Message(
     "The name or password is wrong, or the account is locked for a while after repeated "
     "failures; an admin can unlock it by resetting the password."
 )
@@ -72,7 +79,8 @@ def check_username(username: str) -> str:
     name = username.strip().lower()
     if not _USERNAME.match(name):
         raise InvalidInput(
-            f"User name {username!r} must be 2-64 lower-case letters, digits, '.', '_' or '-'."
+            "User name {username!r} must be 2-64 lower-case letters, digits, '.', '_' or '-'.",
+            username=username,
         )
     return name
 
@@ -81,15 +89,18 @@ def check_roles(roles: Iterable[str]) -> list[str]:
     chosen = sorted(set(roles))
     unknown = [r for r in chosen if r not in ROLES]
     if unknown:
-        raise InvalidInput(f"Role {unknown[0]!r} is not one of {', '.join(ROLES)}.")
+        raise InvalidInput(
+            "Role {role!r} is not one of {roles}.", role=unknown[0], roles=", ".join(ROLES)
+        )
     return chosen
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"A password needs at least {MIN_PASSWORD_LENGTH} characters; this one has "
-            f"{len(password)}."
+            "A password needs at least {minimum} characters; this one has {length}.",
+            minimum=MIN_PASSWORD_LENGTH,
+            length=len(password),
         )
     return password
 
@@ -143,7 +154,7 @@ class AccountService:
         with read_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None or not row.active:
-                raise LoginFailed(f"There is no active account {username!r}.")
+                raise LoginFailed("There is no active account {username!r}.", username=username)
             return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
 
     def list_users(self) -> list[UserInfo]:
@@ -184,13 +195,17 @@ class AccountService:
         admin = self._admin()
         name = check_username(username)
         chosen = check_roles(roles)
-        display = clean_line(display_name or name, "Display name")
+        display = clean_line(display_name or name, Message("Display name"))
         if language and language not in LANGUAGES:
-            raise InvalidInput(f"Language {language!r} is not one of {', '.join(LANGUAGES)}.")
+            raise InvalidInput(
+                "Language {language!r} is not one of {languages}.",
+                language=language,
+                languages=", ".join(LANGUAGES),
+            )
         hashed = _HASHER.hash(check_password(password))
         with write_session(self._engine) as session:
             if session.scalars(select(UserRow.id).where(UserRow.username == name)).first():
-                raise Conflict(f"User {name} already exists.")
+                raise Conflict("User {username} already exists.", username=name)
             session.add(
                 UserRow(
                     username=name,
@@ -214,14 +229,14 @@ class AccountService:
         for user in self.list_users():
             if user.username == username:
                 return user
-        raise NotFound(f"There is no user {username!r}.")
+        raise NotFound("There is no user {username!r}.", username=username)
 
     def _update(self, username: str, action: str, details: dict[str, Any], **values: Any) -> None:
         admin = self._admin()
         with write_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None:
-                raise NotFound(f"There is no user {username!r}.")
+                raise NotFound("There is no user {username!r}.", username=username)
             for key, value in values.items():
                 setattr(row, key, value)
             append_event(
@@ -239,20 +254,26 @@ class AccountService:
             sso = session.scalar(select(UserRow.sso_subject).where(UserRow.username == username))
         if sso:
             # A password would let whoever knows it sign in as the sign-on person.
-            raise InvalidInput(f"{username} signs in through the force's sign-on; no password.")
+            raise InvalidInput(
+                "{username} signs in through the force's sign-on; no password.", username=username
+            )
         hashed = _HASHER.hash(check_password(password))
         self._update(
             username, "user.password_reset", {}, password_hash=hashed, failed_logins=0,
             locked_until=None,
         )  # fmt: skip
 
-    def _not_self(self, username: str, what: str) -> None:
+    def _not_self(self, username: str, what: Message) -> None:
         user = self.catalogue.user
         if not user.system and user.username == username:
-            raise AccessDenied(f"{username} may not change their own {what}; another admin must.")
+            raise AccessDenied(
+                "{username} may not change their own {what}; another admin must.",
+                username=username,
+                what=what,
+            )
 
     def set_roles(self, username: str, roles: Iterable[str]) -> None:
-        self._not_self(username, "roles")
+        self._not_self(username, Message("roles"))
         chosen = check_roles(roles)
         self._update(username, "user.roles", {"roles": chosen}, roles=chosen)
 
@@ -262,13 +283,17 @@ class AccountService:
     def set_language(self, username: str, language: str) -> None:
         """The user's interface language (the user themself may change it)."""
         if language not in LANGUAGES:
-            raise InvalidInput(f"Language {language!r} is not one of {', '.join(LANGUAGES)}.")
+            raise InvalidInput(
+                "Language {language!r} is not one of {languages}.",
+                language=language,
+                languages=", ".join(LANGUAGES),
+            )
         if self.catalogue.user.username != username:
             self._admin()
         with write_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None:
-                raise NotFound(f"There is no user {username!r}.")
+                raise NotFound("There is no user {username!r}.", username=username)
             row.language = language
 
     def add_member(self, case_reference: str, username: str) -> None:
@@ -279,7 +304,7 @@ class AccountService:
 
     def _change_membership(self, case_reference: str, username: str, add: bool) -> None:
         admin = self.catalogue.user.username
-        self._not_self(username, "case membership")
+        self._not_self(username, Message("case membership"))
         self.catalogue.access.require("case.members", object_type="case",
                                       object_id=case_reference)  # fmt: skip
         with write_session(self._engine) as session:
@@ -287,10 +312,10 @@ class AccountService:
                 select(CaseRow).where(CaseRow.reference == case_reference)
             ).first()
             if case is None:
-                raise NotFound(f"There is no case {case_reference!r}.")
+                raise NotFound("There is no case {reference!r}.", reference=case_reference)
             user = session.scalars(select(UserRow.id).where(UserRow.username == username)).first()
             if add and user is None:
-                raise NotFound(f"There is no user {username!r}.")
+                raise NotFound("There is no user {username!r}.", username=username)
             row = session.scalars(
                 select(CaseMemberRow).where(
                     CaseMemberRow.case_id == case.id, CaseMemberRow.username == username
@@ -299,7 +324,11 @@ class AccountService:
             if add and row is not None:
                 return
             if not add and row is None:
-                raise NotFound(f"{username} is not a member of case {case_reference}.")
+                raise NotFound(
+                    "{username} is not a member of case {reference}.",
+                    username=username,
+                    reference=case_reference,
+                )
             if add:
                 session.add(CaseMemberRow(case_id=case.id, username=username, added_by=admin))
             else:
@@ -331,15 +360,12 @@ class AccountService:
                 with contextlib.suppress(VerificationError):
                     _HASHER.verify(_dummy_hash(), password)
                 self._login_event(session, name, "failed", "unknown or closed account")
-                failure: str | None = LOGIN_FAILED
             elif (locked := _aware(row.locked_until)) is not None and locked > now:
                 with contextlib.suppress(VerificationError):
                     _HASHER.verify(_dummy_hash(), password)
                 self._login_event(session, name, "refused", "locked")
-                failure = LOGIN_FAILED
             elif not self._password_ok(row, password):
                 row.failed_logins += 1
-                failure = LOGIN_FAILED
                 if row.failed_logins >= LOCKOUT_FAILURES:
                     row.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
                     row.failed_logins = 0
@@ -350,7 +376,7 @@ class AccountService:
                 row.last_login_at = now
                 self._login_event(session, name, "ok", "password")
                 return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
-        raise LoginFailed(failure)
+        raise LoginFailed(LOGIN_FAILED)
 
     @staticmethod
     def _password_ok(row: UserRow, password: str) -> bool:
@@ -387,7 +413,7 @@ class AccountService:
         raw = str(claims.get("preferred_username") or claims.get("email") or "")
         name = check_username(raw.split("@")[0])
         roles = roles_from_groups(claims.get("groups") or (), group_roles)
-        display = clean_line(str(claims.get("name") or name), "Display name")
+        display = clean_line(str(claims.get("name") or name), Message("Display name"))
         with write_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.sso_subject == subject)).first()
             clash = None
@@ -415,7 +441,8 @@ class AccountService:
         # Raised after the commit, so the refusal stays in the audit log.
         if clash:
             raise LoginFailed(
-                f"The name {clash} already belongs to another account; an admin must resolve it "
-                "before this sign-on can be used."
+                "The name {username} already belongs to another account; an admin must resolve "
+                "it before this sign-on can be used.",
+                username=clash,
             )
-        raise LoginFailed(f"Account {name} is closed.")
+        raise LoginFailed("Account {username} is closed.", username=name)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bsu_models.audit_head import SESSION_KEY, read_head_file
 from bsu_models.db import GENESIS_HASH, read_session
+from bsu_models.errors import Message
 from bsu_models.orm import AuditHeadRow, AuditRow
 from bsu_models.records import AuditEvent
 
@@ -79,9 +80,9 @@ def append_event(
     return row
 
 
-def verify_chain(session: Session) -> tuple[list[str], int]:
+def verify_chain(session: Session) -> tuple[list[Message], int]:
     """Problems found walking the chain (first broken link named), and events checked."""
-    problems: list[str] = []
+    problems: list[Message] = []
     prev_hash = GENESIS_HASH
     expected_id = 1
     count = 0
@@ -89,15 +90,29 @@ def verify_chain(session: Session) -> tuple[list[str], int]:
         count += 1
         if row.id != expected_id:
             problems.append(
-                f"audit: event {expected_id} is missing (next stored event is {row.id})."
+                Message(
+                    "audit: event {event} is missing (next stored event is {next_event}).",
+                    event=expected_id,
+                    next_event=row.id,
+                )
             )
             return problems, count
         if row.prev_hash != prev_hash:
-            problems.append(f"audit: event {row.id} does not link to event {row.id - 1}.")
+            problems.append(
+                Message(
+                    "audit: event {event} does not link to event {previous}.",
+                    event=row.id,
+                    previous=row.id - 1,
+                )
+            )
             return problems, count
         if event_hash(row, prev_hash) != row.hash:
             problems.append(
-                f"audit: event {row.id} ({row.action}) was altered after it was written."
+                Message(
+                    "audit: event {event} ({action}) was altered after it was written.",
+                    event=row.id,
+                    action=row.action,
+                )
             )
             return problems, count
         prev_hash = row.hash
@@ -105,33 +120,47 @@ def verify_chain(session: Session) -> tuple[list[str], int]:
     head = session.get(AuditHeadRow, 1)
     if head is not None and (head.last_id != expected_id - 1 or head.last_hash != prev_hash):
         problems.append(
-            f"audit: the chain ends at event {expected_id - 1} but the head records event "
-            f"{head.last_id} (events were removed from the end)."
+            Message(
+                "audit: the chain ends at event {last} but the head records event {head} "
+                "(events were removed from the end).",
+                last=expected_id - 1,
+                head=head.last_id,
+            )
         )
     return problems, count
 
 
-def check_head_file(path: Path, engine: Engine) -> list[str]:
+def check_head_file(path: Path, engine: Engine) -> list[Message]:
     """Problems found comparing the head file with the stored chain."""
     recorded = read_head_file(path)
     if recorded is None:
         return []  # no event written since the file was configured
     event_id, digest = recorded
     if event_id < 0:
-        return [f"audit: the head file {path} is not '<event id> <sha256>'."]
+        return [
+            Message("audit: the head file {path} is not '<event id> <sha256>'.", path=str(path))
+        ]
     with read_session(engine) as session:
         row = session.get(AuditRow, event_id)
         last = session.get(AuditHeadRow, 1)
         if row is None:
-            stored = last.last_id if last else 0
             return [
-                f"audit: the head file {path} records event {event_id}, but the database "
-                f"ends at event {stored} (events were removed)."
+                Message(
+                    "audit: the head file {path} records event {event}, but the database "
+                    "ends at event {stored} (events were removed).",
+                    path=str(path),
+                    event=event_id,
+                    stored=last.last_id if last else 0,
+                )
             ]
         if row.hash != digest:
             return [
-                f"audit: event {event_id} differs from the one recorded in the head file {path} "
-                "(the chain was rewritten)."
+                Message(
+                    "audit: event {event} differs from the one recorded in the head file "
+                    "{path} (the chain was rewritten).",
+                    event=event_id,
+                    path=str(path),
+                )
             ]
     return []
 

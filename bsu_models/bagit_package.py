@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from bsu_models.errors import InvalidInput, LimitExceeded, StorageError, UnsafeArchive
+from bsu_models.errors import InvalidInput, LimitExceeded, Message, StorageError, UnsafeArchive
+from bsu_models.i18n import localise
 
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
@@ -70,7 +71,7 @@ def make_bag(payload: Mapping[str, bytes], info: Mapping[str, str]) -> dict[str,
 def _checked(name: str) -> str:
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in name:
-        raise UnsafeArchive(f"Bag entry {name!r} is not a plain relative path.")
+        raise UnsafeArchive("Bag entry {name!r} is not a plain relative path.", name=name)
     return str(path)
 
 
@@ -78,7 +79,9 @@ def write_bag_dir(bag: Mapping[str, bytes], folder: Path) -> None:
     """Write the bag into ``folder``, which must not exist or be empty."""
     try:
         if folder.exists() and any(folder.iterdir()):
-            raise InvalidInput(f"{folder} is not empty; name a new folder for the exhibit.")
+            raise InvalidInput(
+                "{folder} is not empty; name a new folder for the exhibit.", folder=folder
+            )
         for name, data in bag.items():
             target = folder / _checked(name)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -87,9 +90,13 @@ def write_bag_dir(bag: Mapping[str, bytes], folder: Path) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
     except NotADirectoryError:
-        raise InvalidInput(f"{folder} is a file; name a folder or a .zip file.") from None
+        raise InvalidInput(
+            "{folder} is a file; name a folder or a .zip file.", folder=folder
+        ) from None
     except OSError as exc:
-        raise StorageError(f"Cannot write the exhibit to {folder}: {exc.strerror}.") from None
+        raise StorageError(
+            "Cannot write the exhibit to {folder}: {reason}.", folder=folder, reason=exc.strerror
+        ) from None
 
 
 def bag_zip(bag: Mapping[str, bytes], top: str) -> bytes:
@@ -128,6 +135,7 @@ class BagReport:
     tag_files: int = 0  # tag files present and checked (the tag manifest itself included)
     manifest_sha256: str = ""  # SHA-256 of manifest-sha256.txt as found ("" when missing)
     tagmanifest_sha256: str = ""  # SHA-256 of tagmanifest-sha256.txt as found
+    findings: tuple[Message, ...] = ()  # ``problems`` as messages, in the same order
 
     @property
     def payload_files(self) -> int:
@@ -144,20 +152,39 @@ class BagReport:
             or self.unexpected
         )
 
-    def sentences(self) -> list[str]:
-        lines = [
-            f"{name} has changed: its SHA-256 is not the one in the manifest."
+    def messages(self) -> list[Message | str]:
+        """One message per thing found wrong (empty when ``valid``)."""
+        lines: list[Message | str] = [
+            Message("{name} has changed: its SHA-256 is not the one in the manifest.", name=name)
             for name in self.changed
         ]
-        lines += [f"{name} is damaged (cannot be read)." for name in self.damaged]
-        lines += [f"{name} is listed in the manifest but missing." for name in self.missing]
-        lines += [f"{name} is in the bag but not in the manifest." for name in self.unlisted]
         lines += [
-            f"{name} should not be in the bag: it is outside data/ and not listed in "
-            f"{TAG_MANIFEST}."
+            Message("{name} is damaged (cannot be read).", name=name) for name in self.damaged
+        ]
+        lines += [
+            Message("{name} is listed in the manifest but missing.", name=name)
+            for name in self.missing
+        ]
+        lines += [
+            Message("{name} is in the bag but not in the manifest.", name=name)
+            for name in self.unlisted
+        ]
+        lines += [
+            Message(
+                "{name} should not be in the bag: it is outside data/ and not listed in "
+                "{tag_manifest}.",
+                name=name,
+                tag_manifest=TAG_MANIFEST,
+            )
             for name in self.unexpected
         ]
-        return lines + list(self.problems)
+        # A report made without ``findings`` has only the English sentences of its problems.
+        parallel = len(self.findings) == len(self.problems)
+        return lines + list(self.findings if parallel else self.problems)
+
+    def sentences(self, lang: str = "en") -> list[str]:
+        """One sentence per thing found wrong, in ``lang`` (file names as they are)."""
+        return [localise(message, lang) for message in self.messages()]
 
 
 class _Damaged(Exception):
@@ -202,8 +229,11 @@ class _BagFiles:
     def read_tag(self, name: str) -> bytes:
         if self.sizes[name] > MAX_TAG_BYTES:
             raise LimitExceeded(
-                f"{self.label}: {name} is {self.sizes[name]:,} bytes; a tag file this tool "
-                f"reads is at most {MAX_TAG_BYTES:,}."
+                "{bag}: {name} is {size:,} bytes; a tag file this tool reads is at most {limit:,}.",
+                bag=self.label,
+                name=name,
+                size=self.sizes[name],
+                limit=MAX_TAG_BYTES,
             )
         return b"".join(self.chunks(name))
 
@@ -216,14 +246,20 @@ class _FolderFiles(_BagFiles):
             for name in [*dirs, *names]:
                 full = Path(current) / name
                 if full.is_symlink():
-                    raise UnsafeArchive(f"{full} is a symbolic link; a bag holds plain files.")
+                    raise UnsafeArchive(
+                        "{path} is a symbolic link; a bag holds plain files.", path=full
+                    )
                 if name in names and not full.is_file():
-                    raise UnsafeArchive(f"{full} is not a plain file; a bag holds plain files.")
+                    raise UnsafeArchive(
+                        "{path} is not a plain file; a bag holds plain files.", path=full
+                    )
             for name in names:
                 full = Path(current) / name
                 total += full.stat().st_size
                 if len(sizes) >= MAX_BAG_FILES or total > MAX_BAG_BYTES:
-                    raise LimitExceeded(f"{folder} is larger than a bag this tool checks.")
+                    raise LimitExceeded(
+                        "{folder} is larger than a bag this tool checks.", folder=folder
+                    )
                 sizes[full.relative_to(folder).as_posix()] = full.stat().st_size
         super().__init__(str(folder), sizes)
         self.folder = folder
@@ -237,7 +273,9 @@ class _ZipFiles(_BagFiles):
         try:
             self.archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError):
-            raise InvalidInput(f"{path} is neither a bag folder nor a zip file.") from None
+            raise InvalidInput(
+                "{path} is neither a bag folder nor a zip file.", path=path
+            ) from None
         try:
             self.entries = self._entries(path)
         except BaseException:
@@ -252,30 +290,45 @@ class _ZipFiles(_BagFiles):
             name = _checked(info.filename).rstrip("/")
             if name in seen:
                 raise UnsafeArchive(
-                    f"{path} holds the entry {info.filename!r} more than once; a bag zip names "
-                    "each file once, so this one is refused."
+                    "{path} holds the entry {entry!r} more than once; a bag zip names "
+                    "each file once, so this one is refused.",
+                    path=path,
+                    entry=info.filename,
                 )
             seen.add(name)
         files = [e for e in infos if not e.is_dir()]
         if len(files) > MAX_BAG_FILES:
-            raise LimitExceeded(f"{path} holds {len(files)} files; at most {MAX_BAG_FILES}.")
+            raise LimitExceeded(
+                "{path} holds {count} files; at most {limit}.",
+                path=path,
+                count=len(files),
+                limit=MAX_BAG_FILES,
+            )
         if sum(e.file_size for e in files) > MAX_BAG_BYTES:
-            raise LimitExceeded(f"{path} unpacks to more than {MAX_BAG_BYTES:,} bytes.")
+            raise LimitExceeded(
+                "{path} unpacks to more than {limit:,} bytes.", path=path, limit=MAX_BAG_BYTES
+            )
         for entry in files:
             if entry.file_size > CHUNK and entry.file_size > MAX_ZIP_RATIO * max(
                 entry.compress_size, 1
             ):
                 raise UnsafeArchive(
-                    f"{path}: entry {entry.filename!r} unpacks {entry.file_size:,} bytes from "
-                    f"{entry.compress_size:,} (more than {MAX_ZIP_RATIO}:1); refused as a zip "
-                    "bomb."
+                    "{path}: entry {entry!r} unpacks {size:,} bytes from {compressed:,} "
+                    "(more than {ratio}:1); refused as a zip bomb.",
+                    path=path,
+                    entry=entry.filename,
+                    size=entry.file_size,
+                    compressed=entry.compress_size,
+                    ratio=MAX_ZIP_RATIO,
                 )
         tops = {PurePosixPath(_checked(e.filename)).parts[0] for e in files}
         if len(tops) != 1:
             if not tops:
-                raise InvalidInput(f"{path} is not a BagIt bag (no bagit.txt).")
+                raise InvalidInput("{path} is not a BagIt bag (no bagit.txt).", path=path)
             raise InvalidInput(
-                f"{path} must hold one top-level folder (the bag); it holds {len(tops)}."
+                "{path} must hold one top-level folder (the bag); it holds {count}.",
+                path=path,
+                count=len(tops),
             )
         entries = {}
         for entry in files:
@@ -295,12 +348,12 @@ def _open_bag(path: Path) -> _BagFiles:
     if path.is_dir():
         files: _BagFiles = _FolderFiles(path)
     elif not path.exists():
-        raise InvalidInput(f"{path}: no such file or folder.")
+        raise InvalidInput("{path}: no such file or folder.", path=path)
     else:
         files = _ZipFiles(path)
     if not any(name in files.sizes for name in ("bagit.txt", MANIFEST, TAG_MANIFEST)):
         files.close()
-        raise InvalidInput(f"{path} is not a BagIt bag (no bagit.txt).")
+        raise InvalidInput("{path} is not a BagIt bag (no bagit.txt).", path=path)
     return files
 
 
@@ -311,12 +364,14 @@ def read_bag(path: Path) -> dict[str, bytes]:
     try:
         return {name: b"".join(files.chunks(name)) for name in sorted(files.sizes)}
     except _Damaged as damaged:
-        raise InvalidInput(f"{path}: {damaged} is damaged (cannot be read).") from None
+        raise InvalidInput(
+            "{path}: {name} is damaged (cannot be read).", path=path, name=str(damaged)
+        ) from None
     finally:
         files.close()
 
 
-def _parse_manifest(text: str, name: str, problems: list[str]) -> dict[str, str]:
+def _parse_manifest(text: str, name: str, problems: list[Message]) -> dict[str, str]:
     listed: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -324,7 +379,9 @@ def _parse_manifest(text: str, name: str, problems: list[str]) -> dict[str, str]
         digest, _, file_name = line.partition(" ")
         file_name = file_name.lstrip(" *")
         if len(digest) != 64 or not file_name:
-            problems.append(f"{name} line {number} is not '<sha256>  <path>'.")
+            problems.append(
+                Message("{name} line {number} is not '<sha256>  <path>'.", name=name, number=number)
+            )
             continue
         listed[file_name] = digest.lower()
     return listed
@@ -333,7 +390,7 @@ def _parse_manifest(text: str, name: str, problems: list[str]) -> dict[str, str]
 class _Checker:
     def __init__(self, files: _BagFiles) -> None:
         self.files = files
-        self.problems: list[str] = []
+        self.problems: list[Message] = []
         self.damaged: dict[str, None] = {}  # ordered set
         self.digests: dict[str, str | None] = {}
 
@@ -375,7 +432,9 @@ def _check(files: _BagFiles) -> BagReport:
     raw = {name: check.tag(name) for name in TAG_FILES}
     for name in TAG_FILES:
         if name not in sizes:
-            check.problems.append(f"{name} is missing, so this is not a complete BagIt bag.")
+            check.problems.append(
+                Message("{name} is missing, so this is not a complete BagIt bag.", name=name)
+            )
     problems = check.problems
     listed = _parse_manifest((raw[MANIFEST] or b"").decode("utf-8", "replace"), MANIFEST, problems)
     tags = _parse_manifest(
@@ -385,7 +444,11 @@ def _check(files: _BagFiles) -> BagReport:
         try:
             _checked(name)
         except UnsafeArchive:
-            problems.append(f"The manifests list {name!r}, which is not a path inside the bag.")
+            problems.append(
+                Message(
+                    "The manifests list {name!r}, which is not a path inside the bag.", name=name
+                )
+            )
     listed = {n: d for n, d in listed.items() if _is_inside(n)}
     tags = {n: d for n, d in tags.items() if _is_inside(n)}
     changed: list[str] = []
@@ -411,8 +474,11 @@ def _check(files: _BagFiles) -> BagReport:
     payload = [size for name, size in sizes.items() if name.startswith("data/")]
     if oxum and oxum != f"{sum(payload)}.{len(payload)}":
         problems.append(
-            f"Payload-Oxum says {oxum} (bytes.files) but the bag holds "
-            f"{sum(payload)}.{len(payload)}."
+            Message(
+                "Payload-Oxum says {oxum} (bytes.files) but the bag holds {found}.",
+                oxum=oxum,
+                found=f"{sum(payload)}.{len(payload)}",
+            )
         )
     tag_files = sum(1 for n in sizes if not n.startswith("data/") and n not in unexpected)
     return BagReport(
@@ -421,13 +487,14 @@ def _check(files: _BagFiles) -> BagReport:
         changed=tuple(changed),
         missing=tuple(missing),
         unlisted=tuple(unlisted),
-        problems=tuple(problems),
+        problems=tuple(str(problem) for problem in problems),
         info=info,
         damaged=tuple(sorted(check.damaged)),
         unexpected=tuple(unexpected),
         tag_files=tag_files,
         manifest_sha256=check.digests.get(MANIFEST) or "",
         tagmanifest_sha256=check.digests.get(TAG_MANIFEST) or "",
+        findings=tuple(problems),
     )
 
 

@@ -54,11 +54,15 @@ class LocalBlobStore:
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"Cannot create the blob folder {root}: {exc.strerror}") from exc
+            raise StorageError(
+                "Cannot create the blob folder {folder}: {reason}",
+                folder=root,
+                reason=exc.strerror,
+            ) from exc
 
     def _path(self, key: str) -> Path:
         if not _KEY.match(key):
-            raise NotFound(f"{key!r} is not a SHA-256 blob key.")
+            raise NotFound("{key!r} is not a SHA-256 blob key.", key=key)
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, data: bytes) -> str:
@@ -89,21 +93,27 @@ class LocalBlobStore:
             finally:
                 os.close(dir_fd)
         except OSError as exc:
-            raise StorageError(f"Cannot store blob {key[:12]}: {exc.strerror}") from exc
+            raise StorageError(
+                "Cannot store blob {key}: {reason}", key=key[:12], reason=exc.strerror
+            ) from exc
         return key, True
 
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"Stored file {key[:12]} is missing from the blob store.") from None
+            raise NotFound(
+                "Stored file {key} is missing from the blob store.", key=key[:12]
+            ) from None
         except OSError as exc:
-            raise StorageError(f"Cannot read stored file {key[:12]}: {exc.strerror}") from exc
+            raise StorageError(
+                "Cannot read stored file {key}: {reason}", key=key[:12], reason=exc.strerror
+            ) from exc
 
     def get_verified(self, key: str) -> bytes:
         data = self.get(key)
         if sha256_bytes(data) != key:
-            raise IntegrityError(f"Stored file {key[:12]} no longer matches its SHA-256.")
+            raise IntegrityError("Stored file {key} no longer matches its SHA-256.", key=key[:12])
         return data
 
     def exists(self, key: str) -> bool:
@@ -124,7 +134,9 @@ class LocalBlobStore:
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
-            raise StorageError(f"Cannot remove stored file {key[:12]}: {exc.strerror}") from exc
+            raise StorageError(
+                "Cannot remove stored file {key}: {reason}", key=key[:12], reason=exc.strerror
+            ) from exc
 
     def stray_files(self) -> Iterator[str]:
         """Files in the store that are not blobs, e.g. temporaries left by a killed writer."""

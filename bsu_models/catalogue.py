@@ -21,7 +21,7 @@ from bsu_models.audit_export import AuditFilter, events_csv, filter_events
 from bsu_models.audit_head import register_head_file
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import make_engine, read_session, write_session
-from bsu_models.errors import BsuError, Conflict, InvalidInput, NotFound, StorageError
+from bsu_models.errors import BsuError, Conflict, InvalidInput, Message, NotFound, StorageError
 from bsu_models.ingest import ImportRequest, Progress, run_import
 from bsu_models.integrity import verify_catalogue
 from bsu_models.orm import (
@@ -40,6 +40,7 @@ from bsu_models.records import (
     StoredFileInfo,
     VerifyReport,
     VersionInfo,
+    file_role_name,
 )
 from bsu_models.scenes import SceneService
 from bsu_models.settings import Settings, load_settings
@@ -87,7 +88,9 @@ def _version_record(row: VersionRow) -> VersionInfo:
         real_world_extent_m=real_world_extent(row.bounds, row.units, row.scale_denominator),
         up_axis=row.up_axis,
         north_axis=row.north_axis,
-        warnings=tuple(row.warnings or ()),
+        warnings=tuple(
+            Message.from_json(w) if isinstance(w, dict) else str(w) for w in row.warnings or ()
+        ),
         files=tuple(
             StoredFileInfo(
                 f.role, f.name, f.sha256, f.size_bytes, f.media_type, f.derived_from_sha256
@@ -114,7 +117,9 @@ class Catalogue:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(
-                f"Cannot use the data folder {settings.data_dir}: {exc.strerror}."
+                "Cannot use the data folder {folder}: {reason}.",
+                folder=str(settings.data_dir),
+                reason=exc.strerror,
             ) from exc
         self.blobs = LocalBlobStore(settings.blob_dir)
         self.engine: Engine = make_engine(settings.database_url)
@@ -169,17 +174,20 @@ class Catalogue:
         reference = reference.strip()
         if not _CASE_REF.match(reference):
             raise InvalidInput(
-                f"Case reference {reference!r} must be letters, digits and - / _ . "
-                "(e.g. KC-2026-0142)."
+                "Case reference {reference!r} must be letters, digits and - / _ . "
+                "(e.g. KC-2026-0142).",
+                reference=reference,
             )
-        title = clean_line(title, "Case title")
+        title = clean_line(title, Message("Case title"))
         if status not in CASE_STATUSES:
-            raise InvalidInput(f"Case status must be one of {', '.join(CASE_STATUSES)}.")
+            raise InvalidInput(
+                "Case status must be one of {choices}.", choices=", ".join(CASE_STATUSES)
+            )
         self.access.require("case.create", object_id=reference)
         actor = self.actor_name(actor)
         with write_session(self.engine) as session:
             if session.scalar(select(CaseRow.id).where(CaseRow.reference == reference)):
-                raise Conflict(f"Case {reference} already exists.")
+                raise Conflict("Case {reference} already exists.", reference=reference)
             row = CaseRow(reference=reference, title=title, status=status, created_by=actor)
             session.add(row)
             session.flush()
@@ -219,7 +227,7 @@ class Catalogue:
         for case in self.list_cases():
             if case.reference == reference:
                 return case
-        raise NotFound(f"There is no case {reference!r}.")
+        raise NotFound("There is no case {reference!r}.", reference=reference)
 
     # -- models --------------------------------------------------------------------------------
 
@@ -295,7 +303,7 @@ class Catalogue:
         with read_session(self.engine) as session:
             row = session.scalars(_version_query().where(VersionRow.id == version_id)).one_or_none()
             if row is None:
-                raise NotFound(f"There is no model version {version_id}.")
+                raise NotFound("There is no model version {version}.", version=version_id)
             record, case_id = _version_record(row), row.model.case_id
         self.access.require(
             "case.view",
@@ -312,7 +320,7 @@ class Catalogue:
                 _version_query().where(VersionRow.model_id == model_id).order_by(VersionRow.number)
             ).all()
             if not rows:
-                raise NotFound(f"There is no landmark model {model_id}.")
+                raise NotFound("There is no landmark model {model}.", model=model_id)
             records = [_version_record(r) for r in rows]
             case_id = rows[0].model.case_id
         self.access.require(
@@ -378,7 +386,9 @@ class Catalogue:
         for stored in version.files:
             if stored.role == role:
                 return stored
-        raise NotFound(f"Model version {version_id} has no {role.replace('_', ' ')}.")
+        raise NotFound(
+            "Model version {version} has no {file}.", version=version_id, file=file_role_name(role)
+        )
 
     def thumbnail_png(self, version_id: int) -> bytes:
         return self.blobs.get(self._file_of(version_id, "thumbnail").sha256)
@@ -441,19 +451,26 @@ class Catalogue:
         out: Path,
         exhibit_number: str | None = None,
         actor: str | None = None,
+        lang: str = "en",
     ) -> ExhibitResult:
-        """Write the court exhibit package of a frozen scene (``bsu_models.exhibit``)."""
+        """Write the court exhibit package of a frozen scene (``bsu_models.exhibit``), its own
+        words in ``lang``."""
         from bsu_models.exhibit import build_exhibit
 
-        return build_exhibit(self, scene_id, out, exhibit_number, actor)
+        return build_exhibit(self, scene_id, out, exhibit_number, actor, lang)
 
     def exhibit_zip(
-        self, scene_id: int, exhibit_number: str | None = None, actor: str | None = None
+        self,
+        scene_id: int,
+        exhibit_number: str | None = None,
+        actor: str | None = None,
+        lang: str = "en",
     ) -> tuple[str, bytes, ExhibitResult]:
-        """The court exhibit package of a frozen scene as zip bytes and a file name."""
+        """The court exhibit package of a frozen scene as zip bytes and a file name, its own
+        words in ``lang``."""
         from bsu_models.exhibit import exhibit_zip
 
-        return exhibit_zip(self, scene_id, exhibit_number, actor)
+        return exhibit_zip(self, scene_id, exhibit_number, actor, lang)
 
     def audit_events(
         self, limit: int | None = 200, wanted: AuditFilter | None = None

@@ -15,12 +15,21 @@ from typing import Any, NoReturn
 
 from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
+from bsu_models.cli_argparse import argparse_language
 from bsu_models.cli_exhibit import add_exhibit_commands
 from bsu_models.cli_scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli_users import add_user_commands
-from bsu_models.errors import BsuError, InvalidInput, LoginFailed
+from bsu_models.errors import BsuError, InvalidInput, LoginFailed, Message
 from bsu_models.geometry import AXES, PRESETS
-from bsu_models.i18n import DEFAULT_LANGUAGE, format_datetime, nt, t
+from bsu_models.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    error_text,
+    format_datetime,
+    localise,
+    nt,
+    t,
+)
 from bsu_models.overlay import OVERLAY_NAMES
 from bsu_models.records import CaseInfo, VersionInfo
 from bsu_models.settings import load_settings
@@ -115,7 +124,7 @@ def _version_text(v: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> str:
         ),
         line(t("uploaded", lang), uploaded),
     ]
-    lines += [line(t("warning", lang), w) for w in v.warnings]
+    lines += [line(t("warning", lang), localise(w, lang)) for w in v.warnings]
     return "\n".join(lines)
 
 
@@ -146,28 +155,26 @@ def cmd_case_list(cat: Catalogue, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_uploads(paths: Sequence[str], lang: str = DEFAULT_LANGUAGE) -> list[UploadFile]:
+def _read_uploads(paths: Sequence[str]) -> list[UploadFile]:
     uploads = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            raise InvalidInput(
-                t("{path} is a folder; name the files, or zip the folder.", lang).format(path=raw)
-            )
+            raise InvalidInput("{path} is a folder; name the files, or zip the folder.", path=raw)
         try:
             uploads.append(UploadFile(path.name, path.read_bytes()))
         except FileNotFoundError:
-            raise InvalidInput(t("{path}: no such file.", lang).format(path=raw)) from None
+            raise InvalidInput("{path}: no such file.", path=raw) from None
         except OSError as exc:
             raise InvalidInput(
-                t("{path}: cannot be read ({reason}).", lang).format(path=raw, reason=exc.strerror)
+                "{path}: cannot be read ({reason}).", path=raw, reason=exc.strerror
             ) from None
     return uploads
 
 
 def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
     result = cat.import_model(
-        _read_uploads(args.paths, _lang(args)),
+        _read_uploads(args.paths),
         case=args.case,
         name=args.name,
         units=args.units,
@@ -235,24 +242,25 @@ def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
     ).format(
         blobs=report.blobs_checked, rows=report.rows_checked, events=report.audit_events_checked
     )
-    _emit(args, payload, "\n".join(report.problems) if report.problems else summary)
+    # The problems in the command's language; ``--json`` keeps them in English.
+    found = [localise(finding, _lang(args)) for finding in report.findings or report.problems]
+    _emit(args, payload, "\n".join(found) if report.problems else summary)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
 WATERMARK_DIR = Path(__file__).resolve().parent.parent / "assets" / "watermark"
 
 
-def _watermark_image(name: str | None, lang: str = DEFAULT_LANGUAGE) -> bytes | None:
+def _watermark_image(name: str | None) -> bytes | None:
     """Bytes of a watermark image from ``assets/watermark/`` (by file name only)."""
     if name is None:
         return None
     known = sorted(p.name for p in WATERMARK_DIR.glob("*.png"))
     if name not in known:
         raise InvalidInput(
-            t(
-                "Watermark image {name} is not in assets/watermark (available: {available}).",
-                lang,
-            ).format(name=repr(name), available=", ".join(known) or t("none", lang))
+            "Watermark image {name} is not in assets/watermark (available: {available}).",
+            name=repr(name),
+            available=", ".join(known) or Message("none"),
         )
     return (WATERMARK_DIR / name).read_bytes()
 
@@ -262,7 +270,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
 
     lang = _lang(args)
     if args.step is not None and args.scene is None:
-        raise InvalidInput(t("--step needs --scene.", lang))
+        raise InvalidInput("--step needs --scene.")
     switched_off = {name: False for name in (args.hide or [])}
     still = cat.render_still(
         args.version_id,
@@ -274,15 +282,14 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
         overlays=Overlays(**switched_off),
         exhibit=args.exhibit or "",
         watermark_text=args.watermark,
-        watermark_logo=_watermark_image(args.watermark_image, lang),
+        watermark_logo=_watermark_image(args.watermark_image),
+        lang=args.language or lang,
     )
     try:
         Path(args.out).write_bytes(still.png)
     except OSError as exc:
         raise InvalidInput(
-            t("{path}: cannot be written ({reason}).", lang).format(
-                path=args.out, reason=exc.strerror
-            )
+            "{path}: cannot be written ({reason}).", path=args.out, reason=exc.strerror
         ) from None
     bar = still.scale_bar
     _emit(
@@ -341,7 +348,7 @@ class _Parser(argparse.ArgumentParser):
 
     Sub-command parsers are made of the same class (argparse uses ``type(parent)``), so one
     subclass per language carries the language down the whole tree. Argparse's own error
-    details (e.g. which arguments are missing) stay in English.
+    details (e.g. which arguments are missing) are translated by ``cli_argparse``.
     """
 
     lang = DEFAULT_LANGUAGE
@@ -481,6 +488,11 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         choices=OVERLAY_NAMES,
         help=t("switch an overlay off (repeatable)", lang),
     )
+    render.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
+    )
     render.set_defaults(handler=cmd_render)
 
     scene_commands = add_scene_commands(sub, json_flag, lang)
@@ -504,8 +516,9 @@ def _acting_catalogue(catalogue: Catalogue, args: argparse.Namespace) -> Catalog
     except BsuError:
         catalogue.close()
         raise LoginFailed(
-            f"Accounts exist, so the command line acts as the account named by BSU_ACTOR; "
-            f"{name!r} is not an active account."
+            "Accounts exist, so the command line acts as the account named by BSU_ACTOR; "
+            "{name!r} is not an active account.",
+            name=name,
         ) from None
 
 
@@ -523,8 +536,9 @@ def _language() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     lang = _language()
-    parser = build_parser(lang)
-    args = parser.parse_args(argv)
+    with argparse_language(lang):
+        parser = build_parser(lang)
+        args = parser.parse_args(argv)
     args.ui_lang = lang
     error = t("error: {message}", lang)
     try:
@@ -537,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             catalogue.close()
     except BsuError as exc:
-        print(error.format(message=exc), file=sys.stderr)
+        print(error.format(message=error_text(exc, lang)), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print(error.format(message=t("interrupted.", lang)), file=sys.stderr)

@@ -14,17 +14,15 @@ from bsu_models.bagit_package import verify_bag
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli_scene import _emit, _lang, _scene_json
 from bsu_models.errors import InvalidInput
-from bsu_models.i18n import DEFAULT_LANGUAGE, nt, t
+from bsu_models.i18n import DEFAULT_LANGUAGE, LANGUAGES, nt, t
 
 
 def cmd_freeze(cat: Catalogue, args: argparse.Namespace) -> int:
     if args.revision is not None and args.revision < 1:
         # Revisions count from 1; 0 must not quietly mean "the current one".
         raise InvalidInput(
-            t(
-                "--revision must be 1 or more (revisions count from 1), not {revision}.",
-                _lang(args),
-            ).format(revision=args.revision)
+            "--revision must be 1 or more (revisions count from 1), not {revision}.",
+            revision=args.revision,
         )
     info = cat.scenes.freeze(args.scene_id, args.revision)
     _emit(
@@ -38,8 +36,10 @@ def cmd_freeze(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_exhibit(cat: Catalogue, args: argparse.Namespace) -> int:
-    result = cat.build_exhibit(args.scene_id, Path(args.out), args.number)
     lang = _lang(args)
+    # The package's words: --language, else the language of the command line (BSU_LANGUAGE).
+    package_lang = getattr(args, "language", None) or lang
+    result = cat.build_exhibit(args.scene_id, Path(args.out), args.number, lang=package_lang)
     _emit(
         args,
         result.to_json(),
@@ -103,7 +103,7 @@ def cmd_exhibit_verify(_cat: Catalogue | None, args: argparse.Namespace) -> int:
         )
     else:
         text = "\n".join(
-            [t("NOT OK:", lang), *(f"  {line}" for line in report.sentences()), *hashes]
+            [t("NOT OK:", lang), *(f"  {line}" for line in report.sentences(lang)), *hashes]
         )
     _emit(args, payload, text)
     return 0 if report.valid else 1
@@ -141,6 +141,11 @@ def add_exhibit_commands(
     exhibit.add_argument("--out", required=True, metavar="DIR|FILE.zip")
     exhibit.add_argument(
         "--number", metavar="EXHIBIT", help=t("exhibit number (default: derived)", lang)
+    )
+    exhibit.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help=t("language of the package's words (default: BSU_LANGUAGE)", lang),
     )
     exhibit.set_defaults(handler=cmd_exhibit)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bsu_models.catalogue import Catalogue
 from bsu_models.errors import InvalidInput
-from bsu_models.i18n import DEFAULT_LANGUAGE, N_, format_datetime, t
+from bsu_models.i18n import DEFAULT_LANGUAGE, N_, format_datetime, localise, t
 from bsu_models.records import MeasuredValue, SceneInfo
 
 
@@ -96,15 +96,13 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
         text = Path(args.file).read_bytes() if args.file != "-" else sys.stdin.buffer.read()
     except OSError as exc:
         raise InvalidInput(
-            t("{path}: cannot be read ({reason}).", _lang(args)).format(
-                path=args.file, reason=exc.strerror
-            )
+            "{path}: cannot be read ({reason}).", path=args.file, reason=exc.strerror
         ) from None
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(
-            t("{path}: not valid JSON ({reason}).", _lang(args)).format(path=args.file, reason=exc)
+            "{path}: not valid JSON ({reason}).", path=args.file, reason=str(exc)
         ) from None
     info = cat.scenes.import_json(data, args.version)
     text_out = t("Scene {scene_id} at revision {revision}", _lang(args)).format(
@@ -116,7 +114,8 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
 
 def cmd_measure(cat: Catalogue, args: argparse.Namespace) -> int:
     value = cat.scenes.distance_between(args.scene_id, args.from_label, args.to_label, args.step)
-    _emit(args, _value_json(value), f"{value.label}: {value.text}")
+    lang = _lang(args)
+    _emit(args, _value_json(value), f"{value.label_in(lang)}: {value.text_in(lang)}")
     return 0
 
 
@@ -146,7 +145,7 @@ def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
             step=repr(result.step),
             verdict=verdict,
             where=where,
-            distance=result.distance.text,
+            distance=result.distance.text_in(lang),
         ),
     )
     return 0
@@ -176,8 +175,13 @@ def cmd_history(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_compare(cat: Catalogue, args: argparse.Namespace) -> int:
-    changes = cat.scenes.compare(args.scene_id, args.old, args.new)
-    _emit(args, {"changes": changes}, "\n".join(changes) or t("No differences.", _lang(args)))
+    changes = cat.scenes.compare_messages(args.scene_id, args.old, args.new)
+    lang = _lang(args)
+    _emit(
+        args,
+        {"changes": [str(change) for change in changes]},  # English, as the record has them
+        "\n".join(localise(change, lang) for change in changes) or t("No differences.", lang),
+    )
     return 0
 
 

@@ -27,10 +27,10 @@ def _password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\n")
     lang = _lang(args)
     if not sys.stdin.isatty():
-        raise InvalidInput(t("Give the password on standard input with --password-stdin.", lang))
+        raise InvalidInput("Give the password on standard input with --password-stdin.")
     first = getpass.getpass(t("Password: ", lang))
     if getpass.getpass(t("Again: ", lang)) != first:
-        raise InvalidInput(t("The two passwords differ.", lang))
+        raise InvalidInput("The two passwords differ.")
     return first
 
 
@@ -140,9 +140,7 @@ def cmd_audit_export(cat: Catalogue, args: argparse.Namespace) -> int:
         Path(args.out).write_bytes(data)
     except OSError as exc:
         raise InvalidInput(
-            t("{path}: cannot be written ({reason}).", _lang(args)).format(
-                path=args.out, reason=exc.strerror
-            )
+            "{path}: cannot be written ({reason}).", path=args.out, reason=exc.strerror
         ) from None
     lines = data.count(b"\n") - 1
     text = t("Wrote {count} events to {out}", _lang(args)).format(count=lines, out=args.out)

@@ -54,7 +54,9 @@ def make_engine(url: str) -> Engine:
                 session.add(AuditHeadRow(id=1, last_id=0, last_hash=GENESIS_HASH))
     except sa_exc.SQLAlchemyError as exc:
         raise StorageError(
-            f"Cannot open the catalogue database {url!r}: {getattr(exc, 'orig', None) or exc}"
+            "Cannot open the catalogue database {url!r}: {reason}",
+            url=url,
+            reason=str(getattr(exc, "orig", None) or exc),
         ) from exc
     return engine
 
@@ -66,7 +68,7 @@ def read_session(engine: Engine) -> Iterator[Session]:
         with Session(engine) as session, session.begin():
             yield session
     except sa_exc.SQLAlchemyError as exc:
-        raise StorageError(f"Catalogue database error: {exc}") from exc
+        raise StorageError("Catalogue database error: {reason}", reason=str(exc)) from exc
 
 
 @contextmanager
@@ -80,6 +82,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
     except sa_exc.IntegrityError as exc:
         from bsu_models.errors import Conflict
 
-        raise Conflict(f"The change clashes with stored data: {exc.orig}") from exc
+        raise Conflict(
+            "The change clashes with stored data: {reason}", reason=str(exc.orig)
+        ) from exc
     except sa_exc.SQLAlchemyError as exc:
-        raise StorageError(f"Catalogue database error: {exc}") from exc
+        raise StorageError("Catalogue database error: {reason}", reason=str(exc)) from exc

@@ -22,7 +22,9 @@ def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
     try:
         spec = json.loads((demo_dir / "demo.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"The demo description {demo_dir / 'demo.json'} is missing.") from None
+        raise NotFound(
+            "The demo description {path} is missing.", path=str(demo_dir / "demo.json")
+        ) from None
     case = spec["case"]
     try:
         catalogue.get_case(case["reference"])

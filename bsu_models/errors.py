@@ -19,13 +19,101 @@ its message, which is one plain sentence naming the file or object and the probl
     ├── ParseFailed (RuntimeError)         the sandboxed parser crashed or ran out of time/memory
     └── StorageError (OSError)             the blob store or database could not do its work
         └── IntegrityError                 stored bytes do not match their recorded hash
+
+Messages are gettext msgids with ``{named}`` placeholders, and the values travel beside them, so
+one error can be shown in either language of the interface::
+
+    raise NotFound("There is no case {reference!r}.", reference=reference)
+
+``str(error)`` is the English sentence (what logs and the audit trail record);
+``bsu_models.i18n.error_text(error, lang)`` is the sentence in ``lang``. Each error class name is
+an extraction keyword, so the literal first argument lands in the message catalogue; a test
+fails when a raise passes anything but a literal. A value that is itself a sentence to translate
+(a field name, a nested reason) is passed as a :class:`Message` or as another ``BsuError``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable sentence or phrase and the values of its placeholders.
+
+    ``str()`` gives the English text; ``bsu_models.i18n.localise`` gives it in any language.
+    """
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __init__(self, template: str, /, **params: Any) -> None:
+        object.__setattr__(self, "template", template)
+        object.__setattr__(self, "params", dict(params))
+
+    def __str__(self) -> str:
+        return _fill(self.template, self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe form that :meth:`from_json` reads back (to cross a process boundary)."""
+        return {"template": self.template, "params": params_to_json(self.params)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Message:
+        return cls(str(data["template"]), **params_from_json(data.get("params") or {}))
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    return template.format(**params) if params else template
+
+
+def params_to_json(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Placeholder values made JSON-safe; nested messages are kept as messages."""
+    safe: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, Message):
+            safe[name] = {"message": value.to_json()}
+        elif isinstance(value, BsuError):
+            safe[name] = {
+                "message": {"template": value.template, "params": params_to_json(value.params)}
+            }
+        elif isinstance(value, bool | int | float | str) or value is None:
+            safe[name] = {"value": value}
+        else:
+            safe[name] = {"value": str(value)}
+    return safe
+
+
+def params_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`params_to_json`."""
+    return {
+        name: Message.from_json(item["message"]) if "message" in item else item["value"]
+        for name, item in data.items()
+    }
+
 
 class BsuError(Exception):
     """Root of every error that bsu_models raises on purpose."""
+
+    def __init__(self, message: str | Message, /, **params: Any) -> None:
+        if isinstance(message, Message):
+            template, params = message.template, {**message.params, **params}
+        else:
+            template = message
+        super().__init__(_fill(template, params))
+        #: The msgid, with ``{named}`` placeholders.
+        self.template = template
+        #: The placeholders' values.
+        self.params = params
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.template, self.params))
+
+
+def _rebuild(cls: type[BsuError], template: str, params: dict[str, Any]) -> BsuError:
+    return cls(template, **params)
 
 
 class InvalidInput(BsuError, ValueError):
@@ -47,9 +135,16 @@ class UnsafeArchive(InvalidInput):
 class AmbiguousUpload(InvalidInput):
     """An upload holds several candidate meshes and the caller chose none."""
 
-    def __init__(self, message: str, candidates: list[str]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Message, /, *, candidates: list[str], **params: Any) -> None:
+        super().__init__(message, **params)
         self.candidates = candidates
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_ambiguous, (self.template, self.candidates, self.params))
+
+
+def _rebuild_ambiguous(template: str, candidates: list[str], params: dict[str, Any]) -> BsuError:
+    return AmbiguousUpload(template, candidates=candidates, **params)
 
 
 class InvalidSetting(InvalidInput):

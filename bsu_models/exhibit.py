@@ -4,8 +4,9 @@ A package is a BagIt bag (``bsu_models.bagit_package``) whose payload is: the PD
 one print-resolution still per step, the scene as JSON (schema ``bsu-scene/1``), the model's
 web GLB, a self-contained offline viewer and a plain-text note on how to check the package.
 ``bag-info.txt`` records the case, the exhibit number, the scene revision and its SHA-256, and
-the SHA-256 of the original model file everything was made from. Building a package is an
-audit event carrying the SHA-256 of its manifest.
+the SHA-256 of the original model file everything was made from, and ``Exhibit-Language`` the
+language (``en`` or ``zh_HK``) its own words are written in. Building a package is an audit
+event carrying the SHA-256 of its manifest.
 
 The content of a package (stills, scene, viewer, book) is assembled by
 ``bsu_models.exhibit_content``; this module checks what is asked for, packages the content as a
@@ -32,12 +33,13 @@ from bsu_models.bagit_package import (
     write_bag_dir,
 )
 from bsu_models.db import write_session
-from bsu_models.errors import BsuError, InvalidInput, StorageError
+from bsu_models.errors import BsuError, InvalidInput, Message, StorageError
 from bsu_models.exhibit_content import METHOD as METHOD
 from bsu_models.exhibit_content import PROVENANCE_WORDS as PROVENANCE_WORDS
 from bsu_models.exhibit_content import STILL_SIZE as STILL_SIZE
 from bsu_models.exhibit_content import TIME_ZONE as TIME_ZONE
 from bsu_models.exhibit_content import ExhibitBuilder
+from bsu_models.i18n import DEFAULT_LANGUAGE, check_language
 from bsu_models.records import SceneInfo
 from bsu_models.scene_model import check_label
 
@@ -84,11 +86,12 @@ class ExhibitResult:
 
 def check_exhibit_number(value: str) -> str:
     """An exhibit number as typed: one line of plain text, 1 to 40 characters, trimmed."""
-    number = check_label(value if isinstance(value, str) else "", "The exhibit number")
+    number = check_label(value if isinstance(value, str) else "", Message("The exhibit number"))
     if len(number) > MAX_EXHIBIT_NUMBER:
         raise InvalidInput(
-            f"The exhibit number is {len(number)} characters long; at most "
-            f"{MAX_EXHIBIT_NUMBER} allowed."
+            "The exhibit number is {length} characters long; at most {limit} allowed.",
+            length=len(number),
+            limit=MAX_EXHIBIT_NUMBER,
         )
     return number
 
@@ -128,6 +131,7 @@ def _audit_export(
                 "manifest": MANIFEST,
                 "files": len(files),
                 "out": out,
+                "language": builder.lang,
             },
         )
     return ExhibitResult(
@@ -142,11 +146,15 @@ def _audit_export(
 
 
 def _package(
-    catalogue: Catalogue, scene_id: int, exhibit_number: str | None, actor: str | None
+    catalogue: Catalogue,
+    scene_id: int,
+    exhibit_number: str | None,
+    actor: str | None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
-    builder = ExhibitBuilder(catalogue, scene_id, catalogue.actor_name(actor))
+    builder = ExhibitBuilder(catalogue, scene_id, catalogue.actor_name(actor), lang)
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
     return builder, exhibit, make_bag(payload, info)
@@ -161,13 +169,17 @@ def check_out(out: Path) -> None:
     folder must exist and be writable, and ``out`` must be new (or an empty folder)."""
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.exists():
-        raise InvalidInput(f"The folder {parent} does not exist; create it or name another one.")
+        raise InvalidInput(
+            "The folder {folder} does not exist; create it or name another one.", folder=parent
+        )
     if not parent.is_dir():
-        raise InvalidInput(f"{parent} is not a folder; the exhibit cannot be written there.")
+        raise InvalidInput(
+            "{folder} is not a folder; the exhibit cannot be written there.", folder=parent
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InvalidInput(f"The folder {parent} is not writable; name another one.")
+        raise InvalidInput("The folder {folder} is not writable; name another one.", folder=parent)
     if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
-        raise InvalidInput(f"{out} already exists; name a new folder or zip file.")
+        raise InvalidInput("{out} already exists; name a new folder or zip file.", out=out)
 
 
 def build_exhibit(
@@ -176,16 +188,19 @@ def build_exhibit(
     out: Path,
     exhibit_number: str | None = None,
     actor: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> ExhibitResult:
-    """Write the package of scene ``scene_id`` to folder ``out`` or, for ``*.zip``, a zip file.
+    """Write the package of scene ``scene_id`` to folder ``out`` or, for ``*.zip``, a zip file,
+    its own words (book, viewer, stills, README) in ``lang``.
 
     The package appears whole or not at all: it is written next to ``out`` under a temporary
     name and renamed into place.
     """
+    check_language(lang)
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
     check_out(out)
-    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor)
+    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor, lang)
     _write_atomically(bag, out, _bag_name(exhibit))
     return _audit_export(catalogue, builder, exhibit, bag, out.name)
 
@@ -195,9 +210,12 @@ def exhibit_zip(
     scene_id: int,
     exhibit_number: str | None = None,
     actor: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[str, bytes, ExhibitResult]:
-    """The package as zip bytes with its file name (for a download in the web app)."""
-    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor)
+    """The package as zip bytes with its file name (for a download in the web app), its own
+    words in ``lang``."""
+    check_language(lang)
+    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor, lang)
     name = f"{_bag_name(exhibit)}.zip"
     data = bag_zip(bag, _bag_name(exhibit))
     return name, data, _audit_export(catalogue, builder, exhibit, bag, name)
@@ -206,11 +224,15 @@ def exhibit_zip(
 def _write_atomically(bag: dict[str, bytes], out: Path, top: str) -> None:
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise InvalidInput(f"{parent} is not a folder; the exhibit cannot be written there.")
+        raise InvalidInput(
+            "{folder} is not a folder; the exhibit cannot be written there.", folder=parent
+        )
     try:
         staging = Path(tempfile.mkdtemp(prefix=".exhibit-", dir=parent))
     except OSError as exc:
-        raise StorageError(f"Cannot write in {parent}: {exc.strerror}.") from None
+        raise StorageError(
+            "Cannot write in {folder}: {reason}.", folder=parent, reason=exc.strerror
+        ) from None
     try:
         if out.suffix.lower() == ".zip":
             temp = staging / "bag.zip"
@@ -227,7 +249,9 @@ def _write_atomically(bag: dict[str, bytes], out: Path, top: str) -> None:
     except BsuError:
         raise
     except OSError as exc:
-        raise StorageError(f"Cannot write the exhibit to {out}: {exc.strerror}.") from None
+        raise StorageError(
+            "Cannot write the exhibit to {folder}: {reason}.", folder=out, reason=exc.strerror
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

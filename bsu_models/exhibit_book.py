@@ -7,6 +7,11 @@ of method and the package's file list). ``build_exhibit_book`` returns the bytes
 landscape PDF made with fpdf2: cover, model facts, one or more pages per step, statement of
 method and an annex of package files.
 
+The book's own words (headings, table headings, notes) are in the language ``lang`` given to
+``build_exhibit_book`` (English or Traditional Chinese, Hong Kong); the values of an
+``ExhibitBook`` arrive already written in that language by the caller, and user text is never
+translated.
+
 Text may be English, Traditional Chinese (Hong Kong) or both. It is drawn with the CJK font of
 ``bsu_models.fonts`` (Noto Sans CJK, HK face), embedded as a subset. Every character must have a
 glyph in that font: an exhibit must never show empty boxes. User text is plain text: nothing in
@@ -26,8 +31,9 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from bsu_models.errors import InvalidInput, InvalidSetting
+from bsu_models.errors import InvalidInput, InvalidSetting, Message
 from bsu_models.fonts import font_path
+from bsu_models.i18n import DEFAULT_LANGUAGE, N_
 from bsu_models.pdf_layout import (
     COLUMNS,
     INK,
@@ -108,10 +114,27 @@ class ExhibitBook:
 
 
 PROVENANCE = {
-    "measured": "Measured",
-    "cctv": "CCTV",
-    "witness_statement": "Witness statement",
-    "assumption": "Assumption",
+    "measured": N_("Measured"),
+    "cctv": N_("CCTV"),
+    "witness_statement": N_("Witness statement"),
+    "assumption": N_("Assumption"),
+}
+# Entity types and measurement kinds the book names in its language; others are shown as given.
+TYPE_NAMES = {
+    "suspect": N_("suspect"),
+    "victim": N_("victim"),
+    "witness": N_("witness"),
+    "officer": N_("officer"),
+    "vehicle": N_("vehicle"),
+    "evidence": N_("evidence"),
+    "camera": N_("camera"),
+    "other": N_("other"),
+}
+KIND_NAMES = {
+    "distance": N_("distance"),
+    "path length": N_("path length"),
+    "height": N_("height"),
+    "angle": N_("angle"),
 }
 # A step's still takes the left half of its first page, at most 55% of the printable height;
 # the narrative, measurements and sightlines go beside it and the entities under it, so that a
@@ -119,18 +142,76 @@ PROVENANCE = {
 STILL_WIDTH = 0.5  # of the page width between the margins
 STILL_HEIGHT = 0.55  # of the printable height
 GUTTER = 6.0  # mm between the still and the text beside it
-POSITION_NOTE = (
+POSITION_NOTE = N_(
     "* East and north of the model file's origin (0, 0, 0) and height above the lowest point "
     "of the model, in metres."
 )
-SENSITIVE_NOTE = "Sensitive: never shown in public material."
-SELF_NOTE = "The exhibit book itself is listed in manifest-sha256.txt; it cannot list its own hash."
+SENSITIVE_NOTE = N_("Sensitive: never shown in public material.")
+SELF_NOTE = N_(
+    "The exhibit book itself is listed in manifest-sha256.txt; it cannot list its own hash."
+)
+# Every word the book writes itself, translated by BookPdf (pdf.say): headings, table headings,
+# notes and the names above. Whatever the book draws with pdf.say must be listed here.
+BOOK_WORDS = (
+    *PROVENANCE.values(),
+    *TYPE_NAMES.values(),
+    *KIND_NAMES.values(),
+    POSITION_NOTE,
+    SENSITIVE_NOTE,
+    SELF_NOTE,
+    N_("Cover"),
+    N_("Scene"),
+    N_("{name} (scene {id})"),
+    N_("Scene revision"),
+    N_("{revision}, frozen for court by {who} on {date}"),
+    N_("Revision SHA-256"),
+    N_("Steps"),
+    N_("Produced by"),
+    N_("Date"),
+    N_("Handling"),
+    N_(
+        "Contains sensitive material (entities marked Sensitive): for the court only, never "
+        "to be published."
+    ),
+    N_("Printed at {dpi} dpi; full resolution ({width} × {height} px) in {name} of the package"),
+    N_("not placed"),
+    N_("{point} model units"),
+    N_("{provenance}: {reference}"),
+    N_("Sensitive"),
+    N_("Label"),
+    N_("Type"),
+    N_("Position E / N / height (m) *"),
+    N_("Heading"),
+    N_("Source"),
+    N_("Step {number} of {count}"),
+    N_("Measurements"),
+    N_("Measurement"),
+    N_("Kind"),
+    N_("Value"),
+    N_("No measurements at this step."),
+    N_("Sightlines"),
+    N_("Observer"),
+    N_("Target"),
+    N_("Verdict"),
+    N_("No sightlines at this step."),
+    N_("Entities"),
+    N_("No entities are placed at this step."),
+    N_("Model"),
+    N_("The model"),
+    N_("Fact"),
+    N_("Measurements over the whole scene"),
+    N_("Statement of method"),
+    N_("Annex: package files"),
+    N_("Annex: files of the exhibit package"),
+    N_("Path"),
+)
 
 
 def _cover(pdf: BookPdf, book: ExhibitBook) -> None:
-    pdf.start("Cover")
+    say = pdf.say
+    pdf.start(say("Cover"))
     pdf.set_y(42)
-    pdf.title_line(f"Exhibit {book.exhibit_number}", 30)
+    pdf.title_line(pdf.exhibit_words(), 30)
     pdf.set_font(pdf.family, size=13)
     pdf.set_text_color(*MUTED)
     pdf.para(book.case_reference, 7)
@@ -138,21 +219,25 @@ def _cover(pdf: BookPdf, book: ExhibitBook) -> None:
     pdf.set_text_color(*INK)
     pdf.para(book.case_title, 9)
     pdf.ln(10)
-    frozen = f"{book.revision}, frozen for court by {book.frozen_by} on {book.frozen_on}"
+    frozen = say("{revision}, frozen for court by {who} on {date}").format(
+        revision=book.revision, who=book.frozen_by, date=book.frozen_on
+    )
     rows = [
-        ("Scene", f"{book.scene_name} (scene {book.scene_id})"),
-        ("Scene revision", frozen),
-        ("Revision SHA-256", book.revision_sha256),
-        ("Steps", str(len(book.steps))),
-        ("Produced by", book.producer),
-        ("Date", book.produced_on),
+        (say("Scene"), say("{name} (scene {id})").format(name=book.scene_name, id=book.scene_id)),
+        (say("Scene revision"), frozen),
+        (say("Revision SHA-256"), book.revision_sha256),
+        (say("Steps"), str(len(book.steps))),
+        (say("Produced by"), book.producer),
+        (say("Date"), book.produced_on),
     ]
     if book.has_sensitive:
         rows.append(
             (
-                "Handling",
-                "Contains sensitive material (entities marked Sensitive): for the court only, "
-                "never to be published.",
+                say("Handling"),
+                say(
+                    "Contains sensitive material (entities marked Sensitive): for the court "
+                    "only, never to be published."
+                ),
             )
         )
     pdf.grid((), rows, COLUMNS["Cover"])
@@ -176,12 +261,14 @@ def _print_copy(png: bytes, width_mm: float) -> io.BytesIO:
     return buffer
 
 
-def _png_size(png: bytes, name: str, what: str) -> tuple[int, int]:
+def _png_size(png: bytes, name: str, what: Message) -> tuple[int, int]:
     try:
         with Image.open(io.BytesIO(png)) as still:
             return still.size
     except (OSError, UnidentifiedImageError) as error:
-        raise InvalidInput(f"The still {name} of {what} is not a PNG.") from error
+        raise InvalidInput(
+            "The still {name} of {what} is not a PNG.", name=name, what=what
+        ) from error
 
 
 def _picture(
@@ -198,36 +285,51 @@ def _picture(
     pdf.set_xy(left, top + height + 1.2)
     pdf.set_font(pdf.family, size=7)
     pdf.set_text_color(*MUTED)
-    pdf.para(
-        f"Printed at {PRINT_DPI} dpi; full resolution ({size[0]} × {size[1]} px) in "
-        f"{name} of the package",
-        3.6,
-        width,
+    caption = pdf.say(
+        "Printed at {dpi} dpi; full resolution ({width} × {height} px) in {name} of the package"
     )
+    pdf.para(caption.format(dpi=PRINT_DPI, width=size[0], height=size[1], name=name), 3.6, width)
     return pdf.get_y()
 
 
+def _named(pdf: BookPdf, names: dict[str, str], key: str) -> str:
+    """The name of ``key`` in the book's language when the book knows it, else ``key``."""
+    return pdf.say(names[key]) if key in names else key
+
+
 def _entity_rows(
-    entities: Sequence[BookEntity],
+    pdf: BookPdf, entities: Sequence[BookEntity]
 ) -> tuple[tuple[str, ...], list[tuple[str, ...]], tuple[float, ...]]:
     """Headings, rows and column widths of an entity table; the Heading column only when
     some entity has a heading."""
+    say = pdf.say
     headed = any(e.heading_deg is not None for e in entities)
     rows: list[tuple[str, ...]] = []
     for entity in entities:
-        where = "not placed"
+        where = say("not placed")
         if entity.position_m is not None:
             where = " / ".join(f"{value:.2f}" for value in entity.position_m)
         elif entity.model_point is not None:
             # Units or scale unknown: the point as stored, never passed off as metres.
-            where = " / ".join(f"{value:.4g}" for value in entity.model_point) + " model units"
+            point = " / ".join(f"{value:.4g}" for value in entity.model_point)
+            where = say("{point} model units").format(point=point)
         heading = "" if entity.heading_deg is None else f"{entity.heading_deg:.0f}°"
-        source = PROVENANCE.get(entity.provenance, entity.provenance)
-        source += f": {entity.reference}" if entity.reference else ""
-        kind = entity.type + ("\nSensitive" if entity.sensitive else "")
+        source = _named(pdf, PROVENANCE, entity.provenance)
+        if entity.reference:
+            source = say("{provenance}: {reference}").format(
+                provenance=source, reference=entity.reference
+            )
+        kind = _named(pdf, TYPE_NAMES, entity.type)
+        kind += ("\n" + say("Sensitive")) if entity.sensitive else ""
         row = (entity.label, kind, where, heading, source)
         rows.append(row if headed else row[:3] + row[4:])
-    head: tuple[str, ...] = ("Label", "Type", "Position E / N / height (m) *", "Heading", "Source")
+    head: tuple[str, ...] = (
+        say("Label"),
+        say("Type"),
+        say("Position E / N / height (m) *"),
+        say("Heading"),
+        say("Source"),
+    )
     widths: tuple[float, ...] = COLUMNS["Entities"]
     if not headed:
         head, widths = head[:3] + head[4:], COLUMNS["Entities without headings"]
@@ -236,9 +338,9 @@ def _entity_rows(
 
 def _notes(pdf: BookPdf, entities: Sequence[BookEntity]) -> None:
     """The footnotes of an entity table: what the position numbers are, what Sensitive means."""
-    notes = POSITION_NOTE
+    notes = pdf.say(POSITION_NOTE)
     if any(e.sensitive for e in entities):
-        notes += " " + SENSITIVE_NOTE
+        notes += " " + pdf.say(SENSITIVE_NOTE)
     pdf.set_font(pdf.family, size=7.5)
     pdf.set_text_color(*MUTED)
     pdf.ln(-2.5)
@@ -247,10 +349,12 @@ def _notes(pdf: BookPdf, entities: Sequence[BookEntity]) -> None:
 
 
 def _step(pdf: BookPdf, step: BookStep, count: int) -> None:
-    size = _png_size(step.still_png, step.still_name, f"step {step.number}")
-    pdf.start(f"Step {step.number} of {count}")
+    size = _png_size(step.still_png, step.still_name, Message("step {number}", number=step.number))
+    say = pdf.say
+    counter = say("Step {number} of {count}").format(number=step.number, count=count)
+    pdf.start(counter)
     clock = f" · {step.clock}" if step.clock else ""
-    pdf.title_line(f"Step {step.number} of {count}{clock} · {step.title}", 14)
+    pdf.title_line(f"{counter}{clock} · {step.title}", 14)
     top = pdf.get_y()
     box = (pdf.epw * STILL_WIDTH, pdf.eph * STILL_HEIGHT)
     under_still = _picture(pdf, step.still_png, step.still_name, size, box)
@@ -259,21 +363,28 @@ def _step(pdf: BookPdf, step: BookStep, count: int) -> None:
     # there; whatever does not fit goes under the still at full width.
     x = pdf.l_margin + box[0] + GUTTER
     width = pdf.w - pdf.r_margin - x
-    measured = [(m.label, m.kind, m.value) for m in step.measurements]
+    measured = [(m.label, _named(pdf, KIND_NAMES, m.kind), m.value) for m in step.measurements]
     lines = [(s.observer, s.target, s.verdict) for s in step.sightlines]
     tables = (
         (
-            "Measurements",
-            ("Measurement", "Kind", "Value"),
+            say("Measurements"),
+            (say("Measurement"), say("Kind"), say("Value")),
             measured,
-            "No measurements at this step.",
+            say("No measurements at this step."),
+            COLUMNS["Measurements"],
         ),
-        ("Sightlines", ("Observer", "Target", "Verdict"), lines, "No sightlines at this step."),
+        (
+            say("Sightlines"),
+            (say("Observer"), say("Target"), say("Verdict")),
+            lines,
+            say("No sightlines at this step."),
+            COLUMNS["Sightlines"],
+        ),
     )
     pdf.set_font(pdf.family, size=10)
     narrative = len(pdf.wrap(step.narrative, width).split("\n")) * 5.4 + 4
     beside = narrative + sum(
-        pdf.listing_height(head, rows, COLUMNS[title], width) for title, head, rows, _ in tables
+        pdf.listing_height(head, rows, widths, width) for _, head, rows, _, widths in tables
     )
     room = pdf.page_break_trigger - top - 2
     pdf.set_xy(x, top)
@@ -282,8 +393,8 @@ def _step(pdf: BookPdf, step: BookStep, count: int) -> None:
         pdf.para(step.narrative, 5.4, width)
         pdf.ln(4)
     if narrative <= room and beside <= room:
-        for title, head, rows, empty in tables:
-            pdf.listing(title, head, rows, empty, column=(x, width))
+        for title, head, rows, empty, widths in tables:
+            pdf.listing(title, head, rows, empty, widths, column=(x, width))
         pdf.set_y(max(pdf.get_y(), under_still) + 2)
     else:
         pdf.set_y(max(pdf.get_y(), under_still) + 2)
@@ -292,28 +403,40 @@ def _step(pdf: BookPdf, step: BookStep, count: int) -> None:
             pdf.set_text_color(*INK)
             pdf.para(step.narrative, 5.4)
             pdf.ln(4)
-    entity_head, entity_rows, widths = _entity_rows(step.entities)
+    entity_head, entity_rows, entity_widths = _entity_rows(pdf, step.entities)
     pdf.listing(
-        "Entities", entity_head, entity_rows, "No entities are placed at this step.", widths
+        say("Entities"),
+        entity_head,
+        entity_rows,
+        say("No entities are placed at this step."),
+        entity_widths,
     )
     if entity_rows:
         _notes(pdf, step.entities)
     if not (narrative <= room and beside <= room):
-        for title, head, rows, empty in tables:
-            pdf.listing(title, head, rows, empty)
+        for title, head, rows, empty, widths in tables:
+            pdf.listing(title, head, rows, empty, widths)
 
 
 def _model_page(pdf: BookPdf, book: ExhibitBook) -> None:
-    pdf.start("Model")
-    pdf.title_line("The model")
-    pdf.grid(("Fact", "Value"), book.model_facts, COLUMNS["Model"])
+    say = pdf.say
+    pdf.start(say("Model"))
+    pdf.title_line(say("The model"))
+    pdf.grid((say("Fact"), say("Value")), book.model_facts, COLUMNS["Model"])
     if book.scene_measurements:
-        title = "Measurements over the whole scene"
-        rows = [(m.label, m.kind, m.value) for m in book.scene_measurements]
-        pdf.listing(title, ("Measurement", "Kind", "Value"), rows, "")
+        rows = [
+            (m.label, _named(pdf, KIND_NAMES, m.kind), m.value) for m in book.scene_measurements
+        ]
+        pdf.listing(
+            say("Measurements over the whole scene"),
+            (say("Measurement"), say("Kind"), say("Value")),
+            rows,
+            "",
+            COLUMNS["Measurements over the whole scene"],
+        )
     if book.model_still_png:
         name = book.model_still_name or "stills/model.png"
-        size = _png_size(book.model_still_png, name, "the model")
+        size = _png_size(book.model_still_png, name, Message("the model"))
         if pdf.will_page_break(70):
             pdf.add_page()
         room = pdf.page_break_trigger - pdf.get_y() - 6
@@ -331,34 +454,37 @@ def book_font(configured: str) -> Path | None:
         return None
 
 
-def build_exhibit_book(book: ExhibitBook, font_file: Path | None) -> bytes:
-    """The exhibit book as PDF bytes.
+def build_exhibit_book(
+    book: ExhibitBook, font_file: Path | None, lang: str = DEFAULT_LANGUAGE
+) -> bytes:
+    """The exhibit book as PDF bytes, its own words in ``lang``.
 
     ``font_file`` is the CJK font to draw with (``bsu_models.fonts.font_path`` finds the face of
     a collection); ``None`` means there is none, which is only allowed when all text is Latin-1.
     Raises ``InvalidSetting`` when the font cannot draw the text, ``InvalidInput`` for a still
     that is not a picture.
     """
-    pdf = BookPdf(book)
+    pdf = BookPdf(book, lang, BOOK_WORDS)
+    say = pdf.say
     choose_font(pdf, book, font_file)
     _cover(pdf, book)
     _model_page(pdf, book)
     for step in book.steps:
         _step(pdf, step, len(book.steps))
-    pdf.start("Statement of method")
-    pdf.title_line("Statement of method")
+    pdf.start(say("Statement of method"))
+    pdf.title_line(say("Statement of method"))
     pdf.set_font(pdf.family, size=10)
     pdf.set_text_color(*INK)
     for paragraph in book.method:
         pdf.para(paragraph, 5.4)
         pdf.ln(3)
     if book.package_files:
-        pdf.start("Annex: package files")
-        pdf.title_line("Annex: files of the exhibit package")
+        pdf.start(say("Annex: package files"))
+        pdf.title_line(say("Annex: files of the exhibit package"))
         pdf.set_font(pdf.family, size=10)
         pdf.set_text_color(*INK)
-        pdf.para(SELF_NOTE, 5.4)
+        pdf.para(say(SELF_NOTE), 5.4)
         pdf.ln(3)
-        pdf.grid(("Path", "SHA-256"), book.package_files, COLUMNS["Annex"])
+        pdf.grid((say("Path"), "SHA-256"), book.package_files, COLUMNS["Annex"])
     write_footers(pdf, book)
     return bytes(pdf.output())

@@ -7,10 +7,15 @@ metres (east / north / height), measurements and sightline verdicts, and assembl
 files (stills, ``scene.json``, ``model.glb``, the offline viewer's data, ``README.txt`` and the
 exhibit book's ``ExhibitBook``) with the bag-info fields. Packaging, writing and checking the
 package are in ``bsu_models.exhibit``.
+
+A package is written in one language (``lang``, one of ``bsu_models.i18n.LANGUAGES``): the book,
+the viewer, the stills' own words and README.txt; ``bag-info.txt`` records it as
+``Exhibit-Language``. User text (names, labels, narratives, references) is never translated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,60 +35,140 @@ from bsu_models.exhibit_book import (
     build_exhibit_book,
 )
 from bsu_models.geometry import axis_vector
-from bsu_models.i18n import format_date, format_datetime
+from bsu_models.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    check_language,
+    error_text,
+    format_date,
+    format_datetime,
+    format_metres,
+    translator,
+)
 from bsu_models.offline_viewer import build_offline_viewer
-from bsu_models.records import SceneInfo, VersionInfo
+from bsu_models.pdf_layout import is_wide, line_pieces
+from bsu_models.records import MeasuredValue, SceneInfo, VersionInfo
+from bsu_models.scene_layer import SceneLayer
 from bsu_models.scene_model import SceneDoc, Step
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
 STILL_SIZE = "a4"  # A4 landscape at 300 dpi: print resolution for the book and the bundle
+# What the package says of each provenance kind and the statement of method (translated where
+# they are written).
 PROVENANCE_WORDS = {
-    "measured": "Measured",
-    "cctv": "CCTV",
-    "witness_statement": "Witness statement",
-    "assumption": "Assumption",
+    "measured": N_("Measured"),
+    "cctv": N_("CCTV"),
+    "witness_statement": N_("Witness statement"),
+    "assumption": N_("Assumption"),
 }
+NOT_PLACED = N_("Not placed")
 METHOD = (
-    "The landmark was built as a scale model by the Briefing Support Unit and digitised; the "
-    "digitised model file was stored unchanged and is identified throughout by its SHA-256 "
-    "hash, given on the model page of this book.",
-    "Positions of people, vehicles, evidence and cameras were placed on the digital model by "
-    "investigators. Each position records how it is known: measured on site, taken from CCTV, "
-    "taken from a witness statement (with its reference), or assumed. Positions are snapped to "
-    "the model's surface below them.",
-    "Positions are given in metres as east / north / height: east and north are measured from "
-    "the model file's origin (0, 0, 0) along the model's east and north axes (not from the "
-    "middle of the model), and height is measured above the lowest point of the model. Metres "
-    "are model coordinates multiplied by the model's units and scale; where these are not "
-    "known, positions are given in model units and say so. Distances carry an uncertainty (±) "
-    "from the model's mesh resolution unless a measured uncertainty was entered.",
-    "Sightlines are straight lines from the observer's eye height (1.6 m for people unless set) "
-    "to the target, tested against every surface of the model; 'blocked' gives the first "
-    "surface point in the way (east / north / height as above) and its distance from the eye. "
-    "The model holds only what was modelled: trees, vehicles or "
-    "people not in the model do not block a sightline here.",
-    "Every picture was rendered by BSU Models from the frozen scene revision named on the cover. "
-    "The revision can no longer change. Every file of this package is listed with its SHA-256 "
-    "in manifest-sha256.txt; `sha256sum -c manifest-sha256.txt` in the package folder, or any "
-    "BagIt validator, shows whether any file differs from what was produced.",
-    "Entities marked Sensitive (for example a victim's identity or an exhibit not yet made "
-    "public) are shown in full to the court but are never shown in public material; this "
-    "package contains them and must not be published.",
-    "Dates and times are Hong Kong time, HKT (UTC+8).",
+    N_(
+        "The landmark was built as a scale model by the Briefing Support Unit and digitised; "
+        "the digitised model file was stored unchanged and is identified throughout by its "
+        "SHA-256 hash, given on the model page of this book."
+    ),
+    N_(
+        "Positions of people, vehicles, evidence and cameras were placed on the digital model "
+        "by investigators. Each position records how it is known: measured on site, taken from "
+        "CCTV, taken from a witness statement (with its reference), or assumed. Positions are "
+        "snapped to the model's surface below them."
+    ),
+    N_(
+        "Positions are given in metres as east / north / height: east and north are measured "
+        "from the model file's origin (0, 0, 0) along the model's east and north axes (not from "
+        "the middle of the model), and height is measured above the lowest point of the model. "
+        "Metres are model coordinates multiplied by the model's units and scale; where these "
+        "are not known, positions are given in model units and say so. Distances carry an "
+        "uncertainty (±) from the model's mesh resolution unless a measured uncertainty was "
+        "entered."
+    ),
+    N_(
+        "Sightlines are straight lines from the observer's eye height (1.6 m for people unless "
+        "set) to the target, tested against every surface of the model; 'blocked' gives the "
+        "first surface point in the way (east / north / height as above) and its distance from "
+        "the eye. The model holds only what was modelled: trees, vehicles or people not in the "
+        "model do not block a sightline here."
+    ),
+    N_(
+        "Every picture was rendered by BSU Models from the frozen scene revision named on the "
+        "cover. The revision can no longer change. Every file of this package is listed with "
+        "its SHA-256 in manifest-sha256.txt; `sha256sum -c manifest-sha256.txt` in the package "
+        "folder, or any BagIt validator, shows whether any file differs from what was produced."
+    ),
+    N_(
+        "Entities marked Sensitive (for example a victim's identity or an exhibit not yet made "
+        "public) are shown in full to the court but are never shown in public material; this "
+        "package contains them and must not be published."
+    ),
+    N_("Dates and times are Hong Kong time, HKT (UTC+8)."),
 )
-TIME_ZONE = "HKT (UTC+8)"
+TIME_ZONE = N_("HKT (UTC+8)")
+# README.txt: each file of the payload and what it is, in this order.
+README_FILES = (
+    (
+        "exhibit-book.pdf",
+        N_("the exhibit book: cover, model facts, one page per step, method"),
+    ),
+    ("stills/", N_("the pictures of each step at print resolution (PNG)")),
+    ("scene.json", N_("the scene (schema bsu-scene/1)")),
+    ("model.glb", N_("the model as shown in the viewer (glTF binary)")),
+    (
+        "viewer.html",
+        N_("open in a web browser: the model and steps, read-only, no network needed"),
+    ),
+)
 
 
-def _date_text(moment: datetime) -> str:
-    """A date in Hong Kong time, e.g. ``25 Nov 2026``."""
-    return format_date(moment, "en")
+def _date_text(moment: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A date in Hong Kong time, e.g. ``25 Nov 2026`` / ``2026年11月25日``."""
+    return format_date(moment, lang)
 
 
-def _moment_text(moment: datetime) -> str:
+def _moment_text(moment: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     """A date and time in Hong Kong time that says so, e.g. ``25 Nov 2026 21:03 HKT (UTC+8)``."""
-    return f"{format_datetime(moment, 'en')} {TIME_ZONE}"
+    return f"{format_datetime(moment, lang)} {translator(lang).gettext(TIME_ZONE)}"
+
+
+def _value_text(value: MeasuredValue, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A measured value with its ± in ``lang``; in English exactly ``MeasuredValue.text``."""
+    if lang == DEFAULT_LANGUAGE or value.unit == "°":
+        return value.text
+    if not value.units_known:
+        return (
+            translator(lang)
+            .gettext(
+                "{value} ± {uncertainty} model units (units unknown: set the version's units "
+                "and scale for metres)"
+            )
+            .format(value=f"{value.value:.4g}", uncertainty=f"{value.uncertainty:.2g}")
+        )
+    # The decimals of MeasuredValue.text: the ± never rounds to zero on small models.
+    spread = value.uncertainty
+    decimals = 2 if spread >= 0.005 else 3 if spread >= 0.0005 else 4
+    return format_metres(value.value, spread, lang, digits=decimals)
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes (Chinese characters take two)."""
+    return sum(2 if is_wide(char) else 1 for char in text)
+
+
+def _wrap(text: str, indent: str, width: int = 76) -> list[str]:
+    """``text`` in lines of at most ``width`` columns, each starting with ``indent``: broken at
+    spaces, and between Chinese characters (which take two columns each)."""
+    lines: list[str] = []
+    line = ""
+    for piece in line_pieces(text):
+        if line and _columns(indent + line + piece.rstrip()) > width:
+            lines.append(indent + line.rstrip())
+            line = ""
+        line += piece
+    if line.strip():
+        lines.append(indent + line.rstrip())
+    return lines
 
 
 def _frame(version: VersionInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
@@ -97,47 +182,68 @@ def _frame(version: VersionInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray, fl
     return east, north, up, factor
 
 
-def _model_facts(version: VersionInfo) -> tuple[tuple[str, str], ...]:
+def _model_facts(version: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> tuple[tuple[str, str], ...]:
+    _ = translator(lang).gettext
     size = version.real_world_size
-    lo, hi = version.bounds
+    lo, hi = (("(" + ", ".join(f"{c:.4g}" for c in p) + ")") for p in version.bounds)
+    uploaded = _("{when} by {who}").format(
+        when=_date_text(version.uploaded_at, lang), who=version.uploaded_by
+    )
     return (
-        ("Case", version.case_reference),
-        ("Model", f"{version.model_name}, version {version.number}"),
-        ("Original file", version.mesh_member),
-        ("Original SHA-256", version.original_sha256),
-        ("Uploaded", f"{_date_text(version.uploaded_at)} by {version.uploaded_by}"),
-        ("Units and scale", f"{version.units}, scale {version.scale}"),
+        (_("Case"), version.case_reference),
         (
-            "Real-world size",
-            "unknown (units or scale not set)"
+            _("Model"),
+            _("{model}, version {number}").format(model=version.model_name, number=version.number),
+        ),
+        (_("Original file"), version.mesh_member),
+        (_("Original SHA-256"), version.original_sha256),
+        (_("Uploaded"), uploaded),
+        (
+            _("Units and scale"),
+            _("{units}, scale {scale}").format(units=version.units, scale=version.scale),
+        ),
+        (
+            _("Real-world size"),
+            _("unknown (units or scale not set)")
             if size is None
-            else f"{size[0]:.2f} m east-west × {size[1]:.2f} m north-south × {size[2]:.2f} m high",
+            else _("{east} m east-west × {north} m north-south × {height} m high").format(
+                east=f"{size[0]:.2f}", north=f"{size[1]:.2f}", height=f"{size[2]:.2f}"
+            ),
         ),
         (
-            "Mesh",
-            f"{version.vertices:,} vertices, {version.faces:,} faces, "
-            f"{'watertight' if version.watertight else 'open'}",
+            _("Mesh"),
+            _("{vertices} vertices, {faces} faces, {surface}").format(
+                vertices=f"{version.vertices:,}",
+                faces=f"{version.faces:,}",
+                surface=_("watertight") if version.watertight else _("open"),
+            ),
         ),
+        (_("Bounds (model units)"), _("{low} to {high}").format(low=lo, high=hi)),
         (
-            "Bounds (model units)",
-            " to ".join("(" + ", ".join(f"{c:.4g}" for c in p) + ")" for p in (lo, hi)),
+            _("Axes"),
+            _("up {up}, north {north}").format(up=version.up_axis, north=version.north_axis),
         ),
-        ("Axes", f"up {version.up_axis}, north {version.north_axis}"),
     )
 
 
 class ExhibitBuilder:
     """Builds the package of one frozen scene; every read it makes is audited as usual."""
 
-    def __init__(self, catalogue: Catalogue, scene_id: int, actor: str) -> None:
+    def __init__(
+        self, catalogue: Catalogue, scene_id: int, actor: str, lang: str = DEFAULT_LANGUAGE
+    ) -> None:
         self.catalogue = catalogue
         self.actor = actor
+        self.lang = check_language(lang)
+        self._ = translator(self.lang).gettext
         catalogue.scenes.require(scene_id, "exhibit.export")
         self.info: SceneInfo = catalogue.scenes.info(scene_id)
         if self.info.frozen_revision is None:
             raise Conflict(
-                f"Scene {scene_id} ({self.info.name}) is not frozen for court; freeze it first "
-                f"(bsu-models scene freeze {scene_id}, or Freeze on the Presentation page)."
+                "Scene {scene_id} ({name}) is not frozen for court; freeze it first "
+                "(bsu-models scene freeze {scene_id}, or Freeze on the Presentation page).",
+                scene_id=scene_id,
+                name=self.info.name,
             )
         self.revision: int = self.info.frozen_revision
         self.doc: SceneDoc = catalogue.scenes.document(scene_id, self.revision)
@@ -161,6 +267,7 @@ class ExhibitBuilder:
             exhibit=exhibit,
             date_text=date,
             actor=self.actor,
+            lang=self.lang,
         )
         return still.png
 
@@ -201,9 +308,9 @@ class ExhibitBuilder:
                 continue
             try:
                 value = self.catalogue.scenes.measure(self.info.scene_id, m, self.revision)
-                text = value.text
+                text = _value_text(value, self.lang)
             except InvalidInput as exc:  # e.g. an entity with no position at this step
-                text = f"not available: {exc}"
+                text = self._("not available: {reason}").format(reason=error_text(exc, self.lang))
             rows.append(BookMeasurement(m.label or m.id, m.kind.replace("_", " "), text))
         return tuple(rows)
 
@@ -215,10 +322,11 @@ class ExhibitBuilder:
             observer = self.doc.entity(line.observer).label
             target = self.doc.entity(line.target.entity).label
             result = self.catalogue.scenes.sightline(self.info.scene_id, observer, target, number)
+            distance = _value_text(result.distance, self.lang)
             if result.visible or result.occluder is None:
-                verdict = f"clear over {result.distance.text}"
+                verdict = self._("clear over {distance}").format(distance=distance)
             else:
-                verdict = self._blocked(result.eye_point, result.occluder, result.distance.text)
+                verdict = self._blocked(result.eye_point, result.occluder, distance)
             rows.append(BookSightline(observer, target, verdict))
         return tuple(rows)
 
@@ -232,19 +340,54 @@ class ExhibitBuilder:
         away = float(np.linalg.norm(p - np.asarray(eye, dtype=float)))
         if factor is None:
             where = ", ".join(f"{c:.4g}" for c in point)
-            return (
-                f"blocked by the model {away:.4g} model units from the eye, at ({where}) in "
-                f"model units (units unknown); the target is {full} away"
-            )
+            return self._(
+                "blocked by the model {away} model units from the eye, at ({point}) in model "
+                "units (units unknown); the target is {distance} away"
+            ).format(away=f"{away:.4g}", point=where, distance=full)
         e, n, h = (
             float(p @ east) * factor,
             float(p @ north) * factor,
             (float(p @ up) - base) * factor,
         )
-        return (
-            f"blocked by the model {away * factor:.2f} m from the eye, at E / N / height "
-            f"{e:.2f} / {n:.2f} / {h:.2f} m; the target is {full} away"
+        return self._(
+            "blocked by the model {away} m from the eye, at E / N / height {east} / {north} / "
+            "{height} m; the target is {distance} away"
+        ).format(
+            away=f"{away * factor:.2f}",
+            east=f"{e:.2f}",
+            north=f"{n:.2f}",
+            height=f"{h:.2f}",
+            distance=full,
         )
+
+    def _layer(self, step: Step) -> SceneLayer:
+        """What the viewer draws at ``step``, the lengths on its measurements in the package's
+        language."""
+        layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
+        if self.lang == DEFAULT_LANGUAGE:
+            return layer
+        # The layer's measurement lines, in order: the distances of the step (or of the whole
+        # scene) between two anchors.
+        shown = [
+            m
+            for m in self.doc.measurements
+            if m.kind == "distance"
+            and m.step in (None, step.id)
+            and m.a is not None
+            and m.b is not None
+        ]
+        if len(shown) != len(layer.measurements):
+            return layer
+        lines = tuple(
+            dataclasses.replace(
+                line,
+                text=_value_text(
+                    self.catalogue.scenes.measure(self.info.scene_id, m, self.revision), self.lang
+                ),
+            )
+            for line, m in zip(layer.measurements, shown, strict=True)
+        )
+        return dataclasses.replace(layer, measurements=lines)
 
     def _viewer_data(self, exhibit: str) -> dict[str, Any]:
         version = self.version
@@ -254,7 +397,7 @@ class ExhibitBuilder:
         steps = []
         for number, step in enumerate(self.doc.steps, 1):
             view = self.doc.view_for_step(step.id)
-            layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
+            layer = self._layer(step)
             steps.append(
                 {
                     "number": number,
@@ -267,7 +410,7 @@ class ExhibitBuilder:
                         {
                             "label": e.label,
                             "type": e.type,
-                            "provenance": PROVENANCE_WORDS.get(e.provenance, "Not placed"),
+                            "provenance": self._(PROVENANCE_WORDS.get(e.provenance, NOT_PLACED)),
                             "reference": e.reference,
                         }
                         for e in self._entities(step)
@@ -277,52 +420,69 @@ class ExhibitBuilder:
             )
         return {
             "title": self.doc.name,
-            "subtitle": f"{version.case_reference} · Exhibit {exhibit} · scene "
-            f"{self.info.scene_id} revision {self.revision} (frozen)",
+            "subtitle": self._(
+                "{case} · Exhibit {exhibit} · scene {scene} revision {revision} (frozen)"
+            ).format(
+                case=version.case_reference,
+                exhibit=exhibit,
+                scene=self.info.scene_id,
+                revision=self.revision,
+            ),
             "up": list(axis_vector(version.up_axis)),
             "north": list(axis_vector(version.north_axis)),
             "eye_height": 1.6 / factor if factor else 0.01 * diagonal,
-            "facts": [list(row) for row in _model_facts(version)],
+            "facts": [list(row) for row in _model_facts(version, self.lang)],
             "steps": steps,
         }
 
-    def _sensitive_note(self) -> str:
-        if not any(e.sensitive for e in self.doc.entities):
-            return ""
-        return (
-            "SENSITIVE MATERIAL\n"
-            "  This package contains sensitive material (entities marked Sensitive in the\n"
-            "  book, scene.json and viewer.html) that is never shown in public material.\n"
-            "  It is for the court only and must not be published or shared beyond it.\n\n"
-        )
-
     def _readme(self, exhibit: str) -> bytes:
-        return (
-            f"Exhibit {exhibit}: {self.doc.name}\n"
-            f"Case {self.version.case_reference}; scene {self.info.scene_id}, revision "
-            f"{self.revision} (frozen), made from model file SHA-256 "
-            f"{self.version.original_sha256}.\n\n"
-            "Files\n"
-            "  exhibit-book.pdf   the exhibit book: cover, model facts, one page per step, method\n"
-            "  stills/            the pictures of each step at print resolution (PNG)\n"
-            "  scene.json         the scene (schema bsu-scene/1)\n"
-            "  model.glb          the model as shown in the viewer (glTF binary)\n"
-            "  viewer.html        open in a web browser: the model and steps, read-only, "
-            "no network needed\n\n"
-            + self._sensitive_note()
-            + "Dates and times are Hong Kong time, HKT (UTC+8).\n\n"
-            "Checking the package\n"
-            "  In the package folder (the one holding manifest-sha256.txt):\n"
-            "    sha256sum -c manifest-sha256.txt\n"
-            "  Every line must end in OK. Any BagIt validator (RFC 8493) also checks it.\n"
-        ).encode()
+        _ = self._
+        lines = [
+            _("Exhibit {exhibit}: {name}").format(exhibit=exhibit, name=self.doc.name),
+            _(
+                "Case {case}; scene {scene}, revision {revision} (frozen), made from model file "
+                "SHA-256 {sha256}."
+            ).format(
+                case=self.version.case_reference,
+                scene=self.info.scene_id,
+                revision=self.revision,
+                sha256=self.version.original_sha256,
+            ),
+            "",
+            _("Files"),
+            *(f"  {name:<18} {_(what)}" for name, what in README_FILES),
+            "",
+        ]
+        if any(e.sensitive for e in self.doc.entities):
+            lines += [
+                _("SENSITIVE MATERIAL"),
+                *_wrap(
+                    _(
+                        "This package contains sensitive material (entities marked Sensitive "
+                        "in the book, scene.json and viewer.html) that is never shown in public "
+                        "material. It is for the court only and must not be published or "
+                        "shared beyond it."
+                    ),
+                    "  ",
+                ),
+                "",
+            ]
+        lines += [
+            _("Dates and times are Hong Kong time, HKT (UTC+8)."),
+            "",
+            _("Checking the package"),
+            "  " + _("In the package folder (the one holding manifest-sha256.txt):"),
+            "    sha256sum -c manifest-sha256.txt",
+            "  " + _("Every line must end in OK. Any BagIt validator (RFC 8493) also checks it."),
+        ]
+        return ("\n".join(lines) + "\n").encode()
 
     # -- the whole package ----------------------------------------------------------------------
 
     def build(self, exhibit: str) -> tuple[dict[str, bytes], dict[str, str]]:
         """The payload files and the bag-info fields."""
         now = datetime.now(UTC)
-        date = _date_text(now)
+        date = _date_text(now, self.lang)
         payload: dict[str, bytes] = {}
         book_steps = []
         model_still = b""
@@ -352,7 +512,7 @@ class ExhibitBuilder:
         ).encode()
         glb = self.catalogue.web_glb(self.version.version_id, actor=self.actor)
         payload["model.glb"] = glb
-        payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit))
+        payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit), self.lang)
         payload["README.txt"] = self._readme(exhibit)
         case = next(
             (c for c in self.catalogue.list_cases() if c.reference == self.version.case_reference),
@@ -363,23 +523,23 @@ class ExhibitBuilder:
             case_title=case.title if case else "",
             exhibit_number=exhibit,
             producer=self.actor,
-            produced_on=_moment_text(now),
+            produced_on=_moment_text(now, self.lang),
             scene_name=self.doc.name,
             scene_id=self.info.scene_id,
             revision=self.revision,
             revision_sha256=self.revision_sha256,
             frozen_by=self.info.frozen_by,
-            frozen_on=_moment_text(self.info.frozen_at) if self.info.frozen_at else "",
-            model_facts=_model_facts(self.version),
+            frozen_on=_moment_text(self.info.frozen_at, self.lang) if self.info.frozen_at else "",
+            model_facts=_model_facts(self.version, self.lang),
             steps=tuple(book_steps),
-            method=METHOD,
+            method=tuple(self._(paragraph) for paragraph in METHOD),
             package_files=tuple((f"data/{n}", sha256_hex(d)) for n, d in sorted(payload.items())),
             scene_measurements=self._measurements(None),
             model_still_png=model_still,
             model_still_name="stills/model.png" if model_still else "",
         )
         payload["exhibit-book.pdf"] = build_exhibit_book(
-            book, book_font(self.catalogue.settings.font_file)
+            book, book_font(self.catalogue.settings.font_file), self.lang
         )
         info = {
             "Source-Organization": "Briefing Support Unit",
@@ -399,5 +559,6 @@ class ExhibitBuilder:
             "BSU-Model-Version-Id": str(self.version.version_id),
             "BSU-Source-File": self.version.mesh_member,
             "BSU-Source-SHA256": self.version.original_sha256,
+            "Exhibit-Language": self.lang,
         }
         return payload, info

@@ -46,7 +46,7 @@ def font_path(configured: str = "", bold: bool = False) -> tuple[str, int]:
     """(path, face index) of the font to draw with."""
     if configured:
         if not Path(configured).is_file():
-            raise InvalidSetting(f"BSU_FONT_FILE {configured!r} is not a file.")
+            raise InvalidSetting("BSU_FONT_FILE {path!r} is not a file.", path=configured)
         return configured, _face_index(configured)
     for candidate in (*(BOLD_SEARCH if bold else ()), *SEARCH):
         if Path(candidate).is_file():

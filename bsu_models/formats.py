@@ -12,6 +12,8 @@ import re
 import struct
 from dataclasses import dataclass
 
+from bsu_models.errors import Message
+
 
 @dataclass(frozen=True)
 class FormatSpec:
@@ -37,22 +39,22 @@ FORMATS: dict[str, FormatSpec] = {
 
 SUPPORTED_MESH_FORMATS = tuple(k for k, spec in FORMATS.items() if spec.role == "mesh")
 
-# Magic prefixes of formats we recognise but do not read.
-KNOWN_UNSUPPORTED: dict[bytes, str] = {
+# Magic prefixes of formats we recognise but do not read (descriptions in words are translated).
+KNOWN_UNSUPPORTED: dict[bytes, str | Message] = {
     b"#VRML": "VRML",
     b"Kaydara FBX Binary": "FBX",
     b"; FBX": "FBX (ASCII)",
     b"%PDF": "PDF",
-    b"\x1f\x8b": "gzip-compressed data",
-    b"Rar!": "RAR archive",
-    b"7z\xbc\xaf\x27\x1c": "7-Zip archive",
-    b"# vtk DataFile": "VTK legacy",
-    b"<?xml": "XML (e.g. COLLADA, X3D or VTK XML)",
+    b"\x1f\x8b": Message("gzip-compressed data"),
+    b"Rar!": Message("RAR archive"),
+    b"7z\xbc\xaf\x27\x1c": Message("7-Zip archive"),
+    b"# vtk DataFile": Message("VTK legacy"),
+    b"<?xml": Message("XML (e.g. COLLADA, X3D or VTK XML)"),
     b"<!DOCTYPE html": "HTML",
     b"<html": "HTML",
-    b"ISO-10303-21": "STEP (CAD)",
-    b"GIF8": "GIF image",
-    b"BM": "BMP image",
+    b"ISO-10303-21": Message("STEP (CAD)"),
+    b"GIF8": Message("GIF image"),
+    b"BM": Message("BMP image"),
 }
 
 _OBJ_LINE = re.compile(rb"^\s*(v|vt|vn|f|o|g|s|l|p|usemtl|mtllib|vp)\s", re.MULTILINE)
@@ -122,18 +124,18 @@ def sniff(data: bytes) -> str:
     return "unknown"
 
 
-def describe_unknown(data: bytes) -> str:
+def describe_unknown(data: bytes) -> Message:
     """A short phrase saying what unrecognised bytes look like, for error messages."""
     if not data:
-        return "it is empty"
+        return Message("it is empty")
     if not data.strip():
-        return "it holds only white space"
+        return Message("it holds only white space")
     for magic, label in KNOWN_UNSUPPORTED.items():
         if data.lstrip()[: len(magic)].lower() == magic.lower():
-            return f"it is {label}, which is not supported"
+            return Message("it is {format}, which is not supported", format=label)
     if data.startswith(b"glTF"):
-        return "it claims to be GLB but its structure is broken"
-    return "its bytes do not match any supported mesh format"
+        return Message("it claims to be GLB but its structure is broken")
+    return Message("its bytes do not match any supported mesh format")
 
 
 def supported_list() -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bsu_models.errors import InvalidInput, StorageError
+from bsu_models.errors import InvalidInput, Message, StorageError
 
 GEOMETRY_MAGIC = b"BSUGEOM1"
 AXES: dict[str, tuple[float, float, float]] = {
@@ -36,7 +36,9 @@ def as_triple(point: np.ndarray) -> tuple[float, float, float]:
 
 def axis_vector(name: str) -> np.ndarray:
     if name not in AXES:
-        raise InvalidInput(f"Axis {name!r} is not one of {', '.join(AXES)}.")
+        raise InvalidInput(
+            "Axis {axis!r} is not one of {choices}.", axis=name, choices=", ".join(AXES)
+        )
     return np.array(AXES[name], dtype=float)
 
 
@@ -232,16 +234,22 @@ def line_of_sight(
     ]
 
 
-def check_within_bounds(geometry: MeshGeometry, point: np.ndarray, what: str) -> None:
+def check_within_bounds(geometry: MeshGeometry, point: np.ndarray, what: str | Message) -> None:
     """Refuse points far outside the model (more than 10% of its size beyond its box)."""
     margin = 0.10 * geometry.diagonal
     low, high = geometry.bounds[0] - margin, geometry.bounds[1] + margin
     if np.any(point < low) or np.any(point > high):
         raise InvalidInput(
-            f"{what} at ({', '.join(f'{c:.4g}' for c in point)}) is outside the model, whose "
-            f"box runs from ({', '.join(f'{c:.4g}' for c in geometry.bounds[0])}) to "
-            f"({', '.join(f'{c:.4g}' for c in geometry.bounds[1])})."
+            "{what} at ({point}) is outside the model, whose box runs from ({low}) to ({high}).",
+            what=what,
+            point=_coordinates(point),
+            low=_coordinates(geometry.bounds[0]),
+            high=_coordinates(geometry.bounds[1]),
         )
+
+
+def _coordinates(point: np.ndarray) -> str:
+    return ", ".join(f"{c:.4g}" for c in point)
 
 
 PRESETS = ("plan", "north", "east", "south", "west", "iso")
@@ -251,7 +259,9 @@ def preset_camera(name: str, bounds: np.ndarray, up_axis: str, north_axis: str) 
     """Camera of a preset view: plan (top-down orthographic), elevations from each compass
     direction (orthographic, looking at that face), or isometric from the south-east."""
     if name not in PRESETS:
-        raise InvalidInput(f"Preset {name!r} is not one of {', '.join(PRESETS)}.")
+        raise InvalidInput(
+            "Preset {preset!r} is not one of {choices}.", preset=name, choices=", ".join(PRESETS)
+        )
     up, north = axis_vector(up_axis), axis_vector(north_axis)
     east = np.cross(north, up)
     centre = bounds.mean(axis=0)

@@ -56,11 +56,13 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bsu_models.errors import InvalidInput
+from bsu_models import errors
+from bsu_models.errors import BsuError, InvalidInput, Message
 
 #: Language codes, in the order the language picker shows them.
 LANGUAGES: tuple[str, ...] = ("en", "zh_HK")
@@ -73,6 +75,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 #: Dates and times are shown in Hong Kong time, whatever the server's time zone.
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 #: Function names whose first string argument (``nt``/``ngettext``: first two) is a message.
+#: Every error class of :mod:`bsu_models.errors` and :class:`~bsu_models.errors.Message` are
+#: keywords too: the first argument of ``NotFound("...", ...)`` is a msgid.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None,
     "gettext": None,
@@ -80,6 +84,12 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "N_": None,
     "t": None,
     "nt": (1, 2),
+    "Message": None,
+    **{
+        name: None
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, BsuError)
+    },
 }
 
 #: What :func:`translator` returns: a ``gettext`` translations object (``.gettext``,
@@ -92,7 +102,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def check_language(lang: str) -> str:
     """``lang`` if it is one of :data:`LANGUAGES`; otherwise one plain sentence as an error."""
     if lang not in LANGUAGES:
-        raise InvalidInput(f"Unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
+        raise InvalidInput(
+            "Unknown language {language!r}; choose one of {choices}.",
+            language=lang,
+            choices=", ".join(LANGUAGES),
+        )
     return lang
 
 
@@ -135,6 +149,35 @@ def t(message: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def nt(singular: str, plural: str, n: int, lang: str = DEFAULT_LANGUAGE) -> str:
     """The form of ``singular``/``plural`` for the count ``n`` in ``lang``."""
     return translator(lang).ngettext(singular, plural, n)
+
+
+def localise(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``value`` as text in ``lang``.
+
+    A :class:`~bsu_models.errors.Message` or ``BsuError`` is translated, and so are the messages
+    among its placeholder values; anything else (names, numbers, user text) is shown as it is.
+    """
+    if isinstance(value, Message):
+        return _translate(value.template, value.params, lang)
+    if isinstance(value, BsuError):
+        return _translate(value.template, value.params, lang)
+    return str(value)
+
+
+def error_text(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The sentence of ``error`` in ``lang`` (errors outside our tree are shown as they are)."""
+    return localise(error, lang)
+
+
+def _translate(template: str, params: Mapping[str, object], lang: str) -> str:
+    text = translator(check_language(lang)).gettext(template) if template else template
+    if not params:
+        return text
+    shown = {
+        name: localise(value, lang) if isinstance(value, Message | BsuError) else value
+        for name, value in params.items()
+    }
+    return text.format(**shown)
 
 
 def to_hong_kong(moment: datetime) -> datetime:

@@ -25,7 +25,7 @@ from bsu_models import __version__
 from bsu_models.audit import append_event
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import BsuError, InvalidInput, NotFound
+from bsu_models.errors import BsuError, InvalidInput, Message, NotFound
 from bsu_models.formats import FORMATS, sniff
 from bsu_models.geometry import AXES, pack_geometry
 from bsu_models.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
@@ -36,7 +36,8 @@ from bsu_models.text import clean_line, clean_tags, clean_text
 from bsu_models.units import check_units, parse_scale
 from bsu_models.upload import PreparedUpload, UploadFile, prepare_upload
 
-Progress = Callable[[float, str], None]
+#: Called with the fraction done and what is being done (a Message: ``str()`` is English).
+Progress = Callable[[float, Message], None]
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,15 @@ class ImportRequest:
 def _check_axes(up: str, north: str) -> None:
     if up not in AXES or north not in AXES:
         raise InvalidInput(
-            f"Axes must be one of {', '.join(AXES)}; got up={up!r}, north={north!r}."
+            "Axes must be one of {axes}; got up={up!r}, north={north!r}.",
+            axes=", ".join(AXES),
+            up=up,
+            north=north,
         )
     if up[1] == north[1]:
-        raise InvalidInput(f"The up axis ({up}) and north axis ({north}) must differ.")
+        raise InvalidInput(
+            "The up axis ({up}) and north axis ({north}) must differ.", up=up, north=north
+        )
 
 
 def _originals(prepared: PreparedUpload) -> list[tuple[str, str, bytes]]:
@@ -107,11 +113,11 @@ def _media_type(data: bytes) -> str:
 def _clean(request: ImportRequest) -> CleanMetadata:
     _check_axes(request.up_axis, request.north_axis)
     return CleanMetadata(
-        name=clean_line(request.name, "Model name"),
+        name=clean_line(request.name, Message("Model name")),
         units=check_units(request.units),
         scale=parse_scale(request.scale),
-        location=clean_line(request.location, "Location", allow_empty=True),
-        description=clean_text(request.description, "Description"),
+        location=clean_line(request.location, Message("Location"), allow_empty=True),
+        description=clean_text(request.description, Message("Description")),
         tags=clean_tags(request.tags),
     )
 
@@ -133,20 +139,20 @@ def run_import(
             select(CaseRow.id).where(CaseRow.reference == request.case_reference)
         )
     if case_id is None:
-        raise NotFound(f"There is no case {request.case_reference!r}.")
+        raise NotFound("There is no case {reference!r}.", reference=request.case_reference)
 
-    report(0.05, "Checking the upload")
+    report(0.05, Message("Checking the upload"))
     prepared = prepare_upload(list(request.files), settings, request.member)
     mesh_sha = hashlib.sha256(prepared.mesh_data).hexdigest()
-    report(0.15, f"Parsing {prepared.mesh_name}")
+    report(0.15, Message("Parsing {name}", name=prepared.mesh_name))
     parsed = parse_in_sandbox(prepared, mesh_sha, settings)
-    report(0.70, "Rendering the thumbnail")
+    report(0.70, Message("Rendering the thumbnail"))
     thumbnail = render_thumbnail(
         parsed.mesh, settings.thumbnail_size, mesh_sha, request.up_axis, request.north_axis
     )
 
     geometry = pack_geometry(parsed.mesh.vertices, parsed.mesh.faces)
-    report(0.85, "Storing files")
+    report(0.85, Message("Storing files"))
     written: list[str] = []
     generator = f"bsu-models {__version__}"
     try:
@@ -165,14 +171,14 @@ def run_import(
             )
             for role, name, data, media in derived
         ]
-        report(0.95, "Recording in the catalogue")
+        report(0.95, Message("Recording in the catalogue"))
         with write_session(engine) as session:
             version = _record(session, request, meta, prepared, parsed, mesh_sha, stored, actor)
             version_id = version.id
     except BaseException:
         _discard_unreferenced(engine, blobs, written)
         raise
-    report(1.0, "Done")
+    report(1.0, Message("Done"))
     return version_id
 
 

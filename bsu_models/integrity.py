@@ -2,7 +2,8 @@
 chain walked and compared with its head file.
 
 Works on the catalogue's database (file rows, versions, public post images, audit events) and
-its blob store; returns a ``VerifyReport`` whose problems are one sentence each.
+its blob store; returns a ``VerifyReport`` whose problems are one sentence each (in English,
+and as messages to show in the user's language).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from sqlalchemy import Engine, select
 from bsu_models.audit import check_head_file, verify_chain
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import read_session
+from bsu_models.errors import Message
 from bsu_models.orm import PublicPostRow, StoredFileRow, VersionRow
 from bsu_models.records import VerifyReport
 
 
 def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> VerifyReport:
     """Problems found in the stored files and the audit log, and what was checked."""
-    problems: list[str] = []
+    problems: list[Message] = []
     with read_session(engine) as session:
         files = session.execute(
             select(
@@ -37,24 +39,50 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
     for sha, version_id, name, _role in files:
         if not blobs.exists(sha):
             problems.append(
-                f"missing: version {version_id} file {name!r} ({sha[:12]}) "
-                "is not in the blob store."
+                Message(
+                    "missing: version {version} file {name!r} ({sha}) is not in the blob store.",
+                    version=version_id,
+                    name=name,
+                    sha=sha[:12],
+                )
             )
     on_disk = list(blobs.keys())
     for key in on_disk:
         actual = blobs.rehash(key)
         if actual != key:
-            problems.append(f"corrupt: stored file {key[:12]} now hashes to {actual[:12]}.")
+            problems.append(
+                Message(
+                    "corrupt: stored file {key} now hashes to {actual}.",
+                    key=key[:12],
+                    actual=actual[:12],
+                )
+            )
         if key not in referenced:
-            problems.append(f"orphan: stored file {key[:12]} has no catalogue row.")
+            problems.append(
+                Message("orphan: stored file {key} has no catalogue row.", key=key[:12])
+            )
     kept = {v for sha, v, _n, role in files if role in ("mesh", "archive")}
     for version_id, _sha in originals:
         if version_id not in kept:
-            problems.append(f"missing: version {version_id} has no row for its original.")
+            problems.append(
+                Message(
+                    "missing: version {version} has no row for its original.", version=version_id
+                )
+            )
     for stray in blobs.stray_files():
         problems.append(
-            f"stray: {stray} in the blob store is not a stored file (left by an interrupted write)."
+            Message(
+                "stray: {path} in the blob store is not a stored file "
+                "(left by an interrupted write).",
+                path=str(stray),
+            )
         )
     problems.extend(audit_problems)
     problems.extend(check_head_file(head_file, engine))
-    return VerifyReport(tuple(problems), len(on_disk), len(files), events)
+    return VerifyReport(
+        tuple(str(problem) for problem in problems),
+        len(on_disk),
+        len(files),
+        events,
+        findings=tuple(problems),
+    )

@@ -40,33 +40,47 @@ def validate_arrays(
     vertices = np.asarray(vertices)
     faces = np.asarray(faces)
     if vertices.size == 0 or vertices.ndim != 2 or vertices.shape[1] != 3:
-        raise InvalidMesh(f"{label}: the file holds no vertices.")
+        raise InvalidMesh("{label}: the file holds no vertices.", label=label)
     if faces.size == 0:
         raise InvalidMesh(
-            f"{label}: the file holds {len(vertices):,} vertices but no faces (a point cloud "
-            "or an empty mesh); a surface mesh is needed."
+            "{label}: the file holds {vertices:,} vertices but no faces (a point cloud "
+            "or an empty mesh); a surface mesh is needed.",
+            label=label,
+            vertices=len(vertices),
         )
     if faces.ndim != 2 or faces.shape[1] != 3:
-        raise InvalidMesh(f"{label}: faces are not triangles after parsing (shape {faces.shape}).")
+        raise InvalidMesh(
+            "{label}: faces are not triangles after parsing (shape {shape}).",
+            label=label,
+            shape=faces.shape,
+        )
     if len(faces) > max_faces:
         raise LimitExceeded(
-            f"{label}: the mesh has {len(faces):,} faces; at most {max_faces:,} are allowed."
+            "{label}: the mesh has {faces:,} faces; at most {limit:,} are allowed.",
+            label=label,
+            faces=len(faces),
+            limit=max_faces,
         )
     if not np.issubdtype(vertices.dtype, np.number) or not np.issubdtype(faces.dtype, np.integer):
-        raise InvalidMesh(f"{label}: vertex or face data are not numbers.")
+        raise InvalidMesh("{label}: vertex or face data are not numbers.", label=label)
     vertices = vertices.astype(np.float64, copy=False)
     bad = ~np.isfinite(vertices).all(axis=1)
     if bad.any():
         raise InvalidMesh(
-            f"{label}: {int(bad.sum()):,} vertices have coordinates that are not finite numbers "
-            f"(NaN or infinity), first at vertex {int(np.argmax(bad))}."
+            "{label}: {count:,} vertices have coordinates that are not finite numbers "
+            "(NaN or infinity), first at vertex {first}.",
+            label=label,
+            count=int(bad.sum()),
+            first=int(np.argmax(bad)),
         )
     faces = faces.astype(np.int64, copy=False)
     low, high = int(faces.min()), int(faces.max())
     if low < 0 or high >= len(vertices):
         raise InvalidMesh(
-            f"{label}: a face refers to vertex {high if high >= len(vertices) else low}, but "
-            f"vertices are numbered 0 to {len(vertices) - 1}."
+            "{label}: a face refers to vertex {vertex}, but vertices are numbered 0 to {last}.",
+            label=label,
+            vertex=high if high >= len(vertices) else low,
+            last=len(vertices) - 1,
         )
     if uv is not None:
         uv = np.asarray(uv, dtype=np.float64)

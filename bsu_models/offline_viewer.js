@@ -5,6 +5,10 @@
 // this one. Drawing follows the web viewer (viewer/components/scene3d/static/main.js) so that
 // markers look the same in both; everything that edits or reports back is left out.
 //
+// The page's own words come in its language: the HTML is written in it, and the words this script
+// writes itself are in #bsu-words (JSON, by key). The English below only stands in for a word that
+// is missing there; no other language is written in this file.
+//
 // Test hooks: body[data-ready="1"] once the first frame with the model is on screen,
 // body[data-step] = the shown step's number, window.__bsuViewer = {stepCount}.
 import * as THREE from 'three';
@@ -25,6 +29,42 @@ function colourOf(c, fallback) {
 }
 
 const DATA = JSON.parse($('bsu-data').textContent);
+
+// ------------------------------------------------------------------ words
+const ENGLISH = {
+  step_of: 'Step {number} of {count}',
+  step_of_selection: 'Step {number} ({index} of {count})',
+  no_steps: 'The model only: this exhibit has no re-enactment steps.',
+  no_webgl: 'This browser could not start 3D graphics (WebGL), so the model cannot be shown. '
+    + 'The steps, entities and facts beside it are complete.',
+  bad_model: 'The model in this file could not be read ({reason}). '
+    + 'The steps, entities and facts beside it are complete.',
+  types: {
+    suspect: 'Suspect', victim: 'Victim', witness: 'Witness', officer: 'Officer',
+    vehicle: 'Vehicle', evidence: 'Evidence', camera: 'Camera / CCTV', other: 'Other',
+  },
+  provenance: {
+    measured: 'Measured on site', cctv: 'CCTV', witness_statement: 'Witness statement',
+    assumption: 'Assumption',
+  },
+};
+// Each word of `fallback` from `given` where it has it (as text), else the fallback's.
+function wordsFrom(fallback, given) {
+  const has = (key) => given !== null && typeof given === 'object' && Object.hasOwn(given, key);
+  return Object.fromEntries(Object.entries(fallback).map(([key, word]) => [key,
+    typeof word === 'object' ? wordsFrom(word, has(key) ? given[key] : null)
+      : (has(key) && typeof given[key] === 'string' ? given[key] : word)]));
+}
+const WORDS = (() => {
+  try {
+    return wordsFrom(ENGLISH, JSON.parse($('bsu-words')?.textContent ?? 'null'));
+  } catch {
+    return ENGLISH;
+  }
+})();
+// A word with its {placeholders} filled in.
+const fill = (word, values) => word.replace(/\{(\w+)\}/g,
+  (all, name) => (Object.hasOwn(values, name) ? String(values[name]) : all));
 const steps = list(DATA.steps).filter((s) => s && typeof s === 'object');
 Object.defineProperty(window, '__bsuViewer', {
   value: Object.freeze({ stepCount: steps.length }), writable: false, configurable: false,
@@ -39,14 +79,8 @@ function showMessage(text) {
 }
 
 // ------------------------------------------------------------------ step panel (works without 3D)
-const TYPE_NAMES = {
-  suspect: 'Suspect', victim: 'Victim', witness: 'Witness', officer: 'Officer', vehicle: 'Vehicle',
-  evidence: 'Evidence', camera: 'Camera / CCTV', other: 'Other',
-};
-const PROVENANCE_NAMES = {
-  measured: 'Measured on site', cctv: 'CCTV', witness_statement: 'Witness statement',
-  assumption: 'Assumption',
-};
+const TYPE_NAMES = WORDS.types;
+const PROVENANCE_NAMES = WORDS.provenance;
 const nameOf = (names, key) => (Object.hasOwn(names, key) ? names[key] : String(key ?? ''));
 
 let current = -1;
@@ -56,7 +90,9 @@ function stepHeading(i) {
   const s = steps[i];
   const n = Number.isInteger(s.number) ? s.number : i + 1;
   // Normally steps are numbered 1..n; a package holding a selection says which of them this is.
-  const counter = n === i + 1 ? `Step ${n} of ${steps.length}` : `Step ${n} (${i + 1} of ${steps.length})`;
+  const counter = n === i + 1
+    ? fill(WORDS.step_of, { number: n, count: steps.length })
+    : fill(WORDS.step_of_selection, { number: n, index: i + 1, count: steps.length });
   return [counter, s.clock, s.title].filter(hasText).join(' · ');
 }
 
@@ -96,7 +132,7 @@ function showStep(i) {
 
 function setUpPanel() {
   if (!steps.length) {
-    $('step-heading').textContent = 'The model only: this exhibit has no re-enactment steps.';
+    $('step-heading').textContent = WORDS.no_steps;
     $('step-nav').hidden = true;
     $('step-body').hidden = true;
     return;
@@ -418,8 +454,7 @@ try {
   started = startView();
 } catch (err) {
   console.error('offline viewer: WebGL', err);
-  showMessage('This browser could not start 3D graphics (WebGL), so the model cannot be shown. '
-    + 'The steps, entities and facts beside it are complete.');
+  showMessage(WORDS.no_webgl);
 }
 if (started) {
   $('viewport').dataset.loading = '1';
@@ -431,7 +466,6 @@ if (started) {
     view.markReady();
   }, (err) => {
     console.error('offline viewer: GLB', err);
-    showMessage(`The model in this file could not be read (${String(err?.message ?? err)}). `
-      + 'The steps, entities and facts beside it are complete.');
+    showMessage(fill(WORDS.bad_model, { reason: String(err?.message ?? err) }));
   });
 }

@@ -16,6 +16,12 @@ The page carries three.js (the vendored release of the web viewer), the viewer s
 cannot import one another by path, so each module's source is embedded as JSON, split at its
 import specifiers; a small classic script joins each one with the blob: URLs of its
 dependencies, in dependency order, and imports the viewer. The same inputs give the same bytes.
+
+The page's own words (buttons, headings, table headings, legend, messages) are in one language,
+``lang`` of ``bsu_models.i18n`` (``<html lang>`` says which): the HTML is written in it, and the
+words that the script writes itself travel as JSON (``#bsu-words``, see ``viewer_words``); the
+script keeps only English to stand in for a word that is missing. The scene's own text (title,
+facts, labels, narratives) arrives already written by the caller and is never translated.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bsu_models.errors import InvalidInput, StorageError
+from bsu_models.i18n import DEFAULT_LANGUAGE, N_, check_language, translator
 
 # The offline viewer embeds the same vendored three.js release as the web viewer (scene3d
 # component), so both draw the model and the markers alike.
@@ -52,29 +59,77 @@ _IMPORT_FROM = re.compile(
 )
 _IMPORT_BARE = re.compile(r"^import\s*(['\"])([^'\"\n]+)\1", re.MULTILINE)
 
+# The legend (English msgids, translated where the page is written).
 TYPE_SHAPES = (
-    ("sphere", "Person: suspect, victim, witness, officer"),
-    ("cube", "Vehicle"),
-    ("cone", "Evidence"),
-    ("octahedron", "Camera / CCTV"),
-    ("tetrahedron", "Other"),
+    ("sphere", N_("Person: suspect, victim, witness, officer")),
+    ("cube", N_("Vehicle")),
+    ("cone", N_("Evidence")),
+    ("octahedron", N_("Camera / CCTV")),
+    ("tetrahedron", N_("Other")),
 )
 LINES = (
-    ("path", "Path of movement (arrows point the way)"),
-    ("measure", "Measurement"),
-    ("visible", "Sightline: visible"),
-    ("blocked", "Sightline: blocked (dark ball: the obstruction)"),
+    ("path", N_("Path of movement (arrows point the way)")),
+    ("measure", N_("Measurement")),
+    ("visible", N_("Sightline: visible")),
+    ("blocked", N_("Sightline: blocked (dark ball: the obstruction)")),
 )
 PROVENANCE = (
-    ("Measured on site", "the position was measured at the scene"),
-    ("CCTV", "taken from CCTV footage (reference given)"),
-    ("Witness statement", "from a witness statement (reference given)"),
-    ("Assumption", "placed by the modeller without a record"),
+    (N_("Measured on site"), N_("the position was measured at the scene")),
+    (N_("CCTV"), N_("taken from CCTV footage (reference given)")),
+    (N_("Witness statement"), N_("from a witness statement (reference given)")),
+    (N_("Assumption"), N_("placed by the modeller without a record")),
 )
+# The words offline_viewer.js writes itself, by its key: the names of entity types and of how a
+# position is known (by the key a step's entity gives), step headings and messages.
+TYPE_NAMES = {
+    "suspect": N_("Suspect"),
+    "victim": N_("Victim"),
+    "witness": N_("Witness"),
+    "officer": N_("Officer"),
+    "vehicle": N_("Vehicle"),
+    "evidence": N_("Evidence"),
+    "camera": N_("Camera / CCTV"),
+    "other": N_("Other"),
+}
+PROVENANCE_NAMES = {
+    "measured": N_("Measured on site"),
+    "cctv": N_("CCTV"),
+    "witness_statement": N_("Witness statement"),
+    "assumption": N_("Assumption"),
+}
+SCRIPT_WORDS = {
+    "step_of": N_("Step {number} of {count}"),
+    "step_of_selection": N_("Step {number} ({index} of {count})"),
+    "no_steps": N_("The model only: this exhibit has no re-enactment steps."),
+    "no_webgl": N_(
+        "This browser could not start 3D graphics (WebGL), so the model cannot be shown. The "
+        "steps, entities and facts beside it are complete."
+    ),
+    "bad_model": N_(
+        "The model in this file could not be read ({reason}). The steps, entities and facts "
+        "beside it are complete."
+    ),
+}
+# The value of <html lang> for each language (BCP 47).
+HTML_LANG = {"en": "en", "zh_HK": "zh-Hant-HK"}
 
 
-def build_offline_viewer(glb: bytes, data: Mapping[str, Any]) -> bytes:
-    """The viewer as one UTF-8 HTML file: three.js, the model and the scene inlined."""
+def viewer_words(lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """The words ``offline_viewer.js`` writes itself, in ``lang``: ``#bsu-words`` of the page."""
+    _ = translator(check_language(lang)).gettext
+    return {
+        **{key: _(word) for key, word in SCRIPT_WORDS.items()},
+        "types": {key: _(word) for key, word in TYPE_NAMES.items()},
+        "provenance": {key: _(word) for key, word in PROVENANCE_NAMES.items()},
+    }
+
+
+def build_offline_viewer(
+    glb: bytes, data: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE
+) -> bytes:
+    """The viewer as one UTF-8 HTML file: three.js, the model and the scene inlined; its own
+    words in ``lang``."""
+    _ = translator(check_language(lang)).gettext
     if not isinstance(glb, bytes | bytearray) or not glb:
         raise InvalidInput("The model for the offline viewer is empty; a GLB file is needed.")
     if bytes(glb[:4]) != b"glTF":
@@ -85,23 +140,29 @@ def build_offline_viewer(glb: bytes, data: Mapping[str, Any]) -> bytes:
         )
     except (TypeError, ValueError) as exc:
         raise InvalidInput(
-            f"The scene for the offline viewer is not plain JSON data: {exc}."
+            "The scene for the offline viewer is not plain JSON data: {reason}.", reason=str(exc)
         ) from None
     modules = _modules()
-    title = str(data.get("title") or "Scene")
+    title = str(data.get("title") or _("Scene"))
     subtitle = str(data.get("subtitle") or "")
     facts = []
     for pair in data.get("facts") or ():
         if isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2:
             raise InvalidInput(
-                f"A fact for the offline viewer is not a [name, value] pair: {pair!r}."
+                "A fact for the offline viewer is not a [name, value] pair: {pair!r}.", pair=pair
             )
         facts.append((str(pair[0]), str(pair[1])))
     license_text = _read(THREE_VENDOR_DIR / THREE_LICENSE)
+    words = json.dumps(viewer_words(lang), ensure_ascii=False, separators=(",", ":"))
+    loading = _css_string(_("Loading the model…"))
+    css = _CSS.replace(_LOADING, f"content: {loading};")
     parts = [
-        _HEAD.format(title=_text(title), css=_CSS, license=_comment(license_text)),
-        _body(title, subtitle, facts),
+        _HEAD.format(
+            html_lang=HTML_LANG[lang], title=_text(title), css=css, license=_comment(license_text)
+        ),
+        _body(title, subtitle, facts, lang),
         f'<script type="application/json" id="bsu-data">{_json_for_html(scene_json)}</script>\n',
+        f'<script type="application/json" id="bsu-words">{_json_for_html(words)}</script>\n',
     ]
     for name, pieces in modules:
         body = _json_for_html(json.dumps(pieces, ensure_ascii=False, separators=(",", ":")))
@@ -114,7 +175,15 @@ def build_offline_viewer(glb: bytes, data: Mapping[str, Any]) -> bytes:
         + base64.b64encode(bytes(glb)).decode("ascii")
         + "</script>\n"
     )
-    parts.append(_BOOTSTRAP.format(viewer=json.dumps(VIEWER_MODULE)))
+    before, _reason, after = _(
+        "The viewer could not start in this browser ({reason}). Open this file in a current "
+        "version of Chrome, Edge, Firefox or Safari."
+    ).partition("{reason}")
+    parts.append(
+        _BOOTSTRAP.format(
+            viewer=json.dumps(VIEWER_MODULE), before=_js_string(before), after=_js_string(after)
+        )
+    )
     parts.append("</body>\n</html>\n")
     return "".join(parts).encode("utf-8")
 
@@ -133,12 +202,20 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        whose = "BSU Models" if path == VIEWER_JS else "the vendored three.js of the web viewer"
+        if path == VIEWER_JS:
+            raise StorageError(
+                "The offline viewer needs {path}, which is missing; BSU Models is incomplete.",
+                path=path,
+            ) from None
         raise StorageError(
-            f"The offline viewer needs {path}, which is missing; {whose} is incomplete."
+            "The offline viewer needs {path}, which is missing; the vendored three.js of the "
+            "web viewer is incomplete.",
+            path=path,
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise StorageError(f"The offline viewer cannot read {path}: {exc}.") from None
+        raise StorageError(
+            "The offline viewer cannot read {path}: {reason}.", path=path, reason=str(exc)
+        ) from None
 
 
 def _resolve(importer: str, specifier: str) -> str:
@@ -152,10 +229,16 @@ def _resolve(importer: str, specifier: str) -> str:
         name = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
     else:
         raise StorageError(
-            f"{importer} imports {specifier!r}, which the offline viewer cannot embed."
+            "{importer} imports {specifier!r}, which the offline viewer cannot embed.",
+            importer=importer,
+            specifier=specifier,
         )
     if name.startswith("../") or name == ".." or posixpath.isabs(name):
-        raise StorageError(f"{importer} imports {specifier!r}, outside the vendored three.js.")
+        raise StorageError(
+            "{importer} imports {specifier!r}, outside the vendored three.js.",
+            importer=importer,
+            specifier=specifier,
+        )
     return name
 
 
@@ -182,7 +265,9 @@ def _modules() -> list[tuple[str, list[str]]]:
             return
         if name in visiting:
             # Blob URLs exist only once their module's text is final, so a cycle cannot be wired.
-            raise StorageError(f"The vendored three.js has an import cycle through {name}.")
+            raise StorageError(
+                "The vendored three.js has an import cycle through {name}.", name=name
+            )
         visiting.add(name)
         if name not in sources:
             sources[name] = _read(THREE_VENDOR_DIR / name)
@@ -210,6 +295,11 @@ def _text(value: str) -> str:
     return html.escape(value, quote=True)
 
 
+def _attribute(value: str) -> str:
+    """``value`` for a double-quoted attribute (an apostrophe stays as it is)."""
+    return html.escape(value, quote=False).replace('"', "&quot;")
+
+
 def _json_for_html(text: str) -> str:
     # Inside <script> only "</script" and "<!--" matter, but escaping every "<" (and ">", "&")
     # keeps any text -- a narrative "</script><b>x", three.js itself -- inert; JSON.parse undoes it.
@@ -220,26 +310,65 @@ def _comment(text: str) -> str:
     return text.replace("--", "- -").strip()
 
 
-def _body(title: str, subtitle: str, facts: list[tuple[str, str]]) -> str:
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string in ASCII: anything else as a hex escape (``\\2026``)."""
+    out = []
+    for index, char in enumerate(text):
+        if " " <= char <= "~" and char not in '"\\<>':
+            out.append(char)
+            continue
+        out.append(f"\\{ord(char):x}")
+        following = text[index + 1 : index + 2]
+        if following and (following in "0123456789abcdefABCDEF " or following.isspace()):
+            out.append(" ")  # ends the escape, which would otherwise run on into it
+    return '"' + "".join(out) + '"'
+
+
+def _js_string(text: str) -> str:
+    """``text`` as a single-quoted JavaScript string that is safe inside a <script>."""
+    quoted = json.dumps(text, ensure_ascii=False)[1:-1].replace('\\"', '"').replace("'", "\\'")
+    return "'" + _json_for_html(quoted) + "'"
+
+
+def _body(title: str, subtitle: str, facts: list[tuple[str, str]], lang: str) -> str:
+    _ = translator(lang).gettext
     fact_rows = "".join(f"<dt>{_text(name)}</dt><dd>{_text(value)}</dd>\n" for name, value in facts)
     shapes = "".join(
-        f'<li><span class="shape {shape}" aria-hidden="true"></span>{_text(text)}</li>\n'
+        f'<li><span class="shape {shape}" aria-hidden="true"></span>{_text(_(text))}</li>\n'
         for shape, text in TYPE_SHAPES
     )
     lines = "".join(
-        f'<li><span class="line {kind}" aria-hidden="true"></span>{_text(text)}</li>\n'
+        f'<li><span class="line {kind}" aria-hidden="true"></span>{_text(_(text))}</li>\n'
         for kind, text in LINES
     )
     provenance = "".join(
-        f"<dt>{_text(name)}</dt><dd>{_text(text)}</dd>\n" for name, text in PROVENANCE
+        f"<dt>{_text(_(name))}</dt><dd>{_text(_(text))}</dd>\n" for name, text in PROVENANCE
     )
+    no_facts, none_given = _text(_("Facts")), _text(_("none given"))
+    none = f"<dt>{no_facts}</dt><dd>{none_given}</dd>\n"
     return _BODY.format(
         title=_text(title),
         subtitle=_text(subtitle),
-        facts=fact_rows or "<dt>Facts</dt><dd>none given</dd>\n",
+        facts=fact_rows or none,
         shapes=shapes,
         lines=lines,
         provenance=provenance,
+        readonly=_text(_("Read-only exhibit copy: nothing here can be changed or saved.")),
+        view=_attribute(_("3D view: drag to orbit, right-drag to pan, wheel to zoom")),
+        noscript=_text(_("This exhibit viewer needs JavaScript to show the model and the steps.")),
+        previous=_text(_("Previous")),
+        next=_text(_("Next")),
+        reset_title=_attribute(_("Back to this step's view")),
+        reset=_text(_("Reset view")),
+        keys=_text(_("keys: {keys}").format(keys="\u2190 \u2192 PgUp PgDn Home End")),
+        at_step=_text(_("Entities at this step")),
+        label=_text(_("Label")),
+        type=_text(_("Type")),
+        position_from=_text(_("Position from")),
+        no_entities=_text(_("No entities at this step.")),
+        legend=_text(_("Legend")),
+        how_known=_text(_("How positions are known")),
+        model=_text(_("Model")),
     )
 
 
@@ -267,7 +396,7 @@ main { flex: 1 1 auto; display: flex; min-height: 0; }
 }
 #viewport canvas { display: block; touch-action: none; }
 #viewport[data-loading]::after {
-  content: "Loading the model\\2026"; position: absolute; left: 12px; top: 10px;
+  content: LOADING; position: absolute; left: 12px; top: 10px;
   color: var(--muted);
 }
 #viewport .message { margin: 24px; max-width: 40em; font-size: 15px; }
@@ -321,6 +450,7 @@ ul.legend li { display: flex; align-items: center; gap: 8px; margin: 2px 0; }
 }
 """
 
+_LOADING = "content: LOADING;"  # the words shown while the model loads (a CSS string) go here
 # The page may not reach anything outside itself: no network, and scripts only inline or blob:.
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; "
@@ -329,7 +459,7 @@ _CSP = (
 
 _HEAD = (
     "<!doctype html>\n"
-    '<html lang="en">\n'
+    '<html lang="{html_lang}">\n'
     "<head>\n"
     '<meta charset="utf-8">\n'
     f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
@@ -347,35 +477,33 @@ _BODY = """\
 <header>
 <h1 id="title">{title}</h1>
 <div class="subtitle" id="subtitle">{subtitle}</div>
-<div class="readonly" id="readonly">Read-only exhibit copy: nothing here can be changed or saved.\
-</div>
+<div class="readonly" id="readonly">{readonly}</div>
 </header>
 <main>
-<div id="viewport" aria-label="3D view: drag to orbit, right-drag to pan, wheel to zoom">\
-<noscript><p class="message">This exhibit viewer needs JavaScript to show the model and the \
-steps.</p></noscript></div>
+<div id="viewport" aria-label="{view}">\
+<noscript><p class="message">{noscript}</p></noscript></div>
 <aside id="panel">
 <div id="step-nav">
-<button id="btn-prev" type="button">Previous</button>
-<button id="btn-next" type="button">Next</button>
-<button id="btn-reset" type="button" title="Back to this step's view">Reset view</button>
-<span class="keys">keys: \u2190 \u2192 PgUp PgDn Home End</span>
+<button id="btn-prev" type="button">{previous}</button>
+<button id="btn-next" type="button">{next}</button>
+<button id="btn-reset" type="button" title="{reset_title}">{reset}</button>
+<span class="keys">{keys}</span>
 </div>
 <h2 id="step-heading"></h2>
 <div id="step-body">
 <p id="narrative"></p>
-<h3>Entities at this step</h3>
-<table><thead><tr><th>Label</th><th>Type</th><th>Position from</th></tr></thead>
+<h3>{at_step}</h3>
+<table><thead><tr><th>{label}</th><th>{type}</th><th>{position_from}</th></tr></thead>
 <tbody id="entity-rows"></tbody></table>
-<p id="no-entities" hidden>No entities at this step.</p>
+<p id="no-entities" hidden>{no_entities}</p>
 </div>
-<h3>Legend</h3>
+<h3>{legend}</h3>
 <ul class="legend">
 {shapes}{lines}</ul>
-<h3>How positions are known</h3>
+<h3>{how_known}</h3>
 <dl>
 {provenance}</dl>
-<h3>Model</h3>
+<h3>{model}</h3>
 <dl id="facts">
 {facts}</dl>
 </aside>
@@ -391,9 +519,9 @@ _BOOTSTRAP = """\
   function fail(err) {{
     var p = document.createElement('p');
     p.className = 'message';
-    p.textContent = 'The viewer could not start in this browser ('
+    p.textContent = {before}
       + String(err && err.message || err)
-      + '). Open this file in a current version of Chrome, Edge, Firefox or Safari.';
+      + {after};
     document.getElementById('viewport').replaceChildren(p);
     document.body.dataset.error = '1';
   }}

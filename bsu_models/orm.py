@@ -7,6 +7,7 @@ Files are referred to by their SHA-256 blob keys, never by path.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -90,7 +91,8 @@ class VersionRow(Base):
     scale_denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
     up_axis: Mapped[str] = mapped_column(String(3), default="+z")
     north_axis: Mapped[str] = mapped_column(String(3), default="+y")
-    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Each warning is a message as ``Message.to_json`` writes it (older rows: English text).
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     model: Mapped[ModelRow] = relationship(back_populates="versions")
     files: Mapped[list[StoredFileRow]] = relationship(

@@ -6,12 +6,17 @@ Works on a rendered ``image: (h, w, 3) uint8`` and a ``project`` function taking
 CJK-capable font from ``bsu_models.fonts`` and always as text, never interpreted. Sizes scale
 with the picture (one unit is 1/1080 of its height), so a 4K or A3 still looks like the screen
 one, only sharper.
+
+The fixed words drawn (legend, scale bar, north letter) are in the canvas's language
+(``new_canvas(..., lang=...)``, one of ``bsu_models.i18n.LANGUAGES``); labels and the caption
+lines are drawn as given.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from bsu_models.fonts import font
+from bsu_models.i18n import DEFAULT_LANGUAGE, N_, Translator, check_language, translator
 from bsu_models.scene_layer import Marker, SceneLayer
 
 Project = Callable[[np.ndarray], np.ndarray]
@@ -28,16 +34,26 @@ VISIBLE = (26, 152, 80)
 OCCLUDED = (215, 48, 39)
 INK = (25, 28, 34)
 MEASURE = (33, 60, 120)
+#: Legend names of the entity types (English; translate with the canvas's translator).
 TYPE_NAMES = {
-    "suspect": "Suspect",
-    "victim": "Victim",
-    "witness": "Witness",
-    "officer": "Officer",
-    "vehicle": "Vehicle",
-    "evidence": "Evidence",
-    "camera": "Camera / CCTV",
-    "other": "Other",
+    "suspect": N_("Suspect"),
+    "victim": N_("Victim"),
+    "witness": N_("Witness"),
+    "officer": N_("Officer"),
+    "vehicle": N_("Vehicle"),
+    "evidence": N_("Evidence"),
+    "camera": N_("Camera / CCTV"),
+    "other": N_("Other"),
 }
+#: The people in the legend's "Person: ..." row, as words in a sentence.
+PERSON_WORDS = {
+    "suspect": N_("suspect"),
+    "victim": N_("victim"),
+    "witness": N_("witness"),
+    "officer": N_("officer"),
+}
+#: How the words of a list are joined, per language.
+LIST_SEPARATORS = {"en": ", ", "zh_HK": "、"}
 # Marker shape per type: people are circles, so a legend reads at a glance.
 SHAPES = {
     "suspect": "circle",
@@ -86,6 +102,12 @@ class _Canvas:
     unit: float
     font_file: str
     taken: list[Box] = field(default_factory=list)
+    lang: str = DEFAULT_LANGUAGE
+
+    @property
+    def tr(self) -> Translator:
+        """The translator of the canvas's language, for the fixed words drawn."""
+        return translator(self.lang)
 
     def font(self, size: float, bold: bool = False) -> ImageFont.FreeTypeFont:
         return font(max(8, round(size * self.unit)), self.font_file, bold)
@@ -257,7 +279,7 @@ def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: O
             for end in (a, b):
                 r = 6 * canvas.unit
                 canvas.draw.ellipse((end[0] - r, end[1] - r, end[0] + r, end[1] + r), fill=MEASURE)
-            measured.append((measure.text, a, b))
+            measured.append((_measure_text(measure.text, canvas.tr), a, b))
     for marker, point in placed:
         if overlays.markers:
             _shape(
@@ -300,8 +322,26 @@ def round_length(target: float) -> float:
     return power
 
 
-def _metres_text(metres: float) -> str:
-    return f"{metres:g} m" if metres >= 1 else f"{metres * 100:g} cm"
+def _metres_text(metres: float, tr: Translator | None = None) -> str:
+    """``5 m`` or ``50 cm`` (``5 米``, ``50 厘米``)."""
+    _ = (tr or translator(DEFAULT_LANGUAGE)).gettext
+    if metres >= 1:
+        return _("{value} m").format(value=f"{metres:g}")
+    return _("{value} cm").format(value=f"{metres * 100:g}")
+
+
+# A measurement's text as the scene layer gives it: "12.35 m ± 0.05 m".
+_METRES_PLUS_MINUS = re.compile(r"(-?[\d,]+(?:\.\d+)?) m ± ([\d,]+(?:\.\d+)?) m")
+
+
+def _measure_text(text: str, tr: Translator) -> str:
+    """A measurement's text with its unit in the canvas's language (numbers unchanged);
+    anything else (angles, model units) as it is."""
+    match = _METRES_PLUS_MINUS.fullmatch(text)
+    if match is None:
+        return text
+    metres = tr.gettext("{value} m")
+    return f"{metres.format(value=match[1])} ± {metres.format(value=match[2])}"
 
 
 def draw_scale_bar(
@@ -310,7 +350,7 @@ def draw_scale_bar(
     """A scale bar in metres at the lower left, or "not to scale" when there is none."""
     x0, y_base = 40 * canvas.unit, bottom - 40 * canvas.unit
     if metres_per_pixel is None:
-        text = "Not to scale (perspective view)"
+        text = canvas.tr.gettext("Not to scale (perspective view)")
         canvas.draw.text((x0, y_base), text, fill=INK, font=canvas.font(22, bold=True), anchor="ls")
         return None
     width = canvas.image.size[0]
@@ -318,7 +358,7 @@ def draw_scale_bar(
     pixels = metres / metres_per_pixel
     height = 12 * canvas.unit
     top = y_base - height
-    label = _metres_text(metres)
+    label = _metres_text(metres, canvas.tr)
     w, h = _text_box(canvas, label, 22, bold=True)
     backdrop = (
         x0 - canvas.px(12),
@@ -371,40 +411,47 @@ def draw_north_arrow(canvas: _Canvas, direction: np.ndarray | None) -> None:
             fill=INK,
         )
     canvas.draw.text(
-        (cx, cy + r + canvas.px(4)), "N", fill=INK, font=canvas.font(24, bold=True), anchor="mt"
+        (cx, cy + r + canvas.px(4)),
+        canvas.tr.gettext("N"),
+        fill=INK,
+        font=canvas.font(24, bold=True),
+        anchor="mt",
     )
     canvas.taken.append((cx - r, cy - r, cx + r, cy + r + 34 * canvas.unit))
 
 
 def draw_legend(canvas: _Canvas, layer: SceneLayer) -> None:
+    _ = canvas.tr.gettext
     rows: list[tuple[str, str]] = []
     for marker in layer.markers:
-        entry = (SHAPES[marker.type], TYPE_NAMES[marker.type])
-        if entry not in rows and marker.type not in ("suspect", "victim", "witness", "officer"):
+        entry = (SHAPES[marker.type], _(TYPE_NAMES[marker.type]))
+        if entry not in rows and marker.type not in PERSON_WORDS:
             rows.append(entry)
     people = sorted(
         {m.type for m in layer.markers if SHAPES[m.type] == "circle"}, key=list(TYPE_NAMES).index
     )
     if people:
-        rows.insert(0, ("circle", "Person: " + ", ".join(TYPE_NAMES[p].lower() for p in people)))
+        words = LIST_SEPARATORS[canvas.lang].join(_(PERSON_WORDS[p]) for p in people)
+        rows.insert(0, ("circle", _("Person: {types}").format(types=words)))
     lines: list[tuple[tuple[int, int, int], str]] = []
     if layer.sightlines:
-        lines += [(VISIBLE, "Sightline: visible"), (OCCLUDED, "Sightline: blocked")]
+        lines += [(VISIBLE, _("Sightline: visible")), (OCCLUDED, _("Sightline: blocked"))]
     if layer.measurements:
-        lines.append((MEASURE, "Measurement (± uncertainty)"))
+        lines.append((MEASURE, _("Measurement (± uncertainty)")))
     if not rows and not lines:
         return
     size = 18
     line_h = 30 * canvas.unit
+    heading = _("Legend")
     texts = [t for _s, t in rows] + [t for _c, t in lines]
-    width = max(_text_box(canvas, t, size)[0] for t in [*texts, "Legend"]) + 60 * canvas.unit
+    width = max(_text_box(canvas, t, size)[0] for t in [*texts, heading]) + 60 * canvas.unit
     height = (len(texts) + 1) * line_h + 16 * canvas.unit
     x0, y0 = 24 * canvas.unit, 24 * canvas.unit
     box = (x0, y0, x0 + width, y0 + height)
     canvas.draw.rectangle(box, fill=(255, 255, 255), outline=INK, width=canvas.px(2))
     canvas.draw.text(
         (x0 + 12 * canvas.unit, y0 + 10 * canvas.unit),
-        "Legend",
+        heading,
         fill=INK,
         font=canvas.font(size, bold=True),
         anchor="lt",
@@ -501,7 +548,12 @@ def draw_watermark(
     return out.convert("RGB")
 
 
-def new_canvas(image: Image.Image, font_file: str) -> _Canvas:
+def new_canvas(image: Image.Image, font_file: str, lang: str = DEFAULT_LANGUAGE) -> _Canvas:
+    """A canvas on ``image`` whose fixed words are in ``lang``."""
     return _Canvas(
-        image=image, draw=ImageDraw.Draw(image), unit=image.size[1] / 1080, font_file=font_file
+        image=image,
+        draw=ImageDraw.Draw(image),
+        unit=image.size[1] / 1080,
+        font_file=font_file,
+        lang=check_language(lang),
     )

@@ -4,8 +4,9 @@ Run only by ``bsu_models.sandbox`` as
 ``python -m bsu_models.parse_worker WORKDIR MEMORY_BYTES CPU_SECONDS``. It reads
 ``WORKDIR/request.json`` and the files it lists, and writes ``WORKDIR/out/``: ``mesh.npz``
 (validated arrays), ``web.glb`` (the browser copy), optionally ``texture.png``, and
-``result.json`` (facts, or an error sentence). Companion files (MTL, textures, glTF buffers)
-are served from memory by ``UploadResolver``: the parser never opens a path it was given.
+``result.json`` (facts, or an error: its class, msgid, values and English sentence). Companion
+files (MTL, textures, glTF buffers) are served from memory by ``UploadResolver``: the parser
+never opens a path it was given.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded
+from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded, Message, params_to_json
 from bsu_models.meshdata import is_watertight, merge_positions, surface_area, validate_arrays
 from bsu_models.ply_strips import read_ply_with_strips
 
@@ -83,57 +84,91 @@ def check_ply_header(label: str, data: bytes, max_faces: int) -> None:
     """Refuse PLY headers whose element counts are over the limit before parsing a byte."""
     end = data.find(b"end_header")
     if end < 0:
-        raise InvalidMesh(f"{label}: the PLY header has no end_header line.")
+        raise InvalidMesh("{label}: the PLY header has no end_header line.", label=label)
     for line in data[:end].splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[0] == b"element":
             try:
                 count = int(parts[2])
             except ValueError:
+                # The header's bytes are shown as Python writes them (b'...'), quotes included.
                 raise InvalidMesh(
-                    f"{label}: PLY element count {parts[2]!r} is not a number."
+                    "{label}: PLY element count {count} is not a number.",
+                    label=label,
+                    count=repr(parts[2]),
                 ) from None
             if count < 0:
-                raise InvalidMesh(f"{label}: PLY element {parts[1]!r} has a negative count.")
+                raise InvalidMesh(
+                    "{label}: PLY element {element} has a negative count.",
+                    label=label,
+                    element=repr(parts[1]),
+                )
             if parts[1] in (b"face", b"tristrips") and count > max_faces:
                 raise LimitExceeded(
-                    f"{label}: the PLY header declares {count:,} {parts[1].decode()} elements; "
-                    f"at most {max_faces:,} faces are allowed."
+                    "{label}: the PLY header declares {count:,} {element} elements; "
+                    "at most {limit:,} faces are allowed.",
+                    label=label,
+                    count=count,
+                    element=parts[1].decode(),
+                    limit=max_faces,
                 )
             if count > 4 * max_faces + 16:
                 element = parts[1].decode(errors="replace")
                 raise LimitExceeded(
-                    f"{label}: the PLY header declares {count:,} {element} elements, more than "
-                    "the face limit allows."
+                    "{label}: the PLY header declares {count:,} {element} elements, more than "
+                    "the face limit allows.",
+                    label=label,
+                    count=count,
+                    element=element,
                 )
             if b"binary" in data[:end] and count > len(data):
                 raise InvalidMesh(
-                    f"{label}: the PLY header declares {count:,} {parts[1].decode()} elements "
-                    f"but the file has only {len(data):,} bytes (truncated or lying header)."
+                    "{label}: the PLY header declares {count:,} {element} elements "
+                    "but the file has only {size:,} bytes (truncated or lying header).",
+                    label=label,
+                    count=count,
+                    element=parts[1].decode(),
+                    size=len(data),
                 )
 
 
 def check_glb_structure(label: str, data: bytes) -> None:
     """Refuse GLB containers whose header or chunk lengths disagree with the bytes present."""
     if len(data) < 20:
-        raise InvalidMesh(f"{label}: the GLB file is shorter than its 12-byte header and a chunk.")
+        raise InvalidMesh(
+            "{label}: the GLB file is shorter than its 12-byte header and a chunk.", label=label
+        )
     _magic, version, declared = struct.unpack_from("<4sII", data, 0)
     if version != 2:
-        raise InvalidMesh(f"{label}: GLB version {version} is not supported (expected 2).")
+        raise InvalidMesh(
+            "{label}: GLB version {version} is not supported (expected 2).",
+            label=label,
+            version=version,
+        )
     if declared != len(data):
         raise InvalidMesh(
-            f"{label}: the GLB header declares {declared:,} bytes but the file has "
-            f"{len(data):,} (truncated or damaged)."
+            "{label}: the GLB header declares {declared:,} bytes but the file has "
+            "{size:,} (truncated or damaged).",
+            label=label,
+            declared=declared,
+            size=len(data),
         )
     offset = 12
     while offset < len(data):
         if offset + 8 > len(data):
-            raise InvalidMesh(f"{label}: a GLB chunk header is cut off at byte {offset:,}.")
+            raise InvalidMesh(
+                "{label}: a GLB chunk header is cut off at byte {offset:,}.",
+                label=label,
+                offset=offset,
+            )
         length, _kind = struct.unpack_from("<II", data, offset)
         if offset + 8 + length > len(data):
             raise InvalidMesh(
-                f"{label}: a GLB chunk at byte {offset:,} claims {length:,} bytes, past the end "
-                "of the file."
+                "{label}: a GLB chunk at byte {offset:,} claims {length:,} bytes, past the end "
+                "of the file.",
+                label=label,
+                offset=offset,
+                length=length,
             )
         offset += 8 + length
 
@@ -153,12 +188,16 @@ def check_obj_indices(label: str, data: bytes) -> None:
         return
     if (indices == 0).any():
         raise InvalidMesh(
-            f"{label}: a face refers to vertex 0, but OBJ vertices are numbered from 1."
+            "{label}: a face refers to vertex 0, but OBJ vertices are numbered from 1.",
+            label=label,
         )
     worst = int(indices.max()) if indices.max() > vertex_count else int(indices.min())
     if indices.max() > vertex_count or indices.min() < -vertex_count:
         raise InvalidMesh(
-            f"{label}: a face refers to vertex {worst}, but the file has {vertex_count:,} vertices."
+            "{label}: a face refers to vertex {vertex}, but the file has {count:,} vertices.",
+            label=label,
+            vertex=worst,
+            count=vertex_count,
         )
 
 
@@ -172,7 +211,9 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
     else:
         meshes = []
     if not meshes:
-        raise InvalidMesh(f"{label}: the file holds no surface mesh (no faces were found).")
+        raise InvalidMesh(
+            "{label}: the file holds no surface mesh (no faces were found).", label=label
+        )
     offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
     vertices = np.concatenate([np.asarray(m.vertices) for m in meshes])
     faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
@@ -200,18 +241,24 @@ def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
     return np.asarray(uv), buffer.getvalue()
 
 
-def _describe_parser_error(exc: Exception) -> str:
-    """A short phrase for what a parser exception says, without Python's own wording."""
+def _describe_parser_error(exc: Exception) -> str | Message:
+    """A short phrase for what a parser exception says, without Python's own wording.
+
+    Our own phrases are messages (translated); the library's first line is shown as it is.
+    """
     if isinstance(exc, KeyError):
         return (
-            f"a required element or property {exc.args[0]!r} is missing"
+            # The key is shown as Python writes it ('name', quotes included).
+            Message("a required element or property {key} is missing", key=repr(exc.args[0]))
             if exc.args
-            else "a required element or property is missing"
+            else Message("a required element or property is missing")
         )
     if isinstance(exc, IndexError):
-        return "it refers to data that is not there (truncated or inconsistent counts)"
+        return Message("it refers to data that is not there (truncated or inconsistent counts)")
     text = str(exc).strip()
-    return text.splitlines()[0][:160] if text else f"unreadable data ({type(exc).__name__})"
+    if text:
+        return text.splitlines()[0][:160]
+    return Message("unreadable data ({kind})", kind=type(exc).__name__)
 
 
 def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -> dict[str, Any]:
@@ -242,10 +289,16 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     except BsuError:
         raise
     except MemoryError:
-        raise LimitExceeded(f"{label}: parsing needs more memory than allowed.") from None
+        raise LimitExceeded(
+            "{label}: parsing needs more memory than allowed.", label=label
+        ) from None
     except Exception as exc:  # trimesh raises many kinds on malformed input
-        detail = _describe_parser_error(exc)
-        raise InvalidMesh(f"{label}: the {fmt.upper()} file cannot be parsed ({detail}).") from None
+        raise InvalidMesh(
+            "{label}: the {format} file cannot be parsed ({detail}).",
+            label=label,
+            format=fmt.upper(),
+            detail=_describe_parser_error(exc),
+        ) from None
     vertices, faces, single = _geometry_of(loaded, label)
     textured = (
         single if getattr(getattr(single, "visual", None), "kind", None) == "texture" else None
@@ -298,14 +351,18 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         arrays["colours"] = colours
     # numpy's stub types savez's keyword arrays as its own options; the names are array names.
     np.savez(out / "mesh.npz", **arrays)  # type: ignore[arg-type]
-    warnings: list[str] = []
+    # Warnings travel as messages (msgid and values), so they can be shown in either language.
+    warnings: list[dict[str, Any]] = []
     unused = sorted(
         n for n, d in companions.items() if d[:4] in _IMAGE_MAGIC and n not in resolver.fetched
     )
     if unused:
         warnings.append(
-            f"The upload holds {', '.join(unused)}, which the mesh does not reference; "
-            "kept with the original files but not shown on the model."
+            Message(
+                "The upload holds {names}, which the mesh does not reference; "
+                "kept with the original files but not shown on the model.",
+                names=", ".join(unused),
+            ).to_json()
         )
     return {
         "ok": True,
@@ -350,22 +407,35 @@ def parse_folder(workdir: Path) -> int:
     try:
         result = parse_upload(request, inputs, out)
     except BsuError as exc:
-        result = {"ok": False, "error_type": type(exc).__name__, "message": str(exc)}
+        result = _failure(exc)
     except MemoryError:
-        result = {
-            "ok": False,
-            "error_type": "LimitExceeded",
-            "message": f"{request['label']}: parsing needs more memory than allowed.",
-        }
+        result = _failure(
+            LimitExceeded(
+                "{label}: parsing needs more memory than allowed.", label=request["label"]
+            )
+        )
     except Exception as exc:  # anything else is still this file's fault, said plainly
-        result = {
-            "ok": False,
-            "error_type": "InvalidMesh",
-            "message": f"{request['label']}: the file cannot be read as a mesh "
-            f"({_describe_parser_error(exc)}).",
-        }
+        result = _failure(
+            InvalidMesh(
+                "{label}: the file cannot be read as a mesh ({detail}).",
+                label=request["label"],
+                detail=_describe_parser_error(exc),
+            )
+        )
     (out / "result.json").write_text(json.dumps(result))
     return 0
+
+
+def _failure(exc: BsuError) -> dict[str, Any]:
+    """``result.json`` for an error: its class, msgid and values (so that the parent raises it
+    again in any language) and its English sentence."""
+    return {
+        "ok": False,
+        "error_type": type(exc).__name__,
+        "template": exc.template,
+        "params": params_to_json(exc.params),
+        "message": str(exc),
+    }
 
 
 if __name__ == "__main__":

@@ -6,13 +6,17 @@ move to the next page whole, rows taller than a page split), line breaking that 
 Chinese text (kinsoku rules), the PDF's fixed creation date, the choice of font with the check
 that it has a glyph for every character, and the page footers written once the page count is
 known. What goes on which page is in ``bsu_models.exhibit_book``.
+
+The book's own words (headings, table headings, notes, footers) are in one language, ``lang`` of
+``bsu_models.i18n``: ``BookPdf.words`` holds each of them translated, keyed by its English text,
+so that the font can be checked for every character the book will draw before drawing any.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ from fpdf.fonts import FontFace, TTFFont
 
 from bsu_models.errors import InvalidSetting
 from bsu_models.fonts import font_path
+from bsu_models.i18n import DEFAULT_LANGUAGE, N_, check_language, translator
 
 if TYPE_CHECKING:
     from bsu_models.exhibit_book import ExhibitBook
@@ -42,16 +47,25 @@ COLUMNS = {  # relative column widths of the tables
     "Sightlines": (3, 3, 6),
     "Annex": (2, 3),
 }
+# The words of the running header, the footers and the PDF's properties (see BookPdf.words).
+LAYOUT_WORDS = (
+    N_("Exhibit {number}"),
+    N_("{section} (continued)"),
+    N_("scene {scene} revision {revision}"),
+    N_("page {page} of {total}"),
+    N_("{case_title}: {scene_name}, scene {scene} revision {revision} (SHA-256 {sha256})"),
+    N_("BSU Models exhibit book"),
+)
 # Line-breaking rules for Chinese (kinsoku): these never start, respectively end, a line.
 NO_START = frozenset("，。、；：？！）」』】》〉〕”’…,.;:?!)]}%")
 NO_END = frozenset("（「『【《〈〔“‘([{")
 
 
-def _wide(char: str) -> bool:
+def is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in "WF"
 
 
-def _segments(paragraph: str) -> list[str]:
+def line_pieces(paragraph: str) -> list[str]:
     """Pieces between which a line may break: at spaces, and around Chinese characters, which
     are written without spaces (fpdf2 only breaks at spaces, so it would push a whole Chinese
     clause to the next line)."""
@@ -63,7 +77,7 @@ def _segments(paragraph: str) -> list[str]:
             and not char.isspace()
             and char not in NO_START
             and prev not in NO_END
-            and (prev.isspace() or _wide(prev) or _wide(char))
+            and (prev.isspace() or is_wide(prev) or is_wide(char))
         )
         if breakable or not pieces:
             pieces.append(char)
@@ -82,7 +96,10 @@ def _all_text(value: object) -> str:
     return ""
 
 
-_DATE_START = re.compile(r"\s*(\d{1,2} [A-Za-z]+ \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})")
+_DATE_START = re.compile(
+    r"\s*(\d{1,2} [A-Za-z]+ \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}"
+    r"|\d{4}年\d{1,2}月\d{1,2}日)"
+)
 
 
 def _creation_date(book: ExhibitBook) -> datetime:
@@ -91,7 +108,7 @@ def _creation_date(book: ExhibitBook) -> datetime:
     that made it."""
     for text in (book.produced_on, book.frozen_on):
         found = _DATE_START.match(text)
-        for pattern in ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y"):
+        for pattern in ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y", "%Y年%m月%d日"):
             try:
                 return datetime.strptime(found[1] if found else "", pattern).replace(tzinfo=UTC)
             except ValueError:
@@ -100,9 +117,16 @@ def _creation_date(book: ExhibitBook) -> datetime:
 
 
 class BookPdf(FPDF):
-    def __init__(self, book: ExhibitBook) -> None:
+    def __init__(
+        self, book: ExhibitBook, lang: str = DEFAULT_LANGUAGE, words: Iterable[str] = ()
+    ) -> None:
+        """A book whose own words are in ``lang``: those of the layout and ``words`` (msgids
+        marked with ``N_`` by the caller), translated into ``self.words``."""
         super().__init__(orientation="L", unit="mm", format="A4")
         self.book = book
+        self.lang = check_language(lang)
+        tr = translator(self.lang)
+        self.words = {word: tr.gettext(word) for word in (*LAYOUT_WORDS, *words)}
         self.family = "helvetica"
         self.section = ""
         self.section_page = 0
@@ -113,13 +137,28 @@ class BookPdf(FPDF):
         # switched off: with it on, a "{nb}" in a witness's words would become a number.
         self.alias_nb_pages("")
         self.set_creation_date(_creation_date(book))
-        self.set_title(f"Exhibit {book.exhibit_number} · {book.case_reference}")
+        self.set_title(f"{self.exhibit_words()} · {book.case_reference}")
         self.set_author(book.producer)
         self.set_subject(
-            f"{book.case_title}: {book.scene_name}, scene {book.scene_id} revision "
-            f"{book.revision} (SHA-256 {book.revision_sha256})"
+            self.say(
+                "{case_title}: {scene_name}, scene {scene} revision {revision} (SHA-256 {sha256})"
+            ).format(
+                case_title=book.case_title,
+                scene_name=book.scene_name,
+                scene=book.scene_id,
+                revision=book.revision,
+                sha256=book.revision_sha256,
+            )
         )
-        self.set_creator("BSU Models exhibit book")
+        self.set_creator(self.say("BSU Models exhibit book"))
+
+    def say(self, word: str) -> str:
+        """One of the book's own words (an English msgid given to the book) in its language."""
+        return self.words[word]
+
+    def exhibit_words(self) -> str:
+        """ "Exhibit P12" in the book's language."""
+        return self.say("Exhibit {number}").format(number=self.book.exhibit_number)
 
     def start(self, section: str) -> None:
         """A new page opening a section; its later pages are headed "(continued)"."""
@@ -131,12 +170,14 @@ class BookPdf(FPDF):
         self.set_font(self.family, size=8)
         self.set_text_color(*MUTED)
         self.set_xy(self.l_margin, top)
-        left = f"Exhibit {book.exhibit_number} · {book.case_reference} · {book.case_title}"
+        left = f"{self.exhibit_words()} · {book.case_reference} · {book.case_title}"
         self.para(left, 4, self.epw * 0.7)
         bottom = self.get_y()
-        more = " (continued)" if self.page > self.section_page else ""
+        section = self.section
+        if self.page > self.section_page:
+            section = self.say("{section} (continued)").format(section=section)
         self.set_xy(self.l_margin + self.epw * 0.7, top)
-        self.para(self.section + more, 4, self.epw * 0.3, align="R")
+        self.para(section, 4, self.epw * 0.3, align="R")
         bottom = max(bottom, self.get_y()) + 1.5
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
@@ -149,7 +190,7 @@ class BookPdf(FPDF):
         lines = []
         for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
             line, used = "", 0.0
-            for piece in _segments(paragraph):
+            for piece in line_pieces(paragraph):
                 if line and used + self.get_string_width(piece.rstrip()) > width:
                     lines.append(line.rstrip())
                     line, used = "", 0.0
@@ -181,13 +222,14 @@ class BookPdf(FPDF):
         headings: tuple[str, ...],
         rows: Sequence[tuple[str, ...]],
         empty: str,
-        widths: tuple[float, ...] | None = None,
+        widths: tuple[float, ...],
         column: tuple[float, float] | None = None,
     ) -> None:
         """A subheading, kept with what follows it, then a table or, without rows, a note.
 
-        ``column`` is ``(x, width)`` of a column beside the still (the caller has made sure
-        that it fits on the page); by default the table spans the page."""
+        ``widths`` are the relative column widths (from ``COLUMNS``); ``column`` is ``(x,
+        width)`` of a column beside the still (the caller has made sure that it fits on the
+        page); by default the table spans the page."""
         x, width = column or (self.l_margin, self.epw)
         if column is None and self.will_page_break(24 if rows else 14):
             self.add_page()
@@ -197,7 +239,7 @@ class BookPdf(FPDF):
         self.para(title, 6, width)
         self.ln(1)
         if rows:
-            self.grid(headings, rows, widths or COLUMNS[title], width if column else None)
+            self.grid(headings, rows, widths, width if column else None)
         else:
             self.set_font(self.family, size=9)
             self.set_text_color(*MUTED)
@@ -274,32 +316,41 @@ class BookPdf(FPDF):
 
 
 def choose_font(pdf: BookPdf, book: ExhibitBook, font_file: Path | None) -> None:
-    text = _all_text(book) + TEMPLATE_CHARS
+    """Draw with ``font_file``, once it is known to have a glyph for every character of the
+    book: its text and its own words in its language."""
+    text = _all_text(book) + TEMPLATE_CHARS + "".join(pdf.words.values())
     if font_file is None:
         beyond = [char for char in text if ord(char) > 255]
         if beyond:
             raise InvalidSetting(
-                f"The exhibit book has text outside Latin-1 (such as {beyond[0]!r}): Chinese text "
-                "needs a CJK font file; install fonts-noto-cjk or set BSU_FONT_FILE."
+                "The exhibit book has text outside Latin-1 (such as {char!r}): Chinese text "
+                "needs a CJK font file; install fonts-noto-cjk or set BSU_FONT_FILE.",
+                char=beyond[0],
             )
         return  # core Helvetica covers Latin-1
     path, index = font_path(str(font_file))
     try:
         pdf.add_font(FAMILY, fname=path, collection_font_number=index)
     except Exception as error:  # fontTools raises assorted types for a file it cannot read
-        raise InvalidSetting(f"The font file {path} could not be read ({error}).") from error
+        raise InvalidSetting(
+            "The font file {path} could not be read ({reason}).", path=path, reason=str(error)
+        ) from error
     face = pdf.fonts[FAMILY]
     assert isinstance(face, TTFFont)
     missing = list(dict.fromkeys(c for c in text if c not in "\n\r\t" and ord(c) not in face.cmap))
     if missing:
         shown = " ".join(missing[:12]) + (" …" if len(missing) > 12 else "")
         raise InvalidSetting(
-            f"The font file {path} has no glyphs for {len(missing)} characters of the exhibit "
-            f"book ({shown}); CJK text needs a font that covers it, such as Noto Sans CJK: "
-            "set BSU_FONT_FILE to one."
+            "The font file {path} has no glyphs for {count} characters of the exhibit "
+            "book ({characters}); CJK text needs a font that covers it, such as Noto Sans CJK: "
+            "set BSU_FONT_FILE to one.",
+            path=path,
+            count=len(missing),
+            characters=shown,
         )
     pdf.family = FAMILY
-    pdf.set_lang("zh-HK" if any(_wide(c) for c in text) else "en-GB")
+    chinese = pdf.lang == "zh_HK" or any(is_wide(c) for c in _all_text(book))
+    pdf.set_lang("zh-HK" if chinese else "en-GB")
 
 
 def write_footers(pdf: BookPdf, book: ExhibitBook) -> None:
@@ -317,9 +368,8 @@ def write_footers(pdf: BookPdf, book: ExhibitBook) -> None:
         pdf.set_xy(pdf.l_margin, pdf.h - 11.5)
         pdf.set_font(pdf.family, size=8)
         pdf.set_text_color(*MUTED)
-        pdf.para(
-            f"{book.case_reference} · Exhibit {book.exhibit_number} · scene {book.scene_id} "
-            f"revision {book.revision} · page {number} of {total}",
-            4,
-            align="C",
+        scene = pdf.say("scene {scene} revision {revision}").format(
+            scene=book.scene_id, revision=book.revision
         )
+        page = pdf.say("page {page} of {total}").format(page=number, total=total)
+        pdf.para(f"{book.case_reference} · {pdf.exhibit_words()} · {scene} · {page}", 4, align="C")

@@ -34,14 +34,16 @@ _SCALARS = {
 def _dtype(name: bytes, order: str, label: str) -> np.dtype:
     key = name.decode("ascii", "replace")
     if key not in _SCALARS:
-        raise InvalidMesh(f"{label}: PLY property type {key!r} is not known.")
+        raise InvalidMesh(
+            "{label}: PLY property type {type!r} is not known.", label=label, type=key
+        )
     return np.dtype(order + _SCALARS[key])
 
 
 def _parse_header(data: bytes, label: str) -> tuple[str, list[tuple[str, int, list]], int]:
     end = data.find(b"end_header")
     if end < 0:
-        raise InvalidMesh(f"{label}: the PLY header has no end_header line.")
+        raise InvalidMesh("{label}: the PLY header has no end_header line.", label=label)
     body = data.find(b"\n", end) + 1
     encoding = ""
     elements: list[tuple[str, int, list]] = []
@@ -79,7 +81,9 @@ def read_ply_with_strips(data: bytes, label: str) -> tuple[np.ndarray, np.ndarra
     """Vertices and strip triangles of a PLY file (ASCII or binary)."""
     encoding, elements, offset = _parse_header(data, label)
     if encoding not in ("ascii", "binary_little_endian", "binary_big_endian"):
-        raise InvalidMesh(f"{label}: PLY format {encoding!r} is not known.")
+        raise InvalidMesh(
+            "{label}: PLY format {format!r} is not known.", label=label, format=encoding
+        )
     order = "<" if encoding == "binary_little_endian" else ">"
     tokens = data[offset:].split() if encoding == "ascii" else None
     cursor = 0
@@ -90,7 +94,7 @@ def read_ply_with_strips(data: bytes, label: str) -> tuple[np.ndarray, np.ndarra
         nonlocal cursor
         assert tokens is not None
         if cursor + count > len(tokens):
-            raise InvalidMesh(f"{label}: the PLY file ends early (truncated).")
+            raise InvalidMesh("{label}: the PLY file ends early (truncated).", label=label)
         chunk = tokens[cursor : cursor + count]
         cursor += count
         return chunk
@@ -99,7 +103,7 @@ def read_ply_with_strips(data: bytes, label: str) -> tuple[np.ndarray, np.ndarra
         nonlocal cursor
         size = dtype.itemsize * count
         if offset + cursor + size > len(data):
-            raise InvalidMesh(f"{label}: the PLY file ends early (truncated).")
+            raise InvalidMesh("{label}: the PLY file ends early (truncated).", label=label)
         values = np.frombuffer(data, dtype=dtype, count=count, offset=offset + cursor)
         cursor += size
         return values
@@ -118,7 +122,7 @@ def read_ply_with_strips(data: bytes, label: str) -> tuple[np.ndarray, np.ndarra
                 columns = {f[0]: table[f[0]] for f in fields}
             if name == "vertex":
                 if not all(k in columns for k in "xyz"):
-                    raise InvalidMesh(f"{label}: PLY vertices lack x, y or z.")
+                    raise InvalidMesh("{label}: PLY vertices lack x, y or z.", label=label)
                 vertices = np.column_stack([columns[k].astype(np.float64) for k in "xyz"])
             continue
         for _ in range(count):
@@ -138,7 +142,7 @@ def read_ply_with_strips(data: bytes, label: str) -> tuple[np.ndarray, np.ndarra
                     length = int(take_binary(count_type, 1)[0])
                     items = take_binary(item_type, length).astype(np.int64)
                 if length < 0:
-                    raise InvalidMesh(f"{label}: a PLY list has a negative length.")
+                    raise InvalidMesh("{label}: a PLY list has a negative length.", label=label)
                 if name == "tristrips":
                     strips.append(items)
     return vertices, triangles_from_strips(strips)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from bsu_models.errors import AccessDenied, Conflict, InvalidInput, Message, NotFound
 from bsu_models.orm import PublicPostRow, SceneRow
 from bsu_models.text import clean_text
 
@@ -26,6 +26,16 @@ if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
 POST_STATUSES = ("requested", "approved", "rejected")
+#: A status as a word in a sentence (the stored value stays English).
+_STATUS_WORDS: dict[str, Message] = {
+    "requested": Message("requested"),
+    "approved": Message("approved"),
+    "rejected": Message("rejected"),
+}
+
+
+def _status_word(status: str) -> str | Message:
+    return _STATUS_WORDS.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ class PostService:
         with read_session(self.catalogue.engine) as session:
             row = session.get(PublicPostRow, post_id)
             if row is None:
-                raise NotFound(f"There is no public post request {post_id}.")
+                raise NotFound("There is no public post request {post_id}.", post_id=post_id)
             scene = session.get(SceneRow, row.scene_id)
             assert scene is not None
             return row.case_id, row.scene_id, scene.version.model.case.reference
@@ -97,19 +107,28 @@ class PostService:
         platform: str,
         caption: str,
         view: str | None = None,
+        *,
+        lang: str = "en",
     ) -> PostInfo:
-        """Render the public picture of ``step`` and ask for its approval."""
+        """Render the public picture of ``step`` (its fixed words in ``lang``) and ask for its
+        approval."""
         # Imported here: rendering libraries are heavy and most users never request a post.
         from bsu_models.public_image import PLATFORM_SIZES, render_public_image
 
         self.catalogue.scenes.require(scene_id, "post.request")
         if platform not in PLATFORM_SIZES:
-            raise InvalidInput(f"Platform {platform!r} is not one of {', '.join(PLATFORM_SIZES)}.")
-        caption = clean_text(caption, "Caption")
+            raise InvalidInput(
+                "Platform {platform!r} is not one of {choices}.",
+                platform=platform,
+                choices=", ".join(PLATFORM_SIZES),
+            )
+        caption = clean_text(caption, Message("Caption"))
         history = self.catalogue.scenes.history(scene_id)
         info = self.catalogue.scenes.info(scene_id)
         if info.revision != history[-1].number:
-            raise Conflict(f"Scene {scene_id} changed just now; request the post again.")
+            raise Conflict(
+                "Scene {scene_id} changed just now; request the post again.", scene_id=scene_id
+            )
         png = render_public_image(
             self.catalogue,
             info.version_id,
@@ -120,6 +139,7 @@ class PostService:
             preset=None if view else "iso",
             platform=platform,
             caption=caption,
+            lang=lang,
         )
         key = self.catalogue.blobs.put(png)
         actor = self.catalogue.actor_name()
@@ -197,23 +217,34 @@ class PostService:
     def decide(self, post_id: int, approve: bool, reason: str) -> PostInfo:
         """Approve or reject a request; never by the person who requested it."""
         self._require("post.decide", post_id)
-        reason = clean_text(reason, "Reason")
+        reason = clean_text(reason, Message("Reason"))
         if not reason.strip():
             raise InvalidInput("Give a reason for the decision; it is kept with the post.")
         post = self.get(post_id)
         actor = self.catalogue.actor_name()
-        refusal = conflict = None
+        refusal: Message | None = None
+        conflict: Message | None = None
         if post.requested_by == actor:
-            refusal = (
-                f"{actor} requested post {post_id} and so may not decide on it; a second "
-                "approver must."
+            refusal = Message(
+                "{actor} requested post {post_id} and so may not decide on it; a second "
+                "approver must.",
+                actor=actor,
+                post_id=post_id,
             )
         elif post.status != "requested":
-            conflict = f"Post {post_id} was already {post.status} by {post.decided_by}."
+            conflict = Message(
+                "Post {post_id} was already {status} by {decided_by}.",
+                post_id=post_id,
+                status=_status_word(post.status),
+                decided_by=post.decided_by,
+            )
         elif approve and self._scene_changed(post):
-            conflict = (
-                f"Scene {post.scene_id} changed after post {post_id} was requested (revision "
-                f"{post.revision}); the picture may no longer match it: request a new post."
+            conflict = Message(
+                "Scene {scene_id} changed after post {post_id} was requested (revision "
+                "{revision}); the picture may no longer match it: request a new post.",
+                scene_id=post.scene_id,
+                post_id=post_id,
+                revision=post.revision,
             )
         if conflict:
             self._refused(post, "post.approve" if approve else "post.reject", conflict)
@@ -232,7 +263,7 @@ class PostService:
                 object_id=str(post_id),
                 object_sha256=post.image_sha256,
                 outcome="refused" if refusal else "ok",
-                details={"reason": refusal or reason},
+                details={"reason": str(refusal) if refusal else reason},
             )
         if refusal:
             raise AccessDenied(refusal)
@@ -246,7 +277,7 @@ class PostService:
             requested = row.revision_sha256
         return history[-1].number != post.revision or history[-1].sha256 != requested
 
-    def _refused(self, post: PostInfo, action: str, reason: str) -> None:
+    def _refused(self, post: PostInfo, action: str, reason: Message) -> None:
         with write_session(self.catalogue.engine) as session:
             append_event(
                 session,
@@ -256,7 +287,7 @@ class PostService:
                 object_id=str(post.post_id),
                 object_sha256=post.image_sha256,
                 outcome="refused",
-                details={"reason": reason},
+                details={"reason": str(reason)},
             )
 
     def download(self, post_id: int) -> tuple[str, bytes]:
@@ -264,9 +295,13 @@ class PostService:
         self._require("post.download", post_id)
         post = self.get(post_id)
         if post.status != "approved":
-            message = f"Post {post_id} is {post.status}; only approved posts download."
-            self._refused(post, "post.download", message)
-            raise AccessDenied(message)
+            refusal = Message(
+                "Post {post_id} is {status}; only approved posts download.",
+                post_id=post_id,
+                status=_status_word(post.status),
+            )
+            self._refused(post, "post.download", refusal)
+            raise AccessDenied(refusal)
         data = self.catalogue.blobs.get_verified(post.image_sha256)
         with write_session(self.catalogue.engine) as session:
             append_event(

@@ -6,7 +6,8 @@ refers to it, and empties every free-text note; ``render_public_image`` draws a 
 document at one of the ``PLATFORM_SIZES`` with the officer's caption and the force's watermark
 (text and the BSU badge from ``assets/watermark/``), and returns PNG bytes that carry pixels
 only: no text, time, size or colour-profile chunks, so no hash, case reference or file name can
-ride along unseen.
+ride along unseen. The picture's fixed words (legend, scale, north letter, the default
+watermark text) are in the language asked for; the officer's caption is drawn as written.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bsu_models.audit import append_event
 from bsu_models.db import write_session
-from bsu_models.errors import InvalidInput
+from bsu_models.errors import InvalidInput, Message
 from bsu_models.fonts import font
 from bsu_models.geometry import PRESETS, as_triple, axis_vector, preset_camera
+from bsu_models.i18n import N_, check_language, translator
 from bsu_models.meshdata import MeshArrays
 from bsu_models.overlay import (
     Overlays,
@@ -56,12 +58,15 @@ PLATFORM_SIZES: dict[str, tuple[int, int]] = {
     "widescreen": (1600, 900),
     "portrait": (1080, 1350),
 }
+#: Each platform size in words (English; pages translate them with ``t``).
 PLATFORM_NAMES: dict[str, str] = {
-    "square": "Square 1080×1080 (Instagram, Facebook)",
-    "landscape": "Landscape 1200×630 (Facebook/X link)",
-    "widescreen": "16:9 1600×900 (X, YouTube)",
-    "portrait": "Portrait 1080×1350 (Instagram)",
+    "square": N_("Square 1080×1080 (Instagram, Facebook)"),
+    "landscape": N_("Landscape 1200×630 (Facebook/X link)"),
+    "widescreen": N_("16:9 1600×900 (X, YouTube)"),
+    "portrait": N_("Portrait 1080×1350 (Instagram)"),
 }
+#: The watermark text under the badge unless another is given (translated where drawn).
+PUBLIC_WATERMARK = N_("Hong Kong Police Force · Re-enactment")
 BADGE = Path(__file__).resolve().parent.parent / "assets" / "watermark" / "bsu-badge.png"
 BAND_COLOUR = (22, 34, 56)  # a dark navy band: white caption text reads on any phone
 CAPTION_INK = (255, 255, 255)
@@ -112,7 +117,9 @@ class _PublicAnalysis(SceneAnalysis):
 
     def info(self, scene_id: int) -> SceneInfo:
         if scene_id != self._scene.scene_id:
-            raise InvalidInput(f"Scene {scene_id} is not the scene being published.")
+            raise InvalidInput(
+                "Scene {scene_id} is not the scene being published.", scene_id=scene_id
+            )
         return self._scene
 
     def document(self, scene_id: int, revision: int | None = None) -> SceneDoc:
@@ -131,8 +138,10 @@ def _camera(
     if view is not None:
         found = [v for v in doc.views if view in (v.name, v.id)]
         if not found:
-            known = ", ".join(v.name for v in doc.views) or "none"
-            raise InvalidInput(f"The scene has no view {view!r} (views: {known}).")
+            known = ", ".join(v.name for v in doc.views) or Message("none")
+            raise InvalidInput(
+                "The scene has no view {view!r} (views: {known}).", view=view, known=known
+            )
         saved = found[0]
         return Camera(
             saved.projection,
@@ -144,7 +153,9 @@ def _camera(
         )
     name = preset or "iso"
     if name not in PRESETS:
-        raise InvalidInput(f"Preset {name!r} is not one of {', '.join(PRESETS)}.")
+        raise InvalidInput(
+            "Preset {preset!r} is not one of {presets}.", preset=name, presets=", ".join(PRESETS)
+        )
     version = catalogue.get_version(version_id)
     bounds = catalogue.scenes.geometry(version_id).bounds
     return Camera(**preset_camera(name, bounds, version.up_axis, version.north_axis))
@@ -199,8 +210,9 @@ def _band(
     lines = _wrap(caption, caption_face, text_w)
     if len(lines) > MAX_CAPTION_LINES:
         raise InvalidInput(
-            f"The caption needs {len(lines)} lines at this size; shorten it to "
-            f"{MAX_CAPTION_LINES} lines or fewer."
+            "The caption needs {lines} lines at this size; shorten it to {limit} lines or fewer.",
+            lines=len(lines),
+            limit=MAX_CAPTION_LINES,
         )
     line_h = round(46 * unit)
     mark_h = badge_h + round(10 * unit) + round(26 * unit)
@@ -239,6 +251,7 @@ def _scene_picture(
     north: tuple[float, float, float],
     metres_per_unit: float | None,
     font_file: str,
+    lang: str = "en",
 ) -> Image.Image:
     """The model with the scene drawn on it, as ``render_still`` draws it but with the overlays
     sized to the picture's area rather than its height: on a 1200 x 630 link picture, sized by
@@ -246,7 +259,7 @@ def _scene_picture(
     pixels, world_to_clip = _render_model(mesh, camera, size)
     project = _projector(world_to_clip, size)
     image = Image.fromarray(pixels)
-    canvas = new_canvas(image, font_file)
+    canvas = new_canvas(image, font_file, lang)
     canvas.unit = min(math.sqrt(size[0] * size[1]), 1.4 * min(size)) / 1080
     draw_legend(canvas, layer)
     target = np.array(camera.target)
@@ -297,20 +310,32 @@ def render_public_image(
     preset: str | None,
     platform: str,
     caption: str,
-    watermark_text: str = "Hong Kong Police Force · Re-enactment",
+    watermark_text: str | None = None,
     actor: str | None = None,
+    lang: str = "en",
 ) -> bytes:
     """PNG bytes: the step drawn from the public document, at the platform size, watermarked
-    (text + the BSU badge), with the officer's caption only, and no metadata at all."""
+    (text + the BSU badge), with the officer's caption only, and no metadata at all.
+
+    The legend, scale, north letter and the watermark text (``PUBLIC_WATERMARK`` unless
+    ``watermark_text`` is given) are in ``lang``; the caption is drawn as written."""
+    tr = translator(check_language(lang))
+    if watermark_text is None:
+        watermark_text = tr.gettext(PUBLIC_WATERMARK)
     if platform not in PLATFORM_SIZES:
         choices = ", ".join(f"{k} ({v})" for k, v in PLATFORM_NAMES.items())
-        raise InvalidInput(f"Platform {platform!r} is not one of {choices}.")
-    caption = clean_text(caption, "Caption")
+        raise InvalidInput(
+            "Platform {platform!r} is not one of {choices}.", platform=platform, choices=choices
+        )
+    caption = clean_text(caption, Message("Caption"))
     version = catalogue.get_version(version_id)
     info = catalogue.scenes.info(scene_id)
     if info.version_id != version_id:
         raise InvalidInput(
-            f"Scene {scene_id} is on model version {info.version_id}, not {version_id}."
+            "Scene {scene_id} is on model version {actual}, not {requested}.",
+            scene_id=scene_id,
+            actual=info.version_id,
+            requested=version_id,
         )
     # Filtered once, here; from now on only the public document is read.
     doc = public_document(catalogue.scenes.document(scene_id, revision))
@@ -335,6 +360,7 @@ def render_public_image(
         north=as_triple(axis_vector(version.north_axis)),
         metres_per_unit=factor,
         font_file=font_file,
+        lang=lang,
     )
     picture = Image.new("RGB", size)
     picture.paste(scene, (0, 0))
@@ -358,6 +384,7 @@ def render_public_image(
                 "view": view or preset or "iso",
                 "caption": caption,
                 "png_sha256": hashlib.sha256(png).hexdigest(),
+                "language": lang,
             },
         )
     return png

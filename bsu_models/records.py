@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bsu_models.errors import Message
+from bsu_models.i18n import localise
+
 
 @dataclass(frozen=True)
 class CaseInfo:
@@ -27,6 +30,19 @@ class StoredFileInfo:
     size_bytes: int
     media_type: str
     derived_from_sha256: str | None = None
+
+
+#: How a sentence names a stored file of each role (roles not listed: the role itself).
+FILE_ROLE_NAMES: dict[str, Message] = {
+    "geometry": Message("geometry"),
+    "thumbnail": Message("thumbnail"),
+    "web_glb": Message("web glb"),
+}
+
+
+def file_role_name(role: str) -> str | Message:
+    """What a sentence calls a stored file of ``role`` (translatable where it is known)."""
+    return FILE_ROLE_NAMES.get(role, role.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,8 @@ class VersionInfo:
     real_world_extent_m: tuple[float, float, float] | None
     up_axis: str = "+z"
     north_axis: str = "+y"
-    warnings: tuple[str, ...] = ()
+    #: Shown with ``localise``; ``str()`` gives the English.
+    warnings: tuple[str | Message, ...] = ()
     files: tuple[StoredFileInfo, ...] = field(default=(), repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -115,18 +132,24 @@ class ImportResult:
             "real_world_extent_m": v.real_world_extent_m,
             "watertight": v.watertight,
             "has_texture": v.has_texture,
-            "warnings": list(v.warnings),
+            "warnings": [str(w) for w in v.warnings],
         }
 
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """Outcome of ``verify``: one sentence per problem found."""
+    """Outcome of ``verify``: one sentence per problem found.
+
+    ``problems`` are the English sentences (what ``verify --json`` and logs show); ``findings``
+    are the same sentences, in the same order, as messages to show in the user's language
+    (``bsu_models.i18n.localise``).
+    """
 
     problems: tuple[str, ...]
     blobs_checked: int
     rows_checked: int
     audit_events_checked: int
+    findings: tuple[Message, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -194,19 +217,45 @@ class MeasuredValue:
     unit: str
     units_known: bool
     basis: str  # what the value and the ± rest on, in words
+    #: ``label`` as a message, where the label is made of words (``W1 to V1``); else None.
+    label_message: Message | None = None
 
     @property
-    def text(self) -> str:
+    def message(self) -> Message:
+        """The value and its ± as a message: ``str()`` is :attr:`text`."""
         if self.unit == "°":
-            return f"{self.value:.1f}° ± {self.uncertainty:.1f}°"
+            return Message(
+                "{value}° ± {uncertainty}°",
+                value=f"{self.value:.1f}",
+                uncertainty=f"{self.uncertainty:.1f}",
+            )
         if not self.units_known:
-            return (
-                f"{self.value:.4g} ± {self.uncertainty:.2g} model units "
-                "(units unknown: set the version's units and scale for metres)"
+            return Message(
+                "{value} ± {uncertainty} model units "
+                "(units unknown: set the version's units and scale for metres)",
+                value=f"{self.value:.4g}",
+                uncertainty=f"{self.uncertainty:.2g}",
             )
         # Enough decimals that the ± never rounds to zero on small models.
         decimals = 2 if self.uncertainty >= 0.005 else 3 if self.uncertainty >= 0.0005 else 4
-        return f"{self.value:.{decimals}f} m ± {self.uncertainty:.{decimals}f} m"
+        return Message(
+            "{value} m ± {uncertainty} m",
+            value=f"{self.value:.{decimals}f}",
+            uncertainty=f"{self.uncertainty:.{decimals}f}",
+        )
+
+    @property
+    def text(self) -> str:
+        """The value and its ± in English (what JSON output and records carry)."""
+        return str(self.message)
+
+    def text_in(self, lang: str) -> str:
+        """:attr:`text` in ``lang`` (one of ``bsu_models.i18n.LANGUAGES``)."""
+        return localise(self.message, lang)
+
+    def label_in(self, lang: str) -> str:
+        """:attr:`label` in ``lang``: its words translated, entity labels as they are."""
+        return localise(self.label_message or self.label, lang)
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,9 @@ def parse_in_sandbox(
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise errors.ParseFailed(
-                f"{label}: parsing took longer than the {timeout:g} s allowed."
+                "{label}: parsing took longer than the {seconds:g} s allowed.",
+                label=label,
+                seconds=timeout,
             ) from None
         finally:
             WORKERS.prepare(settings)
@@ -154,11 +156,32 @@ def parse_in_sandbox(
             return _crash(label, proc.returncode, stderr)
         result = json.loads(result_path.read_text())
         if not result.get("ok"):
-            error_type = getattr(errors, result.get("error_type", ""), errors.InvalidMesh)
-            if not (isinstance(error_type, type) and issubclass(error_type, errors.BsuError)):
-                error_type = errors.InvalidMesh
-            raise error_type(result["message"])
+            raise _worker_error(result)
         return _collect(label, workdir / "out", result, settings)
+
+
+def _worker_error(result: dict[str, Any]) -> errors.BsuError:
+    """The error the parser process reported, rebuilt with its msgid and values.
+
+    The child writes ``error_type``, ``template``, ``params`` (``errors.params_to_json``) and the
+    English ``message``; an error that cannot be rebuilt keeps the English sentence.
+    """
+    error_type = getattr(errors, str(result.get("error_type", "")), errors.InvalidMesh)
+    if not (
+        isinstance(error_type, type)
+        and issubclass(error_type, errors.BsuError)
+        and not issubclass(error_type, errors.AmbiguousUpload)  # the parser never has several
+    ):
+        error_type = errors.InvalidMesh
+    message = str(result.get("message", ""))
+    template = result.get("template")
+    if isinstance(template, str):
+        try:
+            params = errors.params_from_json(result.get("params") or {})
+            return error_type(template, **params)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            pass  # a malformed report: fall back to its English sentence
+    return error_type(message)
 
 
 def _crash(label: str, returncode: int | None, stderr: bytes) -> ParsedUpload:
@@ -166,11 +189,19 @@ def _crash(label: str, returncode: int | None, stderr: bytes) -> ParsedUpload:
     if returncode is not None and returncode < 0:
         name = signal.Signals(-returncode).name
         if -returncode in (signal.SIGKILL, signal.SIGXCPU):
-            raise errors.ParseFailed(f"{label}: parsing used more CPU time than allowed ({name}).")
-        raise errors.ParseFailed(f"{label}: the parser crashed on this file ({name}).")
+            raise errors.ParseFailed(
+                "{label}: parsing used more CPU time than allowed ({signal}).",
+                label=label,
+                signal=name,
+            )
+        raise errors.ParseFailed(
+            "{label}: the parser crashed on this file ({signal}).", label=label, signal=name
+        )
     if "MemoryError" in tail:
-        raise errors.LimitExceeded(f"{label}: parsing needs more memory than allowed.")
-    raise errors.ParseFailed(f"{label}: the parser stopped with exit status {returncode}.")
+        raise errors.LimitExceeded("{label}: parsing needs more memory than allowed.", label=label)
+    raise errors.ParseFailed(
+        "{label}: the parser stopped with exit status {status}.", label=label, status=returncode
+    )
 
 
 def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) -> ParsedUpload:

@@ -9,11 +9,12 @@ browser viewer draw at a step.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bsu_models.errors import InvalidInput
+from bsu_models.errors import InvalidInput, Message
 from bsu_models.geometry import MeshGeometry, as_triple, line_of_sight
 from bsu_models.records import MeasuredValue, SceneInfo, SightlineResult
 from bsu_models.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
@@ -50,12 +51,16 @@ class SceneAnalysis:
             return np.asarray(anchor.point)
         assert anchor.entity is not None
         if step_id is None:
-            raise InvalidInput(f"Measuring from {doc.entity(anchor.entity).label!r} needs a step.")
+            raise InvalidInput(
+                "Measuring from {label!r} needs a step.", label=doc.entity(anchor.entity).label
+            )
         pos = doc.position(anchor.entity, step_id)
         if pos is None:
             step = next(s for s in doc.steps if s.id == step_id)
             raise InvalidInput(
-                f"{doc.entity(anchor.entity).label!r} has no position at step {step.title!r}."
+                "{label!r} has no position at step {step!r}.",
+                label=doc.entity(anchor.entity).label,
+                step=step.title,
             )
         return np.asarray(pos.point)
 
@@ -83,8 +88,8 @@ class SceneAnalysis:
             path = doc.path(measurement.entity)  # type: ignore[arg-type]
             if len(path) < 2:
                 raise InvalidInput(
-                    f"{doc.entity(measurement.entity).label!r} needs positions at "  # type: ignore[arg-type]
-                    "two or more steps for a path length."
+                    "{label!r} needs positions at two or more steps for a path length.",
+                    label=doc.entity(measurement.entity).label,  # type: ignore[arg-type]
                 )
             points = np.array([p.point for p in path])
             value = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum()) * k
@@ -101,7 +106,7 @@ class SceneAnalysis:
             arms = (a - v, b - v)
             lengths = [float(np.linalg.norm(x)) for x in arms]
             if min(lengths) == 0:
-                raise InvalidInput(f"Angle {label}: an arm has zero length.")
+                raise InvalidInput("Angle {label}: an arm has zero length.", label=label)
             cosine = float(np.clip(arms[0] @ arms[1] / (lengths[0] * lengths[1]), -1, 1))
             spread = math.degrees(math.sqrt(2) * geometry.point_uncertainty / min(lengths))
             return MeasuredValue(
@@ -129,17 +134,19 @@ class SceneAnalysis:
         doc = self.document(scene_id)
         step = doc.step_at(step_number)
         a, b = doc.entity_by_label(from_label), doc.entity_by_label(to_label)
-        return self.measure(
+        name = Message("{start} to {end}", start=a.label, end=b.label)
+        value = self.measure(
             scene_id,
             Measurement(
                 id="cli",
                 kind="distance",
-                label=f"{a.label} to {b.label}",
+                label=str(name),
                 step=step.id,
                 a=Anchor(entity=a.id),
                 b=Anchor(entity=b.id),
             ),
         )
+        return replace(value, label_message=name)
 
     def eye_point(self, doc: SceneDoc, entity_id: str, step_id: str, version_id: int) -> np.ndarray:
         """Where an entity sees from: a person's eyes above the position, else the position."""
@@ -156,8 +163,10 @@ class SceneAnalysis:
         factor = self._metres(version_id)
         if factor is None:
             raise InvalidInput(
-                f"{entity.label!r}'s eye height of {height} m cannot be placed: "
-                "the version's units or scale are unknown."
+                "{label!r}'s eye height of {height} m cannot be placed: "
+                "the version's units or scale are unknown.",
+                label=entity.label,
+                height=height,
             )
         geometry = self.geometry(version_id)
         return point + geometry.up * (height / factor)
@@ -176,14 +185,16 @@ class SceneAnalysis:
         [verdict] = line_of_sight(self.geometry(info.version_id), eye[None], aim[None])
         factor = self._metres(info.version_id)
         geometry = self.geometry(info.version_id)
+        name = Message("{start} to {end}", start=observer.label, end=target.label)
         distance = MeasuredValue(
             "distance",
-            f"{observer.label} to {target.label}",
+            str(name),
             verdict.length * (factor or 1.0),
             math.sqrt(2) * geometry.point_uncertainty * (factor or 1.0),
             "m" if factor else "model units",
             factor is not None,
             "eye to target",
+            label_message=name,
         )
         return SightlineResult(
             observer.label,

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bsu_models.errors import InvalidInput
+from bsu_models.errors import InvalidInput, Message
 from bsu_models.scene_model import (
     SCHEMA_ID,
     Anchor,
@@ -129,16 +129,20 @@ def validate_scene_json(data: Any) -> None:
     validator = jsonschema.Draft202012Validator(scene_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+        where: str | Message = "/".join(str(p) for p in error.absolute_path) or Message(
+            "the top level"
+        )
         message = error.message if len(error.message) < 160 else error.message[:157] + "..."
-        raise InvalidInput(f"Scene file: at {where}: {message}.")
+        raise InvalidInput("Scene file: at {where}: {problem}.", where=where, problem=message)
 
 
 def scene_from_json(data: Any) -> SceneDoc:
     """Build a ``SceneDoc`` from its JSON form, checking shape and meaning."""
     if isinstance(data, dict) and data.get("schema") not in (None, SCHEMA_ID):
         raise InvalidInput(
-            f"Scene file: schema {data.get('schema')!r} is not supported; expected {SCHEMA_ID!r}."
+            "Scene file: schema {schema!r} is not supported; expected {expected!r}.",
+            schema=data.get("schema"),
+            expected=SCHEMA_ID,
         )
     validate_scene_json(data)
     try:
@@ -201,12 +205,12 @@ def scene_from_json(data: Any) -> SceneDoc:
             ),
         )
     except InvalidInput as exc:
-        raise InvalidInput(f"Scene file: {exc}") from None
+        raise InvalidInput("Scene file: {reason}", reason=exc) from None
 
 
 def scene_from_text(text: str | bytes) -> SceneDoc:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"Scene file is not valid JSON ({exc}).") from None
+        raise InvalidInput("Scene file is not valid JSON ({reason}).", reason=str(exc)) from None
     return scene_from_json(data)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bsu_models.errors import InvalidInput
+from bsu_models.errors import InvalidInput, Message
 from bsu_models.text import clean_line, clean_text
 
 SCHEMA_ID = "bsu-scene/1"
@@ -34,30 +34,39 @@ _MARKUP = re.compile(r"[<>]|&[#a-zA-Z0-9]+;|\[[^\]]*\]\([^)]*\)")
 Point = tuple[float, float, float]
 
 
-def check_label(value: str, what: str) -> str:
-    """A label shown in pictures and lists: one line of plain text, no markup."""
+def check_label(value: str, what: str | Message) -> str:
+    """A label shown in pictures and lists: one line of plain text, no markup.
+
+    ``what`` names the field in the error (a :class:`Message`, so that it is translated).
+    """
     label = clean_line(value, what)
     if _MARKUP.search(label):
         raise InvalidInput(
-            f"{what} {label!r} looks like markup (<, >, entities or links); labels are plain text."
+            "{what} {label!r} looks like markup (<, >, entities or links); labels are plain text.",
+            what=what,
+            label=label,
         )
     return label
 
 
-def check_point(value: Any, what: str) -> Point:
+def check_point(value: Any, what: str | Message) -> Point:
     try:
         x, y, z = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{what} must be three numbers, got {value!r}.") from None
+        raise InvalidInput(
+            "{what} must be three numbers, got {value!r}.", what=what, value=value
+        ) from None
     if not all(math.isfinite(c) for c in (x, y, z)):
-        raise InvalidInput(f"{what} has a coordinate that is not a finite number.")
+        raise InvalidInput("{what} has a coordinate that is not a finite number.", what=what)
     return (x, y, z)
 
 
 def clock_seconds(clock: str) -> int:
     match = _CLOCK.match(clock)
     if not match:
-        raise InvalidInput(f"Clock time {clock!r} must look like 21:03 or 21:03:15 (24-hour).")
+        raise InvalidInput(
+            "Clock time {clock!r} must look like 21:03 or 21:03:15 (24-hour).", clock=clock
+        )
     hours, minutes, seconds = match.groups()
     return int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
 
@@ -72,15 +81,25 @@ class Provenance:
     def __post_init__(self) -> None:
         if self.kind not in PROVENANCE_KINDS:
             raise InvalidInput(
-                f"Provenance {self.kind!r} is not one of {', '.join(PROVENANCE_KINDS)}."
+                "Provenance {kind!r} is not one of {choices}.",
+                kind=self.kind,
+                choices=", ".join(PROVENANCE_KINDS),
             )
         object.__setattr__(
-            self, "reference", clean_line(self.reference, "Provenance reference", allow_empty=True)
+            self,
+            "reference",
+            clean_line(self.reference, Message("Provenance reference"), allow_empty=True),
         )
         if self.kind in ("witness_statement", "cctv") and not self.reference:
+            kind = (
+                Message("witness statement")
+                if self.kind == "witness_statement"
+                else Message("cctv")
+            )
             raise InvalidInput(
-                f"A {self.kind.replace('_', ' ')} provenance needs a reference "
-                "(e.g. statement number and page, or camera and time code)."
+                "A {kind} provenance needs a reference "
+                "(e.g. statement number and page, or camera and time code).",
+                kind=kind,
             )
 
 
@@ -95,16 +114,24 @@ class Entity:
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
-            raise InvalidInput(f"Entity id {self.id!r} must be 1-32 letters, digits, - or _.")
-        object.__setattr__(self, "label", check_label(self.label, "Entity label"))
+            raise InvalidInput("Entity id {id!r} must be 1-32 letters, digits, - or _.", id=self.id)
+        object.__setattr__(self, "label", check_label(self.label, Message("Entity label")))
         if self.type not in ENTITY_TYPES:
             raise InvalidInput(
-                f"Entity {self.label!r}: type {self.type!r} is not one of "
-                f"{', '.join(ENTITY_TYPES)}."
+                "Entity {label!r}: type {type!r} is not one of {choices}.",
+                label=self.label,
+                type=self.type,
+                choices=", ".join(ENTITY_TYPES),
             )
         if not _COLOUR.match(self.colour):
-            raise InvalidInput(f"Entity {self.label!r}: colour {self.colour!r} must be #rrggbb.")
-        object.__setattr__(self, "notes", clean_text(self.notes, f"Notes of {self.label}"))
+            raise InvalidInput(
+                "Entity {label!r}: colour {colour!r} must be #rrggbb.",
+                label=self.label,
+                colour=self.colour,
+            )
+        object.__setattr__(
+            self, "notes", clean_text(self.notes, Message("Notes of {label}", label=self.label))
+        )
 
     @property
     def is_person(self) -> bool:
@@ -120,11 +147,11 @@ class Step:
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
-            raise InvalidInput(f"Step id {self.id!r} must be 1-32 letters, digits, - or _.")
-        object.__setattr__(self, "title", clean_line(self.title, "Step title"))
+            raise InvalidInput("Step id {id!r} must be 1-32 letters, digits, - or _.", id=self.id)
+        object.__setattr__(self, "title", clean_line(self.title, Message("Step title")))
         if self.clock is not None:
             clock_seconds(self.clock)
-        object.__setattr__(self, "narrative", clean_text(self.narrative, "Step narrative"))
+        object.__setattr__(self, "narrative", clean_text(self.narrative, Message("Step narrative")))
 
 
 @dataclass(frozen=True)
@@ -140,11 +167,15 @@ class Position:
     provenance: Provenance = field(default_factory=Provenance)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "point", check_point(self.point, "Position"))
+        object.__setattr__(self, "point", check_point(self.point, Message("Position")))
         if self.heading_deg is not None and not 0 <= self.heading_deg < 360:
-            raise InvalidInput(f"Heading {self.heading_deg} must be from 0 up to 360 degrees.")
+            raise InvalidInput(
+                "Heading {heading} must be from 0 up to 360 degrees.", heading=self.heading_deg
+            )
         if self.eye_height_m is not None and not 0 < self.eye_height_m < 5:
-            raise InvalidInput(f"Eye height {self.eye_height_m} m must be between 0 and 5 m.")
+            raise InvalidInput(
+                "Eye height {height} m must be between 0 and 5 m.", height=self.eye_height_m
+            )
 
 
 @dataclass(frozen=True)
@@ -158,7 +189,7 @@ class Anchor:
         if (self.entity is None) == (self.point is None):
             raise InvalidInput("A measurement end is either an entity or a point, not both.")
         if self.point is not None:
-            object.__setattr__(self, "point", check_point(self.point, "Measurement point"))
+            object.__setattr__(self, "point", check_point(self.point, Message("Measurement point")))
 
 
 @dataclass(frozen=True)
@@ -175,13 +206,17 @@ class Measurement:
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
-            raise InvalidInput(f"Measurement id {self.id!r} must be 1-32 letters, digits, - or _.")
+            raise InvalidInput(
+                "Measurement id {id!r} must be 1-32 letters, digits, - or _.", id=self.id
+            )
         if self.kind not in MEASUREMENT_KINDS:
             raise InvalidInput(
-                f"Measurement kind {self.kind!r} is not one of {', '.join(MEASUREMENT_KINDS)}."
+                "Measurement kind {kind!r} is not one of {choices}.",
+                kind=self.kind,
+                choices=", ".join(MEASUREMENT_KINDS),
             )
         if self.label:
-            object.__setattr__(self, "label", check_label(self.label, "Measurement label"))
+            object.__setattr__(self, "label", check_label(self.label, Message("Measurement label")))
         needs = {
             "distance": ("a", "b"),
             "height": ("a",),
@@ -190,7 +225,14 @@ class Measurement:
         }[self.kind]
         missing = [n for n in needs if getattr(self, n) is None]
         if missing:
-            raise InvalidInput(f"A {self.kind} measurement needs {', '.join(missing)}.")
+            names = ", ".join(missing)
+            problem = {
+                "distance": Message("A distance measurement needs {missing}.", missing=names),
+                "height": Message("A height measurement needs {missing}.", missing=names),
+                "angle": Message("A angle measurement needs {missing}.", missing=names),
+                "path_length": Message("A path_length measurement needs {missing}.", missing=names),
+            }[self.kind]
+            raise InvalidInput(problem)
         if self.uncertainty_m is not None and not 0 <= self.uncertainty_m < 1000:
             raise InvalidInput("Measurement uncertainty must be between 0 and 1000 m.")
 
@@ -204,7 +246,9 @@ class Sightline:
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
-            raise InvalidInput(f"Sightline id {self.id!r} must be 1-32 letters, digits, - or _.")
+            raise InvalidInput(
+                "Sightline id {id!r} must be 1-32 letters, digits, - or _.", id=self.id
+            )
 
 
 @dataclass(frozen=True)
@@ -223,12 +267,18 @@ class SavedView:
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
-            raise InvalidInput(f"View id {self.id!r} must be 1-32 letters, digits, - or _.")
-        object.__setattr__(self, "name", check_label(self.name, "View name"))
+            raise InvalidInput("View id {id!r} must be 1-32 letters, digits, - or _.", id=self.id)
+        object.__setattr__(self, "name", check_label(self.name, Message("View name")))
         if self.projection not in PROJECTIONS:
-            raise InvalidInput(f"View projection must be one of {', '.join(PROJECTIONS)}.")
-        for what in ("position", "target", "up"):
-            object.__setattr__(self, what, check_point(getattr(self, what), f"View {what}"))
+            raise InvalidInput(
+                "View projection must be one of {choices}.", choices=", ".join(PROJECTIONS)
+            )
+        for attribute, what in (
+            ("position", Message("View position")),
+            ("target", Message("View target")),
+            ("up", Message("View up")),
+        ):
+            object.__setattr__(self, attribute, check_point(getattr(self, attribute), what))
         if self.projection == "perspective" and not (self.fov_deg and 1 <= self.fov_deg <= 170):
             raise InvalidInput("A perspective view needs a field of view between 1 and 170°.")
         if self.projection == "orthographic" and not (self.ortho_scale and self.ortho_scale > 0):
@@ -259,26 +309,28 @@ class SceneDoc:
     views: tuple[SavedView, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", check_label(self.name, "Scene name"))
+        object.__setattr__(self, "name", check_label(self.name, Message("Scene name")))
         self._check_references()
 
     # -- consistency ------------------------------------------------------------------------
 
     def _check_references(self) -> None:
-        for what, items in (
-            ("entity", self.entities),
-            ("step", self.steps),
-            ("measurement", self.measurements),
-            ("sightline", self.sightlines),
-            ("view", self.views),
+        for clash, items in (
+            (Message("Two entitys have the same id."), self.entities),
+            (Message("Two steps have the same id."), self.steps),
+            (Message("Two measurements have the same id."), self.measurements),
+            (Message("Two sightlines have the same id."), self.sightlines),
+            (Message("Two views have the same id."), self.views),
         ):
             ids = [i.id for i in items]
             if len(ids) != len(set(ids)):
-                raise InvalidInput(f"Two {what}s have the same id.")
+                raise InvalidInput(clash)
         labels = [e.label for e in self.entities]
         if len(labels) != len(set(labels)):
             duplicate = next(x for x in labels if labels.count(x) > 1)
-            raise InvalidInput(f"Two entities are labelled {duplicate!r}; labels must be unique.")
+            raise InvalidInput(
+                "Two entities are labelled {label!r}; labels must be unique.", label=duplicate
+            )
         entities = {e.id for e in self.entities}
         steps = {s.id for s in self.steps}
         previous: int | None = None
@@ -287,19 +339,24 @@ class SceneDoc:
                 seconds = clock_seconds(step.clock)
                 if previous is not None and seconds < previous:
                     raise InvalidInput(
-                        f"Step {step.title!r} at {step.clock} is earlier than the step before it; "
-                        "steps must be in time order."
+                        "Step {title!r} at {clock} is earlier than the step before it; "
+                        "steps must be in time order.",
+                        title=step.title,
+                        clock=step.clock,
                     )
                 previous = seconds
         seen: set[tuple[str, str]] = set()
         for pos in self.positions:
             if pos.entity not in entities:
-                raise InvalidInput(f"A position refers to unknown entity {pos.entity!r}.")
+                raise InvalidInput(
+                    "A position refers to unknown entity {entity!r}.", entity=pos.entity
+                )
             if pos.step not in steps:
-                raise InvalidInput(f"A position refers to unknown step {pos.step!r}.")
+                raise InvalidInput("A position refers to unknown step {step!r}.", step=pos.step)
             if (pos.entity, pos.step) in seen:
                 raise InvalidInput(
-                    f"Entity {self.entity(pos.entity).label!r} has two positions at one step."
+                    "Entity {label!r} has two positions at one step.",
+                    label=self.entity(pos.entity).label,
                 )
             seen.add((pos.entity, pos.step))
         for m in self.measurements:
@@ -310,24 +367,34 @@ class SceneDoc:
                     and anchor.entity not in entities
                 ):
                     raise InvalidInput(
-                        f"Measurement {m.id} refers to unknown entity {anchor.entity!r}."
+                        "Measurement {id} refers to unknown entity {entity!r}.",
+                        id=m.id,
+                        entity=anchor.entity,
                     )
             if m.entity is not None and m.entity not in entities:
-                raise InvalidInput(f"Measurement {m.id} refers to unknown entity {m.entity!r}.")
+                raise InvalidInput(
+                    "Measurement {id} refers to unknown entity {entity!r}.",
+                    id=m.id,
+                    entity=m.entity,
+                )
             if m.step is not None and m.step not in steps:
-                raise InvalidInput(f"Measurement {m.id} refers to unknown step {m.step!r}.")
+                raise InvalidInput(
+                    "Measurement {id} refers to unknown step {step!r}.", id=m.id, step=m.step
+                )
         for line in self.sightlines:
             if line.observer not in entities or (
                 line.target.entity is not None and line.target.entity not in entities
             ):
-                raise InvalidInput(f"Sightline {line.id} refers to an unknown entity.")
+                raise InvalidInput("Sightline {id} refers to an unknown entity.", id=line.id)
             if line.step not in steps:
-                raise InvalidInput(f"Sightline {line.id} refers to unknown step {line.step!r}.")
+                raise InvalidInput(
+                    "Sightline {id} refers to unknown step {step!r}.", id=line.id, step=line.step
+                )
         for view in self.views:
             if any(s not in steps for s in view.steps):
-                raise InvalidInput(f"View {view.name!r} is attached to an unknown step.")
+                raise InvalidInput("View {name!r} is attached to an unknown step.", name=view.name)
             if view.visible_entities and any(e not in entities for e in view.visible_entities):
-                raise InvalidInput(f"View {view.name!r} shows an unknown entity.")
+                raise InvalidInput("View {name!r} shows an unknown entity.", name=view.name)
 
     # -- look-ups ---------------------------------------------------------------------------
 
@@ -335,19 +402,27 @@ class SceneDoc:
         for entity in self.entities:
             if entity.id == entity_id:
                 return entity
-        raise InvalidInput(f"There is no entity {entity_id!r} in this scene.")
+        raise InvalidInput("There is no entity {entity_id!r} in this scene.", entity_id=entity_id)
 
     def entity_by_label(self, label: str) -> Entity:
         for entity in self.entities:
             if entity.label == label:
                 return entity
-        known = ", ".join(e.label for e in self.entities) or "none"
-        raise InvalidInput(f"There is no entity labelled {label!r} in this scene (known: {known}).")
+        known: str | Message = ", ".join(e.label for e in self.entities) or Message("none")
+        raise InvalidInput(
+            "There is no entity labelled {label!r} in this scene (known: {known}).",
+            label=label,
+            known=known,
+        )
 
     def step_at(self, number: int) -> Step:
         """Step by its 1-based number in the scene's order."""
         if not 1 <= number <= len(self.steps):
-            raise InvalidInput(f"Step {number} does not exist; the scene has {len(self.steps)}.")
+            raise InvalidInput(
+                "Step {number} does not exist; the scene has {count}.",
+                number=number,
+                count=len(self.steps),
+            )
         return self.steps[number - 1]
 
     def view_for_step(self, step_id: str) -> SavedView | None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import Conflict, InvalidInput, NotFound
+from bsu_models.errors import Conflict, InvalidInput, Message, NotFound
 from bsu_models.geometry import (
     MeshGeometry,
     check_within_bounds,
@@ -28,7 +28,7 @@ from bsu_models.geometry import (
 from bsu_models.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
 from bsu_models.records import RevisionInfo, SceneInfo
 from bsu_models.scene_analysis import SceneAnalysis
-from bsu_models.scene_diff import scene_changes
+from bsu_models.scene_diff import scene_change_messages, scene_changes
 from bsu_models.scene_json import scene_from_json, scene_to_json
 from bsu_models.scene_model import (
     SavedView,
@@ -75,8 +75,12 @@ def _scene_query() -> Select[SceneRow]:
 def _refuse_if_frozen(row: SceneRow) -> None:
     if row.freeze is not None:
         raise Conflict(
-            f"Scene {row.id} ({row.name}) is frozen for court at revision {row.freeze.revision} "
-            f"by {row.freeze.frozen_by}; it cannot change. Copy it to a new scene to go on working."
+            "Scene {scene_id} ({name}) is frozen for court at revision {revision} "
+            "by {frozen_by}; it cannot change. Copy it to a new scene to go on working.",
+            scene_id=row.id,
+            name=row.name,
+            revision=row.freeze.revision,
+            frozen_by=row.freeze.frozen_by,
         )
 
 
@@ -107,7 +111,7 @@ class SceneService(SceneAnalysis):
     def _row(self, session: Session, scene_id: int) -> SceneRow:
         row = session.scalars(_scene_query().where(SceneRow.id == scene_id)).one_or_none()
         if row is None:
-            raise NotFound(f"There is no scene {scene_id}.")
+            raise NotFound("There is no scene {scene_id}.", scene_id=scene_id)
         return row
 
     def info(self, scene_id: int) -> SceneInfo:
@@ -139,8 +143,10 @@ class SceneService(SceneAnalysis):
             found = [r for r in row.revisions if r.number == number]
             if not found:
                 raise NotFound(
-                    f"Scene {scene_id} has no revision {number} "
-                    f"(it has 1 to {row.current_revision})."
+                    "Scene {scene_id} has no revision {revision} (it has 1 to {current}).",
+                    scene_id=scene_id,
+                    revision=number,
+                    current=row.current_revision,
                 )
             return scene_from_json(json.loads(found[0].document))
 
@@ -153,8 +159,14 @@ class SceneService(SceneAnalysis):
             ]
 
     def compare(self, scene_id: int, old: int, new: int | None = None) -> list[str]:
-        """Sentences saying how revision ``new`` (default: current) differs from ``old``."""
-        return scene_changes(self.document(scene_id, old), self.document(scene_id, new))
+        """Sentences saying how revision ``new`` (default: current) differs from ``old``, in
+        English (as ``--json`` gives them)."""
+        return [str(change) for change in self.compare_messages(scene_id, old, new)]
+
+    def compare_messages(self, scene_id: int, old: int, new: int | None = None) -> list[Message]:
+        """The sentences of :meth:`compare` as messages, to show in the user's language
+        (``bsu_models.i18n.localise``)."""
+        return scene_change_messages(self.document(scene_id, old), self.document(scene_id, new))
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -162,7 +174,9 @@ class SceneService(SceneAnalysis):
         version = self.catalogue.get_version(version_id)
         key = next((f.sha256 for f in version.files if f.role == "geometry"), None)
         if key is None:
-            raise NotFound(f"Model version {version_id} has no stored geometry.")
+            raise NotFound(
+                "Model version {version_id} has no stored geometry.", version_id=version_id
+            )
         return load_geometry(key, self.catalogue.blobs.get, version.up_axis, version.north_axis)
 
     def snap(self, version_id: int, points: Any) -> np.ndarray:
@@ -186,15 +200,15 @@ class SceneService(SceneAnalysis):
         self.catalogue.require_case(
             "scene.edit", version_info.case_reference, "version", str(version_id)
         )
-        doc = document or SceneDoc(name=check_label(name, "Scene name"))
+        doc = document or SceneDoc(name=check_label(name, Message("Scene name")))
         if document is not None and name:
-            doc = SceneDoc(**{**doc.__dict__, "name": check_label(name, "Scene name")})
+            doc = SceneDoc(**{**doc.__dict__, "name": check_label(name, Message("Scene name"))})
         self._check_positions(version_id, doc)
         actor = self._actor(actor)
         with write_session(self._engine) as session:
             version = session.get(VersionRow, version_id)
             if version is None:
-                raise NotFound(f"There is no model version {version_id}.")
+                raise NotFound("There is no model version {version_id}.", version_id=version_id)
             row = SceneRow(
                 version_id=version_id,
                 case_id=version.model.case_id,
@@ -234,8 +248,11 @@ class SceneService(SceneAnalysis):
             _refuse_if_frozen(row)
             if row.current_revision != base_revision:
                 raise Conflict(
-                    f"Scene {scene_id} changed since revision {base_revision} (it is now at "
-                    f"revision {row.current_revision}); reload it and make the change again."
+                    "Scene {scene_id} changed since revision {base} (it is now at "
+                    "revision {current}); reload it and make the change again.",
+                    scene_id=scene_id,
+                    base=base_revision,
+                    current=row.current_revision,
                 )
             before = scene_from_json(json.loads(row.revisions[-1].document))
             changes = scene_changes(before, doc)
@@ -284,8 +301,11 @@ class SceneService(SceneAnalysis):
             if number != row.current_revision:
                 # Freezing an older revision would leave later ones looking current.
                 raise InvalidInput(
-                    f"Scene {scene_id} is at revision {row.current_revision}; only the current "
-                    f"revision can be frozen (asked for {number})."
+                    "Scene {scene_id} is at revision {current}; only the current "
+                    "revision can be frozen (asked for {revision}).",
+                    scene_id=scene_id,
+                    current=row.current_revision,
+                    revision=number,
                 )
             frozen = row.revisions[-1]
             row.freeze = SceneFreezeRow(
@@ -324,13 +344,15 @@ class SceneService(SceneAnalysis):
             return
         geometry = self.geometry(version_id)
         for pos in doc.positions:
-            where = f"Position of {doc.entity(pos.entity).label!r}"
+            where = Message("Position of {label!r}", label=doc.entity(pos.entity).label)
             check_within_bounds(geometry, np.asarray(pos.point), where)
         for m in doc.measurements:
             for anchor in (m.a, m.b, m.vertex):
                 if anchor is not None and anchor.point is not None:
                     check_within_bounds(
-                        geometry, np.asarray(anchor.point), f"Measurement {m.id} point"
+                        geometry,
+                        np.asarray(anchor.point),
+                        Message("Measurement {id} point", id=m.id),
                     )
 
     # -- JSON -----------------------------------------------------------------------------------
@@ -380,8 +402,11 @@ class SceneService(SceneAnalysis):
         version = self.catalogue.get_version(int(target_version))
         if named.get("sha256") and named["sha256"] != version.original_sha256:
             raise InvalidInput(
-                f"Scene file's coordinates refer to model {named['sha256'][:12]}, but version "
-                f"{version.version_id} is {version.original_sha256[:12]}; they do not match."
+                "Scene file's coordinates refer to model {file_model}, but version "
+                "{version} is {version_model}; they do not match.",
+                file_model=named["sha256"][:12],
+                version=version.version_id,
+                version_model=version.original_sha256[:12],
             )
         scene_id = header.get("id")
         if scene_id is not None and version_id is None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bsu_models.errors import InvalidSetting
+from bsu_models.errors import InvalidSetting, Message
 from bsu_models.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 MiB = 1024 * 1024
@@ -55,7 +55,7 @@ class Settings:
             group, sep, role = pair.rpartition("=")
             if not sep or not group.strip() or not role.strip():
                 raise InvalidSetting(
-                    f"BSU_OIDC_GROUP_ROLES entry {pair!r} must look like group=role."
+                    "BSU_OIDC_GROUP_ROLES entry {entry!r} must look like group=role.", entry=pair
                 )
             mapping[group.strip()] = role.strip()
         return mapping
@@ -125,16 +125,18 @@ _TEXT_FIELDS = (
 )  # fmt: skip
 
 
-_KIND_WORDS = {int: "a whole number", float: "a number"}
+_KIND_WORDS = {int: Message("a whole number"), float: Message("a number")}
 
 
 def _number(name: str, raw: str, kind: type) -> int | float:
     try:
         value = kind(raw)
     except ValueError:
-        raise InvalidSetting(f"{name} must be {_KIND_WORDS[kind]}, got {raw!r}.") from None
+        raise InvalidSetting(
+            "{name} must be {kind}, got {raw!r}.", name=name, kind=_KIND_WORDS[kind], raw=raw
+        ) from None
     if value <= 0:
-        raise InvalidSetting(f"{name} must be positive, got {raw!r}.")
+        raise InvalidSetting("{name} must be positive, got {raw!r}.", name=name, raw=raw)
     return value
 
 
@@ -143,7 +145,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     unknown = sorted(k for k in env if k.startswith("BSU_") and k not in SETTINGS_HELP)
     if unknown:
-        raise InvalidSetting(f"Unknown setting {unknown[0]}; known: {', '.join(SETTINGS_HELP)}.")
+        raise InvalidSetting(
+            "Unknown setting {name}; known: {known}.",
+            name=unknown[0],
+            known=", ".join(SETTINGS_HELP),
+        )
     data_dir = Path(env.get("BSU_DATA_DIR", "bsu-data")).expanduser().resolve()
     database_url = env.get("BSU_DATABASE_URL") or f"sqlite:///{data_dir / 'catalogue.sqlite3'}"
     try:
@@ -160,7 +166,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if language not in LANGUAGES:
         raise InvalidSetting(
             "BSU_LANGUAGE must be en (English) or zh_HK (Traditional Chinese, Hong Kong), "
-            f"got {language!r}."
+            "got {language!r}.",
+            language=language,
         )
     return Settings(
         data_dir=data_dir,

@@ -2,12 +2,14 @@
 
 Gathers what the renderer needs from the catalogue (validated geometry, the texture from the
 version's web copy, the scene's positions, measurements and sightlines at the step, the camera
-of a saved view or preset) and records the render as an audit event.
+of a saved view or preset) and records the render as an audit event. The caption's and the
+overlays' fixed words are in the language asked for; names, titles and labels are as written.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -15,23 +17,39 @@ import numpy as np
 
 from bsu_models.audit import append_event
 from bsu_models.db import write_session
-from bsu_models.errors import InvalidInput, NotFound
+from bsu_models.errors import InvalidInput, Message, NotFound
 from bsu_models.geometry import PRESETS, as_triple, axis_vector, preset_camera, unpack_geometry
+from bsu_models.i18n import N_, check_language, format_date, translator
 from bsu_models.meshdata import MeshArrays
 from bsu_models.overlay import Overlays
-from bsu_models.records import VersionInfo
+from bsu_models.records import VersionInfo, file_role_name
 from bsu_models.scene_model import SceneDoc
 from bsu_models.stills import Camera, Still, picture_size, render_still
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
+#: The caption's name of each preset view (English; translated where drawn).
+VIEW_NAMES = {
+    "iso": N_("Isometric"),
+    "plan": N_("Plan"),
+    "north": N_("North elevation"),
+    "east": N_("East elevation"),
+    "south": N_("South elevation"),
+    "west": N_("West elevation"),
+}
+PROJECTION_NAMES = {"perspective": N_("perspective"), "orthographic": N_("orthographic")}
+
 
 def _file_key(version: VersionInfo, role: str) -> str:
     for stored in version.files:
         if stored.role == role:
             return stored.sha256
-    raise NotFound(f"Model version {version.version_id} has no stored {role.replace('_', ' ')}.")
+    raise NotFound(
+        "Model version {version} has no stored {file}.",
+        version=version.version_id,
+        file=file_role_name(role),
+    )
 
 
 def _mesh(catalogue: Catalogue, version: VersionInfo) -> MeshArrays:
@@ -62,6 +80,11 @@ def _mesh(catalogue: Catalogue, version: VersionInfo) -> MeshArrays:
     )
 
 
+def _unknown(value: str, gettext: Callable[[str], str]) -> str:
+    """A version's units or scale as shown: "unknown" in the caption's language."""
+    return gettext("unknown") if value == "unknown" else value
+
+
 def render_version_still(
     catalogue: Catalogue,
     version_id: int,
@@ -78,9 +101,11 @@ def render_version_still(
     watermark_logo: bytes | None = None,
     date_text: str | None = None,
     actor: str | None = None,
+    lang: str = "en",
 ) -> Still:
     """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
-    saved view or a preset."""
+    saved view or a preset, its caption, legend and scale in ``lang``."""
+    _ = translator(check_language(lang)).gettext
     version = catalogue.get_version(version_id)
     pixels = picture_size(size)
     doc: SceneDoc | None = None
@@ -88,7 +113,10 @@ def render_version_still(
         info = catalogue.scenes.info(scene_id)
         if info.version_id != version_id:
             raise InvalidInput(
-                f"Scene {scene_id} is on model version {info.version_id}, not {version_id}."
+                "Scene {scene} is on model version {actual}, not {version}.",
+                scene=scene_id,
+                actual=info.version_id,
+                version=version_id,
             )
         revision = info.revision if revision is None else revision
         doc = catalogue.scenes.document(scene_id, revision)
@@ -97,8 +125,13 @@ def render_version_still(
             raise InvalidInput("A saved view belongs to a scene; name the scene too.")
         found = [v for v in doc.views if view in (v.name, v.id)]
         if not found:
-            known = ", ".join(v.name for v in doc.views) or "none"
-            raise InvalidInput(f"Scene {scene_id} has no view {view!r} (views: {known}).")
+            known: str | Message = ", ".join(v.name for v in doc.views) or Message("none")
+            raise InvalidInput(
+                "Scene {scene} has no view {view!r} (views: {known}).",
+                scene=scene_id,
+                view=view,
+                known=known,
+            )
         saved = found[0]
         camera = Camera(
             saved.projection,
@@ -108,28 +141,46 @@ def render_version_still(
             saved.fov_deg,
             saved.ortho_scale,
         )
-        view_name = saved.name
+        view_name = shown_view = saved.name
     else:
         name = preset or "iso"
         if name not in PRESETS:
-            raise InvalidInput(f"Preset {name!r} is not one of {', '.join(PRESETS)}.")
+            raise InvalidInput(
+                "Preset {preset!r} is not one of {choices}.",
+                preset=name,
+                choices=", ".join(PRESETS),
+            )
         geometry = catalogue.scenes.geometry(version_id)
         camera = Camera(**preset_camera(name, geometry.bounds, version.up_axis, version.north_axis))
-        view_name = {"iso": "Isometric", "plan": "Plan"}.get(name, f"{name.capitalize()} elevation")
+        view_name = VIEW_NAMES[name]  # the audit log keeps the English name
+        shown_view = _(view_name)
     layer = None
-    step_line = "Model only, no scene"
+    step_line = _("Model only, no scene")
     if doc is not None:
         current = doc.step_at(step or 1) if doc.steps else None
         if current is not None:
             layer = catalogue.scenes.layer(scene_id, doc, current)  # type: ignore[arg-type]
             number = [s.id for s in doc.steps].index(current.id) + 1
-            clock = f", {current.clock}" if current.clock else ""
-            step_line = (
-                f"Scene: {doc.name} (revision {revision}) · step {number} of "
-                f"{len(doc.steps)}: {current.title}{clock}"
-            )
+            where = {
+                "scene": doc.name,
+                "revision": revision,
+                "number": number,
+                "count": len(doc.steps),
+                "title": current.title,
+            }
+            if current.clock:
+                step_line = _(
+                    "Scene: {scene} (revision {revision}) · step {number} of {count}: "
+                    "{title}, {clock}"
+                ).format(clock=current.clock, **where)
+            else:
+                step_line = _(
+                    "Scene: {scene} (revision {revision}) · step {number} of {count}: {title}"
+                ).format(**where)
         else:
-            step_line = f"Scene: {doc.name} (revision {revision}) · no steps yet"
+            step_line = _("Scene: {scene} (revision {revision}) · no steps yet").format(
+                scene=doc.name, revision=revision
+            )
     factor = (
         None
         if version.real_world_extent_m is None
@@ -137,14 +188,27 @@ def render_version_still(
             version.real_world_extent_m[0] / max(version.bounds[1][0] - version.bounds[0][0], 1e-12)
         )
     )
-    date_text = date_text or datetime.now(UTC).strftime("%d %b %Y")
+    if not date_text:
+        now = datetime.now(UTC)
+        date_text = now.strftime("%d %b %Y") if lang == "en" else format_date(now, lang)
     caption = [
-        version.case_reference + (f" · Exhibit {exhibit}" if exhibit else ""),
+        _("{case} · Exhibit {exhibit}").format(case=version.case_reference, exhibit=exhibit)
+        if exhibit
+        else version.case_reference,
         step_line,
-        f"Made from model version {version.original_sha256[:12]} ({version.model_name}, "
-        f"version {version.number}; {version.units}, scale {version.scale}) · {view_name} view, "
-        f"{camera.projection}",
-        f"Rendered {date_text} by BSU Models",
+        _(
+            "Made from model version {sha} ({model}, version {number}; {units}, scale {scale}) "
+            "· {view} view, {projection}"
+        ).format(
+            sha=version.original_sha256[:12],
+            model=version.model_name,
+            number=version.number,
+            units=_unknown(version.units, _),
+            scale=_unknown(version.scale, _),
+            view=shown_view,
+            projection=_(PROJECTION_NAMES.get(camera.projection, camera.projection)),
+        ),
+        _("Rendered {date} by BSU Models").format(date=date_text),
     ]
     still = render_still(
         _mesh(catalogue, version),
@@ -158,6 +222,7 @@ def render_version_still(
         watermark_text=watermark_text,
         watermark_logo=watermark_logo,
         font_file=catalogue.settings.font_file,
+        lang=lang,
         png_text={
             "derived-from-sha256": version.original_sha256,
             "scene": f"{scene_id}@r{revision}" if scene_id else "",
@@ -179,6 +244,7 @@ def render_version_still(
                 "view": view_name,
                 "size": size,
                 "exhibit": exhibit,
+                "language": lang,
             },
         )
     return still

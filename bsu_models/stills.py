@@ -4,7 +4,7 @@
 ``Camera`` and a picture size, renders the model, projects the scene's 3D points to pixels with
 the renderer's own camera matrix, and draws the overlays of ``bsu_models.overlay`` on top. The
 same inputs give the same pixels: nothing random, no clock read here (the caption's date comes
-in as text).
+in as text). The overlays' fixed words (legend, scale bar, north letter) are in ``lang``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ MODEL_COLOUR = (0.83, 0.81, 0.77)
 
 def picture_size(name: str) -> tuple[int, int]:
     if name not in SIZES:
-        raise InvalidInput(f"Size {name!r} is not one of {', '.join(SIZES)}.")
+        raise InvalidInput(
+            "Size {size!r} is not one of {choices}.", size=name, choices=", ".join(SIZES)
+        )
     return SIZES[name]
 
 
@@ -181,15 +183,17 @@ def render_still(
     watermark_logo: bytes | None = None,
     font_file: str = "",
     png_text: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> Still:
-    """Render ``mesh`` from ``camera`` at ``size`` with the scene ``layer`` and overlays."""
+    """Render ``mesh`` from ``camera`` at ``size`` with the scene ``layer`` and overlays, their
+    fixed words in ``lang`` (the caption lines are drawn as given)."""
     overlays = overlays or Overlays()
     if overlays.caption and caption:
         camera = _frame_above(camera, caption_height(len(caption), size[1]) / size[1])
     pixels, world_to_clip = _render_model(mesh, camera, size)
     project = _projector(world_to_clip, size)
     image = Image.fromarray(pixels)
-    canvas = new_canvas(image, font_file)
+    canvas = new_canvas(image, font_file, lang)
     bottom = float(size[1])
     if overlays.caption and caption:
         bottom = draw_caption(canvas, caption)

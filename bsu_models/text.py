@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bsu_models.errors import InvalidInput
+from bsu_models.errors import InvalidInput, Message
 
 MAX_LINE = 200
 MAX_TEXT = 20_000
@@ -24,27 +24,44 @@ def _controls(value: str, allowed: str = "") -> list[str]:
     ]
 
 
-def clean_line(value: str | None, what: str, *, allow_empty: bool = False) -> str:
-    """One line of text: trimmed, NFC, no control characters, at most ``MAX_LINE`` long."""
+def clean_line(value: str | None, what: str | Message, *, allow_empty: bool = False) -> str:
+    """One line of text: trimmed, NFC, no control characters, at most ``MAX_LINE`` long.
+
+    ``what`` names the field in the error (a :class:`Message`, so that it is translated).
+    """
     text = unicodedata.normalize("NFC", (value or "").strip())
     if not text and not allow_empty:
-        raise InvalidInput(f"{what} must not be empty.")
+        raise InvalidInput("{what} must not be empty.", what=what)
     if len(text) > MAX_LINE:
-        raise InvalidInput(f"{what} is {len(text)} characters long; at most {MAX_LINE} allowed.")
+        raise InvalidInput(
+            "{what} is {length} characters long; at most {limit} allowed.",
+            what=what,
+            length=len(text),
+            limit=MAX_LINE,
+        )
     bad = _controls(text)
     if bad:
-        raise InvalidInput(f"{what} contains a control character (U+{ord(bad[0]):04X}).")
+        raise InvalidInput(
+            "{what} contains a control character (U+{code:04X}).", what=what, code=ord(bad[0])
+        )
     return text
 
 
-def clean_text(value: str | None, what: str) -> str:
+def clean_text(value: str | None, what: str | Message) -> str:
     """Free text (may span lines): NFC, no control characters but newline and tab."""
     text = unicodedata.normalize("NFC", (value or "").strip())
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"{what} is {len(text)} characters long; at most {MAX_TEXT} allowed.")
+        raise InvalidInput(
+            "{what} is {length} characters long; at most {limit} allowed.",
+            what=what,
+            length=len(text),
+            limit=MAX_TEXT,
+        )
     bad = _controls(text, allowed="\n\t\r")
     if bad:
-        raise InvalidInput(f"{what} contains a control character (U+{ord(bad[0]):04X}).")
+        raise InvalidInput(
+            "{what} contains a control character (U+{code:04X}).", what=what, code=ord(bad[0])
+        )
     return text
 
 
@@ -53,7 +70,7 @@ def clean_tags(tags: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     for tag in tags:
         for part in tag.split(","):
             if part.strip():
-                value = clean_line(part, "A tag")
+                value = clean_line(part, Message("A tag"))
                 if value not in cleaned:
                     cleaned.append(value)
     return tuple(cleaned)

@@ -26,7 +26,9 @@ _SCALE = re.compile(r"^\s*1\s*:\s*(\d+(?:\.\d+)?)\s*$")
 def check_units(units: str | None) -> str:
     units = (units or "unknown").strip().lower()
     if units not in UNITS:
-        raise InvalidInput(f"Units must be one of {', '.join(UNITS)}; got {units!r}.")
+        raise InvalidInput(
+            "Units must be one of {choices}; got {units!r}.", choices=", ".join(UNITS), units=units
+        )
     return units
 
 
@@ -36,7 +38,9 @@ def parse_scale(scale: str | None) -> float | None:
         return None
     match = _SCALE.match(scale)
     if not match or float(match.group(1)) <= 0:
-        raise InvalidInput(f"Scale must look like 1:50 (model : real world); got {scale!r}.")
+        raise InvalidInput(
+            "Scale must look like 1:50 (model : real world); got {scale!r}.", scale=scale
+        )
     return float(match.group(1))
 
 

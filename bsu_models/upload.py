@@ -15,7 +15,13 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from bsu_models.errors import AmbiguousUpload, LimitExceeded, UnsafeArchive, UnsupportedFormat
+from bsu_models.errors import (
+    AmbiguousUpload,
+    LimitExceeded,
+    Message,
+    UnsafeArchive,
+    UnsupportedFormat,
+)
 from bsu_models.formats import FORMATS, describe_unknown, sniff, supported_list
 from bsu_models.settings import Settings
 
@@ -52,11 +58,21 @@ def _is_junk(path: str) -> bool:
 def _check_entry_name(archive: str, raw: str) -> str:
     name = raw.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise UnsafeArchive(f"{archive}: entry {raw!r} has an absolute path; refused.")
+        raise UnsafeArchive(
+            "{archive}: entry {entry!r} has an absolute path; refused.", archive=archive, entry=raw
+        )
     if ".." in name.split("/"):
-        raise UnsafeArchive(f"{archive}: entry {raw!r} points outside the archive (..); refused.")
+        raise UnsafeArchive(
+            "{archive}: entry {entry!r} points outside the archive (..); refused.",
+            archive=archive,
+            entry=raw,
+        )
     if any(ord(c) < 32 for c in name):
-        raise UnsafeArchive(f"{archive}: entry {raw!r} has control characters in its name.")
+        raise UnsafeArchive(
+            "{archive}: entry {entry!r} has control characters in its name.",
+            archive=archive,
+            entry=raw,
+        )
     return posixpath.normpath(name)
 
 
@@ -66,17 +82,23 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise UnsafeArchive(f"{archive_name}: the zip archive is damaged ({exc}).") from None
+        raise UnsafeArchive(
+            "{archive}: the zip archive is damaged ({error}).", archive=archive_name, error=str(exc)
+        ) from None
     if len(infos) > settings.max_archive_entries:
         raise LimitExceeded(
-            f"{archive_name}: the archive has {len(infos)} entries; "
-            f"at most {settings.max_archive_entries} are allowed."
+            "{archive}: the archive has {entries} entries; at most {limit} are allowed.",
+            archive=archive_name,
+            entries=len(infos),
+            limit=settings.max_archive_entries,
         )
     declared = sum(info.file_size for info in infos)
     if declared > settings.max_unpacked_bytes:
         raise LimitExceeded(
-            f"{archive_name}: the archive unpacks to {declared:,} bytes; "
-            f"at most {settings.max_unpacked_bytes:,} are allowed."
+            "{archive}: the archive unpacks to {size:,} bytes; at most {limit:,} are allowed.",
+            archive=archive_name,
+            size=declared,
+            limit=settings.max_unpacked_bytes,
         )
     kept: dict[str, bytes] = {}
     total = 0
@@ -84,16 +106,28 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
         name = _check_entry_name(archive_name, info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise UnsafeArchive(f"{archive_name}: entry {info.filename!r} is a link; refused.")
+            raise UnsafeArchive(
+                "{archive}: entry {entry!r} is a link; refused.",
+                archive=archive_name,
+                entry=info.filename,
+            )
         if info.is_dir() or _is_junk(name):
             continue
         if info.flag_bits & 0x1:
-            raise UnsafeArchive(f"{archive_name}: entry {info.filename!r} is encrypted.")
+            raise UnsafeArchive(
+                "{archive}: entry {entry!r} is encrypted.",
+                archive=archive_name,
+                entry=info.filename,
+            )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR_BYTES and ratio > settings.max_compression_ratio:
             raise UnsafeArchive(
-                f"{archive_name}: entry {info.filename!r} expands {ratio:.0f}-fold; at most "
-                f"{settings.max_compression_ratio}-fold is allowed (possible zip bomb)."
+                "{archive}: entry {entry!r} expands {ratio:.0f}-fold; at most {limit}-fold is "
+                "allowed (possible zip bomb).",
+                archive=archive_name,
+                entry=info.filename,
+                ratio=ratio,
+                limit=settings.max_compression_ratio,
             )
         content = bytearray()
         try:
@@ -103,22 +137,33 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
                     content += chunk
                     if len(content) > info.file_size:
                         raise UnsafeArchive(
-                            f"{archive_name}: entry {info.filename!r} is larger than it declares."
+                            "{archive}: entry {entry!r} is larger than it declares.",
+                            archive=archive_name,
+                            entry=info.filename,
                         )
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
             raise UnsafeArchive(
-                f"{archive_name}: entry {info.filename!r} cannot be unpacked ({exc})."
+                "{archive}: entry {entry!r} cannot be unpacked ({error}).",
+                archive=archive_name,
+                entry=info.filename,
+                error=str(exc),
             ) from None
         total += len(content)
         if total > settings.max_unpacked_bytes:
-            raise LimitExceeded(f"{archive_name}: the archive unpacks to more than allowed.")
+            raise LimitExceeded(
+                "{archive}: the archive unpacks to more than allowed.", archive=archive_name
+            )
         if name in kept:
-            raise UnsafeArchive(f"{archive_name}: entry {name!r} appears twice.")
+            raise UnsafeArchive(
+                "{archive}: entry {entry!r} appears twice.", archive=archive_name, entry=name
+            )
         kept[name] = bytes(content)
     return kept
 
 
-def _choose_mesh(label: str, files: dict[str, bytes], member: str | None) -> tuple[str, str]:
+def _choose_mesh(
+    label: str | Message, files: dict[str, bytes], member: str | None
+) -> tuple[str, str]:
     formats = {name: sniff(data) for name, data in files.items()}
     candidates = sorted(
         n for n, f in formats.items() if FORMATS.get(f, None) and FORMATS[f].role == "mesh"
@@ -130,38 +175,63 @@ def _choose_mesh(label: str, files: dict[str, bytes], member: str | None) -> tup
         ]
         if len(matches) != 1:
             raise UnsupportedFormat(
-                f"{label}: there is no single file named {member!r} in the upload; "
-                f"candidates: {', '.join(candidates) or 'none'}."
+                "{label}: there is no single file named {member!r} in the upload; "
+                "candidates: {names}.",
+                label=label,
+                member=member,
+                names=", ".join(candidates) or Message("none"),
             )
         name = matches[0]
         if name not in candidates:
             raise UnsupportedFormat(
-                f"{label}: {name} is not a mesh in a supported format "
-                f"({describe_unknown(files[name])})."
+                "{label}: {name} is not a mesh in a supported format ({what}).",
+                label=label,
+                name=name,
+                what=describe_unknown(files[name]),
             )
         return name, formats[name]
     if len(candidates) == 1:
         return candidates[0], formats[candidates[0]]
     if len(candidates) > 1:
         raise AmbiguousUpload(
-            f"{label} holds {len(candidates)} meshes; choose one with --member: "
-            f"{', '.join(candidates)}.",
-            candidates,
+            "{label} holds {count} meshes; choose one with --member: {names}.",
+            candidates=candidates,
+            label=label,
+            count=len(candidates),
+            names=", ".join(candidates),
         )
     if nested:
-        raise UnsupportedFormat(f"{label}: nested archives are not unpacked ({nested[0]}).")
+        raise UnsupportedFormat(
+            "{label}: nested archives are not unpacked ({name}).", label=label, name=nested[0]
+        )
     if not files:
-        raise UnsupportedFormat(f"{label}: there is no usable file in it.")
+        raise UnsupportedFormat("{label}: there is no usable file in it.", label=label)
     if len(files) == 1:
         ((name, data),) = files.items()
-        what = describe_unknown(data)
-        shown = label if name == label else f"{label}: {name}"
+        if name == label:
+            raise UnsupportedFormat(
+                "{label} is not a mesh we can read: {what} (supported: {formats}).",
+                label=label,
+                what=describe_unknown(data),
+                formats=supported_list(),
+            )
         raise UnsupportedFormat(
-            f"{shown} is not a mesh we can read: {what} (supported: {supported_list()})."
+            "{label}: {name} is not a mesh we can read: {what} (supported: {formats}).",
+            label=label,
+            name=name,
+            what=describe_unknown(data),
+            formats=supported_list(),
         )
-    described = "; ".join(f"{n} ({describe_unknown(d)})" for n, d in sorted(files.items())[:5])
+    # "a.bin (it is empty); b.txt (...)": each piece and each join is a message of its own.
+    found: str | Message = ""
+    for n, d in sorted(files.items())[:5]:
+        item = Message("{name} ({what})", name=n, what=describe_unknown(d))
+        found = Message("{earlier}; {later}", earlier=found, later=item) if found else item
     raise UnsupportedFormat(
-        f"{label} holds no mesh in a supported format ({supported_list()}); found: {described}."
+        "{label} holds no mesh in a supported format ({formats}); found: {found}.",
+        label=label,
+        formats=supported_list(),
+        found=found,
     )
 
 
@@ -171,27 +241,35 @@ def prepare_upload(
     """Check sizes, unpack archives and choose the mesh to parse. Nothing is stored."""
     if not files:
         raise UnsupportedFormat("No file was uploaded.")
-    label = files[0].name if len(files) == 1 else f"{files[0].name} (+{len(files) - 1} files)"
+    label: str | Message = (
+        files[0].name
+        if len(files) == 1
+        else Message("{name} (+{count} files)", name=files[0].name, count=len(files) - 1)
+    )
     total = sum(len(f.data) for f in files)
     if total > settings.max_upload_bytes:
         raise LimitExceeded(
-            f"{label}: the upload is {total:,} bytes; at most {settings.max_upload_bytes:,} "
-            "are allowed."
+            "{label}: the upload is {size:,} bytes; at most {limit:,} are allowed.",
+            label=label,
+            size=total,
+            limit=settings.max_upload_bytes,
         )
     names = [posixpath.basename(f.name.replace("\\", "/")) for f in files]
     if len(set(names)) != len(names):
-        raise UnsupportedFormat(f"{label}: two uploaded files have the same name.")
+        raise UnsupportedFormat("{label}: two uploaded files have the same name.", label=label)
     notes: list[str] = []
     if len(files) == 1 and sniff(files[0].data) == "zip":
         contents = unpack_zip(files[0].name, files[0].data, settings)
     else:
         if any(sniff(f.data) == "zip" for f in files):
-            raise UnsupportedFormat(f"{label}: upload a zip on its own, not with other files.")
+            raise UnsupportedFormat(
+                "{label}: upload a zip on its own, not with other files.", label=label
+            )
         contents = {n: f.data for n, f in zip(names, files, strict=True) if not _is_junk(n)}
     mesh_name, mesh_format = _choose_mesh(label, contents, member)
     companions = {n: d for n, d in contents.items() if n != mesh_name}
     return PreparedUpload(
-        upload_label=label,
+        upload_label=str(label),
         mesh_name=mesh_name,
         mesh_format=mesh_format,
         mesh_data=contents[mesh_name],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import threading
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 import bsu_models
+from bsu_models.cli import cmd_verify
 from tests.conftest import make_settings, upload
 
 
@@ -185,6 +188,34 @@ def test_head_file_outside_the_database_catches_a_consistent_cut(catalogue, case
         f"audit: the head file {head_file} records event 2, but the database ends at event 1 "
         "(events were removed).",
     )
+
+
+def test_verify_findings_are_shown_in_chinese_and_json_stays_english(
+    catalogue, case_reference, testdata, capsys
+):
+    _imported(catalogue, case_reference, testdata)
+    orphan = catalogue.blobs.put(b"bytes nobody recorded")
+    with catalogue.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE id = 1"))
+    report = catalogue.verify()
+    english = (
+        f"orphan: stored file {orphan[:12]} has no catalogue row.",
+        "audit: event 1 (case.create) was altered after it was written.",
+    )
+    assert report.problems == english
+    assert tuple(str(finding) for finding in report.findings) == english
+    chinese = [
+        f"孤立：已儲存檔案 {orphan[:12]} 在目錄中沒有記錄。",
+        "審計：第 1 項事件（case.create）在寫入後曾被改動。",
+    ]
+    assert [bsu_models.localise(f, "zh_HK") for f in report.findings] == chinese
+    # `bsu-models verify`: the text in the user's language, --json in English; exit 1.
+    assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="zh_HK")) == 1
+    assert capsys.readouterr().out == "\n".join(chinese) + "\n"
+    assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="en")) == 1
+    assert capsys.readouterr().out == "\n".join(english) + "\n"
+    assert cmd_verify(catalogue, argparse.Namespace(json=True, ui_lang="zh_HK")) == 1
+    assert json.loads(capsys.readouterr().out)["problems"] == list(english)
 
 
 def test_concurrent_writers_do_not_fail_or_fork_the_audit_chain(catalogue):

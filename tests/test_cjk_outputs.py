@@ -1,6 +1,9 @@
 """Chinese text drawn with real glyphs in the PDF exhibit book and in public-post pictures: every
 character of "證人 W1", "私家車 HK-1234" and "證物 P7 (刀)" leaves ink where the PDF says it is,
-and a font without Chinese gives a different picture (the project's font is really used)."""
+and a font without Chinese gives a different picture (the project's font is really used).
+
+Court stills and public pictures in Traditional Chinese: the fixed words (legend, caption, scale,
+north letter, watermark) change and nothing else does."""
 
 from __future__ import annotations
 
@@ -9,13 +12,16 @@ import io
 import re
 import subprocess
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from bsu_models.public_image import render_public_image
+from bsu_models.i18n import format_date, t, translator
+from bsu_models.overlay import Overlays, _measure_text, _metres_text
+from bsu_models.public_image import PUBLIC_WATERMARK, render_public_image
 from tests.test_exhibit_book import book_pdf, cjk_font, latin_font, poppler
 from tests.test_public_image import yard
 
@@ -115,3 +121,67 @@ def test_public_picture_draws_chinese_with_the_project_font(yard, latin_font):
     differs = np.abs(a - b) > 40
     # No caption: only the labels can differ.
     assert differs.sum() > 300, "the Chinese labels look the same without CJK glyphs"
+
+
+def test_fixed_words_of_pictures_in_chinese():
+    zh = translator("zh_HK")
+    assert _metres_text(20, zh) == "20 米" and _metres_text(0.5, zh) == "50 厘米"
+    assert _metres_text(20) == "20 m" and _metres_text(0.5) == "50 cm"
+    assert _measure_text("12.35 m ± 0.05 m", zh) == "12.35 米 ± 0.05 米"
+    assert _measure_text("30.0° ± 0.5°", zh) == "30.0° ± 0.5°"
+    assert t(PUBLIC_WATERMARK, "zh_HK") == "香港警務處 · 模擬重演"
+    assert t("Person: {types}", "zh_HK") == "人物：{types}"
+    assert t("Rendered {date} by BSU Models", "zh_HK") == "由 BSU Models 於 {date} 製作"
+
+
+def _grey(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L")).astype(int)
+
+
+def test_court_still_in_chinese_changes_only_its_fixed_words(yard):
+    """One 1920 x 1080 still per language: only the legend, the north letter, the scale bar's
+    unit and the caption band differ (the labels are the user's and stay as they are)."""
+    cat, version_id, scene_id = yard
+
+    def still(lang: str) -> np.ndarray:
+        return _grey(
+            cat.render_still(
+                version_id, scene_id=scene_id, step=2, preset="plan", exhibit="P12",
+                date_text=format_date(date(2026, 11, 25), lang), lang=lang,
+                overlays=Overlays(measurements=False),  # its "m" in the middle would differ too
+            ).png
+        )  # fmt: skip
+
+    english, chinese = still("en"), still("zh_HK")
+    assert english.shape == chinese.shape == (1080, 1920)
+    differs = np.abs(english - chinese) > 40
+    legend = (slice(0, 320), slice(0, 520))
+    north = (slice(0, 190), slice(1920 - 150, 1920))
+    scale_bar = (slice(780, 936), slice(0, 520))
+    caption = (slice(936, 1080), slice(0, 1920))
+    allowed = np.zeros_like(differs)
+    for region in (legend, north, scale_bar, caption):
+        allowed[region] = True
+        assert differs[region].sum() > 30, f"{region} is the same in both languages"
+    assert not (differs & ~allowed).any(), "the picture itself changed with the language"
+    # The Chinese legend is drawn with real glyphs: it has ink.
+    assert (chinese[legend] < 100).sum() > 800
+
+
+def test_public_picture_band_in_chinese(yard):
+    """The band's watermark text is translated; the officer's caption is drawn as written."""
+    cat, version_id, scene_id = yard
+
+    def picture(lang: str) -> np.ndarray:
+        return _grey(
+            render_public_image(
+                cat, version_id, scene_id=scene_id, revision=2, step=2, view=None,
+                preset="plan", platform="landscape", caption="天橋搶劫 重組", lang=lang,
+            )
+        )  # fmt: skip
+
+    english, chinese = picture("en"), picture("zh_HK")
+    differs = np.abs(english - chinese) > 40
+    band = slice(int(630 * 0.8), 630)
+    assert differs[band, 900:].sum() > 100, "the watermark text is the same in both languages"
+    assert not differs[band, :700].any(), "the caption changed with the language"

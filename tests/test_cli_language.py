@@ -151,3 +151,25 @@ def test_build_parser_defaults_to_english_and_keeps_names():
     assert "catalogue of landmark scale models" in english and "目錄" in chinese
     args = build_parser("zh_HK").parse_args(["case", "list", "--json"])
     assert args.case_command == "list" and args.json is True and args.ui_lang == "zh_HK"
+
+
+def test_a_domain_error_is_shown_in_the_language(cli_env, tmp_path):  # noqa: F811
+    english = "There is no user 'nobody'."
+    for lang, sentence in (("zh_HK", "沒有用戶「nobody」。"), ("en", english)):
+        refused = run_cli(_lang_env(cli_env, tmp_path, lang), "user", "roles", "nobody")
+        assert refused.returncode == 2
+        line = refused.stderr.strip()
+        assert line.startswith(EXPECTED[lang]["error"]) and sentence in line, (lang, line)
+        if lang == "zh_HK":
+            assert english not in line
+
+
+def test_argparse_details_follow_the_language(cli_env, tmp_path):  # noqa: F811
+    chinese = run_cli(_lang_env(cli_env, tmp_path, "zh_HK"), "case", "add")
+    assert chinese.returncode == 2
+    assert "缺少以下必需的參數：" in chinese.stderr and "--title" in chinese.stderr
+    assert "the following arguments are required" not in chinese.stderr
+    choice = run_cli(_lang_env(cli_env, tmp_path, "zh_HK"), "render", "1", "--size", "huge")
+    assert "無效的選擇：'huge'" in choice.stderr, choice.stderr
+    english = run_cli(_lang_env(cli_env, tmp_path, "en"), "case", "add")
+    assert "the following arguments are required: reference, --title" in english.stderr

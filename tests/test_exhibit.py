@@ -163,6 +163,7 @@ def test_package_is_a_valid_bag_with_every_part(exhibit_setup):
     assert info["BSU-Source-SHA256"] == version.original_sha256
     assert info["BSU-Scene-Revision"] == "2"
     assert info["External-Identifier"] == EXHIBIT
+    assert info["Exhibit-Language"] == "en"
     scene = json.loads((bag_dir / "data" / "scene.json").read_text())
     assert scene["scene"]["revision"] == 2
     assert scene["scene"]["model_version"]["sha256"] == version.original_sha256
@@ -545,8 +546,69 @@ def test_build_says_what_its_file_count_counts(capsys):
 
     files = tuple((n, "0" * 64, 1) for n in ("data/a", "data/b", "bagit.txt", "bag-info.txt"))
     result = ExhibitResult("BSU/7", 3, 2, "pkg", "f" * 64, files, "e" * 64)
-    cat = SimpleNamespace(build_exhibit=lambda *args: result)
+    asked: list[str] = []
+
+    def build(*_args: object, lang: str) -> ExhibitResult:
+        asked.append(lang)
+        return result
+
+    cat = SimpleNamespace(build_exhibit=build)
     args = argparse.Namespace(scene_id=3, out="pkg", number="BSU/7", json=False)
     assert cmd_exhibit(cat, args) == 0  # type: ignore[arg-type]
     assert "2 payload files, 2 tag files written to pkg" in capsys.readouterr().out
     assert result.to_json()["payload_files"] == 2 and result.to_json()["tag_files"] == 2
+    # The package's language: --language, else the command line's (BSU_LANGUAGE).
+    for ui_lang, language in (("zh_HK", None), ("zh_HK", "en"), ("en", "zh_HK")):
+        args = argparse.Namespace(
+            scene_id=3, out="pkg", number=None, json=True, ui_lang=ui_lang, language=language
+        )
+        assert cmd_exhibit(cat, args) == 0  # type: ignore[arg-type]
+    assert asked == ["en", "zh_HK", "en", "zh_HK"]
+
+
+def test_package_in_traditional_chinese(exhibit_setup):
+    """One package with its own words in Chinese (``--language zh_HK``): book, viewer, README and
+    stills; bag-info records the language and the bag is valid as ever."""
+    env, root, scene_id = exhibit_setup["env"], exhibit_setup["root"], exhibit_setup["scene_id"]
+    bag_dir = root / "pkg-zh"
+    built = run_cli(
+        env, "exhibit", str(scene_id), "--out", str(bag_dir), "--language", "zh_HK", "--json"
+    )
+    assert built.returncode == 0, built.stderr
+    bag = bagit.Bag(str(bag_dir))
+    bag.validate()
+    assert bag.info["Exhibit-Language"] == "zh_HK"
+    assert bag.info["BSU-Scene-Revision"] == "2"  # the other fields as in English
+    path = bag_dir / "data" / "exhibit-book.pdf"
+    reader = PdfReader(path)
+    meta = reader.metadata
+    assert meta is not None and str(meta.title).startswith("證物 KC-2026-0142-S")
+    assert meta["/CreationDate"] != "D:19700101000000Z"  # read from a Chinese date
+    pages = [
+        "".join(
+            subprocess.run(
+                ["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+        )
+        for n in range(1, len(reader.pages) + 1)
+    ]
+    assert "封面" in pages[0] and "場景修訂" in pages[0] and "香港時間（UTC+8）" in pages[0]
+    assert "模型" in pages[1] and "原始檔案SHA-256雜湊值" in pages[1]
+    assert "步驟1／2·21:03·Approach" in pages[2]  # user text (the step title) as written
+    assert "位置東／北／高（米）*" in pages[2] and "證人W1" in pages[2]
+    assert "方法說明" in pages[-2] and "附件：證物檔案包內的檔案" in pages[-1]
+    assert all("第" in page and "頁，共" in page for page in pages)  # footers
+    assert not any(
+        english in "".join(pages)
+        for english in ("Statement of method", "Scene revision", "Measurements", "Step 1 of 2")
+    )
+    viewer = (bag_dir / "data" / "viewer.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant-HK">' in viewer
+    assert ">上一步</button>" in viewer and ">下一步</button>" in viewer
+    assert ">重設視圖</button>" in viewer
+    readme = (bag_dir / "data" / "README.txt").read_text(encoding="utf-8")
+    assert readme.startswith("證物 KC-2026-0142-S") and "核對檔案包" in readme
+    assert "sha256sum -c manifest-sha256.txt" in readme and "敏感資料" in readme

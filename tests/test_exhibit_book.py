@@ -425,3 +425,29 @@ def test_a_scene_without_steps_shows_the_model_picture(cjk_font: Path, tmp_path:
     reader = PdfReader(io.BytesIO(build_exhibit_book(book, cjk_font)))
     assert len(reader.pages[1].images) == 1
     assert "stills/model.png" in reader.pages[1].extract_text().replace("\x00", "")
+
+
+def test_the_book_in_traditional_chinese(
+    cjk_font: Path, latin_font: Path, poppler: None, tmp_path: Path
+) -> None:
+    """The book's own words in Chinese; the text given to it (here English) is as written. Its
+    Chinese words need a CJK font even when all that text is Latin-1."""
+    book = make_book(big=False, chinese=False)
+    with pytest.raises(InvalidSetting, match="needs a CJK font file"):
+        build_exhibit_book(book, None, "zh_HK")
+    with pytest.raises(InvalidSetting, match=r"no glyphs for \d+ characters"):
+        build_exhibit_book(book, latin_font, "zh_HK")
+    path = tmp_path / "zh.pdf"
+    path.write_bytes(build_exhibit_book(book, cjk_font, "zh_HK"))
+    texts = [squash(text) for text in page_texts(path)]
+    total = len(texts)
+    for number, text in enumerate(texts, start=1):
+        assert f"KCDIST240305-1·證物P12·場景7第3次修訂·第{number}頁，共{total}頁" in text
+    assert "封面" in texts[0] and "3次修訂，由SgtWong於2024-03-01凍結以供法庭使用" in texts[0]
+    assert "步驟1／3·21:01·Arrival" in texts[2] and "Witness W1".replace(" ", "") in texts[2]
+    assert "證人口供：W1statementp.3" in texts[2] and "方向" in texts[2] and "92°" in texts[2]
+    assert "方法說明" in texts[-2] and "laser survey".replace(" ", "") in texts[-2]
+    assert "附件：證物檔案包內的檔案" in texts[-1]
+    meta = PdfReader(path).metadata
+    assert meta is not None and meta.title == "證物 P12 · KCDIST 240305-1"
+    assert meta.creator == "BSU Models 證物冊"

@@ -77,7 +77,11 @@ def test_textured_bundle_needs_a_choice_then_warns_about_unlinked_texture(
     ).version
     assert version.faces == 2 * 2_928  # every quad is two triangles
     assert not version.has_texture
-    assert any("spot_texture.png" in w for w in version.warnings)
+    [warning] = sqlite_catalogue.get_version(version.version_id).warnings
+    assert "spot_texture.png" in str(warning) and "does not reference" in str(warning)
+    # Stored as a message, so it reads in either language.
+    chinese = bsu_models.localise(warning, "zh_HK")
+    assert "spot_texture.png" in chinese and "does not reference" not in chinese
 
 
 def test_multi_mesh_archive_without_choice_lists_candidates_and_stores_nothing(

@@ -266,11 +266,41 @@ def test_markup_in_user_text_stays_text(bunny, glb):
     page = build_offline_viewer(glb, data)
     parsed = _parse(page)
     # The page has exactly the scripts it was built with, and the scene reads back unchanged.
-    assert len(parsed.scripts) == 1 + len(EXPECTED_MODULES) + 2
+    assert len(parsed.scripts) == 1 + len(EXPECTED_MODULES) + 3
     assert not any(tag == "b" for tag, _ in parsed.tags)
     (scene,) = [text for attrs, text in parsed.scripts if attrs.get("id") == "bsu-data"]
     assert json.loads(scene) == data
     assert page.count(b"</script") == len(parsed.scripts)
+
+
+def test_words_in_traditional_chinese(bunny, glb):
+    """The page's own words in Chinese: in the HTML, and as data for the script, which holds no
+    Chinese itself. User text is as given in either language."""
+    page = build_offline_viewer(glb, _scene(bunny), "zh_HK")
+    text = page.decode("utf-8")
+    assert text.startswith('<!doctype html>\n<html lang="zh-Hant-HK">\n')
+    for words in (
+        '<button id="btn-prev" type="button">上一步</button>',
+        '<button id="btn-next" type="button">下一步</button>',
+        ">重設視圖</button>",
+        "<h3>此步驟的人或物</h3>",
+        "唯讀證物副本",
+        "<dt>現場實地量度</dt>",
+    ):
+        assert words in text, words
+    html_part = text.split("<script")[0]  # the page without its scripts
+    assert "Previous" not in html_part and "Read-only" not in html_part
+    (words_json,) = [t for a, t in _parse(page).scripts if a.get("id") == "bsu-words"]
+    words = json.loads(words_json)
+    assert words["step_of"] == "步驟 {number}／{count}"
+    assert words["types"]["witness"] == "證人" and words["provenance"]["cctv"] == "閉路電視"
+    assert "天橋 re-enactment" in text and "Stanford bunny 兔子" in text  # user text as given
+    # The viewer script keeps only its English fallback: no Chinese in it.
+    assert not re.search(r"[\u3400-\u9fff]", offline_viewer.VIEWER_JS.read_text(encoding="utf-8"))
+    english = build_offline_viewer(glb, _scene(bunny)).decode("utf-8")
+    assert '<html lang="en">' in english and ">Previous</button>" in english
+    with pytest.raises(InvalidInput, match="Unknown language"):
+        build_offline_viewer(glb, _scene(bunny), "fr")
 
 
 def test_bad_inputs_and_missing_vendor_file(bunny, glb, tmp_path, monkeypatch):
@@ -470,5 +500,27 @@ def test_without_webgl_says_so_in_words(bunny, glb, tmp_path, open_offline):
     # The steps still work without the 3D view.
     expect(page.locator("#step-heading")).to_have_text("Step 1 of 3 · 21:03 · Approach 接近")
     page.keyboard.press("ArrowRight")
+    expect(page.locator("body")).to_have_attribute("data-step", "2")
+    assert opened.outside == []
+
+
+def test_the_script_writes_the_words_of_the_page_language(bunny, glb, tmp_path, open_offline):
+    """Without WebGL (so quick): the step headings, type and provenance names and the message
+    that the script writes come from the page's words in Chinese."""
+    from playwright.sync_api import expect
+
+    html_file = tmp_path / "zh.html"
+    html_file.write_bytes(build_offline_viewer(glb, _scene(bunny), "zh_HK"))
+    opened = open_offline(
+        html_file,
+        init_script="HTMLCanvasElement.prototype.getContext = function () { return null; };",
+    )
+    page = opened.page
+    expect(page.locator("#viewport .message")).to_contain_text("無法啟動立體圖像（WebGL）")
+    expect(page.locator("#step-heading")).to_have_text("步驟 1／3 · 21:03 · Approach 接近")
+    expect(page.locator("#entity-rows tr").first).to_contain_text(
+        "證人 W1證人證人口供WS-3 (陳大文)"
+    )
+    page.get_by_role("button", name="下一步").click()
     expect(page.locator("body")).to_have_attribute("data-step", "2")
     assert opened.outside == []

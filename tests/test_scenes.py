@@ -3,6 +3,7 @@ sightlines, JSON round trip, revisions, and refusals of bad input."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import replace
 
@@ -12,6 +13,7 @@ import trimesh
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SceneDoc, Step
+from bsu_models.cli_scene import cmd_compare, cmd_measure
 from tests.conftest import upload
 
 
@@ -255,3 +257,71 @@ def test_presets_look_from_the_recorded_axes(catalogue, fandisk_version):
     assert south.position[1] < south.target[1] and south.up == (0.0, 0.0, 1.0)
     with pytest.raises(bsu_models.InvalidInput, match="Preset 'top' is not one of"):
         catalogue.scenes.preset_view(fandisk_version.version_id, "top")
+
+
+# -- the user's language ---------------------------------------------------------------------------
+
+
+def _scene_args(lang: str, **values: object) -> argparse.Namespace:
+    return argparse.Namespace(json=False, ui_lang=lang, **values)
+
+
+def test_compare_in_chinese_while_json_and_the_record_stay_english(catalogue, wall_version, capsys):
+    scene = catalogue.scenes.create(wall_version.version_id, "History", actor="inv-a")
+    first = _people(catalogue.scenes.document(scene.scene_id), (0, -300, 0), (0, 300, 0))
+    scene = catalogue.scenes.save(scene.scene_id, first, 1, actor="inv-a")
+    second = replace(
+        first.with_position(replace(first.position("w1", "s1"), point=(0, -200, 0))),
+        name="歷史",
+    ).with_step(Step("s2", "Victim leaves"))
+    scene = catalogue.scenes.save(scene.scene_id, second, 2, actor="inv-b")
+    english = [
+        "scene renamed from 'History' to '歷史'",
+        "step 'Victim leaves' added",
+        "position of 'W1' at step 'Victim arrives' moved from (0, -300, 0) to (0, -200, 0) "
+        "(100 model units)",
+    ]
+    assert catalogue.scenes.compare(scene.scene_id, 2, 3) == english
+    assert catalogue.scenes.history(scene.scene_id)[-1].summary == "; ".join(english)
+    messages = catalogue.scenes.compare_messages(scene.scene_id, 2, 3)
+    assert [str(m) for m in messages] == english
+    chinese = [
+        "場景由「History」改名為「歷史」",
+        "已新增步驟「Victim leaves」",
+        "「W1」於步驟「Victim arrives」的位置由 (0, -300, 0) 移至 (0, -200, 0)（100 個模型單位）",
+    ]
+    assert [bsu_models.localise(m, "zh_HK") for m in messages] == chinese
+    # `bsu-models scene compare`: text in the user's language, --json in English.
+    for lang, expected in (("zh_HK", chinese), ("en", english)):
+        args = _scene_args(lang, scene_id=scene.scene_id, old=2, new=None)
+        assert cmd_compare(catalogue, args) == 0
+        assert capsys.readouterr().out == "\n".join(expected) + "\n"
+    args.json = True
+    cmd_compare(catalogue, args)
+    assert json.loads(capsys.readouterr().out) == {"changes": english}
+
+
+def test_measured_values_in_chinese_keep_english_text_for_json(catalogue, wall_version, capsys):
+    scene = catalogue.scenes.create(wall_version.version_id, "Distances")
+    doc = _people(catalogue.scenes.document(scene.scene_id), (-150, -300, 0), (150, -300, 0))
+    scene = catalogue.scenes.save(scene.scene_id, doc, scene.revision)
+    value = catalogue.scenes.distance_between(scene.scene_id, "W1", "V1", 1)
+    assert value.label == "W1 to V1" and value.text.startswith("30.00 m ± ")
+    assert value.text_in("en") == value.text and value.label_in("en") == value.label
+    assert value.label_in("zh_HK") == "W1 至 V1"
+    spread = f"{value.uncertainty:.2f}"
+    assert value.text_in("zh_HK") == f"30.00 米 ± {spread} 米"
+    args = _scene_args("zh_HK", scene_id=scene.scene_id, from_label="W1", to_label="V1", step=1)
+    assert cmd_measure(catalogue, args) == 0
+    assert capsys.readouterr().out == f"W1 至 V1: 30.00 米 ± {spread} 米\n"
+    args.json = True
+    cmd_measure(catalogue, args)
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["label"], shown["text"]) == ("W1 to V1", value.text)
+    unknown = bsu_models.MeasuredValue("distance", "x", 12.5, 0.25, "model units", False, "")
+    assert unknown.text == (
+        "12.5 ± 0.25 model units (units unknown: set the version's units and scale for metres)"
+    )
+    assert unknown.text_in("zh_HK") == (
+        "12.5 ± 0.25 個模型單位（單位不詳：請設定此版本的單位及比例，才能以米顯示）"
+    )

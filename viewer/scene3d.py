@@ -15,6 +15,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 import bsu_models
+from viewer.shared import t
 
 _STATIC = Path(__file__).resolve().parent / "components" / "scene3d" / "static"
 _COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
@@ -45,6 +46,57 @@ def scene_payload(version: bsu_models.VersionInfo, layer: bsu_models.SceneLayer 
     if layer is not None:
         payload.update(layer.to_json())
     return payload
+
+
+def viewer_labels() -> dict[str, str]:
+    """Every word the viewer shows, in the user's language (keys as in ``main.js``'s LABELS)."""
+    return {
+        "fit": t("Fit"),
+        "fit_title": t("Frame the whole model"),
+        "plan": t("Plan"),
+        "plan_title": t("Plan: look down, north at the top"),
+        # Translators: a button that shows the elevation seen from the north (one letter or word).
+        "north": t("N"),
+        "north_title": t("Elevation seen from the north"),
+        # Translators: a button that shows the elevation seen from the east.
+        "east": t("E"),
+        "east_title": t("Elevation seen from the east"),
+        # Translators: a button that shows the elevation seen from the south.
+        "south": t("S"),
+        "south_title": t("Elevation seen from the south"),
+        # Translators: a button that shows the elevation seen from the west.
+        "west": t("W"),
+        "west_title": t("Elevation seen from the west"),
+        # Translators: a button for the isometric (perspective from above) view.
+        "iso": t("Iso"),
+        "iso_title": t("Perspective from the south-east, above"),
+        "walk": t("Walk"),
+        "walk_title": t(
+            "First person from the last clicked point: WASD / arrow keys move, drag to look, "
+            "Esc leaves"
+        ),
+        "save": t("Save view"),
+        "save_title": t("Send the current view to the app"),
+        "toolbar": t("3D view"),
+        "starting": t("Starting…"),
+        "loading": t("Loading model…"),
+        "fetching": t("Fetching the model from the app…"),
+        "reading": t("Reading model ({size} MB)…"),
+        "unreadable": t("Could not read the model: {message}"),
+        "triangles": t("{count} triangles"),
+        "triangles_cached": t("{count} triangles (browser cache)"),
+        "no_model": t("No model selected."),
+        "hint_navigate": t(
+            "Drag to orbit, right-drag to pan, wheel to zoom; a click reports the point."
+        ),
+        "hint_place": t("Click the model to place an entity."),
+        "hint_measure": t("Click two points on the model to measure."),
+        "hint_sightline": t("Click the eye point, then the target."),
+        "hint_present": t("Read-only: drag to orbit, right-drag to pan, wheel to zoom."),
+        "hint_walk": t(
+            "Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves."
+        ),
+    }
 
 
 def scene3d(
@@ -82,6 +134,7 @@ def scene3d(
         scene=scene_payload(version, layer),
         camera=camera,
         tool=tool,
+        labels=viewer_labels(),
         height=height,
         key=key,
         default=None,

@@ -110,7 +110,7 @@ def sign_in_form() -> None:
             try:
                 user = accounts.authenticate(username, password)
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
                 sign_in(user)
                 st.rerun()
@@ -120,7 +120,7 @@ def sign_in_form() -> None:
             try:
                 user = accounts.sign_on(st.user.to_dict(), store().settings.group_roles)
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
                 sign_in(user)
                 st.rerun()
@@ -162,7 +162,7 @@ def language_picker() -> str:
     try:
         default = store().settings.language
     except bsu_models.BsuError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
         st.stop()
     return str(
         st.sidebar.selectbox(
@@ -186,6 +186,23 @@ def nt(singular: str, plural: str, n: int) -> str:
     return bsu_models.translator(language()).ngettext(singular, plural, n)
 
 
+def error_text(error: BaseException) -> str:
+    """The sentence of ``error`` in the user's language (what ``st.error`` shows).
+
+    When the settings themselves cannot be read (a bad ``BSU_LANGUAGE``), it is English.
+    """
+    try:
+        lang = language()
+    except bsu_models.BsuError:
+        lang = bsu_models.DEFAULT_LANGUAGE
+    return bsu_models.error_text(error, lang)
+
+
+def text_of(value: object) -> str:
+    """A sentence, reason or progress step from ``bsu_models`` in the user's language."""
+    return bsu_models.localise(value, language())
+
+
 def date_text(day: dt.date | dt.datetime) -> str:
     """A date in the user's language: ``25 Nov 2026`` / ``2026年11月25日`` (Hong Kong time)."""
     return bsu_models.format_date(day, language())
@@ -206,14 +223,14 @@ def choose_version(cat: bsu_models.Catalogue, key: str) -> bsu_models.VersionInf
     try:
         models = cat.list_models()
     except bsu_models.BsuError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
         return None
     wanted = st.query_params.get("model")
     if wanted and wanted.isdigit() and not any(str(m.model_id) == wanted for m in models):
         try:
             cat.versions_of(int(wanted))  # refuses (and records) another case's model
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
             return None
     if not models:
         st.info(t("No models yet. Upload one on the Upload page."))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, datetime_text, nt, t
+from viewer.shared import catalogue, datetime_text, error_text, nt, t, text_of
 
 DEFAULT_LIMIT = 500
 OUTCOMES = ("ok", "failed", "refused")
@@ -74,7 +74,7 @@ wanted = bsu_models.AuditFilter(
 try:
     events = cat.audit_events(limit, wanted)
 except bsu_models.BsuError as exc:
-    st.error(str(exc))
+    st.error(error_text(exc))
     st.stop()
 
 if not events:
@@ -118,7 +118,7 @@ if st.button(t("Prepare CSV"), icon=":material/table:", key="audit_prepare"):
     try:
         st.session_state[CSV_KEY] = (wanted, cat.audit_csv(wanted))
     except bsu_models.BsuError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
 prepared = st.session_state.get(CSV_KEY)
 if prepared is not None and prepared[0] == wanted:
     st.download_button(
@@ -145,7 +145,7 @@ if st.button(t("Check the chain"), icon=":material/verified:", key="audit_verify
         with st.spinner(t("Checking…")):
             st.session_state[VERIFY_KEY] = (cat.verify(), dt.datetime.now(dt.UTC))
     except bsu_models.BsuError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
 checked = st.session_state.get(VERIFY_KEY)
 if checked is not None:
     report, when = checked
@@ -162,5 +162,5 @@ if checked is not None:
             nt("The check found {count} problem:", "The check found {count} problems:", count)
             .format(count=count)
         )  # fmt: skip
-        for problem in report.problems:
-            st.error(problem)
+        for problem in report.findings or report.problems:
+            st.error(text_of(problem))

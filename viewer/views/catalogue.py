@@ -5,7 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, date_text, nt, real_world_text, show_facts, t
+from viewer.shared import (
+    catalogue,
+    date_text,
+    error_text,
+    nt,
+    real_world_text,
+    show_facts,
+    t,
+    text_of,
+)
 
 PAGE_SIZE = 12
 
@@ -15,7 +24,7 @@ cat = catalogue()
 try:
     cases = cat.list_cases()
 except bsu_models.BsuError as exc:
-    st.error(str(exc))
+    st.error(error_text(exc))
     st.stop()
 
 with (
@@ -30,7 +39,7 @@ with (
         try:
             cat.add_case(reference, title)
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             st.success(t("Case {reference} added.").format(reference=reference.strip()))
             st.rerun()
@@ -58,7 +67,7 @@ query = right.text_input(t("Search names, places and tags"), key="catalogue_quer
 try:
     models = cat.list_models(case=choice, query=query or None)
 except bsu_models.BsuError as exc:
-    st.error(str(exc))
+    st.error(error_text(exc))
     st.stop()
 
 if not models:
@@ -83,7 +92,7 @@ for row_start in range(0, len(shown), 3):
             try:
                 st.image(cat.thumbnail_png(latest.version_id), width="stretch")
             except bsu_models.BsuError as exc:
-                st.warning(str(exc))
+                st.warning(error_text(exc))
             st.subheader(model.name, anchor=False)
             st.text(
                 f"{model.case_reference} — {titles.get(model.case_reference, '')}\n"
@@ -116,4 +125,4 @@ for row_start in range(0, len(shown), 3):
             with st.popover(t("Facts and hash"), width="stretch"):
                 show_facts(latest)
                 for warning in latest.warnings:
-                    st.warning(warning)
+                    st.warning(text_of(warning))

@@ -6,7 +6,16 @@ import streamlit as st
 
 import bsu_models
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version, datetime_text, show_facts, t
+from viewer.shared import (
+    actor,
+    catalogue,
+    choose_version,
+    datetime_text,
+    error_text,
+    show_facts,
+    t,
+    text_of,
+)
 
 st.title(t("Model"))
 cat = catalogue()
@@ -35,12 +44,12 @@ with left:
 with right:
     show_facts(version)
     for warning in version.warnings:
-        st.warning(warning)
+        st.warning(text_of(warning))
     with st.expander(t("Versions of this model")):
         try:
             versions = cat.versions_of(version.model_id)
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             st.table(
                 {
@@ -67,7 +76,7 @@ with right:
             try:
                 files = cat.original_files(version.version_id, actor=actor())
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
                 for name, data in files:
                     st.download_button(

@@ -11,7 +11,7 @@ from typing import NoReturn
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, current_user, datetime_text, t
+from viewer.shared import catalogue, current_user, datetime_text, error_text, t
 
 NOTICE_KEY = "people_notice"
 NEW_USER_KEYS = (
@@ -59,7 +59,7 @@ try:
     users = accounts.list_users()
     cases = cat.list_cases()
 except bsu_models.BsuError as exc:
-    st.error(str(exc))
+    st.error(error_text(exc))
     st.stop()
 
 notice = st.session_state.pop(NOTICE_KEY, None)
@@ -117,7 +117,7 @@ with st.expander(t("Add a user"), icon=":material/person_add:"), st.form("people
                     new_name, new_password, new_roles, new_display, new_language
                 )
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
                 done(t("User {name} added.").format(name=added.username), *NEW_USER_KEYS)
 
@@ -151,7 +151,7 @@ with password_tab, st.form(f"people_reset_{chosen}"):
             try:
                 accounts.reset_password(chosen, first)
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
                 done(
                     t("New password set for {name}.").format(name=chosen),
@@ -172,7 +172,7 @@ with roles_tab, st.form(f"people_roles_{chosen}"):
         try:
             accounts.set_roles(chosen, roles)
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             done(t("Roles of {name} saved.").format(name=chosen), f"people_roles_{chosen}_pick")
 
@@ -193,7 +193,7 @@ with account_tab:
         try:
             accounts.set_active(chosen, not person.active)
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             if person.active:
                 done(t("Account {name} closed.").format(name=chosen))
@@ -238,7 +238,7 @@ with add_col, st.form(f"people_member_add_{case}"):
             for name in to_add:
                 accounts.add_member(case, name)
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             if to_add:
                 done(
@@ -257,7 +257,7 @@ with remove_col, st.form(f"people_member_remove_{case}"):
             for name in to_remove:
                 accounts.remove_member(case, name)
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             if to_remove:
                 done(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, choose_version, datetime_text, t
+from viewer.shared import catalogue, choose_version, datetime_text, error_text, language, t
 
 # Plain symbols: closed-network machines often have no colour-emoji font.
 STATUS_MARKS = {"requested": "…", "approved": "✓", "rejected": "✗"}
@@ -60,7 +60,7 @@ if user.may("post.request"):
                     platform = st.selectbox(
                         t("Size"),
                         list(bsu_models.PLATFORM_SIZES),
-                        format_func=bsu_models.PLATFORM_NAMES.__getitem__,
+                        format_func=lambda p: t(bsu_models.PLATFORM_NAMES[p]),
                     )
                     caption = st.text_area(
                         t("Caption (the only text on the picture; no case references)"),
@@ -70,9 +70,11 @@ if user.may("post.request"):
                     if st.form_submit_button(t("Request approval"), type="primary"):
                         with st.spinner(t("Rendering the public picture…")):
                             try:
-                                post = cat.posts.request(scene_id, step, platform, caption, view)
+                                post = cat.posts.request(
+                                    scene_id, step, platform, caption, view, lang=language()
+                                )
                             except bsu_models.BsuError as exc:
-                                st.error(str(exc))
+                                st.error(error_text(exc))
                             else:
                                 st.success(
                                     t(
@@ -84,7 +86,7 @@ st.subheader(t("Requests"), anchor=False)
 try:
     posts = cat.posts.list_posts()
 except bsu_models.BsuError as exc:
-    st.error(str(exc))
+    st.error(error_text(exc))
     posts = []
 if not posts:
     st.info(t("No post requests yet."))
@@ -94,7 +96,7 @@ for post in posts:
         try:
             left.image(cat.posts.preview(post.post_id), width="stretch")
         except bsu_models.BsuError as exc:
-            left.error(str(exc))
+            left.error(error_text(exc))
         right.markdown(f"**{t('Post {id}').format(id=post.post_id)}** · {status_text(post)}")
         right.text(
             t("{case} · {scene} (revision {revision}) · step {step} · {platform}").format(
@@ -102,7 +104,7 @@ for post in posts:
                 scene=post.scene_name,
                 revision=post.revision,
                 step=post.step,
-                platform=bsu_models.PLATFORM_NAMES[post.platform],
+                platform=t(bsu_models.PLATFORM_NAMES[post.platform]),
             )
         )
         right.text(t("Caption: {caption}").format(caption=post.caption or "—"))
@@ -131,7 +133,7 @@ for post in posts:
                         try:
                             cat.posts.decide(post.post_id, approved, reason)
                         except bsu_models.BsuError as exc:
-                            right.error(str(exc))
+                            right.error(error_text(exc))
                         else:
                             st.rerun()
         if post.status == "approved" and user.may("post.download"):
@@ -139,7 +141,7 @@ for post in posts:
                 try:
                     st.session_state[f"post_file_{post.post_id}"] = cat.posts.download(post.post_id)
                 except bsu_models.BsuError as exc:
-                    right.error(str(exc))
+                    right.error(error_text(exc))
             prepared = st.session_state.get(f"post_file_{post.post_id}")
             if prepared:
                 right.download_button(

@@ -9,7 +9,7 @@ import streamlit as st
 
 import bsu_models
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version, date_text, t
+from viewer.shared import actor, catalogue, choose_version, date_text, error_text, language, t
 
 # Provenance symbols are text, so they show the same in the table, the legend and 3D labels.
 PROVENANCE = {
@@ -64,7 +64,7 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
                 try:
                     cat.scenes.freeze(scene.scene_id, scene.revision, actor=actor())
                 except bsu_models.BsuError as exc:
-                    st.error(str(exc))
+                    st.error(error_text(exc))
                 else:
                     st.rerun()
             return
@@ -78,10 +78,10 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
             with st.spinner(t("Rendering print stills, the exhibit book and the offline viewer…")):
                 try:
                     name, data, result = cat.exhibit_zip(
-                        scene.scene_id, number.strip() or None, actor=actor()
+                        scene.scene_id, number.strip() or None, actor=actor(), lang=language()
                     )
                 except bsu_models.BsuError as exc:
-                    st.error(str(exc))
+                    st.error(error_text(exc))
                 else:
                     st.session_state["present_package"] = (scene.scene_id, name, data, result)
         package = st.session_state.get("present_package")

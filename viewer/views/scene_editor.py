@@ -12,7 +12,16 @@ import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
 from bsu_models.i18n import N_
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version, datetime_text, nt, t
+from viewer.shared import (
+    actor,
+    catalogue,
+    choose_version,
+    datetime_text,
+    error_text,
+    nt,
+    t,
+    text_of,
+)
 
 TYPE_COLOURS = {
     "suspect": "#d62828",
@@ -83,9 +92,14 @@ def save(doc: bsu_models.SceneDoc, summary: str, **values: object) -> None:
             scene.scene_id, doc, scene.revision, summary.format(**values), actor=actor()
         )
     except bsu_models.BsuError as exc:
-        st.session_state["editor_error"] = str(exc)
+        st.session_state["editor_error"] = error_text(exc)
     else:
-        st.session_state["editor_notice"] = t(summary).format(**values)
+        # A value that is a message (a measured length) is shown in the user's language too.
+        shown = {
+            name: text_of(value) if isinstance(value, bsu_models.Message) else value
+            for name, value in values.items()
+        }
+        st.session_state["editor_notice"] = t(summary).format(**shown)
     st.rerun()
 
 
@@ -138,7 +152,7 @@ def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> 
                         replace(position, provenance=Provenance(provenance, reference or ""))
                     )
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
                 save(changed, N_("edited {label}"), label=label)
 
@@ -153,7 +167,7 @@ with (
         try:
             created = cat.scenes.create(version.version_id, new_name, actor=actor())
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             st.session_state["editor_scene"] = created.scene_id
             st.rerun()
@@ -186,7 +200,7 @@ if scene.frozen:
                 scene.scene_id, t("{name} (copy)").format(name=scene.name), actor=actor()
             )
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             st.session_state["editor_scene"] = copied.scene_id
             st.rerun()
@@ -276,7 +290,7 @@ if event and event.get("type") == "click" and step is not None and not scene.fro
                 )
             )
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             save(
                 placed,
@@ -318,13 +332,13 @@ if event and event.get("type") == "click" and step is not None and not scene.fro
             try:
                 value = cat.scenes.measure(scene.scene_id, measurement)
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
-                st.session_state["editor_last_measure"] = value.text
+                st.session_state["editor_last_measure"] = value.message
                 save(
                     doc.with_measurement(replace(measurement, label=value.text)),
                     N_("measured {value} at step {title!r}"),
-                    value=value.text,
+                    value=value.message,
                     title=step.title,
                 )
 if event and event.get("type") == "camera":
@@ -332,7 +346,7 @@ if event and event.get("type") == "camera":
 
 last = st.session_state.get("editor_last_measure")
 if last:
-    st.metric(t("Last measurement"), last)
+    st.metric(t("Last measurement"), text_of(last))
 
 pending = st.session_state.get("editor_camera")
 if pending and step is not None:
@@ -354,7 +368,7 @@ if pending and step is not None:
                     steps=(step.id,),
                 )
             except bsu_models.BsuError as exc:
-                st.error(str(exc))
+                st.error(error_text(exc))
             else:
                 st.session_state.pop("editor_camera", None)
                 save(doc.with_view(saved), N_("saved view {name!r}"), name=saved.name)
@@ -397,7 +411,7 @@ with left:
                             scene.scene_id, labels[observer], labels[target], number
                         )
                     except bsu_models.BsuError as exc:
-                        st.error(str(exc))
+                        st.error(error_text(exc))
                     else:
                         save(
                             doc.with_sightline(line),
@@ -408,7 +422,7 @@ with left:
                             ),
                             observer=result.observer,
                             target=result.target,
-                            distance=result.distance.text,
+                            distance=result.distance.message,
                         )
     else:
         st.caption(t("No entities yet: choose Place, fill in who or what, then click the model."))
@@ -458,7 +472,7 @@ with st.form("new_step", clear_on_submit=True):
         try:
             added = doc.with_step(Step(doc.next_id("s"), title, clock_text or None, narrative))
         except bsu_models.BsuError as exc:
-            st.error(str(exc))
+            st.error(error_text(exc))
         else:
             st.session_state["editor_step"] = len(added.steps)
             save(added, N_("added step {title!r}"), title=title)
@@ -486,8 +500,8 @@ with st.expander(
     )
     if scene.revision > 1:
         old = st.number_input(t("Compare revision"), 1, scene.revision - 1, scene.revision - 1)
-        for change in cat.scenes.compare(scene.scene_id, int(old)):
-            st.text(f"• {change}")
+        for change in cat.scenes.compare_messages(scene.scene_id, int(old)):
+            st.text(f"• {text_of(change)}")
         if st.button(t("Undo the last change")):
             previous = cat.scenes.document(scene.scene_id, scene.revision - 1)
             save(previous, N_("undid revision {number}"), number=scene.revision)

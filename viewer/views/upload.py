@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, show_facts, t
+from viewer.shared import catalogue, error_text, nt, show_facts, t, text_of
 
 AXES = ["+z", "+y", "+x", "-z", "-y", "-x"]
 
@@ -18,7 +18,7 @@ report_area = st.container()
 try:
     cases = cat.list_cases()
 except bsu_models.BsuError as exc:
-    st.error(str(exc))
+    st.error(error_text(exc))
     st.stop()
 if not cases:
     st.info(t("Add a case on the Catalogue page first (“New case” in the sidebar)."))
@@ -99,15 +99,19 @@ if st.button(t("Import"), type="primary", disabled=not files):
             tags=[tags] if tags else [],
             up_axis=up_axis,
             north_axis=north_axis,
-            progress=lambda fraction, message: bar.progress(fraction, text=message),
+            progress=lambda fraction, message: bar.progress(fraction, text=text_of(message)),
         )
     except bsu_models.AmbiguousUpload as exc:
         st.session_state["upload_candidates"] = exc.candidates
-        st.session_state["upload_notice"] = str(exc).replace("with --member", "below")
+        st.session_state["upload_notice"] = nt(
+            "The upload holds {count} mesh; choose it below.",
+            "The upload holds {count} meshes; choose one below.",
+            len(exc.candidates),
+        ).format(count=len(exc.candidates))
         st.rerun()
     except bsu_models.BsuError as exc:
         bar.empty()
-        report_area.error(str(exc))
+        report_area.error(error_text(exc))
     else:
         bar.empty()
         st.session_state.pop("upload_candidates", None)
@@ -128,7 +132,7 @@ if st.button(t("Import"), type="primary", disabled=not files):
             with right:
                 show_facts(version)
             for warning in version.warnings:
-                st.warning(warning)
+                st.warning(text_of(warning))
 
 notice = st.session_state.pop("upload_notice", None)
 if notice:

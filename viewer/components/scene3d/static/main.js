@@ -35,7 +35,7 @@ const S = {
   wantedId: null, phase: null, // phase of wantedId: idb | asked | parsing | shown | failed
   meshId: null, model: null, box: null, centre: new THREE.Vector3(), diag: 1, triangles: 0,
   markers: [], entityCount: 0, renders: 0, lastClick: null,
-  cameraNonce: undefined, pendingCamera: null, readyPending: null, walk: false, modelStatus: 'Starting…',
+  cameraNonce: undefined, pendingCamera: null, readyPending: null, walk: false, modelStatus: ['starting', {}],
 };
 
 // Read-only hooks for tests.
@@ -153,19 +153,61 @@ function axes() {
   return { up, north, east: new THREE.Vector3().crossVectors(north, up).normalize() };
 }
 
-const TOOLS = {
-  navigate: ['grab', 'Drag to orbit, right-drag to pan, wheel to zoom; a click reports the point.'],
-  place: ['crosshair', 'Click the model to place an entity.'],
-  measure: ['crosshair', 'Click two points on the model to measure.'],
-  sightline: ['crosshair', 'Click the eye point, then the target.'],
-  present: ['grab', 'Read-only: drag to orbit, right-drag to pan, wheel to zoom.'],
+// Every word the viewer shows. The page sends them translated (args.labels, same keys); these
+// English texts are only the fallback for a key the page does not send.
+const LABELS = {
+  fit: 'Fit', fit_title: 'Frame the whole model',
+  plan: 'Plan', plan_title: 'Plan: look down, north at the top',
+  north: 'N', north_title: 'Elevation seen from the north',
+  east: 'E', east_title: 'Elevation seen from the east',
+  south: 'S', south_title: 'Elevation seen from the south',
+  west: 'W', west_title: 'Elevation seen from the west',
+  iso: 'Iso', iso_title: 'Perspective from the south-east, above',
+  walk: 'Walk',
+  walk_title: 'First person from the last clicked point: WASD / arrow keys move, drag to look, Esc leaves',
+  save: 'Save view', save_title: 'Send the current view to the app',
+  toolbar: '3D view',
+  starting: 'Starting…',
+  loading: 'Loading model…',
+  fetching: 'Fetching the model from the app…',
+  reading: 'Reading model ({size} MB)…',
+  unreadable: 'Could not read the model: {message}',
+  triangles: '{count} triangles',
+  triangles_cached: '{count} triangles (browser cache)',
+  no_model: 'No model selected.',
+  hint_navigate: 'Drag to orbit, right-drag to pan, wheel to zoom; a click reports the point.',
+  hint_place: 'Click the model to place an entity.',
+  hint_measure: 'Click two points on the model to measure.',
+  hint_sightline: 'Click the eye point, then the target.',
+  hint_present: 'Read-only: drag to orbit, right-drag to pan, wheel to zoom.',
+  hint_walk: 'Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves.',
 };
+const words = { ...LABELS };
+// `{name}` placeholders are filled with text, never parsed as markup.
+const tr = (key, values = {}) => (words[key] ?? LABELS[key] ?? key)
+  .replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m));
+const TOOL_CURSORS = { navigate: 'grab', place: 'crosshair', measure: 'crosshair',
+  sightline: 'crosshair', present: 'grab' };
 
-function setStatus(model) {
-  if (model !== undefined) S.modelStatus = model;
-  const hint = S.walk ? 'Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves.'
-    : TOOLS[S.tool][1];
-  statusEl.textContent = `${S.modelStatus} · ${hint}`;
+// The status line keeps what it says as a key and values, so a language switch redraws it.
+function setStatus(key, values) {
+  if (key !== undefined) S.modelStatus = [key, values];
+  const hint = tr(S.walk ? 'hint_walk' : `hint_${S.tool}`);
+  statusEl.textContent = `${tr(...S.modelStatus)} · ${hint}`;
+}
+function applyLabels(given) {
+  const next = { ...LABELS };
+  for (const [k, v] of Object.entries(given && typeof given === 'object' ? given : {})) {
+    if (typeof v === 'string' && Object.hasOwn(LABELS, k)) next[k] = v;
+  }
+  if (JSON.stringify(next) === JSON.stringify(words)) return;
+  Object.assign(words, next);
+  for (const b of document.querySelectorAll('#toolbar button[data-label]')) {
+    b.textContent = tr(b.dataset.label);
+    b.title = tr(`${b.dataset.label}_title`);
+  }
+  document.getElementById('toolbar').setAttribute('aria-label', tr('toolbar'));
+  setStatus();
 }
 
 // ------------------------------------------------------------------ IndexedDB mesh cache
@@ -201,7 +243,7 @@ function onMeshArgs(id, bytes) {
   if (id !== S.wantedId) {
     clearModel();
     Object.assign(S, { wantedId: id, phase: 'idb' });
-    setStatus('Loading model…');
+    setStatus('loading');
     if (!bytes) { lookupCache(id); return; }
   }
   // Bytes are honoured for the wanted id unless already being parsed (or known to be unreadable).
@@ -217,14 +259,14 @@ async function lookupCache(id) {
 }
 function askForMesh(id) {
   S.phase = 'asked';
-  setStatus('Fetching the model from the app…');
+  setStatus('fetching');
   sendValue({ type: 'need_mesh', mesh_id: id });
 }
 
 function loadBytes(id, buf, source) {
   S.phase = 'parsing';
   const t0 = performance.now();
-  setStatus(`Reading model (${(buf.byteLength / 1e6).toFixed(1)} MB)…`);
+  setStatus('reading', { size: (buf.byteLength / 1e6).toFixed(1) });
   new GLTFLoader().parse(buf, '', (gltf) => {
     if (S.wantedId !== id) return; // another mesh was asked for meanwhile
     showModel(id, gltf.scene, t0, source);
@@ -235,7 +277,7 @@ function loadBytes(id, buf, source) {
     if (source === 'cache') { idbDelete(id); askForMesh(id); return; } // bad cache entry
     const message = String(err?.message ?? err);
     S.phase = 'failed';
-    setStatus(`Could not read the model: ${message}`);
+    setStatus('unreadable', { message });
     sendValue({ type: 'error', mesh_id: id, message });
   });
 }
@@ -280,7 +322,8 @@ function showModel(id, root, t0, source) {
   if (S.pendingCamera) applyCameraArg(S.pendingCamera);
   else preset('iso');
   document.body.dataset.meshLoaded = id;
-  setStatus(`${S.triangles.toLocaleString('en')} triangles${source === 'cache' ? ' (browser cache)' : ''}`);
+  setStatus(source === 'cache' ? 'triangles_cached' : 'triangles',
+    { count: S.triangles.toLocaleString('en') });
   S.readyPending = { type: 'ready', mesh_id: id, triangles: S.triangles, source, t0 };
   requestRender();
 }
@@ -687,8 +730,8 @@ function setHeight(value) {
   post('streamlit:setFrameHeight', { height });
 }
 function setTool(tool) {
-  S.tool = Object.hasOwn(TOOLS, tool) ? tool : 'navigate';
-  canvas.style.cursor = TOOLS[S.tool][0];
+  S.tool = Object.hasOwn(TOOL_CURSORS, tool) ? tool : 'navigate';
+  canvas.style.cursor = TOOL_CURSORS[S.tool];
   document.getElementById('btn-save').hidden = S.tool === 'present';
   setStatus();
 }
@@ -698,11 +741,12 @@ window.addEventListener('message', (e) => {
   if (e.source !== window.parent || d?.type !== 'streamlit:render') return;
   const args = d.args ?? {};
   applyTheme(d.theme);
+  applyLabels(args.labels);
   setHeight(args.height);
   setTool(args.tool);
   applySceneArg(args.scene);
   const id = typeof args.mesh_id === 'string' && args.mesh_id ? args.mesh_id : null;
-  if (!id && !S.wantedId) setStatus('No model selected.');
+  if (!id && !S.wantedId) setStatus('no_model');
   onMeshArgs(id, args.mesh ?? args.mesh_b64 ?? null);
   applyCameraArg(args.camera);
   requestRender();
