@@ -60,7 +60,8 @@ from PIL import Image
 from bsu_models import stills
 from bsu_models.geometry import preset_camera
 from bsu_models.meshdata import MeshArrays
-from bsu_models.overlay import Overlays, caption_height
+from bsu_models.overlay import Overlays
+from bsu_models.overlay_furniture import caption_height
 from bsu_models.render import png_bytes
 
 try:
@@ -390,7 +391,7 @@ def _renderer() -> str:
 def measure(
     faces: int, repeat: int, save: Path | None, say: Callable[[str], None]
 ) -> dict[str, Any]:
-    from bsu_models import overlay
+    from bsu_models import overlay, overlay_canvas, overlay_furniture
 
     t = time.perf_counter()
     mesh = build_mesh(faces)
@@ -400,6 +401,9 @@ def measure(
         "code": _code_version(),
         "stills_py_sha256": _sha(stills),
         "overlay_py_sha256": _sha(overlay),
+        # The overlay's drawing surface and its legend, scale bar and caption live beside it.
+        "overlay_canvas_py_sha256": _sha(overlay_canvas),
+        "overlay_furniture_py_sha256": _sha(overlay_furniture),
         "mesh": {
             "faces": len(mesh.faces),
             "vertices": len(mesh.vertices),

@@ -33,17 +33,17 @@ _EXPORTS: dict[str, str] = {
     "load_demo": "bsu_models.demo",
     "SceneService": "bsu_models.scenes",
     "SceneDoc": "bsu_models.scene_model",
-    "Entity": "bsu_models.scene_model",
-    "Step": "bsu_models.scene_model",
-    "Position": "bsu_models.scene_model",
-    "Provenance": "bsu_models.scene_model",
-    "Anchor": "bsu_models.scene_model",
-    "Measurement": "bsu_models.scene_model",
-    "Sightline": "bsu_models.scene_model",
-    "SavedView": "bsu_models.scene_model",
-    "ENTITY_TYPES": "bsu_models.scene_model",
-    "PROVENANCE_KINDS": "bsu_models.scene_model",
-    "MEASUREMENT_KINDS": "bsu_models.scene_model",
+    "Entity": "bsu_models.scene_items",
+    "Step": "bsu_models.scene_items",
+    "Position": "bsu_models.scene_items",
+    "Provenance": "bsu_models.scene_items",
+    "Anchor": "bsu_models.scene_items",
+    "Measurement": "bsu_models.scene_items",
+    "Sightline": "bsu_models.scene_items",
+    "SavedView": "bsu_models.scene_items",
+    "ENTITY_TYPES": "bsu_models.scene_items",
+    "PROVENANCE_KINDS": "bsu_models.scene_items",
+    "MEASUREMENT_KINDS": "bsu_models.scene_items",
     "PRESETS": "bsu_models.geometry",
     "AXES": "bsu_models.geometry",
     "SceneLayer": "bsu_models.scene_layer",
@@ -57,7 +57,7 @@ _EXPORTS: dict[str, str] = {
     "SightlineResult": "bsu_models.records",
     "ExhibitResult": "bsu_models.exhibit",
     "verify_exhibit": "bsu_models.exhibit",
-    "BagReport": "bsu_models.bagit_package",
+    "BagReport": "bsu_models.bagit_verify",
     "LANGUAGES": "bsu_models.i18n",
     "LANGUAGE_NAMES": "bsu_models.i18n",
     "DEFAULT_LANGUAGE": "bsu_models.i18n",
@@ -112,7 +112,7 @@ if TYPE_CHECKING:
     from bsu_models.access import ROLES, Principal
     from bsu_models.accounts import UserInfo, idle_expired
     from bsu_models.audit_export import AuditFilter
-    from bsu_models.bagit_package import BagReport
+    from bsu_models.bagit_verify import BagReport
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
     from bsu_models.demo import load_demo
     from bsu_models.errors import (
@@ -165,9 +165,7 @@ if TYPE_CHECKING:
         VerifyReport,
         VersionInfo,
     )
-    from bsu_models.scene_json import scene_from_json, scene_to_json
-    from bsu_models.scene_layer import SceneLayer
-    from bsu_models.scene_model import (
+    from bsu_models.scene_items import (
         ENTITY_TYPES,
         MEASUREMENT_KINDS,
         PROVENANCE_KINDS,
@@ -177,10 +175,12 @@ if TYPE_CHECKING:
         Position,
         Provenance,
         SavedView,
-        SceneDoc,
         Sightline,
         Step,
     )
+    from bsu_models.scene_json import scene_from_json, scene_to_json
+    from bsu_models.scene_layer import SceneLayer
+    from bsu_models.scene_model import SceneDoc
     from bsu_models.scenes import SceneService
     from bsu_models.settings import SETTINGS_HELP, Settings, load_settings
     from bsu_models.stills import SIZES

@@ -11,11 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
-from bsu_models.cli_argparse import argparse_language
+from bsu_models.cli_argparse import argparse_language, parser_class
 from bsu_models.cli_exhibit import add_exhibit_commands
 from bsu_models.cli_scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli_users import add_user_commands
@@ -326,58 +326,6 @@ def cmd_demo(cat: Catalogue, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _Formatter(argparse.HelpFormatter):
-    """Help text with the ``usage:`` heading in the parser's language."""
-
-    lang = DEFAULT_LANGUAGE
-
-    def add_usage(
-        self,
-        usage: str | None,
-        actions: Any,
-        groups: Any,
-        prefix: str | None = None,
-    ) -> None:
-        super().add_usage(
-            usage, actions, groups, t("usage: ", self.lang) if prefix is None else prefix
-        )
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose own words (headings, ``-h``, ``error:``) are in ``lang``.
-
-    Sub-command parsers are made of the same class (argparse uses ``type(parent)``), so one
-    subclass per language carries the language down the whole tree. Argparse's own error
-    details (e.g. which arguments are missing) are translated by ``cli_argparse``.
-    """
-
-    lang = DEFAULT_LANGUAGE
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._positionals.title = t("positional arguments", self.lang)
-        self._optionals.title = t("options", self.lang)
-        for action in self._actions:
-            if isinstance(action, argparse._HelpAction):
-                action.help = t("show this help message and exit", self.lang)
-
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        formatter = _Formatter(prog=self.prog)
-        formatter.lang = self.lang
-        return formatter
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(
-            EXIT_USER_ERROR,
-            t("{prog}: error: {message}", self.lang).format(prog=self.prog, message=message) + "\n",
-        )
-
-
-def _parser_class(lang: str) -> type[_Parser]:
-    return type(f"_Parser_{lang}", (_Parser,), {"lang": lang})
-
-
 def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     """The parser of ``bsu-models``, its help texts in ``lang`` (names and flags never change)."""
     json_flag = argparse.ArgumentParser(add_help=False)
@@ -387,7 +335,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help=t("machine-readable output on stdout", lang),
     )
-    parser: argparse.ArgumentParser = _parser_class(lang)(
+    parser: argparse.ArgumentParser = parser_class(lang)(
         prog="bsu-models",
         parents=[json_flag],
         description=t("BSU Models: catalogue of landmark scale models.", lang),

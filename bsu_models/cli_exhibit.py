@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bsu_models.bagit_package import verify_bag
+from bsu_models.bagit_verify import verify_bag
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli_scene import _emit, _lang, _scene_json
 from bsu_models.errors import InvalidInput

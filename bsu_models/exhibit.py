@@ -9,8 +9,9 @@ language (``en`` or ``zh_HK``) its own words are written in. Building a package 
 event carrying the SHA-256 of its manifest.
 
 The content of a package (stills, scene, viewer, book) is assembled by
-``bsu_models.exhibit_content``; this module checks what is asked for, packages the content as a
-bag, writes it atomically, records the export in the audit log and checks packages.
+``bsu_models.exhibit_content`` (its fixed words in ``bsu_models.exhibit_words``); this module
+checks what is asked for, packages the content as a bag, writes it atomically, records the export
+in the audit log and checks packages.
 """
 
 from __future__ import annotations
@@ -23,25 +24,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bsu_models.audit import append_event
-from bsu_models.bagit_package import (
-    MANIFEST,
-    BagReport,
-    bag_zip,
-    make_bag,
-    sha256_hex,
-    verify_bag,
-    write_bag_dir,
-)
+from bsu_models.bagit_package import MANIFEST, bag_zip, make_bag, sha256_hex, write_bag_dir
+from bsu_models.bagit_verify import BagReport, verify_bag
 from bsu_models.db import write_session
 from bsu_models.errors import BsuError, InvalidInput, Message, StorageError
-from bsu_models.exhibit_content import METHOD as METHOD
-from bsu_models.exhibit_content import PROVENANCE_WORDS as PROVENANCE_WORDS
 from bsu_models.exhibit_content import STILL_SIZE as STILL_SIZE
-from bsu_models.exhibit_content import TIME_ZONE as TIME_ZONE
 from bsu_models.exhibit_content import ExhibitBuilder
+from bsu_models.exhibit_words import METHOD as METHOD
+from bsu_models.exhibit_words import PROVENANCE_WORDS as PROVENANCE_WORDS
+from bsu_models.exhibit_words import TIME_ZONE as TIME_ZONE
 from bsu_models.i18n import DEFAULT_LANGUAGE, check_language
 from bsu_models.records import SceneInfo
-from bsu_models.scene_model import check_label
+from bsu_models.scene_items import check_label
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue

@@ -1,12 +1,13 @@
 """The content of a court exhibit package, read from one frozen scene revision.
 
 Works on a frozen scene of the catalogue: its ``SceneDoc`` at the frozen revision, the model
-version it stands on (``VersionInfo``: bounds, axes, units and scale, original SHA-256) and the
-case. ``ExhibitBuilder`` renders a print-resolution still per step, works out entity positions in
-metres (east / north / height), measurements and sightline verdicts, and assembles the payload
-files (stills, ``scene.json``, ``model.glb``, the offline viewer's data, ``README.txt`` and the
-exhibit book's ``ExhibitBook``) with the bag-info fields. Packaging, writing and checking the
-package are in ``bsu_models.exhibit``.
+version it stands on (``VersionInfo``) and the case. ``ExhibitBuilder`` renders a print-resolution
+still per step, works out entity positions in metres (east / north / height), measurements and
+sightline verdicts, and assembles the payload files (stills, ``scene.json``, ``model.glb``, the
+offline viewer's data, ``README.txt`` and the exhibit book's ``ExhibitBook``) with the bag-info
+fields. The package's fixed words and text formats are in ``bsu_models.exhibit_words``, the
+model version's frame and facts in ``bsu_models.exhibit_facts``; packaging, writing and checking
+the package are in ``bsu_models.exhibit``.
 
 A package is written in one language (``lang``, one of ``bsu_models.i18n.LANGUAGES``): the book,
 the viewer, the stills' own words and README.txt; ``bag-info.txt`` records it as
@@ -34,196 +35,29 @@ from bsu_models.exhibit_book import (
     book_font,
     build_exhibit_book,
 )
-from bsu_models.geometry import axis_vector
-from bsu_models.i18n import (
-    DEFAULT_LANGUAGE,
-    N_,
-    check_language,
-    error_text,
-    format_date,
-    format_datetime,
-    format_metres,
-    translator,
+from bsu_models.exhibit_facts import _frame, _model_facts
+from bsu_models.exhibit_words import (
+    METHOD,
+    NOT_PLACED,
+    PROVENANCE_WORDS,
+    README_FILES,
+    _date_text,
+    _moment_text,
+    _value_text,
+    _wrap,
 )
+from bsu_models.geometry import axis_vector
+from bsu_models.i18n import DEFAULT_LANGUAGE, check_language, error_text, translator
 from bsu_models.offline_viewer import build_offline_viewer
-from bsu_models.pdf_layout import is_wide, line_pieces
-from bsu_models.records import MeasuredValue, SceneInfo, VersionInfo
+from bsu_models.records import SceneInfo
+from bsu_models.scene_items import Step
 from bsu_models.scene_layer import SceneLayer
-from bsu_models.scene_model import SceneDoc, Step
+from bsu_models.scene_model import SceneDoc
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
 STILL_SIZE = "a4"  # A4 landscape at 300 dpi: print resolution for the book and the bundle
-# What the package says of each provenance kind and the statement of method (translated where
-# they are written).
-PROVENANCE_WORDS = {
-    "measured": N_("Measured"),
-    "cctv": N_("CCTV"),
-    "witness_statement": N_("Witness statement"),
-    "assumption": N_("Assumption"),
-}
-NOT_PLACED = N_("Not placed")
-METHOD = (
-    N_(
-        "The landmark was built as a scale model by the Briefing Support Unit and digitised; "
-        "the digitised model file was stored unchanged and is identified throughout by its "
-        "SHA-256 hash, given on the model page of this book."
-    ),
-    N_(
-        "Positions of people, vehicles, evidence and cameras were placed on the digital model "
-        "by investigators. Each position records how it is known: measured on site, taken from "
-        "CCTV, taken from a witness statement (with its reference), or assumed. Positions are "
-        "snapped to the model's surface below them."
-    ),
-    N_(
-        "Positions are given in metres as east / north / height: east and north are measured "
-        "from the model file's origin (0, 0, 0) along the model's east and north axes (not from "
-        "the middle of the model), and height is measured above the lowest point of the model. "
-        "Metres are model coordinates multiplied by the model's units and scale; where these "
-        "are not known, positions are given in model units and say so. Distances carry an "
-        "uncertainty (±) from the model's mesh resolution unless a measured uncertainty was "
-        "entered."
-    ),
-    N_(
-        "Sightlines are straight lines from the observer's eye height (1.6 m for people unless "
-        "set) to the target, tested against every surface of the model; 'blocked' gives the "
-        "first surface point in the way (east / north / height as above) and its distance from "
-        "the eye. The model holds only what was modelled: trees, vehicles or people not in the "
-        "model do not block a sightline here."
-    ),
-    N_(
-        "Every picture was rendered by BSU Models from the frozen scene revision named on the "
-        "cover. The revision can no longer change. Every file of this package is listed with "
-        "its SHA-256 in manifest-sha256.txt; `sha256sum -c manifest-sha256.txt` in the package "
-        "folder, or any BagIt validator, shows whether any file differs from what was produced."
-    ),
-    N_(
-        "Entities marked Sensitive (for example a victim's identity or an exhibit not yet made "
-        "public) are shown in full to the court but are never shown in public material; this "
-        "package contains them and must not be published."
-    ),
-    N_("Dates and times are Hong Kong time, HKT (UTC+8)."),
-)
-TIME_ZONE = N_("HKT (UTC+8)")
-# README.txt: each file of the payload and what it is, in this order.
-README_FILES = (
-    (
-        "exhibit-book.pdf",
-        N_("the exhibit book: cover, model facts, one page per step, method"),
-    ),
-    ("stills/", N_("the pictures of each step at print resolution (PNG)")),
-    ("scene.json", N_("the scene (schema bsu-scene/1)")),
-    ("model.glb", N_("the model as shown in the viewer (glTF binary)")),
-    (
-        "viewer.html",
-        N_("open in a web browser: the model and steps, read-only, no network needed"),
-    ),
-)
-
-
-def _date_text(moment: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A date in Hong Kong time, e.g. ``25 Nov 2026`` / ``2026年11月25日``."""
-    return format_date(moment, lang)
-
-
-def _moment_text(moment: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A date and time in Hong Kong time that says so, e.g. ``25 Nov 2026 21:03 HKT (UTC+8)``."""
-    return f"{format_datetime(moment, lang)} {translator(lang).gettext(TIME_ZONE)}"
-
-
-def _value_text(value: MeasuredValue, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A measured value with its ± in ``lang``; in English exactly ``MeasuredValue.text``."""
-    if lang == DEFAULT_LANGUAGE or value.unit == "°":
-        return value.text
-    if not value.units_known:
-        return (
-            translator(lang)
-            .gettext(
-                "{value} ± {uncertainty} model units (units unknown: set the version's units "
-                "and scale for metres)"
-            )
-            .format(value=f"{value.value:.4g}", uncertainty=f"{value.uncertainty:.2g}")
-        )
-    # The decimals of MeasuredValue.text: the ± never rounds to zero on small models.
-    spread = value.uncertainty
-    decimals = 2 if spread >= 0.005 else 3 if spread >= 0.0005 else 4
-    return format_metres(value.value, spread, lang, digits=decimals)
-
-
-def _columns(text: str) -> int:
-    """How many terminal columns ``text`` takes (Chinese characters take two)."""
-    return sum(2 if is_wide(char) else 1 for char in text)
-
-
-def _wrap(text: str, indent: str, width: int = 76) -> list[str]:
-    """``text`` in lines of at most ``width`` columns, each starting with ``indent``: broken at
-    spaces, and between Chinese characters (which take two columns each)."""
-    lines: list[str] = []
-    line = ""
-    for piece in line_pieces(text):
-        if line and _columns(indent + line + piece.rstrip()) > width:
-            lines.append(indent + line.rstrip())
-            line = ""
-        line += piece
-    if line.strip():
-        lines.append(indent + line.rstrip())
-    return lines
-
-
-def _frame(version: VersionInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
-    """East, north and up unit vectors and metres per model unit (None when unknown)."""
-    up, north = axis_vector(version.up_axis), axis_vector(version.north_axis)
-    east = np.cross(north, up)
-    lo, hi = np.asarray(version.bounds[0]), np.asarray(version.bounds[1])
-    factor = None
-    if version.real_world_extent_m is not None and hi[0] > lo[0]:
-        factor = version.real_world_extent_m[0] / float(hi[0] - lo[0])
-    return east, north, up, factor
-
-
-def _model_facts(version: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> tuple[tuple[str, str], ...]:
-    _ = translator(lang).gettext
-    size = version.real_world_size
-    lo, hi = (("(" + ", ".join(f"{c:.4g}" for c in p) + ")") for p in version.bounds)
-    uploaded = _("{when} by {who}").format(
-        when=_date_text(version.uploaded_at, lang), who=version.uploaded_by
-    )
-    return (
-        (_("Case"), version.case_reference),
-        (
-            _("Model"),
-            _("{model}, version {number}").format(model=version.model_name, number=version.number),
-        ),
-        (_("Original file"), version.mesh_member),
-        (_("Original SHA-256"), version.original_sha256),
-        (_("Uploaded"), uploaded),
-        (
-            _("Units and scale"),
-            _("{units}, scale {scale}").format(units=version.units, scale=version.scale),
-        ),
-        (
-            _("Real-world size"),
-            _("unknown (units or scale not set)")
-            if size is None
-            else _("{east} m east-west × {north} m north-south × {height} m high").format(
-                east=f"{size[0]:.2f}", north=f"{size[1]:.2f}", height=f"{size[2]:.2f}"
-            ),
-        ),
-        (
-            _("Mesh"),
-            _("{vertices} vertices, {faces} faces, {surface}").format(
-                vertices=f"{version.vertices:,}",
-                faces=f"{version.faces:,}",
-                surface=_("watertight") if version.watertight else _("open"),
-            ),
-        ),
-        (_("Bounds (model units)"), _("{low} to {high}").format(low=lo, high=hi)),
-        (
-            _("Axes"),
-            _("up {up}, north {north}").format(up=version.up_axis, north=version.north_axis),
-        ),
-    )
 
 
 class ExhibitBuilder:

@@ -32,18 +32,14 @@ from bsu_models.fonts import font
 from bsu_models.geometry import PRESETS, as_triple, axis_vector, preset_camera
 from bsu_models.i18n import N_, check_language, translator
 from bsu_models.meshdata import MeshArrays
-from bsu_models.overlay import (
-    Overlays,
-    draw_legend,
-    draw_north_arrow,
-    draw_scale_bar,
-    draw_scene,
-    new_canvas,
-)
+from bsu_models.overlay import Overlays, draw_scene
+from bsu_models.overlay_canvas import new_canvas
+from bsu_models.overlay_furniture import draw_legend, draw_north_arrow, draw_scale_bar
 from bsu_models.records import SceneInfo
 from bsu_models.scene_analysis import SceneAnalysis
+from bsu_models.scene_items import Provenance
 from bsu_models.scene_layer import SceneLayer
-from bsu_models.scene_model import Provenance, SceneDoc
+from bsu_models.scene_model import SceneDoc
 from bsu_models.still_service import _mesh
 from bsu_models.stills import Camera, _projector, _render_model
 from bsu_models.text import clean_text

@@ -17,8 +17,9 @@ import numpy as np
 from bsu_models.errors import InvalidInput, Message
 from bsu_models.geometry import MeshGeometry, as_triple, line_of_sight
 from bsu_models.records import MeasuredValue, SceneInfo, SightlineResult
+from bsu_models.scene_items import DEFAULT_EYE_HEIGHT_M, Anchor, Measurement, Step
 from bsu_models.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
-from bsu_models.scene_model import DEFAULT_EYE_HEIGHT_M, Anchor, Measurement, SceneDoc, Step
+from bsu_models.scene_model import SceneDoc
 from bsu_models.units import metres_per_model_unit
 
 if TYPE_CHECKING:

@@ -14,18 +14,17 @@ from importlib import resources
 from typing import Any
 
 from bsu_models.errors import InvalidInput, Message
-from bsu_models.scene_model import (
-    SCHEMA_ID,
+from bsu_models.scene_items import (
     Anchor,
     Entity,
     Measurement,
     Position,
     Provenance,
     SavedView,
-    SceneDoc,
     Sightline,
     Step,
 )
+from bsu_models.scene_model import SCHEMA_ID, SceneDoc
 
 
 @cache

@@ -29,12 +29,9 @@ from bsu_models.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow,
 from bsu_models.records import RevisionInfo, SceneInfo
 from bsu_models.scene_analysis import SceneAnalysis
 from bsu_models.scene_diff import scene_change_messages, scene_changes
+from bsu_models.scene_items import SavedView, check_label
 from bsu_models.scene_json import scene_from_json, scene_to_json
-from bsu_models.scene_model import (
-    SavedView,
-    SceneDoc,
-    check_label,
-)
+from bsu_models.scene_model import SceneDoc
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue

@@ -2,9 +2,10 @@
 
 ``render_still`` takes validated mesh arrays (``MeshArrays``; pyvista never reads a file), a
 ``Camera`` and a picture size, renders the model, projects the scene's 3D points to pixels with
-the renderer's own camera matrix, and draws the overlays of ``bsu_models.overlay`` on top. The
-same inputs give the same pixels: nothing random, no clock read here (the caption's date comes
-in as text). The overlays' fixed words (legend, scale bar, north letter) are in ``lang``.
+the renderer's own camera matrix, and draws the overlays on top (the scene marks of
+``bsu_models.overlay``, the furniture of ``bsu_models.overlay_furniture``). The same inputs give
+the same pixels: nothing random, no clock read here (the caption's date comes in as text). The
+overlays' fixed words (legend, scale bar, north letter) are in ``lang``.
 """
 
 from __future__ import annotations
@@ -18,18 +19,16 @@ from PIL import Image
 from bsu_models.errors import InvalidInput
 from bsu_models.geometry import as_triple, preset_camera
 from bsu_models.meshdata import MeshArrays
-from bsu_models.overlay import (
-    Overlays,
-    Project,
+from bsu_models.overlay import Overlays, Project, draw_scene
+from bsu_models.overlay_canvas import new_canvas
+from bsu_models.overlay_furniture import (
     ScaleBar,
     caption_height,
     draw_caption,
     draw_legend,
     draw_north_arrow,
     draw_scale_bar,
-    draw_scene,
     draw_watermark,
-    new_canvas,
 )
 from bsu_models.render import (
     _RENDER_LOCK,

@@ -20,7 +20,8 @@ import pytest
 from PIL import Image
 
 from bsu_models.i18n import format_date, t, translator
-from bsu_models.overlay import Overlays, _measure_text, _metres_text
+from bsu_models.overlay import Overlays, _measure_text
+from bsu_models.overlay_furniture import _metres_text
 from bsu_models.public_image import PUBLIC_WATERMARK, render_public_image
 from tests.test_exhibit_book import book_pdf, cjk_font, latin_font, poppler
 from tests.test_public_image import yard

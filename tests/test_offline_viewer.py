@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from bsu_models import offline_viewer
+from bsu_models import offline_viewer_modules
 from bsu_models.errors import InvalidInput, StorageError
 from bsu_models.offline_viewer import build_offline_viewer
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _testdata
@@ -296,7 +296,9 @@ def test_words_in_traditional_chinese(bunny, glb):
     assert words["types"]["witness"] == "證人" and words["provenance"]["cctv"] == "閉路電視"
     assert "天橋 re-enactment" in text and "Stanford bunny 兔子" in text  # user text as given
     # The viewer script keeps only its English fallback: no Chinese in it.
-    assert not re.search(r"[\u3400-\u9fff]", offline_viewer.VIEWER_JS.read_text(encoding="utf-8"))
+    assert not re.search(
+        r"[\u3400-\u9fff]", offline_viewer_modules.VIEWER_JS.read_text(encoding="utf-8")
+    )
     english = build_offline_viewer(glb, _scene(bunny)).decode("utf-8")
     assert '<html lang="en">' in english and ">Previous</button>" in english
     with pytest.raises(InvalidInput, match="Unknown language"):
@@ -316,9 +318,9 @@ def test_bad_inputs_and_missing_vendor_file(bunny, glb, tmp_path, monkeypatch):
         glb, {**_scene(bunny), "up": [0.0, 1.0, 0.0], "eye_height": 0.5}
     )
     vendor = tmp_path / "vendor"
-    shutil.copytree(offline_viewer.THREE_VENDOR_DIR, vendor)
+    shutil.copytree(offline_viewer_modules.THREE_VENDOR_DIR, vendor)
     (vendor / "addons" / "utils" / "SkeletonUtils.js").unlink()
-    monkeypatch.setattr(offline_viewer, "THREE_VENDOR_DIR", vendor)
+    monkeypatch.setattr(offline_viewer_modules, "THREE_VENDOR_DIR", vendor)
     with pytest.raises(StorageError, match=r"SkeletonUtils\.js, which is missing"):
         build_offline_viewer(glb, _scene(bunny))
 
