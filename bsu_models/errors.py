@@ -56,6 +56,10 @@ class Message:
     def __str__(self) -> str:
         return _fill(self.template, self.params)
 
+    def __hash__(self) -> int:
+        # The values may be unhashable (a dict of them is); the English text stands in.
+        return hash((self.template, str(self)))
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form that :meth:`from_json` reads back (to cross a process boundary)."""
         return {"template": self.template, "params": params_to_json(self.params)}

@@ -16,7 +16,6 @@ the viewer, the stills' own words and README.txt; ``bag-info.txt`` records it as
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -51,7 +50,6 @@ from bsu_models.i18n import DEFAULT_LANGUAGE, check_language, error_text, transl
 from bsu_models.offline_viewer import build_offline_viewer
 from bsu_models.records import SceneInfo
 from bsu_models.scene_items import Step
-from bsu_models.scene_layer import SceneLayer
 from bsu_models.scene_model import SceneDoc
 
 if TYPE_CHECKING:
@@ -194,35 +192,6 @@ class ExhibitBuilder:
             distance=full,
         )
 
-    def _layer(self, step: Step) -> SceneLayer:
-        """What the viewer draws at ``step``, the lengths on its measurements in the package's
-        language."""
-        layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
-        if self.lang == DEFAULT_LANGUAGE:
-            return layer
-        # The layer's measurement lines, in order: the distances of the step (or of the whole
-        # scene) between two anchors.
-        shown = [
-            m
-            for m in self.doc.measurements
-            if m.kind == "distance"
-            and m.step in (None, step.id)
-            and m.a is not None
-            and m.b is not None
-        ]
-        if len(shown) != len(layer.measurements):
-            return layer
-        lines = tuple(
-            dataclasses.replace(
-                line,
-                text=_value_text(
-                    self.catalogue.scenes.measure(self.info.scene_id, m, self.revision), self.lang
-                ),
-            )
-            for line, m in zip(layer.measurements, shown, strict=True)
-        )
-        return dataclasses.replace(layer, measurements=lines)
-
     def _viewer_data(self, exhibit: str) -> dict[str, Any]:
         version = self.version
         lo, hi = version.bounds
@@ -231,7 +200,7 @@ class ExhibitBuilder:
         steps = []
         for number, step in enumerate(self.doc.steps, 1):
             view = self.doc.view_for_step(step.id)
-            layer = self._layer(step)
+            layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
             steps.append(
                 {
                     "number": number,
@@ -239,7 +208,7 @@ class ExhibitBuilder:
                     "clock": step.clock,
                     "narrative": step.narrative,
                     "camera": None if view is None else view.camera_json(),
-                    "layer": layer.to_json(),
+                    "layer": layer.to_json(self.lang),
                     "entities": [
                         {
                             "label": e.label,

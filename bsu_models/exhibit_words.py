@@ -16,7 +16,6 @@ from bsu_models.i18n import (
     N_,
     format_date,
     format_datetime,
-    format_metres,
     translator,
 )
 from bsu_models.pdf_layout import is_wide, line_pieces
@@ -101,21 +100,7 @@ def _moment_text(moment: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def _value_text(value: MeasuredValue, lang: str = DEFAULT_LANGUAGE) -> str:
     """A measured value with its ± in ``lang``; in English exactly ``MeasuredValue.text``."""
-    if lang == DEFAULT_LANGUAGE or value.unit == "°":
-        return value.text
-    if not value.units_known:
-        return (
-            translator(lang)
-            .gettext(
-                "{value} ± {uncertainty} model units (units unknown: set the version's units "
-                "and scale for metres)"
-            )
-            .format(value=f"{value.value:.4g}", uncertainty=f"{value.uncertainty:.2g}")
-        )
-    # The decimals of MeasuredValue.text: the ± never rounds to zero on small models.
-    spread = value.uncertainty
-    decimals = 2 if spread >= 0.005 else 3 if spread >= 0.0005 else 4
-    return format_metres(value.value, spread, lang, digits=decimals)
+    return value.text_in(lang)
 
 
 def _columns(text: str) -> int:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from bsu_models.i18n import Translator
 from bsu_models.overlay_canvas import (
     INK,
     MEASURE,
@@ -179,7 +177,7 @@ def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: O
             for end in (a, b):
                 r = 6 * canvas.unit
                 canvas.draw.ellipse((end[0] - r, end[1] - r, end[0] + r, end[1] + r), fill=MEASURE)
-            measured.append((_measure_text(measure.text, canvas.tr), a, b))
+            measured.append((measure.text_in(canvas.lang), a, b))
     for marker, point in placed:
         if overlays.markers:
             _shape(
@@ -214,14 +212,3 @@ def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: O
 
 
 # A measurement's text as the scene layer gives it: "12.35 m ± 0.05 m".
-_METRES_PLUS_MINUS = re.compile(r"(-?[\d,]+(?:\.\d+)?) m ± ([\d,]+(?:\.\d+)?) m")
-
-
-def _measure_text(text: str, tr: Translator) -> str:
-    """A measurement's text with its unit in the canvas's language (numbers unchanged);
-    anything else (angles, model units) as it is."""
-    match = _METRES_PLUS_MINUS.fullmatch(text)
-    if match is None:
-        return text
-    metres = tr.gettext("{value} m")
-    return f"{metres.format(value=match[1])} ± {metres.format(value=match[2])}"

@@ -234,7 +234,7 @@ class SceneAnalysis:
             value = self.measure(scene_id, m)
             a = self._anchor_point(doc, m.a, step.id)
             b = self._anchor_point(doc, m.b, step.id)
-            measures.append(MeasureLine(as_triple(a), as_triple(b), value.text))
+            measures.append(MeasureLine(as_triple(a), as_triple(b), value.text, value.message))
         lines = []
         for line in doc.sightlines:
             if line.step != step.id or line.target.entity is None:

@@ -227,8 +227,8 @@ class Measurement:
             problem = {
                 "distance": Message("A distance measurement needs {missing}.", missing=names),
                 "height": Message("A height measurement needs {missing}.", missing=names),
-                "angle": Message("A angle measurement needs {missing}.", missing=names),
-                "path_length": Message("A path_length measurement needs {missing}.", missing=names),
+                "angle": Message("An angle measurement needs {missing}.", missing=names),
+                "path_length": Message("A path-length measurement needs {missing}.", missing=names),
             }[self.kind]
             raise InvalidInput(problem)
         if self.uncertainty_m is not None and not 0 <= self.uncertainty_m < 1000:

@@ -5,7 +5,10 @@ drawn by the stills renderer and sent to the browser viewer (``SceneLayer.to_jso
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from bsu_models.errors import Message
+from bsu_models.i18n import DEFAULT_LANGUAGE, localise
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,14 @@ class PathLine:
 class MeasureLine:
     a: tuple[float, float, float]
     b: tuple[float, float, float]
+    #: The value and its ± in English.
     text: str
+    #: The same as a message, so the line can be labelled in any language (None: ``text`` as is).
+    message: Message | None = field(default=None, compare=False)
+
+    def text_in(self, lang: str) -> str:
+        """The line's label in ``lang``."""
+        return self.text if self.message is None else localise(self.message, lang)
 
 
 @dataclass(frozen=True)
@@ -48,8 +58,8 @@ class SceneLayer:
     measurements: tuple[MeasureLine, ...] = ()
     sightlines: tuple[SightLine, ...] = ()
 
-    def to_json(self) -> dict[str, object]:
-        """The layer as plain lists and dicts (for the browser viewer)."""
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, object]:
+        """The layer as plain lists and dicts (for the browser viewer), its words in ``lang``."""
         return {
             "entities": [
                 {
@@ -65,7 +75,7 @@ class SceneLayer:
                 {"colour": p.colour, "points": [list(q) for q in p.points]} for p in self.paths
             ],
             "measurements": [
-                {"a": list(m.a), "b": list(m.b), "text": m.text} for m in self.measurements
+                {"a": list(m.a), "b": list(m.b), "text": m.text_in(lang)} for m in self.measurements
             ],
             "sightlines": [
                 {

@@ -48,7 +48,7 @@ class SceneDoc:
 
     def _check_references(self) -> None:
         for clash, items in (
-            (Message("Two entitys have the same id."), self.entities),
+            (Message("Two entities have the same id."), self.entities),
             (Message("Two steps have the same id."), self.steps),
             (Message("Two measurements have the same id."), self.measurements),
             (Message("Two sightlines have the same id."), self.sightlines),

@@ -20,9 +20,11 @@ import pytest
 from PIL import Image
 
 from bsu_models.i18n import format_date, t, translator
-from bsu_models.overlay import Overlays, _measure_text
+from bsu_models.overlay import Overlays
 from bsu_models.overlay_furniture import _metres_text
 from bsu_models.public_image import PUBLIC_WATERMARK, render_public_image
+from bsu_models.records import MeasuredValue
+from bsu_models.scene_layer import MeasureLine, SceneLayer
 from tests.test_exhibit_book import book_pdf, cjk_font, latin_font, poppler
 from tests.test_public_image import yard
 
@@ -128,8 +130,16 @@ def test_fixed_words_of_pictures_in_chinese():
     zh = translator("zh_HK")
     assert _metres_text(20, zh) == "20 米" and _metres_text(0.5, zh) == "50 厘米"
     assert _metres_text(20) == "20 m" and _metres_text(0.5) == "50 cm"
-    assert _measure_text("12.35 m ± 0.05 m", zh) == "12.35 米 ± 0.05 米"
-    assert _measure_text("30.0° ± 0.5°", zh) == "30.0° ± 0.5°"
+    metres = MeasuredValue("distance", "W1 to V1", 12.345, 0.05, "m", True, "")
+    line = MeasureLine((0, 0, 0), (1, 0, 0), metres.text, metres.message)
+    assert line.text == "12.35 m ± 0.05 m" and line.text_in("zh_HK") == "12.35 米 ± 0.05 米"
+    degrees = MeasuredValue("angle", "a", 30.0, 0.5, "°", True, "")
+    assert MeasureLine((0, 0, 0), (1, 0, 0), degrees.text, degrees.message).text_in("zh_HK") == (
+        "30.0° ± 0.5°"
+    )
+    layer = SceneLayer(measurements=(line,))
+    assert layer.to_json("zh_HK")["measurements"][0]["text"] == "12.35 米 ± 0.05 米"
+    assert layer.to_json()["measurements"][0]["text"] == "12.35 m ± 0.05 m"
     assert t(PUBLIC_WATERMARK, "zh_HK") == "香港警務處 · 模擬重演"
     assert t("Person: {types}", "zh_HK") == "人物：{types}"
     assert t("Rendered {date} by BSU Models", "zh_HK") == "由 BSU Models 於 {date} 製作"

@@ -15,7 +15,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 import bsu_models
-from viewer.shared import t
+from viewer.shared import language, t
 
 _STATIC = Path(__file__).resolve().parent / "components" / "scene3d" / "static"
 _COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
@@ -44,7 +44,7 @@ def scene_payload(version: bsu_models.VersionInfo, layer: bsu_models.SceneLayer 
         "sightlines": [],
     }
     if layer is not None:
-        payload.update(layer.to_json())
+        payload.update(layer.to_json(language()))
     return payload
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 import bsu_models
+from viewer.names import type_name
 from viewer.scene3d import scene3d
 from viewer.shared import actor, catalogue, choose_version, date_text, error_text, language, t
 
@@ -24,17 +25,6 @@ SHAPES = {
     t("evidence"): t("cone"),
     t("camera"): t("octahedron (double pyramid)"),
     t("other"): t("tetrahedron"),
-}
-# Display names of the stored entity types (bsu_models.ENTITY_TYPES).
-TYPE_NAMES = {
-    "suspect": t("suspect"),
-    "victim": t("victim"),
-    "witness": t("witness"),
-    "officer": t("officer"),
-    "vehicle": t("vehicle"),
-    "evidence": t("evidence"),
-    "camera": t("camera"),
-    "other": t("other"),
 }
 
 
@@ -218,7 +208,7 @@ with people:
         rows.append(
             {
                 t("Label"): entity.label,
-                t("Type"): TYPE_NAMES.get(entity.type, entity.type),
+                t("Type"): type_name(entity.type),
                 t("How the position is known"): provenance_mark(
                     pos.provenance.kind, pos.provenance.reference
                 ),

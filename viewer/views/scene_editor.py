@@ -11,6 +11,7 @@ import streamlit as st
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
 from bsu_models.i18n import N_
+from viewer.names import provenance_name, type_name
 from viewer.scene3d import scene3d
 from viewer.shared import (
     actor,
@@ -41,33 +42,6 @@ TOOLS = {
     "move": t("Move"),
     "measure": t("Measure"),
 }
-# Display names of the stored values (bsu_models.ENTITY_TYPES, PROVENANCE_KINDS).
-TYPE_NAMES = {
-    "suspect": t("suspect"),
-    "victim": t("victim"),
-    "witness": t("witness"),
-    "officer": t("officer"),
-    "vehicle": t("vehicle"),
-    "evidence": t("evidence"),
-    "camera": t("camera"),
-    "other": t("other"),
-}
-PROVENANCE_NAMES = {
-    "measured": t("measured"),
-    "cctv": t("cctv"),
-    "witness_statement": t("witness statement"),
-    "assumption": t("assumption"),
-}
-
-
-def type_name(kind: str) -> str:
-    return TYPE_NAMES.get(kind, kind)
-
-
-def provenance_name(kind: str) -> str:
-    return PROVENANCE_NAMES.get(kind, kind.replace("_", " "))
-
-
 st.title(t("Scene editor"))
 cat = catalogue()
 version = choose_version(cat, key="editor")
