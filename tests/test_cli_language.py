@@ -6,13 +6,15 @@ flags and exit codes do not.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bsu_models.cli import build_parser
+from bsu_models.cli import build_parser, main
 from tests.test_cli import cli_env, run_cli  # noqa: F401 - cli_env is a fixture
 
 TEAPOT = Path("/work/shared/testdata/teapot.obj")
@@ -52,6 +54,20 @@ def _ok(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def _ok_in_process(monkeypatch, capsys, env: dict[str, str], *args: str) -> str:
+    """``bsu-models ARGS`` run by ``cli.main`` in this process (no interpreter start per call),
+    with exactly the ``BSU_*`` settings of ``env``."""
+    for key in [k for k in os.environ if k.startswith("BSU_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        if key.startswith("BSU_"):
+            monkeypatch.setenv(key, value)
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
 def _neutral(value: Any) -> Any:
     """``value`` without its timestamps (which differ from run to run)."""
     if isinstance(value, dict):
@@ -62,13 +78,20 @@ def _neutral(value: Any) -> Any:
 
 
 @pytest.mark.skipif(not TEAPOT.exists(), reason="shared test data not present")
-def test_text_follows_the_language_and_json_does_not(cli_env, tmp_path):  # noqa: F811
+def test_text_follows_the_language_and_json_does_not(
+    cli_env,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+):
+    # In this process: the output is what matters here, not the interpreter's start.
+    ok = functools.partial(_ok_in_process, monkeypatch, capsys)
     outputs: dict[str, list[Any]] = {}
     for lang, expected in EXPECTED.items():
         env = _lang_env(cli_env, tmp_path, lang)
-        added = _ok(env, "case", "add", "KC-2026-0150", "--title", "Mong Kok 旺角")
+        added = ok(env, "case", "add", "KC-2026-0150", "--title", "Mong Kok 旺角")
         assert expected["case add"] in added
-        imported = _ok(
+        imported = ok(
             env,
             "import",
             str(TEAPOT),
@@ -81,12 +104,12 @@ def test_text_follows_the_language_and_json_does_not(cli_env, tmp_path):  # noqa
         )
         for phrase in expected["import"]:
             assert phrase in imported, (lang, phrase, imported)
-        shown = _ok(env, "show", "1")
+        shown = ok(env, "show", "1")
         assert shown == imported
-        assert expected["case list"] in _ok(env, "case", "list")
-        assert _ok(env, "verify").startswith(expected["verify"])
+        assert expected["case list"] in ok(env, "case", "list")
+        assert ok(env, "verify").startswith(expected["verify"])
         outputs[lang] = [
-            _neutral(json.loads(_ok(env, *command, "--json")))
+            _neutral(json.loads(ok(env, *command, "--json")))
             for command in (
                 ("case", "list"),
                 ("import", str(TEAPOT), "--case", "KC-2026-0150", "--name", "Pot", "--units", "mm"),
