@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from bsu_models.i18n import DEFAULT_LANGUAGE, N_, check_language, translator
+from bsu_models.scene_items import ENTITY_TYPE_NAMES
 
 # The legend (English msgids, translated where the page is written).
 TYPE_SHAPES = (
@@ -39,16 +40,6 @@ PROVENANCE = (
 )
 # The words offline_viewer.js writes itself, by its key: the names of entity types and of how a
 # position is known (by the key a step's entity gives), step headings and messages.
-TYPE_NAMES = {
-    "suspect": N_("Suspect"),
-    "victim": N_("Victim"),
-    "witness": N_("Witness"),
-    "officer": N_("Officer"),
-    "vehicle": N_("Vehicle"),
-    "evidence": N_("Evidence"),
-    "camera": N_("Camera / CCTV"),
-    "other": N_("Other"),
-}
 PROVENANCE_NAMES = {
     "measured": N_("Measured on site"),
     "cctv": N_("CCTV"),
@@ -77,7 +68,7 @@ def viewer_words(lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     _ = translator(check_language(lang)).gettext
     return {
         **{key: _(word) for key, word in SCRIPT_WORDS.items()},
-        "types": {key: _(word) for key, word in TYPE_NAMES.items()},
+        "types": {key: _(word) for key, word in ENTITY_TYPE_NAMES.items()},
         "provenance": {key: _(word) for key, word in PROVENANCE_NAMES.items()},
     }
 

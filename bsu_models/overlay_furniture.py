@@ -29,19 +29,9 @@ from bsu_models.overlay_canvas import (
     _shape,
     _text_box,
 )
+from bsu_models.scene_items import ENTITY_TYPE_NAMES
 from bsu_models.scene_layer import SceneLayer
 
-#: Legend names of the entity types (English; translate with the canvas's translator).
-TYPE_NAMES = {
-    "suspect": N_("Suspect"),
-    "victim": N_("Victim"),
-    "witness": N_("Witness"),
-    "officer": N_("Officer"),
-    "vehicle": N_("Vehicle"),
-    "evidence": N_("Evidence"),
-    "camera": N_("Camera / CCTV"),
-    "other": N_("Other"),
-}
 #: The people in the legend's "Person: ..." row, as words in a sentence.
 PERSON_WORDS = {
     "suspect": N_("suspect"),
@@ -160,11 +150,12 @@ def draw_legend(canvas: _Canvas, layer: SceneLayer) -> None:
     _ = canvas.tr.gettext
     rows: list[tuple[str, str]] = []
     for marker in layer.markers:
-        entry = (SHAPES[marker.type], _(TYPE_NAMES[marker.type]))
+        entry = (SHAPES[marker.type], _(ENTITY_TYPE_NAMES[marker.type]))
         if entry not in rows and marker.type not in PERSON_WORDS:
             rows.append(entry)
     people = sorted(
-        {m.type for m in layer.markers if SHAPES[m.type] == "circle"}, key=list(TYPE_NAMES).index
+        {m.type for m in layer.markers if SHAPES[m.type] == "circle"},
+        key=list(ENTITY_TYPE_NAMES).index,
     )
     if people:
         words = LIST_SEPARATORS[canvas.lang].join(_(PERSON_WORDS[p]) for p in people)

@@ -15,10 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bsu_models.errors import InvalidInput, Message
+from bsu_models.i18n import N_
 from bsu_models.text import clean_line, clean_text
 
 PERSON_TYPES = ("suspect", "victim", "witness", "officer")
 ENTITY_TYPES = (*PERSON_TYPES, "vehicle", "evidence", "camera", "other")
+#: Display names of the entity types, as msgids (translate where they are shown).
+ENTITY_TYPE_NAMES = {
+    "suspect": N_("Suspect"),
+    "victim": N_("Victim"),
+    "witness": N_("Witness"),
+    "officer": N_("Officer"),
+    "vehicle": N_("Vehicle"),
+    "evidence": N_("Evidence"),
+    "camera": N_("Camera / CCTV"),
+    "other": N_("Other"),
+}
 PROVENANCE_KINDS = ("measured", "cctv", "witness_statement", "assumption")
 MEASUREMENT_KINDS = ("distance", "path_length", "height", "angle")
 PROJECTIONS = ("perspective", "orthographic")
