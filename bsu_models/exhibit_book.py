@@ -32,6 +32,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from bsu_models.errors import InvalidInput, InvalidSetting, Message
+from bsu_models.exhibit_words import PROVENANCE_WORDS
 from bsu_models.fonts import font_path
 from bsu_models.i18n import DEFAULT_LANGUAGE, N_
 from bsu_models.pdf_layout import (
@@ -113,12 +114,6 @@ class ExhibitBook:
         return any(e.sensitive for step in self.steps for e in step.entities)
 
 
-PROVENANCE = {
-    "measured": N_("Measured"),
-    "cctv": N_("CCTV"),
-    "witness_statement": N_("Witness statement"),
-    "assumption": N_("Assumption"),
-}
 # Entity types and measurement kinds the book names in its language; others are shown as given.
 TYPE_NAMES = {
     "suspect": N_("suspect"),
@@ -153,7 +148,7 @@ SELF_NOTE = N_(
 # Every word the book writes itself, translated by BookPdf (pdf.say): headings, table headings,
 # notes and the names above. Whatever the book draws with pdf.say must be listed here.
 BOOK_WORDS = (
-    *PROVENANCE.values(),
+    *PROVENANCE_WORDS.values(),
     *TYPE_NAMES.values(),
     *KIND_NAMES.values(),
     POSITION_NOTE,
@@ -314,7 +309,7 @@ def _entity_rows(
             point = " / ".join(f"{value:.4g}" for value in entity.model_point)
             where = say("{point} model units").format(point=point)
         heading = "" if entity.heading_deg is None else f"{entity.heading_deg:.0f}°"
-        source = _named(pdf, PROVENANCE, entity.provenance)
+        source = _named(pdf, PROVENANCE_WORDS, entity.provenance)
         if entity.reference:
             source = say("{provenance}: {reference}").format(
                 provenance=source, reference=entity.reference
