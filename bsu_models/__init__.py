@@ -26,6 +26,8 @@ _EXPORTS: dict[str, str] = {
     "ImportResult": "bsu_models.records",
     "VerifyReport": "bsu_models.records",
     "AuditEvent": "bsu_models.records",
+    "AuditHead": "bsu_models.records",
+    "GcResult": "bsu_models.blob_gc",
     "StoredFileInfo": "bsu_models.records",
     "UNITS": "bsu_models.units",
     "SUPPORTED_MESH_FORMATS": "bsu_models.formats",
@@ -113,6 +115,7 @@ if TYPE_CHECKING:
     from bsu_models.accounts import UserInfo, idle_expired
     from bsu_models.audit_export import AuditFilter
     from bsu_models.bagit_verify import BagReport
+    from bsu_models.blob_gc import GcResult
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
     from bsu_models.demo import load_demo
     from bsu_models.errors import (
@@ -154,6 +157,7 @@ if TYPE_CHECKING:
     from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES
     from bsu_models.records import (
         AuditEvent,
+        AuditHead,
         CaseInfo,
         ImportResult,
         MeasuredValue,

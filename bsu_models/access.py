@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], bool]] = {
     "post.download": (frozenset({"media_officer", "approver"}), True),
     "audit.read": (frozenset({"auditor"}), False),
     "integrity.verify": (frozenset({"auditor", "admin"}), False),
+    "integrity.gc": (frozenset({"admin"}), False),
     "user.manage": (frozenset({"admin"}), False),
     "case.members": (frozenset({"admin"}), False),
 }

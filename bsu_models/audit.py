@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from bsu_models.db import GENESIS_HASH, read_session
 from bsu_models.errors import Message
 from bsu_models.orm import AuditHeadRow, AuditRow
 from bsu_models.records import AuditEvent
+
+SESSION_LAST_EVENT = "bsu_last_event"  # session.info: the last event appended in a transaction
 
 
 def _canonical(details: dict[str, Any]) -> str:
@@ -77,11 +80,33 @@ def append_event(
     head.last_id = row.id
     head.last_hash = row.hash
     session.info[SESSION_KEY] = (row.id, row.hash)  # written to the head file after commit
+    session.info[SESSION_LAST_EVENT] = row
     return row
 
 
-def verify_chain(session: Session) -> tuple[list[Message], int]:
-    """Problems found walking the chain (first broken link named), and events checked."""
+def attach_state(session: Session, row: AuditRow, state: dict[str, str | None]) -> None:
+    """Add the transaction's state record to ``row``, its last event, and re-seal it.
+
+    Only the transaction's last event is changed, before commit, so no later event links to
+    its old hash (``bsu_models.state_ledger``).
+    """
+    details = json.loads(row.details)
+    recorded = details.get("state")
+    details["state"] = {**(recorded if isinstance(recorded, dict) else {}), **state}
+    row.details = _canonical(details)
+    row.hash = event_hash(row, row.prev_hash)
+    head = session.scalars(select(AuditHeadRow).where(AuditHeadRow.id == 1)).one()
+    head.last_hash = row.hash
+    session.info[SESSION_KEY] = (row.id, row.hash)
+
+
+def verify_chain(
+    session: Session, visit: Callable[[AuditRow], None] | None = None
+) -> tuple[list[Message], int]:
+    """Problems found walking the chain (first broken link named), and events checked.
+
+    ``visit`` sees every event whose link and hash held, in order.
+    """
     problems: list[Message] = []
     prev_hash = GENESIS_HASH
     expected_id = 1
@@ -115,6 +140,8 @@ def verify_chain(session: Session) -> tuple[list[Message], int]:
                 )
             )
             return problems, count
+        if visit is not None:
+            visit(row)
         prev_hash = row.hash
         expected_id += 1
     head = session.get(AuditHeadRow, 1)
@@ -132,40 +159,82 @@ def verify_chain(session: Session) -> tuple[list[Message], int]:
 
 def check_head_file(path: Path, engine: Engine) -> list[Message]:
     """Problems found comparing the head file with the stored chain."""
+    with read_session(engine) as session:
+        return head_file_problems(path, session)
+
+
+def head_file_problems(path: Path, session: Session, *, allow_older: bool = False) -> list[Message]:
+    """Problems found comparing the head file with the chain ``session`` sees.
+
+    A missing file (once events exist) and a file naming an earlier event than the chain's
+    last are findings: either may hide a rewritten chain. ``allow_older`` accepts an earlier
+    event, for checks made while other writers may be between their commit and the file.
+    """
     recorded = read_head_file(path)
+    last = session.get(AuditHeadRow, 1)
+    stored_last = last.last_id if last else 0
     if recorded is None:
-        return []  # no event written since the file was configured
+        if stored_last == 0:
+            return []
+        return [
+            Message(
+                "audit: the head file {path} is missing, though the chain has {events} "
+                "events (it was deleted or moved).",
+                path=str(path),
+                events=stored_last,
+            )
+        ]
     event_id, digest = recorded
     if event_id < 0:
         return [
             Message("audit: the head file {path} is not '<event id> <sha256>'.", path=str(path))
         ]
-    with read_session(engine) as session:
-        row = session.get(AuditRow, event_id)
-        last = session.get(AuditHeadRow, 1)
-        if row is None:
-            return [
-                Message(
-                    "audit: the head file {path} records event {event}, but the database "
-                    "ends at event {stored} (events were removed).",
-                    path=str(path),
-                    event=event_id,
-                    stored=last.last_id if last else 0,
-                )
-            ]
-        if row.hash != digest:
-            return [
-                Message(
-                    "audit: event {event} differs from the one recorded in the head file "
-                    "{path} (the chain was rewritten).",
-                    event=event_id,
-                    path=str(path),
-                )
-            ]
+    row = session.get(AuditRow, event_id)
+    if row is None:
+        return [
+            Message(
+                "audit: the head file {path} records event {event}, but the database "
+                "ends at event {stored} (events were removed).",
+                path=str(path),
+                event=event_id,
+                stored=stored_last,
+            )
+        ]
+    if row.hash != digest:
+        return [
+            Message(
+                "audit: event {event} differs from the one recorded in the head file "
+                "{path} (the chain was rewritten).",
+                event=event_id,
+                path=str(path),
+            )
+        ]
+    if event_id < stored_last and not allow_older:
+        return [
+            Message(
+                "audit: the head file {path} records event {event}, an older head than "
+                "the chain's last event {stored} (an older copy of the file).",
+                path=str(path),
+                event=event_id,
+                stored=stored_last,
+            )
+        ]
     return []
 
 
+def head(engine: Engine) -> tuple[int, str, str]:
+    """The chain's last event id, its hash and its time (0, genesis, "" on an empty chain)."""
+    with read_session(engine) as session:
+        last = session.get(AuditHeadRow, 1)
+        if last is None or last.last_id == 0:
+            return 0, GENESIS_HASH, ""
+        row = session.get(AuditRow, last.last_id)
+        return last.last_id, last.last_hash, row.at if row else ""
+
+
 def to_record(row: AuditRow) -> AuditEvent:
+    details = json.loads(row.details)
+    details.pop("state", None)  # row fingerprints for verify, not for reading
     return AuditEvent(
         event_id=row.id,
         at=row.at,
@@ -175,6 +244,6 @@ def to_record(row: AuditRow) -> AuditEvent:
         object_id=row.object_id,
         object_sha256=row.object_sha256,
         outcome=row.outcome,
-        details=json.loads(row.details),
+        details=details,
         hash=row.hash,
     )

@@ -8,10 +8,12 @@ either names complete, correct bytes or nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -44,6 +46,8 @@ class BlobStore(Protocol):
     def rehash(self, key: str) -> str: ...
     def stray_files(self) -> Iterator[str]: ...
     def discard(self, key: str) -> None: ...
+    def age_seconds(self, name: str) -> float: ...
+    def discard_stray(self, name: str) -> None: ...
 
 
 class LocalBlobStore:
@@ -73,6 +77,10 @@ class LocalBlobStore:
         key = sha256_bytes(data)
         path = self._path(key)
         if path.exists():
+            # A writer reusing bytes makes them young again, so ``gc`` (which removes only old
+            # unreferenced blobs) cannot take them before this writer's rows commit.
+            with contextlib.suppress(OSError):
+                os.utime(path)
             return key, False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,3 +151,28 @@ class LocalBlobStore:
         for path in sorted(self.root.rglob("*")):
             if path.is_file() and not _KEY.match(path.name):
                 yield str(path.relative_to(self.root))
+
+    def age_seconds(self, name: str) -> float:
+        """Seconds since a blob (by key) or a stray file (by relative path) was last written."""
+        path = self._path(name) if _KEY.match(name) else self._stray_path(name)
+        try:
+            return max(0.0, time.time() - path.stat().st_mtime)
+        except OSError:
+            return 0.0
+
+    def discard_stray(self, name: str) -> None:
+        """Remove a stray file named by ``stray_files`` (a temporary left by a killed writer)."""
+        try:
+            self._stray_path(name).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                "Cannot remove {path} from the blob store: {reason}",
+                path=name,
+                reason=exc.strerror,
+            ) from exc
+
+    def _stray_path(self, name: str) -> Path:
+        path = (self.root / name).resolve()
+        if self.root.resolve() not in path.parents or _KEY.match(path.name):
+            raise NotFound("{path} is not a stray file of the blob store.", path=name)
+        return path

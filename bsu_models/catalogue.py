@@ -17,8 +17,10 @@ from sqlalchemy.orm import selectinload
 from bsu_models.access import AccessControl, Principal, system_principal
 from bsu_models.accounts import AccountService
 from bsu_models.audit import append_event, to_record
+from bsu_models.audit import head as audit_head
 from bsu_models.audit_export import AuditFilter, events_csv, filter_events
 from bsu_models.audit_head import register_head_file
+from bsu_models.blob_gc import GcResult, collect
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import make_engine, read_session, write_session
 from bsu_models.errors import BsuError, Conflict, InvalidInput, Message, NotFound, StorageError
@@ -34,6 +36,7 @@ from bsu_models.orm import (
 from bsu_models.posts import PostService
 from bsu_models.records import (
     AuditEvent,
+    AuditHead,
     CaseInfo,
     ImportResult,
     ModelSummary,
@@ -44,6 +47,7 @@ from bsu_models.records import (
 )
 from bsu_models.scenes import SceneService
 from bsu_models.settings import Settings, load_settings
+from bsu_models.state_ledger import ensure_baseline
 from bsu_models.text import casefold_search, clean_line
 from bsu_models.units import format_scale, real_world_extent
 from bsu_models.upload import UploadFile
@@ -124,6 +128,7 @@ class Catalogue:
         self.blobs = LocalBlobStore(settings.blob_dir)
         self.engine: Engine = make_engine(settings.database_url)
         register_head_file(self.engine, settings.audit_head_file)
+        ensure_baseline(self.engine)
         self.scenes = SceneService(self)
         self.access = AccessControl(self.engine, self.user)
         self.accounts = AccountService(self)
@@ -436,6 +441,19 @@ class Catalogue:
         (``bsu_models.integrity``)."""
         self.access.require("integrity.verify", object_type="catalogue")
         return verify_catalogue(self.engine, self.blobs, self.settings.audit_head_file)
+
+    def audit_head(self) -> AuditHead:
+        """The audit chain's last event and hash: print or send it daily to anchor the chain
+        outside this server (README, "What verify catches")."""
+        self.access.require("integrity.verify", object_type="audit")
+        event_id, digest, at = audit_head(self.engine)
+        return AuditHead(event_id, digest, at)
+
+    def collect_garbage(self, dry_run: bool = True) -> GcResult:
+        """Remove (or with ``dry_run`` only list) stored bytes no row refers to, older than an
+        hour (``bsu_models.blob_gc``)."""
+        self.access.require("integrity.gc", object_type="blob_store")
+        return collect(self.engine, self.blobs, self.actor_name(), dry_run=dry_run)
 
     def render_still(self, version_id: int, **options: Any) -> Still:
         """A still PNG of a version; options as ``still_service.render_version_still``."""

@@ -152,10 +152,34 @@ def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
     ).format(
         blobs=report.blobs_checked, rows=report.rows_checked, events=report.audit_events_checked
     )
+    payload["cleanable"] = list(report.cleanable)
     # The problems in the command's language; ``--json`` keeps them in English.
     found = [localise(finding, _lang(args)) for finding in report.findings or report.problems]
-    _emit(args, payload, "\n".join(found) if report.problems else summary)
+    notes = [localise(item, _lang(args)) for item in report.cleanable_findings]
+    if notes:
+        notes.append(
+            t("Cleanable (not corruption): bsu-models gc removes these after an hour.", _lang(args))
+        )
+    _emit(args, payload, "\n".join([*(found if report.problems else [summary]), *notes]))
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_gc(cat: Catalogue, args: argparse.Namespace) -> int:
+    result = cat.collect_garbage(dry_run=args.dry_run)
+    lang = _lang(args)
+    lines = [*result.blobs, *result.strays]
+    template = (
+        "Would remove {blobs} unreferenced stored files and {strays} stray files "
+        "({young} younger than an hour kept)."
+        if result.dry_run
+        else "Removed {blobs} unreferenced stored files and {strays} stray files "
+        "({young} younger than an hour kept)."
+    )
+    summary = t(template, lang).format(
+        blobs=len(result.blobs), strays=len(result.strays), young=result.kept_young
+    )
+    _emit(args, result.to_json(), "\n".join([*lines, summary]))
+    return EXIT_OK
 
 
 WATERMARK_DIR = Path(__file__).resolve().parent.parent / "assets" / "watermark"
@@ -312,6 +336,16 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         help=t("re-hash stored files, match rows and files, check the audit chain", lang),
     )
     verify.set_defaults(handler=cmd_verify)
+
+    gc = sub.add_parser(
+        "gc",
+        parents=[json_flag],
+        help=t("remove stored bytes no row refers to, older than an hour (admins)", lang),
+    )
+    gc.add_argument(
+        "--dry-run", action="store_true", help=t("only list what would be removed", lang)
+    )
+    gc.set_defaults(handler=cmd_gc)
 
     demo = sub.add_parser("demo", parents=[json_flag], help=t("load the demonstration case", lang))
     demo.set_defaults(handler=cmd_demo)

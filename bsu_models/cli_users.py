@@ -134,6 +134,15 @@ def cmd_audit_list(cat: Catalogue, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_head(cat: Catalogue, args: argparse.Namespace) -> int:
+    head = cat.audit_head()
+    text = t("Audit head: event {event} {hash} at {at}", _lang(args)).format(
+        event=head.event_id, hash=head.hash, at=_when(head.at, _lang(args)) if head.at else "-"
+    )
+    _emit(args, {"event_id": head.event_id, "hash": head.hash, "at": head.at}, text)
+    return 0
+
+
 def cmd_audit_export(cat: Catalogue, args: argparse.Namespace) -> int:
     data = cat.audit_csv(_filter(args))
     try:
@@ -213,3 +222,9 @@ def add_user_commands(
         else:
             cmd.add_argument("--out", required=True, metavar="FILE.csv")
         cmd.set_defaults(handler=handler)
+    head = audits.add_parser(
+        "head",
+        parents=[json_flag],
+        help=t("the chain's last event and hash, to keep outside this server", lang),
+    )
+    head.set_defaults(handler=cmd_audit_head)

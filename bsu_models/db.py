@@ -20,6 +20,8 @@ from bsu_models.errors import StorageError
 from bsu_models.orm import AuditHeadRow, Base
 
 GENESIS_HASH = "0" * 64
+# session.info key of the rows a write transaction touched (``bsu_models.state_ledger``)
+LEDGER_KEY = "bsu_state_ledger"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -76,6 +78,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """A session for one write transaction, committed on normal exit."""
     try:
         with Session(engine.execution_options(bsu_write=True)) as session:
+            session.info[LEDGER_KEY] = set()
             with session.begin():
                 yield session
             write_head_file(engine, session.info.get(SESSION_KEY))

@@ -78,6 +78,7 @@ class ExhibitBuilder:
                 name=self.info.name,
             )
         self.revision: int = self.info.frozen_revision
+        catalogue.scenes.confirm_for_court(scene_id)
         self.doc: SceneDoc = catalogue.scenes.document(scene_id, self.revision)
         self.version = catalogue.get_version(self.info.version_id)
         self.revision_sha256 = next(

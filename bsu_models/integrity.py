@@ -1,5 +1,6 @@
 """The integrity check: every stored file re-hashed, rows and files matched both ways, the audit
-chain walked and compared with its head file.
+chain walked and compared with its head file, and every state row compared with the state the
+chain records (``bsu_models.state_ledger``).
 
 Works on the catalogue's database (file rows, versions, public post images, audit events) and
 its blob store; returns a ``VerifyReport`` whose problems are one sentence each (in English,
@@ -16,8 +17,9 @@ from bsu_models.audit import check_head_file, verify_chain
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import read_session
 from bsu_models.errors import Message
-from bsu_models.orm import PublicPostRow, StoredFileRow, VersionRow
+from bsu_models.orm import AuditRow, PublicPostRow, StoredFileRow, VersionRow
 from bsu_models.records import VerifyReport
+from bsu_models.state_ledger import all_rows, compare, recorded_state
 
 
 def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> VerifyReport:
@@ -34,7 +36,16 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
         ).all()
         originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
         post_images = set(session.scalars(select(PublicPostRow.image_key)))
-        audit_problems, events = verify_chain(session)
+        recorded: dict[str, tuple[str | None, int]] = {}
+
+        def replay(event: AuditRow) -> None:
+            for key, fingerprint in recorded_state(event.details).items():
+                recorded[key] = (fingerprint, event.id)
+
+        audit_problems, events = verify_chain(session, replay)
+        # A broken chain already says the record cannot be trusted; comparing rows with half
+        # of it would only add noise.
+        state_problems = [] if audit_problems else compare(recorded, all_rows(session))
     referenced = {sha for sha, _v, _n, _r in files} | post_images
     for sha, version_id, name, _role in files:
         if not blobs.exists(sha):
@@ -46,6 +57,7 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
                     sha=sha[:12],
                 )
             )
+    cleanable: list[Message] = []
     on_disk = list(blobs.keys())
     for key in on_disk:
         actual = blobs.rehash(key)
@@ -58,7 +70,7 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
                 )
             )
         if key not in referenced:
-            problems.append(
+            cleanable.append(
                 Message("orphan: stored file {key} has no catalogue row.", key=key[:12])
             )
     kept = {v for sha, v, _n, role in files if role in ("mesh", "archive")}
@@ -70,7 +82,7 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
                 )
             )
     for stray in blobs.stray_files():
-        problems.append(
+        cleanable.append(
             Message(
                 "stray: {path} in the blob store is not a stored file "
                 "(left by an interrupted write).",
@@ -79,10 +91,13 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
         )
     problems.extend(audit_problems)
     problems.extend(check_head_file(head_file, engine))
+    problems.extend(state_problems)
     return VerifyReport(
         tuple(str(problem) for problem in problems),
         len(on_disk),
         len(files),
         events,
         findings=tuple(problems),
+        cleanable=tuple(str(item) for item in cleanable),
+        cleanable_findings=tuple(cleanable),
     )

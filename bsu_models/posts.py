@@ -18,8 +18,16 @@ from sqlalchemy import select
 
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import AccessDenied, Conflict, InvalidInput, Message, NotFound
+from bsu_models.errors import (
+    AccessDenied,
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    Message,
+    NotFound,
+)
 from bsu_models.orm import PublicPostRow, SceneRow
+from bsu_models.state_ledger import confirm_rows, row_key
 from bsu_models.text import clean_text
 
 if TYPE_CHECKING:
@@ -303,6 +311,15 @@ class PostService:
             self._refused(post, "post.download", refusal)
             raise AccessDenied(refusal)
         data = self.catalogue.blobs.get_verified(post.image_sha256)
+        with read_session(self.catalogue.engine) as session:
+            # The approval must be the one the audit chain recorded, not a status set by hand.
+            problems = confirm_rows(session, [row_key("public_posts", post_id)])
+        if problems:
+            raise IntegrityError(
+                "Post {post_id} cannot be released: {problem} Run verify.",
+                post_id=post_id,
+                problem=problems[0],
+            )
         with write_session(self.catalogue.engine) as session:
             append_event(
                 session,

@@ -150,10 +150,22 @@ class VerifyReport:
     rows_checked: int
     audit_events_checked: int
     findings: tuple[Message, ...] = ()
+    # Bytes without a row (left by an interrupted import): not corruption; ``gc`` removes them.
+    cleanable: tuple[str, ...] = ()
+    cleanable_findings: tuple[Message, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The audit chain's newest event: what to anchor outside the server."""
+
+    event_id: int
+    hash: str
+    at: str  # ISO-8601 UTC as stored; "" on an empty chain
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import numpy as np
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from bsu_models.audit import append_event
+from bsu_models.audit import append_event, head_file_problems
 from bsu_models.db import read_session, write_session
-from bsu_models.errors import Conflict, InvalidInput, Message, NotFound
+from bsu_models.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
 from bsu_models.geometry import (
     MeshGeometry,
     check_within_bounds,
@@ -32,8 +32,11 @@ from bsu_models.scene_diff import scene_change_messages, scene_changes
 from bsu_models.scene_items import SavedView, check_label
 from bsu_models.scene_json import scene_from_json, scene_to_json
 from bsu_models.scene_model import SceneDoc
+from bsu_models.state_ledger import confirm_rows, row_key
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from bsu_models.catalogue import Catalogue
 
 
@@ -59,6 +62,46 @@ def _info(row: SceneRow) -> SceneInfo:
         frozen_by=freeze.frozen_by if freeze else "",
         frozen_at=freeze.frozen_at if freeze else None,
     )
+
+
+def _check_revision(row: SceneRow, revision: SceneRevisionRow) -> None:
+    """Refuse a revision whose document no longer hashes to its recorded SHA-256, or a frozen
+    revision that no longer matches the hash recorded when it was frozen."""
+    actual = hashlib.sha256(revision.document.encode()).hexdigest()
+    frozen = row.freeze
+    expected = [revision.sha256]
+    if frozen is not None and frozen.revision == revision.number:
+        expected.append(frozen.sha256)
+    if any(actual != sha for sha in expected):
+        raise IntegrityError(
+            "Scene {scene_id} revision {revision} no longer matches its recorded SHA-256 "
+            "(changed outside the catalogue); nothing is built from it. Run verify.",
+            scene_id=row.id,
+            revision=revision.number,
+        )
+
+
+def _confirm_rows(session: Session, row: SceneRow, head_file: Path) -> None:
+    """Refuse court output from a scene whose rows (the scene, its revisions and freeze, the
+    model version and its files) differ from what the audit chain records."""
+    version = row.version
+    keys = [
+        row_key("scenes", row.id),
+        row_key("model_versions", version.id),
+        row_key("landmark_models", version.model_id),
+        *(row_key("scene_revisions", r.id) for r in row.revisions),
+        *(row_key("stored_files", f.id) for f in version.files),
+    ]
+    if row.freeze is not None:
+        keys.append(row_key("scene_freezes", row.freeze.id))
+    problems = confirm_rows(session, keys)
+    problems += head_file_problems(head_file, session, allow_older=True)
+    if problems:
+        raise IntegrityError(
+            "Scene {scene_id} cannot be used for court: {problem} Run verify.",
+            scene_id=row.id,
+            problem=problems[0],
+        )
 
 
 def _scene_query() -> Select[SceneRow]:
@@ -145,7 +188,17 @@ class SceneService(SceneAnalysis):
                     revision=number,
                     current=row.current_revision,
                 )
+            _check_revision(row, found[0])
             return scene_from_json(json.loads(found[0].document))
+
+    def confirm_for_court(self, scene_id: int) -> None:
+        """Refuse (``IntegrityError``) when the scene's rows differ from the audit chain's
+        record of them, or its frozen revision from its hash; exhibits call this first."""
+        with read_session(self._engine) as session:
+            row = self._row(session, scene_id)
+            for revision in row.revisions:
+                _check_revision(row, revision)
+            _confirm_rows(session, row, self.catalogue.settings.audit_head_file)
 
     def history(self, scene_id: int) -> list[RevisionInfo]:
         self.require(scene_id, "scene.view")
@@ -305,6 +358,8 @@ class SceneService(SceneAnalysis):
                     revision=number,
                 )
             frozen = row.revisions[-1]
+            _check_revision(row, frozen)
+            _confirm_rows(session, row, self.catalogue.settings.audit_head_file)
             row.freeze = SceneFreezeRow(
                 scene_id=row.id, revision=number, sha256=frozen.sha256, frozen_by=actor
             )

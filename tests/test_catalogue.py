@@ -139,9 +139,11 @@ def test_verify_names_a_missing_file_and_an_orphan(catalogue, case_reference, te
     version = _imported(catalogue, case_reference, testdata)
     catalogue.blobs._path(version.original_sha256).unlink()
     orphan = catalogue.blobs.put(b"bytes nobody recorded")
-    problems = catalogue.verify().problems
-    assert any(p.startswith("missing: version") and "teapot.obj" in p for p in problems)
-    assert f"orphan: stored file {orphan[:12]} has no catalogue row." in problems
+    report = catalogue.verify()
+    assert any(p.startswith("missing: version") and "teapot.obj" in p for p in report.problems)
+    # Bytes without a row are what an interrupted import leaves: cleanable, not corruption.
+    assert report.cleanable == (f"orphan: stored file {orphan[:12]} has no catalogue row.",)
+    assert not any(p.startswith("orphan:") for p in report.problems)
 
 
 def test_verify_names_the_first_broken_audit_link(catalogue, case_reference, testdata):
@@ -184,10 +186,13 @@ def test_head_file_outside_the_database_catches_a_consistent_cut(catalogue, case
             text("UPDATE audit_head SET last_id = 1, last_hash = :h WHERE id = 1"),
             {"h": first_hash},
         )
-    assert catalogue.verify().problems == (
+    problems = catalogue.verify().problems
+    assert problems[0] == (
         f"audit: the head file {head_file} records event 2, but the database ends at event 1 "
-        "(events were removed).",
+        "(events were removed)."
     )
+    # The rows the cut event recorded are now rows no event records.
+    assert any("model version row 1 was added outside the catalogue" in p for p in problems)
 
 
 def test_verify_findings_are_shown_in_chinese_and_json_stays_english(
@@ -198,22 +203,20 @@ def test_verify_findings_are_shown_in_chinese_and_json_stays_english(
     with catalogue.engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE id = 1"))
     report = catalogue.verify()
-    english = (
-        f"orphan: stored file {orphan[:12]} has no catalogue row.",
-        "audit: event 1 (case.create) was altered after it was written.",
-    )
+    english = ("audit: event 1 (case.create) was altered after it was written.",)
     assert report.problems == english
     assert tuple(str(finding) for finding in report.findings) == english
-    chinese = [
-        f"孤立：已儲存檔案 {orphan[:12]} 在目錄中沒有記錄。",
-        "審計：第 1 項事件（case.create）在寫入後曾被改動。",
-    ]
+    assert report.cleanable == (f"orphan: stored file {orphan[:12]} has no catalogue row.",)
+    chinese = ["審計：第 1 項事件（case.create）在寫入後曾被改動。"]
     assert [bsu_models.localise(f, "zh_HK") for f in report.findings] == chinese
+    assert bsu_models.localise(report.cleanable_findings[0], "zh_HK") == (
+        f"孤立：已儲存檔案 {orphan[:12]} 在目錄中沒有記錄。"
+    )
     # `bsu-models verify`: the text in the user's language, --json in English; exit 1.
     assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="zh_HK")) == 1
-    assert capsys.readouterr().out == "\n".join(chinese) + "\n"
+    assert capsys.readouterr().out.startswith("\n".join(chinese) + "\n孤立")
     assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="en")) == 1
-    assert capsys.readouterr().out == "\n".join(english) + "\n"
+    assert capsys.readouterr().out.startswith("\n".join(english) + "\norphan:")
     assert cmd_verify(catalogue, argparse.Namespace(json=True, ui_lang="zh_HK")) == 1
     assert json.loads(capsys.readouterr().out)["problems"] == list(english)
 

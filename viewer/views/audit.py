@@ -136,8 +136,8 @@ elif prepared is not None:
 st.subheader(t("Integrity"), anchor=False)
 st.caption(
     t(
-        "Walks the audit chain and re-hashes every stored file; this can take a few seconds "
-        "for a large catalogue."
+        "Walks the audit chain, re-hashes every stored file and compares every record with "
+        "the chain; this can take a few seconds for a large catalogue."
     )
 )
 if st.button(t("Check the chain"), icon=":material/verified:", key="audit_verify"):
@@ -164,3 +164,9 @@ if checked is not None:
         )  # fmt: skip
         for problem in report.findings or report.problems:
             st.error(text_of(problem))
+    if report.cleanable_findings:
+        st.info(
+            t("Cleanable (not corruption): bsu-models gc removes these after an hour.")
+            + "\n\n"
+            + "\n".join(f"- {text_of(item)}" for item in report.cleanable_findings)
+        )
