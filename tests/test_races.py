@@ -145,10 +145,10 @@ def test_eight_writers_adding_revisions_lose_nothing(world):
     scene_id = _scene(world, "Busy scene")
     before = system.scenes.info(scene_id).revision
     outcomes = _race(world["settings"], race_workers.add_revisions,
-                     [(None, (scene_id, 3)) for _ in range(8)])  # fmt: skip
+                     [(None, (scene_id, 2)) for _ in range(8)])  # fmt: skip
     assert _raw(outcomes) == []
     saved = [value for worker in outcomes for kind, value in worker if kind == "ok"]
-    assert len(saved) == 8 * 3  # every writer got every step in, after clean conflicts
+    assert len(saved) == 8 * 2  # every writer got every step in, after clean conflicts
     numbers = [revision for _step, revision in saved]
     history = system.scenes.history(scene_id)
     assert [r.number for r in history] == list(range(1, before + len(saved) + 1))
@@ -184,6 +184,7 @@ def test_freezing_while_others_save_freezes_the_current_revision(world):
     assert all("frozen" in text or "changed since" in text for text in refused)
 
 
+@pytest.mark.slow  # eight parses in eight sandboxes: 10-20 s on two cores
 def test_eight_imports_of_the_same_file_all_land(world):
     system = world["system"]
     data = (REPO / "assets" / "demo" / "bus-shelter.stl").read_bytes()
@@ -228,3 +229,21 @@ def test_membership_roles_cases_and_users_raced(world):
     assert {o[0][1] for o in cases if o[0][0] == "conflict"} == {"Case KC-RACE-NEW already exists."}
     assert {o[0][1] for o in users if o[0][0] == "conflict"} == {"User raced-new already exists."}
     assert system.verify().ok
+
+
+def test_database_errors_reach_users_as_plain_sentences(catalogue, caplog):
+    """What the database says (SQL, values) is logged; the user reads one plain sentence."""
+    from sqlalchemy import text
+
+    from bsu_models.db import read_session, write_session
+    from bsu_models.orm import CaseRow
+
+    catalogue.add_case("KC-PLAIN-1", "Plain")
+    with pytest.raises(bsu_models.Conflict) as clash, write_session(catalogue.engine) as session:
+        session.add(CaseRow(reference="KC-PLAIN-1", title="again", created_by="x"))
+    with pytest.raises(bsu_models.StorageError) as broken, read_session(catalogue.engine) as s:
+        s.execute(text("SELECT secret_column FROM no_such_table"))
+    for error in (clash.value, broken.value):
+        assert not RAW.search(str(error)) and "KC-PLAIN-1" not in str(error), str(error)
+    assert str(clash.value).startswith("The change clashed with another one")
+    assert "no_such_table" in caplog.text  # the details are in the log
