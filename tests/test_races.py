@@ -95,9 +95,13 @@ def _raw(outcomes: list[list[tuple[str, Any]]]) -> list[str]:
     ]
 
 
-def _scene(world: dict[str, Any], name: str) -> int:
+def _scene(world: dict[str, Any], name: str, placed: bool = True) -> int:
+    """A scene with one step (and, if ``placed``, a victim placed in it)."""
     system = world["system"]
     scene = system.scenes.create(world["version"], name)
+    if not placed:
+        doc = system.scenes.document(scene.scene_id).with_step(Step("s1", "Arrives", "21:03"))
+        return system.scenes.save(scene.scene_id, doc, scene.revision).scene_id
     doc = (
         system.scenes.document(scene.scene_id)
         .with_entity(Entity("v1", "V1", "victim"))
@@ -142,7 +146,7 @@ def test_two_approvers_deciding_the_same_post_one_decision(world):
 
 def test_eight_writers_adding_revisions_lose_nothing(world):
     system = world["system"]
-    scene_id = _scene(world, "Busy scene")
+    scene_id = _scene(world, "Busy scene", placed=False)
     before = system.scenes.info(scene_id).revision
     outcomes = _race(world["settings"], race_workers.add_revisions,
                      [(None, (scene_id, 2)) for _ in range(8)])  # fmt: skip
@@ -172,7 +176,7 @@ def test_freezing_while_others_save_freezes_the_current_revision(world):
     assert sorted(o[0][0] for o in outcomes) == ["conflict", "ok"]
     assert "is frozen for court" in next(o[0][1] for o in outcomes if o[0][0] == "conflict")
     # Savers racing a freeze: each save lands before the freeze or is refused after it.
-    second = _scene(world, "Saved while freezing")
+    second = _scene(world, "Saved while freezing", placed=False)
     mixed = _race(world["settings"], race_workers.save_or_freeze,
                   [(None, (second,)) for _ in range(4)])  # fmt: skip
     assert _raw(mixed) == []
@@ -247,3 +251,21 @@ def test_database_errors_reach_users_as_plain_sentences(catalogue, caplog):
         assert not RAW.search(str(error)) and "KC-PLAIN-1" not in str(error), str(error)
     assert str(clash.value).startswith("The change clashed with another one")
     assert "no_such_table" in caplog.text  # the details are in the log
+
+
+def test_a_failed_import_keeps_blobs_another_import_may_be_about_to_use(tmp_path):
+    from bsu_models.blobstore import LocalBlobStore
+
+    store = LocalBlobStore(tmp_path / "blobs")
+
+    def nobody(_keys: list[str]) -> set[str]:
+        return set()  # no row refers to the blob
+
+    with store.writing():  # another import in flight: it may have found the blob stored
+        with store.writing() as failed:
+            key = store.put(b"bytes both imports uploaded")
+            failed.undo([key], nobody)
+        assert store.exists(key)
+    with store.writing() as failed:  # alone now: its blob goes
+        failed.undo([key], nobody)
+    assert not store.exists(key)
