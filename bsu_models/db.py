@@ -68,6 +68,19 @@ def _shown_url(url: str) -> str:
         return url.split("@")[-1]  # no password, whatever the rest looks like
 
 
+def _create_schema(engine: Engine) -> None:
+    """Create missing tables; two processes opening a new PostgreSQL catalogue at once may
+    both try to create one, and the loser's second look finds it there."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except (sa_exc.IntegrityError, sa_exc.ProgrammingError):
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0.01, 0.05 * attempt))
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` and make sure the schema exists."""
     try:
@@ -76,7 +89,7 @@ def make_engine(url: str) -> Engine:
             _configure_sqlite(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        Base.metadata.create_all(engine)
+        _create_schema(engine)
         try:
             with Session(engine) as session, session.begin():
                 if session.get(AuditHeadRow, 1) is None:

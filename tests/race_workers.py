@@ -38,7 +38,7 @@ def _open(settings: bsu_models.Settings, username: str | None) -> bsu_models.Cat
 
 
 def run(job: Callable[..., list[Outcome]], settings: bsu_models.Settings, username: str | None,
-        barrier: Any, results: Any, worker: int, args: tuple[Any, ...]) -> None:  # fmt: skip
+        args: tuple[Any, ...], barrier: Any, results: Any, worker: int) -> None:  # fmt: skip
     """Process entry point: open the catalogue, run ``job`` and put its outcomes on the queue."""
     try:
         catalogue = _open(settings, username)
@@ -148,3 +148,14 @@ def add_case_or_user(catalogue: bsu_models.Catalogue, barrier: Any, worker: int,
             lambda: catalogue.accounts.add_user(username, "a raced password", ["auditor"]).username
         )
     ]
+
+
+def open_new(settings: bsu_models.Settings, barrier: Any, results: Any, worker: int) -> None:
+    """Process entry point: open a catalogue whose database is still empty, with the others."""
+    barrier.wait()
+    outcome = _outcome(lambda: open_and_close(settings))
+    results.put((worker, [outcome]))
+
+
+def open_and_close(settings: bsu_models.Settings) -> None:
+    bsu_models.open_catalogue(settings).close()

@@ -64,25 +64,28 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 Worker = tuple[str | None, tuple[Any, ...]]  # the user it acts as (None: system), arguments
 
 
-def _race(settings: bsu_models.Settings, job: Callable[..., Any],
-          workers: list[Worker]) -> list[list[tuple[str, Any]]]:  # fmt: skip
-    """Run ``job`` in one process per worker (user, arguments), all released together; the
-    outcomes of each worker, in worker order."""
-    barrier = _CONTEXT.Barrier(len(workers), timeout=120)
+def _together(target: Callable[..., None], arguments: list[tuple[Any, ...]]
+              ) -> list[list[tuple[str, Any]]]:  # fmt: skip
+    """Run ``target(*args, barrier, results, n)`` in one process per ``args``, all released
+    together by the barrier; the outcomes of each, in order."""
+    barrier = _CONTEXT.Barrier(len(arguments), timeout=120)
     results = _CONTEXT.Queue()
     processes = [
-        _CONTEXT.Process(
-            target=race_workers.run,
-            args=(job, settings, user, barrier, results, n, args),
-        )
-        for n, (user, args) in enumerate(workers)
+        _CONTEXT.Process(target=target, args=(*args, barrier, results, n))
+        for n, args in enumerate(arguments)
     ]
     for process in processes:
         process.start()
     collected = dict(results.get(timeout=180) for _ in processes)
     for process in processes:
         process.join(timeout=30)
-    return [collected[n] for n in range(len(workers))]
+    return [collected[n] for n in range(len(arguments))]
+
+
+def _race(settings: bsu_models.Settings, job: Callable[..., Any],
+          workers: list[Worker]) -> list[list[tuple[str, Any]]]:  # fmt: skip
+    """Run ``job`` in one process per worker (user, arguments), all released together."""
+    return _together(race_workers.run, [(job, settings, user, args) for user, args in workers])
 
 
 def _raw(outcomes: list[list[tuple[str, Any]]]) -> list[str]:
@@ -233,6 +236,16 @@ def test_membership_roles_cases_and_users_raced(world):
     assert {o[0][1] for o in cases if o[0][0] == "conflict"} == {"Case KC-RACE-NEW already exists."}
     assert {o[0][1] for o in users if o[0][0] == "conflict"} == {"User raced-new already exists."}
     assert system.verify().ok
+
+
+@pytest.mark.postgres
+def test_processes_opening_a_new_postgresql_catalogue_at_once(postgres_server, tmp_path):
+    settings = make_settings(tmp_path / "data", _new_postgres_database(postgres_server))
+    outcomes = _together(race_workers.open_new, [(settings,)] * 4)
+    assert _raw(outcomes) == [] and all(o == [("ok", None)] for o in outcomes), outcomes
+    catalogue = bsu_models.open_catalogue(settings)
+    assert catalogue.verify().ok
+    catalogue.close()
 
 
 def test_database_errors_reach_users_as_plain_sentences(catalogue, caplog):
