@@ -131,8 +131,15 @@ def _plain(exc: sa_exc.SQLAlchemyError) -> BsuError:
 
 
 @contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reading; rolled back on exit."""
+def read_session(engine: Engine, snapshot: bool = False) -> Iterator[Session]:
+    """A session for reading; rolled back on exit.
+
+    With ``snapshot``, every query sees the database as it was at the first one, whatever
+    commits meanwhile (PostgreSQL: REPEATABLE READ; SQLite's read transactions always do), for
+    reads that compare tables with each other, such as ``verify``.
+    """
+    if snapshot and engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
     try:
         with Session(engine) as session, session.begin():
             yield session

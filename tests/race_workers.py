@@ -159,3 +159,15 @@ def open_new(settings: bsu_models.Settings, barrier: Any, results: Any, worker: 
 
 def open_and_close(settings: bsu_models.Settings) -> None:
     bsu_models.open_catalogue(settings).close()
+
+
+def write_or_verify(catalogue: bsu_models.Catalogue, barrier: Any, worker: int,
+                    rounds: int) -> list[Outcome]:  # fmt: skip
+    """Worker 0 runs the integrity check over and over while the others open cases."""
+    barrier.wait()
+    if worker == 0:
+        return [_outcome(lambda: list(catalogue.verify().problems)) for _ in range(rounds)]
+    return [
+        _outcome(lambda n=n: catalogue.add_case(f"KC-BUSY-{worker}-{n}", "Busy").reference)
+        for n in range(rounds)
+    ]

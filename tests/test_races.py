@@ -238,6 +238,14 @@ def test_membership_roles_cases_and_users_raced(world):
     assert system.verify().ok
 
 
+def test_verify_while_others_write_finds_nothing_wrong(world):
+    outcomes = _race(world["settings"], race_workers.write_or_verify,
+                     [(None, (30,)) for _ in range(4)])  # fmt: skip
+    assert _raw(outcomes) == []
+    assert outcomes[0] == [("ok", [])] * 30  # a chain read while it grows is still whole
+    assert all(kind == "ok" for worker in outcomes[1:] for kind, _ in worker)
+
+
 @pytest.mark.postgres
 def test_processes_opening_a_new_postgresql_catalogue_at_once(postgres_server, tmp_path):
     settings = make_settings(tmp_path / "data", _new_postgres_database(postgres_server))
