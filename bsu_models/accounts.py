@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bsu_models.access import ROLES, Principal
 from bsu_models.audit import append_event
-from bsu_models.db import read_session, write_session
+from bsu_models.db import read_session, write_retrying, write_session
 from bsu_models.errors import (
     AccessDenied,
     Conflict,
@@ -203,7 +204,10 @@ class AccountService:
                 languages=", ".join(LANGUAGES),
             )
         hashed = _HASHER.hash(check_password(password))
-        with write_session(self._engine) as session:
+
+        def create(session: Session) -> None:
+            # A second admin adding the same name at once hits the unique key; the retry's
+            # check then names the clash.
             if session.scalars(select(UserRow.id).where(UserRow.username == name)).first():
                 raise Conflict("User {username} already exists.", username=name)
             session.add(
@@ -215,6 +219,7 @@ class AccountService:
                     language=language,
                 )
             )
+            session.flush()
             append_event(
                 session,
                 actor=admin,
@@ -223,6 +228,8 @@ class AccountService:
                 object_id=name,
                 details={"roles": chosen},
             )
+
+        write_retrying(self._engine, create)
         return self.user_info(name)
 
     def user_info(self, username: str) -> UserInfo:
@@ -234,7 +241,9 @@ class AccountService:
     def _update(self, username: str, action: str, details: dict[str, Any], **values: Any) -> None:
         admin = self._admin()
         with write_session(self._engine) as session:
-            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+            row = session.scalars(
+                select(UserRow).where(UserRow.username == username).with_for_update()
+            ).first()
             if row is None:
                 raise NotFound("There is no user {username!r}.", username=username)
             for key, value in values.items():
@@ -307,7 +316,8 @@ class AccountService:
         self._not_self(username, Message("case membership"))
         self.catalogue.access.require("case.members", object_type="case",
                                       object_id=case_reference)  # fmt: skip
-        with write_session(self._engine) as session:
+
+        def change(session: Session) -> None:
             case = session.scalars(
                 select(CaseRow).where(CaseRow.reference == case_reference)
             ).first()
@@ -316,10 +326,12 @@ class AccountService:
             user = session.scalars(select(UserRow.id).where(UserRow.username == username)).first()
             if add and user is None:
                 raise NotFound("There is no user {username!r}.", username=username)
+            # Locked, so of two removals at once the second finds no membership left; two
+            # additions at once meet at the unique key, and the retry finds the first.
             row = session.scalars(
-                select(CaseMemberRow).where(
-                    CaseMemberRow.case_id == case.id, CaseMemberRow.username == username
-                )
+                select(CaseMemberRow)
+                .where(CaseMemberRow.case_id == case.id, CaseMemberRow.username == username)
+                .with_for_update()
             ).first()
             if add and row is not None:
                 return
@@ -331,6 +343,7 @@ class AccountService:
                 )
             if add:
                 session.add(CaseMemberRow(case_id=case.id, username=username, added_by=admin))
+                session.flush()
             else:
                 session.delete(row)
             append_event(
@@ -341,6 +354,8 @@ class AccountService:
                 object_id=case_reference,
                 details={"user": username},
             )
+
+        write_retrying(self._engine, change)
 
     # -- signing in -----------------------------------------------------------------------------
 
@@ -414,7 +429,9 @@ class AccountService:
         name = check_username(raw.split("@")[0])
         roles = roles_from_groups(claims.get("groups") or (), group_roles)
         display = clean_line(str(claims.get("name") or name), Message("Display name"))
-        with write_session(self._engine) as session:
+
+        def sign(session: Session) -> tuple[Principal | None, str | None]:
+            # Two first sign-ons at once meet at the unique subject; the retry finds the first.
             row = session.scalars(select(UserRow).where(UserRow.sso_subject == subject)).first()
             clash = None
             if row is None:
@@ -437,7 +454,12 @@ class AccountService:
                 row.roles, row.display_name = roles, display
                 row.last_login_at = datetime.now(UTC)
                 self._login_event(session, name, "ok", "single sign-on")
-                return Principal(row.username, display, frozenset(roles), row.language)
+                return Principal(row.username, display, frozenset(roles), row.language), None
+            return None, clash
+
+        principal, clash = write_retrying(self._engine, sign)
+        if principal is not None:
+            return principal
         # Raised after the commit, so the refusal stays in the audit log.
         if clash:
             raise LoginFailed(

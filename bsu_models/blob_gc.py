@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from bsu_models.audit import append_event
-from bsu_models.blobstore import BlobStore
+from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import read_session, write_session
 from bsu_models.orm import PublicPostRow, StoredFileRow
 
@@ -47,7 +47,12 @@ def referenced_keys(engine: Engine) -> set[str]:
 
 
 def collect(
-    engine: Engine, blobs: BlobStore, actor: str, *, dry_run: bool, min_age_s: float = MIN_AGE_S
+    engine: Engine,
+    blobs: LocalBlobStore,
+    actor: str,
+    *,
+    dry_run: bool,
+    min_age_s: float = MIN_AGE_S,
 ) -> GcResult:
     referenced = referenced_keys(engine)
     old_blobs: list[str] = []
@@ -66,13 +71,15 @@ def collect(
         else:
             young += 1
     if not dry_run and (old_blobs or old_strays):
-        # Checked again just before removal: an import may have committed rows meanwhile.
-        referenced = referenced_keys(engine)
-        old_blobs = [
-            k for k in old_blobs if k not in referenced and blobs.age_seconds(k) >= min_age_s
-        ]
-        for key in old_blobs:
-            blobs.discard(key)
+        # Removed only while no import is in flight (the writers' lock taken alone), and
+        # checked against the rows again under it: an import may have committed meanwhile.
+        # (An import holds it from its first blob until its rows commit.) A temporary file
+        # an hour old belongs to no live writer.
+        with blobs.writing() as hold:
+            old_blobs = hold.undo(
+                [k for k in old_blobs if blobs.age_seconds(k) >= min_age_s],
+                lambda keys: set(keys) & referenced_keys(engine),
+            )
         for stray in old_strays:
             blobs.discard_stray(stray)
         with write_session(engine) as session:

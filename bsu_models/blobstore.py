@@ -4,17 +4,25 @@ Every file (originals as uploaded, derived web copies and thumbnails) is stored 
 SHA-256. The database stores those keys, never paths. ``LocalBlobStore`` writes to a temporary
 file in the same folder, fsyncs it, renames it into place and makes it read-only, so a key
 either names complete, correct bytes or nothing.
+
+Two imports of the same bytes share blobs: the second finds them stored and refers to them. So
+that undoing a failed import never removes a blob that another import, still in flight, is about
+to refer to, every import holds a shared lock (``writing``) from its first blob until its rows are
+committed, and a failed one removes its blobs only when it can take that lock alone; otherwise
+they stay behind as orphans, which ``verify`` reports.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -71,6 +79,22 @@ class LocalBlobStore:
 
     def put(self, data: bytes) -> str:
         return self.store(data)[0]
+
+    @contextmanager
+    def writing(self) -> Iterator[BlobWriting]:
+        """Held while storing blobs and recording the rows that refer to them (shared)."""
+        lock = self.root.with_name(self.root.name + ".writers.lock")
+        try:
+            handle = open(lock, "a")  # noqa: SIM115 -- closed below, after the caller's work
+        except OSError as exc:
+            raise StorageError(
+                "Cannot use the blob folder {folder}: {reason}",
+                folder=self.root,
+                reason=exc.strerror,
+            ) from exc
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            yield BlobWriting(self, handle.fileno())
 
     def store(self, data: bytes) -> tuple[str, bool]:
         """Store ``data``; returns its key and whether this call wrote it (False: already kept)."""
@@ -176,3 +200,27 @@ class LocalBlobStore:
         if self.root.resolve() not in path.parents or _KEY.match(path.name):
             raise NotFound("{path} is not a stray file of the blob store.", path=name)
         return path
+
+
+class BlobWriting:
+    """One writer's hold on the blob store (see ``LocalBlobStore.writing``)."""
+
+    def __init__(self, store: LocalBlobStore, lock_fd: int) -> None:
+        self._store = store
+        self._lock_fd = lock_fd
+
+    def undo(self, keys: list[str], referenced: Callable[[list[str]], set[str]]) -> list[str]:
+        """Remove the blobs ``keys`` that this writer stored, unless a row refers to them
+        (``referenced`` says which do) or another writer is in flight and may be about to.
+        Returns the keys removed."""
+        if not keys:
+            return []
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return []  # another writer holds the lock: leave them for verify to report
+        used = referenced(keys)
+        removed = [key for key in keys if key not in used]
+        for key in removed:
+            self._store.discard(key)
+        return removed

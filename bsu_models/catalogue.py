@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from bsu_models.access import AccessControl, Principal, system_principal
 from bsu_models.accounts import AccountService
@@ -22,7 +22,7 @@ from bsu_models.audit_export import AuditFilter, events_csv, filter_events
 from bsu_models.audit_head import register_head_file
 from bsu_models.blob_gc import GcResult, collect
 from bsu_models.blobstore import LocalBlobStore
-from bsu_models.db import make_engine, read_session, write_session
+from bsu_models.db import make_engine, read_session, write_retrying, write_session
 from bsu_models.errors import BsuError, Conflict, InvalidInput, Message, NotFound, StorageError
 from bsu_models.ingest import ImportRequest, Progress, run_import
 from bsu_models.integrity import verify_catalogue
@@ -190,7 +190,10 @@ class Catalogue:
             )
         self.access.require("case.create", object_id=reference)
         actor = self.actor_name(actor)
-        with write_session(self.engine) as session:
+
+        def create(session: Session) -> CaseInfo:
+            # Two people opening the same reference at once meet at its unique key; the retry's
+            # check then tells the second that the case exists.
             if session.scalar(select(CaseRow.id).where(CaseRow.reference == reference)):
                 raise Conflict("Case {reference} already exists.", reference=reference)
             row = CaseRow(reference=reference, title=title, status=status, created_by=actor)
@@ -208,6 +211,8 @@ class Catalogue:
                 details={"title": title, "status": status},
             )
             return CaseInfo(row.reference, row.title, row.status, row.created_at, 0)
+
+        return write_retrying(self.engine, create)
 
     def list_cases(self) -> list[CaseInfo]:
         """Cases the user may see: members see theirs; admins see every case's reference and

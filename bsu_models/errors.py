@@ -14,6 +14,7 @@ its message, which is one plain sentence naming the file or object and the probl
     ├── LimitExceeded (ValueError)         an upload is over a configured size/face/time limit
     ├── NotFound (LookupError)             no case/model/version with that reference
     ├── Conflict (ValueError)              the change clashes with what is stored (duplicate ref)
+    │                                      or lost a race with another change made at once
     ├── AccessDenied (PermissionError)     the user's roles or case membership do not allow it
     │   └── LoginFailed                    wrong name or password, or a locked or closed account
     ├── ParseFailed (RuntimeError)         the sandboxed parser crashed or ran out of time/memory

@@ -6,7 +6,8 @@ Order of work, chosen so a crash at any point leaves no row pointing at a missin
 2. unpack and choose the mesh (in memory), hash every original;
 3. parse in the limited child process, validate again here, render the thumbnail;
 4. write all blobs (each atomically: temp file, fsync, rename);
-5. one database transaction adds the model/version/file rows and the audit event.
+5. one database transaction adds the model/version/file rows and the audit event; it locks the
+   case row first, so concurrent imports into a case take version numbers one after another.
 
 A crash before 5 can only leave blobs without rows, which ``verify`` reports. A refused upload
 stores no blob and no row; the refusal itself is an audit event.
@@ -14,6 +15,7 @@ stores no blob and no row; the refusal itself is an audit event.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from bsu_models import __version__
 from bsu_models.audit import append_event
-from bsu_models.blobstore import LocalBlobStore
-from bsu_models.db import read_session, write_session
+from bsu_models.blobstore import BlobWriting, LocalBlobStore
+from bsu_models.db import read_session, write_retrying
 from bsu_models.errors import BsuError, InvalidInput, Message, NotFound
 from bsu_models.formats import FORMATS, sniff
 from bsu_models.geometry import AXES, pack_geometry
@@ -155,29 +157,33 @@ def run_import(
     report(0.85, Message("Storing files"))
     written: list[str] = []
     generator = f"bsu-models {__version__}"
-    try:
-        stored = [
-            StoredBlob(role, name, _put(blobs, data, written), len(data), _media_type(data))
-            for role, name, data in _originals(prepared)
-        ]
-        derived = (
-            ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
-            ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
-            ("geometry", "geometry.bin", geometry, "application/x-bsu-geometry"),
-        )
-        stored += [
-            StoredBlob(
-                role, name, _put(blobs, data, written), len(data), media, mesh_sha, generator
+    with blobs.writing() as writing:
+        try:
+            stored = [
+                StoredBlob(role, name, _put(blobs, data, written), len(data), _media_type(data))
+                for role, name, data in _originals(prepared)
+            ]
+            derived = (
+                ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
+                ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
+                ("geometry", "geometry.bin", geometry, "application/x-bsu-geometry"),
             )
-            for role, name, data, media in derived
-        ]
-        report(0.95, Message("Recording in the catalogue"))
-        with write_session(engine) as session:
-            version = _record(session, request, meta, prepared, parsed, mesh_sha, stored, actor)
-            version_id = version.id
-    except BaseException:
-        _discard_unreferenced(engine, blobs, written)
-        raise
+            stored += [
+                StoredBlob(
+                    role, name, _put(blobs, data, written), len(data), media, mesh_sha, generator
+                )
+                for role, name, data, media in derived
+            ]
+            report(0.95, Message("Recording in the catalogue"))
+            version_id = write_retrying(
+                engine,
+                lambda session: (
+                    _record(session, request, meta, prepared, parsed, mesh_sha, stored, actor).id
+                ),
+            )
+        except BaseException:
+            _discard_unreferenced(engine, writing, written)
+            raise
     report(1.0, Message("Done"))
     return version_id
 
@@ -189,20 +195,19 @@ def _put(blobs: LocalBlobStore, data: bytes, written: list[str]) -> str:
     return key
 
 
-def _discard_unreferenced(engine: Engine, blobs: LocalBlobStore, keys: list[str]) -> None:
+def _discard_unreferenced(engine: Engine, writing: BlobWriting, keys: list[str]) -> None:
     """Remove blobs this import wrote if no row refers to them (the transaction failed)."""
-    if not keys:
-        return
-    try:
+
+    def referenced(wanted: list[str]) -> set[str]:
         with read_session(engine) as session:
-            used = set(
-                session.scalars(select(StoredFileRow.sha256).where(StoredFileRow.sha256.in_(keys)))
+            return set(
+                session.scalars(
+                    select(StoredFileRow.sha256).where(StoredFileRow.sha256.in_(wanted))
+                )
             )
-        for key in keys:
-            if key not in used:
-                blobs.discard(key)
-    except BsuError:
-        pass  # verify reports whatever is left
+
+    with contextlib.suppress(BsuError):  # verify reports whatever is left
+        writing.undo(keys, referenced)
 
 
 def _record(
@@ -215,7 +220,13 @@ def _record(
     stored: list[StoredBlob],
     actor: str,
 ) -> VersionRow:
-    case = session.scalars(select(CaseRow).where(CaseRow.reference == request.case_reference)).one()
+    # Imports into one case queue here, so that the model found (or created) by name and the
+    # next version number are still true when the rows commit (PostgreSQL runs READ COMMITTED).
+    case = session.scalars(
+        select(CaseRow)
+        .where(CaseRow.reference == request.case_reference)
+        .with_for_update(key_share=True)
+    ).one()
     model = session.scalars(
         select(ModelRow).where(ModelRow.case_id == case.id, ModelRow.name == meta.name)
     ).one_or_none()

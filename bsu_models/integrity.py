@@ -25,7 +25,7 @@ from bsu_models.state_ledger import all_rows, compare, recorded_state
 def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> VerifyReport:
     """Problems found in the stored files and the audit log, and what was checked."""
     problems: list[Message] = []
-    with read_session(engine) as session:
+    with read_session(engine, snapshot=True) as session:
         files = session.execute(
             select(
                 StoredFileRow.sha256,

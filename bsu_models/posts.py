@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
@@ -26,7 +27,7 @@ from bsu_models.errors import (
     Message,
     NotFound,
 )
-from bsu_models.orm import PublicPostRow, SceneRow
+from bsu_models.orm import PublicPostRow, SceneRevisionRow, SceneRow
 from bsu_models.state_ledger import confirm_rows, row_key
 from bsu_models.text import clean_text
 
@@ -223,15 +224,19 @@ class PostService:
         return self.catalogue.blobs.get_verified(post.image_sha256)
 
     def decide(self, post_id: int, approve: bool, reason: str) -> PostInfo:
-        """Approve or reject a request; never by the person who requested it."""
+        """Approve or reject a request; never by the person who requested it.
+
+        The decision is one conditional update (``WHERE status = 'requested'``) in the same
+        transaction as its audit event, so of two approvers deciding at once exactly one
+        succeeds and the other is told who decided first.
+        """
         self._require("post.decide", post_id)
         reason = clean_text(reason, Message("Reason"))
         if not reason.strip():
             raise InvalidInput("Give a reason for the decision; it is kept with the post.")
         post = self.get(post_id)
         actor = self.catalogue.actor_name()
-        refusal: Message | None = None
-        conflict: Message | None = None
+        action = "post.approve" if approve else "post.reject"
         if post.requested_by == actor:
             refusal = Message(
                 "{actor} requested post {post_id} and so may not decide on it; a second "
@@ -239,51 +244,73 @@ class PostService:
                 actor=actor,
                 post_id=post_id,
             )
-        elif post.status != "requested":
-            conflict = Message(
-                "Post {post_id} was already {status} by {decided_by}.",
-                post_id=post_id,
-                status=_status_word(post.status),
-                decided_by=post.decided_by,
-            )
-        elif approve and self._scene_changed(post):
-            conflict = Message(
-                "Scene {scene_id} changed after post {post_id} was requested (revision "
-                "{revision}); the picture may no longer match it: request a new post.",
-                scene_id=post.scene_id,
-                post_id=post_id,
-                revision=post.revision,
-            )
-        if conflict:
-            self._refused(post, "post.approve" if approve else "post.reject", conflict)
-            raise Conflict(conflict)
+            self._refused(post, action, refusal)
+            raise AccessDenied(refusal)
         with write_session(self.catalogue.engine) as session:
-            row = session.get(PublicPostRow, post_id)
-            assert row is not None
-            if refusal is None:
-                row.status = "approved" if approve else "rejected"
-                row.decided_by, row.decided_at, row.reason = actor, datetime.now(UTC), reason
+            conflict = self._decision_conflict(session, post, approve)
+            if conflict is None:
+                decided = session.execute(
+                    update(PublicPostRow)
+                    .where(PublicPostRow.id == post_id, PublicPostRow.status == "requested")
+                    .values(
+                        status="approved" if approve else "rejected",
+                        decided_by=actor,
+                        decided_at=datetime.now(UTC),
+                        reason=reason,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if decided.rowcount != 1:  # type: ignore[attr-defined]
+                    # Decided by someone else between the check and the update.
+                    conflict = self._decision_conflict(session, post, approve)
             append_event(
                 session,
                 actor=actor,
-                action="post.approve" if approve else "post.reject",
+                action=action,
                 object_type="post",
                 object_id=str(post_id),
                 object_sha256=post.image_sha256,
-                outcome="refused" if refusal else "ok",
-                details={"reason": str(refusal) if refusal else reason},
+                outcome="refused" if conflict else "ok",
+                details={"reason": str(conflict) if conflict else reason},
             )
-        if refusal:
-            raise AccessDenied(refusal)
+        if conflict:
+            raise Conflict(conflict)
         return self.get(post_id)
 
-    def _scene_changed(self, post: PostInfo) -> bool:
-        history = self.catalogue.scenes.history(post.scene_id)
-        with read_session(self.catalogue.engine) as session:
-            row = session.get(PublicPostRow, post.post_id)
-            assert row is not None
-            requested = row.revision_sha256
-        return history[-1].number != post.revision or history[-1].sha256 != requested
+    @staticmethod
+    def _decision_conflict(session: Session, post: PostInfo, approve: bool) -> Message | None:
+        """Why the post cannot be decided now, read inside the deciding transaction."""
+        status, decided_by, revision, requested_sha = session.execute(
+            select(
+                PublicPostRow.status,
+                PublicPostRow.decided_by,
+                PublicPostRow.revision,
+                PublicPostRow.revision_sha256,
+            ).where(PublicPostRow.id == post.post_id)
+        ).one()
+        if status != "requested":
+            return Message(
+                "Post {post_id} was already {status} by {decided_by}.",
+                post_id=post.post_id,
+                status=_status_word(status),
+                decided_by=decided_by,
+            )
+        if approve:
+            latest = session.execute(
+                select(SceneRevisionRow.number, SceneRevisionRow.sha256)
+                .where(SceneRevisionRow.scene_id == post.scene_id)
+                .order_by(SceneRevisionRow.number.desc())
+                .limit(1)
+            ).one()
+            if tuple(latest) != (revision, requested_sha):
+                return Message(
+                    "Scene {scene_id} changed after post {post_id} was requested (revision "
+                    "{revision}); the picture may no longer match it: request a new post.",
+                    scene_id=post.scene_id,
+                    post_id=post.post_id,
+                    revision=revision,
+                )
+        return None
 
     def _refused(self, post: PostInfo, action: str, reason: Message) -> None:
         with write_session(self.catalogue.engine) as session:

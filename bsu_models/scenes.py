@@ -1,8 +1,10 @@
 """The scene service: scenes on model versions, their revisions, JSON, measurements, sightlines.
 
 Every change stores the whole new document as the next numbered revision (revisions never
-change) and appends an audit event carrying what changed. Positions are checked against the
-model's bounds; measurements and sightlines run on the version's stored geometry.
+change) and appends an audit event carrying what changed. A change or a freeze locks the scene
+row first, so two writers at once take turns: the second is told the scene changed (or froze).
+Positions are checked against the model's bounds; measurements and sightlines run on the
+version's stored geometry.
 """
 
 from __future__ import annotations
@@ -148,8 +150,13 @@ class SceneService(SceneAnalysis):
 
     # -- reading --------------------------------------------------------------------------------
 
-    def _row(self, session: Session, scene_id: int) -> SceneRow:
-        row = session.scalars(_scene_query().where(SceneRow.id == scene_id)).one_or_none()
+    def _row(self, session: Session, scene_id: int, lock: bool = False) -> SceneRow:
+        """The scene; with ``lock``, locked until the transaction ends, so that the revision
+        and freeze read from it are still current when a change based on them commits."""
+        stmt = _scene_query().where(SceneRow.id == scene_id)
+        if lock:
+            stmt = stmt.with_for_update(key_share=True)
+        row = session.scalars(stmt).one_or_none()
         if row is None:
             raise NotFound("There is no scene {scene_id}.", scene_id=scene_id)
         return row
@@ -277,8 +284,7 @@ class SceneService(SceneAnalysis):
                 object_id=str(row.id),
                 details={"version": version_id, "name": doc.name, "revision": 1},
             )
-            scene_id = row.id
-        return self.info(scene_id)
+            return self._written(session, row.id)
 
     def save(
         self,
@@ -294,7 +300,7 @@ class SceneService(SceneAnalysis):
         info = self.info(scene_id)
         self._check_positions(info.version_id, doc)
         with write_session(self._engine) as session:
-            row = self._row(session, scene_id)
+            row = self._row(session, scene_id, lock=True)
             _refuse_if_frozen(row)
             if row.current_revision != base_revision:
                 raise Conflict(
@@ -329,7 +335,7 @@ class SceneService(SceneAnalysis):
                     "summary": summary,
                 },
             )
-        return self.info(scene_id)
+            return self._written(session, scene_id)
 
     def copy(self, scene_id: int, name: str, actor: str | None = None) -> SceneInfo:
         """A new scene holding the current document of ``scene_id`` (how work goes on after
@@ -345,7 +351,7 @@ class SceneService(SceneAnalysis):
         self.require(scene_id, "scene.freeze")
         actor = self._actor(actor)
         with write_session(self._engine) as session:
-            row = self._row(session, scene_id)
+            row = self._row(session, scene_id, lock=True)
             _refuse_if_frozen(row)
             number = row.current_revision if revision is None else revision
             if number != row.current_revision:
@@ -373,7 +379,13 @@ class SceneService(SceneAnalysis):
                 object_sha256=frozen.sha256,
                 details={"revision": number},
             )
-        return self.info(scene_id)
+            return self._written(session, scene_id)
+
+    def _written(self, session: Session, scene_id: int) -> SceneInfo:
+        """The scene as this transaction leaves it (not as a later writer may have)."""
+        session.flush()
+        session.expire_all()
+        return _info(self._row(session, scene_id))
 
     def _add_revision(
         self, session: Session, row: SceneRow, doc: SceneDoc, number: int, actor: str, summary: str
