@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -163,14 +164,22 @@ def check_head_file(path: Path, engine: Engine) -> list[Message]:
         return head_file_problems(path, session)
 
 
-def head_file_problems(path: Path, session: Session, *, allow_older: bool = False) -> list[Message]:
+def head_file_problems(
+    path: Path,
+    session: Session,
+    *,
+    allow_older: bool = False,
+    recorded: tuple[int, str] | Literal["read"] | None = "read",
+) -> list[Message]:
     """Problems found comparing the head file with the chain ``session`` sees.
 
     A missing file (once events exist) and a file naming an earlier event than the chain's
     last are findings: either may hide a rewritten chain. ``allow_older`` accepts an earlier
     event, for checks made while other writers may be between their commit and the file.
+    ``recorded`` is the file's content when the caller read it before its snapshot.
     """
-    recorded = read_head_file(path)
+    if recorded == "read":
+        recorded = read_head_file(path)
     last = session.get(AuditHeadRow, 1)
     stored_last = last.last_id if last else 0
     if recorded is None:
@@ -209,7 +218,7 @@ def head_file_problems(path: Path, session: Session, *, allow_older: bool = Fals
                 path=str(path),
             )
         ]
-    if event_id < stored_last and not allow_older:
+    if event_id < stored_last and not allow_older and not _head_catches_up(path, stored_last):
         return [
             Message(
                 "audit: the head file {path} records event {event}, an older head than "
@@ -220,6 +229,18 @@ def head_file_problems(path: Path, session: Session, *, allow_older: bool = Fals
             )
         ]
     return []
+
+
+def _head_catches_up(path: Path, stored_last: int, wait_s: float = 2.0) -> bool:
+    """Whether the head file reaches ``stored_last`` within ``wait_s``: a writer that has just
+    committed writes the file a moment later, and that is no finding."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = read_head_file(path)
+        if now is not None and now[0] >= stored_last:
+            return True
+    return False
 
 
 def head(engine: Engine) -> tuple[int, str, str]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from bsu_models.audit import check_head_file, verify_chain
+from bsu_models.audit import head_file_problems, verify_chain
+from bsu_models.audit_head import read_head_file
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import read_session
 from bsu_models.errors import Message
@@ -25,6 +26,9 @@ from bsu_models.state_ledger import all_rows, compare, recorded_state
 def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> VerifyReport:
     """Problems found in the stored files and the audit log, and what was checked."""
     problems: list[Message] = []
+    # The head file is read before the snapshot: written after each commit, it can then be
+    # older than the snapshot (checked again below) but never newer.
+    head_recorded = read_head_file(head_file)
     with read_session(engine, snapshot=True) as session:
         files = session.execute(
             select(
@@ -43,6 +47,7 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
                 recorded[key] = (fingerprint, event.id)
 
         audit_problems, events = verify_chain(session, replay)
+        head_problems = head_file_problems(head_file, session, recorded=head_recorded)
         # A broken chain already says the record cannot be trusted; comparing rows with half
         # of it would only add noise.
         state_problems = [] if audit_problems else compare(recorded, all_rows(session))
@@ -90,7 +95,7 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
             )
         )
     problems.extend(audit_problems)
-    problems.extend(check_head_file(head_file, engine))
+    problems.extend(head_problems)
     problems.extend(state_problems)
     return VerifyReport(
         tuple(str(problem) for problem in problems),
