@@ -44,7 +44,7 @@ from bsu_models.records import (
 )
 from bsu_models.scenes import SceneService
 from bsu_models.settings import Settings, load_settings
-from bsu_models.text import casefold_search, clean_line
+from bsu_models.text import casefold_search, clean_line, text_sha256
 from bsu_models.units import format_scale, real_world_extent
 from bsu_models.upload import UploadFile
 
@@ -200,7 +200,7 @@ class Catalogue:
                 action="case.create",
                 object_type="case",
                 object_id=reference,
-                details={"title": title, "status": status},
+                details={"title_sha256": text_sha256(title), "status": status},
             )
             return CaseInfo(row.reference, row.title, row.status, row.created_at, 0)
 
@@ -285,10 +285,11 @@ class Catalogue:
                     object_id=request.case_reference,
                     outcome="refused",
                     details={
-                        "reason": str(exc),
+                        # The sentence without its values (which name files and models).
+                        "reason": exc.template,
                         "files": [
                             {
-                                "name": f.name,
+                                "name_sha256": text_sha256(f.name),
                                 "size": len(f.data),
                                 "sha256": hashlib.sha256(f.data).hexdigest(),
                             }
@@ -425,7 +426,7 @@ class Catalogue:
                 object_type="version",
                 object_id=str(version_id),
                 object_sha256=version.original_sha256,
-                details={"files": [f.name for f in originals]},
+                details={"files": [{"role": f.role, "sha256": f.sha256} for f in originals]},
             )
         return data
 

@@ -20,7 +20,7 @@ from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
 from bsu_models.errors import AccessDenied, Conflict, InvalidInput, Message, NotFound
 from bsu_models.orm import PublicPostRow, SceneRow
-from bsu_models.text import clean_text
+from bsu_models.text import clean_text, text_sha256
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
@@ -172,7 +172,7 @@ class PostService:
                     "revision": info.revision,
                     "step": step,
                     "platform": platform,
-                    "caption": caption,
+                    "caption_sha256": text_sha256(caption),
                 },
             )
             post_id = row.id
@@ -263,7 +263,12 @@ class PostService:
                 object_id=str(post_id),
                 object_sha256=post.image_sha256,
                 outcome="refused" if refusal else "ok",
-                details={"reason": str(refusal) if refusal else reason},
+                # The approver's own words stay with the post; the trail keeps their hash.
+                details=(
+                    {"reason": str(refusal)}
+                    if refusal
+                    else {"reason_sha256": text_sha256(reason)}
+                ),
             )
         if refusal:
             raise AccessDenied(refusal)
