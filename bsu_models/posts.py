@@ -265,9 +265,7 @@ class PostService:
                 outcome="refused" if refusal else "ok",
                 # The approver's own words stay with the post; the trail keeps their hash.
                 details=(
-                    {"reason": str(refusal)}
-                    if refusal
-                    else {"reason_sha256": text_sha256(reason)}
+                    {"reason": str(refusal)} if refusal else {"reason_sha256": text_sha256(reason)}
                 ),
             )
         if refusal:

@@ -75,9 +75,7 @@ def public_document(doc: SceneDoc, tolerance: float | None = None) -> SceneDoc:
         measurements=tuple(
             m for m in public.measurements if not at_hidden(_measurement_points(doc, m))
         ),
-        sightlines=tuple(
-            s for s in public.sightlines if not at_hidden(_sightline_points(doc, s))
-        ),
+        sightlines=tuple(s for s in public.sightlines if not at_hidden(_sightline_points(doc, s))),
         views=tuple(v for v in public.views if not at_hidden(_view_points(v))),
         positions=tuple(p for p in public.positions if not at_hidden([p.point])),
     )
