@@ -73,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "Principal": "bsu_models.access",
     "ROLES": "bsu_models.access",
     "idle_expired": "bsu_models.accounts",
+    "IDLE_MINUTES": "bsu_models.accounts",
     "UserInfo": "bsu_models.accounts",
     "AuditFilter": "bsu_models.audit_export",
     "PostInfo": "bsu_models.posts",
@@ -110,7 +111,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from bsu_models.access import ROLES, Principal
-    from bsu_models.accounts import UserInfo, idle_expired
+    from bsu_models.accounts import IDLE_MINUTES, UserInfo, idle_expired
     from bsu_models.audit_export import AuditFilter
     from bsu_models.bagit_verify import BagReport
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue

@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 CASE_STATUSES = ("open", "closed", "archived")
+#: Where the bytes of a model shown in a browser came from: sent by the app, or its own cache.
+VIEW_SOURCES = ("server", "cache")
 
 
 def _version_record(row: VersionRow) -> VersionInfo:
@@ -399,18 +401,43 @@ class Catalogue:
         stored = self._file_of(version_id, "web_glb")
         data = self.blobs.get(stored.sha256)
         if actor is not None or not self.user.system:
-            actor = self.actor_name(actor)
-            with write_session(self.engine) as session:
-                append_event(
-                    session,
-                    actor=actor,
-                    action="model.view",
-                    object_type="version",
-                    object_id=str(version_id),
-                    object_sha256=stored.derived_from_sha256,
-                    details={"web_copy": stored.sha256},
-                )
+            self._record_view(version_id, stored, "server", actor)
         return data
+
+    def record_view(
+        self, version_id: int, web_sha256: str, source: str = "cache", actor: str | None = None
+    ) -> None:
+        """Record that a browser showed the web copy of a version (SHA-256 ``web_sha256``)
+        that it already held (``source`` "cache": its IndexedDB copy), so that every display
+        of a model is an audit event, wherever its bytes came from."""
+        stored = self._file_of(version_id, "web_glb")
+        if source not in VIEW_SOURCES:
+            raise InvalidInput(
+                "A view comes from one of {sources}, not {source!r}.",
+                sources=", ".join(VIEW_SOURCES),
+                source=source,
+            )
+        if web_sha256 != stored.sha256:
+            raise InvalidInput(
+                "The browser showed {shown}, which is not the web copy of model version {version}.",
+                shown=str(web_sha256)[:64],
+                version=version_id,
+            )
+        self._record_view(version_id, stored, source, actor)
+
+    def _record_view(
+        self, version_id: int, stored: StoredFileInfo, source: str, actor: str | None
+    ) -> None:
+        with write_session(self.engine) as session:
+            append_event(
+                session,
+                actor=self.actor_name(actor),
+                action="model.view",
+                object_type="version",
+                object_id=str(version_id),
+                object_sha256=stored.derived_from_sha256,
+                details={"web_copy": stored.sha256, "source": source},
+            )
 
     def original_files(self, version_id: int, actor: str | None = None) -> list[tuple[str, bytes]]:
         """The files exactly as uploaded, integrity-checked; recorded as an audit event."""
