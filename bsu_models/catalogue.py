@@ -396,20 +396,29 @@ class Catalogue:
     def thumbnail_png(self, version_id: int) -> bytes:
         return self.blobs.get(self._file_of(version_id, "thumbnail").sha256)
 
-    def web_glb(self, version_id: int, actor: str | None = None) -> bytes:
-        """The browser copy of a version; with ``actor``, recorded as that person viewing it."""
+    def web_glb(
+        self, version_id: int, actor: str | None = None, scene: tuple[int, int] | None = None
+    ) -> bytes:
+        """The browser copy of a version; with ``actor``, recorded as that person viewing it
+        (with the scene and revision shown on it, if any)."""
         stored = self._file_of(version_id, "web_glb")
         data = self.blobs.get(stored.sha256)
         if actor is not None or not self.user.system:
-            self._record_view(version_id, stored, "server", actor)
+            self._record_view(version_id, stored, "server", actor, scene)
         return data
 
     def record_view(
-        self, version_id: int, web_sha256: str, source: str = "cache", actor: str | None = None
+        self,
+        version_id: int,
+        web_sha256: str,
+        source: str = "cache",
+        actor: str | None = None,
+        scene: tuple[int, int] | None = None,
     ) -> None:
         """Record that a browser showed the web copy of a version (SHA-256 ``web_sha256``)
-        that it already held (``source`` "cache": its IndexedDB copy), so that every display
-        of a model is an audit event, wherever its bytes came from."""
+        that it already held (``source`` "cache": its IndexedDB copy), with the scene and
+        revision ``scene`` drawn on it if any, so that every display of a model or scene is an
+        audit event, wherever its bytes came from."""
         stored = self._file_of(version_id, "web_glb")
         if source not in VIEW_SOURCES:
             raise InvalidInput(
@@ -423,11 +432,27 @@ class Catalogue:
                 shown=str(web_sha256)[:64],
                 version=version_id,
             )
-        self._record_view(version_id, stored, source, actor)
+        self._record_view(version_id, stored, source, actor, scene)
 
     def _record_view(
-        self, version_id: int, stored: StoredFileInfo, source: str, actor: str | None
+        self,
+        version_id: int,
+        stored: StoredFileInfo,
+        source: str,
+        actor: str | None,
+        scene: tuple[int, int] | None,
     ) -> None:
+        details: dict[str, object] = {"web_copy": stored.sha256, "source": source}
+        if scene is not None:
+            info = self.scenes.info(scene[0])  # which the user may see
+            if info.version_id != version_id:
+                raise InvalidInput(
+                    "Scene {scene_id} is on model version {actual}, not {requested}.",
+                    scene_id=scene[0],
+                    actual=info.version_id,
+                    requested=version_id,
+                )
+            details.update(scene=scene[0], revision=int(scene[1]))
         with write_session(self.engine) as session:
             append_event(
                 session,
@@ -436,7 +461,7 @@ class Catalogue:
                 object_type="version",
                 object_id=str(version_id),
                 object_sha256=stored.derived_from_sha256,
-                details={"web_copy": stored.sha256, "source": source},
+                details=details,
             )
 
     def original_files(self, version_id: int, actor: str | None = None) -> list[tuple[str, bytes]]:

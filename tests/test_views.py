@@ -54,3 +54,16 @@ def test_a_cache_view_is_checked_like_any_read(viewers):
     with pytest.raises(bsu_models.InvalidInput, match="comes from one of"):
         users["member"].record_view(version_id, glb, "usb")
     assert [v for v in _views(cat, version_id) if v[1] == "ok"] == []
+
+
+def test_a_view_names_the_scene_drawn_on_the_model(viewers, tmp_path):
+    cat, users, version_id, glb = viewers
+    scene = cat.scenes.create(version_id, "Sequence")
+    users["member"].record_view(version_id, glb, "cache", scene=(scene.scene_id, 1))
+    event = cat.audit_events(limit=1)[0]
+    assert (event.details["scene"], event.details["revision"]) == (scene.scene_id, 1)
+    path = tmp_path / "other.ply"
+    trimesh.creation.box(extents=(10, 10, 10)).export(path)
+    other = cat.import_model(upload(path), case="KC-2026-0500", name="Other").version
+    with pytest.raises(bsu_models.InvalidInput, match="is on model version"):
+        users["member"].web_glb(other.version_id, scene=(scene.scene_id, 1))

@@ -116,8 +116,11 @@ def scene3d(
     camera: dict | None = None,
     tool: str = "navigate",
     height: int = 560,
+    scene: tuple[int, int] | None = None,
 ) -> dict | None:
-    """Show the viewer; returns a new event from the browser (click, camera) or None."""
+    """Show the viewer; returns a new event from the browser (click, camera) or None.
+
+    ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display."""
     wanted = mesh_id(version)
     sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
@@ -131,7 +134,7 @@ def scene3d(
         st.session_state[seen_key] = pending.get("nonce")
         st.session_state[f"{key}:need"] = wanted
     send_now = st.session_state.get(f"{key}:need") == wanted
-    data = catalogue.web_glb(version.version_id, actor=actor) if send_now else None
+    data = catalogue.web_glb(version.version_id, actor=actor, scene=scene) if send_now else None
     if send_now:
         st.session_state[f"{key}:need"] = None
         st.session_state[sent_key] = wanted
@@ -146,7 +149,7 @@ def scene3d(
         key=key,
         default=None,
     )
-    _record_display(catalogue, version, key, actor, value)
+    _record_display(catalogue, version, key, actor, value, scene)
     if not isinstance(value, dict) or value.get("nonce") == st.session_state.get(seen_key):
         return None
     st.session_state[seen_key] = value.get("nonce")
@@ -164,6 +167,7 @@ def _record_display(
     key: str,
     actor: str,
     value: object,
+    scene: tuple[int, int] | None,
 ) -> None:
     """Record a display of the model from the browser's cache, once per display. (Bytes sent
     by the app were recorded when they were read for sending.)"""
@@ -176,6 +180,8 @@ def _record_display(
     st.session_state[recorded] = shown.get("at")
     if shown.get("source") == "cache":
         try:
-            catalogue.record_view(version.version_id, mesh_id(version), "cache", actor=actor)
+            catalogue.record_view(
+                version.version_id, mesh_id(version), "cache", actor=actor, scene=scene
+            )
         except bsu_models.BsuError as exc:
             st.error(error_text(exc))
