@@ -314,10 +314,15 @@ def render_public_image(
             requested=version_id,
         )
     # Filtered once, here, to the mesh's resolution; from now on only the public document is read.
-    doc = public_document(
-        catalogue.scenes.document(scene_id, revision),
-        public_tolerance(catalogue.scenes.geometry(version_id)),
-    )
+    stored = catalogue.scenes.document(scene_id, revision)
+    doc = public_document(stored, public_tolerance(catalogue.scenes.geometry(version_id)))
+    withheld = {v.name for v in stored.views} | {v.id for v in stored.views}
+    if view in withheld - {v.name for v in doc.views} - {v.id for v in doc.views}:
+        raise InvalidInput(
+            "View {view!r} is aimed at where a sensitive entity is, so public pictures cannot "
+            "use it; choose another view or none.",
+            view=view,
+        )
     current = doc.step_at(step)
     layer: SceneLayer = _PublicAnalysis(catalogue, info, doc).layer(scene_id, doc, current)
     camera = _camera(catalogue, version_id, doc, view, preset)

@@ -183,7 +183,7 @@ def test_the_public_picture_shows_nothing_derived_from_the_witness(yard):
     assert _magenta(_pixels(secret_png)) == 0
     # Pixel for pixel what the scene shows without the witness and all derived from it.
     assert np.array_equal(_pixels(secret_png), _pixels(public(plain_id)))
-    with pytest.raises(bsu_models.InvalidInput, match="no view"):
+    with pytest.raises(bsu_models.InvalidInput, match="aimed at where a sensitive entity is"):
         render_public_image(
             cat,
             version_id,
