@@ -80,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "POST_STATUSES": "bsu_models.posts",
     "PLATFORM_SIZES": "bsu_models.public_image",
     "PLATFORM_NAMES": "bsu_models.public_image",
+    "public_document": "bsu_models.scene_public",
     "AccessDenied": "bsu_models.errors",
     "LoginFailed": "bsu_models.errors",
     "BsuError": "bsu_models.errors",
@@ -182,6 +183,7 @@ if TYPE_CHECKING:
     from bsu_models.scene_json import scene_from_json, scene_to_json
     from bsu_models.scene_layer import SceneLayer
     from bsu_models.scene_model import SceneDoc
+    from bsu_models.scene_public import public_document
     from bsu_models.scenes import SceneService
     from bsu_models.settings import SETTINGS_HELP, Settings, load_settings
     from bsu_models.stills import SIZES
