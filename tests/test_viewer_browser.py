@@ -219,6 +219,8 @@ def test_cached_views_are_audited_and_sign_out_empties_the_cache(running_app, br
         page.wait_for_timeout(500)
     assert _views(env, teapot[1]) == ["server", "cache"]
     _viewer(page).get_by_role("button", name="Plan").click()  # no rerun, no new display
+    _click_model(page)  # a rerun with a new value from the view: still the same display
+    expect(page.get_by_text(re.compile("Last clicked point"))).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_be_visible()
     assert _views(env, teapot[1]) == ["server", "cache"]
