@@ -9,7 +9,8 @@ stands where it stood (by coordinates):
   its positions (at any step: a point where the witness stood at step 2 gives them away at
   step 1 just the same);
 - every other entity's position at one of its positions (that marker and path vertex would
-  show where it stood);
+  show where it stood), and both ends of any stretch of another entity's path that then still
+  passes through one of its positions (a path drawn through the place points at it);
 - every saved view whose camera target or position is at one of its positions.
 
 "At" means within ``tolerance`` model units. Callers that know the model's geometry pass
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -79,6 +81,7 @@ def public_document(doc: SceneDoc, tolerance: float | None = None) -> SceneDoc:
         views=tuple(v for v in public.views if not at_hidden(_view_points(v))),
         positions=tuple(p for p in public.positions if not at_hidden([p.point])),
     )
+    public = _paths_clear_of(public, hidden, reach)
     # Notes and narratives are free text written for the case file: they may name or locate
     # anyone, sensitive or not, so none of it leaves. Provenance references go too; the kind
     # stays, with "withheld" where a reference is required.
@@ -103,6 +106,34 @@ def default_tolerance(doc: SceneDoc) -> float:
     if not len(points):
         return 0.0
     return DEFAULT_RELATIVE_TOLERANCE * float(np.linalg.norm(points.max(0) - points.min(0)))
+
+
+def _paths_clear_of(doc: SceneDoc, hidden: np.ndarray, reach: float) -> SceneDoc:
+    """``doc`` without the positions at both ends of each stretch of a path (consecutive
+    positions of one entity in step order) that passes within ``reach`` of a hidden point,
+    repeated until no path does."""
+    while len(hidden):
+        dropped: set[tuple[str, str]] = set()
+        for entity in doc.entities:
+            path = doc.path(entity.id)
+            for first, second in pairwise(path):
+                if _segment_gap(first.point, second.point, hidden) <= reach:
+                    dropped |= {(first.entity, first.step), (second.entity, second.step)}
+        if not dropped:
+            break
+        doc = replace(
+            doc, positions=tuple(p for p in doc.positions if (p.entity, p.step) not in dropped)
+        )
+    return doc
+
+
+def _segment_gap(a: Point, b: Point, points: np.ndarray) -> float:
+    """The least distance from the segment ``a``-``b`` to any of ``points: (n, 3)``."""
+    start, span = np.asarray(a, dtype=float), np.subtract(b, a, dtype=float)
+    length2 = float(span @ span)
+    along = np.zeros(len(points)) if length2 == 0 else (points - start) @ span / length2
+    nearest = start + np.clip(along, 0.0, 1.0)[:, None] * span
+    return float(np.linalg.norm(points - nearest, axis=1).min())
 
 
 def _withheld(provenance: Provenance) -> Provenance:

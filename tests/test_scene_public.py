@@ -224,3 +224,30 @@ def test_audit_details_carry_no_case_text(yard):
         for secret in (SECRET_LABEL, SECRET_NOTES, SECRET_NARRATIVE, "Zyx", "yard.ply"):
             assert secret not in text, (event.action, text)
         assert f"{points['c'][0]:.4g}" not in text
+
+
+def test_a_path_drawn_through_the_witness_place_goes_too():
+    """No mesh needed: the default tolerance comes from the document's own extent."""
+    doc = bsu_models.SceneDoc("Walk")
+    for entity in (
+        Entity("w1", "W1", "witness", MAGENTA, sensitive=True),
+        Entity("s1", "S1", "suspect"),
+        Entity("v1", "V1", "victim"),
+    ):
+        doc = doc.with_entity(entity)
+    for step in ("st1", "st2", "st3", "st4"):
+        doc = doc.with_step(Step(step, step))
+    for entity, step, point in (
+        ("w1", "st2", (500.0, 0.0, 0.0)),
+        # S1 walks straight past the witness between steps 1 and 3 (no position at the spot).
+        ("s1", "st1", (0.0, 0.0, 0.0)),
+        ("s1", "st3", (1000.0, 0.0, 0.0)),
+        ("s1", "st4", (1000.0, 800.0, 0.0)),
+        # V1's path stays well away.
+        ("v1", "st1", (0.0, 600.0, 0.0)),
+        ("v1", "st4", (900.0, 600.0, 0.0)),
+    ):
+        doc = doc.with_position(Position(entity, step, point))
+    public = public_document(doc)
+    assert [(p.entity, p.step) for p in public.positions] == [("s1", "st4"), ("v1", "st1"),
+                                                               ("v1", "st4")]  # fmt: skip
