@@ -11,7 +11,8 @@ stands where it stood (by coordinates):
 - every other entity's position at one of its positions (that marker and path vertex would
   show where it stood), and both ends of any stretch of another entity's path that then still
   passes through one of its positions (a path drawn through the place points at it);
-- every saved view whose camera target or position is at one of its positions.
+- every saved view whose camera target or position is at one of its positions;
+- every measurement and sightline that used a position taken out for any of these reasons.
 
 "At" means within ``tolerance`` model units. Callers that know the model's geometry pass
 ``public_tolerance(geometry)``: the mesh's median edge length (points closer than one edge of the
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bsu_models.scene_items import Anchor, Measurement, Point, Provenance, SavedView, Sightline
-from bsu_models.scene_model import SceneDoc
+from bsu_models.scene_model import SceneDoc, _entities_of
 
 if TYPE_CHECKING:
     from bsu_models.geometry import MeshGeometry
@@ -82,6 +83,31 @@ def public_document(doc: SceneDoc, tolerance: float | None = None) -> SceneDoc:
         positions=tuple(p for p in public.positions if not at_hidden([p.point])),
     )
     public = _paths_clear_of(public, hidden, reach)
+    # What used a position taken out above cannot be evaluated, or would come out different
+    # (a path length over part of the path): it goes too.
+    lost = {(p.entity, p.step) for p in doc.positions} - {
+        (p.entity, p.step) for p in public.positions
+    }
+    touched = {entity for entity, _step in lost}
+
+    def intact(step: str | None, entities: Iterable[str | None]) -> bool:
+        return not any(
+            (e, step) in lost if step is not None else e in touched
+            for e in entities
+            if e is not None
+        )
+
+    public = replace(
+        public,
+        measurements=tuple(
+            m
+            for m in public.measurements
+            if intact(None if m.kind == "path_length" else m.step, _entities_of(m))
+        ),
+        sightlines=tuple(
+            s for s in public.sightlines if intact(s.step, (s.observer, s.target.entity))
+        ),
+    )
     # Notes and narratives are free text written for the case file: they may name or locate
     # anyone, sensitive or not, so none of it leaves. Provenance references go too; the kind
     # stays, with "withheld" where a reference is required.

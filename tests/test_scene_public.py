@@ -248,6 +248,18 @@ def test_a_path_drawn_through_the_witness_place_goes_too():
         ("v1", "st4", (900.0, 600.0, 0.0)),
     ):
         doc = doc.with_position(Position(entity, step, point))
+    # What used the positions that go, goes with them; the rest stays.
+    doc = doc.with_measurement(
+        Measurement("m1", "distance", step="st1", a=Anchor("s1"), b=Anchor("v1"))
+    )
+    doc = doc.with_measurement(Measurement("m2", "path_length", entity="s1"))
+    doc = doc.with_measurement(
+        Measurement("m3", "distance", step="st1", a=Anchor("v1"), b=Anchor(point=(0, 900, 0)))
+    )
+    doc = doc.with_sightline(Sightline("l1", "s1", Anchor("v1"), "st3"))
+    doc = doc.with_sightline(Sightline("l2", "v1", Anchor("s1"), "st4"))
     public = public_document(doc)
     assert [(p.entity, p.step) for p in public.positions] == [("s1", "st4"), ("v1", "st1"),
                                                                ("v1", "st4")]  # fmt: skip
+    assert [m.id for m in public.measurements] == ["m3"]
+    assert [s.id for s in public.sightlines] == ["l2"]
