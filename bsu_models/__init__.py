@@ -75,12 +75,14 @@ _EXPORTS: dict[str, str] = {
     "Principal": "bsu_models.access",
     "ROLES": "bsu_models.access",
     "idle_expired": "bsu_models.accounts",
+    "IDLE_MINUTES": "bsu_models.accounts",
     "UserInfo": "bsu_models.accounts",
     "AuditFilter": "bsu_models.audit_export",
     "PostInfo": "bsu_models.posts",
     "POST_STATUSES": "bsu_models.posts",
     "PLATFORM_SIZES": "bsu_models.public_image",
     "PLATFORM_NAMES": "bsu_models.public_image",
+    "public_document": "bsu_models.scene_public",
     "AccessDenied": "bsu_models.errors",
     "LoginFailed": "bsu_models.errors",
     "BsuError": "bsu_models.errors",
@@ -112,7 +114,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from bsu_models.access import ROLES, Principal
-    from bsu_models.accounts import UserInfo, idle_expired
+    from bsu_models.accounts import IDLE_MINUTES, UserInfo, idle_expired
     from bsu_models.audit_export import AuditFilter
     from bsu_models.bagit_verify import BagReport
     from bsu_models.blob_gc import GcResult
@@ -185,6 +187,7 @@ if TYPE_CHECKING:
     from bsu_models.scene_json import scene_from_json, scene_to_json
     from bsu_models.scene_layer import SceneLayer
     from bsu_models.scene_model import SceneDoc
+    from bsu_models.scene_public import public_document
     from bsu_models.scenes import SceneService
     from bsu_models.settings import SETTINGS_HELP, Settings, load_settings
     from bsu_models.stills import SIZES

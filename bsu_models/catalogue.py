@@ -48,7 +48,7 @@ from bsu_models.records import (
 from bsu_models.scenes import SceneService
 from bsu_models.settings import Settings, load_settings
 from bsu_models.state_ledger import ensure_baseline
-from bsu_models.text import casefold_search, clean_line
+from bsu_models.text import casefold_search, clean_line, text_sha256
 from bsu_models.units import format_scale, real_world_extent
 from bsu_models.upload import UploadFile
 
@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 CASE_STATUSES = ("open", "closed", "archived")
+#: Where the bytes of a model shown in a browser came from: sent by the app, or its own cache.
+VIEW_SOURCES = ("server", "cache")
 
 
 def _version_record(row: VersionRow) -> VersionInfo:
@@ -208,7 +210,7 @@ class Catalogue:
                 action="case.create",
                 object_type="case",
                 object_id=reference,
-                details={"title": title, "status": status},
+                details={"title_sha256": text_sha256(title), "status": status},
             )
             return CaseInfo(row.reference, row.title, row.status, row.created_at, 0)
 
@@ -295,10 +297,11 @@ class Catalogue:
                     object_id=request.case_reference,
                     outcome="refused",
                     details={
-                        "reason": str(exc),
+                        # The sentence without its values (which name files and models).
+                        "reason": exc.template,
                         "files": [
                             {
-                                "name": f.name,
+                                "name_sha256": text_sha256(f.name),
                                 "size": len(f.data),
                                 "sha256": hashlib.sha256(f.data).hexdigest(),
                             }
@@ -403,23 +406,73 @@ class Catalogue:
     def thumbnail_png(self, version_id: int) -> bytes:
         return self.blobs.get(self._file_of(version_id, "thumbnail").sha256)
 
-    def web_glb(self, version_id: int, actor: str | None = None) -> bytes:
-        """The browser copy of a version; with ``actor``, recorded as that person viewing it."""
+    def web_glb(
+        self, version_id: int, actor: str | None = None, scene: tuple[int, int] | None = None
+    ) -> bytes:
+        """The browser copy of a version; with ``actor``, recorded as that person viewing it
+        (with the scene and revision shown on it, if any)."""
         stored = self._file_of(version_id, "web_glb")
         data = self.blobs.get(stored.sha256)
         if actor is not None or not self.user.system:
-            actor = self.actor_name(actor)
-            with write_session(self.engine) as session:
-                append_event(
-                    session,
-                    actor=actor,
-                    action="model.view",
-                    object_type="version",
-                    object_id=str(version_id),
-                    object_sha256=stored.derived_from_sha256,
-                    details={"web_copy": stored.sha256},
-                )
+            self._record_view(version_id, stored, "server", actor, scene)
         return data
+
+    def record_view(
+        self,
+        version_id: int,
+        web_sha256: str,
+        source: str = "cache",
+        actor: str | None = None,
+        scene: tuple[int, int] | None = None,
+    ) -> None:
+        """Record that a browser showed the web copy of a version (SHA-256 ``web_sha256``)
+        that it already held (``source`` "cache": its IndexedDB copy), with the scene and
+        revision ``scene`` drawn on it if any, so that every display of a model or scene is an
+        audit event, wherever its bytes came from."""
+        stored = self._file_of(version_id, "web_glb")
+        if source not in VIEW_SOURCES:
+            raise InvalidInput(
+                "A view comes from one of {sources}, not {source!r}.",
+                sources=", ".join(VIEW_SOURCES),
+                source=source,
+            )
+        if web_sha256 != stored.sha256:
+            raise InvalidInput(
+                "The browser showed {shown}, which is not the web copy of model version {version}.",
+                shown=str(web_sha256)[:64],
+                version=version_id,
+            )
+        self._record_view(version_id, stored, source, actor, scene)
+
+    def _record_view(
+        self,
+        version_id: int,
+        stored: StoredFileInfo,
+        source: str,
+        actor: str | None,
+        scene: tuple[int, int] | None,
+    ) -> None:
+        details: dict[str, object] = {"web_copy": stored.sha256, "source": source}
+        if scene is not None:
+            info = self.scenes.info(scene[0])  # which the user may see
+            if info.version_id != version_id:
+                raise InvalidInput(
+                    "Scene {scene_id} is on model version {actual}, not {requested}.",
+                    scene_id=scene[0],
+                    actual=info.version_id,
+                    requested=version_id,
+                )
+            details.update(scene=scene[0], revision=int(scene[1]))
+        with write_session(self.engine) as session:
+            append_event(
+                session,
+                actor=self.actor_name(actor),
+                action="model.view",
+                object_type="version",
+                object_id=str(version_id),
+                object_sha256=stored.derived_from_sha256,
+                details=details,
+            )
 
     def original_files(self, version_id: int, actor: str | None = None) -> list[tuple[str, bytes]]:
         """The files exactly as uploaded, integrity-checked; recorded as an audit event."""
@@ -435,7 +488,7 @@ class Catalogue:
                 object_type="version",
                 object_id=str(version_id),
                 object_sha256=version.original_sha256,
-                details={"files": [f.name for f in originals]},
+                details={"files": [{"role": f.role, "sha256": f.sha256} for f in originals]},
             )
         return data
 

@@ -216,6 +216,7 @@ class ExhibitBuilder:
                             "type": e.type,
                             "provenance": self._(PROVENANCE_WORDS.get(e.provenance, NOT_PLACED)),
                             "reference": e.reference,
+                            "sensitive": e.sensitive,
                         }
                         for e in self._entities(step)
                         if e.model_point is not None

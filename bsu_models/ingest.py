@@ -34,7 +34,7 @@ from bsu_models.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
 from bsu_models.sandbox import WORKERS, ParsedUpload, parse_in_sandbox
 from bsu_models.settings import Settings
 from bsu_models.stills import render_thumbnail
-from bsu_models.text import clean_line, clean_tags, clean_text
+from bsu_models.text import clean_line, clean_tags, clean_text, text_sha256
 from bsu_models.units import check_units, parse_scale
 from bsu_models.upload import PreparedUpload, UploadFile, prepare_upload
 
@@ -291,10 +291,14 @@ def _record(
         object_sha256=mesh_sha,
         details={
             "case": request.case_reference,
-            "model": meta.name,
+            "model": version.model_id,
+            "model_name_sha256": text_sha256(meta.name),
             "model_created": created,
             "version": number,
-            "files": [{"role": b.role, "name": b.name, "sha256": b.key} for b in stored],
+            "files": [
+                {"role": b.role, "name_sha256": text_sha256(b.name), "sha256": b.key}
+                for b in stored
+            ],
         },
     )
     return version

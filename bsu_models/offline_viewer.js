@@ -39,6 +39,7 @@ const ENGLISH = {
     + 'The steps, entities and facts beside it are complete.',
   bad_model: 'The model in this file could not be read ({reason}). '
     + 'The steps, entities and facts beside it are complete.',
+  sensitive: 'Sensitive',
   types: {
     suspect: 'Suspect', victim: 'Victim', witness: 'Witness', officer: 'Officer',
     vehicle: 'Vehicle', evidence: 'Evidence', camera: 'Camera / CCTV', other: 'Other',
@@ -113,7 +114,15 @@ function showStep(i) {
   body.replaceChildren();
   for (const e of list(s.entities)) {
     const row = body.insertRow();
-    cell(row, e?.label ?? '');
+    const label = cell(row, e?.label ?? '');
+    if (e?.sensitive === true) {
+      // Marked as the book marks it: for the court only, never in public material.
+      row.className = 'sensitive';
+      const badge = document.createElement('span');
+      badge.className = 'badge sensitive';
+      badge.textContent = WORDS.sensitive;
+      label.append(' ', badge);
+    }
     cell(row, nameOf(TYPE_NAMES, e?.type));
     const how = cell(row, nameOf(PROVENANCE_NAMES, e?.provenance));
     if (hasText(e?.reference)) {
@@ -374,7 +383,10 @@ function startView() {
       mesh.quaternion.copy(upRot);
       mesh.position.copy(p).addScaledVector(up, half); // rest on the point
       overlay.add(mesh);
-      if (hasText(e.label)) addLabel(e.label, p.clone().addScaledVector(up, 2 * half + 0.4 * r), '', colour);
+      const lifted = p.clone().addScaledVector(up, 2 * half + 0.4 * r);
+      if (e.sensitive === true) {
+        addLabel(`${hasText(e.label) ? `${e.label} · ` : ''}${WORDS.sensitive}`, lifted, 'sensitive', null);
+      } else if (hasText(e.label)) addLabel(e.label, lifted, '', colour);
     }
     for (const path of list(layer.paths)) {
       // Lifted a little so a path drawn on the ground does not z-fight with it.

@@ -9,7 +9,11 @@ Works on the model as GLB bytes and on the scene as plain JSON-able data::
                 "camera": {"projection", "position", "target", "up", "fov_deg", "ortho_scale"}
                           | None,
                 "layer": SceneLayer.to_json(),
-                "entities": [{"label", "type", "provenance", "reference"}, ...]}, ...]}
+                "entities": [{"label", "type", "provenance", "reference", "sensitive"}, ...]},
+               ...]}
+
+An entity with ``"sensitive": true`` (in ``entities`` or in the layer's) is marked on the page as
+the exhibit book marks it: a "Sensitive" badge in the step's table and a red dashed label in 3D.
 
 The page carries three.js (the vendored release of the web viewer), the viewer script
 ``offline_viewer.js``, the scene as JSON and the GLB as base64. ES modules inlined in a page

@@ -54,6 +54,7 @@ SCRIPT_WORDS = {
         "This browser could not start 3D graphics (WebGL), so the model cannot be shown. The "
         "steps, entities and facts beside it are complete."
     ),
+    "sensitive": N_("Sensitive"),
     "bad_model": N_(
         "The model in this file could not be read ({reason}). The steps, entities and facts "
         "beside it are complete."
@@ -225,6 +226,13 @@ ul.legend li { display: flex; align-items: center; gap: 8px; margin: 2px 0; }
   box-shadow: 0 1px 2px rgba(0, 0, 0, 0.25);
 }
 .label.measure { background: rgba(30, 30, 30, 0.82); color: #fff; border-color: #f0b400; }
+/* Sensitive entities (for the court only): a red badge in the table, a red dashed label. */
+.badge.sensitive {
+  display: inline-block; padding: 0 5px; border-radius: 3px; font-size: 11px; font-weight: 600;
+  background: #b00020; color: #fff; white-space: nowrap;
+}
+tr.sensitive td { background: #fdecee; }
+.label.sensitive { background: #fff2f4; color: #b00020; border: 2px dashed #b00020; }
 @media (max-width: 900px) {
   main { flex-direction: column; }
   #viewport { flex: 0 0 60vh; }

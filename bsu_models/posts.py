@@ -10,6 +10,7 @@ the scene changed after the request, approving is refused and a new request is n
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ from bsu_models.errors import (
 )
 from bsu_models.orm import PublicPostRow, SceneRevisionRow, SceneRow
 from bsu_models.state_ledger import confirm_rows, row_key
-from bsu_models.text import clean_text
+from bsu_models.text import clean_text, text_sha256
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
@@ -181,7 +182,7 @@ class PostService:
                     "revision": info.revision,
                     "step": step,
                     "platform": platform,
-                    "caption": caption,
+                    "caption_sha256": text_sha256(caption),
                 },
             )
             post_id = row.id
@@ -271,7 +272,12 @@ class PostService:
                 object_id=str(post_id),
                 object_sha256=post.image_sha256,
                 outcome="refused" if conflict else "ok",
-                details={"reason": str(conflict) if conflict else reason},
+                # The approver's own words stay with the post; the trail keeps their hash.
+                details=(
+                    {"reason": str(conflict)}
+                    if conflict
+                    else {"reason_sha256": text_sha256(reason)}
+                ),
             )
         if conflict:
             raise Conflict(conflict)
@@ -296,13 +302,21 @@ class PostService:
                 decided_by=decided_by,
             )
         if approve:
-            latest = session.execute(
-                select(SceneRevisionRow.number, SceneRevisionRow.sha256)
+            number, sha256, document = session.execute(
+                select(SceneRevisionRow.number, SceneRevisionRow.sha256, SceneRevisionRow.document)
                 .where(SceneRevisionRow.scene_id == post.scene_id)
                 .order_by(SceneRevisionRow.number.desc())
                 .limit(1)
             ).one()
-            if tuple(latest) != (revision, requested_sha):
+            if hashlib.sha256(document.encode()).hexdigest() != sha256:
+                raise IntegrityError(
+                    "Scene {scene_id} revision {revision} no longer matches its recorded "
+                    "SHA-256 (changed outside the catalogue); nothing is built from it. "
+                    "Run verify.",
+                    scene_id=post.scene_id,
+                    revision=number,
+                )
+            if (number, sha256) != (revision, requested_sha):
                 return Message(
                     "Scene {scene_id} changed after post {post_id} was requested (revision "
                     "{revision}); the picture may no longer match it: request a new post.",

@@ -127,3 +127,35 @@ def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
 
 def _point(point: tuple[float, float, float]) -> str:
     return "(" + ", ".join(f"{c:.4g}" for c in point) + ")"
+
+
+def scene_change_refs(before: SceneDoc, after: SceneDoc) -> list[str]:
+    """What changed, by reference only: ``"<kind> <id> added|removed|changed"`` (a position is
+    ``entity-id@step-id``), in a fixed order. For the audit trail, which people who may not read
+    the case can read: ids, never labels, titles, names, notes or coordinates."""
+    refs = ["scene renamed"] if before.name != after.name else []
+    groups: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
+        ("entity", _by_id(before.entities), _by_id(after.entities)),
+        ("step", _by_id(before.steps), _by_id(after.steps)),
+        ("measurement", _by_id(before.measurements), _by_id(after.measurements)),
+        ("sightline", _by_id(before.sightlines), _by_id(after.sightlines)),
+        ("view", _by_id(before.views), _by_id(after.views)),
+        (
+            "position",
+            {f"{p.entity}@{p.step}": p for p in before.positions},
+            {f"{p.entity}@{p.step}": p for p in after.positions},
+        ),
+    )
+    for kind, old, new in groups:
+        for item_id in sorted(old.keys() | new.keys()):
+            if item_id not in new:
+                refs.append(f"{kind} {item_id} removed")
+            elif item_id not in old:
+                refs.append(f"{kind} {item_id} added")
+            elif old[item_id] != new[item_id]:
+                refs.append(f"{kind} {item_id} changed")
+    if [s.id for s in before.steps if s.id in _by_id(after.steps)] != [
+        s.id for s in after.steps if s.id in _by_id(before.steps)
+    ]:
+        refs.append("steps reordered")
+    return refs

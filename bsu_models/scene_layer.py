@@ -68,6 +68,7 @@ class SceneLayer:
                     "type": m.type,
                     "colour": m.colour,
                     "point": list(m.point),
+                    "sensitive": m.sensitive,
                 }
                 for m in self.markers
             ],

@@ -30,11 +30,12 @@ from bsu_models.geometry import (
 from bsu_models.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
 from bsu_models.records import RevisionInfo, SceneInfo
 from bsu_models.scene_analysis import SceneAnalysis
-from bsu_models.scene_diff import scene_change_messages, scene_changes
+from bsu_models.scene_diff import scene_change_messages, scene_change_refs, scene_changes
 from bsu_models.scene_items import SavedView, check_label
 from bsu_models.scene_json import scene_from_json, scene_to_json
 from bsu_models.scene_model import SceneDoc
 from bsu_models.state_ledger import confirm_rows, row_key
+from bsu_models.text import text_sha256
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -282,7 +283,11 @@ class SceneService(SceneAnalysis):
                 action="scene.create",
                 object_type="scene",
                 object_id=str(row.id),
-                details={"version": version_id, "name": doc.name, "revision": 1},
+                details={
+                    "version": version_id,
+                    "name_sha256": text_sha256(doc.name),
+                    "revision": 1,
+                },
             )
             return self._written(session, row.id)
 
@@ -331,8 +336,9 @@ class SceneService(SceneAnalysis):
                     "revision": number,
                     "previous_revision": base_revision,
                     "previous_sha256": row.revisions[-2].sha256,
-                    "changes": changes,
-                    "summary": summary,
+                    # References only: auditors who may not read the case read these details.
+                    "changes": scene_change_refs(before, doc),
+                    "summary_sha256": text_sha256(summary),
                 },
             )
             return self._written(session, scene_id)

@@ -141,7 +141,7 @@ def render_version_still(
             saved.fov_deg,
             saved.ortho_scale,
         )
-        view_name = shown_view = saved.name
+        view_name, shown_view = f"view {saved.id}", saved.name  # the audit log: its id
     else:
         name = preset or "iso"
         if name not in PRESETS:

@@ -6,6 +6,7 @@ in Unicode NFC; control characters are refused, since they hide or reorder what 
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 
 from bsu_models.errors import InvalidInput, Message
@@ -79,3 +80,10 @@ def clean_tags(tags: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def casefold_search(value: str) -> str:
     """Form used for search: case-insensitive for Latin script, unchanged for CJK."""
     return unicodedata.normalize("NFKC", value).casefold()
+
+
+def text_sha256(value: str) -> str | None:
+    """SHA-256 (hex) of user text as UTF-8, None for no text: how audit details refer to case
+    text (names, captions, summaries, reasons) without carrying it to people who may not read
+    the case, while anyone who holds the text can still match it."""
+    return hashlib.sha256(value.encode()).hexdigest() if value else None

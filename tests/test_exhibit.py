@@ -325,6 +325,13 @@ def test_package_viewer_opens_offline_from_the_stick(exhibit_setup, tmp_path, op
     expect(page.get_by_text("證人 W1").first).to_be_visible()
     page.keyboard.press("ArrowRight")
     expect(page.locator("body")).to_have_attribute("data-step", "2")
+    # The sensitive knife is marked, as README.txt says: a badge in the table, its own label.
+    row = page.locator("#entity-rows tr", has_text="證物 P7")
+    expect(row.locator(".badge.sensitive")).to_have_text("Sensitive")
+    expect(page.locator("#entity-rows .badge")).to_have_count(1)
+    expect(page.locator(".labels .label.sensitive")).to_have_text("證物 P7 (刀) · Sensitive")
+    expect(page.locator(".labels .label.sensitive")).to_have_count(1)
+    expect(page.locator(".labels .label.sensitive")).to_have_css("border-top-style", "dashed")
     picture = _shot(page, "exhibit-package-viewer.png")
     pixels = _canvas_pixels(page, picture)
     background = np.median(pixels, axis=0)

@@ -526,3 +526,25 @@ def test_the_script_writes_the_words_of_the_page_language(bunny, glb, tmp_path, 
     page.get_by_role("button", name="下一步").click()
     expect(page.locator("body")).to_have_attribute("data-step", "2")
     assert opened.outside == []
+
+
+def test_sensitive_entities_are_marked_in_both_languages(bunny, glb, tmp_path, open_offline):
+    """Without WebGL (so quick): a sensitive entity's row carries the "Sensitive" badge in the
+    page's language, and only that row."""
+    from playwright.sync_api import expect
+
+    data = _scene(bunny)
+    for step in data["steps"]:
+        step["entities"] = [{**e, "sensitive": e["label"] == "證人 W1"} for e in step["entities"]]
+    for lang, word in (("en", "Sensitive"), ("zh_HK", "敏感")):
+        html_file = tmp_path / f"sensitive-{lang}.html"
+        html_file.write_bytes(build_offline_viewer(glb, data, lang))
+        opened = open_offline(
+            html_file,
+            init_script="HTMLCanvasElement.prototype.getContext = function () { return null; };",
+        )
+        rows = opened.page.locator("#entity-rows tr")
+        expect(rows.first.locator(".badge.sensitive")).to_have_text(word)
+        expect(rows.first).to_have_class("sensitive")
+        expect(opened.page.locator("#entity-rows .badge")).to_have_count(1)
+        assert opened.outside == []

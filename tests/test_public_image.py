@@ -19,12 +19,8 @@ from PIL import Image
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, Sightline, Step
-from bsu_models.public_image import (
-    PLATFORM_NAMES,
-    PLATFORM_SIZES,
-    public_document,
-    render_public_image,
-)
+from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES, render_public_image
+from bsu_models.scene_public import public_document
 from tests.conftest import upload
 
 pytestmark = pytest.mark.render
@@ -254,5 +250,5 @@ def test_each_render_is_an_audit_event(yard):
     event = cat.audit_events()[0]
     assert (event.action, event.actor, event.object_id) == ("render", "PC 1234", str(version_id))
     assert event.details["public"] is True and event.details["platform"] == "portrait"
-    assert event.details["caption"] == CAPTION
+    assert event.details["caption_sha256"] == hashlib.sha256(CAPTION.encode()).hexdigest()
     assert event.details["png_sha256"] == hashlib.sha256(png).hexdigest()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -121,3 +122,125 @@ def test_place_step_measure_save_view_and_reload(running_app, browser_page):
     for change in ("placed 證人 W1", "measured", "saved view 'From the east gate'"):
         expect(history).to_contain_text(change)
     _shot(page, "scene-editor-reloaded.png")
+
+
+# --- views and the browser's mesh cache ---------------------------------------------------------
+
+AUDITOR = ("viewer-auditor", "viewer-auditor-password")
+# How many meshes the 3D viewer's IndexedDB cache holds (-1: no such database). Run in the app's
+# page: the viewer's frame is served by the app, so it shares the page's origin and storage.
+CACHED_MESHES = """async () => {
+  const names = (await indexedDB.databases()).map((d) => d.name);
+  if (!names.includes('bsu-scene3d')) return -1;
+  return await new Promise((resolve) => {
+    const req = indexedDB.open('bsu-scene3d');
+    req.onerror = () => resolve(-2);
+    req.onsuccess = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains('meshes')) { db.close(); resolve(0); return; }
+      const count = db.transaction('meshes').objectStore('meshes').count();
+      count.onsuccess = () => { db.close(); resolve(count.result); };
+    };
+  });
+}"""
+
+
+def _cached_meshes(page, wanted, timeout_s: float = 30.0) -> int:  # type: ignore[no-untyped-def]
+    """The count of cached meshes once ``wanted(count)`` holds (or the last count seen)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        count = int(page.evaluate(CACHED_MESHES))
+        if wanted(count) or time.monotonic() > deadline:
+            return count
+        page.wait_for_timeout(250)
+
+
+def _views(env: dict[str, str], version_id: int) -> list[str]:
+    """Where the bytes of each recorded view of the version came from, oldest first."""
+    listed = _cli(
+        {**env, "BSU_ACTOR": AUDITOR[0]},
+        "audit", "list", "--action", "model.view", "--limit", "1000", "--json",
+    )  # fmt: skip
+    events = [e for e in json.loads(listed.stdout) if e["object_id"] == str(version_id)]
+    return [e["details"].get("source", "server") for e in reversed(events)]
+
+
+@pytest.fixture(scope="module")
+def teapot(running_app) -> tuple[int, int, str]:
+    """A model of the browser test case (model id, version id, its name in the page's list)
+    and an auditor account to read the views recorded."""
+    env = running_app.env
+    _cli(env, "user", "add", AUDITOR[0], "--role", "auditor", "--password-stdin",
+         stdin=AUDITOR[1] + "\n")  # fmt: skip
+    imported = json.loads(
+        _cli(
+            env, "import", str(_testdata() / "teapot.obj"), "--case", CASE,
+            "--name", "Teapot cache test", "--units", "mm", "--scale", "1:50", "--json",
+        ).stdout
+    )  # fmt: skip
+    return imported["model_id"], imported["version_id"], f"{CASE} — Teapot cache test"
+
+
+def _open_model(page, base_url: str, model: tuple[int, int, str]) -> None:  # type: ignore[no-untyped-def]
+    _open(page, f"{base_url}/model?model={model[0]}", "Model")
+    _choose(page, "Landmark model", model[2])
+    _viewer(page)
+
+
+def _nav(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    """Go to a page through the sidebar menu: the same session, no reload."""
+    from playwright.sync_api import expect
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    _wait_idle(page)
+
+
+def test_cached_views_are_audited_and_sign_out_empties_the_cache(running_app, browser_page, teapot):
+    from playwright.sync_api import expect
+
+    page, env = browser_page, running_app.env
+    _open_model(page, running_app.base_url, teapot)
+    assert _cached_meshes(page, lambda n: n >= 1) >= 1
+    expect(
+        page.locator('iframe[title*="scene3d"]').first.content_frame.locator("#status")
+    ).not_to_contain_text("browser cache")
+    assert _views(env, teapot[1]) == ["server"]
+
+    # Another page and back, in the same session: the model comes from the browser's cache,
+    # and that display is recorded too, once.
+    _nav(page, "Catalogue")
+    _nav(page, "Model")
+    _choose(page, "Landmark model", teapot[2])
+    status = _viewer(page).locator("#status")
+    expect(status).to_contain_text("browser cache")
+    deadline = time.monotonic() + 30
+    while _views(env, teapot[1]) != ["server", "cache"] and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    assert _views(env, teapot[1]) == ["server", "cache"]
+    _viewer(page).get_by_role("button", name="Plan").click()  # no rerun, no new display
+    _click_model(page)  # a rerun with a new value from the view: still the same display
+    expect(page.get_by_text(re.compile("Last clicked point"))).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_be_visible()
+    assert _views(env, teapot[1]) == ["server", "cache"]
+
+    # Signed out: the page shows no model and the browser holds no mesh.
+    expect(page.locator('iframe[title*="scene3d"]')).to_have_count(0)
+    assert _cached_meshes(page, lambda n: n <= 0) <= 0
+
+
+def test_an_idle_page_is_blanked_and_signed_out(running_app, browser_page, teapot):
+    """The browser's clock jumps past the idle period: nobody touches the page again."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.clock.install()
+    _open_model(page, running_app.base_url, teapot)
+    assert _cached_meshes(page, lambda n: n >= 1) >= 1
+    page.clock.fast_forward("31:00")
+    expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("You were signed out after a period without activity.")).to_be_visible()
+    expect(page.locator('iframe[title*="scene3d"]')).to_have_count(0)
+    expect(page.locator("#bsu-idle-cover")).to_have_count(0)
+    assert _cached_meshes(page, lambda n: n <= 0) <= 0

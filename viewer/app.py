@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from viewer.session_guard import session_guard
 from viewer.shared import current_user, language_picker, sign_out, t
 
 # A local icon: the app runs on closed networks, and a Material icon here is fetched from the web.
@@ -18,6 +19,9 @@ st.set_page_config(page_title="BSU Models", page_icon=str(ICON), layout="wide")
 
 language_picker()
 user = current_user()
+# Before any page: the sign-in page empties the browser's mesh cache; an idle page signs out.
+with st.sidebar:
+    session_guard(signed_in=user is not None)
 if user is None:
     # Every page answers its own address with the sign-in form (see shared.catalogue), so a
     # link to a page leads there after signing in; the menu stays hidden until then.

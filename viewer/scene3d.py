@@ -4,6 +4,13 @@ The mesh travels once per session and version: the browser asks for it (``need_m
 when neither its page nor its IndexedDB cache has that content hash, and Python then sends the
 bytes through the session's own connection, so no case file is ever on a public path. Events
 from the browser (clicks, saved cameras) carry a nonce; each is handed to the page once.
+
+Every display is an audit event: sending the bytes records a view (``Catalogue.web_glb``), and
+each value from the browser says what it has on screen (``displayed``: the hash, where the bytes
+came from and which display it is), so a model shown from the browser's cache is recorded once
+per display with ``Catalogue.record_view``.
+
+The cache never outlives the session: see ``viewer.session_guard``.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 import bsu_models
-from viewer.shared import language, t
+from viewer.shared import error_text, language, t
 
 _STATIC = Path(__file__).resolve().parent / "components" / "scene3d" / "static"
 _COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
@@ -109,8 +116,11 @@ def scene3d(
     camera: dict | None = None,
     tool: str = "navigate",
     height: int = 560,
+    scene: tuple[int, int] | None = None,
 ) -> dict | None:
-    """Show the viewer; returns a new event from the browser (click, camera) or None."""
+    """Show the viewer; returns a new event from the browser (click, camera) or None.
+
+    ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display."""
     wanted = mesh_id(version)
     sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
@@ -124,7 +134,7 @@ def scene3d(
         st.session_state[seen_key] = pending.get("nonce")
         st.session_state[f"{key}:need"] = wanted
     send_now = st.session_state.get(f"{key}:need") == wanted
-    data = catalogue.web_glb(version.version_id, actor=actor) if send_now else None
+    data = catalogue.web_glb(version.version_id, actor=actor, scene=scene) if send_now else None
     if send_now:
         st.session_state[f"{key}:need"] = None
         st.session_state[sent_key] = wanted
@@ -139,6 +149,7 @@ def scene3d(
         key=key,
         default=None,
     )
+    _record_display(catalogue, version, key, actor, value, scene)
     if not isinstance(value, dict) or value.get("nonce") == st.session_state.get(seen_key):
         return None
     st.session_state[seen_key] = value.get("nonce")
@@ -148,3 +159,29 @@ def scene3d(
             st.rerun()
         return None
     return value
+
+
+def _record_display(
+    catalogue: bsu_models.Catalogue,
+    version: bsu_models.VersionInfo,
+    key: str,
+    actor: str,
+    value: object,
+    scene: tuple[int, int] | None,
+) -> None:
+    """Record a display of the model from the browser's cache, once per display. (Bytes sent
+    by the app were recorded when they were read for sending.)"""
+    shown = value.get("displayed") if isinstance(value, dict) else None
+    if not isinstance(shown, dict) or shown.get("mesh_id") != mesh_id(version):
+        return
+    recorded = f"{key}:displayed"
+    if shown.get("at") == st.session_state.get(recorded):
+        return
+    st.session_state[recorded] = shown.get("at")
+    if shown.get("source") == "cache":
+        try:
+            catalogue.record_view(
+                version.version_id, mesh_id(version), "cache", actor=actor, scene=scene
+            )
+        except bsu_models.BsuError as exc:
+            st.error(error_text(exc))

@@ -186,6 +186,7 @@ event = scene3d(
     camera=camera,
     tool="present",
     height=600,
+    scene=(scene.scene_id, revision),
 )
 if event and event.get("type") == "step":
     # An arrow key pressed while the 3D view had the focus.

@@ -237,6 +237,7 @@ event = scene3d(
     actor=actor(),
     layer=layer,
     tool=tool if step is not None and not scene.frozen else "navigate",
+    scene=(scene.scene_id, scene.revision),
 )
 
 # -- what a click or a saved camera means ------------------------------------------------------

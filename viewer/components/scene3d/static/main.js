@@ -5,13 +5,18 @@
 // mesh_b64 also works), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
 // measurements, sightlines, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
 // clicks, no Save view); height (px).
-// Value (JSON; the latest event wins; each carries a fresh, increasing integer nonce):
+// Value (JSON; the latest event wins; each carries a fresh, increasing integer nonce, and
+// `displayed` {mesh_id, source, at}: the model on screen now, `at` naming that display, or null,
+// so that Python records every display even when a later event supersedes `ready`):
 //   {type: 'need_mesh', mesh_id}        neither shown nor in IndexedDB: please pass `mesh`
 //   {type: 'ready', mesh_id, load_ms, triangles, source: 'python' | 'cache'}   first frame drawn
 //   {type: 'click', mesh_id, point, normal, face, entity}   short click on the model, world coords
 //   {type: 'camera', mesh_id, view: {projection, position, target, up, fov_deg, ortho_scale}}
 //   {type: 'error', mesh_id, message}   the GLB passed in could not be parsed
 //   {type: 'step', mesh_id, delta}      tool 'present': an arrow key pressed in the view (±1)
+// For the page's session guard (viewer/components/guard): window.__bsuLastActivity (ms of the
+// last pointer, key or wheel event in this view) and window.__bsuBlank() (the idle sign-out:
+// drop the model and the scene from the page and close the mesh cache).
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
@@ -25,7 +30,9 @@ const post = (type, data = {}) => window.parent.postMessage({ isStreamlitMessage
 let lastNonce = 0;
 function sendValue(value) {
   lastNonce = Math.max(lastNonce + 1, Date.now() * 1000);
-  post('streamlit:setComponentValue', { value: { ...value, nonce: lastNonce }, dataType: 'json' });
+  post('streamlit:setComponentValue', {
+    value: { ...value, displayed: S.displayed, nonce: lastNonce }, dataType: 'json',
+  });
 }
 
 // ------------------------------------------------------------------ state
@@ -36,6 +43,7 @@ const S = {
   meshId: null, model: null, box: null, centre: new THREE.Vector3(), diag: 1, triangles: 0,
   markers: [], entityCount: 0, renders: 0, lastClick: null,
   cameraNonce: undefined, pendingCamera: null, readyPending: null, walk: false, modelStatus: ['starting', {}],
+  displayed: null, blanked: false,
 };
 
 // Read-only hooks for tests.
@@ -220,7 +228,11 @@ function idb(mode, op) {
   if (!dbPromise) {
     const req = indexedDB.open('bsu-scene3d', 1);
     req.onupgradeneeded = () => req.result.createObjectStore('meshes');
-    dbPromise = settle(req).catch((err) => { dbPromise = null; throw err; });
+    dbPromise = settle(req).then((db) => {
+      // Sign-out and idle sign-out delete the database: let go of it at once when asked.
+      db.onversionchange = () => { db.close(); dbPromise = null; };
+      return db;
+    }).catch((err) => { dbPromise = null; throw err; });
   }
   return dbPromise.then((db) => settle(op(db.transaction('meshes', mode).objectStore('meshes'))));
 }
@@ -239,7 +251,7 @@ function toArrayBuffer(m) {
   return null;
 }
 function onMeshArgs(id, bytes) {
-  if (!id || id === S.meshId) return; // already shown: nothing to do
+  if (S.blanked || !id || id === S.meshId) return; // already shown (or signed out): nothing to do
   if (id !== S.wantedId) {
     clearModel();
     Object.assign(S, { wantedId: id, phase: 'idb' });
@@ -297,7 +309,9 @@ const disposeTree = (root) => root.traverse((o) => {
 
 function clearModel() {
   if (S.model) { scene.remove(S.model); disposeTree(S.model); }
-  Object.assign(S, { model: null, meshId: null, box: null, triangles: 0, readyPending: null });
+  Object.assign(S, {
+    model: null, meshId: null, box: null, triangles: 0, readyPending: null, displayed: null,
+  });
   delete document.body.dataset.meshLoaded;
   clearOverlay();
   requestRender();
@@ -317,6 +331,8 @@ function showModel(id, root, t0, source) {
   S.box.getCenter(S.centre);
   S.diag = S.box.getSize(new THREE.Vector3()).length() || 1;
   Object.assign(S, { model: root, meshId: id, phase: 'shown', triangles: Math.round(tris) });
+  lastNonce = Math.max(lastNonce + 1, Date.now() * 1000);
+  S.displayed = { mesh_id: id, source: source === 'cache' ? 'cache' : 'server', at: lastNonce };
   placeLights();
   rebuildOverlay();
   if (S.pendingCamera) applyCameraArg(S.pendingCamera);
@@ -739,6 +755,7 @@ function setTool(tool) {
 window.addEventListener('message', (e) => {
   const d = e.data;
   if (e.source !== window.parent || d?.type !== 'streamlit:render') return;
+  if (S.blanked) return; // signed out for inactivity: show nothing more
   const args = d.args ?? {};
   applyTheme(d.theme);
   applyLabels(args.labels);
@@ -751,6 +768,24 @@ window.addEventListener('message', (e) => {
   applyCameraArg(args.camera);
   requestRender();
 });
+
+// ------------------------------------------------------------------ session guard hooks
+window.__bsuLastActivity = Date.now();
+for (const type of ['pointerdown', 'pointermove', 'keydown', 'wheel']) {
+  window.addEventListener(type, () => { window.__bsuLastActivity = Date.now(); },
+    { capture: true, passive: true });
+}
+window.__bsuBlank = () => {
+  S.blanked = true;
+  clearModel();
+  S.scene = null;
+  Object.assign(S, { wantedId: null, phase: null });
+  dbPromise?.then((db) => db.close()).catch(() => {});
+  dbPromise = null;
+  document.body.dataset.blanked = '1';
+  setStatus('no_model');
+  renderNow();
+};
 
 setTool('navigate');
 post('streamlit:componentReady', { apiVersion: 1 });
