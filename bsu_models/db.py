@@ -7,11 +7,12 @@ so that concurrent read-then-insert transactions queue for the write lock instea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,28 @@ from bsu_models.errors import StorageError
 from bsu_models.orm import AuditHeadRow, Base
 
 GENESIS_HASH = "0" * 64
+
+log = logging.getLogger(__name__)
+
+
+def db_reason(exc: BaseException) -> str:
+    """What the database said, for a message: the driver's first line only.
+
+    SQLAlchemy's own text carries the SQL statement and its parameters (user text, password
+    hashes); those go to the log, never into an error a person reads.
+    """
+    log.warning("database error", exc_info=exc)
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc)
+    first = text.split("[SQL:", 1)[0].strip().splitlines()
+    return (first[0].strip() if first else "") or type(orig or exc).__name__
+
+
+def _shown_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: nothing in it to hide
+        return url
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -55,8 +78,8 @@ def make_engine(url: str) -> Engine:
     except sa_exc.SQLAlchemyError as exc:
         raise StorageError(
             "Cannot open the catalogue database {url!r}: {reason}",
-            url=url,
-            reason=str(getattr(exc, "orig", None) or exc),
+            url=_shown_url(url),
+            reason=db_reason(exc),
         ) from exc
     return engine
 
@@ -68,7 +91,7 @@ def read_session(engine: Engine) -> Iterator[Session]:
         with Session(engine) as session, session.begin():
             yield session
     except sa_exc.SQLAlchemyError as exc:
-        raise StorageError("Catalogue database error: {reason}", reason=str(exc)) from exc
+        raise StorageError("Catalogue database error: {reason}", reason=db_reason(exc)) from exc
 
 
 @contextmanager
@@ -83,7 +106,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
         from bsu_models.errors import Conflict
 
         raise Conflict(
-            "The change clashes with stored data: {reason}", reason=str(exc.orig)
+            "The change clashes with stored data: {reason}", reason=db_reason(exc)
         ) from exc
     except sa_exc.SQLAlchemyError as exc:
-        raise StorageError("Catalogue database error: {reason}", reason=str(exc)) from exc
+        raise StorageError("Catalogue database error: {reason}", reason=db_reason(exc)) from exc

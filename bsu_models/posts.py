@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from bsu_models import limits
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
 from bsu_models.errors import AccessDenied, Conflict, InvalidInput, Message, NotFound
@@ -122,7 +123,7 @@ class PostService:
                 platform=platform,
                 choices=", ".join(PLATFORM_SIZES),
             )
-        caption = clean_text(caption, Message("Caption"))
+        caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
         history = self.catalogue.scenes.history(scene_id)
         info = self.catalogue.scenes.info(scene_id)
         if info.revision != history[-1].number:

@@ -25,6 +25,7 @@ import numpy as np
 from bsu_models import errors
 from bsu_models.meshdata import MeshArrays, validate_arrays
 from bsu_models.settings import Settings
+from bsu_models.textures import check_texture
 from bsu_models.upload import PreparedUpload
 
 
@@ -134,6 +135,7 @@ def parse_in_sandbox(
             "format": prepared.mesh_format,
             "files": list(files),
             "max_faces": settings.max_faces,
+            "max_texture_pixels": settings.max_texture_pixels,
             "source_sha256": source_sha256,
         }
         (workdir / "request.json").write_text(json.dumps(request))
@@ -212,6 +214,8 @@ def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) 
     vertices, faces, uv = validate_arrays(label, vertices, faces, settings.max_faces, uv)
     texture_path = out / "texture.png"
     texture = texture_path.read_bytes() if uv is not None and texture_path.exists() else None
+    if texture is not None:  # measured from its header before the thumbnail decodes it
+        check_texture(label, "texture.png", texture, settings.max_texture_pixels)
     if colours is not None and (colours.shape != (len(vertices), 3) or colours.dtype != np.uint8):
         colours = None
     mesh = MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture, colours=colours)
