@@ -222,6 +222,10 @@ _MARKUP = re.compile(r"([\\`*\[\]<>|~$&@])")
 # that starts ``:red[…]``, ``:material/…:``, an emoji code or a ``scheme://`` autolink (not one
 # before a digit or a space, as in 21:03 or "Step 1: …"); the dot of a ``www.`` autolink.
 _INLINE = re.compile(r"((?<![^\W_])_|_(?![^\W_])|:(?=[^\s\d])|(?<=[wW]{3})\.)")
+# Streamlit's Markdown turns web and e-mail addresses in the text into links after escapes are
+# undone, so an invisible word joiner (U+2060) goes where the address pattern needs two
+# characters side by side: ``www`` and its dot, ``:`` and ``//``, and before ``@``.
+_ADDRESS = re.compile(r"(?i)(?<=www)(?=\\\.)|(?<=:)(?=//)|(?=\\@)")
 # What starts a block only at the very start: a heading, a list item (``-``, ``+``, ``1.``,
 # ``1)``) or a heading underline (``=``).
 _LEADING = re.compile(r"^(\d*)([-+=#.)])")
@@ -231,12 +235,14 @@ def plain(text: object) -> str:
     """``text`` (user data, or a sentence holding some) for an element that renders Markdown.
 
     Every character that could make a link, an image, a heading, a table, emphasis, HTML or a
-    Streamlit directive is escaped, and line breaks and runs of spaces become one space (an
-    indented line would be code), so the page shows the text as typed. Elements that show text
+    Streamlit directive is escaped, web and e-mail addresses get a word joiner that stops them
+    becoming links, and line breaks and runs of spaces become one space (an indented line would
+    be code), so the page shows the text as typed. Elements that show text
     as it is (``st.text``, ``st.dataframe``, selectbox and multiselect options) take the text
     itself.
     """
     words = _INLINE.sub(r"\\\1", _MARKUP.sub(r"\\\1", " ".join(str(text).split())))
+    words = _ADDRESS.sub("\u2060", words)
     leading = _LEADING.match(words)
     if leading and (leading.group(1) or leading.group(2) in "-+=#"):
         words = f"{leading.group(1)}\\{words[leading.end(1) :]}"
