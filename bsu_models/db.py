@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from bsu_models.audit_head import SESSION_KEY, write_head_file
-from bsu_models.errors import StorageError
+from bsu_models.errors import Message, StorageError
 from bsu_models.orm import AuditHeadRow, Base
 
 GENESIS_HASH = "0" * 64
@@ -25,17 +25,22 @@ GENESIS_HASH = "0" * 64
 log = logging.getLogger(__name__)
 
 
-def db_reason(exc: BaseException) -> str:
-    """What the database said, for a message: the driver's first line only.
-
-    SQLAlchemy's own text carries the SQL statement and its parameters (user text, password
-    hashes); those go to the log, never into an error a person reads.
-    """
+def db_reason(exc: BaseException) -> Message:
+    """What went wrong with the database, in words for a person: its kind, never the driver's
+    text, the SQL statement or its parameters (user text, password hashes). The details go to
+    the server log."""
     log.warning("database error", exc_info=exc)
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc)
-    first = text.split("[SQL:", 1)[0].strip().splitlines()
-    return (first[0].strip() if first else "") or type(orig or exc).__name__
+    if isinstance(exc, sa_exc.IntegrityError):
+        return Message(
+            "a value that must be unique is stored already, or what it refers to is gone"
+        )
+    if isinstance(exc, sa_exc.DataError):
+        return Message("a value does not fit the database")
+    if isinstance(exc, sa_exc.OperationalError):
+        return Message("the database cannot be reached or refused the operation")
+    if isinstance(exc, sa_exc.ProgrammingError):
+        return Message("the database does not have the expected tables")
+    return Message("an unexpected database error (the server log has the details)")
 
 
 def _shown_url(url: str) -> str:
