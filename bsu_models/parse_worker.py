@@ -252,11 +252,9 @@ def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
     return np.asarray(uv), buffer.getvalue()
 
 
-def _describe_parser_error(exc: Exception) -> str | Message:
-    """A short phrase for what a parser exception says, without Python's own wording.
-
-    Our own phrases are messages (translated); the library's first line is shown as it is.
-    """
+def _describe_parser_error(exc: Exception) -> Message:
+    """A short phrase for what a parser exception means, in our own words (translated): the
+    library's own text never reaches a user."""
     if isinstance(exc, KeyError):
         return (
             # The key is shown as Python writes it ('name', quotes included).
@@ -266,9 +264,10 @@ def _describe_parser_error(exc: Exception) -> str | Message:
         )
     if isinstance(exc, IndexError):
         return Message("it refers to data that is not there (truncated or inconsistent counts)")
-    text = str(exc).strip()
-    if text:
-        return text.splitlines()[0][:160]
+    if isinstance(exc, UnicodeError):
+        return Message("it holds text that is not in a known encoding")
+    if isinstance(exc, ValueError | TypeError | struct.error | OverflowError):
+        return Message("values in it are malformed or of the wrong kind")
     return Message("unreadable data ({kind})", kind=type(exc).__name__)
 
 

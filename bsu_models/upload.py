@@ -81,9 +81,11 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise UnsafeArchive(
-            "{archive}: the zip archive is damaged ({error}).", archive=archive_name, error=str(exc)
+            "{archive}: the zip archive is damaged ({error}).",
+            archive=archive_name,
+            error=Message("its directory of entries cannot be read"),
         ) from None
     if len(infos) > settings.max_archive_entries:
         raise LimitExceeded(
@@ -153,12 +155,12 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
                             archive=archive_name,
                             entry=info.filename,
                         )
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error):
             raise UnsafeArchive(
                 "{archive}: entry {entry!r} cannot be unpacked ({error}).",
                 archive=archive_name,
                 entry=info.filename,
-                error=str(exc),
+                error=Message("its data is corrupt or packed in a way not supported"),
             ) from None
         total += len(content)
         if total > settings.max_unpacked_bytes:
