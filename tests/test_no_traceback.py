@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import bsu_models
 from tests.conftest import REPO
-from tests.test_pages import APP, _by_label, app_env  # noqa: F401  (fixture)
+from tests.test_pages import APP, _app, _by_label, app_env  # noqa: F401  (fixture)
 
 
 def test_streamlit_shows_no_error_details():
@@ -63,3 +63,22 @@ def test_an_unexpected_error_is_one_sentence_with_an_incident_id(app_env, caplog
     chinese.run()
     assert not chinese.exception
     assert re.search(r"事故編號 [0-9A-F]{8}", chinese.error[0].value)
+
+
+def test_copying_a_frozen_scene_opens_the_copy(app_env):  # noqa: F811
+    cat = bsu_models.open_catalogue()
+    cat.add_case("KC-2026-0142", "Copy test")
+    version = cat.import_model(
+        [bsu_models.UploadFile("triangle.obj", b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")],
+        case="KC-2026-0142",
+        name="Corner",
+    ).version
+    scene = cat.scenes.create(version.version_id, "Sequence")
+    cat.scenes.freeze(scene.scene_id, scene.revision)
+    cat.close()
+    at = _app().run()
+    at.switch_page("views/scene_editor.py").run()
+    assert at.selectbox(key="editor_scene").value == scene.scene_id
+    _by_label(at.button, "Copy to a new scene").click().run()
+    assert not at.exception, at.exception  # the scene picker was written after it was drawn
+    assert at.selectbox(key="editor_scene").value != scene.scene_id

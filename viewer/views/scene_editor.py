@@ -151,6 +151,8 @@ if not scenes:
     st.stop()
 
 by_id = {s.scene_id: s for s in scenes}
+if "editor_scene_next" in st.session_state:  # a widget's value can only be set before it is drawn
+    st.session_state["editor_scene"] = st.session_state.pop("editor_scene_next")
 scene_id = st.selectbox(
     t("Scene"),
     list(by_id),
@@ -177,7 +179,8 @@ if scene.frozen:
         except bsu_models.BsuError as exc:
             st.error(error_text(exc))
         else:
-            st.session_state["editor_scene"] = copied.scene_id
+            # The scene picker is drawn already: it takes the copy on the next run.
+            st.session_state["editor_scene_next"] = copied.scene_id
             st.rerun()
 
 for kind in ("error", "notice"):
