@@ -155,15 +155,22 @@ def test_audit_csv_cells_never_start_a_formula(catalogue):
         catalogue.add_case(f"KC-2026-{index:04d}", formula.strip() or "title", actor=formula)
         with pytest.raises(bsu_models.LoginFailed):
             catalogue.accounts.authenticate(formula, "some password")
+    # A case reference typed by someone who may not use it is recorded as the refused object.
+    catalogue.accounts.add_user("inv.one", "long-enough-pw", ["investigator"])
+    someone = catalogue.as_user(catalogue.accounts.principal("inv.one"))
+    for formula in FORMULAS:
+        with pytest.raises(bsu_models.AccessDenied):
+            someone.import_model([bsu_models.UploadFile("a.obj", TRIANGLE)], case=formula, name="x")
     data = catalogue.audit_csv(bsu_models.AuditFilter())
     body = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0][0] == "event_id" and len(rows) == 1 + 2 * len(FORMULAS)
+    assert rows[0][0] == "event_id" and len(rows) == 1 + 3 * len(FORMULAS) + 1  # + the user
     for row in rows:
         for cell in row:
             assert not cell.startswith(FORMULA_STARTS), (row, cell)
-    actors = {row[2] for row in rows[1:]}
+    actors, objects = {row[2] for row in rows[1:]}, {row[5] for row in rows[1:]}
     assert {"'" + formula for formula in FORMULAS} <= actors
+    assert {"'" + formula.strip() for formula in FORMULAS} <= objects
     # OWASP: every cell is quoted as well (the file is nothing but quoted fields).
     assert re.fullmatch(r'(?:"(?:[^"]|"")*"[,\n])+', body)
 
