@@ -35,7 +35,7 @@ from bsu_models.errors import (
 )
 from bsu_models.i18n import LANGUAGES
 from bsu_models.orm import CaseMemberRow, CaseRow, UserRow
-from bsu_models.text import clean_line
+from bsu_models.text import check_length, clean_line
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
@@ -430,6 +430,7 @@ class AccountService:
         subject = f"{claims.get('iss', '')}|{claims.get('sub', '')}"
         if not claims.get("sub"):
             raise LoginFailed("The sign-on provider gave no subject (sub) for this person.")
+        check_length(subject, Message("The sign-on subject"), limits.SSO_SUBJECT)
         raw = str(claims.get("preferred_username") or claims.get("email") or "")
         name = check_username(raw.split("@")[0])
         roles = roles_from_groups(claims.get("groups") or (), group_roles)

@@ -12,6 +12,8 @@ from __future__ import annotations
 USERNAME = 64
 # Case references: letters, digits and - / _ . (catalogue.add_case).
 CASE_REFERENCE = 64
+# A single sign-on account's provider and subject ("issuer|subject").
+SSO_SUBJECT = 512
 # Who an action is recorded under (a user name, or BSU_ACTOR for set-up actions).
 ACTOR = 128
 # The object an audit event names (a longer one is cut and keeps a short hash of the whole).

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bsu_models.limits import ACTOR, AUDIT_OBJECT_ID, CASE_REFERENCE, USERNAME
+from bsu_models.limits import ACTOR, AUDIT_OBJECT_ID, CASE_REFERENCE, SSO_SUBJECT, USERNAME
 
 
 def utcnow() -> datetime:
@@ -223,7 +223,7 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # "<issuer>|<subject>" of a single-sign-on account; such an account has no password.
-    sso_subject: Mapped[str | None] = mapped_column(String(512), unique=True, nullable=True)
+    sso_subject: Mapped[str | None] = mapped_column(String(SSO_SUBJECT), unique=True, nullable=True)
 
 
 class CaseMemberRow(Base):
