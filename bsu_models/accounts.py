@@ -9,6 +9,7 @@ memberships are managed by admins; single sign-on maps the provider's group clai
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bsu_models import limits
 from bsu_models.access import ROLES, Principal
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_retrying, write_session
@@ -34,7 +36,7 @@ from bsu_models.errors import (
 )
 from bsu_models.i18n import LANGUAGES
 from bsu_models.orm import CaseMemberRow, CaseRow, UserRow
-from bsu_models.text import clean_line
+from bsu_models.text import check_length, clean_line
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
@@ -47,7 +49,10 @@ LOCKOUT_FAILURES = 5
 LOCKOUT_MINUTES = 15
 IDLE_MINUTES = 30
 MIN_PASSWORD_LENGTH = 10
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_USERNAME = re.compile(rf"^[a-z0-9][a-z0-9._-]{{1,{limits.USERNAME - 1}}}$")
+# What the audit log records for a name typed at sign-in that belongs to no account: it may be
+# a password typed in the wrong box, or text meant for whoever reads the log.
+UNKNOWN_NAME = "(unknown name)"
 _HASHER = PasswordHasher()  # argon2id
 
 
@@ -368,10 +373,22 @@ class AccountService:
         name = username.strip().lower()
         now = datetime.now(UTC)
         with write_session(self._engine) as session:
-            row = session.scalars(
-                select(UserRow).where(UserRow.username == name).with_for_update()
-            ).first()
-            if row is None or not row.active or not row.password_hash:
+            row = (
+                session.scalars(
+                    select(UserRow).where(UserRow.username == name).with_for_update()
+                ).first()
+                if _USERNAME.match(name)  # no account has another name; none is looked up
+                else None
+            )
+            if row is None:
+                with contextlib.suppress(VerificationError):
+                    _HASHER.verify(_dummy_hash(), password)
+                # Not the typed text: a short hash of it tells repeated tries apart.
+                digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+                self._login_event(
+                    session, UNKNOWN_NAME, "failed", "unknown or closed account", digest
+                )
+            elif not row.active or not row.password_hash:
                 with contextlib.suppress(VerificationError):
                     _HASHER.verify(_dummy_hash(), password)
                 self._login_event(session, name, "failed", "unknown or closed account")
@@ -404,7 +421,10 @@ class AccountService:
         return True
 
     @staticmethod
-    def _login_event(session: Any, name: str, outcome: str, how: str) -> None:
+    def _login_event(
+        session: Any, name: str, outcome: str, how: str, name_sha256: str = ""
+    ) -> None:
+        details = {"method": how} | ({"name_sha256": name_sha256} if name_sha256 else {})
         append_event(
             session,
             actor=name or "(no name)",
@@ -412,7 +432,7 @@ class AccountService:
             object_type="user",
             object_id=name,
             outcome=outcome,
-            details={"method": how},
+            details=details,
         )
 
     def sign_on(self, claims: Mapping[str, Any], group_roles: Mapping[str, str]) -> Principal:
@@ -425,6 +445,7 @@ class AccountService:
         subject = f"{claims.get('iss', '')}|{claims.get('sub', '')}"
         if not claims.get("sub"):
             raise LoginFailed("The sign-on provider gave no subject (sub) for this person.")
+        check_length(subject, Message("The sign-on subject"), limits.SSO_SUBJECT)
         raw = str(claims.get("preferred_username") or claims.get("email") or "")
         name = check_username(raw.split("@")[0])
         roles = roles_from_groups(claims.get("groups") or (), group_roles)

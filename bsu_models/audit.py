@@ -19,11 +19,13 @@ from typing import Any, Literal
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bsu_models import limits
 from bsu_models.audit_head import SESSION_KEY, read_head_file
 from bsu_models.db import GENESIS_HASH, read_session
 from bsu_models.errors import Message
 from bsu_models.orm import AuditHeadRow, AuditRow
 from bsu_models.records import AuditEvent
+from bsu_models.text import fit
 
 SESSION_LAST_EVENT = "bsu_last_event"  # session.info: the last event appended in a transaction
 
@@ -66,10 +68,12 @@ def append_event(
     row = AuditRow(
         id=head.last_id + 1,
         at=datetime.now(UTC).isoformat(timespec="microseconds"),
-        actor=actor,
+        # What the caller names may come from a user (a typed name, a case reference): it is
+        # cut to the column's length here, so recording never fails on PostgreSQL.
+        actor=fit(actor, limits.ACTOR),
         action=action,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id=fit(str(object_id), limits.AUDIT_OBJECT_ID),
         object_sha256=object_sha256,
         outcome=outcome,
         details=_canonical(details or {}),

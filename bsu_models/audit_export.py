@@ -58,14 +58,31 @@ def filter_events(events: Iterable[AuditEvent], wanted: AuditFilter) -> list[Aud
     return [e for e in events if wanted.keeps(e)]
 
 
+# A cell starting with one of these is a formula to a spreadsheet (``=HYPERLINK(...)``,
+# ``+cmd|...``, ``@SUM(...)``; tab and carriage return hide one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text (OWASP "CSV injection"): one that would start a
+    formula gets a single quote in front; the writer quotes every cell."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def events_csv(events: Iterable[AuditEvent]) -> bytes:
-    """The events as UTF-8 CSV with a header row (with a BOM, so spreadsheets read Chinese)."""
+    """The events as UTF-8 CSV with a header row (with a BOM, so spreadsheets read Chinese).
+
+    Every cell is quoted, and cells that a spreadsheet would take for a formula are neutralised
+    (``neutral_cell``): actors, object ids and details hold text that users typed.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for e in events:
         writer.writerow(
-            [
+            neutral_cell(cell)
+            for cell in [
                 e.event_id,
                 e.at,
                 e.actor,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from bsu_models import limits
 from bsu_models.access import AccessControl, Principal, system_principal
 from bsu_models.accounts import AccountService
 from bsu_models.audit import append_event, to_record
@@ -48,7 +49,7 @@ from bsu_models.records import (
 from bsu_models.scenes import SceneService
 from bsu_models.settings import Settings, load_settings
 from bsu_models.state_ledger import ensure_baseline
-from bsu_models.text import casefold_search, clean_line, text_sha256
+from bsu_models.text import casefold_search, check_length, clean_line, text_sha256
 from bsu_models.units import format_scale, real_world_extent
 from bsu_models.upload import UploadFile
 
@@ -156,7 +157,7 @@ class Catalogue:
         for the system, the name given or the configured one."""
         if not self.user.system:
             return self.user.username
-        return actor or self.settings.actor
+        return check_length(actor or self.settings.actor, Message("The actor name"), limits.ACTOR)
 
     def _case_id(self, reference: str) -> int | None:
         with read_session(self.engine) as session:

@@ -25,7 +25,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from bsu_models.audit_head import SESSION_KEY, write_head_file
-from bsu_models.errors import BsuError, Conflict, StorageError
+from bsu_models.errors import BsuError, Conflict, Message, StorageError
 from bsu_models.orm import AuditHeadRow, Base
 
 GENESIS_HASH = "0" * 64
@@ -37,6 +37,22 @@ WRITE_ATTEMPTS = 5
 _RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+def db_reason(exc: BaseException) -> Message:
+    """What went wrong with the database, in words for a person: its kind, never the driver's
+    text, the SQL statement or its parameters (user text, password hashes). The details go to
+    the server log."""
+    if isinstance(exc, sa_exc.IntegrityError):
+        return Message(
+            "a value that must be unique is stored already, or what it refers to is gone"
+        )
+    if isinstance(exc, sa_exc.DataError):
+        return Message("a value does not fit the database")
+    if isinstance(exc, sa_exc.OperationalError):
+        return Message("the database cannot be reached or refused the operation")
+    if isinstance(exc, sa_exc.ProgrammingError):
+        return Message("the database does not have the expected tables")
+    return Message("an unexpected database error (the server log has the details)")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -55,12 +71,6 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get("bsu_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _driver_reason(exc: sa_exc.SQLAlchemyError) -> str:
-    """The driver's first line (e.g. "connection refused"), without SQL or values."""
-    text = str(getattr(exc, "orig", None) or exc.__class__.__name__)
-    return text.strip().splitlines()[0][:200] if text.strip() else exc.__class__.__name__
 
 
 def _shown_url(url: str) -> str:
@@ -103,7 +113,7 @@ def make_engine(url: str) -> Engine:
         raise StorageError(
             "Cannot open the catalogue database {url!r}: {reason}",
             url=_shown_url(url),
-            reason=_driver_reason(exc),
+            reason=db_reason(exc),
         ) from exc
     return engine
 
@@ -126,10 +136,7 @@ def _plain(exc: sa_exc.SQLAlchemyError) -> BsuError:
             "The change clashed with another one made at the same moment and was not saved; "
             "look again and repeat it."
         )
-    return StorageError(
-        "The catalogue database could not complete the operation; nothing was changed. "
-        "The details are in the server log."
-    )
+    return StorageError("Catalogue database error: {reason}", reason=db_reason(exc))
 
 
 @contextmanager

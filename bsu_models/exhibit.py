@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bsu_models import limits
 from bsu_models.audit import append_event
 from bsu_models.bagit_package import MANIFEST, bag_zip, make_bag, sha256_hex, write_bag_dir
 from bsu_models.bagit_verify import BagReport, verify_bag
@@ -40,7 +41,7 @@ from bsu_models.scene_items import check_label
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
-MAX_EXHIBIT_NUMBER = 40
+MAX_EXHIBIT_NUMBER = limits.EXHIBIT_NUMBER
 MAX_SAFE_NAME = 60
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bsu_models.errors import InvalidMesh, LimitExceeded
+from bsu_models.limits import MAX_COORDINATE
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,17 @@ def validate_arrays(
             label=label,
             count=int(bad.sum()),
             first=int(np.argmax(bad)),
+        )
+    far = np.abs(vertices).max(axis=1) > MAX_COORDINATE
+    if far.any():
+        first = int(np.argmax(far))
+        raise InvalidMesh(
+            "{label}: vertex {first} has a coordinate of {value:.3g}; coordinates must lie "
+            "within ±{limit:.0e} (larger ones overflow when measured).",
+            label=label,
+            first=first,
+            value=float(vertices[first][np.argmax(np.abs(vertices[first]))]),
+            limit=MAX_COORDINATE,
         )
     faces = faces.astype(np.int64, copy=False)
     low, high = int(faces.min()), int(faces.max())

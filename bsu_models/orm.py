@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bsu_models.limits import ACTOR, AUDIT_OBJECT_ID, CASE_REFERENCE, SSO_SUBJECT, USERNAME
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -36,11 +38,11 @@ class CaseRow(Base):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str] = mapped_column(String(CASE_REFERENCE), unique=True)
     title: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(ACTOR))
 
     models: Mapped[list[ModelRow]] = relationship(back_populates="case")
 
@@ -79,7 +81,7 @@ class VersionRow(Base):
     mesh_member: Mapped[str] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(16))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
-    uploaded_by: Mapped[str] = mapped_column(String(128))
+    uploaded_by: Mapped[str] = mapped_column(String(ACTOR))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     vertices: Mapped[int] = mapped_column(BigInteger)
     faces: Mapped[int] = mapped_column(BigInteger)
@@ -126,10 +128,10 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[str] = mapped_column(String(32))  # ISO-8601 UTC text, hashed exactly as stored
-    actor: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(ACTOR))
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(AUDIT_OBJECT_ID))
     object_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))
     details: Mapped[str] = mapped_column(Text)  # canonical JSON text, hashed exactly as stored
@@ -156,7 +158,7 @@ class SceneRow(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     name: Mapped[str] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(ACTOR))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     current_revision: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -178,7 +180,7 @@ class SceneRevisionRow(Base):
     number: Mapped[int] = mapped_column(Integer)
     document: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    author: Mapped[str] = mapped_column(String(128))
+    author: Mapped[str] = mapped_column(String(ACTOR))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     summary: Mapped[str] = mapped_column(Text, default="")
 
@@ -198,7 +200,7 @@ class SceneFreezeRow(Base):
     scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), unique=True)
     revision: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    frozen_by: Mapped[str] = mapped_column(String(128))
+    frozen_by: Mapped[str] = mapped_column(String(ACTOR))
     frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     scene: Mapped[SceneRow] = relationship(back_populates="freeze")
@@ -210,7 +212,7 @@ class UserRow(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME), unique=True)
     display_name: Mapped[str] = mapped_column(Text, default="")
     password_hash: Mapped[str] = mapped_column(Text, default="")  # "" for sign-on only
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -221,7 +223,7 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # "<issuer>|<subject>" of a single-sign-on account; such an account has no password.
-    sso_subject: Mapped[str | None] = mapped_column(String(512), unique=True, nullable=True)
+    sso_subject: Mapped[str | None] = mapped_column(String(SSO_SUBJECT), unique=True, nullable=True)
 
 
 class CaseMemberRow(Base):
@@ -232,8 +234,8 @@ class CaseMemberRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    username: Mapped[str] = mapped_column(String(64), index=True)
-    added_by: Mapped[str] = mapped_column(String(128))
+    username: Mapped[str] = mapped_column(String(USERNAME), index=True)
+    added_by: Mapped[str] = mapped_column(String(ACTOR))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -252,9 +254,9 @@ class PublicPostRow(Base):
     platform: Mapped[str] = mapped_column(String(32))
     caption: Mapped[str] = mapped_column(Text, default="")
     image_key: Mapped[str] = mapped_column(String(64))  # blob key = SHA-256 of the PNG
-    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_by: Mapped[str] = mapped_column(String(ACTOR))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="requested")
-    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(ACTOR), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")

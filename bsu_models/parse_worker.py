@@ -19,15 +19,18 @@ import re
 import resource
 import struct
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import trimesh
+from PIL import Image
 
 from bsu_models.errors import BsuError, InvalidMesh, LimitExceeded, Message, params_to_json
 from bsu_models.meshdata import is_watertight, merge_positions, surface_area, validate_arrays
 from bsu_models.ply_strips import read_ply_with_strips
+from bsu_models.textures import check_textures
 
 _IMAGE_MAGIC = (
     b"\x89PNG",
@@ -236,16 +239,22 @@ def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
     image = getattr(material, "image", None) or getattr(material, "baseColorTexture", None)
     if uv is None or image is None:
         return None, None
+    if image.size[0] * image.size[1] > (Image.MAX_IMAGE_PIXELS or 0) > 0:
+        raise LimitExceeded(
+            "A texture image is {width}×{height} pixels; at most {limit:,} pixels are allowed "
+            "(BSU_MAX_TEXTURE_PIXELS).",
+            width=image.size[0],
+            height=image.size[1],
+            limit=Image.MAX_IMAGE_PIXELS,
+        )
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG")
     return np.asarray(uv), buffer.getvalue()
 
 
-def _describe_parser_error(exc: Exception) -> str | Message:
-    """A short phrase for what a parser exception says, without Python's own wording.
-
-    Our own phrases are messages (translated); the library's first line is shown as it is.
-    """
+def _describe_parser_error(exc: Exception) -> Message:
+    """A short phrase for what a parser exception means, in our own words (translated): the
+    library's own text never reaches a user."""
     if isinstance(exc, KeyError):
         return (
             # The key is shown as Python writes it ('name', quotes included).
@@ -255,9 +264,10 @@ def _describe_parser_error(exc: Exception) -> str | Message:
         )
     if isinstance(exc, IndexError):
         return Message("it refers to data that is not there (truncated or inconsistent counts)")
-    text = str(exc).strip()
-    if text:
-        return text.splitlines()[0][:160]
+    if isinstance(exc, UnicodeError):
+        return Message("it holds text that is not in a known encoding")
+    if isinstance(exc, ValueError | TypeError | struct.error | OverflowError):
+        return Message("values in it are malformed or of the wrong kind")
     return Message("unreadable data ({kind})", kind=type(exc).__name__)
 
 
@@ -275,6 +285,12 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     elif fmt == "obj":
         check_obj_indices(label, data)
     companions = {n: d for n, d in inputs.items() if n != mesh_name}
+    # Texture sizes come from the images' headers, before anything decodes them; an image that
+    # trimesh opens by another way is held to the same limit by Pillow itself.
+    max_pixels = int(request["max_texture_pixels"])
+    check_textures(label, fmt, data, companions, max_pixels)
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
     resolver = UploadResolver(companions, posixpath.dirname(mesh_name))
     try:
         if fmt == "ply" and re.search(rb"^element\s+tristrips\s", data[:65536], re.MULTILINE):
@@ -352,12 +368,12 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     # numpy's stub types savez's keyword arrays as its own options; the names are array names.
     np.savez(out / "mesh.npz", **arrays)  # type: ignore[arg-type]
     # Warnings travel as messages (msgid and values), so they can be shown in either language.
-    warnings: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
     unused = sorted(
         n for n, d in companions.items() if d[:4] in _IMAGE_MAGIC and n not in resolver.fetched
     )
     if unused:
-        warnings.append(
+        notes.append(
             Message(
                 "The upload holds {names}, which the mesh does not reference; "
                 "kept with the original files but not shown on the model.",
@@ -372,7 +388,7 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         "watertight": watertight,
         "surface_area": surface_area(vertices, faces),
         "has_texture": texture_png is not None or scene is loaded,
-        "warnings": warnings,
+        "warnings": notes,
     }
 
 

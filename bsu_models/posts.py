@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bsu_models import limits
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
 from bsu_models.errors import (
@@ -132,7 +133,7 @@ class PostService:
                 platform=platform,
                 choices=", ".join(PLATFORM_SIZES),
             )
-        caption = clean_text(caption, Message("Caption"))
+        caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
         history = self.catalogue.scenes.history(scene_id)
         info = self.catalogue.scenes.info(scene_id)
         if info.revision != history[-1].number:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from bsu_models import limits
 from bsu_models.audit import append_event
 from bsu_models.db import write_session
 from bsu_models.errors import InvalidInput, Message
@@ -303,7 +304,7 @@ def render_public_image(
         raise InvalidInput(
             "Platform {platform!r} is not one of {choices}.", platform=platform, choices=choices
         )
-    caption = clean_text(caption, Message("Caption"))
+    caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
     version = catalogue.get_version(version_id)
     info = catalogue.scenes.info(scene_id)
     if info.version_id != version_id:

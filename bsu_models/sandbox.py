@@ -25,6 +25,7 @@ import numpy as np
 from bsu_models import errors
 from bsu_models.meshdata import MeshArrays, validate_arrays
 from bsu_models.settings import Settings
+from bsu_models.textures import check_texture, check_textures
 from bsu_models.upload import PreparedUpload
 
 
@@ -134,6 +135,7 @@ def parse_in_sandbox(
             "format": prepared.mesh_format,
             "files": list(files),
             "max_faces": settings.max_faces,
+            "max_texture_pixels": settings.max_texture_pixels,
             "source_sha256": source_sha256,
         }
         (workdir / "request.json").write_text(json.dumps(request))
@@ -212,8 +214,14 @@ def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) 
     vertices, faces, uv = validate_arrays(label, vertices, faces, settings.max_faces, uv)
     texture_path = out / "texture.png"
     texture = texture_path.read_bytes() if uv is not None and texture_path.exists() else None
+    web_glb = (out / "web.glb").read_bytes()
+    # The parser's images are measured from their headers before this process decodes any (the
+    # thumbnail here, stills later from the web copy).
+    if texture is not None:
+        check_texture(label, "texture.png", texture, settings.max_texture_pixels)
+    check_textures(label, "glb", web_glb, {}, settings.max_texture_pixels)
     if colours is not None and (colours.shape != (len(vertices), 3) or colours.dtype != np.uint8):
         colours = None
     mesh = MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture, colours=colours)
     facts = {k: v for k, v in result.items() if k != "ok"}
-    return ParsedUpload(mesh=mesh, web_glb=(out / "web.glb").read_bytes(), facts=facts)
+    return ParsedUpload(mesh=mesh, web_glb=web_glb, facts=facts)

@@ -16,6 +16,7 @@ from typing import Any
 
 from bsu_models.errors import InvalidInput, Message
 from bsu_models.i18n import N_
+from bsu_models.limits import MAX_COORDINATE
 from bsu_models.text import clean_line, clean_text
 
 PERSON_TYPES = ("suspect", "victim", "witness", "officer")
@@ -68,6 +69,12 @@ def check_point(value: Any, what: str | Message) -> Point:
         ) from None
     if not all(math.isfinite(c) for c in (x, y, z)):
         raise InvalidInput("{what} has a coordinate that is not a finite number.", what=what)
+    if max(abs(x), abs(y), abs(z)) > MAX_COORDINATE:
+        raise InvalidInput(
+            "{what} has a coordinate beyond ±{limit:.0e}; no model is that large.",
+            what=what,
+            limit=MAX_COORDINATE,
+        )
     return (x, y, z)
 
 
@@ -291,7 +298,9 @@ class SavedView:
             object.__setattr__(self, attribute, check_point(getattr(self, attribute), what))
         if self.projection == "perspective" and not (self.fov_deg and 1 <= self.fov_deg <= 170):
             raise InvalidInput("A perspective view needs a field of view between 1 and 170°.")
-        if self.projection == "orthographic" and not (self.ortho_scale and self.ortho_scale > 0):
+        if self.projection == "orthographic" and not (
+            self.ortho_scale and 0 < self.ortho_scale <= MAX_COORDINATE
+        ):
             raise InvalidInput("An orthographic view needs a positive scale.")
 
     def camera_json(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class Settings:
     max_archive_entries: int = 1_000
     max_unpacked_bytes: int = 2048 * MiB
     max_compression_ratio: int = 200
+    max_texture_pixels: int = 8192 * 8192
     parse_timeout_s: float = 120.0
     parse_memory_bytes: int = 6144 * MiB
     thumbnail_size: tuple[int, int] = (480, 360)
@@ -86,7 +87,12 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
     "BSU_MAX_COMPRESSION_RATIO": (
         "max_compression_ratio",
         "200",
-        "Largest unpacked/packed ratio of a zip entry (zip-bomb guard).",
+        "Largest unpacked/packed ratio of each zip entry and of the whole zip (zip-bomb guard).",
+    ),
+    "BSU_MAX_TEXTURE_PIXELS": (
+        "max_texture_pixels",
+        "67108864",
+        "Most pixels (width × height, read from the header before decoding) of a texture image.",
     ),
     "BSU_PARSE_TIMEOUT_S": ("parse_timeout_s", "120", "Wall-clock limit of the parser process."),
     "BSU_FONT_FILE": (

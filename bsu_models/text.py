@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+from bsu_models import limits
 from bsu_models.errors import InvalidInput, Message
 
-MAX_LINE = 200
-MAX_TEXT = 20_000
+MAX_LINE = limits.LINE
+MAX_TEXT = limits.TEXT
 
 
 def _controls(value: str, allowed: str = "") -> list[str]:
@@ -25,21 +26,38 @@ def _controls(value: str, allowed: str = "") -> list[str]:
     ]
 
 
-def clean_line(value: str | None, what: str | Message, *, allow_empty: bool = False) -> str:
-    """One line of text: trimmed, NFC, no control characters, at most ``MAX_LINE`` long.
+def check_length(text: str, what: str | Message, limit: int) -> str:
+    """``text`` when it is at most ``limit`` characters long (``bsu_models.limits``)."""
+    if len(text) > limit:
+        raise InvalidInput(
+            "{what} is {length} characters long; at most {limit} allowed.",
+            what=what,
+            length=len(text),
+            limit=limit,
+        )
+    return text
+
+
+def fit(value: str, limit: int) -> str:
+    """``value`` if it is at most ``limit`` long, else cut to fit with ``…#`` and the first 12
+    hex digits of the whole value's SHA-256, so that different long values stay apart."""
+    if len(value) <= limit:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return value[: limit - 14] + "…#" + digest
+
+
+def clean_line(
+    value: str | None, what: str | Message, *, allow_empty: bool = False, limit: int = MAX_LINE
+) -> str:
+    """One line of text: trimmed, NFC, no control characters, at most ``limit`` long.
 
     ``what`` names the field in the error (a :class:`Message`, so that it is translated).
     """
     text = unicodedata.normalize("NFC", (value or "").strip())
     if not text and not allow_empty:
         raise InvalidInput("{what} must not be empty.", what=what)
-    if len(text) > MAX_LINE:
-        raise InvalidInput(
-            "{what} is {length} characters long; at most {limit} allowed.",
-            what=what,
-            length=len(text),
-            limit=MAX_LINE,
-        )
+    check_length(text, what, limit)
     bad = _controls(text)
     if bad:
         raise InvalidInput(
@@ -48,16 +66,10 @@ def clean_line(value: str | None, what: str | Message, *, allow_empty: bool = Fa
     return text
 
 
-def clean_text(value: str | None, what: str | Message) -> str:
+def clean_text(value: str | None, what: str | Message, *, limit: int = MAX_TEXT) -> str:
     """Free text (may span lines): NFC, no control characters but newline and tab."""
     text = unicodedata.normalize("NFC", (value or "").strip())
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            "{what} is {length} characters long; at most {limit} allowed.",
-            what=what,
-            length=len(text),
-            limit=MAX_TEXT,
-        )
+    check_length(text, what, limit)
     bad = _controls(text, allowed="\n\t\r")
     if bad:
         raise InvalidInput(

@@ -10,6 +10,7 @@ import re
 import numpy as np
 
 from bsu_models.errors import InvalidInput
+from bsu_models.limits import MAX_SCALE_DENOMINATOR
 
 UNIT_METRES: dict[str, float] = {
     "mm": 0.001,
@@ -37,7 +38,8 @@ def parse_scale(scale: str | None) -> float | None:
     if scale is None or not scale.strip():
         return None
     match = _SCALE.match(scale)
-    if not match or float(match.group(1)) <= 0:
+    # A denominator of hundreds of digits is infinity as a float: every size would overflow.
+    if not match or not 0 < float(match.group(1)) <= MAX_SCALE_DENOMINATOR:
         raise InvalidInput(
             "Scale must look like 1:50 (model : real world); got {scale!r}.", scale=scale
         )

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
+from bsu_models import limits
 from bsu_models.errors import (
     AmbiguousUpload,
     LimitExceeded,
@@ -24,9 +25,7 @@ from bsu_models.errors import (
 )
 from bsu_models.formats import FORMATS, describe_unknown, sniff, supported_list
 from bsu_models.settings import Settings
-
-# Ratios are only judged on entries big enough for a bomb to matter.
-_RATIO_FLOOR_BYTES = 1024 * 1024
+from bsu_models.text import check_length
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,7 @@ def _is_junk(path: str) -> bool:
 
 
 def _check_entry_name(archive: str, raw: str) -> str:
+    check_length(raw, Message("An entry name of {archive}", archive=archive), limits.ARCHIVE_PATH)
     name = raw.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         raise UnsafeArchive(
@@ -81,9 +81,11 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise UnsafeArchive(
-            "{archive}: the zip archive is damaged ({error}).", archive=archive_name, error=str(exc)
+            "{archive}: the zip archive is damaged ({error}).",
+            archive=archive_name,
+            error=Message("its directory of entries cannot be read"),
         ) from None
     if len(infos) > settings.max_archive_entries:
         raise LimitExceeded(
@@ -100,6 +102,28 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
             size=declared,
             limit=settings.max_unpacked_bytes,
         )
+    # Many small entries make a bomb as well as one big one: the ratio is judged on the whole
+    # archive too (all declared sizes over all compressed sizes), before anything is unpacked.
+    packed = sum(info.compress_size for info in infos)
+    if declared / max(packed, 1) > settings.max_compression_ratio:
+        raise UnsafeArchive(
+            "{archive}: the archive expands {ratio:.0f}-fold in all; at most {limit}-fold is "
+            "allowed (possible zip bomb).",
+            archive=archive_name,
+            ratio=declared / max(packed, 1),
+            limit=settings.max_compression_ratio,
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > settings.max_compression_ratio:
+            raise UnsafeArchive(
+                "{archive}: entry {entry!r} expands {ratio:.0f}-fold; at most {limit}-fold is "
+                "allowed (possible zip bomb).",
+                archive=archive_name,
+                entry=info.filename,
+                ratio=ratio,
+                limit=settings.max_compression_ratio,
+            )
     kept: dict[str, bytes] = {}
     total = 0
     for info in infos:
@@ -119,16 +143,6 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
                 archive=archive_name,
                 entry=info.filename,
             )
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _RATIO_FLOOR_BYTES and ratio > settings.max_compression_ratio:
-            raise UnsafeArchive(
-                "{archive}: entry {entry!r} expands {ratio:.0f}-fold; at most {limit}-fold is "
-                "allowed (possible zip bomb).",
-                archive=archive_name,
-                entry=info.filename,
-                ratio=ratio,
-                limit=settings.max_compression_ratio,
-            )
         content = bytearray()
         try:
             with archive.open(info) as stream:
@@ -141,12 +155,12 @@ def unpack_zip(archive_name: str, data: bytes, settings: Settings) -> dict[str, 
                             archive=archive_name,
                             entry=info.filename,
                         )
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error):
             raise UnsafeArchive(
                 "{archive}: entry {entry!r} cannot be unpacked ({error}).",
                 archive=archive_name,
                 entry=info.filename,
-                error=str(exc),
+                error=Message("its data is corrupt or packed in a way not supported"),
             ) from None
         total += len(content)
         if total > settings.max_unpacked_bytes:
@@ -255,6 +269,8 @@ def prepare_upload(
             limit=settings.max_upload_bytes,
         )
     names = [posixpath.basename(f.name.replace("\\", "/")) for f in files]
+    for name in names:
+        check_length(name, Message("A file name"), limits.FILE_NAME)
     if len(set(names)) != len(names):
         raise UnsupportedFormat("{label}: two uploaded files have the same name.", label=label)
     notes: list[str] = []

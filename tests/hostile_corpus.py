@@ -10,7 +10,10 @@ pairs. None of them is an acceptable mesh. The set covers:
 * references that point outside the upload (``mtllib``, texture maps and
   glTF buffer URIs that use ``..``, absolute paths or remote URLs);
 * hostile zip archives (path traversal, symlinks, bombs, junk-only,
-  corrupt, encrypted and nested archives).
+  corrupt, encrypted and nested archives), including a bomb of many small
+  entries;
+* texture bombs: a 17 KB PNG that declares 12000×12000 pixels, next to an
+  OBJ and its MTL, in a zip, and inside a GLB.
 
 The test suite parametrizes over the corpus, using ``case_id`` as the test
 id. For each case it feeds ``files`` to the importer and asserts that the
@@ -763,6 +766,107 @@ def _zip_cases() -> list[HostileUpload]:
 
 
 # --------------------------------------------------------------------------
+# Texture bombs and a bomb of many small entries
+# --------------------------------------------------------------------------
+
+
+def texture_bomb_png(side: int = 12_000) -> bytes:
+    """A valid 1-bit greyscale PNG of ``side`` × ``side`` white-free pixels: about 17 KB on disk
+    for 12000 × 12000, 144 million pixels (hundreds of MB) once decoded as RGB."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    row = b"\x00" + bytes(-(-side // 8))  # filter byte, then 1 bit per pixel
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * side, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+TEXTURED_OBJ = _text(
+    "mtllib model.mtl",
+    "v 0 0 0",
+    "v 1 0 0",
+    "v 0 1 0",
+    "vt 0 0",
+    "vt 1 0",
+    "vt 0 1",
+    "usemtl skin",
+    "f 1/1 2/2 3/3",
+)
+TEXTURED_MTL = _text("newmtl skin", "Kd 1 1 1", "map_Kd bomb.png")
+
+
+def small_entries_bomb(entries: int = 1_000, size: int = 1_000_000) -> bytes:
+    """A good triangle OBJ and ``entries - 1`` entries of ``size`` zero bytes each (each under
+    1 MiB): about 1.1 MB of zip that unpacks to about 1 GB. The zeros are deflated once and the
+    stream copied into every entry."""
+    one = _zip([("x", bytes(size))])
+    (info,) = zipfile.ZipFile(io.BytesIO(one)).infolist()
+    stream = one[30 + 1 : 30 + 1 + info.compress_size]  # local header, name "x", then data
+    members = [("model.obj", 0, zlib.crc32(_TRIANGLE_OBJ), _TRIANGLE_OBJ, len(_TRIANGLE_OBJ))]
+    members += [(f"pad{i:04d}.bin", 8, info.CRC, stream, size) for i in range(1, entries)]
+    date = (1 << 5) | 1  # 1980-01-01
+    buf, central = io.BytesIO(), io.BytesIO()
+    for text, method, crc, data, unpacked in members:
+        name = text.encode()
+        offset = buf.tell()
+        fields = (method, 0, date, crc, len(data), unpacked, len(name), 0)
+        buf.write(b"PK\x03\x04" + struct.pack("<HHHHHIIIHH", 20, 0, *fields) + name + data)
+        central.write(
+            b"PK\x01\x02"
+            + struct.pack("<HHHHHHIIIHHHHHII", 20, 20, 0, *fields, 0, 0, 0, 0, offset)
+            + name
+        )
+    start = buf.tell()
+    directory = central.getvalue()
+    buf.write(directory)
+    buf.write(
+        b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, entries, entries, len(directory), start, 0)
+    )
+    return buf.getvalue()
+
+
+def _budget_cases() -> list[HostileUpload]:
+    bomb = texture_bomb_png()
+    doc = _gltf_triangle(None)
+    doc["images"] = [{"bufferView": 2, "mimeType": "image/png"}]
+    doc["bufferViews"].append({"buffer": 0, "byteOffset": 44, "byteLength": len(bomb)})
+    doc["buffers"][0]["byteLength"] = 44 + len(bomb)
+    doc["textures"] = [{"source": 0}]
+    doc["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
+    return [
+        HostileUpload(
+            "texture-bomb-obj",
+            (("model.obj", TEXTURED_OBJ), ("model.mtl", TEXTURED_MTL), ("bomb.png", bomb)),
+            "a 17 KB PNG texture that declares 12000×12000 pixels",
+        ),
+        _case(
+            "texture-bomb-zip",
+            "textured.zip",
+            _zip([("model.obj", TEXTURED_OBJ), ("model.mtl", TEXTURED_MTL), ("bomb.png", bomb)]),
+            "the same texture bomb inside a zip",
+        ),
+        _case(
+            "texture-bomb-glb",
+            "model.glb",
+            _glb(doc, _gltf_triangle_buffer() + bomb),
+            "a GLB whose embedded PNG declares 12000×12000 pixels",
+        ),
+        _case(
+            "zip-bomb-small-entries",
+            "upload.zip",
+            small_entries_bomb(),
+            "a triangle and 999 entries under 1 MiB each: 1.1 MB of zip unpacks to 1 GB",
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=1)
@@ -775,6 +879,7 @@ def _build() -> tuple[HostileUpload, ...]:
         *_off_cases(),
         *_gltf_cases(),
         *_zip_cases(),
+        *_budget_cases(),
     ]
     ids = [c.case_id for c in cases]
     duplicates = {i for i in ids if ids.count(i) > 1}

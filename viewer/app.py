@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from viewer.session_guard import session_guard
-from viewer.shared import current_user, language_picker, sign_out, t
+from viewer.shared import current_user, guarded, language_picker, plain, sign_out, t
 
 # A local icon: the app runs on closed networks, and a Material icon here is fetched from the web.
 ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
@@ -22,10 +22,12 @@ user = current_user()
 # Before any page: the sign-in page empties the browser's mesh cache; an idle page signs out.
 with st.sidebar:
     session_guard(signed_in=user is not None)
+# The pages run through ``guarded``: an error that escapes one is a sentence with an incident id,
+# never a traceback (and client.showErrorDetails is "none" in .streamlit/config.toml).
 if user is None:
     # Every page answers its own address with the sign-in form (see shared.catalogue), so a
     # link to a page leads there after signing in; the menu stays hidden until then.
-    st.navigation(
+    navigation = st.navigation(
         [
             st.Page("views/sign_in.py", title=t("Sign in"), url_path="login", default=True),
             *(
@@ -43,13 +45,14 @@ if user is None:
             ),
         ],
         position="hidden",
-    ).run()
+    )
+    guarded(navigation.run)
     st.stop()
 
 with st.sidebar:
     st.caption(
         t("Signed in as {name} ({roles})").format(
-            name=user.display_name or user.username, roles=", ".join(sorted(user.roles))
+            name=plain(user.display_name or user.username), roles=", ".join(sorted(user.roles))
         )
     )
     if st.button(t("Sign out"), icon=":material/logout:", key="sign_out"):
@@ -100,4 +103,4 @@ if user.may("user.manage"):
     available.append(
         st.Page("views/people.py", title=t("People"), icon=":material/group:", url_path="people")
     )
-st.navigation(available).run()
+guarded(st.navigation(available).run)

@@ -12,6 +12,10 @@ n).format(count=n)``; see ``bsu_models.i18n`` for the rules and how to add a mes
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
+import secrets
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -22,6 +26,8 @@ LANGUAGE_KEY = "ui_language"
 LANGUAGE_LABEL = "Language · 語言"
 
 
+# A language to show from the next run on: the picker's key cannot change once it is drawn.
+PENDING_LANGUAGE_KEY = "bsu_language_next"
 USER_KEY = "bsu_user"
 SEEN_KEY = "bsu_last_seen"
 
@@ -57,7 +63,8 @@ def sign_in(user: bsu_models.Principal) -> None:
     st.session_state[USER_KEY] = user.username
     st.session_state[SEEN_KEY] = dt.datetime.now(dt.UTC)
     if user.language in bsu_models.LANGUAGES:
-        st.session_state[LANGUAGE_KEY] = user.language
+        # The picker is drawn already in this run; it takes the account's language on the next.
+        st.session_state[PENDING_LANGUAGE_KEY] = user.language
 
 
 def sign_out(notice: str = "") -> None:
@@ -164,6 +171,9 @@ def language_picker() -> str:
     except bsu_models.BsuError as exc:
         st.error(error_text(exc))
         st.stop()
+    pending = st.session_state.pop(PENDING_LANGUAGE_KEY, None)
+    if pending in bsu_models.LANGUAGES:
+        st.session_state[LANGUAGE_KEY] = pending
     return str(
         st.sidebar.selectbox(
             LANGUAGE_LABEL,
@@ -176,6 +186,25 @@ def language_picker() -> str:
     )
 
 
+log = logging.getLogger(__name__)
+
+
+def guarded(run: Callable[[], object]) -> None:
+    """Run the app's pages; an unexpected error shows one plain sentence with an incident id
+    (never a traceback or a library's text) and is logged in full under that id. Streamlit's
+    own stop and rerun pass through: they are not errors (not ``Exception``)."""
+    try:
+        run()
+    except Exception:
+        incident = secrets.token_hex(4).upper()
+        log.exception("incident %s: unexpected error on a page", incident)
+        sentence = bsu_models.translator(_usable_language()).gettext(
+            "Something went wrong and the page could not be shown. Incident {incident} is "
+            "logged; tell the unit's operators if it happens again."
+        )
+        st.error(sentence.format(incident=incident))
+
+
 def t(message: str) -> str:
     """``message`` in the user's language (the argument must be a literal, for the extractor)."""
     return bsu_models.translator(language()).gettext(message)
@@ -186,16 +215,55 @@ def nt(singular: str, plural: str, n: int) -> str:
     return bsu_models.translator(language()).ngettext(singular, plural, n)
 
 
+# What makes Markdown, HTML or Streamlit markup inside a line: emphasis and code, links and
+# images, raw HTML and entities, table cells, strikethrough, math, e-mail autolinks.
+_MARKUP = re.compile(r"([\\`*\[\]<>|~$&@])")
+# An underscore that can open or close emphasis (not one inside a word, as in zh_HK); a colon
+# that starts ``:red[…]``, ``:material/…:``, an emoji code or a ``scheme://`` autolink (not one
+# before a digit or a space, as in 21:03 or "Step 1: …"); the dot of a ``www.`` autolink.
+_INLINE = re.compile(r"((?<![^\W_])_|_(?![^\W_])|:(?=[^\s\d])|(?<=[wW]{3})\.)")
+# Streamlit's Markdown turns web and e-mail addresses in the text into links after escapes are
+# undone, so an invisible word joiner (U+2060) goes where the address pattern needs two
+# characters side by side: ``www`` and its dot, ``:`` and ``//``, and before ``@``.
+_ADDRESS = re.compile(r"(?i)(?<=www)(?=\\\.)|(?<=:)(?=//)|(?=\\@)")
+# What starts a block only at the very start: a heading, a list item (``-``, ``+``, ``1.``,
+# ``1)``) or a heading underline (``=``).
+_LEADING = re.compile(r"^(\d*)([-+=#.)])")
+
+
+def plain(text: object) -> str:
+    """``text`` (user data, or a sentence holding some) for an element that renders Markdown.
+
+    Every character that could make a link, an image, a heading, a table, emphasis, HTML or a
+    Streamlit directive is escaped, web and e-mail addresses get a word joiner that stops them
+    becoming links, and line breaks and runs of spaces become one space (an indented line would
+    be code), so the page shows the text as typed. Elements that show text
+    as it is (``st.text``, ``st.dataframe``, selectbox and multiselect options) take the text
+    itself.
+    """
+    words = _INLINE.sub(r"\\\1", _MARKUP.sub(r"\\\1", " ".join(str(text).split())))
+    words = _ADDRESS.sub("\u2060", words)
+    leading = _LEADING.match(words)
+    if leading and (leading.group(1) or leading.group(2) in "-+=#"):
+        words = f"{leading.group(1)}\\{words[leading.end(1) :]}"
+    return words
+
+
 def error_text(error: BaseException) -> str:
-    """The sentence of ``error`` in the user's language (what ``st.error`` shows).
+    """The sentence of ``error`` in the user's language, ready for ``st.error`` (it names user
+    text, so it is escaped with ``plain``).
 
     When the settings themselves cannot be read (a bad ``BSU_LANGUAGE``), it is English.
     """
+    return plain(bsu_models.error_text(error, _usable_language()))
+
+
+def _usable_language() -> str:
+    """The user's language, or English when the settings themselves cannot be read."""
     try:
-        lang = language()
+        return language()
     except bsu_models.BsuError:
-        lang = bsu_models.DEFAULT_LANGUAGE
-    return bsu_models.error_text(error, lang)
+        return bsu_models.DEFAULT_LANGUAGE
 
 
 def text_of(value: object) -> str:
@@ -285,8 +353,11 @@ def show_facts(version: bsu_models.VersionInfo) -> None:
             when=datetime_text(version.uploaded_at), who=version.uploaded_by
         ),
     }
+    # st.table renders Markdown in its cells; every value here may hold user text.
     st.table(
-        {"Fact": list(facts), "Value": list(facts.values())}, hide_index=True, hide_header=True
+        {"Fact": list(facts), "Value": [plain(value) for value in facts.values()]},
+        hide_index=True,
+        hide_header=True,
     )
     st.caption(t("SHA-256 of the original file"))
     st.code(version.original_sha256, language=None, wrap_lines=True)

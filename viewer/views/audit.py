@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, datetime_text, error_text, nt, t, text_of
+from viewer.shared import catalogue, datetime_text, error_text, nt, plain, t, text_of
 
 DEFAULT_LIMIT = 500
 OUTCOMES = ("ok", "failed", "refused")
@@ -163,10 +163,10 @@ if checked is not None:
             .format(count=count)
         )  # fmt: skip
         for problem in report.findings or report.problems:
-            st.error(text_of(problem))
+            st.error(plain(text_of(problem)))
     if report.cleanable_findings:
         st.info(
             t("Cleanable (not corruption): bsu-models gc removes these after an hour.")
             + "\n\n"
-            + "\n".join(f"- {text_of(item)}" for item in report.cleanable_findings)
+            + "\n".join(f"- {plain(text_of(item))}" for item in report.cleanable_findings)
         )

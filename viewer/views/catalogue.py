@@ -10,6 +10,7 @@ from viewer.shared import (
     date_text,
     error_text,
     nt,
+    plain,
     real_world_text,
     show_facts,
     t,
@@ -41,7 +42,7 @@ with (
         except bsu_models.BsuError as exc:
             st.error(error_text(exc))
         else:
-            st.success(t("Case {reference} added.").format(reference=reference.strip()))
+            st.success(t("Case {reference} added.").format(reference=plain(reference.strip())))
             st.rerun()
 
 if not cases:
@@ -93,7 +94,7 @@ for row_start in range(0, len(shown), 3):
                 st.image(cat.thumbnail_png(latest.version_id), width="stretch")
             except bsu_models.BsuError as exc:
                 st.warning(error_text(exc))
-            st.subheader(model.name, anchor=False)
+            st.subheader(plain(model.name), anchor=False)
             st.text(
                 f"{model.case_reference} — {titles.get(model.case_reference, '')}\n"
                 f"{model.location or t('Location not given')}"
@@ -125,4 +126,4 @@ for row_start in range(0, len(shown), 3):
             with st.popover(t("Facts and hash"), width="stretch"):
                 show_facts(latest)
                 for warning in latest.warnings:
-                    st.warning(text_of(warning))
+                    st.warning(plain(text_of(warning)))

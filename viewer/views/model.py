@@ -12,6 +12,7 @@ from viewer.shared import (
     choose_version,
     datetime_text,
     error_text,
+    plain,
     show_facts,
     t,
     text_of,
@@ -44,7 +45,7 @@ with left:
 with right:
     show_facts(version)
     for warning in version.warnings:
-        st.warning(text_of(warning))
+        st.warning(plain(text_of(warning)))
     with st.expander(t("Versions of this model")):
         try:
             versions = cat.versions_of(version.model_id)
@@ -54,11 +55,14 @@ with right:
             st.table(
                 {
                     t("Version"): [v.number for v in versions],
-                    t("File"): [v.original_name for v in versions],
+                    # st.table renders Markdown: file and user names are escaped.
+                    t("File"): [plain(v.original_name) for v in versions],
                     "SHA-256": [v.original_sha256[:16] + "…" for v in versions],
                     t("Uploaded"): [
-                        t("{when} by {who}").format(
-                            when=datetime_text(v.uploaded_at), who=v.uploaded_by
+                        plain(
+                            t("{when} by {who}").format(
+                                when=datetime_text(v.uploaded_at), who=v.uploaded_by
+                            )
                         )
                         for v in versions
                     ],
@@ -80,7 +84,7 @@ with right:
             else:
                 for name, data in files:
                     st.download_button(
-                        t("Download {name}").format(name=name),
+                        t("Download {name}").format(name=plain(name)),
                         data,
                         file_name=name,
                         key=f"dl-{name}",

@@ -11,7 +11,7 @@ from typing import NoReturn
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, current_user, datetime_text, error_text, t
+from viewer.shared import catalogue, current_user, datetime_text, error_text, plain, t
 
 NOTICE_KEY = "people_notice"
 NEW_USER_KEYS = (
@@ -119,7 +119,7 @@ with st.expander(t("Add a user"), icon=":material/person_add:"), st.form("people
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                done(t("User {name} added.").format(name=added.username), *NEW_USER_KEYS)
+                done(t("User {name} added.").format(name=plain(added.username)), *NEW_USER_KEYS)
 
 # -- one account ---------------------------------------------------------------------------------
 st.subheader(t("Change an account"), anchor=False)
@@ -154,7 +154,7 @@ with password_tab, st.form(f"people_reset_{chosen}"):
                 st.error(error_text(exc))
             else:
                 done(
-                    t("New password set for {name}.").format(name=chosen),
+                    t("New password set for {name}.").format(name=plain(chosen)),
                     f"people_pw_{chosen}",
                     f"people_pw2_{chosen}",
                 )
@@ -174,7 +174,10 @@ with roles_tab, st.form(f"people_roles_{chosen}"):
         except bsu_models.BsuError as exc:
             st.error(error_text(exc))
         else:
-            done(t("Roles of {name} saved.").format(name=chosen), f"people_roles_{chosen}_pick")
+            done(
+                t("Roles of {name} saved.").format(name=plain(chosen)),
+                f"people_roles_{chosen}_pick",
+            )
 
 with account_tab:
     if person.active:
@@ -196,8 +199,8 @@ with account_tab:
             st.error(error_text(exc))
         else:
             if person.active:
-                done(t("Account {name} closed.").format(name=chosen))
-            done(t("Account {name} reopened.").format(name=chosen))
+                done(t("Account {name} closed.").format(name=plain(chosen)))
+            done(t("Account {name} reopened.").format(name=plain(chosen)))
 
 # -- case membership -----------------------------------------------------------------------------
 st.subheader(t("Case membership"), anchor=False)
@@ -242,7 +245,9 @@ with add_col, st.form(f"people_member_add_{case}"):
         else:
             if to_add:
                 done(
-                    t("Added to {case}: {names}.").format(case=case, names=", ".join(to_add)),
+                    t("Added to {case}: {names}.").format(
+                        case=plain(case), names=plain(", ".join(to_add))
+                    ),
                     f"people_add_{case}",
                 )
 with remove_col, st.form(f"people_member_remove_{case}"):
@@ -262,7 +267,7 @@ with remove_col, st.form(f"people_member_remove_{case}"):
             if to_remove:
                 done(
                     t("Removed from {case}: {names}.").format(
-                        case=case, names=", ".join(to_remove)
+                        case=plain(case), names=plain(", ".join(to_remove))
                     ),
                     f"people_remove_{case}",
                 )

@@ -6,7 +6,15 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, choose_version, datetime_text, error_text, language, t
+from viewer.shared import (
+    catalogue,
+    choose_version,
+    datetime_text,
+    error_text,
+    language,
+    plain,
+    t,
+)
 
 # Plain symbols: closed-network machines often have no colour-emoji font.
 STATUS_MARKS = {"requested": "…", "approved": "✓", "rejected": "✗"}
@@ -110,13 +118,15 @@ for post in posts:
         right.text(t("Caption: {caption}").format(caption=post.caption or "—"))
         right.caption(
             t("Requested by {who} on {when}").format(
-                who=post.requested_by, when=datetime_text(post.requested_at)
+                who=plain(post.requested_by), when=datetime_text(post.requested_at)
             )
         )
         if post.decided_by and post.decided_at:
             right.caption(
                 t("Decided by {who} on {when}: {reason}").format(
-                    who=post.decided_by, when=datetime_text(post.decided_at), reason=post.reason
+                    who=plain(post.decided_by),
+                    when=datetime_text(post.decided_at),
+                    reason=plain(post.reason),
                 )
             )
         if post.status == "requested" and user.may("post.decide"):

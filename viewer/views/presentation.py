@@ -10,7 +10,16 @@ import streamlit as st
 import bsu_models
 from viewer.names import type_name
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version, date_text, error_text, language, t
+from viewer.shared import (
+    actor,
+    catalogue,
+    choose_version,
+    date_text,
+    error_text,
+    language,
+    plain,
+    t,
+)
 
 # Provenance symbols are text, so they show the same in the table, the legend and 3D labels.
 PROVENANCE = {
@@ -78,7 +87,7 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
         if package and package[0] == scene.scene_id:
             _scene_id, name, data, result = package
             st.download_button(
-                t("Download {name}").format(name=name),
+                t("Download {name}").format(name=plain(name)),
                 data,
                 file_name=name,
                 mime="application/zip",
@@ -124,7 +133,7 @@ if scene.frozen:
         ).format(
             revision=revision,
             scene=scene.scene_id,
-            who=scene.frozen_by,
+            who=plain(scene.frozen_by),
             date=date_text(scene.frozen_at) if scene.frozen_at else "",
         ),
         icon=":material/lock:",
@@ -198,7 +207,7 @@ with story:
     st.markdown(t("**What happened**"))
     st.text(step.narrative or t("(no narrative for this step)"))
     if view is not None:
-        st.caption(t("View: {name}").format(name=view.name))
+        st.caption(t("View: {name}").format(name=plain(view.name)))
 with people:
     st.markdown(t("**At this step**"))
     rows = []

@@ -20,6 +20,7 @@ from viewer.shared import (
     datetime_text,
     error_text,
     nt,
+    plain,
     t,
     text_of,
 )
@@ -73,7 +74,7 @@ def save(doc: bsu_models.SceneDoc, summary: str, **values: object) -> None:
             name: text_of(value) if isinstance(value, bsu_models.Message) else value
             for name, value in values.items()
         }
-        st.session_state["editor_notice"] = t(summary).format(**shown)
+        st.session_state["editor_notice"] = plain(t(summary).format(**shown))
     st.rerun()
 
 
@@ -81,7 +82,7 @@ def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> 
     """Edit the selected entity, and how its position at this step is known."""
     position = doc.position(entity.id, step.id) if step is not None else None
     with st.form(f"edit_{entity.id}"):
-        st.write(t("**Edit {label}**").format(label=entity.label))
+        st.write(t("**Edit {label}**").format(label=plain(entity.label)))
         label = st.text_input(t("Label"), entity.label, key=f"edit_label_{entity.id}")
         kind = st.selectbox(
             t("Type"),
@@ -150,6 +151,8 @@ if not scenes:
     st.stop()
 
 by_id = {s.scene_id: s for s in scenes}
+if "editor_scene_next" in st.session_state:  # a widget's value can only be set before it is drawn
+    st.session_state["editor_scene"] = st.session_state.pop("editor_scene_next")
 scene_id = st.selectbox(
     t("Scene"),
     list(by_id),
@@ -165,7 +168,7 @@ if scene.frozen:
         t(
             "This scene is frozen for court at revision {revision} (by {who}); it cannot "
             "change. Copy it to go on working."
-        ).format(revision=scene.frozen_revision, who=scene.frozen_by),
+        ).format(revision=scene.frozen_revision, who=plain(scene.frozen_by)),
         icon=":material/lock:",
     )
     if st.button(t("Copy to a new scene"), icon=":material/content_copy:"):
@@ -176,7 +179,8 @@ if scene.frozen:
         except bsu_models.BsuError as exc:
             st.error(error_text(exc))
         else:
-            st.session_state["editor_scene"] = copied.scene_id
+            # The scene picker is drawn already: it takes the copy on the next run.
+            st.session_state["editor_scene_next"] = copied.scene_id
             st.rerun()
 
 for kind in ("error", "notice"):
@@ -213,7 +217,7 @@ else:
     step = doc.step_at(number)
     clock = f" · {step.clock}" if step.clock else ""
     heading = t("Step {number} of {count}: {title}").format(
-        number=number, count=count, title=step.title
+        number=number, count=count, title=plain(step.title)
     )
     st.subheader(heading + clock, anchor=False)
     if step.narrative:
@@ -353,16 +357,17 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(t("Entities"), anchor=False)
     if doc.entities:
+        # st.table renders Markdown: user text in its cells is escaped.
         rows = []
         for entity in doc.entities:
             pos = doc.position(entity.id, step.id) if step is not None else None
             rows.append(
                 {
-                    t("Label"): entity.label,
+                    t("Label"): plain(entity.label),
                     t("Type"): type_name(entity.type),
                     t("Sensitive"): t("yes") if entity.sensitive else "",
                     t("At this step"): t("placed") if pos else "—",
-                    t("Provenance"): provenance_text(pos.provenance) if pos else "",
+                    t("Provenance"): plain(provenance_text(pos.provenance)) if pos else "",
                 }
             )
         st.table(rows, hide_index=True)
@@ -432,7 +437,7 @@ with right:
     if ready:
         st.caption(
             t("Next click places: {label} ({type}).").format(
-                label=ready["label"] or t("(unnamed)"), type=type_name(ready["type"])
+                label=plain(ready["label"]) or t("(unnamed)"), type=type_name(ready["type"])
             )
         )
 
@@ -464,10 +469,10 @@ with st.expander(
         [
             {
                 t("Revision"): r.number,
-                t("By"): r.author,
+                t("By"): plain(r.author),
                 t("At"): datetime_text(r.created_at),
                 # What the record says, in the language it was written in.
-                t("Change"): r.summary,
+                t("Change"): plain(r.summary),
             }
             for r in reversed(history)
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, error_text, nt, show_facts, t, text_of
+from viewer.shared import catalogue, error_text, nt, plain, show_facts, t, text_of
 
 AXES = ["+z", "+y", "+x", "-z", "-y", "-x"]
 
@@ -99,7 +99,7 @@ if st.button(t("Import"), type="primary", disabled=not files):
             tags=[tags] if tags else [],
             up_axis=up_axis,
             north_axis=north_axis,
-            progress=lambda fraction, message: bar.progress(fraction, text=text_of(message)),
+            progress=lambda fraction, message: bar.progress(fraction, text=plain(text_of(message))),
         )
     except bsu_models.AmbiguousUpload as exc:
         st.session_state["upload_candidates"] = exc.candidates
@@ -120,7 +120,7 @@ if st.button(t("Import"), type="primary", disabled=not files):
         with report_area:
             st.success(
                 t("Stored {name}, version {number}.").format(
-                    name=version.model_name, number=version.number
+                    name=plain(version.model_name), number=version.number
                 )
             )
             st.subheader(t("Validation report"), anchor=False)
@@ -132,7 +132,7 @@ if st.button(t("Import"), type="primary", disabled=not files):
             with right:
                 show_facts(version)
             for warning in version.warnings:
-                st.warning(text_of(warning))
+                st.warning(plain(text_of(warning)))
 
 notice = st.session_state.pop("upload_notice", None)
 if notice:
