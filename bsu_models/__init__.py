@@ -72,6 +72,10 @@ _EXPORTS: dict[str, str] = {
     "Message": "bsu_models.errors",
     "Principal": "bsu_models.access",
     "ROLES": "bsu_models.access",
+    "PERMISSIONS": "bsu_models.access",
+    "role_table_markdown": "bsu_models.access",
+    "MembershipRequest": "bsu_models.membership",
+    "PasswordReset": "bsu_models.accounts",
     "idle_expired": "bsu_models.accounts",
     "UserInfo": "bsu_models.accounts",
     "AuditFilter": "bsu_models.audit_export",
@@ -109,8 +113,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from bsu_models.access import ROLES, Principal
-    from bsu_models.accounts import UserInfo, idle_expired
+    from bsu_models.access import PERMISSIONS, ROLES, Principal, role_table_markdown
+    from bsu_models.accounts import PasswordReset, UserInfo, idle_expired
     from bsu_models.audit_export import AuditFilter
     from bsu_models.bagit_verify import BagReport
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
@@ -149,6 +153,7 @@ if TYPE_CHECKING:
         localise,
         translator,
     )
+    from bsu_models.membership import MembershipRequest
     from bsu_models.overlay import Overlays
     from bsu_models.posts import POST_STATUSES, PostInfo
     from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES

@@ -32,7 +32,8 @@ from bsu_models.errors import (
     NotFound,
 )
 from bsu_models.i18n import LANGUAGES
-from bsu_models.orm import CaseMemberRow, CaseRow, UserRow
+from bsu_models.membership import MembershipRequest, not_self
+from bsu_models.orm import CaseLeadRow, CaseMemberRow, CaseRow, PasswordResetRow, UserRow
 from bsu_models.text import clean_line
 
 if TYPE_CHECKING:
@@ -66,6 +67,17 @@ class UserInfo:
     locked_until: datetime | None
     last_login_at: datetime | None
     cases: tuple[str, ...]
+    lead_cases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    """An admin's reset of a user's password that the user has not yet followed by choosing
+    their own (shown to them at their next sign-in)."""
+
+    username: str
+    reset_by: str
+    reset_at: datetime
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -149,13 +161,93 @@ class AccountService:
         with read_session(self._engine) as session:
             return session.scalar(select(UserRow.id).limit(1)) is not None
 
-    def principal(self, username: str) -> Principal:
-        """The principal of an active account (for the command line and sign-on)."""
+    def principal(self, username: str, signed_in_at: datetime | None = None) -> Principal:
+        """The principal of an active account (for the command line and sign-on).
+
+        ``signed_in_at``: when a web session signed in. A password reset since then ends that
+        session (``LoginFailed``), and until the person has chosen a new password after a reset
+        the principal may do nothing else (``must_change_password``). Without it (the command
+        line, which trusts the server's own login) neither applies.
+        """
         with read_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None or not row.active:
                 raise LoginFailed("There is no active account {username!r}.", username=username)
-            return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+            if signed_in_at is None:
+                return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+            last = self._last_reset(session, username)
+            if last is not None and _aware(last.reset_at) > _aware(signed_in_at):  # type: ignore[operator]
+                raise LoginFailed(
+                    "An admin reset your password, which ended this session; sign in again."
+                )
+            return self._signed_in(row, last)
+
+    @staticmethod
+    def _last_reset(session: Any, username: str) -> PasswordResetRow | None:
+        return session.scalars(
+            select(PasswordResetRow)
+            .where(PasswordResetRow.username == username)
+            .order_by(PasswordResetRow.id.desc())
+            .limit(1)
+        ).first()
+
+    @staticmethod
+    def _signed_in(row: UserRow, last_reset: PasswordResetRow | None) -> Principal:
+        return Principal(
+            row.username,
+            row.display_name,
+            frozenset(row.roles),
+            row.language,
+            must_change_password=last_reset is not None and last_reset.changed_at is None,
+        )
+
+    def pending_reset(self, username: str) -> PasswordReset | None:
+        """The admin's reset the user has not yet followed with a password of their own (who
+        and when, to show at their sign-in); the user themself or an admin."""
+        if self.catalogue.user.username != username:
+            self._admin()
+        with read_session(self._engine) as session:
+            last = self._last_reset(session, username)
+            if last is None or last.changed_at is not None:
+                return None
+            reset_at = _aware(last.reset_at)
+            assert reset_at is not None
+            return PasswordReset(username, last.reset_by, reset_at)
+
+    def change_password(self, username: str, current: str, new: str) -> None:
+        """The user chooses a new password (after an admin's reset: before anything else)."""
+        user = self.catalogue.user
+        if user.system or user.username != username:
+            raise AccessDenied("{who} may change only their own password.", who=user.username)
+        check_password(new)
+        if new == current:
+            raise InvalidInput("Choose a password other than the one the admin gave you.")
+        with write_session(self._engine) as session:
+            row = session.scalars(
+                select(UserRow).where(UserRow.username == username).with_for_update()
+            ).first()
+            ok = row is not None and bool(row.password_hash) and self._password_ok(row, current)
+            if ok:
+                assert row is not None
+                row.password_hash = _HASHER.hash(new)
+                now = datetime.now(UTC)
+                for reset in session.scalars(
+                    select(PasswordResetRow).where(
+                        PasswordResetRow.username == username, PasswordResetRow.changed_at.is_(None)
+                    )
+                ):
+                    reset.changed_at = now
+            append_event(
+                session,
+                actor=username,
+                action="user.password_change",
+                object_type="user",
+                object_id=username,
+                outcome="ok" if ok else "failed",
+                details={},
+            )
+        if not ok:
+            raise LoginFailed("The current password is wrong.")
 
     def list_users(self) -> list[UserInfo]:
         if not self.catalogue.user.system and not self.catalogue.user.has_role("admin"):
@@ -168,6 +260,13 @@ class AccountService:
                 )
             ):
                 members.setdefault(username, []).append(reference)
+            leads: dict[str, list[str]] = {}
+            for username, reference in session.execute(
+                select(CaseLeadRow.username, CaseRow.reference).join(
+                    CaseRow, CaseRow.id == CaseLeadRow.case_id
+                )
+            ):
+                leads.setdefault(username, []).append(reference)
             return [
                 UserInfo(
                     u.username,
@@ -178,6 +277,7 @@ class AccountService:
                     _aware(u.locked_until),
                     _aware(u.last_login_at),
                     tuple(sorted(members.get(u.username, []))),
+                    tuple(sorted(leads.get(u.username, []))),
                 )
                 for u in session.scalars(select(UserRow).order_by(UserRow.username))
             ]
@@ -249,7 +349,8 @@ class AccountService:
             )
 
     def reset_password(self, username: str, password: str) -> None:
-        """Set a new password (admin); also lifts a lockout."""
+        """Set a new password (admin); also lifts a lockout, ends the user's sessions and makes
+        them choose a password of their own at the next sign-in."""
         with read_session(self._engine) as session:
             sso = session.scalar(select(UserRow.sso_subject).where(UserRow.username == username))
         if sso:
@@ -258,22 +359,25 @@ class AccountService:
                 "{username} signs in through the force's sign-on; no password.", username=username
             )
         hashed = _HASHER.hash(check_password(password))
-        self._update(
-            username, "user.password_reset", {}, password_hash=hashed, failed_logins=0,
-            locked_until=None,
-        )  # fmt: skip
-
-    def _not_self(self, username: str, what: Message) -> None:
-        user = self.catalogue.user
-        if not user.system and user.username == username:
-            raise AccessDenied(
-                "{username} may not change their own {what}; another admin must.",
-                username=username,
-                what=what,
+        admin = self._admin()
+        with write_session(self._engine) as session:
+            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+            if row is None:
+                raise NotFound("There is no user {username!r}.", username=username)
+            row.password_hash, row.failed_logins, row.locked_until = hashed, 0, None
+            # Ends the user's sessions and makes them choose a new password at sign-in.
+            session.add(PasswordResetRow(username=username, reset_by=admin))
+            append_event(
+                session,
+                actor=admin,
+                action="user.password_reset",
+                object_type="user",
+                object_id=username,
+                details={"sessions_ended": True, "must_change_password": True},
             )
 
     def set_roles(self, username: str, roles: Iterable[str]) -> None:
-        self._not_self(username, Message("roles"))
+        not_self(self.catalogue, username, Message("roles"))
         chosen = check_roles(roles)
         self._update(username, "user.roles", {"roles": chosen}, roles=chosen)
 
@@ -296,51 +400,15 @@ class AccountService:
                 raise NotFound("There is no user {username!r}.", username=username)
             row.language = language
 
-    def add_member(self, case_reference: str, username: str) -> None:
-        self._change_membership(case_reference, username, add=True)
+    def add_member(
+        self, case_reference: str, username: str, lead: bool = False
+    ) -> MembershipRequest | None:
+        """Make ``username`` a member of the case: at once when a lead of the case asks, as a
+        request for a second admin when an admin does (``bsu_models.membership``)."""
+        return self.catalogue.memberships.add(case_reference, username, lead)
 
     def remove_member(self, case_reference: str, username: str) -> None:
-        self._change_membership(case_reference, username, add=False)
-
-    def _change_membership(self, case_reference: str, username: str, add: bool) -> None:
-        admin = self.catalogue.user.username
-        self._not_self(username, Message("case membership"))
-        self.catalogue.access.require("case.members", object_type="case",
-                                      object_id=case_reference)  # fmt: skip
-        with write_session(self._engine) as session:
-            case = session.scalars(
-                select(CaseRow).where(CaseRow.reference == case_reference)
-            ).first()
-            if case is None:
-                raise NotFound("There is no case {reference!r}.", reference=case_reference)
-            user = session.scalars(select(UserRow.id).where(UserRow.username == username)).first()
-            if add and user is None:
-                raise NotFound("There is no user {username!r}.", username=username)
-            row = session.scalars(
-                select(CaseMemberRow).where(
-                    CaseMemberRow.case_id == case.id, CaseMemberRow.username == username
-                )
-            ).first()
-            if add and row is not None:
-                return
-            if not add and row is None:
-                raise NotFound(
-                    "{username} is not a member of case {reference}.",
-                    username=username,
-                    reference=case_reference,
-                )
-            if add:
-                session.add(CaseMemberRow(case_id=case.id, username=username, added_by=admin))
-            else:
-                session.delete(row)
-            append_event(
-                session,
-                actor=admin,
-                action="case.member_add" if add else "case.member_remove",
-                object_type="case",
-                object_id=case_reference,
-                details={"user": username},
-            )
+        self.catalogue.memberships.remove(case_reference, username)
 
     # -- signing in -----------------------------------------------------------------------------
 
@@ -375,7 +443,7 @@ class AccountService:
                 row.locked_until = None
                 row.last_login_at = now
                 self._login_event(session, name, "ok", "password")
-                return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+                return self._signed_in(row, self._last_reset(session, row.username))
         raise LoginFailed(LOGIN_FAILED)
 
     @staticmethod

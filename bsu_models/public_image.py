@@ -1,13 +1,14 @@
 """The picture of a public social-media post: a scene at a step, with nothing sensitive in it.
 
 Works on a catalogue's model version and one stored revision of a scene on it (a ``SceneDoc``).
-``public_document`` takes every entity marked ``sensitive`` out of the document, with all that
-refers to it, and empties every free-text note; ``render_public_image`` draws a step of that
-document at one of the ``PLATFORM_SIZES`` with the officer's caption and the force's watermark
-(text and the BSU badge from ``assets/watermark/``), and returns PNG bytes that carry pixels
-only: no text, time, size or colour-profile chunks, so no hash, case reference or file name can
-ride along unseen. The picture's fixed words (legend, scale, north letter, the default
-watermark text) are in the language asked for; the officer's caption is drawn as written.
+``public_document`` (``bsu_models.scene_public``) takes every entity marked ``sensitive`` out of
+the document, with all that refers to it, and empties every free-text note;
+``render_public_image`` draws a step of that document at one of the ``PLATFORM_SIZES`` with the
+officer's caption and the force's watermark (text and the BSU badge from ``assets/watermark/``),
+and returns PNG bytes that carry pixels only: no text, time, size or colour-profile chunks, so
+no hash, case reference or file name can ride along unseen. The picture's fixed words (legend,
+scale, north letter, the default watermark text) are in the language asked for; the officer's
+caption is drawn as written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import io
 import math
 import struct
 import zlib
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,9 +37,9 @@ from bsu_models.overlay_canvas import new_canvas
 from bsu_models.overlay_furniture import draw_legend, draw_north_arrow, draw_scale_bar
 from bsu_models.records import SceneInfo
 from bsu_models.scene_analysis import SceneAnalysis
-from bsu_models.scene_items import Provenance
 from bsu_models.scene_layer import SceneLayer
 from bsu_models.scene_model import SceneDoc
+from bsu_models.scene_public import public_document
 from bsu_models.still_service import _mesh
 from bsu_models.stills import Camera, _projector, _render_model
 from bsu_models.text import clean_text
@@ -71,31 +71,6 @@ MAX_CAPTION_LINES = 3
 # Only these chunks are written: everything else (tEXt, iTXt, zTXt, eXIf, tIME, pHYs, iCCP...)
 # can carry data nobody sees in the picture itself.
 KEPT_CHUNKS = (b"IHDR", b"IDAT", b"IEND")
-
-
-def public_document(doc: SceneDoc) -> SceneDoc:
-    """The scene with every sensitive entity removed, with its positions, paths, measurements
-    and sightlines that involve it, and all notes emptied."""
-    public = doc
-    for entity in doc.entities:
-        if entity.sensitive:
-            public = public.without_entity(entity.id)
-    # Notes and narratives are free text written for the case file: they may name or locate
-    # anyone, sensitive or not, so none of it leaves. Provenance references (statement numbers,
-    # camera time codes) go too; the kind stays, with "withheld" where a reference is required.
-    return replace(
-        public,
-        entities=tuple(replace(e, notes="") for e in public.entities),
-        steps=tuple(replace(s, narrative="") for s in public.steps),
-        positions=tuple(replace(p, provenance=_withheld(p.provenance)) for p in public.positions),
-    )
-
-
-def _withheld(provenance: Provenance) -> Provenance:
-    if not provenance.reference:
-        return provenance
-    required = provenance.kind in ("witness_statement", "cctv")
-    return Provenance(provenance.kind, "withheld" if required else "")
 
 
 class _PublicAnalysis(SceneAnalysis):
