@@ -75,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "PERMISSIONS": "bsu_models.access",
     "role_table_markdown": "bsu_models.access",
     "MembershipRequest": "bsu_models.membership",
+    "CaseMember": "bsu_models.membership",
     "PasswordReset": "bsu_models.accounts",
     "idle_expired": "bsu_models.accounts",
     "UserInfo": "bsu_models.accounts",
@@ -153,7 +154,7 @@ if TYPE_CHECKING:
         localise,
         translator,
     )
-    from bsu_models.membership import MembershipRequest
+    from bsu_models.membership import CaseMember, MembershipRequest
     from bsu_models.overlay import Overlays
     from bsu_models.posts import POST_STATUSES, PostInfo
     from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES

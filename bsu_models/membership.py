@@ -44,6 +44,15 @@ class MembershipRequest:
     decided_at: datetime | None
 
 
+@dataclass(frozen=True)
+class CaseMember:
+    """A member of a case and whether they lead it."""
+
+    username: str
+    display_name: str
+    lead: bool
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything stored is UTC.
     if moment is not None and moment.tzinfo is None:
@@ -331,6 +340,25 @@ class MembershipService:
                 session, actor=self._actor(), action="case.lead_remove", object_type="case",
                 object_id=case_reference, details={"user": username},
             )  # fmt: skip
+
+    def members(self, case_reference: str) -> list[CaseMember]:
+        """The members of a case (and who leads it): for its members and for admins."""
+        case_id = self._case_id(case_reference)
+        user, access = self.catalogue.user, self.catalogue.access
+        if not (user.may("case.members") or access.allowed("case.view", case_id)):
+            access.require("case.view", case_id, case_label=case_reference)
+        case_id = self._known(case_id, case_reference)
+        with read_session(self._engine) as session:
+            leads = set(
+                session.scalars(select(CaseLeadRow.username).where(CaseLeadRow.case_id == case_id))
+            )
+            rows = session.execute(
+                select(CaseMemberRow.username, UserRow.display_name)
+                .outerjoin(UserRow, UserRow.username == CaseMemberRow.username)
+                .where(CaseMemberRow.case_id == case_id)
+                .order_by(CaseMemberRow.username)
+            )
+            return [CaseMember(name, display or "", name in leads) for name, display in rows]
 
     def led_cases(self) -> list[str]:
         """References of the cases the user leads (where they may grant membership)."""

@@ -3,15 +3,15 @@
 Nobody gets past the sign-in page without an account; the pages offered follow the role table
 (``bsu_models.PERMISSIONS``, through ``Principal.may``; People also for leads of a case, who
 grant its membership); the checks themselves are in ``bsu_models``, so a page reached by its
-address refuses just the same. The language picker goes in the sidebar here, so that every page has it; page
-URL paths are fixed so that a title in another language keeps the same URL.
+address refuses just the same. The language picker goes in the sidebar here, so that every page
+has it; page URL paths are fixed so that a title in another language keeps the same URL.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from viewer.shared import current_user, language_picker, sign_out, store, t
+from viewer.shared import current_user, language_picker, new_password_form, sign_out, store, t
 
 # A local icon: the app runs on closed networks, and a Material icon here is fetched from the web.
 ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
@@ -52,6 +52,11 @@ with st.sidebar:
     if st.button(t("Sign out"), icon=":material/logout:", key="sign_out"):
         sign_out(t("You have signed out."))
         st.rerun()
+
+if user.must_change_password:
+    # After an admin's password reset nothing is offered until the user chooses a new one.
+    new_password_form(user)
+    st.stop()
 
 available = []
 if user.may("case.view"):

@@ -27,22 +27,23 @@ except bsu_models.BsuError as exc:
     st.error(error_text(exc))
     st.stop()
 
-with (
-    st.sidebar.expander(t("New case"), icon=":material/create_new_folder:"),
-    st.form("new_case", clear_on_submit=True),
-):
-    reference = st.text_input(
-        t("Case reference"), placeholder="KC-2026-0142", key="new_case_reference"
-    )
-    title = st.text_input(t("Title"), key="new_case_title")
-    if st.form_submit_button(t("Add case")):
-        try:
-            cat.add_case(reference, title)
-        except bsu_models.BsuError as exc:
-            st.error(error_text(exc))
-        else:
-            st.success(t("Case {reference} added.").format(reference=reference.strip()))
-            st.rerun()
+if cat.user.may("case.create"):
+    with (
+        st.sidebar.expander(t("New case"), icon=":material/create_new_folder:"),
+        st.form("new_case", clear_on_submit=True),
+    ):
+        reference = st.text_input(
+            t("Case reference"), placeholder="KC-2026-0142", key="new_case_reference"
+        )
+        title = st.text_input(t("Title"), key="new_case_title")
+        if st.form_submit_button(t("Add case")):
+            try:
+                cat.add_case(reference, title)
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                st.success(t("Case {reference} added.").format(reference=reference.strip()))
+                st.rerun()
 
 if not cases:
     st.info(

@@ -10,7 +10,16 @@ import streamlit as st
 import bsu_models
 from viewer.names import type_name
 from viewer.scene3d import scene3d
-from viewer.shared import actor, catalogue, choose_version, date_text, error_text, language, t
+from viewer.shared import (
+    actor,
+    catalogue,
+    choose_version,
+    date_text,
+    error_text,
+    language,
+    t,
+    text_of,
+)
 
 # Provenance symbols are text, so they show the same in the table, the legend and 3D labels.
 PROVENANCE = {
@@ -34,9 +43,17 @@ def provenance_mark(kind: str, reference: str = "") -> str:
 
 
 def freeze_controls(scene: bsu_models.SceneInfo) -> None:
-    """Freeze the scene and build the exhibit package; kept in the sidebar, out of the show."""
+    """Freeze the scene and build the exhibit package; kept in the sidebar, out of the show.
+    Each control is offered only to those the role table lets use it; the others see why."""
     with st.sidebar:
         st.subheader(t("For court"), anchor=False)
+        action = "exhibit.export" if scene.frozen else "scene.freeze"
+        refusal = cat.refusal(action, scene.case_reference)
+        if refusal is not None:
+            if scene.frozen:
+                st.write(t("Frozen at revision {revision}.").format(revision=scene.frozen_revision))
+            st.caption(text_of(refusal))
+            return
         if not scene.frozen:
             st.write(
                 t(
