@@ -117,12 +117,13 @@ for row_start in range(0, len(shown), 3):
                 icon=":material/view_in_ar:",
                 query_params={"model": str(model.model_id)},
             )
-            edit_col.page_link(
-                "views/scene_editor.py",
-                label=t("Scenes"),
-                icon=":material/edit_location:",
-                query_params={"model": str(model.model_id)},
-            )
+            if cat.user.may("scene.view"):  # the Scene editor is offered to scene readers
+                edit_col.page_link(
+                    "views/scene_editor.py",
+                    label=t("Scenes"),
+                    icon=":material/edit_location:",
+                    query_params={"model": str(model.model_id)},
+                )
             with st.popover(t("Facts and hash"), width="stretch"):
                 show_facts(latest)
                 for warning in latest.warnings:
