@@ -76,7 +76,7 @@ _EXPORTS: dict[str, str] = {
     "role_table_markdown": "bsu_models.access",
     "MembershipRequest": "bsu_models.membership",
     "CaseMember": "bsu_models.membership",
-    "PasswordReset": "bsu_models.accounts",
+    "PasswordReset": "bsu_models.password_reset",
     "idle_expired": "bsu_models.accounts",
     "UserInfo": "bsu_models.accounts",
     "AuditFilter": "bsu_models.audit_export",
@@ -115,7 +115,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from bsu_models.access import PERMISSIONS, ROLES, Principal, role_table_markdown
-    from bsu_models.accounts import PasswordReset, UserInfo, idle_expired
+    from bsu_models.accounts import UserInfo, idle_expired
     from bsu_models.audit_export import AuditFilter
     from bsu_models.bagit_verify import BagReport
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
@@ -156,6 +156,7 @@ if TYPE_CHECKING:
     )
     from bsu_models.membership import CaseMember, MembershipRequest
     from bsu_models.overlay import Overlays
+    from bsu_models.password_reset import PasswordReset
     from bsu_models.posts import POST_STATUSES, PostInfo
     from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES
     from bsu_models.records import (

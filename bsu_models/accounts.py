@@ -24,7 +24,6 @@ from bsu_models.access import ROLES, Principal
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_session
 from bsu_models.errors import (
-    AccessDenied,
     Conflict,
     InvalidInput,
     LoginFailed,
@@ -34,6 +33,7 @@ from bsu_models.errors import (
 from bsu_models.i18n import LANGUAGES
 from bsu_models.membership import MembershipRequest, not_self
 from bsu_models.orm import CaseLeadRow, CaseMemberRow, CaseRow, PasswordResetRow, UserRow
+from bsu_models.password_reset import PasswordResets, last_reset, signed_in_principal
 from bsu_models.text import clean_line
 
 if TYPE_CHECKING:
@@ -68,16 +68,6 @@ class UserInfo:
     last_login_at: datetime | None
     cases: tuple[str, ...]
     lead_cases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PasswordReset:
-    """An admin's reset of a user's password that the user has not yet followed by choosing
-    their own (shown to them at their next sign-in)."""
-
-    username: str
-    reset_by: str
-    reset_at: datetime
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -128,7 +118,7 @@ def roles_from_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> list
     return check_roles(mapping[g] for g in groups if g in mapping)
 
 
-class AccountService:
+class AccountService(PasswordResets):
     """Users and case membership of one catalogue; reached as ``catalogue.accounts``."""
 
     def __init__(self, catalogue: Catalogue) -> None:
@@ -142,18 +132,8 @@ class AccountService:
         self.catalogue.access.require("user.manage", object_type="user")
         return self.catalogue.user.username
 
-    def _audit(self, actor: str, action: str, object_id: str, outcome: str = "ok",
-               **details: Any) -> None:  # fmt: skip
-        with write_session(self._engine) as session:
-            append_event(
-                session,
-                actor=actor,
-                action=action,
-                object_type="user",
-                object_id=object_id,
-                outcome=outcome,
-                details=details,
-            )
+    def _new_hash(self, password: str) -> str:
+        return _HASHER.hash(check_password(password))
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -175,79 +155,12 @@ class AccountService:
                 raise LoginFailed("There is no active account {username!r}.", username=username)
             if signed_in_at is None:
                 return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
-            last = self._last_reset(session, username)
+            last = last_reset(session, username)
             if last is not None and _aware(last.reset_at) > _aware(signed_in_at):  # type: ignore[operator]
                 raise LoginFailed(
                     "An admin reset your password, which ended this session; sign in again."
                 )
-            return self._signed_in(row, last)
-
-    @staticmethod
-    def _last_reset(session: Any, username: str) -> PasswordResetRow | None:
-        return session.scalars(
-            select(PasswordResetRow)
-            .where(PasswordResetRow.username == username)
-            .order_by(PasswordResetRow.id.desc())
-            .limit(1)
-        ).first()
-
-    @staticmethod
-    def _signed_in(row: UserRow, last_reset: PasswordResetRow | None) -> Principal:
-        return Principal(
-            row.username,
-            row.display_name,
-            frozenset(row.roles),
-            row.language,
-            must_change_password=last_reset is not None and last_reset.changed_at is None,
-        )
-
-    def pending_reset(self, username: str) -> PasswordReset | None:
-        """The admin's reset the user has not yet followed with a password of their own (who
-        and when, to show at their sign-in); the user themself or an admin."""
-        if self.catalogue.user.username != username:
-            self._admin()
-        with read_session(self._engine) as session:
-            last = self._last_reset(session, username)
-            if last is None or last.changed_at is not None:
-                return None
-            reset_at = _aware(last.reset_at)
-            assert reset_at is not None
-            return PasswordReset(username, last.reset_by, reset_at)
-
-    def change_password(self, username: str, current: str, new: str) -> None:
-        """The user chooses a new password (after an admin's reset: before anything else)."""
-        user = self.catalogue.user
-        if user.system or user.username != username:
-            raise AccessDenied("{who} may change only their own password.", who=user.username)
-        check_password(new)
-        if new == current:
-            raise InvalidInput("Choose a password other than the one the admin gave you.")
-        with write_session(self._engine) as session:
-            row = session.scalars(
-                select(UserRow).where(UserRow.username == username).with_for_update()
-            ).first()
-            ok = row is not None and bool(row.password_hash) and self._password_ok(row, current)
-            if ok:
-                assert row is not None
-                row.password_hash = _HASHER.hash(new)
-                now = datetime.now(UTC)
-                for reset in session.scalars(
-                    select(PasswordResetRow).where(
-                        PasswordResetRow.username == username, PasswordResetRow.changed_at.is_(None)
-                    )
-                ):
-                    reset.changed_at = now
-            append_event(
-                session,
-                actor=username,
-                action="user.password_change",
-                object_type="user",
-                object_id=username,
-                outcome="ok" if ok else "failed",
-                details={},
-            )
-        if not ok:
-            raise LoginFailed("The current password is wrong.")
+            return signed_in_principal(row, last)
 
     def list_users(self) -> list[UserInfo]:
         if not self.catalogue.user.system and not self.catalogue.user.has_role("admin"):
@@ -443,7 +356,7 @@ class AccountService:
                 row.locked_until = None
                 row.last_login_at = now
                 self._login_event(session, name, "ok", "password")
-                return self._signed_in(row, self._last_reset(session, row.username))
+                return signed_in_principal(row, last_reset(session, row.username))
         raise LoginFailed(LOGIN_FAILED)
 
     @staticmethod
