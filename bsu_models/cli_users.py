@@ -44,6 +44,7 @@ def _user_json(user: UserInfo) -> dict[str, Any]:
         "language": user.language,
         "active": user.active,
         "cases": list(user.cases),
+        "lead_cases": list(user.lead_cases),
         "locked_until": user.locked_until.isoformat() if user.locked_until else None,
     }
 

@@ -292,53 +292,40 @@ class MembershipService:
 
     def remove(self, case_reference: str, username: str) -> None:
         """End ``username``'s membership (and lead) of the case: a lead or one admin."""
-        not_self(self.catalogue, username, Message("case membership"))
-        case_id, _leads = self._leads_or_admin(case_reference)
-        actor = self._actor()
-        with write_session(self._engine) as session:
-            row = session.scalars(
-                select(CaseMemberRow).where(
-                    CaseMemberRow.case_id == case_id, CaseMemberRow.username == username
-                )
-            ).first()
-            if row is None:
-                raise NotFound(
-                    "{username} is not a member of case {reference}.",
-                    username=username,
-                    reference=case_reference,
-                )
-            session.delete(row)
-            for lead in session.scalars(
-                select(CaseLeadRow).where(
-                    CaseLeadRow.case_id == case_id, CaseLeadRow.username == username
-                )
-            ):
-                session.delete(lead)
-            append_event(
-                session, actor=actor, action="case.member_remove", object_type="case",
-                object_id=case_reference, details={"user": username},
-            )  # fmt: skip
+        self._end(case_reference, username, lead_only=False)
 
     def end_lead(self, case_reference: str, username: str) -> None:
         """``username`` stays a member of the case but no longer leads it: a lead or one admin."""
+        self._end(case_reference, username, lead_only=True)
+
+    def _end(self, case_reference: str, username: str, lead_only: bool) -> None:
         not_self(self.catalogue, username, Message("case membership"))
         case_id, _leads = self._leads_or_admin(case_reference)
+        tables: tuple[type[CaseLeadRow] | type[CaseMemberRow], ...] = (
+            (CaseLeadRow,) if lead_only else (CaseMemberRow, CaseLeadRow)
+        )
         with write_session(self._engine) as session:
-            row = session.scalars(
-                select(CaseLeadRow).where(
-                    CaseLeadRow.case_id == case_id, CaseLeadRow.username == username
+            rows = [
+                row
+                for table in tables
+                for row in session.scalars(
+                    select(table).where(table.case_id == case_id, table.username == username)
                 )
-            ).first()
-            if row is None:
+            ]
+            if not any(isinstance(row, tables[0]) for row in rows):
                 raise NotFound(
-                    "{username} does not lead case {reference}.",
-                    username=username,
-                    reference=case_reference,
-                )
-            session.delete(row)
+                    Message("{username} does not lead case {reference}.", username=username,
+                            reference=case_reference)
+                    if lead_only
+                    else Message("{username} is not a member of case {reference}.",
+                                 username=username, reference=case_reference)
+                )  # fmt: skip
+            for row in rows:
+                session.delete(row)
             append_event(
-                session, actor=self._actor(), action="case.lead_remove", object_type="case",
-                object_id=case_reference, details={"user": username},
+                session, actor=self._actor(), object_type="case", object_id=case_reference,
+                action="case.lead_remove" if lead_only else "case.member_remove",
+                details={"user": username},
             )  # fmt: skip
 
     def members(self, case_reference: str) -> list[CaseMember]:

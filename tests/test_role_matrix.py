@@ -21,12 +21,10 @@ import itertools
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import trimesh
 from sqlalchemy import func, select
 
 import bsu_models
@@ -40,6 +38,7 @@ from bsu_models.orm import AuditRow
 from bsu_models.posts import PostService
 from bsu_models.scenes import SceneService
 from tests.conftest import REPO, make_settings
+from tests.test_access import _box_ply
 
 pytestmark = pytest.mark.render
 CASE = "KC-MATRIX"
@@ -229,13 +228,6 @@ def test_every_cli_command_is_in_the_map():
 
 
 # -- the world --------------------------------------------------------------------------------
-
-
-def _box_ply(path: Path) -> Path:
-    ground = trimesh.creation.box(extents=(1000, 600, 10))
-    ground.apply_translation((0, 0, -5))
-    ground.export(path)
-    return path
 
 
 def _user(role: str, level: str) -> str:

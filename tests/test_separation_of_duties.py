@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import bsu_models
 from bsu_models import AccessDenied, LoginFailed
-from tests.conftest import make_settings
+from tests.conftest import _new_postgres_database, make_settings
 from tests.test_pages import APP, _demo, app_env  # noqa: F401  (app_env is a fixture)
 
 PASSWORD = "correct horse battery"
@@ -21,10 +21,16 @@ CASE = "KC-SOD-1"
 FOOTBRIDGE = "KC-2026-0142 — Footbridge, Tsim Sha Tsui"  # the demo model with a scene
 
 
-@pytest.fixture(scope="module")
-def people(tmp_path_factory) -> Any:
-    """A case opened by a modeller (its first lead), two admins, and a few people."""
-    system = bsu_models.open_catalogue(make_settings(tmp_path_factory.mktemp("sod") / "data"))
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def people(request, tmp_path_factory) -> Any:
+    """A case opened by a modeller (its first lead), two admins, and a few people; on SQLite
+    and on PostgreSQL."""
+    url = None
+    if request.param == "postgresql":
+        url = _new_postgres_database(request.getfixturevalue("postgres_server"))
+    system = bsu_models.open_catalogue(make_settings(tmp_path_factory.mktemp("sod") / "data", url))
     for name, roles in (
         ("lead", ["modeller"]),
         ("inv", ["investigator"]),
