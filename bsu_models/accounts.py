@@ -264,6 +264,7 @@ class AccountService(PasswordResets):
     def reset_password(self, username: str, password: str) -> None:
         """Set a new password (admin); also lifts a lockout, ends the user's sessions and makes
         them choose a password of their own at the next sign-in."""
+        admin = self._admin()  # before the (slow) hashing, which nobody else may set off
         with read_session(self._engine) as session:
             sso = session.scalar(select(UserRow.sso_subject).where(UserRow.username == username))
         if sso:
@@ -271,8 +272,7 @@ class AccountService(PasswordResets):
             raise InvalidInput(
                 "{username} signs in through the force's sign-on; no password.", username=username
             )
-        hashed = _HASHER.hash(check_password(password))
-        admin = self._admin()
+        hashed = self._new_hash(password)
         with write_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None:
