@@ -262,9 +262,13 @@ def world(tmp_path_factory) -> Any:
         .with_position(Position("x1", "s1", (-200.0, 100.0, 0.0)))
     )
     system.scenes.save(scene.scene_id, doc, scene.revision)
+    # Accounts of the force's sign-on (no password to hash: the matrix needs 21 of them).
+    groups = {f"BSU-{role}": role for role in ROLES}
     for role, level in itertools.product(ROLES, LEVELS):
         name = _user(role, level)
-        system.accounts.add_user(name, PASSWORD, [role])
+        claims = {"iss": "https://idp.test", "sub": name, "preferred_username": name,
+                  "groups": [f"BSU-{role}"]}  # fmt: skip
+        system.accounts.sign_on(claims, groups)
         if level != "none":
             system.memberships.add(CASE, name, lead=level == "lead")
     system.accounts.add_user("target", PASSWORD, ["investigator"])
