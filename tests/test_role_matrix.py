@@ -38,7 +38,7 @@ from bsu_models.orm import AuditRow
 from bsu_models.posts import PostService
 from bsu_models.scenes import SceneService
 from tests.conftest import REPO, make_settings
-from tests.test_access import _box_ply
+from tests.test_access import _box_ply, yard_case
 
 pytestmark = pytest.mark.render
 CASE = "KC-MATRIX"
@@ -242,15 +242,7 @@ def world(tmp_path_factory) -> Any:
     settings = make_settings(root / "data")
     system = bsu_models.open_catalogue(settings)
     mesh = _box_ply(root / "yard.ply")
-    system.add_case(CASE, "Matrix case")
-    version = system.import_model(
-        [bsu_models.UploadFile(mesh.name, mesh.read_bytes())],
-        case=CASE,
-        name="Yard",
-        units="mm",
-        scale="1:100",
-    ).version
-    scene = system.scenes.create(version.version_id, "Sequence")
+    version, scene = yard_case(system, mesh, CASE)
     doc = (
         system.scenes.document(scene.scene_id)
         .with_entity(Entity("w1", "W1", "witness"))
