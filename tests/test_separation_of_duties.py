@@ -210,3 +210,20 @@ def test_a_reset_ends_the_session_and_the_next_sign_in_shows_it(app_env):  # noq
     next(b for b in at.button if b.label == "Save the new password").click().run()
     assert not at.exception
     assert at.title[0].value == "Catalogue"
+
+
+def test_a_case_lead_adds_a_member_on_the_people_page(app_env):  # noqa: F811
+    _demo(app_env)
+    cat = bsu_models.open_catalogue()
+    cat.accounts.add_user("newcomer", "newcomer-password", ["presenter"])
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        _signed_in("presenter").switch_page("views/people.py")  # a member, not a lead
+    at = _signed_in("investigator")  # the demo case's lead
+    at.switch_page("views/people.py").run()
+    assert not at.exception
+    assert "newcomer" not in set(at.dataframe[0].value["User name"])
+    at.text_input(key="people_add_KC-2026-0142").input("newcomer")
+    next(b for b in at.button if b.label == "Add members").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Added to KC-2026-0142: newcomer."
+    assert cat.accounts.user_info("newcomer").cases == ("KC-2026-0142",)
