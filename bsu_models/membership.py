@@ -91,15 +91,11 @@ class MembershipService:
     def _engine(self) -> Any:
         return self.catalogue.engine
 
-    def _case_id(self, reference: str) -> int | None:
-        with read_session(self._engine) as session:
-            return session.scalar(select(CaseRow.id).where(CaseRow.reference == reference))
-
     def _leads_or_admin(self, reference: str) -> tuple[int, bool]:
         """The case's id and whether the user leads it (else they are an admin); refuses (and
         records) anyone else, and names an unknown case only to those who may manage it."""
         user, access = self.catalogue.user, self.catalogue.access
-        case_id = self._case_id(reference)
+        case_id = self.catalogue._case_id(reference)
         if user.system or (case_id is not None and access.allowed("case.lead", case_id)):
             return self._known(case_id, reference), True
         kwargs: dict[str, Any] = {"object_type": "case", "object_id": reference,
@@ -330,7 +326,7 @@ class MembershipService:
 
     def members(self, case_reference: str) -> list[CaseMember]:
         """The members of a case (and who leads it): for its members and for admins."""
-        case_id = self._case_id(case_reference)
+        case_id = self.catalogue._case_id(case_reference)
         user, access = self.catalogue.user, self.catalogue.access
         if not (user.may("case.members") or access.allowed("case.view", case_id)):
             access.require("case.view", case_id, case_label=case_reference)
