@@ -309,13 +309,20 @@ class MembershipService:
                 )
             ]
             if not any(isinstance(row, tables[0]) for row in rows):
-                raise NotFound(
-                    Message("{username} does not lead case {reference}.", username=username,
-                            reference=case_reference)
+                missing = (
+                    Message(
+                        "{username} does not lead case {reference}.",
+                        username=username,
+                        reference=case_reference,
+                    )
                     if lead_only
-                    else Message("{username} is not a member of case {reference}.",
-                                 username=username, reference=case_reference)
-                )  # fmt: skip
+                    else Message(
+                        "{username} is not a member of case {reference}.",
+                        username=username,
+                        reference=case_reference,
+                    )
+                )
+                raise NotFound(missing)
             for row in rows:
                 session.delete(row)
             append_event(
