@@ -74,6 +74,11 @@ _EXPORTS: dict[str, str] = {
     "Message": "bsu_models.errors",
     "Principal": "bsu_models.access",
     "ROLES": "bsu_models.access",
+    "PERMISSIONS": "bsu_models.access",
+    "role_table_markdown": "bsu_models.access",
+    "MembershipRequest": "bsu_models.membership",
+    "CaseMember": "bsu_models.membership",
+    "PasswordReset": "bsu_models.password_reset",
     "idle_expired": "bsu_models.accounts",
     "IDLE_MINUTES": "bsu_models.accounts",
     "UserInfo": "bsu_models.accounts",
@@ -113,7 +118,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from bsu_models.access import ROLES, Principal
+    from bsu_models.access import PERMISSIONS, ROLES, Principal, role_table_markdown
     from bsu_models.accounts import IDLE_MINUTES, UserInfo, idle_expired
     from bsu_models.audit_export import AuditFilter
     from bsu_models.bagit_verify import BagReport
@@ -154,7 +159,9 @@ if TYPE_CHECKING:
         localise,
         translator,
     )
+    from bsu_models.membership import CaseMember, MembershipRequest
     from bsu_models.overlay import Overlays
+    from bsu_models.password_reset import PasswordReset
     from bsu_models.posts import POST_STATUSES, PostInfo
     from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES
     from bsu_models.records import (

@@ -27,7 +27,6 @@ from bsu_models.access import ROLES, Principal
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_retrying, write_session
 from bsu_models.errors import (
-    AccessDenied,
     Conflict,
     InvalidInput,
     LoginFailed,
@@ -35,7 +34,9 @@ from bsu_models.errors import (
     NotFound,
 )
 from bsu_models.i18n import LANGUAGES
-from bsu_models.orm import CaseMemberRow, CaseRow, UserRow
+from bsu_models.membership import MembershipRequest, not_self
+from bsu_models.orm import CaseLeadRow, CaseMemberRow, CaseRow, PasswordResetRow, UserRow
+from bsu_models.password_reset import PasswordResets, last_reset, signed_in_principal
 from bsu_models.text import check_length, clean_line
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class UserInfo:
     locked_until: datetime | None
     last_login_at: datetime | None
     cases: tuple[str, ...]
+    lead_cases: tuple[str, ...] = ()
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -122,7 +124,7 @@ def roles_from_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> list
     return check_roles(mapping[g] for g in groups if g in mapping)
 
 
-class AccountService:
+class AccountService(PasswordResets):
     """Users and case membership of one catalogue; reached as ``catalogue.accounts``."""
 
     def __init__(self, catalogue: Catalogue) -> None:
@@ -136,18 +138,8 @@ class AccountService:
         self.catalogue.access.require("user.manage", object_type="user")
         return self.catalogue.user.username
 
-    def _audit(self, actor: str, action: str, object_id: str, outcome: str = "ok",
-               **details: Any) -> None:  # fmt: skip
-        with write_session(self._engine) as session:
-            append_event(
-                session,
-                actor=actor,
-                action=action,
-                object_type="user",
-                object_id=object_id,
-                outcome=outcome,
-                details=details,
-            )
+    def _new_hash(self, password: str) -> str:
+        return _HASHER.hash(check_password(password))
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -155,13 +147,26 @@ class AccountService:
         with read_session(self._engine) as session:
             return session.scalar(select(UserRow.id).limit(1)) is not None
 
-    def principal(self, username: str) -> Principal:
-        """The principal of an active account (for the command line and sign-on)."""
+    def principal(self, username: str, signed_in_at: datetime | None = None) -> Principal:
+        """The principal of an active account (for the command line and sign-on).
+
+        ``signed_in_at``: when a web session signed in. A password reset since then ends that
+        session (``LoginFailed``), and until the person has chosen a new password after a reset
+        the principal may do nothing else (``must_change_password``). Without it (the command
+        line, which trusts the server's own login) neither applies.
+        """
         with read_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None or not row.active:
                 raise LoginFailed("There is no active account {username!r}.", username=username)
-            return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+            if signed_in_at is None:
+                return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+            last = last_reset(session, username)
+            if last is not None and _aware(last.reset_at) > _aware(signed_in_at):  # type: ignore[operator]
+                raise LoginFailed(
+                    "An admin reset your password, which ended this session; sign in again."
+                )
+            return signed_in_principal(row, last)
 
     def list_users(self) -> list[UserInfo]:
         if not self.catalogue.user.system and not self.catalogue.user.has_role("admin"):
@@ -174,6 +179,13 @@ class AccountService:
                 )
             ):
                 members.setdefault(username, []).append(reference)
+            leads: dict[str, list[str]] = {}
+            for username, reference in session.execute(
+                select(CaseLeadRow.username, CaseRow.reference).join(
+                    CaseRow, CaseRow.id == CaseLeadRow.case_id
+                )
+            ):
+                leads.setdefault(username, []).append(reference)
             return [
                 UserInfo(
                     u.username,
@@ -184,6 +196,7 @@ class AccountService:
                     _aware(u.locked_until),
                     _aware(u.last_login_at),
                     tuple(sorted(members.get(u.username, []))),
+                    tuple(sorted(leads.get(u.username, []))),
                 )
                 for u in session.scalars(select(UserRow).order_by(UserRow.username))
             ]
@@ -263,7 +276,9 @@ class AccountService:
             )
 
     def reset_password(self, username: str, password: str) -> None:
-        """Set a new password (admin); also lifts a lockout."""
+        """Set a new password (admin); also lifts a lockout, ends the user's sessions and makes
+        them choose a password of their own at the next sign-in."""
+        admin = self._admin()  # before the (slow) hashing, which nobody else may set off
         with read_session(self._engine) as session:
             sso = session.scalar(select(UserRow.sso_subject).where(UserRow.username == username))
         if sso:
@@ -271,23 +286,25 @@ class AccountService:
             raise InvalidInput(
                 "{username} signs in through the force's sign-on; no password.", username=username
             )
-        hashed = _HASHER.hash(check_password(password))
-        self._update(
-            username, "user.password_reset", {}, password_hash=hashed, failed_logins=0,
-            locked_until=None,
-        )  # fmt: skip
-
-    def _not_self(self, username: str, what: Message) -> None:
-        user = self.catalogue.user
-        if not user.system and user.username == username:
-            raise AccessDenied(
-                "{username} may not change their own {what}; another admin must.",
-                username=username,
-                what=what,
+        hashed = self._new_hash(password)
+        with write_session(self._engine) as session:
+            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+            if row is None:
+                raise NotFound("There is no user {username!r}.", username=username)
+            row.password_hash, row.failed_logins, row.locked_until = hashed, 0, None
+            # Ends the user's sessions and makes them choose a new password at sign-in.
+            session.add(PasswordResetRow(username=username, reset_by=admin))
+            append_event(
+                session,
+                actor=admin,
+                action="user.password_reset",
+                object_type="user",
+                object_id=username,
+                details={"sessions_ended": True, "must_change_password": True},
             )
 
     def set_roles(self, username: str, roles: Iterable[str]) -> None:
-        self._not_self(username, Message("roles"))
+        not_self(self.catalogue, username, Message("roles"))
         chosen = check_roles(roles)
         self._update(username, "user.roles", {"roles": chosen}, roles=chosen)
 
@@ -310,57 +327,15 @@ class AccountService:
                 raise NotFound("There is no user {username!r}.", username=username)
             row.language = language
 
-    def add_member(self, case_reference: str, username: str) -> None:
-        self._change_membership(case_reference, username, add=True)
+    def add_member(
+        self, case_reference: str, username: str, lead: bool = False
+    ) -> MembershipRequest | None:
+        """Make ``username`` a member of the case: at once when a lead of the case asks, as a
+        request for a second admin when an admin does (``bsu_models.membership``)."""
+        return self.catalogue.memberships.add(case_reference, username, lead)
 
     def remove_member(self, case_reference: str, username: str) -> None:
-        self._change_membership(case_reference, username, add=False)
-
-    def _change_membership(self, case_reference: str, username: str, add: bool) -> None:
-        admin = self.catalogue.user.username
-        self._not_self(username, Message("case membership"))
-        self.catalogue.access.require("case.members", object_type="case",
-                                      object_id=case_reference)  # fmt: skip
-
-        def change(session: Session) -> None:
-            case = session.scalars(
-                select(CaseRow).where(CaseRow.reference == case_reference)
-            ).first()
-            if case is None:
-                raise NotFound("There is no case {reference!r}.", reference=case_reference)
-            user = session.scalars(select(UserRow.id).where(UserRow.username == username)).first()
-            if add and user is None:
-                raise NotFound("There is no user {username!r}.", username=username)
-            # Locked, so of two removals at once the second finds no membership left; two
-            # additions at once meet at the unique key, and the retry finds the first.
-            row = session.scalars(
-                select(CaseMemberRow)
-                .where(CaseMemberRow.case_id == case.id, CaseMemberRow.username == username)
-                .with_for_update()
-            ).first()
-            if add and row is not None:
-                return
-            if not add and row is None:
-                raise NotFound(
-                    "{username} is not a member of case {reference}.",
-                    username=username,
-                    reference=case_reference,
-                )
-            if add:
-                session.add(CaseMemberRow(case_id=case.id, username=username, added_by=admin))
-                session.flush()
-            else:
-                session.delete(row)
-            append_event(
-                session,
-                actor=admin,
-                action="case.member_add" if add else "case.member_remove",
-                object_type="case",
-                object_id=case_reference,
-                details={"user": username},
-            )
-
-        write_retrying(self._engine, change)
+        self.catalogue.memberships.remove(case_reference, username)
 
     # -- signing in -----------------------------------------------------------------------------
 
@@ -407,7 +382,7 @@ class AccountService:
                 row.locked_until = None
                 row.last_login_at = now
                 self._login_event(session, name, "ok", "password")
-                return Principal(row.username, row.display_name, frozenset(row.roles), row.language)
+                return signed_in_principal(row, last_reset(session, row.username))
         raise LoginFailed(LOGIN_FAILED)
 
     @staticmethod

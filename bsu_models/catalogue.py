@@ -27,8 +27,10 @@ from bsu_models.db import make_engine, read_session, write_retrying, write_sessi
 from bsu_models.errors import BsuError, Conflict, InvalidInput, Message, NotFound, StorageError
 from bsu_models.ingest import ImportRequest, Progress, run_import
 from bsu_models.integrity import verify_catalogue
+from bsu_models.membership import MembershipService
 from bsu_models.orm import (
     AuditRow,
+    CaseLeadRow,
     CaseMemberRow,
     CaseRow,
     ModelRow,
@@ -135,6 +137,7 @@ class Catalogue:
         self.scenes = SceneService(self)
         self.access = AccessControl(self.engine, self.user)
         self.accounts = AccountService(self)
+        self.memberships = MembershipService(self)
         self.posts = PostService(self)
 
     def as_user(self, user: Principal) -> Catalogue:
@@ -146,6 +149,7 @@ class Catalogue:
         bound.scenes = SceneService(bound)
         bound.access = AccessControl(bound.engine, user)
         bound.accounts = AccountService(bound)
+        bound.memberships = MembershipService(bound)
         bound.posts = PostService(bound)
         return bound
 
@@ -173,6 +177,15 @@ class Catalogue:
             object_id=object_id or reference,
             case_label=reference,
         )
+
+    def refusal(self, action: str, case: str | None = None) -> Message | None:
+        """Why the user may not do ``action`` (on case ``case``), as a sentence to show beside
+        a control they may not use; None when they may. Records nothing."""
+        return self.access.refusal(action, self._case_id(case) if case else None, case or "")
+
+    def may(self, action: str, case: str | None = None) -> bool:
+        """Whether the user may do ``action`` (on case ``case``); see ``refusal``."""
+        return self.refusal(action, case) is None
 
     # -- cases ---------------------------------------------------------------------------------
 
@@ -203,8 +216,10 @@ class Catalogue:
             session.add(row)
             session.flush()
             if not self.user.system and self.user.may("case.view"):
-                # Whoever opens a case works on it; an admin's case gets members from them.
+                # Whoever opens a case works on it and leads it (grants its membership); an
+                # admin's case gets members from two admins.
                 session.add(CaseMemberRow(case_id=row.id, username=actor, added_by=actor))
+                session.add(CaseLeadRow(case_id=row.id, username=actor, added_by=actor))
             append_event(
                 session,
                 actor=actor,

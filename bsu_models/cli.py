@@ -398,13 +398,13 @@ def _acting_catalogue(catalogue: Catalogue, args: argparse.Namespace) -> Catalog
 
     Before the first account exists the command line is the set-up tool and acts as the
     system (that is how the first admin is made); ``demo`` only ever adds the fixed demo case
-    and accounts, so it always runs as set-up.
+    and accounts, so it runs as set-up, but like every command only for an active account.
     """
-    if args.command == "demo" or not catalogue.accounts.any_users():
+    if not catalogue.accounts.any_users():
         return catalogue
     name = catalogue.settings.actor
     try:
-        return catalogue.as_user(catalogue.accounts.principal(name))
+        acting = catalogue.as_user(catalogue.accounts.principal(name))
     except BsuError:
         catalogue.close()
         raise LoginFailed(
@@ -412,6 +412,7 @@ def _acting_catalogue(catalogue: Catalogue, args: argparse.Namespace) -> Catalog
             "{name!r} is not an active account.",
             name=name,
         ) from None
+    return catalogue if args.command == "demo" else acting
 
 
 def _language() -> str:

@@ -1,4 +1,5 @@
-"""``bsu-models user ...``, ``case member ...`` and ``audit ...``: people, membership, audit.
+"""``bsu-models user ...`` and ``audit ...``: people and the audit log (membership commands are
+in ``bsu_models.cli_members``).
 
 Passwords are read from standard input (``--password-stdin``, one line) or asked for on the
 terminal, never taken from the command line, where they would sit in the shell history.
@@ -17,6 +18,7 @@ from bsu_models.access import ROLES
 from bsu_models.accounts import UserInfo
 from bsu_models.audit_export import AuditFilter
 from bsu_models.catalogue import Catalogue
+from bsu_models.cli_members import add_member_commands
 from bsu_models.cli_scene import _emit, _lang, _pad
 from bsu_models.errors import InvalidInput
 from bsu_models.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, format_datetime, t
@@ -42,6 +44,7 @@ def _user_json(user: UserInfo) -> dict[str, Any]:
         "language": user.language,
         "active": user.active,
         "cases": list(user.cases),
+        "lead_cases": list(user.lead_cases),
         "locked_until": user.locked_until.isoformat() if user.locked_until else None,
     }
 
@@ -81,18 +84,6 @@ def cmd_user_list(cat: Catalogue, args: argparse.Namespace) -> int:
         for u in users
     )
     _emit(args, [_user_json(u) for u in users], text or t("No users.", lang))
-    return 0
-
-
-def cmd_member(cat: Catalogue, args: argparse.Namespace) -> int:
-    if args.member_command == "add":
-        cat.accounts.add_member(args.reference, args.username)
-        message = t("{username} is a member of case {reference}.", _lang(args))
-    else:
-        cat.accounts.remove_member(args.reference, args.username)
-        message = t("{username} is no longer a member of case {reference}.", _lang(args))
-    text = message.format(username=args.username, reference=args.reference)
-    _emit(args, {"case": args.reference, "username": args.username}, text)
     return 0
 
 
@@ -195,14 +186,7 @@ def add_user_commands(
     lst = users.add_parser("list", parents=[json_flag], help=t("list accounts", lang))
     lst.set_defaults(handler=cmd_user_list)
 
-    member = case_commands.add_parser("member", help=t("case membership", lang))
-    members = member.add_subparsers(dest="member_command", required=True)
-    for name, text in (("add", N_("make a user a member of a case")),
-                       ("remove", N_("end a user's membership of a case"))):  # fmt: skip
-        cmd = members.add_parser(name, parents=[json_flag], help=t(text, lang))
-        cmd.add_argument("reference", help=t("case reference", lang))
-        cmd.add_argument("username")
-        cmd.set_defaults(handler=cmd_member)
+    add_member_commands(case_commands, json_flag, lang)
 
     audit = sub.add_parser("audit", help=t("read or export the audit log (auditors)", lang))
     audits = audit.add_subparsers(dest="audit_command", required=True)

@@ -62,8 +62,8 @@ def demo_logins(demo_dir: Path = DEMO_DIR) -> tuple[str, list[tuple[str, str]]]:
 
 
 def _load_demo_accounts(catalogue: Catalogue, spec: dict) -> None:
-    """Create the demo accounts (members of the demo case) when no account exists yet; a
-    catalogue that already has people is left alone."""
+    """Create the demo accounts (members of the demo case, the investigator its lead) when no
+    account exists yet; a catalogue that already has people is left alone."""
     accounts = spec.get("accounts")
     if not accounts or catalogue.accounts.any_users():
         return
@@ -72,7 +72,9 @@ def _load_demo_accounts(catalogue: Catalogue, spec: dict) -> None:
             user["username"], accounts["password"], user["roles"], user["display_name"]
         )
         if user.get("member", True):
-            catalogue.accounts.add_member(spec["case"]["reference"], user["username"])
+            catalogue.accounts.add_member(
+                spec["case"]["reference"], user["username"], lead=user.get("lead", False)
+            )
 
 
 def _load_demo_scenes(catalogue: Catalogue, spec: dict, demo_dir: Path) -> None:

@@ -239,6 +239,49 @@ class CaseMemberRow(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CaseLeadRow(Base):
+    """A member who leads a case: they grant membership of it (and make other leads)."""
+
+    __tablename__ = "case_leads"
+    __table_args__ = (UniqueConstraint("case_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MembershipRequestRow(Base):
+    """An admin's request to make someone a member (or lead) of a case; a second admin
+    approves or rejects it."""
+
+    __tablename__ = "case_member_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str] = mapped_column(String(128), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PasswordResetRow(Base):
+    """An admin's reset of a user's password: sessions begun before it end, and the user must
+    choose a new password at the next sign-in (``changed_at`` is when they did)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    reset_by: Mapped[str] = mapped_column(String(128))
+    reset_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class PublicPostRow(Base):
     """A request to post a picture of a scene publicly, and the decision on it."""
 

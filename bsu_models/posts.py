@@ -134,9 +134,9 @@ class PostService:
                 choices=", ".join(PLATFORM_SIZES),
             )
         caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
-        history = self.catalogue.scenes.history(scene_id)
+        number, revision_sha256 = self.catalogue.scenes.current_revision(scene_id)
         info = self.catalogue.scenes.info(scene_id)
-        if info.revision != history[-1].number:
+        if info.revision != number:
             raise Conflict(
                 "Scene {scene_id} changed just now; request the post again.", scene_id=scene_id
             )
@@ -161,7 +161,7 @@ class PostService:
                 case_id=scene.case_id,
                 scene_id=scene_id,
                 revision=info.revision,
-                revision_sha256=history[-1].sha256,
+                revision_sha256=revision_sha256,
                 step=step,
                 view=view,
                 platform=platform,
@@ -190,7 +190,8 @@ class PostService:
         return self.get(post_id)
 
     def get(self, post_id: int) -> PostInfo:
-        self._require("scene.view", post_id)
+        user = self.catalogue.user
+        self._require("post.decide" if user.may("post.decide") else "post.request", post_id)
         with read_session(self.catalogue.engine) as session:
             row = session.get(PublicPostRow, post_id)
             assert row is not None

@@ -213,6 +213,7 @@ class SceneAnalysis:
     def layer(self, scene_id: int, doc: SceneDoc, step: Step) -> SceneLayer:
         """What of ``doc`` is drawn at ``step``: markers where entities are, their paths up to
         this step, distance measurements of the step, and sightlines evaluated at the step."""
+        self.info(scene_id)  # only for those who may read the scene
         order = [s.id for s in doc.steps]
         upto = set(order[: order.index(step.id) + 1])
         markers = tuple(

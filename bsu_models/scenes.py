@@ -34,6 +34,7 @@ from bsu_models.scene_diff import scene_change_messages, scene_change_refs, scen
 from bsu_models.scene_items import SavedView, check_label
 from bsu_models.scene_json import scene_from_json, scene_to_json
 from bsu_models.scene_model import SceneDoc
+from bsu_models.scene_public import public_document
 from bsu_models.state_ledger import confirm_rows, row_key
 from bsu_models.text import text_sha256
 
@@ -140,14 +141,31 @@ class SceneService(SceneAnalysis):
     def _actor(self, actor: str | None) -> str:
         return self.catalogue.actor_name(actor)
 
-    def require(self, scene_id: int, action: str) -> None:
-        """Refuse (and record) ``action`` on the scene unless the user may do it there."""
+    def _case_of(self, scene_id: int) -> tuple[int, str]:
         with read_session(self._engine) as session:
             row = self._row(session, scene_id)
-            case_id, reference = row.case_id, row.version.model.case.reference
+            return row.case_id, row.version.model.case.reference
+
+    def require(self, scene_id: int, action: str) -> None:
+        """Refuse (and record) ``action`` on the scene unless the user may do it there."""
+        case_id, reference = self._case_of(scene_id)
         self.catalogue.access.require(
             action, case_id, object_type="scene", object_id=str(scene_id), case_label=reference
         )
+
+    def reads_whole(self, scene_id: int) -> bool:
+        """Whether the user reads the whole scene (``scene.view``: True) or only its public
+        derivative (``scene.view_public``: False, see ``bsu_models.scene_public``); refuses
+        (and records) anyone who may do neither."""
+        case_id, reference = self._case_of(scene_id)
+        access, user = self.catalogue.access, self.catalogue.user
+        if access.allowed("scene.view", case_id):
+            return True
+        action = "scene.view_public" if user.may("scene.view_public") else "scene.view"
+        access.require(
+            action, case_id, object_type="scene", object_id=str(scene_id), case_label=reference
+        )
+        return False
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -163,13 +181,14 @@ class SceneService(SceneAnalysis):
         return row
 
     def info(self, scene_id: int) -> SceneInfo:
-        self.require(scene_id, "scene.view")
+        self.reads_whole(scene_id)
         with read_session(self._engine) as session:
             return _info(self._row(session, scene_id))
 
     def list_scenes(self, version_id: int | None = None) -> list[SceneInfo]:
         """Scenes (of one version) on cases the user is a member of."""
-        if not self.catalogue.user.may("scene.view"):
+        user = self.catalogue.user
+        if not (user.may("scene.view") or user.may("scene.view_public")):
             return []
         visible = self.catalogue.access.member_case_ids()
         with read_session(self._engine) as session:
@@ -183,8 +202,15 @@ class SceneService(SceneAnalysis):
             ]
 
     def document(self, scene_id: int, revision: int | None = None) -> SceneDoc:
-        """The scene at ``revision`` (default: current). Old revisions are read-only values."""
-        self.require(scene_id, "scene.view")
+        """The scene at ``revision`` (default: current). Old revisions are read-only values.
+
+        Someone who may see only the public form of scenes (``scene.view_public``) gets the
+        public derivative of the current revision, and no older revision: an entity marked
+        sensitive later was not sensitive in the revisions before.
+        """
+        whole = self.reads_whole(scene_id)
+        if not whole and revision is not None and revision != self.current_revision(scene_id)[0]:
+            self.require(scene_id, "scene.view")
         with read_session(self._engine) as session:
             row = self._row(session, scene_id)
             number = row.current_revision if revision is None else revision
@@ -197,7 +223,15 @@ class SceneService(SceneAnalysis):
                     current=row.current_revision,
                 )
             _check_revision(row, found[0])
-            return scene_from_json(json.loads(found[0].document))
+            doc = scene_from_json(json.loads(found[0].document))
+        return doc if whole else public_document(doc)
+
+    def current_revision(self, scene_id: int) -> tuple[int, str]:
+        """The number and SHA-256 of the scene's current revision."""
+        self.reads_whole(scene_id)
+        with read_session(self._engine) as session:
+            latest = self._row(session, scene_id).revisions[-1]
+            return latest.number, latest.sha256
 
     def confirm_for_court(self, scene_id: int) -> None:
         """Refuse (``IntegrityError``) when the scene's rows differ from the audit chain's
@@ -209,6 +243,8 @@ class SceneService(SceneAnalysis):
             _confirm_rows(session, row, self.catalogue.settings.audit_head_file)
 
     def history(self, scene_id: int) -> list[RevisionInfo]:
+        """Every revision with its author and summary (whole-scene readers only: summaries
+        name sensitive entities)."""
         self.require(scene_id, "scene.view")
         with read_session(self._engine) as session:
             return [
@@ -224,6 +260,7 @@ class SceneService(SceneAnalysis):
     def compare_messages(self, scene_id: int, old: int, new: int | None = None) -> list[Message]:
         """The sentences of :meth:`compare` as messages, to show in the user's language
         (``bsu_models.i18n.localise``)."""
+        self.require(scene_id, "scene.view")
         return scene_change_messages(self.document(scene_id, old), self.document(scene_id, new))
 
     # -- geometry -------------------------------------------------------------------------------

@@ -50,6 +50,21 @@ def _box_ply(path: Path) -> Path:
     return path
 
 
+def yard_case(
+    system: bsu_models.Catalogue, mesh: Path, reference: str
+) -> tuple[bsu_models.VersionInfo, bsu_models.SceneInfo]:
+    """Case ``reference`` with the yard model (1:100, mm) and an empty scene on it."""
+    system.add_case(reference, f"Case {reference}")
+    version = system.import_model(
+        [bsu_models.UploadFile(mesh.name, mesh.read_bytes())],
+        case=reference,
+        name="Yard",
+        units="mm",
+        scale="1:100",
+    ).version
+    return version, system.scenes.create(version.version_id, "Sequence")
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> dict[str, Any]:
     """Two cases with a model and a one-step scene each; one user per role, member of the
@@ -59,15 +74,7 @@ def world(tmp_path_factory) -> dict[str, Any]:
     mesh = _box_ply(root / "yard.ply")
     ids: dict[str, dict[str, int]] = {}
     for reference in (MEMBER, OTHER):
-        system.add_case(reference, f"Case {reference}")
-        version = system.import_model(
-            [bsu_models.UploadFile(mesh.name, mesh.read_bytes())],
-            case=reference,
-            name="Yard",
-            units="mm",
-            scale="1:100",
-        ).version
-        scene = system.scenes.create(version.version_id, "Sequence")
+        version, scene = yard_case(system, mesh, reference)
         doc = (
             system.scenes.document(scene.scene_id)
             .with_entity(Entity("w1", "W1", "witness"))

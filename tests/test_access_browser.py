@@ -25,8 +25,8 @@ from tests.test_browser import (
     _shot,
     _sign_in_if_asked,
     _wait_idle,
-    admin_env,
     browser_page,
+    grant,
     running_app,
 )
 
@@ -79,10 +79,10 @@ def people(running_app):
             "--password-stdin",
             stdin=PASSWORDS[name] + "\n",
         )
-    _cli(admin_env(env), "case", "member", "add", DEMO_CASE, USER)  # to list the demo models below
-    _cli(admin_env(env), "case", "member", "add", DEMO_CASE, "media1")
-    _cli(admin_env(env), "case", "member", "add", DEMO_CASE, "approver1")
-    _cli(admin_env(env), "case", "member", "add", CASE, "outsider")
+    grant(env, DEMO_CASE, USER)  # to list the demo models below
+    grant(env, DEMO_CASE, "media1")
+    grant(env, DEMO_CASE, "approver1")
+    grant(env, CASE, "outsider")
     return running_app
 
 

@@ -148,13 +148,21 @@ def test_admin_manages_an_account_and_its_case_membership(app_env):
     assert accounts.authenticate("chan.tm", "first-password").roles == {"investigator"}
     assert accounts.principal("chan.tm").language == "zh_HK"
 
+    # One admin's addition is a request; a second admin approves it (the first may not).
     at.selectbox(key="people_case").select(CASE).run()
     at.multiselect(key=f"people_add_{CASE}").select("chan.tm")
-    _button(at, "Add members").click().run()
+    _button(at, "Request membership").click().run()
     assert not at.exception
-    assert at.success[0].value == f"Added to {CASE}: chan.tm."
-    assert bsu_models.open_catalogue().accounts.list_users()  # the system sees everyone
+    assert at.success[0].value == f"Requested for {CASE}: chan.tm; a second admin approves."
     admin_view = bsu_models.open_catalogue().as_user(accounts.principal("admin")).accounts
+    assert admin_view.user_info("chan.tm").cases == ()
+    assert _button(at, "Approve").disabled
+    bsu_models.open_catalogue().accounts.add_user("admin2", "second-admin-pw", ["admin"])
+    second = _signed_in("admin2")
+    _button(second, "Approve").click().run()
+    assert not second.exception
+    assert second.success[0].value == f"Approved: chan.tm is a member of case {CASE}."
+    assert bsu_models.open_catalogue().accounts.list_users()  # the system sees everyone
     assert admin_view.user_info("chan.tm").cases == (CASE,)
 
     at.selectbox(key="people_user").select("chan.tm").run()
@@ -187,7 +195,11 @@ def test_admin_manages_an_account_and_its_case_membership(app_env):
         )
     ]
     assert {"user.create", "user.password_reset", "user.roles", "user.active"} <= set(actions)
-    assert {"case.member_add", "case.member_remove"} <= set(actions)
+    assert {"case.member_request", "case.member_remove"} <= set(actions)
+    approvals = bsu_models.open_catalogue().audit_events(
+        None, bsu_models.AuditFilter(actor="admin2", action="case.member_approve")
+    )
+    assert [e.details["requested_by"] for e in approvals] == ["admin"]
 
 
 def test_admin_sees_case_titles_but_no_evidence(app_env):

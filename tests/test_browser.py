@@ -42,7 +42,7 @@ CASE = "KC-2026-0999"
 STARTUP_TIMEOUT_S = 60
 IMPORT_TIMEOUT_MS = 90_000
 USER, PASSWORD = "browser-test", "browser-test-password"
-ADMIN = "browser-admin"
+ADMIN, ADMIN2 = "browser-admin", "browser-admin2"
 # Every case role, and admin so that the tester can join the demo case when a test loads it.
 USER_ROLES = ("modeller", "investigator", "presenter", "media_officer", "approver", "admin")
 BROKEN_PLY = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nend_header\n"
@@ -69,8 +69,14 @@ def _app_env(data_dir: Path) -> dict[str, str]:
 
 
 def admin_env(env: dict[str, str]) -> dict[str, str]:
-    """The command line acting as the second admin (who adds members)."""
+    """The command line acting as the second admin (who asks for members)."""
     return {**env, "BSU_ACTOR": ADMIN}
+
+
+def grant(env: dict[str, str], case: str, username: str) -> None:
+    """Make ``username`` a member of ``case`` the way admins must: one asks, a second approves."""
+    _cli(admin_env(env), "case", "member", "add", case, username)
+    _cli({**env, "BSU_ACTOR": ADMIN2}, "case", "member", "approve", case, username)
 
 
 def _cli(
@@ -132,9 +138,10 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     roles = [arg for role in USER_ROLES for arg in ("--role", role)]
     _cli(env, "user", "add", USER, *roles, "--password-stdin", stdin=PASSWORD + "\n")
     # Nobody may grant themself membership: a second admin does.
-    _cli(env, "user", "add", ADMIN, "--role", "admin", "--password-stdin",
-         stdin=PASSWORD + "\n")  # fmt: skip
-    _cli(admin_env(env), "case", "member", "add", CASE, USER)
+    for admin in (ADMIN, ADMIN2):
+        _cli(env, "user", "add", admin, "--role", "admin", "--password-stdin",
+             stdin=PASSWORD + "\n")  # fmt: skip
+    grant(env, CASE, USER)
 
     port = _free_port()
     log = root / "streamlit.log"

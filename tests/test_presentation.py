@@ -16,8 +16,8 @@ from tests.test_browser import (
     _open,
     _shot,
     _wait_idle,
-    admin_env,
     browser_page,
+    grant,
     running_app,
 )
 from tests.test_pages import _app, _by_label, _demo, app_env
@@ -97,7 +97,7 @@ def test_presenter_steps_with_the_keyboard(running_app, browser_page):
 
     page = browser_page
     assert _cli(running_app.env, "demo").returncode == 0
-    _cli(admin_env(running_app.env), "case", "member", "add", "KC-2026-0142", USER)
+    grant(running_app.env, "KC-2026-0142", USER)
     models = json.loads(_cli(running_app.env, "list", "--json").stdout)
     [footbridge] = [m for m in models if m["name"].startswith("Footbridge")]
     # The page keeps the chosen model in its address, so a presenter can bookmark it.

@@ -1,9 +1,10 @@
 """BSU Models web app: routes the pages; each page lives in its own module under views/.
 
-Nobody gets past the sign-in page without an account; the pages offered follow the user's
-roles (the checks themselves are in ``bsu_models``, so a page reached by its address refuses
-just the same). The language picker goes in the sidebar here, so that every page has it; page
-URL paths are fixed so that a title in another language keeps the same URL.
+Nobody gets past the sign-in page without an account; the pages offered follow the role table
+(``bsu_models.PERMISSIONS``, through ``Principal.may``; People also for leads of a case, who
+grant its membership); the checks themselves are in ``bsu_models``, so a page reached by its
+address refuses just the same. The language picker goes in the sidebar here, so that every page
+has it; page URL paths are fixed so that a title in another language keeps the same URL.
 """
 
 from pathlib import Path
@@ -11,7 +12,16 @@ from pathlib import Path
 import streamlit as st
 
 from viewer.session_guard import session_guard
-from viewer.shared import current_user, guarded, language_picker, plain, sign_out, t
+from viewer.shared import (
+    current_user,
+    guarded,
+    language_picker,
+    new_password_form,
+    plain,
+    sign_out,
+    store,
+    t,
+)
 
 # A local icon: the app runs on closed networks, and a Material icon here is fetched from the web.
 ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
@@ -59,6 +69,11 @@ with st.sidebar:
         sign_out(t("You have signed out."))
         st.rerun()
 
+if user.must_change_password:
+    # After an admin's password reset nothing is offered until the user chooses a new one.
+    new_password_form(user)
+    st.stop()
+
 available = []
 if user.may("case.view"):
     available.append(
@@ -74,8 +89,12 @@ if user.may("model.import"):
         st.Page("views/upload.py", title=t("Upload"), icon=":material/upload:", url_path="upload")
     )
 if user.may("case.view"):
+    available.append(
+        st.Page("views/model.py", title=t("Model"), icon=":material/view_in_ar:", url_path="model")
+    )
+if user.may("scene.view"):
+    # Media officers see scenes only in their public form (on the Public posts page).
     available += [
-        st.Page("views/model.py", title=t("Model"), icon=":material/view_in_ar:", url_path="model"),
         st.Page(
             "views/scene_editor.py",
             title=t("Scene editor"),
@@ -99,7 +118,7 @@ if user.may("audit.read"):
     available.append(
         st.Page("views/audit.py", title=t("Audit"), icon=":material/policy:", url_path="audit")
     )
-if user.may("user.manage"):
+if user.may("user.manage") or store().as_user(user).memberships.led_cases():
     available.append(
         st.Page("views/people.py", title=t("People"), icon=":material/group:", url_path="people")
     )

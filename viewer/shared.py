@@ -30,6 +30,9 @@ LANGUAGE_LABEL = "Language · 語言"
 PENDING_LANGUAGE_KEY = "bsu_language_next"
 USER_KEY = "bsu_user"
 SEEN_KEY = "bsu_last_seen"
+SIGNED_IN_KEY = "bsu_signed_in_at"
+# A session that never recorded its sign-in counts as begun before any password reset.
+_LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @st.cache_resource
@@ -50,10 +53,12 @@ def current_user() -> bsu_models.Principal | None:
     if seen is not None and bsu_models.idle_expired(seen, now):
         sign_out(t("You were signed out after a period without activity."))
         return None
+    signed_in_at = st.session_state.get(SIGNED_IN_KEY) or _LONG_AGO
     try:
-        user = store().accounts.principal(str(name))
-    except bsu_models.BsuError:
-        sign_out(t("Your account is no longer active."))
+        user = store().accounts.principal(str(name), signed_in_at=signed_in_at)
+    except bsu_models.LoginFailed as exc:
+        # A closed account, or an admin's password reset since this session signed in.
+        sign_out(error_text(exc))
         return None
     st.session_state[SEEN_KEY] = now
     return user
@@ -61,7 +66,7 @@ def current_user() -> bsu_models.Principal | None:
 
 def sign_in(user: bsu_models.Principal) -> None:
     st.session_state[USER_KEY] = user.username
-    st.session_state[SEEN_KEY] = dt.datetime.now(dt.UTC)
+    st.session_state[SEEN_KEY] = st.session_state[SIGNED_IN_KEY] = dt.datetime.now(dt.UTC)
     if user.language in bsu_models.LANGUAGES:
         # The picker is drawn already in this run; it takes the account's language on the next.
         st.session_state[PENDING_LANGUAGE_KEY] = user.language
@@ -85,7 +90,39 @@ def catalogue() -> bsu_models.Catalogue:
     if user is None:
         sign_in_form()
         st.stop()
+    if user.must_change_password:
+        new_password_form(user)
+        st.stop()
     return store().as_user(user)
+
+
+def new_password_form(user: bsu_models.Principal) -> None:
+    """After an admin's reset: who reset the password and when, and the form to choose a new
+    one; nothing else is offered (and ``bsu_models`` refuses everything else) until then."""
+    accounts = store().as_user(user).accounts
+    reset = accounts.pending_reset(user.username)
+    st.subheader(t("Choose a new password"), anchor=False)
+    if reset is not None:
+        st.warning(
+            t(
+                "{admin} reset your password on {when}. That ended your sessions; choose a "
+                "password of your own before you go on."
+            ).format(admin=reset.reset_by, when=datetime_text(reset.reset_at))
+        )
+    with st.form("new_password"):
+        current = st.text_input(t("Password the admin gave you"), type="password")
+        first = st.text_input(t("New password"), type="password")
+        second = st.text_input(t("New password again"), type="password")
+        if st.form_submit_button(t("Save the new password"), type="primary"):
+            if first != second:
+                st.error(t("The two passwords differ; type them again."))
+                return
+            try:
+                accounts.change_password(user.username, current, first)
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                st.rerun()
 
 
 def _sign_on_configured() -> bool:

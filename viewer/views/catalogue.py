@@ -28,22 +28,23 @@ except bsu_models.BsuError as exc:
     st.error(error_text(exc))
     st.stop()
 
-with (
-    st.sidebar.expander(t("New case"), icon=":material/create_new_folder:"),
-    st.form("new_case", clear_on_submit=True),
-):
-    reference = st.text_input(
-        t("Case reference"), placeholder="KC-2026-0142", key="new_case_reference"
-    )
-    title = st.text_input(t("Title"), key="new_case_title")
-    if st.form_submit_button(t("Add case")):
-        try:
-            cat.add_case(reference, title)
-        except bsu_models.BsuError as exc:
-            st.error(error_text(exc))
-        else:
-            st.success(t("Case {reference} added.").format(reference=plain(reference.strip())))
-            st.rerun()
+if cat.user.may("case.create"):
+    with (
+        st.sidebar.expander(t("New case"), icon=":material/create_new_folder:"),
+        st.form("new_case", clear_on_submit=True),
+    ):
+        reference = st.text_input(
+            t("Case reference"), placeholder="KC-2026-0142", key="new_case_reference"
+        )
+        title = st.text_input(t("Title"), key="new_case_title")
+        if st.form_submit_button(t("Add case")):
+            try:
+                cat.add_case(reference, title)
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                st.success(t("Case {reference} added.").format(reference=plain(reference.strip())))
+                st.rerun()
 
 if not cases:
     st.info(
@@ -117,12 +118,13 @@ for row_start in range(0, len(shown), 3):
                 icon=":material/view_in_ar:",
                 query_params={"model": str(model.model_id)},
             )
-            edit_col.page_link(
-                "views/scene_editor.py",
-                label=t("Scenes"),
-                icon=":material/edit_location:",
-                query_params={"model": str(model.model_id)},
-            )
+            if cat.user.may("scene.view"):  # the Scene editor is offered to scene readers
+                edit_col.page_link(
+                    "views/scene_editor.py",
+                    label=t("Scenes"),
+                    icon=":material/edit_location:",
+                    query_params={"model": str(model.model_id)},
+                )
             with st.popover(t("Facts and hash"), width="stretch"):
                 show_facts(latest)
                 for warning in latest.warnings:

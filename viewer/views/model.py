@@ -76,7 +76,10 @@ with right:
                 "is recorded in the audit log."
             )
         )
-        if st.button(t("Prepare download"), key="prepare_original"):
+        refusal = cat.refusal("model.download", version.case_reference)
+        if refusal is not None:
+            st.caption(text_of(refusal))
+        elif st.button(t("Prepare download"), key="prepare_original"):
             try:
                 files = cat.original_files(version.version_id, actor=actor())
             except bsu_models.BsuError as exc:

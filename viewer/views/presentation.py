@@ -19,6 +19,7 @@ from viewer.shared import (
     language,
     plain,
     t,
+    text_of,
 )
 
 # Provenance symbols are text, so they show the same in the table, the legend and 3D labels.
@@ -43,9 +44,17 @@ def provenance_mark(kind: str, reference: str = "") -> str:
 
 
 def freeze_controls(scene: bsu_models.SceneInfo) -> None:
-    """Freeze the scene and build the exhibit package; kept in the sidebar, out of the show."""
+    """Freeze the scene and build the exhibit package; kept in the sidebar, out of the show.
+    Each control is offered only to those the role table lets use it; the others see why."""
     with st.sidebar:
         st.subheader(t("For court"), anchor=False)
+        action = "exhibit.export" if scene.frozen else "scene.freeze"
+        refusal = cat.refusal(action, scene.case_reference)
+        if refusal is not None:
+            if scene.frozen:
+                st.write(t("Frozen at revision {revision}.").format(revision=scene.frozen_revision))
+            st.caption(text_of(refusal))
+            return
         if not scene.frozen:
             st.write(
                 t(

@@ -133,21 +133,28 @@ def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> 
 
 
 scenes = cat.scenes.list_scenes(version.version_id)
-with (
-    st.sidebar.expander(t("New scene"), icon=":material/add:", expanded=not scenes),
-    st.form("new_scene", clear_on_submit=True),
-):
-    new_name = st.text_input(t("Scene name"), placeholder=t("Prosecution sequence"))
-    if st.form_submit_button(t("Create scene")):
-        try:
-            created = cat.scenes.create(version.version_id, new_name, actor=actor())
-        except bsu_models.BsuError as exc:
-            st.error(error_text(exc))
-        else:
-            st.session_state["editor_scene"] = created.scene_id
-            st.rerun()
+# Controls follow the role table: whoever may not change scenes here is not offered to.
+edit_refusal = cat.refusal("scene.edit", version.case_reference)
+if edit_refusal is None:
+    with (
+        st.sidebar.expander(t("New scene"), icon=":material/add:", expanded=not scenes),
+        st.form("new_scene", clear_on_submit=True),
+    ):
+        new_name = st.text_input(t("Scene name"), placeholder=t("Prosecution sequence"))
+        if st.form_submit_button(t("Create scene")):
+            try:
+                created = cat.scenes.create(version.version_id, new_name, actor=actor())
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                st.session_state["editor_scene"] = created.scene_id
+                st.rerun()
 if not scenes:
-    st.info(t("This model has no scene yet. Create one under “New scene” in the sidebar."))
+    st.info(
+        t("This model has no scene yet. Create one under “New scene” in the sidebar.")
+        if edit_refusal is None
+        else t("This model has no scene yet.")
+    )
     st.stop()
 
 by_id = {s.scene_id: s for s in scenes}
@@ -162,6 +169,11 @@ scene_id = st.selectbox(
 )
 scene = by_id[scene_id]
 doc = cat.scenes.document(scene.scene_id)
+read_only = scene.frozen or edit_refusal is not None
+if edit_refusal is not None:
+    st.info(
+        t("Read-only: {reason}").format(reason=text_of(edit_refusal)), icon=":material/visibility:"
+    )
 
 if scene.frozen:
     st.warning(
@@ -171,7 +183,7 @@ if scene.frozen:
         ).format(revision=scene.frozen_revision, who=plain(scene.frozen_by)),
         icon=":material/lock:",
     )
-    if st.button(t("Copy to a new scene"), icon=":material/content_copy:"):
+    if edit_refusal is None and st.button(t("Copy to a new scene"), icon=":material/content_copy:"):
         try:
             copied = cat.scenes.copy(
                 scene.scene_id, t("{name} (copy)").format(name=scene.name), actor=actor()
@@ -225,13 +237,17 @@ else:
 
 if "editor_tool_next" in st.session_state:  # a widget's value can only be set before it is drawn
     st.session_state["editor_tool"] = st.session_state.pop("editor_tool_next")
-tool = st.radio(
-    t("Tool"),
-    list(TOOLS),
-    format_func=TOOLS.get,
-    horizontal=True,
-    key="editor_tool",
-    disabled=step is None or scene.frozen,
+tool = (
+    "navigate"
+    if edit_refusal is not None
+    else st.radio(
+        t("Tool"),
+        list(TOOLS),
+        format_func=TOOLS.get,
+        horizontal=True,
+        key="editor_tool",
+        disabled=step is None or scene.frozen,
+    )
 )
 layer = cat.scenes.layer(scene.scene_id, doc, step) if step is not None else None
 event = scene3d(
@@ -240,12 +256,12 @@ event = scene3d(
     key=f"editor3d-{version.version_id}",
     actor=actor(),
     layer=layer,
-    tool=tool if step is not None and not scene.frozen else "navigate",
+    tool=tool if step is not None and not read_only else "navigate",
     scene=(scene.scene_id, scene.revision),
 )
 
 # -- what a click or a saved camera means ------------------------------------------------------
-if event and event.get("type") == "click" and step is not None and not scene.frozen:
+if event and event.get("type") == "click" and step is not None and not read_only:
     point = tuple(event["point"])
     if tool == "place":
         form = st.session_state.get("editor_new", {})
@@ -328,7 +344,7 @@ if last:
     st.metric(t("Last measurement"), text_of(last))
 
 pending = st.session_state.get("editor_camera")
-if pending and step is not None:
+if pending and step is not None and not read_only:
     with st.form("save_view"):
         st.write(t("Save the current camera as a view of this step."))
         view_name = st.text_input(t("View name"), placeholder=t("From the bus stop"))
@@ -375,11 +391,11 @@ with left:
         selected = st.selectbox(
             t("Selected entity"), list(labels), format_func=labels.get, key="editor_selected"
         )
-        if st.button(t("Delete selected entity"), disabled=selected is None):
+        if not read_only and st.button(t("Delete selected entity"), disabled=selected is None):
             save(doc.without_entity(selected), N_("deleted {label}"), label=labels[selected])
-        if selected is not None:
+        if selected is not None and not read_only:
             edit_entity(doc, doc.entity(selected), step)
-        if step is not None and len(labels) > 1:
+        if step is not None and len(labels) > 1 and not read_only:
             with st.form("sightline"):
                 st.write(t("Could one see the other at this step?"))
                 observer = st.selectbox(t("Observer"), list(labels), format_func=labels.get)
@@ -406,56 +422,60 @@ with left:
                         )
     else:
         st.caption(t("No entities yet: choose Place, fill in who or what, then click the model."))
-with right:
-    st.subheader(t("Place"), anchor=False)
-    with st.form("new_entity"):
-        label = st.text_input(t("Label"), placeholder="W1 / 證人 W1")
-        kind = st.selectbox(t("Type"), bsu_models.ENTITY_TYPES, format_func=type_name)
-        colour = st.color_picker(t("Colour"), TYPE_COLOURS.get(kind, "#2a9d8f"))
-        provenance = st.selectbox(
-            t("How the position is known"),
-            bsu_models.PROVENANCE_KINDS,
-            index=len(bsu_models.PROVENANCE_KINDS) - 1,
-            format_func=provenance_name,
-        )
-        reference = st.text_input(t("Reference (statement and page, camera and time)"))
-        sensitive = st.checkbox(t("Sensitive (never in public output)"))
-        notes = st.text_area(t("Notes"), height=68)
-        if st.form_submit_button(t("Use for the next click")):
-            st.session_state["editor_new"] = dict(
-                label=label,
-                type=kind,
-                colour=colour,
-                provenance=provenance,
-                reference=reference,
-                sensitive=sensitive,
-                notes=notes,
+if not read_only:
+    with right:
+        st.subheader(t("Place"), anchor=False)
+        with st.form("new_entity"):
+            label = st.text_input(t("Label"), placeholder="W1 / 證人 W1")
+            kind = st.selectbox(t("Type"), bsu_models.ENTITY_TYPES, format_func=type_name)
+            colour = st.color_picker(t("Colour"), TYPE_COLOURS.get(kind, "#2a9d8f"))
+            provenance = st.selectbox(
+                t("How the position is known"),
+                bsu_models.PROVENANCE_KINDS,
+                index=len(bsu_models.PROVENANCE_KINDS) - 1,
+                format_func=provenance_name,
             )
-            st.session_state["editor_tool_next"] = "place"
-            st.rerun()
-    ready = st.session_state.get("editor_new")
-    if ready:
-        st.caption(
-            t("Next click places: {label} ({type}).").format(
-                label=plain(ready["label"]) or t("(unnamed)"), type=type_name(ready["type"])
+            reference = st.text_input(t("Reference (statement and page, camera and time)"))
+            sensitive = st.checkbox(t("Sensitive (never in public output)"))
+            notes = st.text_area(t("Notes"), height=68)
+            if st.form_submit_button(t("Use for the next click")):
+                st.session_state["editor_new"] = dict(
+                    label=label,
+                    type=kind,
+                    colour=colour,
+                    provenance=provenance,
+                    reference=reference,
+                    sensitive=sensitive,
+                    notes=notes,
+                )
+                st.session_state["editor_tool_next"] = "place"
+                st.rerun()
+        ready = st.session_state.get("editor_new")
+        if ready:
+            st.caption(
+                t("Next click places: {label} ({type}).").format(
+                    label=plain(ready["label"]) or t("(unnamed)"), type=type_name(ready["type"])
+                )
             )
-        )
 
 # -- steps, undo and history -------------------------------------------------------------------
-with st.form("new_step", clear_on_submit=True):
-    st.write(t("**Add a step**"))
-    title_col, clock_col = st.columns([3, 1])
-    title = title_col.text_input(t("Title"), placeholder=t("Victim crosses the road"))
-    clock_text = clock_col.text_input(t("Clock time (24-hour, optional)"), placeholder="21:03:15")
-    narrative = st.text_area(t("Narrative"), height=68)
-    if st.form_submit_button(t("Add step")):
-        try:
-            added = doc.with_step(Step(doc.next_id("s"), title, clock_text or None, narrative))
-        except bsu_models.BsuError as exc:
-            st.error(error_text(exc))
-        else:
-            st.session_state["editor_step"] = len(added.steps)
-            save(added, N_("added step {title!r}"), title=title)
+if not read_only:
+    with st.form("new_step", clear_on_submit=True):
+        st.write(t("**Add a step**"))
+        title_col, clock_col = st.columns([3, 1])
+        title = title_col.text_input(t("Title"), placeholder=t("Victim crosses the road"))
+        clock_text = clock_col.text_input(
+            t("Clock time (24-hour, optional)"), placeholder="21:03:15"
+        )
+        narrative = st.text_area(t("Narrative"), height=68)
+        if st.form_submit_button(t("Add step")):
+            try:
+                added = doc.with_step(Step(doc.next_id("s"), title, clock_text or None, narrative))
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                st.session_state["editor_step"] = len(added.steps)
+                save(added, N_("added step {title!r}"), title=title)
 
 with st.expander(
     nt(
@@ -482,7 +502,7 @@ with st.expander(
         old = st.number_input(t("Compare revision"), 1, scene.revision - 1, scene.revision - 1)
         for change in cat.scenes.compare_messages(scene.scene_id, int(old)):
             st.text(f"• {text_of(change)}")
-        if st.button(t("Undo the last change")):
+        if not read_only and st.button(t("Undo the last change")):
             previous = cat.scenes.document(scene.scene_id, scene.revision - 1)
             save(previous, N_("undid revision {number}"), number=scene.revision)
 
