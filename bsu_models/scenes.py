@@ -236,6 +236,7 @@ class SceneService(SceneAnalysis):
     def confirm_for_court(self, scene_id: int) -> None:
         """Refuse (``IntegrityError``) when the scene's rows differ from the audit chain's
         record of them, or its frozen revision from its hash; exhibits call this first."""
+        self.require(scene_id, "exhibit.export")
         with read_session(self._engine) as session:
             row = self._row(session, scene_id)
             for revision in row.revisions:

@@ -73,6 +73,9 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.web_glb": ("case.view",),
     "Catalogue.original_files": ("model.download",),
     "Catalogue.verify": ("integrity.verify",),
+    "Catalogue.audit_head": ("integrity.verify",),
+    "Catalogue.collect_garbage": ("integrity.gc",),
+    "Catalogue.record_view": ("case.view",),
     "Catalogue.render_still": ("render",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
@@ -95,6 +98,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.copy": ("scene.edit",),
     "SceneService.import_json": ("scene.edit",),
     "SceneService.freeze": ("scene.freeze",),
+    "SceneService.confirm_for_court": ("exhibit.export",),
     "SceneService.export_json": ("scene.export",),
     "SceneService.measure": (V, VP),
     "SceneService.distance_between": (V, VP),
@@ -148,6 +152,8 @@ CLI_METHODS: dict[str, str | None] = {
     "list": "Catalogue.list_models",
     "show": "Catalogue.get_version",
     "verify": "Catalogue.verify",
+    "gc": "Catalogue.collect_garbage",
+    "audit head": "Catalogue.audit_head",
     "demo": None,  # set-up: any active account (test_demo_refuses_an_unknown_or_closed_actor)
     "render": "Catalogue.render_still",
     "scene new": "SceneService.create",
@@ -333,6 +339,10 @@ def _layer(w: Any, cat: Catalogue) -> None:
     cat.scenes.layer(w.scene, doc, doc.steps[0])
 
 
+def _web_sha(w: Any) -> str:
+    return next(f.sha256 for f in w.system.get_version(w.version).files if f.role == "web_glb")
+
+
 CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.add_case": lambda w, c: c.add_case(f"KC-NEW-{next(w.count)}", "New"),
     "Catalogue.list_cases": lambda w, c: _listed(CASE in {x.reference for x in c.list_cases()}),
@@ -349,6 +359,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.web_glb": lambda w, c: c.web_glb(w.version),
     "Catalogue.original_files": lambda w, c: c.original_files(w.version),
     "Catalogue.verify": lambda w, c: c.verify(),
+    "Catalogue.audit_head": lambda w, c: c.audit_head(),
+    "Catalogue.collect_garbage": lambda w, c: c.collect_garbage(dry_run=True),
+    "Catalogue.record_view": lambda w, c: c.record_view(w.version, _web_sha(w), "cache"),
     "Catalogue.render_still": lambda w, c: c.render_still(
         w.version, preset="plan", size="1920x1080"
     ),
@@ -377,6 +390,7 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
         json.loads(w.scene_file.read_text()), w.version
     ),
     "SceneService.freeze": lambda w, c: c.scenes.freeze(_fresh_scene(w)),
+    "SceneService.confirm_for_court": lambda w, c: c.scenes.confirm_for_court(w.scene),
     "SceneService.export_json": lambda w, c: c.scenes.export_json(w.scene),
     "SceneService.measure": lambda w, c: c.scenes.measure(
         w.scene,
