@@ -8,6 +8,8 @@ on: add to them, never rename. User errors exit 2 with one ``error: ...`` line o
 from __future__ import annotations
 
 import argparse
+import logging
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -453,6 +455,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `head`) stopped early; nothing more to say.
         sys.stderr.close()
         return 0
+    except Exception:
+        # Never a traceback or a library's text: one sentence, the details in the log.
+        incident = secrets.token_hex(4).upper()
+        logging.getLogger(__name__).exception("incident %s: unexpected error", incident)
+        sentence = t(
+            "unexpected failure; nothing more was done. Incident {incident} is logged.", lang
+        )
+        print(error.format(message=sentence.format(incident=incident)), file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 if __name__ == "__main__":
