@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bsu_models.audit import append_event
-from bsu_models.db import read_session, write_session
+from bsu_models.db import read_session, write_retrying, write_session
 from bsu_models.errors import AccessDenied, Conflict, Message, NotFound
 from bsu_models.orm import CaseLeadRow, CaseMemberRow, CaseRow, MembershipRequestRow, UserRow
 
@@ -125,7 +125,7 @@ class MembershipService:
         not_self(self.catalogue, username, Message("case membership"))
         case_id, leads = self._leads_or_admin(case_reference)
         actor = self._actor()
-        with write_session(self._engine) as session:
+        def add_or_request(session: Session) -> MembershipRequest | None:
             self._user_exists(session, username)
             if leads:
                 self._grant(session, case_id, case_reference, username, lead, actor)
@@ -152,6 +152,10 @@ class MembershipService:
                     details={"user": username, "lead": lead, "request": pending.id},
                 )
             return _record(pending, case_reference)
+
+        # Two additions at once meet at the membership's unique key; the second run finds
+        # the first one's row and adds nothing.
+        return write_retrying(self._engine, add_or_request)
 
     @staticmethod
     def _user_exists(session: Session, username: str) -> None:
@@ -304,8 +308,11 @@ class MembershipService:
             rows = [
                 row
                 for table in tables
+                # Locked: of two removals at once the second finds nothing left to remove.
                 for row in session.scalars(
-                    select(table).where(table.case_id == case_id, table.username == username)
+                    select(table)
+                    .where(table.case_id == case_id, table.username == username)
+                    .with_for_update()
                 )
             ]
             if not any(isinstance(row, tables[0]) for row in rows):

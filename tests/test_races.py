@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import re
+import sys
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -74,8 +76,15 @@ def _together(target: Callable[..., None], arguments: list[tuple[Any, ...]]
         _CONTEXT.Process(target=target, args=(*args, barrier, results, n))
         for n, args in enumerate(arguments)
     ]
-    for process in processes:
-        process.start()
+    # A child re-imports the parent's __main__; after an AppTest in this process that is a
+    # Streamlit page, which must not run there. A bare module has nothing to re-import.
+    saved_main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        sys.modules["__main__"] = saved_main
     collected = dict(results.get(timeout=180) for _ in processes)
     for process in processes:
         process.join(timeout=30)
