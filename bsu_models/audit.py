@@ -89,7 +89,7 @@ def append_event(
     return row
 
 
-def attach_state(session: Session, row: AuditRow, state: dict[str, str | None]) -> None:
+def attach_state(session: Session, row: AuditRow, state: dict[str, list[str | None]]) -> None:
     """Add the transaction's state record to ``row``, its last event, and re-seal it.
 
     Only the transaction's last event is changed, before commit, so no later event links to

@@ -18,9 +18,9 @@ from bsu_models.audit_head import read_head_file
 from bsu_models.blobstore import LocalBlobStore
 from bsu_models.db import read_session
 from bsu_models.errors import Message
-from bsu_models.orm import AuditRow, PublicPostRow, StoredFileRow, VersionRow
+from bsu_models.orm import PublicPostRow, StoredFileRow, VersionRow
 from bsu_models.records import VerifyReport
-from bsu_models.state_ledger import all_rows, compare, recorded_state
+from bsu_models.state_ledger import StateReplay, all_rows, compare
 
 
 def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> VerifyReport:
@@ -40,17 +40,16 @@ def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> 
         ).all()
         originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
         post_images = set(session.scalars(select(PublicPostRow.image_key)))
-        recorded: dict[str, tuple[str | None, int]] = {}
-
-        def replay(event: AuditRow) -> None:
-            for key, fingerprint in recorded_state(event.details).items():
-                recorded[key] = (fingerprint, event.id)
-
-        audit_problems, events = verify_chain(session, replay)
+        replay = StateReplay()
+        audit_problems, events = verify_chain(session, replay.visit)
         head_problems = head_file_problems(head_file, session, recorded=head_recorded)
         # A broken chain already says the record cannot be trusted; comparing rows with half
         # of it would only add noise.
-        state_problems = [] if audit_problems else compare(recorded, all_rows(session))
+        state_problems = (
+            []
+            if audit_problems
+            else [*replay.problems, *compare(replay.recorded, all_rows(session))]
+        )
     referenced = {sha for sha, _v, _n, _r in files} | post_images
     for sha, version_id, name, _role in files:
         if not blobs.exists(sha):

@@ -40,7 +40,6 @@ from bsu_models.records import SceneInfo
 from bsu_models.scene_analysis import SceneAnalysis
 from bsu_models.scene_layer import SceneLayer
 from bsu_models.scene_model import SceneDoc
-from bsu_models.scene_public import public_document, public_tolerance
 from bsu_models.still_service import _mesh
 from bsu_models.stills import Camera, _projector, _render_model
 from bsu_models.text import clean_text, text_sha256
@@ -316,7 +315,7 @@ def render_public_image(
         )
     # Filtered once, here, to the mesh's resolution; from now on only the public document is read.
     stored = catalogue.scenes.document(scene_id, revision)
-    doc = public_document(stored, public_tolerance(catalogue.scenes.geometry(version_id)))
+    doc = catalogue.scenes.public_form(stored, version_id)
     withheld = {v.name for v in stored.views} | {v.id for v in stored.views}
     if view in withheld - {v.name for v in doc.views} - {v.id for v in doc.views}:
         raise InvalidInput(

@@ -34,7 +34,7 @@ from bsu_models.scene_diff import scene_change_messages, scene_change_refs, scen
 from bsu_models.scene_items import SavedView, check_label
 from bsu_models.scene_json import scene_from_json, scene_to_json
 from bsu_models.scene_model import SceneDoc
-from bsu_models.scene_public import public_document
+from bsu_models.scene_public import public_document, public_tolerance
 from bsu_models.state_ledger import confirm_rows, row_key
 from bsu_models.text import text_sha256
 
@@ -224,7 +224,17 @@ class SceneService(SceneAnalysis):
                 )
             _check_revision(row, found[0])
             doc = scene_from_json(json.loads(found[0].document))
-        return doc if whole else public_document(doc)
+            version_id = row.version_id
+        return doc if whole else self.public_form(doc, version_id)
+
+    def public_form(self, doc: SceneDoc, version_id: int) -> SceneDoc:
+        """``doc`` without what is sensitive, positions matched within the model's mesh
+        resolution (``bsu_models.scene_public``)."""
+        try:
+            tolerance: float | None = public_tolerance(self.geometry(version_id))
+        except NotFound:
+            tolerance = None  # no stored geometry: the document's own extent decides
+        return public_document(doc, tolerance)
 
     def current_revision(self, scene_id: int) -> tuple[int, str]:
         """The number and SHA-256 of the scene's current revision."""

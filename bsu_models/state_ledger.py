@@ -4,15 +4,19 @@ The audit chain proves that its events are unchanged; this module makes it also 
 *state* the events describe. Every write transaction records, in its last audit event, the
 content hash of each row it added, changed or deleted::
 
-    details["state"] = {"scene_revisions:12": "<sha256 of the row's columns>",
-                        "case_members:4": None}          # None: deleted by the catalogue
+    details["state"] = {"scene_revisions:12": [None, "<sha256 of the row's columns>"],
+                        "scenes:3": ["<before>", "<after>"],
+                        "case_members:4": ["<before>", None]}   # None: absent
 
-``verify`` replays those records from the start of the chain and compares the result with
-every row now stored: a row whose columns differ (a version's scale, a revision rewritten with
-its ``sha256`` column, a post set to approved, a file row pointed at another blob), a row that
-is gone (a freeze, a revision) and a row that no event recorded (inserted by hand) are each
-named. Tables are tracked unless listed in ``UNTRACKED_TABLES``, so a new table is covered
-from its first row; columns that change on every sign-in are left out (``VOLATILE_COLUMNS``).
+Each record holds the row as the transaction found it (read, locked, before its first change)
+and as it left it. ``verify`` replays those records from the start of the chain and compares the
+result with every row now stored: a row whose columns differ (a version's scale, a revision
+rewritten with its ``sha256`` column, a post set to approved, a file row pointed at another
+blob), a row that is gone (a freeze, a revision) and a row that no event recorded (inserted by
+hand) are each named. A record whose *before* differs from the chain's previous *after* names a
+row that was changed by hand and then touched by an ordinary change, which cannot launder it.
+Tables are tracked unless listed in ``UNTRACKED_TABLES``, so a new table is covered from its
+first row.
 
 A catalogue made before this ledger existed gets one ``state.baseline`` event recording all of
 its rows when it is first opened; what was changed before that moment cannot be told apart.
@@ -38,11 +42,11 @@ from bsu_models.errors import Message
 from bsu_models.orm import AuditRow, Base
 
 UNTRACKED_TABLES = frozenset({"audit_events", "audit_head"})
-# Sign-in bookkeeping and interface preferences: changed on every sign-in, decide nothing.
-VOLATILE_COLUMNS: Mapping[str, frozenset[str]] = {
-    "users": frozenset({"failed_logins", "locked_until", "last_login_at", "language"}),
-}
+# Columns that decide nothing and change without an audit event of their own; none today
+# (the lockout counters are evidence of a guessing attack, and sign-ins are audited).
+VOLATILE_COLUMNS: Mapping[str, frozenset[str]] = {}
 BASELINE = "state.baseline"
+BEFORE_KEY = "bsu_state_before"  # session.info: key -> fingerprint as the transaction found it
 
 # What each table's rows are called in a finding.
 ROW_NAMES: Mapping[str, Message] = {
@@ -99,8 +103,11 @@ def split_key(key: str) -> tuple[str, str]:
     return table, row_id
 
 
-def current_state(session: Session, keys: Iterable[str]) -> dict[str, str | None]:
-    """Fingerprints of the rows named by ``keys`` as the transaction sees them (None: absent)."""
+def current_state(
+    session: Session, keys: Iterable[str], lock: bool = False
+) -> dict[str, str | None]:
+    """Fingerprints of the rows named by ``keys`` as the transaction sees them (None: absent);
+    with ``lock``, the rows stay locked until the transaction ends (PostgreSQL)."""
     tables = tracked_tables()
     by_table: dict[str, list[str]] = {}
     for key in keys:
@@ -113,7 +120,10 @@ def current_state(session: Session, keys: Iterable[str]) -> dict[str, str | None
         wanted = {int(i) for i in ids}
         found: dict[int, str] = {}
         for chunk in _chunks(sorted(wanted), 500):
-            for row in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+            query = select(table).where(table.c.id.in_(chunk))
+            if lock:
+                query = query.with_for_update()
+            for row in session.execute(query).mappings():
                 found[row["id"]] = fingerprint(table_name, dict(row))
         for number in wanted:
             state[row_key(table_name, number)] = found.get(number)
@@ -141,15 +151,51 @@ def touch(session: Session, table: str, row_id: Any) -> None:
         touched.add(row_key(table, row_id))
 
 
-def recorded_state(details_text: str) -> Mapping[str, str | None]:
-    """The state record carried by one audit event's details (empty when it has none)."""
+def recorded_state(details_text: str) -> Mapping[str, tuple[str | None, str | None]]:
+    """The state record carried by one audit event's details: key -> (before, after)."""
     if '"state":' not in details_text:
         return {}
     try:
         state = json.loads(details_text).get("state")
     except (ValueError, AttributeError):
         return {}
-    return state if isinstance(state, dict) else {}
+    if not isinstance(state, dict):
+        return {}
+    return {
+        key: (value[0], value[1])
+        for key, value in state.items()
+        if isinstance(value, list) and len(value) == 2
+    }
+
+
+class StateReplay:
+    """The state the chain records, replayed event by event (``verify`` visits each event).
+
+    ``recorded`` maps each key to its last recorded fingerprint and that event's id;
+    ``problems`` names each record whose *before* is not the previous record's *after*.
+    """
+
+    def __init__(self) -> None:
+        self.recorded: dict[str, tuple[str | None, int]] = {}
+        self.problems: list[Message] = []
+
+    def visit(self, event_row: AuditRow) -> None:
+        for key, (before, after) in recorded_state(event_row.details).items():
+            expected = self.recorded.get(key, (None, 0))[0]
+            if before != expected:
+                self.problems.append(_changed_before(key, event_row.id))
+            self.recorded[key] = (after, event_row.id)
+
+
+def _changed_before(key: str, event_id: int) -> Message:
+    table, row_id = split_key(key)
+    return Message(
+        "state: {what} {row} was changed outside the catalogue before audit event {event} "
+        "changed it.",
+        what=ROW_NAMES.get(table, Message("{table} row", table=table)),
+        row=row_id,
+        event=event_id,
+    )
 
 
 def compare(
@@ -219,11 +265,40 @@ def _tracked_name(obj: Any) -> str | None:
     return name if name and name not in UNTRACKED_TABLES else None
 
 
+def _before(session: Session) -> dict[str, str | None]:
+    """The transaction's rows as it found them, each read (and locked) before its first change."""
+    before: dict[str, str | None] = session.info.setdefault(BEFORE_KEY, {})
+    return before
+
+
+@event.listens_for(Session, "before_flush")
+def _capture_before(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    if session.info.get(LEDGER_KEY) is None:
+        return
+    before = _before(session)
+    keys = set()
+    for obj in (*session.dirty, *session.deleted):
+        name = _tracked_name(obj)
+        row_id = getattr(obj, "id", None)
+        if name and row_id is not None and row_key(name, row_id) not in before:
+            keys.add(row_key(name, row_id))
+    if keys:
+        # Locked, so that on PostgreSQL a concurrent writer's change is either wholly before
+        # this read or waits for this transaction.
+        before.update(current_state(session, keys, lock=True))
+
+
 @event.listens_for(Session, "after_flush")
 def _collect_flushed(session: Session, _context: UOWTransaction) -> None:
     touched = session.info.get(LEDGER_KEY)
     if touched is None:
         return
+    before = _before(session)
+    for obj in session.new:
+        name = _tracked_name(obj)
+        row_id = getattr(obj, "id", None)
+        if name and row_id is not None:
+            before.setdefault(row_key(name, row_id), None)  # made by this transaction
     for obj in (*session.new, *session.dirty, *session.deleted):
         name = _tracked_name(obj)
         row_id = getattr(obj, "id", None)
@@ -233,21 +308,25 @@ def _collect_flushed(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _collect_bulk(state: ORMExecuteState) -> None:
-    """Bulk UPDATE/DELETE statements bypass the flush: note the rows they are about to hit."""
+    """Bulk UPDATE/DELETE statements bypass the flush: read the rows they are about to hit."""
     session = state.session
     touched = session.info.get(LEDGER_KEY)
     if touched is None or not (state.is_update or state.is_delete):
         return
-    table = getattr(state.statement, "table", None)
-    name = getattr(table, "name", None)
-    if table is None or not name or name in UNTRACKED_TABLES:
+    name = getattr(getattr(state.statement, "table", None), "name", None)
+    if not name or name in UNTRACKED_TABLES:
         return
+    table = tracked_tables()[name]  # the plain table: its rows come back as columns
     where = getattr(state.statement, "whereclause", None)
-    query = select(table.c.id)
+    query = select(table).with_for_update()
     if where is not None:
         query = query.where(where)
-    for row_id in session.execute(query).scalars():
-        touched.add(row_key(name, row_id))
+    before = _before(session)
+    with session.no_autoflush:
+        for row in session.execute(query).mappings():
+            key = row_key(name, row["id"])
+            before.setdefault(key, fingerprint(name, dict(row)))
+            touched.add(key)
 
 
 @event.listens_for(Session, "before_commit")
@@ -260,7 +339,14 @@ def _record_state(session: Session) -> None:
         return
     keys = set(touched)
     touched.clear()
-    state = current_state(session, keys)
+    before = _before(session)
+    state = {
+        key: [before.get(key), after]
+        for key, after in current_state(session, keys).items()
+        if before.get(key) != after
+    }
+    if not state:
+        return
     last = session.info.get(SESSION_LAST_EVENT)
     if last is None:
         last = append_event(
@@ -318,22 +404,24 @@ def confirm_rows(session: Session, keys: Iterable[str]) -> list[Message]:
     current = current_state(session, wanted)
     problems: list[Message] = []
     for key in wanted:
-        found: AuditRow | None = None
-        recorded: str | None = None
         # "_" in the pattern matches any one character; the JSON check below is exact.
         pattern = f'%"{key}":%'
         matches = session.scalars(
             select(AuditRow).where(AuditRow.details.like(pattern)).order_by(AuditRow.id.desc())
         )
+        records: list[tuple[AuditRow, str | None, str | None]] = []
         for event_row in matches:
             state = recorded_state(event_row.details)
             if key in state:
-                found, recorded = event_row, state[key]
-                break
-        if found is None:
+                records.append((event_row, *state[key]))
+                if len(records) == 2:
+                    break
+        if not records:
             if current[key] is not None:
                 problems.append(_finding(key, False, None, current[key], 0))
             continue
+        found, before, after = records[0]
+        previous_after = records[1][2] if len(records) == 2 else None
         following = session.get(AuditRow, found.id + 1)
         if event_hash(found, found.prev_hash) != found.hash or (
             following is not None and following.prev_hash != found.hash
@@ -345,6 +433,8 @@ def confirm_rows(session: Session, keys: Iterable[str]) -> list[Message]:
                     action=found.action,
                 )
             )
-        elif recorded != current[key]:
-            problems.append(_finding(key, True, recorded, current[key], found.id))
+        elif before != previous_after:
+            problems.append(_changed_before(key, found.id))
+        elif after != current[key]:
+            problems.append(_finding(key, True, after, current[key], found.id))
     return problems

@@ -91,6 +91,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.compare": (V,),
     "SceneService.compare_messages": (V,),
     "SceneService.geometry": ("case.view",),
+    "SceneService.public_form": ("case.view",),  # filters a given document; loads the mesh
     "SceneService.snap": ("case.view",),
     "SceneService.preset_view": ("case.view",),
     "SceneService.create": ("scene.edit",),
@@ -391,6 +392,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     ),
     "SceneService.freeze": lambda w, c: c.scenes.freeze(_fresh_scene(w)),
     "SceneService.confirm_for_court": lambda w, c: c.scenes.confirm_for_court(w.scene),
+    "SceneService.public_form": lambda w, c: c.scenes.public_form(
+        bsu_models.SceneDoc(name="x"), w.version
+    ),
     "SceneService.export_json": lambda w, c: c.scenes.export_json(w.scene),
     "SceneService.measure": lambda w, c: c.scenes.measure(
         w.scene,

@@ -263,3 +263,25 @@ def test_a_path_drawn_through_the_witness_place_goes_too():
                                                                ("v1", "st4")]  # fmt: skip
     assert [m.id for m in public.measurements] == ["m3"]
     assert [s.id for s in public.sightlines] == ["l2"]
+
+
+def test_a_media_officer_reads_the_scene_filtered_at_the_mesh_resolution(yard):
+    """A point within the mesh resolution of the witness, but further than the document's own
+    default reach, counts as the witness's place for the media officer's read and picture."""
+    cat, version_id, secret_id, _plain_id, points = yard
+    tolerance = public_tolerance(cat.scenes.geometry(version_id))
+    w = np.asarray(points["w"])
+    stored = cat.scenes.document(secret_id)
+    near = tuple(float(c) for c in w + (0.8 * tolerance, 0.0, 0.0))
+    doc = stored.with_measurement(
+        Measurement("m9", "distance", "near the doorway", "st2", a=Anchor(point=near),
+                    b=Anchor("v1"))  # fmt: skip
+    )
+    info = cat.scenes.save(secret_id, doc, cat.scenes.info(secret_id).revision)
+    cat.accounts.add_user("media-zyx", "media-password-2026", ["media_officer"])
+    cat.accounts.add_member(CASE, "media-zyx")
+    media = cat.as_user(cat.accounts.principal("media-zyx"))
+    seen = media.scenes.document(secret_id)
+    assert "m9" not in {m.id for m in seen.measurements}
+    assert "m9" in {m.id for m in cat.scenes.document(secret_id).measurements}
+    assert info.revision == media.scenes.current_revision(secret_id)[0]

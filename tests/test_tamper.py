@@ -326,3 +326,30 @@ def test_tampered_state_is_named_on_postgresql(tmp_path, postgres_server, testda
         assert any("scene revision row" in p for p in catalogue.verify().problems)
     finally:
         catalogue.close()
+
+
+def test_an_ordinary_change_does_not_launder_a_tampered_row(tampered):
+    """Roles and a password hash forged by hand, then a sign-in that writes the same row: the
+    sign-in's record starts from the forged row, which is named."""
+    from argon2 import PasswordHasher
+
+    catalogue, _ids = tampered
+    forged = PasswordHasher().hash("forged-password-2026")
+    _sql(
+        catalogue,
+        """UPDATE users SET roles = '["approver", "media_officer"]', password_hash = :h """
+        "WHERE username = 'media-t'",
+        h=forged,
+    )
+    catalogue.accounts.authenticate("media-t", "forged-password-2026")
+    problems = catalogue.verify().problems
+    assert any(
+        "account row 1 was changed outside the catalogue before audit event" in p
+        for p in problems
+    ), problems
+    # A lockout cleared by hand is named too.
+    for _ in range(5):
+        with pytest.raises(bsu_models.LoginFailed):
+            catalogue.accounts.authenticate("media-t", "wrong password!")
+    _sql(catalogue, "UPDATE users SET failed_logins = 0, locked_until = NULL")
+    assert any("account row 1 was changed" in p for p in catalogue.verify().problems)
