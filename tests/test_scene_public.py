@@ -270,12 +270,10 @@ def test_a_media_officer_reads_the_scene_filtered_at_the_mesh_resolution(yard):
     default reach, counts as the witness's place for the media officer's read and picture."""
     cat, version_id, secret_id, _plain_id, points = yard
     tolerance = public_tolerance(cat.scenes.geometry(version_id))
-    w = np.asarray(points["w"])
-    stored = cat.scenes.document(secret_id)
-    near = tuple(float(c) for c in w + (0.8 * tolerance, 0.0, 0.0))
-    doc = stored.with_measurement(
-        Measurement("m9", "distance", "near the doorway", "st2", a=Anchor(point=near),
-                    b=Anchor("v1"))  # fmt: skip
+    x, y, z = points["w"]
+    near = (x + 0.8 * tolerance, y, z)
+    doc = cat.scenes.document(secret_id).with_measurement(
+        Measurement("m9", "distance", "near", "st2", a=Anchor(point=near), b=Anchor("v1"))
     )
     info = cat.scenes.save(secret_id, doc, cat.scenes.info(secret_id).revision)
     cat.accounts.add_user("media-zyx", "media-password-2026", ["media_officer"])
