@@ -400,7 +400,7 @@ def _acting_catalogue(catalogue: Catalogue, args: argparse.Namespace) -> Catalog
 
     Before the first account exists the command line is the set-up tool and acts as the
     system (that is how the first admin is made); ``demo`` only ever adds the fixed demo case
-    and accounts, so it runs as set-up, but like every command only for an active account.
+    and accounts, so it runs as set-up, but only for an active account that may open cases.
     """
     if not catalogue.accounts.any_users():
         return catalogue
@@ -414,7 +414,12 @@ def _acting_catalogue(catalogue: Catalogue, args: argparse.Namespace) -> Catalog
             "{name!r} is not an active account.",
             name=name,
         ) from None
-    return catalogue if args.command == "demo" else acting
+    if args.command != "demo":
+        return acting
+    # The demo adds a fixed case, its models and accounts as set-up; once accounts exist only
+    # someone who may open cases may ask for that.
+    acting.access.require("case.create", object_id="demo")
+    return catalogue
 
 
 def _language() -> str:

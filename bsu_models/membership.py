@@ -21,12 +21,21 @@ from sqlalchemy.orm import Session
 from bsu_models.audit import append_event
 from bsu_models.db import read_session, write_retrying, write_session
 from bsu_models.errors import AccessDenied, Conflict, Message, NotFound
-from bsu_models.orm import CaseLeadRow, CaseMemberRow, CaseRow, MembershipRequestRow, UserRow
+from bsu_models.orm import (
+    AuditRow,
+    CaseLeadRow,
+    CaseMemberRow,
+    CaseRow,
+    MembershipRequestRow,
+    UserRow,
+)
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import Catalogue
 
 REQUEST_STATUSES = ("pending", "approved", "rejected")
+# What one admin can do to another account that would let them act in its name.
+_ACCOUNT_SHAPING = ("user.create", "user.roles", "user.password_reset")
 
 
 @dataclass(frozen=True)
@@ -209,6 +218,22 @@ class MembershipService:
                 stmt = stmt.where(MembershipRequestRow.status == status)
             return [_record(row, reference) for row, reference in session.execute(stmt)]
 
+    def _shaped_by(self, requester: str, approver: str) -> bool:
+        """Whether ``requester`` made the approver's account, set its roles or its password
+        (the audit log says): one admin could then approve their own request in another name."""
+        with read_session(self._engine) as session:
+            found = session.scalar(
+                select(AuditRow.id)
+                .where(
+                    AuditRow.actor == requester,
+                    AuditRow.object_id == approver,
+                    AuditRow.action.in_(_ACCOUNT_SHAPING),
+                    AuditRow.outcome == "ok",
+                )
+                .limit(1)
+            )
+        return found is not None
+
     def approve(self, case_reference: str, username: str) -> None:
         """A second admin approves the waiting request: ``username`` becomes a member."""
         self._decide(case_reference, username, approve=True)
@@ -242,11 +267,22 @@ class MembershipService:
                 )
             request = _record(row, case_reference)
             case_id = row.case_id
-        if approve and request.requested_by == actor and not self.catalogue.user.system:
-            refusal = Message(
-                "{actor} requested this membership and so may not approve it; a second admin must.",
-                actor=actor,
-            )
+        refusal: Message | None = None
+        if approve and not self.catalogue.user.system:
+            if request.requested_by == actor:
+                refusal = Message(
+                    "{actor} requested this membership and so may not approve it; a second "
+                    "admin must.",
+                    actor=actor,
+                )
+            elif self._shaped_by(request.requested_by, actor):
+                refusal = Message(
+                    "{actor}'s account was made, given roles or given a password by "
+                    "{requester}, who requested this membership; another admin must approve it.",
+                    actor=actor,
+                    requester=request.requested_by,
+                )
+        if refusal is not None:
             with write_session(self._engine) as session:
                 append_event(
                     session, actor=actor, action=action, object_type="case",

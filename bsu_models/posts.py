@@ -103,7 +103,8 @@ class PostService:
                 raise NotFound("There is no public post request {post_id}.", post_id=post_id)
             scene = session.get(SceneRow, row.scene_id)
             assert scene is not None
-            return row.case_id, row.scene_id, scene.version.model.case.reference
+            case = scene.version.model.case  # the model's case, not a copy kept with the row
+            return case.id, row.scene_id, case.reference
 
     def _require(self, action: str, post_id: int) -> None:
         case_id, _scene, reference = self._row_case(post_id)
@@ -211,10 +212,10 @@ class PostService:
                 stmt = stmt.where(PublicPostRow.status == status)
             posts = []
             for row in session.scalars(stmt):
-                if visible is not None and row.case_id not in visible:
-                    continue
                 scene = session.get(SceneRow, row.scene_id)
                 assert scene is not None
+                if visible is not None and scene.version.model.case_id not in visible:
+                    continue
                 posts.append(_info(row, scene.version.model.case.reference, scene.name))
             return posts
 

@@ -142,9 +142,12 @@ class SceneService(SceneAnalysis):
         return self.catalogue.actor_name(actor)
 
     def _case_of(self, scene_id: int) -> tuple[int, str]:
+        """The case of the scene's model: what access is checked against (the scene row's own
+        ``case_id`` is a copy that only the model's case may confirm)."""
         with read_session(self._engine) as session:
             row = self._row(session, scene_id)
-            return row.case_id, row.version.model.case.reference
+            case = row.version.model.case
+            return case.id, case.reference
 
     def require(self, scene_id: int, action: str) -> None:
         """Refuse (and record) ``action`` on the scene unless the user may do it there."""
@@ -198,7 +201,7 @@ class SceneService(SceneAnalysis):
             return [
                 _info(row)
                 for row in session.scalars(stmt)
-                if visible is None or row.case_id in visible
+                if visible is None or row.version.model.case_id in visible
             ]
 
     def document(self, scene_id: int, revision: int | None = None) -> SceneDoc:

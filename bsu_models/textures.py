@@ -55,10 +55,34 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+# Magic bytes of image formats whose size this module does not read (they are refused), and the
+# names by which a file is taken to be an image whatever its bytes.
+_OTHER_IMAGES = (b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*", b"\x00\x00\x01\x00")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tga", ".tif", ".tiff", ".webp")
+
+
+def _image_like(name: str, data: bytes) -> bool:
+    return (
+        name.lower().endswith(_IMAGE_SUFFIXES)
+        or data.startswith((_PNG, b"\xff\xd8", *_OTHER_IMAGES))
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    )
+
+
 def check_texture(label: str, name: str, data: bytes, limit: int) -> None:
-    """Refuse ``data`` (an image called ``name`` in upload ``label``) over ``limit`` pixels."""
+    """Refuse ``data`` (an image called ``name`` in upload ``label``) over ``limit`` pixels,
+    and any image whose size cannot be read from its header (it would be decoded unmeasured)."""
     size = image_size(data)
-    if size is not None and size[0] * size[1] > limit:
+    if size is None:
+        if _image_like(name, data):
+            raise LimitExceeded(
+                "{label}: the texture image {name!r} is not a PNG or JPEG whose size can be "
+                "read from its header; textures must be PNG or JPEG.",
+                label=label,
+                name=name,
+            )
+        return
+    if size[0] * size[1] > limit:
         raise LimitExceeded(
             "{label}: the texture image {name!r} is {width}×{height} pixels ({pixels:,}); at "
             "most {limit:,} pixels are allowed (BSU_MAX_TEXTURE_PIXELS).",

@@ -857,6 +857,16 @@ def _budget_cases() -> list[HostileUpload]:
             _glb(doc, _gltf_triangle_buffer() + bomb),
             "a GLB whose embedded PNG declares 12000×12000 pixels",
         ),
+        HostileUpload(
+            "texture-unmeasured-gif",
+            (
+                ("model.obj", TEXTURED_OBJ),
+                ("model.mtl", TEXTURED_MTL),
+                # A GIF's header says 12000×12000 too, but only PNG and JPEG sizes are read.
+                ("bomb.png", b"GIF89a" + struct.pack("<HH", 12_000, 12_000) + b"\x00" * 16),
+            ),
+            "a texture that is a GIF declaring 12000×12000 pixels, named .png",
+        ),
         _case(
             "zip-bomb-small-entries",
             "upload.zip",

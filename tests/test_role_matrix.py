@@ -155,7 +155,7 @@ CLI_METHODS: dict[str, str | None] = {
     "verify": "Catalogue.verify",
     "gc": "Catalogue.collect_garbage",
     "audit head": "Catalogue.audit_head",
-    "demo": None,  # set-up: any active account (test_demo_refuses_an_unknown_or_closed_actor)
+    "demo": None,  # set-up: an active account that may open cases (test_demo_refuses_...)
     "render": "Catalogue.render_still",
     "scene new": "SceneService.create",
     "scene list": "SceneService.list_scenes",
@@ -632,6 +632,10 @@ def test_demo_refuses_an_unknown_or_closed_actor(world, monkeypatch, capsys):
         monkeypatch.setenv("BSU_ACTOR", actor)
         assert main(["demo"]) == 2
         assert f"{actor!r} is not an active account" in capsys.readouterr().err
+    # An active account that may not open cases may not load the demo either.
+    monkeypatch.setenv("BSU_ACTOR", _user("media_officer", "member"))
+    assert main(["demo"]) == 2
+    assert "error:" in capsys.readouterr().err
     assert "KC-2026-0142" not in {c.reference for c in world.system.list_cases()}
 
 

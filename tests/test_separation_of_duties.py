@@ -111,6 +111,16 @@ def test_an_admin_alone_cannot_give_anyone_access_to_a_case(people):
     admin1.accounts.remove_member(CASE, "mole")
     with pytest.raises(AccessDenied):
         as_user("mole").require_case("case.view", CASE)
+    # An admin that admin1 made (or gave roles or a password) is admin1 in another name.
+    admin1.accounts.add_user("admin3", PASSWORD, ["admin"])
+    admin1.accounts.add_member(CASE, "mole")
+    with pytest.raises(AccessDenied, match="was made, given roles or given a password by admin1"):
+        as_user("admin3").memberships.approve(CASE, "mole")
+    admin1.accounts.set_roles("admin2", ["admin"])
+    with pytest.raises(AccessDenied, match="given roles or given a password by admin1"):
+        admin2.memberships.approve(CASE, "mole")
+    with pytest.raises(AccessDenied):
+        as_user("mole").require_case("case.view", CASE)
 
 
 def test_a_password_reset_ends_sessions_and_asks_for_a_new_password(people):
