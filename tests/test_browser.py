@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import signal
@@ -300,7 +301,7 @@ def _shot(page, name: str) -> None:
                   .map(e => e.scrollHeight + e.getBoundingClientRect().top))"""
     )
     try:
-        tall = {"width": viewport["width"], "height": max(height, viewport["height"])}
+        tall = {"width": viewport["width"], "height": max(math.ceil(height), viewport["height"])}
         page.set_viewport_size(tall)
         page.wait_for_timeout(300)
         page.screenshot(path=str(SCREENSHOTS / name), full_page=True)

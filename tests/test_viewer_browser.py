@@ -37,9 +37,12 @@ def _viewer(page):  # type: ignore[no-untyped-def]
     return frame
 
 
-def _click_model(page, dx: float = 0.0, dy: float = 0.0) -> None:
-    """Click the 3D view near its centre (offsets as fractions of its size)."""
+def _click_model(page, dx: float = 0.0, dy: float = 0.0, tool: str | None = None) -> None:
+    """Click the 3D view near its centre (offsets as fractions of its size), once the view has
+    taken up ``tool`` when one is named (the page's rerun reaches the view a moment later)."""
     frame = _viewer(page)
+    if tool is not None:
+        frame.locator(f'body[data-tool="{tool}"]').wait_for(timeout=MESH_TIMEOUT_MS)
     canvas = frame.locator("canvas").first
     box = canvas.bounding_box()
     assert box is not None
@@ -88,7 +91,7 @@ def test_place_step_measure_save_view_and_reload(running_app, browser_page):
     _choose(page, "Type", "witness")
     page.get_by_role("button", name="Use for the next click").click()
     _wait_idle(page)
-    _click_model(page)
+    _click_model(page, tool="place")
     expect(main.get_by_text("placed 證人 W1").first).to_be_visible(timeout=60_000)
     expect(main.locator('[data-testid="stTable"]').first).to_contain_text("證人 W1")
     frame = _viewer(page)
@@ -99,8 +102,8 @@ def test_place_step_measure_save_view_and_reload(running_app, browser_page):
     _wait_idle(page)
     page.get_by_text("Measure", exact=True).click()
     _wait_idle(page)
-    _click_model(page, -0.08, 0.0)
-    _click_model(page, 0.08, 0.02)
+    _click_model(page, -0.08, 0.0, tool="measure")
+    _click_model(page, 0.08, 0.02, tool="measure")
     expect(main.get_by_text(re.compile(r"measured \d+\.\d+ m ± \d+\.\d+ m")).first).to_be_visible(
         timeout=60_000
     )

@@ -748,6 +748,7 @@ function setHeight(value) {
 function setTool(tool) {
   S.tool = Object.hasOwn(TOOL_CURSORS, tool) ? tool : 'navigate';
   canvas.style.cursor = TOOL_CURSORS[S.tool];
+  document.body.dataset.tool = S.tool; // what a click means now (read by the browser tests)
   document.getElementById('btn-save').hidden = S.tool === 'present';
   setStatus();
 }
