@@ -43,6 +43,10 @@ def _click_model(page, dx: float = 0.0, dy: float = 0.0, tool: str | None = None
     frame = _viewer(page)
     if tool is not None:
         frame.locator(f'body[data-tool="{tool}"]').wait_for(timeout=MESH_TIMEOUT_MS)
+        # A rerun may mount the view afresh (its model then comes from the browser's cache and
+        # it reports ready): let that rerun finish, then click the view that is on the page.
+        _wait_idle(page)
+        frame = _viewer(page)
     canvas = frame.locator("canvas").first
     box = canvas.bounding_box()
     assert box is not None
