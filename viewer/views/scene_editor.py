@@ -10,7 +10,7 @@ import streamlit as st
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
-from bsu_models.i18n import N_
+from bsu_models.core.i18n import N_
 from viewer.names import provenance_name, type_name
 from viewer.scene3d import scene3d
 from viewer.shared import (
