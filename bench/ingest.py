@@ -180,7 +180,7 @@ def run_bare(path: Path, size: tuple[int, int]) -> dict[str, float]:
 
 
 class ParserPeakWatcher:
-    """Samples VmHWM of this process's ``bsu_models.parse_worker`` children from /proc.
+    """Samples VmHWM of this process's ``bsu_models.ingest.parse_worker`` children from /proc.
 
     ``RUSAGE_CHILDREN.ru_maxrss`` is no measure of the parser alone on Linux: a child spawned
     with fork/vfork carries the parent's high-water mark through ``exec``, so it reports at least
@@ -219,7 +219,8 @@ class ParserPeakWatcher:
                 return  # not Linux /proc: nothing to report
             for pid in children:
                 try:
-                    if b"bsu_models.parse_worker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if b"bsu_models.ingest.parse_worker" not in cmdline:
                         continue  # not exec'd yet, or some other child
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
@@ -285,10 +286,10 @@ class Ours:
 
 def stage_breakdown(root: Path, name: str, data: bytes, settings: Any) -> dict[str, float]:
     """Our import's parts, each timed by calling the public function on the same input."""
-    from bsu_models.blobstore import LocalBlobStore
-    from bsu_models.sandbox import parse_in_sandbox
-    from bsu_models.stills import render_thumbnail
-    from bsu_models.upload import UploadFile, prepare_upload
+    from bsu_models.core.blobstore import LocalBlobStore
+    from bsu_models.ingest.sandbox import parse_in_sandbox
+    from bsu_models.ingest.upload import UploadFile, prepare_upload
+    from bsu_models.render.stills import render_thumbnail
 
     times: dict[str, float] = {}
     t = time.perf_counter()
@@ -305,7 +306,7 @@ def stage_breakdown(root: Path, name: str, data: bytes, settings: Any) -> dict[s
     times["render_thumbnail"] = time.perf_counter() - t
     derived = [parsed.web_glb, png]
     try:  # newer packages also store the validated arrays as a "geometry" blob
-        from bsu_models.geometry import pack_geometry
+        from bsu_models.ingest.geometry import pack_geometry
     except ImportError:
         pass
     else:
@@ -363,9 +364,11 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
     import pyvista as pv
     import trimesh
 
-    from bsu_models import geometry, parse_worker, render, stills
-    from bsu_models.meshdata import MeshArrays, validate_arrays
-    from bsu_models.sandbox import _child_env
+    from bsu_models.ingest import geometry, parse_worker
+    from bsu_models.ingest.meshdata import MeshArrays, validate_arrays
+    from bsu_models.ingest.sandbox import _child_env
+    from bsu_models.render import offscreen as render
+    from bsu_models.render import stills
 
     times: dict[str, float] = {}
     sha = hashlib.sha256(data).hexdigest()
@@ -380,7 +383,7 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
             [
                 sys.executable,
                 "-c",
-                "import trimesh, trimesh.exchange.gltf, bsu_models.parse_worker",
+                "import trimesh, trimesh.exchange.gltf, bsu_models.ingest.parse_worker",
             ],
             env=env,
             check=True,

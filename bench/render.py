@@ -57,17 +57,16 @@ os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 import numpy as np
 from PIL import Image
 
-from bsu_models import stills
-from bsu_models.geometry import preset_camera
-from bsu_models.meshdata import MeshArrays
-from bsu_models.overlay import Overlays
-from bsu_models.overlay_furniture import caption_height
-from bsu_models.render import png_bytes
+from bsu_models.ingest.geometry import preset_camera
+from bsu_models.ingest.meshdata import MeshArrays
+from bsu_models.render.offscreen import png_bytes, stills
+from bsu_models.render.overlay import Overlays
+from bsu_models.render.overlay_furniture import caption_height
 
 try:
-    from bsu_models.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
+    from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
 except ImportError:  # before the layer's types moved out of overlay.py
-    from bsu_models.overlay import (  # type: ignore[attr-defined,no-redef]
+    from bsu_models.render.overlay import (  # type: ignore[attr-defined,no-redef]
         Marker,
         MeasureLine,
         PathLine,
@@ -391,7 +390,7 @@ def _renderer() -> str:
 def measure(
     faces: int, repeat: int, save: Path | None, say: Callable[[str], None]
 ) -> dict[str, Any]:
-    from bsu_models import overlay, overlay_canvas, overlay_furniture
+    from bsu_models.render import overlay, overlay_canvas, overlay_furniture
 
     t = time.perf_counter()
     mesh = build_mesh(faces)

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from bsu_models import geometry as geo
+from bsu_models.ingest.service import geometry as geo
 
 TARGET_RATIO = 1.20
 SEED = 20260143
@@ -308,7 +308,7 @@ def measure(faces: int, points: int, repeat: int) -> dict[str, Any]:
 
 
 def print_report(r: dict[str, Any]) -> None:
-    print(f"bsu_models/geometry.py sha256 {r['geometry_py_sha256']}")
+    print(f"bsu_models/ingest/geometry.py sha256 {r['geometry_py_sha256']}")
     print(f"mesh: {r['faces']:,} faces, {r['vertices']:,} vertices; rays via {r['ray_backend']}")
     print(f"load_geometry (unpack, Trimesh, BVH build, resolution): {r['load_s']:.3f} s")
     print(f"first snap after load: {r['first_snap_after_load_s']:.3f} s")

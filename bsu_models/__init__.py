@@ -1,13 +1,18 @@
 """BSU Models: the catalogue of landmark scale models and their re-enactment scenes.
 
 The public API is what this module exports; the CLI and the web viewer use nothing else.
-Names load on first use so that the parser process, which imports ``bsu_models.parse_worker``,
-does not pay for the database and rendering libraries.
+Names load on first use so that the parser process, which imports
+``bsu_models.ingest.parse_worker``, does not pay for the database and rendering libraries.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -16,93 +21,94 @@ _EXPORTS: dict[str, str] = {
     "Catalogue": "bsu_models.catalogue",
     "open_catalogue": "bsu_models.catalogue",
     "CASE_STATUSES": "bsu_models.catalogue",
-    "Settings": "bsu_models.settings",
-    "load_settings": "bsu_models.settings",
-    "SETTINGS_HELP": "bsu_models.settings",
-    "UploadFile": "bsu_models.upload",
-    "CaseInfo": "bsu_models.records",
-    "VersionInfo": "bsu_models.records",
-    "ModelSummary": "bsu_models.records",
-    "ImportResult": "bsu_models.records",
-    "VerifyReport": "bsu_models.records",
-    "AuditEvent": "bsu_models.records",
-    "AuditHead": "bsu_models.records",
-    "GcResult": "bsu_models.blob_gc",
-    "StoredFileInfo": "bsu_models.records",
-    "UNITS": "bsu_models.units",
-    "SUPPORTED_MESH_FORMATS": "bsu_models.formats",
-    "supported_list": "bsu_models.formats",
+    "Settings": "bsu_models.core.settings",
+    "load_settings": "bsu_models.core.settings",
+    "SETTINGS_HELP": "bsu_models.core.settings",
+    "UploadFile": "bsu_models.ingest.upload",
+    "CaseInfo": "bsu_models.core.records",
+    "VersionInfo": "bsu_models.core.records",
+    "ModelSummary": "bsu_models.core.records",
+    "ImportResult": "bsu_models.core.records",
+    "VerifyReport": "bsu_models.core.records",
+    "AuditEvent": "bsu_models.core.records",
+    "AuditHead": "bsu_models.core.records",
+    "GcResult": "bsu_models.core.blob_gc",
+    "StoredFileInfo": "bsu_models.core.records",
+    "UNITS": "bsu_models.core.units",
+    "SUPPORTED_MESH_FORMATS": "bsu_models.ingest.formats",
+    "supported_list": "bsu_models.ingest.formats",
     "load_demo": "bsu_models.demo",
-    "SceneService": "bsu_models.scenes",
-    "SceneDoc": "bsu_models.scene_model",
-    "Entity": "bsu_models.scene_items",
-    "Step": "bsu_models.scene_items",
-    "Position": "bsu_models.scene_items",
-    "Provenance": "bsu_models.scene_items",
-    "Anchor": "bsu_models.scene_items",
-    "Measurement": "bsu_models.scene_items",
-    "Sightline": "bsu_models.scene_items",
-    "SavedView": "bsu_models.scene_items",
-    "ENTITY_TYPES": "bsu_models.scene_items",
-    "PROVENANCE_KINDS": "bsu_models.scene_items",
-    "MEASUREMENT_KINDS": "bsu_models.scene_items",
-    "PRESETS": "bsu_models.geometry",
-    "AXES": "bsu_models.geometry",
-    "SceneLayer": "bsu_models.scene_layer",
-    "Overlays": "bsu_models.overlay",
-    "SIZES": "bsu_models.stills",
-    "scene_to_json": "bsu_models.scene_json",
-    "scene_from_json": "bsu_models.scene_json",
-    "SceneInfo": "bsu_models.records",
-    "RevisionInfo": "bsu_models.records",
-    "MeasuredValue": "bsu_models.records",
-    "SightlineResult": "bsu_models.records",
-    "ExhibitResult": "bsu_models.exhibit",
-    "verify_exhibit": "bsu_models.exhibit",
-    "BagReport": "bsu_models.bagit_verify",
-    "LANGUAGES": "bsu_models.i18n",
-    "LANGUAGE_NAMES": "bsu_models.i18n",
-    "DEFAULT_LANGUAGE": "bsu_models.i18n",
-    "Translator": "bsu_models.i18n",
-    "translator": "bsu_models.i18n",
-    "format_date": "bsu_models.i18n",
-    "format_datetime": "bsu_models.i18n",
-    "format_number": "bsu_models.i18n",
-    "format_metres": "bsu_models.i18n",
-    "error_text": "bsu_models.i18n",
-    "localise": "bsu_models.i18n",
-    "Message": "bsu_models.errors",
-    "Principal": "bsu_models.access",
-    "ROLES": "bsu_models.access",
-    "PERMISSIONS": "bsu_models.access",
-    "role_table_markdown": "bsu_models.access",
-    "MembershipRequest": "bsu_models.membership",
-    "CaseMember": "bsu_models.membership",
-    "PasswordReset": "bsu_models.password_reset",
-    "idle_expired": "bsu_models.accounts",
-    "IDLE_MINUTES": "bsu_models.accounts",
-    "UserInfo": "bsu_models.accounts",
-    "AuditFilter": "bsu_models.audit_export",
-    "PostInfo": "bsu_models.posts",
-    "POST_STATUSES": "bsu_models.posts",
-    "PLATFORM_SIZES": "bsu_models.public_image",
-    "PLATFORM_NAMES": "bsu_models.public_image",
-    "public_document": "bsu_models.scene_public",
-    "AccessDenied": "bsu_models.errors",
-    "LoginFailed": "bsu_models.errors",
-    "BsuError": "bsu_models.errors",
-    "InvalidInput": "bsu_models.errors",
-    "UnsupportedFormat": "bsu_models.errors",
-    "InvalidMesh": "bsu_models.errors",
-    "UnsafeArchive": "bsu_models.errors",
-    "AmbiguousUpload": "bsu_models.errors",
-    "InvalidSetting": "bsu_models.errors",
-    "LimitExceeded": "bsu_models.errors",
-    "NotFound": "bsu_models.errors",
-    "Conflict": "bsu_models.errors",
-    "ParseFailed": "bsu_models.errors",
-    "StorageError": "bsu_models.errors",
-    "IntegrityError": "bsu_models.errors",
+    "SceneService": "bsu_models.scenes.service",
+    "SceneDoc": "bsu_models.scenes.scene_model",
+    "Entity": "bsu_models.scenes.scene_items",
+    "Step": "bsu_models.scenes.scene_items",
+    "Position": "bsu_models.scenes.scene_items",
+    "Provenance": "bsu_models.scenes.scene_items",
+    "Anchor": "bsu_models.scenes.scene_items",
+    "Measurement": "bsu_models.scenes.scene_items",
+    "Sightline": "bsu_models.scenes.scene_items",
+    "SavedView": "bsu_models.scenes.scene_items",
+    "ENTITY_TYPES": "bsu_models.scenes.scene_items",
+    "PROVENANCE_KINDS": "bsu_models.scenes.scene_items",
+    "MEASUREMENT_KINDS": "bsu_models.scenes.scene_items",
+    "PRESETS": "bsu_models.ingest.geometry",
+    "AXES": "bsu_models.ingest.geometry",
+    "SceneLayer": "bsu_models.scenes.scene_layer",
+    "Overlays": "bsu_models.render.overlay",
+    "SIZES": "bsu_models.render.stills",
+    "scene_to_json": "bsu_models.scenes.scene_json",
+    "scene_from_json": "bsu_models.scenes.scene_json",
+    "SceneInfo": "bsu_models.core.records",
+    "RevisionInfo": "bsu_models.core.records",
+    "MeasuredValue": "bsu_models.core.records",
+    "SightlineResult": "bsu_models.core.records",
+    "ExhibitResult": "bsu_models.court.exhibit",
+    "verify_exhibit": "bsu_models.court.exhibit",
+    "BagReport": "bsu_models.court.bagit_verify",
+    "LANGUAGES": "bsu_models.core.i18n",
+    "LANGUAGE_NAMES": "bsu_models.core.i18n",
+    "DEFAULT_LANGUAGE": "bsu_models.core.i18n",
+    "Translator": "bsu_models.core.i18n",
+    "translator": "bsu_models.core.i18n",
+    "format_date": "bsu_models.core.i18n",
+    "format_datetime": "bsu_models.core.i18n",
+    "format_number": "bsu_models.core.i18n",
+    "format_metres": "bsu_models.core.i18n",
+    "error_text": "bsu_models.core.i18n",
+    "localise": "bsu_models.core.i18n",
+    "N_": "bsu_models.core.i18n",
+    "Message": "bsu_models.core.errors",
+    "Principal": "bsu_models.people.access",
+    "ROLES": "bsu_models.people.access",
+    "PERMISSIONS": "bsu_models.people.access",
+    "role_table_markdown": "bsu_models.people.access",
+    "MembershipRequest": "bsu_models.people.membership",
+    "CaseMember": "bsu_models.people.membership",
+    "PasswordReset": "bsu_models.people.password_reset",
+    "idle_expired": "bsu_models.people.accounts",
+    "IDLE_MINUTES": "bsu_models.people.accounts",
+    "UserInfo": "bsu_models.people.accounts",
+    "AuditFilter": "bsu_models.core.audit_export",
+    "PostInfo": "bsu_models.people.posts",
+    "POST_STATUSES": "bsu_models.people.posts",
+    "PLATFORM_SIZES": "bsu_models.render.public_image",
+    "PLATFORM_NAMES": "bsu_models.render.public_image",
+    "public_document": "bsu_models.scenes.scene_public",
+    "AccessDenied": "bsu_models.core.errors",
+    "LoginFailed": "bsu_models.core.errors",
+    "BsuError": "bsu_models.core.errors",
+    "InvalidInput": "bsu_models.core.errors",
+    "UnsupportedFormat": "bsu_models.core.errors",
+    "InvalidMesh": "bsu_models.core.errors",
+    "UnsafeArchive": "bsu_models.core.errors",
+    "AmbiguousUpload": "bsu_models.core.errors",
+    "InvalidSetting": "bsu_models.core.errors",
+    "LimitExceeded": "bsu_models.core.errors",
+    "NotFound": "bsu_models.core.errors",
+    "Conflict": "bsu_models.core.errors",
+    "ParseFailed": "bsu_models.core.errors",
+    "StorageError": "bsu_models.core.errors",
+    "IntegrityError": "bsu_models.core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -116,16 +122,105 @@ def __getattr__(name: str) -> Any:
     globals()[name] = value
     return value
 
+# Old module paths of the flat layout (``bsu_models.catalogue`` stays where it was): importing
+# ``bsu_models.<old>`` gives the very module at its new path, so names, patches and
+# ``isinstance`` checks agree. ``bsu_models.ingest``, ``.scenes``, ``.render`` and ``.cli`` are
+# subpackages now; their ``__init__`` hands out the old module's public names.
+_MOVED: dict[str, str] = {
+    "settings": "core.settings",
+    "errors": "core.errors",
+    "i18n": "core.i18n",
+    "text": "core.text",
+    "units": "core.units",
+    "limits": "core.limits",
+    "db": "core.db",
+    "orm": "core.orm",
+    "blobstore": "core.blobstore",
+    "blob_gc": "core.blob_gc",
+    "audit": "core.audit",
+    "audit_head": "core.audit_head",
+    "audit_export": "core.audit_export",
+    "state_ledger": "core.state_ledger",
+    "integrity": "core.integrity",
+    "records": "core.records",
+    "formats": "ingest.formats",
+    "upload": "ingest.upload",
+    "sandbox": "ingest.sandbox",
+    "parse_worker": "ingest.parse_worker",
+    "ply_strips": "ingest.ply_strips",
+    "meshdata": "ingest.meshdata",
+    "textures": "ingest.textures",
+    "geometry": "ingest.geometry",
+    "scene_items": "scenes.scene_items",
+    "scene_model": "scenes.scene_model",
+    "scene_json": "scenes.scene_json",
+    "scene_diff": "scenes.scene_diff",
+    "scene_analysis": "scenes.scene_analysis",
+    "scene_layer": "scenes.scene_layer",
+    "scene_public": "scenes.scene_public",
+    "overlay": "render.overlay",
+    "overlay_canvas": "render.overlay_canvas",
+    "overlay_furniture": "render.overlay_furniture",
+    "stills": "render.stills",
+    "still_service": "render.still_service",
+    "fonts": "render.fonts",
+    "public_image": "render.public_image",
+    "exhibit": "court.exhibit",
+    "exhibit_book": "court.exhibit_book",
+    "exhibit_content": "court.exhibit_content",
+    "exhibit_facts": "court.exhibit_facts",
+    "exhibit_words": "court.exhibit_words",
+    "pdf_layout": "court.pdf_layout",
+    "bagit_package": "court.bagit_package",
+    "bagit_read": "court.bagit_read",
+    "bagit_verify": "court.bagit_verify",
+    "offline_viewer": "court.offline_viewer",
+    "offline_viewer_modules": "court.offline_viewer_modules",
+    "offline_viewer_page": "court.offline_viewer_page",
+    "access": "people.access",
+    "accounts": "people.accounts",
+    "membership": "people.membership",
+    "password_reset": "people.password_reset",
+    "posts": "people.posts",
+    "cli_argparse": "cli.args",
+    "cli_exhibit": "cli.exhibit",
+    "cli_members": "cli.members",
+    "cli_records": "cli.records",
+    "cli_scene": "cli.scene",
+    "cli_users": "cli.users",
+}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``bsu_models.<old>`` and loads it as the module at its new path."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        package, _, name = fullname.partition(".")
+        if package != __name__ or name not in _MOVED:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
+        module = importlib.import_module(f"{__name__}.{_MOVED[spec.name.partition('.')[2]]}")
+        spec.loader_state = module.__spec__
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The import system set the old name's spec on the module; give it back its own.
+        spec = module.__spec__
+        assert spec is not None
+        module.__spec__ = spec.loader_state
+
+
+if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _MovedModules())
+
 
 if TYPE_CHECKING:
-    from bsu_models.access import PERMISSIONS, ROLES, Principal, role_table_markdown
-    from bsu_models.accounts import IDLE_MINUTES, UserInfo, idle_expired
-    from bsu_models.audit_export import AuditFilter
-    from bsu_models.bagit_verify import BagReport
-    from bsu_models.blob_gc import GcResult
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
-    from bsu_models.demo import load_demo
-    from bsu_models.errors import (
+    from bsu_models.core.audit_export import AuditFilter
+    from bsu_models.core.blob_gc import GcResult
+    from bsu_models.core.errors import (
         AccessDenied,
         AmbiguousUpload,
         BsuError,
@@ -143,13 +238,11 @@ if TYPE_CHECKING:
         UnsafeArchive,
         UnsupportedFormat,
     )
-    from bsu_models.exhibit import ExhibitResult, verify_exhibit
-    from bsu_models.formats import SUPPORTED_MESH_FORMATS, supported_list
-    from bsu_models.geometry import AXES, PRESETS
-    from bsu_models.i18n import (
+    from bsu_models.core.i18n import (
         DEFAULT_LANGUAGE,
         LANGUAGE_NAMES,
         LANGUAGES,
+        N_,
         Translator,
         error_text,
         format_date,
@@ -159,12 +252,7 @@ if TYPE_CHECKING:
         localise,
         translator,
     )
-    from bsu_models.membership import CaseMember, MembershipRequest
-    from bsu_models.overlay import Overlays
-    from bsu_models.password_reset import PasswordReset
-    from bsu_models.posts import POST_STATUSES, PostInfo
-    from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES
-    from bsu_models.records import (
+    from bsu_models.core.records import (
         AuditEvent,
         AuditHead,
         CaseInfo,
@@ -178,7 +266,23 @@ if TYPE_CHECKING:
         VerifyReport,
         VersionInfo,
     )
-    from bsu_models.scene_items import (
+    from bsu_models.core.settings import SETTINGS_HELP, Settings, load_settings
+    from bsu_models.core.units import UNITS
+    from bsu_models.court.bagit_verify import BagReport
+    from bsu_models.court.exhibit import ExhibitResult, verify_exhibit
+    from bsu_models.demo import load_demo
+    from bsu_models.ingest.formats import SUPPORTED_MESH_FORMATS, supported_list
+    from bsu_models.ingest.geometry import AXES, PRESETS
+    from bsu_models.ingest.upload import UploadFile
+    from bsu_models.people.access import PERMISSIONS, ROLES, Principal, role_table_markdown
+    from bsu_models.people.accounts import IDLE_MINUTES, UserInfo, idle_expired
+    from bsu_models.people.membership import CaseMember, MembershipRequest
+    from bsu_models.people.password_reset import PasswordReset
+    from bsu_models.people.posts import POST_STATUSES, PostInfo
+    from bsu_models.render.overlay import Overlays
+    from bsu_models.render.public_image import PLATFORM_NAMES, PLATFORM_SIZES
+    from bsu_models.render.stills import SIZES
+    from bsu_models.scenes.scene_items import (
         ENTITY_TYPES,
         MEASUREMENT_KINDS,
         PROVENANCE_KINDS,
@@ -191,12 +295,8 @@ if TYPE_CHECKING:
         Sightline,
         Step,
     )
-    from bsu_models.scene_json import scene_from_json, scene_to_json
-    from bsu_models.scene_layer import SceneLayer
-    from bsu_models.scene_model import SceneDoc
-    from bsu_models.scene_public import public_document
-    from bsu_models.scenes import SceneService
-    from bsu_models.settings import SETTINGS_HELP, Settings, load_settings
-    from bsu_models.stills import SIZES
-    from bsu_models.units import UNITS
-    from bsu_models.upload import UploadFile
+    from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
+    from bsu_models.scenes.scene_layer import SceneLayer
+    from bsu_models.scenes.scene_model import SceneDoc
+    from bsu_models.scenes.scene_public import public_document
+    from bsu_models.scenes.service import SceneService

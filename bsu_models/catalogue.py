@@ -1,7 +1,7 @@
 """The catalogue service: cases, landmark models and their versions, stored files, verify.
 
 ``Catalogue`` is what the CLI and the web app hold. Database sessions open and close inside each
-method; only frozen records from ``bsu_models.records`` are returned.
+method; only frozen records from ``bsu_models.core.records`` are returned.
 """
 
 from __future__ import annotations
@@ -14,21 +14,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bsu_models import limits
-from bsu_models.access import AccessControl, Principal, system_principal
-from bsu_models.accounts import AccountService
-from bsu_models.audit import append_event, to_record
-from bsu_models.audit import head as audit_head
-from bsu_models.audit_export import AuditFilter, events_csv, filter_events
-from bsu_models.audit_head import register_head_file
-from bsu_models.blob_gc import GcResult, collect
-from bsu_models.blobstore import LocalBlobStore
-from bsu_models.db import make_engine, read_session, write_retrying, write_session
-from bsu_models.errors import BsuError, Conflict, InvalidInput, Message, NotFound, StorageError
-from bsu_models.ingest import ImportRequest, Progress, run_import
-from bsu_models.integrity import verify_catalogue
-from bsu_models.membership import MembershipService
-from bsu_models.orm import (
+from bsu_models.core import limits
+from bsu_models.core.audit import append_event, to_record
+from bsu_models.core.audit import head as audit_head
+from bsu_models.core.audit_export import AuditFilter, events_csv, filter_events
+from bsu_models.core.audit_head import register_head_file
+from bsu_models.core.blob_gc import GcResult, collect
+from bsu_models.core.blobstore import LocalBlobStore
+from bsu_models.core.db import make_engine, read_session, write_retrying, write_session
+from bsu_models.core.errors import BsuError, Conflict, InvalidInput, Message, NotFound, StorageError
+from bsu_models.core.integrity import verify_catalogue
+from bsu_models.core.orm import (
     AuditRow,
     CaseLeadRow,
     CaseMemberRow,
@@ -36,8 +32,7 @@ from bsu_models.orm import (
     ModelRow,
     VersionRow,
 )
-from bsu_models.posts import PostService
-from bsu_models.records import (
+from bsu_models.core.records import (
     AuditEvent,
     AuditHead,
     CaseInfo,
@@ -48,18 +43,23 @@ from bsu_models.records import (
     VersionInfo,
     file_role_name,
 )
-from bsu_models.scenes import SceneService
-from bsu_models.settings import Settings, load_settings
-from bsu_models.state_ledger import ensure_baseline
-from bsu_models.text import casefold_search, check_length, clean_line, text_sha256
-from bsu_models.units import format_scale, real_world_extent
-from bsu_models.upload import UploadFile
+from bsu_models.core.settings import Settings, load_settings
+from bsu_models.core.state_ledger import ensure_baseline
+from bsu_models.core.text import casefold_search, check_length, clean_line, text_sha256
+from bsu_models.core.units import format_scale, real_world_extent
+from bsu_models.ingest.service import ImportRequest, Progress, run_import
+from bsu_models.ingest.upload import UploadFile
+from bsu_models.people.access import AccessControl, Principal, system_principal
+from bsu_models.people.accounts import AccountService
+from bsu_models.people.membership import MembershipService
+from bsu_models.people.posts import PostService
+from bsu_models.scenes.service import SceneService
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from bsu_models.exhibit import ExhibitResult
-    from bsu_models.stills import Still
+    from bsu_models.court.exhibit import ExhibitResult
+    from bsu_models.render.stills import Still
 
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 CASE_STATUSES = ("open", "closed", "archived")
@@ -512,7 +512,7 @@ class Catalogue:
 
     def verify(self) -> VerifyReport:
         """Re-hash every stored file, match rows to files both ways, and walk the audit chain
-        (``bsu_models.integrity``)."""
+        (``bsu_models.core.integrity``)."""
         self.access.require("integrity.verify", object_type="catalogue")
         return verify_catalogue(self.engine, self.blobs, self.settings.audit_head_file)
 
@@ -525,13 +525,13 @@ class Catalogue:
 
     def collect_garbage(self, dry_run: bool = True) -> GcResult:
         """Remove (or with ``dry_run`` only list) stored bytes no row refers to, older than an
-        hour (``bsu_models.blob_gc``)."""
+        hour (``bsu_models.core.blob_gc``)."""
         self.access.require("integrity.gc", object_type="blob_store")
         return collect(self.engine, self.blobs, self.actor_name(), dry_run=dry_run)
 
     def render_still(self, version_id: int, **options: Any) -> Still:
         """A still PNG of a version; options as ``still_service.render_version_still``."""
-        from bsu_models.still_service import render_version_still
+        from bsu_models.render.still_service import render_version_still
 
         version = self.get_version(version_id)
         self.require_case("render", version.case_reference, "version", str(version_id))
@@ -545,9 +545,9 @@ class Catalogue:
         actor: str | None = None,
         lang: str = "en",
     ) -> ExhibitResult:
-        """Write the court exhibit package of a frozen scene (``bsu_models.exhibit``), its own
+        """Write the court exhibit package of a frozen scene (``bsu_models.court.exhibit``), its own
         words in ``lang``."""
-        from bsu_models.exhibit import build_exhibit
+        from bsu_models.court.exhibit import build_exhibit
 
         return build_exhibit(self, scene_id, out, exhibit_number, actor, lang)
 
@@ -560,7 +560,7 @@ class Catalogue:
     ) -> tuple[str, bytes, ExhibitResult]:
         """The court exhibit package of a frozen scene as zip bytes and a file name, its own
         words in ``lang``."""
-        from bsu_models.exhibit import exhibit_zip
+        from bsu_models.court.exhibit import exhibit_zip
 
         return exhibit_zip(self, scene_id, exhibit_number, actor, lang)
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from bsu_models.catalogue import Catalogue
-from bsu_models.errors import NotFound
-from bsu_models.upload import UploadFile
+from bsu_models.core.errors import NotFound
+from bsu_models.ingest.upload import UploadFile
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "assets" / "demo"
 

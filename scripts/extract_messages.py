@@ -4,9 +4,9 @@
     python scripts/extract_messages.py --check   # exit 1 if any of them is out of date
 
 Messages are the literal first arguments of ``_``, ``gettext``, ``ngettext``, ``N_``, ``t`` and
-``nt`` (``bsu_models.i18n.KEYWORDS``) in ``bsu_models/`` and ``viewer/``, found by Babel's Python
-extractor. In each ``.po``, new msgids get an empty msgstr, vanished ones are dropped (no fuzzy
-matching: a guessed translation is worse than none), and the header comment (the glossary) is
+``nt`` (``bsu_models.core.i18n.KEYWORDS``) in ``bsu_models/`` and ``viewer/``, found by Babel's
+Python extractor. In each ``.po``, new msgids get an empty msgstr, vanished ones are dropped (no
+fuzzy matching: a guessed translation is worse than none), and the header comment (the glossary) is
 kept. Files are rewritten only when more than their dates would change.
 """
 
@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po, write_po
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bsu_models.i18n import DOMAIN, KEYWORDS, LANGUAGES, LOCALE_DIR, po_path  # noqa: E402
+from bsu_models.core.i18n import DOMAIN, KEYWORDS, LANGUAGES, LOCALE_DIR, po_path  # noqa: E402
 
 SOURCE_DIRS = ("bsu_models", "viewer")
 POT = LOCALE_DIR / f"{DOMAIN}.pot"

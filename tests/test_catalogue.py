@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 import bsu_models
-from bsu_models.cli import cmd_verify
+from bsu_models.cli.commands import cmd_verify
 from tests.conftest import make_settings, upload
 
 

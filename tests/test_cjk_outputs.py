@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bsu_models.i18n import format_date, t, translator
-from bsu_models.overlay import Overlays
-from bsu_models.overlay_furniture import _metres_text
-from bsu_models.public_image import PUBLIC_WATERMARK, render_public_image
-from bsu_models.records import MeasuredValue
-from bsu_models.scene_layer import MeasureLine, SceneLayer
+from bsu_models.core.i18n import format_date, t, translator
+from bsu_models.core.records import MeasuredValue
+from bsu_models.render.overlay import Overlays
+from bsu_models.render.overlay_furniture import _metres_text
+from bsu_models.render.public_image import PUBLIC_WATERMARK, render_public_image
+from bsu_models.scenes.scene_layer import MeasureLine, SceneLayer
 from tests.test_exhibit_book import book_pdf, cjk_font, latin_font, poppler
 from tests.test_public_image import yard
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bsu_models.cli import build_parser, main
+from bsu_models.cli.commands import build_parser, main
 from tests.test_cli import cli_env, run_cli  # noqa: F401 - cli_env is a fixture
 
 TEAPOT = Path("/work/shared/testdata/teapot.obj")

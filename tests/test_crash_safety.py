@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 
 KILLER = r"""
 import os, signal, sys
-from bsu_models import blobstore, cli, ingest
+from bsu_models.cli import commands as cli
+from bsu_models.core import blobstore
+from bsu_models.ingest import service as ingest
 
 point, n = sys.argv[1], int(sys.argv[2])
 calls = 0

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bsu_models import errors
-from bsu_models.i18n import KEYWORDS, error_text, localise
+from bsu_models.core import errors
+from bsu_models.core.i18n import KEYWORDS, error_text, localise
 from tests.conftest import REPO
 
 ERROR_CLASSES = {
@@ -159,7 +159,7 @@ def test_errors_survive_pickling_and_json_with_their_values():
 @pytest.mark.parametrize("lang", ["en", "zh_HK"])
 def test_every_error_msgid_formats_in_both_languages(lang):
     """Each translated error sentence formats with the values its raise site gives."""
-    from bsu_models.i18n import translator
+    from bsu_models.core.i18n import translator
 
     tr = translator(lang)
     for path in SOURCES:

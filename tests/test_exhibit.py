@@ -416,7 +416,7 @@ def test_exhibit_numbers_are_checked(exhibit_setup, tmp_path):
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert "exhibit number" in refused.stderr
     assert not (tmp_path / "p").exists() and not (tmp_path / "pkg").exists()
-    from bsu_models.exhibit import check_exhibit_number, safe_name
+    from bsu_models.court.exhibit import check_exhibit_number, safe_name
 
     assert check_exhibit_number("  BSU/7 ") == "BSU/7"
     assert safe_name("BSU/證物 7") == "BSU-證物-7"
@@ -530,7 +530,7 @@ def test_book_marks_sensitive_entities_and_shows_scene_wide_measurements_once(ex
 
 
 def test_blocked_sightline_is_given_in_metres(exhibit_setup):
-    from bsu_models.exhibit import ExhibitBuilder
+    from bsu_models.court.exhibit import ExhibitBuilder
 
     cat, scene_id = exhibit_setup["cat"], exhibit_setup["scene_id"]
     builder = ExhibitBuilder(cat, scene_id, "presenter-1")
@@ -548,8 +548,8 @@ def test_build_says_what_its_file_count_counts(capsys):
     import argparse
     from types import SimpleNamespace
 
-    from bsu_models.cli_exhibit import cmd_exhibit
-    from bsu_models.exhibit import ExhibitResult
+    from bsu_models.cli.exhibit import cmd_exhibit
+    from bsu_models.court.exhibit import ExhibitResult
 
     files = tuple((n, "0" * 64, 1) for n in ("data/a", "data/b", "bagit.txt", "bag-info.txt"))
     result = ExhibitResult("BSU/7", 3, 2, "pkg", "f" * 64, files, "e" * 64)

@@ -24,8 +24,8 @@ import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from bsu_models.errors import InvalidInput, InvalidSetting
-from bsu_models.exhibit_book import (
+from bsu_models.core.errors import InvalidInput, InvalidSetting
+from bsu_models.court.exhibit_book import (
     BookEntity,
     BookMeasurement,
     BookSightline,
@@ -34,7 +34,7 @@ from bsu_models.exhibit_book import (
     book_font,
     build_exhibit_book,
 )
-from bsu_models.fonts import font_path
+from bsu_models.render.fonts import font_path
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bsu_models.blobstore import LocalBlobStore, sha256_bytes
-from bsu_models.formats import sniff
-from bsu_models.meshdata import MeshArrays
-from bsu_models.ply_strips import read_ply_with_strips, triangles_from_strips
-from bsu_models.stills import render_thumbnail
+from bsu_models.core.blobstore import LocalBlobStore, sha256_bytes
+from bsu_models.ingest.formats import sniff
+from bsu_models.ingest.meshdata import MeshArrays
+from bsu_models.ingest.ply_strips import read_ply_with_strips, triangles_from_strips
+from bsu_models.render.stills import render_thumbnail
 from tests.conftest import REPO
 
 DEMO = REPO / "assets" / "demo"
@@ -94,7 +94,7 @@ def test_thumbnail_is_deterministic_non_blank_and_names_its_source():
 def test_surface_facts_match_trimesh_on_closed_open_and_split_meshes():
     import trimesh
 
-    from bsu_models.meshdata import is_watertight, merge_positions, surface_area
+    from bsu_models.ingest.meshdata import is_watertight, merge_positions, surface_area
 
     box = trimesh.creation.box(extents=(2, 3, 4))
     two = trimesh.util.concatenate([box, box.copy().apply_translation((5, 0, 0))])

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 import bsu_models
 from bsu_models import InvalidSetting, format_date, format_datetime, format_metres, load_settings
-from bsu_models.i18n import LOCALE_DIR, po_path
+from bsu_models.core.i18n import LOCALE_DIR, po_path
 from tests.conftest import REPO, upload
 from tests.test_pages import _app, _by_label, app_env  # noqa: F401 - app_env is a fixture
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import text
 
 import bsu_models
-from bsu_models import limits
-from bsu_models.audit_export import FORMULA_STARTS
-from bsu_models.db import read_session
-from bsu_models.settings import MiB
+from bsu_models.core import limits
+from bsu_models.core.audit_export import FORMULA_STARTS
+from bsu_models.core.db import read_session
+from bsu_models.core.settings import MiB
 from tests.conftest import make_settings
 from tests.hostile_corpus import (
     TEXTURED_MTL,

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 import trimesh
 
-from bsu_models import offline_viewer_modules
-from bsu_models.errors import InvalidInput, StorageError
-from bsu_models.offline_viewer import build_offline_viewer
+from bsu_models.core.errors import InvalidInput, StorageError
+from bsu_models.court import offline_viewer_modules
+from bsu_models.court.offline_viewer import build_offline_viewer
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _testdata
 
 pytestmark = pytest.mark.browser

@@ -19,8 +19,8 @@ from PIL import Image
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, Sightline, Step
-from bsu_models.public_image import PLATFORM_NAMES, PLATFORM_SIZES, render_public_image
-from bsu_models.scene_public import public_document
+from bsu_models.render.public_image import PLATFORM_NAMES, PLATFORM_SIZES, render_public_image
+from bsu_models.scenes.scene_public import public_document
 from tests.conftest import upload
 
 pytestmark = pytest.mark.render

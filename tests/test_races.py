@@ -269,8 +269,8 @@ def test_database_errors_reach_users_as_plain_sentences(catalogue, caplog):
     """What the database says (SQL, values) is logged; the user reads one plain sentence."""
     from sqlalchemy import text
 
-    from bsu_models.db import read_session, write_session
-    from bsu_models.orm import CaseRow
+    from bsu_models.core.db import read_session, write_session
+    from bsu_models.core.orm import CaseRow
 
     catalogue.add_case("KC-PLAIN-1", "Plain")
     with pytest.raises(bsu_models.Conflict) as clash, write_session(catalogue.engine) as session:
@@ -284,7 +284,7 @@ def test_database_errors_reach_users_as_plain_sentences(catalogue, caplog):
 
 
 def test_a_failed_import_keeps_blobs_another_import_may_be_about_to_use(tmp_path):
-    from bsu_models.blobstore import LocalBlobStore
+    from bsu_models.core.blobstore import LocalBlobStore
 
     store = LocalBlobStore(tmp_path / "blobs")
 

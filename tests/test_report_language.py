@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bsu_models.bagit_package import make_bag, write_bag_dir
-from bsu_models.bagit_verify import BagReport, verify_bag
+from bsu_models.court.bagit_package import make_bag, write_bag_dir
+from bsu_models.court.bagit_verify import BagReport, verify_bag
 
 ENGLISH = [
     "data/a.txt has changed: its SHA-256 is not the one in the manifest.",

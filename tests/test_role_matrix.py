@@ -1,5 +1,5 @@
-"""The role table, tried: every public service method and every CLI command, for every role at
-every case membership (none, member, lead), against what ``bsu_models.access.PERMISSIONS`` says.
+"""The role table, tried: every public service method and every CLI command, for every role at every
+case membership (none, member, lead), against what ``bsu_models.people.access.PERMISSIONS`` says.
 
 The expectations are generated from the role table itself (``PERMISSIONS``), through a map from
 each public service method and CLI command to the actions that let one use it; a public method
@@ -29,14 +29,14 @@ from sqlalchemy import func, select
 
 import bsu_models
 from bsu_models import AccessDenied, Conflict, Entity, NotFound, Position, Step
-from bsu_models.access import LEAD, PERMISSIONS, ROLES, role_table_markdown
-from bsu_models.accounts import AccountService
 from bsu_models.catalogue import Catalogue
-from bsu_models.cli import main
-from bsu_models.membership import MembershipService
-from bsu_models.orm import AuditRow
-from bsu_models.posts import PostService
-from bsu_models.scenes import SceneService
+from bsu_models.cli.commands import main
+from bsu_models.core.orm import AuditRow
+from bsu_models.people.access import LEAD, PERMISSIONS, ROLES, role_table_markdown
+from bsu_models.people.accounts import AccountService
+from bsu_models.people.membership import MembershipService
+from bsu_models.people.posts import PostService
+from bsu_models.scenes.service import SceneService
 from tests.conftest import REPO, make_settings
 from tests.test_access import _box_ply, yard_case
 
@@ -225,7 +225,7 @@ def _commands(parser: Any, path: tuple[str, ...] = ()) -> list[str]:
 
 
 def test_every_cli_command_is_in_the_map():
-    from bsu_models.cli import build_parser
+    from bsu_models.cli.commands import build_parser
 
     commands = set(_commands(build_parser()))
     assert commands == set(CLI_METHODS)

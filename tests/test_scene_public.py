@@ -18,8 +18,8 @@ import trimesh
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, SavedView, Sightline, Step
-from bsu_models.public_image import render_public_image
-from bsu_models.scene_public import public_document, public_tolerance
+from bsu_models.render.public_image import render_public_image
+from bsu_models.scenes.scene_public import public_document, public_tolerance
 from tests.conftest import upload
 from tests.test_public_image import _magenta, _pixels
 

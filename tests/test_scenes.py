@@ -13,7 +13,7 @@ import trimesh
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SceneDoc, Step
-from bsu_models.cli_scene import cmd_compare, cmd_measure
+from bsu_models.cli.scene import cmd_compare, cmd_measure
 from tests.conftest import upload
 
 

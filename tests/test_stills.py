@@ -13,7 +13,7 @@ from PIL import Image, ImageFont
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, Sightline, Step
-from bsu_models.overlay import Overlays
+from bsu_models.render.overlay import Overlays
 from tests.conftest import upload
 
 pytestmark = pytest.mark.render
@@ -138,7 +138,7 @@ def test_chinese_labels_are_drawn_with_real_glyphs():
     """A font without CJK draws the labels differently, and every character leaves ink."""
     from PIL import ImageDraw
 
-    from bsu_models.fonts import font
+    from bsu_models.render.fonts import font
 
     def drawn(text: str, face) -> np.ndarray:  # type: ignore[no-untyped-def]
         image = Image.new("L", (40 + 70 * len(text), 110), 255)

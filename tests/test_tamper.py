@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 import bsu_models
 from bsu_models import Entity, Position, Step
-from bsu_models.cli import main as cli_main
+from bsu_models.cli.commands import main as cli_main
 from tests.conftest import make_settings
 
 PASSWORD = "tamper-test-2026"

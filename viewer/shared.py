@@ -2,11 +2,11 @@
 
 The catalogue object (database engine and blob store) is one per server process, so it is held
 with ``st.cache_resource``; nothing per user or per case is cached. Translators are shared too
-(cached per language in ``bsu_models.i18n``); the language itself is per user, in
+(cached per language in ``bsu_models.core.i18n``); the language itself is per user, in
 ``st.session_state["ui_language"]``, set by the picker that ``app.py`` puts in the sidebar.
 
 Pages show text with ``t("Catalogue")`` and plurals with ``nt("{count} model", "{count} models",
-n).format(count=n)``; see ``bsu_models.i18n`` for the rules and how to add a message.
+n).format(count=n)``; see ``bsu_models.core.i18n`` for the rules and how to add a message.
 """
 
 from __future__ import annotations

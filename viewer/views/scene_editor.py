@@ -9,8 +9,17 @@ from dataclasses import replace
 import streamlit as st
 
 import bsu_models
-from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
-from bsu_models.i18n import N_
+from bsu_models import (
+    N_,
+    Anchor,
+    Entity,
+    Measurement,
+    Position,
+    Provenance,
+    SavedView,
+    Sightline,
+    Step,
+)
 from viewer.names import provenance_name, type_name
 from viewer.scene3d import scene3d
 from viewer.shared import (

@@ -1,0 +1,8 @@
+"""The base every other part stands on: settings, errors, messages and their translation, text
+and unit checks, the largest values (``limits``), the database engine and ORM tables, the blob
+store, the audit chain with its head and export, the state ledger, integrity checks and blob
+garbage collection, and the frozen records that cross the package boundary.
+
+May import: the standard library and third-party libraries only; no other ``bsu_models``
+subpackage (an import-linter contract in ``pyproject.toml``).
+"""

@@ -1,0 +1,305 @@
+"""Database tables of the catalogue (SQLAlchemy 2.0 typed mappings).
+
+Rows never leave the service layer; ``bsu_models.core.records`` holds the frozen dataclasses that
+do. Files are referred to by their SHA-256 blob keys, never by path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bsu_models.core.limits import ACTOR, AUDIT_OBJECT_ID, CASE_REFERENCE, SSO_SUBJECT, USERNAME
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(CASE_REFERENCE), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(ACTOR))
+
+    models: Mapped[list[ModelRow]] = relationship(back_populates="case")
+
+
+class ModelRow(Base):
+    """A landmark model: the physical scale model, digitised into one or more versions."""
+
+    __tablename__ = "landmark_models"
+    __table_args__ = (UniqueConstraint("case_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[CaseRow] = relationship(back_populates="models")
+    versions: Mapped[list[VersionRow]] = relationship(
+        back_populates="model", order_by="VersionRow.number"
+    )
+
+
+class VersionRow(Base):
+    """One immutable upload of a landmark model, with the facts measured on its mesh."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("model_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("landmark_models.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    original_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(Text)
+    mesh_member: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[str] = mapped_column(String(ACTOR))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    vertices: Mapped[int] = mapped_column(BigInteger)
+    faces: Mapped[int] = mapped_column(BigInteger)
+    bounds: Mapped[list[list[float]]] = mapped_column(JSON)
+    watertight: Mapped[bool] = mapped_column(Boolean)
+    surface_area: Mapped[float] = mapped_column(Float)
+    has_texture: Mapped[bool] = mapped_column(Boolean)
+    units: Mapped[str] = mapped_column(String(8), default="unknown")
+    scale_denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    up_axis: Mapped[str] = mapped_column(String(3), default="+z")
+    north_axis: Mapped[str] = mapped_column(String(3), default="+y")
+    # Each warning is a message as ``Message.to_json`` writes it (older rows: English text).
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    model: Mapped[ModelRow] = relationship(back_populates="versions")
+    files: Mapped[list[StoredFileRow]] = relationship(
+        back_populates="version", order_by="StoredFileRow.id"
+    )
+
+
+class StoredFileRow(Base):
+    """A file belonging to a version: an original as uploaded, or a file derived from them."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    # original: as uploaded (mesh, material, texture, archive); derived: web_glb, thumbnail
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(64))
+    derived_from_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    generator: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    version: Mapped[VersionRow] = relationship(back_populates="files")
+
+
+class AuditRow(Base):
+    """One append-only audit event; ``hash`` covers its fields and the previous event's hash."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str] = mapped_column(String(32))  # ISO-8601 UTC text, hashed exactly as stored
+    actor: Mapped[str] = mapped_column(String(ACTOR))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(AUDIT_OBJECT_ID))
+    object_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON text, hashed exactly as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHeadRow(Base):
+    """Single row naming the newest audit event; locking it serialises appends on PostgreSQL."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SceneRow(Base):
+    """A named re-enactment scene on one model version; its content lives in revisions."""
+
+    __tablename__ = "scenes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(ACTOR))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    current_revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    version: Mapped[VersionRow] = relationship()
+    revisions: Mapped[list[SceneRevisionRow]] = relationship(
+        back_populates="scene", order_by="SceneRevisionRow.number"
+    )
+    freeze: Mapped[SceneFreezeRow | None] = relationship(back_populates="scene")
+
+
+class SceneRevisionRow(Base):
+    """One numbered, immutable revision of a scene: the whole document as canonical JSON."""
+
+    __tablename__ = "scene_revisions"
+    __table_args__ = (UniqueConstraint("scene_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(ACTOR))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    scene: Mapped[SceneRow] = relationship(back_populates="revisions")
+
+
+class SceneFreezeRow(Base):
+    """A scene frozen for court at one revision; the scene takes no further changes.
+
+    A table of its own rather than a column on ``scenes`` so that databases made before
+    freezing existed gain it from ``create_all`` without a migration.
+    """
+
+    __tablename__ = "scene_freezes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), unique=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    frozen_by: Mapped[str] = mapped_column(String(ACTOR))
+    frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    scene: Mapped[SceneRow] = relationship(back_populates="freeze")
+
+
+class UserRow(Base):
+    """A person who signs in: roles, password hash (argon2id) and lockout state."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME), unique=True)
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    password_hash: Mapped[str] = mapped_column(Text, default="")  # "" for sign-on only
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(16), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "<issuer>|<subject>" of a single-sign-on account; such an account has no password.
+    sso_subject: Mapped[str | None] = mapped_column(String(SSO_SUBJECT), unique=True, nullable=True)
+
+
+class CaseMemberRow(Base):
+    """A user's membership of a case: what lets them see and work on it."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (UniqueConstraint("case_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    username: Mapped[str] = mapped_column(String(USERNAME), index=True)
+    added_by: Mapped[str] = mapped_column(String(ACTOR))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseLeadRow(Base):
+    """A member who leads a case: they grant membership of it (and make other leads)."""
+
+    __tablename__ = "case_leads"
+    __table_args__ = (UniqueConstraint("case_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MembershipRequestRow(Base):
+    """An admin's request to make someone a member (or lead) of a case; a second admin
+    approves or rejects it."""
+
+    __tablename__ = "case_member_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str] = mapped_column(String(128), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PasswordResetRow(Base):
+    """An admin's reset of a user's password: sessions begun before it end, and the user must
+    choose a new password at the next sign-in (``changed_at`` is when they did)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    reset_by: Mapped[str] = mapped_column(String(128))
+    reset_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PublicPostRow(Base):
+    """A request to post a picture of a scene publicly, and the decision on it."""
+
+    __tablename__ = "public_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    revision_sha256: Mapped[str] = mapped_column(String(64))
+    step: Mapped[int] = mapped_column(Integer)
+    view: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    image_key: Mapped[str] = mapped_column(String(64))  # blob key = SHA-256 of the PNG
+    requested_by: Mapped[str] = mapped_column(String(ACTOR))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    decided_by: Mapped[str | None] = mapped_column(String(ACTOR), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,282 @@
+"""Frozen values that cross the boundary of ``bsu_models``: what the CLI and web pages see.
+
+No ORM row, SQL or file path ever leaves the package; these small dataclasses do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bsu_models.core.errors import Message
+from bsu_models.core.i18n import localise
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    reference: str
+    title: str
+    status: str
+    created_at: datetime
+    model_count: int = 0
+
+
+@dataclass(frozen=True)
+class StoredFileInfo:
+    role: str
+    name: str
+    sha256: str
+    size_bytes: int
+    media_type: str
+    derived_from_sha256: str | None = None
+
+
+#: How a sentence names a stored file of each role (roles not listed: the role itself).
+FILE_ROLE_NAMES: dict[str, Message] = {
+    "geometry": Message("geometry"),
+    "thumbnail": Message("thumbnail"),
+    "web_glb": Message("web glb"),
+}
+
+
+def file_role_name(role: str) -> str | Message:
+    """What a sentence calls a stored file of ``role`` (translatable where it is known)."""
+    return FILE_ROLE_NAMES.get(role, role.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One immutable version of a landmark model, with its mesh facts."""
+
+    version_id: int
+    model_id: int
+    case_reference: str
+    model_name: str
+    location: str
+    description: str
+    tags: tuple[str, ...]
+    number: int
+    original_sha256: str
+    original_name: str
+    mesh_member: str
+    format: str
+    size_bytes: int
+    uploaded_by: str
+    uploaded_at: datetime
+    vertices: int
+    faces: int
+    bounds: tuple[tuple[float, float, float], tuple[float, float, float]]
+    watertight: bool
+    surface_area: float
+    has_texture: bool
+    units: str
+    scale: str
+    real_world_extent_m: tuple[float, float, float] | None
+    up_axis: str = "+z"
+    north_axis: str = "+y"
+    #: Shown with ``localise``; ``str()`` gives the English.
+    warnings: tuple[str | Message, ...] = ()
+    files: tuple[StoredFileInfo, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["uploaded_at"] = self.uploaded_at.isoformat()
+        return data
+
+    @property
+    def real_world_size(self) -> tuple[float, float, float] | None:
+        """(east-west, north-south, height) in metres on site, or None when unknown."""
+        if self.real_world_extent_m is None:
+            return None
+        axis = {"x": 0, "y": 1, "z": 2}
+        up, north = axis[self.up_axis[1]], axis[self.north_axis[1]]
+        (east,) = {0, 1, 2} - {up, north}
+        extent = self.real_world_extent_m
+        return extent[east], extent[north], extent[up]
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """A landmark model with its latest version, for catalogue listings."""
+
+    model_id: int
+    case_reference: str
+    name: str
+    location: str
+    tags: tuple[str, ...]
+    version_count: int
+    latest: VersionInfo
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import stored."""
+
+    version: VersionInfo
+    created_model: bool
+
+    def to_json(self) -> dict[str, Any]:
+        v = self.version
+        return {
+            "model_id": v.model_id,
+            "version_id": v.version_id,
+            "version_number": v.number,
+            "sha256": v.original_sha256,
+            "format": v.format,
+            "vertices": v.vertices,
+            "faces": v.faces,
+            "bounds": v.bounds,
+            "units": v.units,
+            "scale": v.scale,
+            "real_world_extent_m": v.real_world_extent_m,
+            "watertight": v.watertight,
+            "has_texture": v.has_texture,
+            "warnings": [str(w) for w in v.warnings],
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Outcome of ``verify``: one sentence per problem found.
+
+    ``problems`` are the English sentences (what ``verify --json`` and logs show); ``findings``
+    are the same sentences, in the same order, as messages to show in the user's language
+    (``bsu_models.core.i18n.localise``).
+    """
+
+    problems: tuple[str, ...]
+    blobs_checked: int
+    rows_checked: int
+    audit_events_checked: int
+    findings: tuple[Message, ...] = ()
+    # Bytes without a row (left by an interrupted import): not corruption; ``gc`` removes them.
+    cleanable: tuple[str, ...] = ()
+    cleanable_findings: tuple[Message, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The audit chain's newest event: what to anchor outside the server."""
+
+    event_id: int
+    hash: str
+    at: str  # ISO-8601 UTC as stored; "" on an empty chain
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    event_id: int
+    at: str
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_sha256: str | None
+    outcome: str
+    details: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class SceneInfo:
+    """A scene and where it stands."""
+
+    scene_id: int
+    name: str
+    version_id: int
+    case_reference: str
+    model_name: str
+    revision: int
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+    frozen_revision: int | None = None  # set once the scene is frozen for court
+    frozen_by: str = ""
+    frozen_at: datetime | None = None
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_revision is not None
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    number: int
+    author: str
+    created_at: datetime
+    summary: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class MeasuredValue:
+    """A measurement in real-world units where the version's units and scale are known.
+
+    ``unit`` is ``"m"`` or ``"°"``; when the units are unknown, lengths come in ``"model units"``
+    and ``units_known`` is False, so no caller can mistake them for metres.
+    """
+
+    kind: str
+    label: str
+    value: float
+    uncertainty: float
+    unit: str
+    units_known: bool
+    basis: str  # what the value and the ± rest on, in words
+    #: ``label`` as a message, where the label is made of words (``W1 to V1``); else None.
+    label_message: Message | None = None
+
+    @property
+    def message(self) -> Message:
+        """The value and its ± as a message: ``str()`` is :attr:`text`."""
+        if self.unit == "°":
+            return Message(
+                "{value}° ± {uncertainty}°",
+                value=f"{self.value:.1f}",
+                uncertainty=f"{self.uncertainty:.1f}",
+            )
+        if not self.units_known:
+            return Message(
+                "{value} ± {uncertainty} model units "
+                "(units unknown: set the version's units and scale for metres)",
+                value=f"{self.value:.4g}",
+                uncertainty=f"{self.uncertainty:.2g}",
+            )
+        # Enough decimals that the ± never rounds to zero on small models.
+        decimals = 2 if self.uncertainty >= 0.005 else 3 if self.uncertainty >= 0.0005 else 4
+        return Message(
+            "{value} m ± {uncertainty} m",
+            value=f"{self.value:.{decimals}f}",
+            uncertainty=f"{self.uncertainty:.{decimals}f}",
+        )
+
+    @property
+    def text(self) -> str:
+        """The value and its ± in English (what JSON output and records carry)."""
+        return str(self.message)
+
+    def text_in(self, lang: str) -> str:
+        """:attr:`text` in ``lang`` (one of ``bsu_models.core.i18n.LANGUAGES``)."""
+        return localise(self.message, lang)
+
+    def label_in(self, lang: str) -> str:
+        """:attr:`label` in ``lang``: its words translated, entity labels as they are."""
+        return localise(self.label_message or self.label, lang)
+
+
+@dataclass(frozen=True)
+class SightlineResult:
+    observer: str
+    target: str
+    step: str
+    visible: bool
+    eye_point: tuple[float, float, float]
+    target_point: tuple[float, float, float]
+    occluder: tuple[float, float, float] | None
+    distance: MeasuredValue

@@ -1,0 +1,369 @@
+"""The content of a court exhibit package, read from one frozen scene revision.
+
+Works on a frozen scene of the catalogue: its ``SceneDoc`` at the frozen revision, the model
+version it stands on (``VersionInfo``) and the case. ``ExhibitBuilder`` renders a print-resolution
+still per step, works out entity positions in metres (east / north / height), measurements and
+sightline verdicts, and assembles the payload files (stills, ``scene.json``, ``model.glb``, the
+offline viewer's data, ``README.txt`` and the exhibit book's ``ExhibitBook``) with the bag-info
+fields. The package's fixed words and text formats are in ``bsu_models.court.exhibit_words``, the
+model version's frame and facts in ``bsu_models.court.exhibit_facts``; packaging, writing and
+checking the package are in ``bsu_models.court.exhibit``.
+
+A package is written in one language (``lang``, one of ``bsu_models.core.i18n.LANGUAGES``): the
+book, the viewer, the stills' own words and README.txt; ``bag-info.txt`` records it as
+``Exhibit-Language``. User text (names, labels, narratives, references) is never translated.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bsu_models import __version__
+from bsu_models.core.errors import Conflict, InvalidInput
+from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language, error_text, translator
+from bsu_models.core.records import SceneInfo
+from bsu_models.court.bagit_package import sha256_hex
+from bsu_models.court.exhibit_book import (
+    BookEntity,
+    BookMeasurement,
+    BookSightline,
+    BookStep,
+    ExhibitBook,
+    book_font,
+    build_exhibit_book,
+)
+from bsu_models.court.exhibit_facts import _frame, _model_facts
+from bsu_models.court.exhibit_words import (
+    METHOD,
+    NOT_PLACED,
+    PROVENANCE_WORDS,
+    README_FILES,
+    _date_text,
+    _moment_text,
+    _value_text,
+    _wrap,
+)
+from bsu_models.court.offline_viewer import build_offline_viewer
+from bsu_models.ingest.geometry import axis_vector
+from bsu_models.scenes.scene_items import Step
+from bsu_models.scenes.scene_model import SceneDoc
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import Catalogue
+
+STILL_SIZE = "a4"  # A4 landscape at 300 dpi: print resolution for the book and the bundle
+
+
+class ExhibitBuilder:
+    """Builds the package of one frozen scene; every read it makes is audited as usual."""
+
+    def __init__(
+        self, catalogue: Catalogue, scene_id: int, actor: str, lang: str = DEFAULT_LANGUAGE
+    ) -> None:
+        self.catalogue = catalogue
+        self.actor = actor
+        self.lang = check_language(lang)
+        self._ = translator(self.lang).gettext
+        catalogue.scenes.require(scene_id, "exhibit.export")
+        self.info: SceneInfo = catalogue.scenes.info(scene_id)
+        if self.info.frozen_revision is None:
+            raise Conflict(
+                "Scene {scene_id} ({name}) is not frozen for court; freeze it first "
+                "(bsu-models scene freeze {scene_id}, or Freeze on the Presentation page).",
+                scene_id=scene_id,
+                name=self.info.name,
+            )
+        self.revision: int = self.info.frozen_revision
+        catalogue.scenes.confirm_for_court(scene_id)
+        self.doc: SceneDoc = catalogue.scenes.document(scene_id, self.revision)
+        self.version = catalogue.get_version(self.info.version_id)
+        self.revision_sha256 = next(
+            r.sha256 for r in catalogue.scenes.history(scene_id) if r.number == self.revision
+        )
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def _still(self, number: int | None, step: Step | None, exhibit: str, date: str) -> bytes:
+        view = self.doc.view_for_step(step.id) if step is not None else None
+        still = self.catalogue.render_still(
+            self.version.version_id,
+            scene_id=self.info.scene_id,
+            revision=self.revision,
+            step=number,
+            view=view.id if view else None,
+            preset=None if view else "iso",
+            size=STILL_SIZE,
+            exhibit=exhibit,
+            date_text=date,
+            actor=self.actor,
+            lang=self.lang,
+        )
+        return still.png
+
+    def _entities(self, step: Step) -> tuple[BookEntity, ...]:
+        east, north, up, factor = _frame(self.version)
+        base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
+        rows = []
+        for entity in self.doc.entities:
+            pos = self.doc.position(entity.id, step.id)
+            metres = None
+            if pos is not None and factor is not None:
+                p = np.asarray(pos.point)
+                metres = (
+                    float(p @ east) * factor,
+                    float(p @ north) * factor,
+                    (float(p @ up) - base) * factor,
+                )
+            provenance = pos.provenance if pos is not None else None
+            rows.append(
+                BookEntity(
+                    label=entity.label,
+                    type=entity.type,
+                    provenance=provenance.kind if provenance else "",
+                    reference=provenance.reference if provenance else "",
+                    position_m=metres,
+                    model_point=pos.point if pos is not None else None,
+                    heading_deg=pos.heading_deg if pos is not None else None,
+                    sensitive=entity.sensitive,
+                )
+            )
+        return tuple(rows)
+
+    def _measurements(self, step: Step | None) -> tuple[BookMeasurement, ...]:
+        """The measurements of ``step``; with None, those over the whole scene (no step)."""
+        rows = []
+        for m in self.doc.measurements:
+            if m.step != (step.id if step is not None else None):
+                continue
+            try:
+                value = self.catalogue.scenes.measure(self.info.scene_id, m, self.revision)
+                text = _value_text(value, self.lang)
+            except InvalidInput as exc:  # e.g. an entity with no position at this step
+                text = self._("not available: {reason}").format(reason=error_text(exc, self.lang))
+            rows.append(BookMeasurement(m.label or m.id, m.kind.replace("_", " "), text))
+        return tuple(rows)
+
+    def _sightlines(self, number: int, step: Step) -> tuple[BookSightline, ...]:
+        rows = []
+        for line in self.doc.sightlines:
+            if line.step != step.id or line.target.entity is None:
+                continue
+            observer = self.doc.entity(line.observer).label
+            target = self.doc.entity(line.target.entity).label
+            result = self.catalogue.scenes.sightline(self.info.scene_id, observer, target, number)
+            distance = _value_text(result.distance, self.lang)
+            if result.visible or result.occluder is None:
+                verdict = self._("clear over {distance}").format(distance=distance)
+            else:
+                verdict = self._blocked(result.eye_point, result.occluder, distance)
+            rows.append(BookSightline(observer, target, verdict))
+        return tuple(rows)
+
+    def _blocked(
+        self, eye: tuple[float, float, float], point: tuple[float, float, float], full: str
+    ) -> str:
+        """Where a sightline is blocked, in the terms of the entity table."""
+        east, north, up, factor = _frame(self.version)
+        base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
+        p = np.asarray(point, dtype=float)
+        away = float(np.linalg.norm(p - np.asarray(eye, dtype=float)))
+        if factor is None:
+            where = ", ".join(f"{c:.4g}" for c in point)
+            return self._(
+                "blocked by the model {away} model units from the eye, at ({point}) in model "
+                "units (units unknown); the target is {distance} away"
+            ).format(away=f"{away:.4g}", point=where, distance=full)
+        e, n, h = (
+            float(p @ east) * factor,
+            float(p @ north) * factor,
+            (float(p @ up) - base) * factor,
+        )
+        return self._(
+            "blocked by the model {away} m from the eye, at E / N / height {east} / {north} / "
+            "{height} m; the target is {distance} away"
+        ).format(
+            away=f"{away * factor:.2f}",
+            east=f"{e:.2f}",
+            north=f"{n:.2f}",
+            height=f"{h:.2f}",
+            distance=full,
+        )
+
+    def _viewer_data(self, exhibit: str) -> dict[str, Any]:
+        version = self.version
+        lo, hi = version.bounds
+        diagonal = float(np.linalg.norm(np.subtract(hi, lo)))
+        factor = _frame(version)[3]
+        steps = []
+        for number, step in enumerate(self.doc.steps, 1):
+            view = self.doc.view_for_step(step.id)
+            layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
+            steps.append(
+                {
+                    "number": number,
+                    "title": step.title,
+                    "clock": step.clock,
+                    "narrative": step.narrative,
+                    "camera": None if view is None else view.camera_json(),
+                    "layer": layer.to_json(self.lang),
+                    "entities": [
+                        {
+                            "label": e.label,
+                            "type": e.type,
+                            "provenance": self._(PROVENANCE_WORDS.get(e.provenance, NOT_PLACED)),
+                            "reference": e.reference,
+                            "sensitive": e.sensitive,
+                        }
+                        for e in self._entities(step)
+                        if e.model_point is not None
+                    ],
+                }
+            )
+        return {
+            "title": self.doc.name,
+            "subtitle": self._(
+                "{case} · Exhibit {exhibit} · scene {scene} revision {revision} (frozen)"
+            ).format(
+                case=version.case_reference,
+                exhibit=exhibit,
+                scene=self.info.scene_id,
+                revision=self.revision,
+            ),
+            "up": list(axis_vector(version.up_axis)),
+            "north": list(axis_vector(version.north_axis)),
+            "eye_height": 1.6 / factor if factor else 0.01 * diagonal,
+            "facts": [list(row) for row in _model_facts(version, self.lang)],
+            "steps": steps,
+        }
+
+    def _readme(self, exhibit: str) -> bytes:
+        _ = self._
+        lines = [
+            _("Exhibit {exhibit}: {name}").format(exhibit=exhibit, name=self.doc.name),
+            _(
+                "Case {case}; scene {scene}, revision {revision} (frozen), made from model file "
+                "SHA-256 {sha256}."
+            ).format(
+                case=self.version.case_reference,
+                scene=self.info.scene_id,
+                revision=self.revision,
+                sha256=self.version.original_sha256,
+            ),
+            "",
+            _("Files"),
+            *(f"  {name:<18} {_(what)}" for name, what in README_FILES),
+            "",
+        ]
+        if any(e.sensitive for e in self.doc.entities):
+            lines += [
+                _("SENSITIVE MATERIAL"),
+                *_wrap(
+                    _(
+                        "This package contains sensitive material (entities marked Sensitive "
+                        "in the book, scene.json and viewer.html) that is never shown in public "
+                        "material. It is for the court only and must not be published or "
+                        "shared beyond it."
+                    ),
+                    "  ",
+                ),
+                "",
+            ]
+        lines += [
+            _("Dates and times are Hong Kong time, HKT (UTC+8)."),
+            "",
+            _("Checking the package"),
+            "  " + _("In the package folder (the one holding manifest-sha256.txt):"),
+            "    sha256sum -c manifest-sha256.txt",
+            "  " + _("Every line must end in OK. Any BagIt validator (RFC 8493) also checks it."),
+        ]
+        return ("\n".join(lines) + "\n").encode()
+
+    # -- the whole package ----------------------------------------------------------------------
+
+    def build(self, exhibit: str) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The payload files and the bag-info fields."""
+        now = datetime.now(UTC)
+        date = _date_text(now, self.lang)
+        payload: dict[str, bytes] = {}
+        book_steps = []
+        model_still = b""
+        if not self.doc.steps:
+            model_still = payload["stills/model.png"] = self._still(None, None, exhibit, date)
+        for number, step in enumerate(self.doc.steps, 1):
+            name = f"stills/step-{number:02d}.png"
+            payload[name] = self._still(number, step, exhibit, date)
+            book_steps.append(
+                BookStep(
+                    number=number,
+                    title=step.title,
+                    clock=step.clock,
+                    narrative=step.narrative,
+                    still_png=payload[name],
+                    still_name=name,
+                    entities=self._entities(step),
+                    measurements=self._measurements(step),
+                    sightlines=self._sightlines(number, step),
+                )
+            )
+        scene_json = self.catalogue.scenes.export_json(
+            self.info.scene_id, self.revision, actor=self.actor
+        )
+        payload["scene.json"] = (
+            json.dumps(scene_json, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        ).encode()
+        glb = self.catalogue.web_glb(self.version.version_id, actor=self.actor)
+        payload["model.glb"] = glb
+        payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit), self.lang)
+        payload["README.txt"] = self._readme(exhibit)
+        case = next(
+            (c for c in self.catalogue.list_cases() if c.reference == self.version.case_reference),
+            None,
+        )
+        book = ExhibitBook(
+            case_reference=self.version.case_reference,
+            case_title=case.title if case else "",
+            exhibit_number=exhibit,
+            producer=self.actor,
+            produced_on=_moment_text(now, self.lang),
+            scene_name=self.doc.name,
+            scene_id=self.info.scene_id,
+            revision=self.revision,
+            revision_sha256=self.revision_sha256,
+            frozen_by=self.info.frozen_by,
+            frozen_on=_moment_text(self.info.frozen_at, self.lang) if self.info.frozen_at else "",
+            model_facts=_model_facts(self.version, self.lang),
+            steps=tuple(book_steps),
+            method=tuple(self._(paragraph) for paragraph in METHOD),
+            package_files=tuple((f"data/{n}", sha256_hex(d)) for n, d in sorted(payload.items())),
+            scene_measurements=self._measurements(None),
+            model_still_png=model_still,
+            model_still_name="stills/model.png" if model_still else "",
+        )
+        payload["exhibit-book.pdf"] = build_exhibit_book(
+            book, book_font(self.catalogue.settings.font_file), self.lang
+        )
+        info = {
+            "Source-Organization": "Briefing Support Unit",
+            "External-Identifier": exhibit,
+            "External-Description": f"Exhibit {exhibit}: re-enactment scene {self.doc.name!r} "
+            f"on model {self.version.model_name!r}, case {self.version.case_reference}",
+            "Bagging-Date": now.strftime("%Y-%m-%d"),
+            "Bag-Software-Agent": f"bsu-models {__version__}",
+            "BSU-Case": self.version.case_reference,
+            "BSU-Exhibit": exhibit,
+            "BSU-Producer": self.actor,
+            "BSU-Scene-Id": str(self.info.scene_id),
+            "BSU-Scene-Name": self.doc.name,
+            "BSU-Scene-Revision": str(self.revision),
+            "BSU-Scene-Revision-SHA256": self.revision_sha256,
+            "BSU-Frozen-By": self.info.frozen_by,
+            "BSU-Model-Version-Id": str(self.version.version_id),
+            "BSU-Source-File": self.version.mesh_member,
+            "BSU-Source-SHA256": self.version.original_sha256,
+            "Exhibit-Language": self.lang,
+        }
+        return payload, info

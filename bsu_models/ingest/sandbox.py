@@ -1,0 +1,227 @@
+"""Running the parser (``bsu_models.ingest.parse_worker``) in a child process with hard limits.
+
+The child gets an address-space limit, a CPU-time limit and a wall-clock timeout; whatever
+happens inside it (a MemoryError, a segfault in a native library, an endless loop), this process
+survives and the caller gets one ``BsuError``. Results come back as files in a private
+temporary folder and are validated again here before use.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bsu_models.core import errors
+from bsu_models.core.settings import Settings
+from bsu_models.ingest.meshdata import MeshArrays, validate_arrays
+from bsu_models.ingest.textures import check_texture, check_textures
+from bsu_models.ingest.upload import PreparedUpload
+
+
+@dataclass(frozen=True)
+class ParsedUpload:
+    """What the parser measured and made for one upload."""
+
+    mesh: MeshArrays = field(repr=False)
+    web_glb: bytes = field(repr=False)
+    facts: dict[str, Any]
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    # One thread each: the limits are per process, and BLAS thread pools reserve address space.
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+class WorkerPool:
+    """One spare parser process, started ahead of need so an import does not wait for Python,
+    numpy and trimesh to load. The spare applies its limits before loading anything and waits
+    for one work folder on standard input; each process parses one upload and exits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spare: subprocess.Popen[bytes] | None = None
+        self._limits: tuple[int, int] | None = None
+
+    @staticmethod
+    def _limits_of(settings: Settings) -> tuple[int, int]:
+        # CPU seconds: the wall-clock timeout plus what loading the libraries costs.
+        return settings.parse_memory_bytes, int(settings.parse_timeout_s) + 10
+
+    @staticmethod
+    def _start(limits: tuple[int, int]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bsu_models.ingest.parse_worker", "--serve", *map(str, limits)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=_child_env(),
+            # The child sets its own rlimits first thing: preexec_fn is unsafe in threaded
+            # servers such as Streamlit's. Its own session lets a timeout kill all it started.
+            start_new_session=True,
+        )
+
+    def prepare(self, settings: Settings) -> None:
+        """Make sure a spare worker with these settings' limits is starting or waiting."""
+        limits = self._limits_of(settings)
+        with self._lock:
+            if self._spare is not None and (
+                self._spare.poll() is not None or self._limits != limits
+            ):
+                self._discard(self._spare)
+                self._spare = None
+            if self._spare is None:
+                self._spare, self._limits = self._start(limits), limits
+
+    def take(self, settings: Settings) -> subprocess.Popen[bytes]:
+        """A worker for one parse: the spare if it is ready and fits, else a new one."""
+        self.prepare(settings)
+        with self._lock:
+            worker, self._spare = self._spare, None
+        assert worker is not None
+        return worker
+
+    @staticmethod
+    def _discard(worker: subprocess.Popen[bytes]) -> None:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+        for stream in (worker.stdin, worker.stderr):
+            if stream is not None:
+                stream.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._spare is not None:
+                self._discard(self._spare)
+                self._spare = None
+
+
+WORKERS = WorkerPool()
+atexit.register(WORKERS.close)
+
+
+def parse_in_sandbox(
+    prepared: PreparedUpload, source_sha256: str, settings: Settings
+) -> ParsedUpload:
+    """Parse ``prepared`` in a limited child process; raises a ``BsuError`` on any failure."""
+    label = (
+        prepared.upload_label
+        if prepared.mesh_name == prepared.upload_label
+        else f"{prepared.upload_label} ({prepared.mesh_name})"
+    )
+    files = {prepared.mesh_name: prepared.mesh_data, **prepared.companions}
+    with tempfile.TemporaryDirectory(prefix="bsu-parse-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "in").mkdir()
+        # Inputs are stored under numbers, so no uploaded name ever becomes a path.
+        for index, data in enumerate(files.values()):
+            (workdir / "in" / f"{index:05d}").write_bytes(data)
+        request = {
+            "label": label,
+            "mesh_name": prepared.mesh_name,
+            "format": prepared.mesh_format,
+            "files": list(files),
+            "max_faces": settings.max_faces,
+            "max_texture_pixels": settings.max_texture_pixels,
+            "source_sha256": source_sha256,
+        }
+        (workdir / "request.json").write_text(json.dumps(request))
+        timeout = settings.parse_timeout_s
+        proc = WORKERS.take(settings)
+        try:
+            _, stderr = proc.communicate(input=f"{workdir}\n".encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise errors.ParseFailed(
+                "{label}: parsing took longer than the {seconds:g} s allowed.",
+                label=label,
+                seconds=timeout,
+            ) from None
+        finally:
+            WORKERS.prepare(settings)
+        result_path = workdir / "out" / "result.json"
+        if proc.returncode != 0 or not result_path.exists():
+            return _crash(label, proc.returncode, stderr)
+        result = json.loads(result_path.read_text())
+        if not result.get("ok"):
+            raise _worker_error(result)
+        return _collect(label, workdir / "out", result, settings)
+
+
+def _worker_error(result: dict[str, Any]) -> errors.BsuError:
+    """The error the parser process reported, rebuilt with its msgid and values.
+
+    The child writes ``error_type``, ``template``, ``params`` (``errors.params_to_json``) and the
+    English ``message``; an error that cannot be rebuilt keeps the English sentence.
+    """
+    error_type = getattr(errors, str(result.get("error_type", "")), errors.InvalidMesh)
+    if not (
+        isinstance(error_type, type)
+        and issubclass(error_type, errors.BsuError)
+        and not issubclass(error_type, errors.AmbiguousUpload)  # the parser never has several
+    ):
+        error_type = errors.InvalidMesh
+    message = str(result.get("message", ""))
+    template = result.get("template")
+    if isinstance(template, str):
+        try:
+            params = errors.params_from_json(result.get("params") or {})
+            return error_type(template, **params)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            pass  # a malformed report: fall back to its English sentence
+    return error_type(message)
+
+
+def _crash(label: str, returncode: int | None, stderr: bytes) -> ParsedUpload:
+    tail = stderr.decode("utf-8", "replace")
+    if returncode is not None and returncode < 0:
+        name = signal.Signals(-returncode).name
+        if -returncode in (signal.SIGKILL, signal.SIGXCPU):
+            raise errors.ParseFailed(
+                "{label}: parsing used more CPU time than allowed ({signal}).",
+                label=label,
+                signal=name,
+            )
+        raise errors.ParseFailed(
+            "{label}: the parser crashed on this file ({signal}).", label=label, signal=name
+        )
+    if "MemoryError" in tail:
+        raise errors.LimitExceeded("{label}: parsing needs more memory than allowed.", label=label)
+    raise errors.ParseFailed(
+        "{label}: the parser stopped with exit status {status}.", label=label, status=returncode
+    )
+
+
+def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) -> ParsedUpload:
+    with np.load(out / "mesh.npz", allow_pickle=False) as arrays:
+        vertices, faces = arrays["vertices"], arrays["faces"]
+        uv = arrays["uv"] if "uv" in arrays.files else None
+        colours = arrays["colours"] if "colours" in arrays.files else None
+    vertices, faces, uv = validate_arrays(label, vertices, faces, settings.max_faces, uv)
+    texture_path = out / "texture.png"
+    texture = texture_path.read_bytes() if uv is not None and texture_path.exists() else None
+    web_glb = (out / "web.glb").read_bytes()
+    # The parser's images are measured from their headers before this process decodes any (the
+    # thumbnail here, stills later from the web copy).
+    if texture is not None:
+        check_texture(label, "texture.png", texture, settings.max_texture_pixels)
+    check_textures(label, "glb", web_glb, {}, settings.max_texture_pixels)
+    if colours is not None and (colours.shape != (len(vertices), 3) or colours.dtype != np.uint8):
+        colours = None
+    mesh = MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture, colours=colours)
+    facts = {k: v for k, v in result.items() if k != "ok"}
+    return ParsedUpload(mesh=mesh, web_glb=web_glb, facts=facts)

@@ -1,0 +1,376 @@
+"""Public posts: a media officer's request for a public picture of a scene, and a second
+person's decision on it.
+
+A request renders the picture at once from the scene's current revision with everything
+sensitive removed (``bsu_models.render.public_image``) and stores it under its SHA-256; the decision
+is about exactly those bytes. An approver who did not make the request approves or rejects it with
+a reason. Only approved pictures can be downloaded, and an approved picture never changes: if
+the scene changed after the request, approving is refused and a new request is needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bsu_models.core import limits
+from bsu_models.core.audit import append_event
+from bsu_models.core.db import read_session, write_session
+from bsu_models.core.errors import (
+    AccessDenied,
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    Message,
+    NotFound,
+)
+from bsu_models.core.orm import PublicPostRow, SceneRevisionRow, SceneRow
+from bsu_models.core.state_ledger import confirm_rows, row_key
+from bsu_models.core.text import clean_text, text_sha256
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import Catalogue
+
+POST_STATUSES = ("requested", "approved", "rejected")
+#: A status as a word in a sentence (the stored value stays English).
+_STATUS_WORDS: dict[str, Message] = {
+    "requested": Message("requested"),
+    "approved": Message("approved"),
+    "rejected": Message("rejected"),
+}
+
+
+def _status_word(status: str) -> str | Message:
+    return _STATUS_WORDS.get(status, status)
+
+
+@dataclass(frozen=True)
+class PostInfo:
+    post_id: int
+    case_reference: str
+    scene_id: int
+    scene_name: str
+    revision: int
+    step: int
+    view: str | None
+    platform: str
+    caption: str
+    image_sha256: str
+    requested_by: str
+    requested_at: datetime
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str
+
+
+def _info(row: PublicPostRow, case_reference: str, scene_name: str) -> PostInfo:
+    return PostInfo(
+        row.id,
+        case_reference,
+        row.scene_id,
+        scene_name,
+        row.revision,
+        row.step,
+        row.view,
+        row.platform,
+        row.caption,
+        row.image_key,
+        row.requested_by,
+        row.requested_at,
+        row.status,
+        row.decided_by,
+        row.decided_at,
+        row.reason,
+    )
+
+
+class PostService:
+    """Public posts of one catalogue; reached as ``catalogue.posts``."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def _row_case(self, post_id: int) -> tuple[int, int, str]:
+        with read_session(self.catalogue.engine) as session:
+            row = session.get(PublicPostRow, post_id)
+            if row is None:
+                raise NotFound("There is no public post request {post_id}.", post_id=post_id)
+            scene = session.get(SceneRow, row.scene_id)
+            assert scene is not None
+            case = scene.version.model.case  # the model's case, not a copy kept with the row
+            return case.id, row.scene_id, case.reference
+
+    def _require(self, action: str, post_id: int) -> None:
+        case_id, _scene, reference = self._row_case(post_id)
+        self.catalogue.access.require(
+            action, case_id, object_type="post", object_id=str(post_id), case_label=reference
+        )
+
+    def request(
+        self,
+        scene_id: int,
+        step: int,
+        platform: str,
+        caption: str,
+        view: str | None = None,
+        *,
+        lang: str = "en",
+    ) -> PostInfo:
+        """Render the public picture of ``step`` (its fixed words in ``lang``) and ask for its
+        approval."""
+        # Imported here: rendering libraries are heavy and most users never request a post.
+        from bsu_models.render.public_image import PLATFORM_SIZES, render_public_image
+
+        self.catalogue.scenes.require(scene_id, "post.request")
+        if platform not in PLATFORM_SIZES:
+            raise InvalidInput(
+                "Platform {platform!r} is not one of {choices}.",
+                platform=platform,
+                choices=", ".join(PLATFORM_SIZES),
+            )
+        caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
+        number, revision_sha256 = self.catalogue.scenes.current_revision(scene_id)
+        info = self.catalogue.scenes.info(scene_id)
+        if info.revision != number:
+            raise Conflict(
+                "Scene {scene_id} changed just now; request the post again.", scene_id=scene_id
+            )
+        png = render_public_image(
+            self.catalogue,
+            info.version_id,
+            scene_id=scene_id,
+            revision=info.revision,
+            step=step,
+            view=view,
+            preset=None if view else "iso",
+            platform=platform,
+            caption=caption,
+            lang=lang,
+        )
+        key = self.catalogue.blobs.put(png)
+        actor = self.catalogue.actor_name()
+        with write_session(self.catalogue.engine) as session:
+            scene = session.get(SceneRow, scene_id)
+            assert scene is not None
+            row = PublicPostRow(
+                case_id=scene.case_id,
+                scene_id=scene_id,
+                revision=info.revision,
+                revision_sha256=revision_sha256,
+                step=step,
+                view=view,
+                platform=platform,
+                caption=caption,
+                image_key=key,
+                requested_by=actor,
+            )
+            session.add(row)
+            session.flush()
+            append_event(
+                session,
+                actor=actor,
+                action="post.request",
+                object_type="post",
+                object_id=str(row.id),
+                object_sha256=key,
+                details={
+                    "scene": scene_id,
+                    "revision": info.revision,
+                    "step": step,
+                    "platform": platform,
+                    "caption_sha256": text_sha256(caption),
+                },
+            )
+            post_id = row.id
+        return self.get(post_id)
+
+    def get(self, post_id: int) -> PostInfo:
+        user = self.catalogue.user
+        self._require("post.decide" if user.may("post.decide") else "post.request", post_id)
+        with read_session(self.catalogue.engine) as session:
+            row = session.get(PublicPostRow, post_id)
+            assert row is not None
+            scene = session.get(SceneRow, row.scene_id)
+            assert scene is not None
+            return _info(row, scene.version.model.case.reference, scene.name)
+
+    def list_posts(self, status: str | None = None) -> list[PostInfo]:
+        """Requests on the user's cases (newest first), for media officers and approvers."""
+        user = self.catalogue.user
+        if not (user.may("post.request") or user.may("post.decide")):
+            return []
+        visible = self.catalogue.access.member_case_ids()
+        with read_session(self.catalogue.engine) as session:
+            stmt = select(PublicPostRow).order_by(PublicPostRow.id.desc())
+            if status:
+                stmt = stmt.where(PublicPostRow.status == status)
+            posts = []
+            for row in session.scalars(stmt):
+                scene = session.get(SceneRow, row.scene_id)
+                assert scene is not None
+                if visible is not None and scene.version.model.case_id not in visible:
+                    continue
+                posts.append(_info(row, scene.version.model.case.reference, scene.name))
+            return posts
+
+    def preview(self, post_id: int) -> bytes:
+        """The requested picture, for the requester and the approvers to look at."""
+        post = self.get(post_id)
+        user = self.catalogue.user
+        if not (user.may("post.decide") or user.username == post.requested_by):
+            self._require("post.decide", post_id)
+        return self.catalogue.blobs.get_verified(post.image_sha256)
+
+    def decide(self, post_id: int, approve: bool, reason: str) -> PostInfo:
+        """Approve or reject a request; never by the person who requested it.
+
+        The decision is one conditional update (``WHERE status = 'requested'``) in the same
+        transaction as its audit event, so of two approvers deciding at once exactly one
+        succeeds and the other is told who decided first.
+        """
+        self._require("post.decide", post_id)
+        reason = clean_text(reason, Message("Reason"))
+        if not reason.strip():
+            raise InvalidInput("Give a reason for the decision; it is kept with the post.")
+        post = self.get(post_id)
+        actor = self.catalogue.actor_name()
+        action = "post.approve" if approve else "post.reject"
+        if post.requested_by == actor:
+            refusal = Message(
+                "{actor} requested post {post_id} and so may not decide on it; a second "
+                "approver must.",
+                actor=actor,
+                post_id=post_id,
+            )
+            self._refused(post, action, refusal)
+            raise AccessDenied(refusal)
+        with write_session(self.catalogue.engine) as session:
+            conflict = self._decision_conflict(session, post, approve)
+            if conflict is None:
+                decided = session.execute(
+                    update(PublicPostRow)
+                    .where(PublicPostRow.id == post_id, PublicPostRow.status == "requested")
+                    .values(
+                        status="approved" if approve else "rejected",
+                        decided_by=actor,
+                        decided_at=datetime.now(UTC),
+                        reason=reason,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if decided.rowcount != 1:  # type: ignore[attr-defined]
+                    # Decided by someone else between the check and the update.
+                    conflict = self._decision_conflict(session, post, approve)
+            append_event(
+                session,
+                actor=actor,
+                action=action,
+                object_type="post",
+                object_id=str(post_id),
+                object_sha256=post.image_sha256,
+                outcome="refused" if conflict else "ok",
+                # The approver's own words stay with the post; the trail keeps their hash.
+                details=(
+                    {"reason": str(conflict)}
+                    if conflict
+                    else {"reason_sha256": text_sha256(reason)}
+                ),
+            )
+        if conflict:
+            raise Conflict(conflict)
+        return self.get(post_id)
+
+    @staticmethod
+    def _decision_conflict(session: Session, post: PostInfo, approve: bool) -> Message | None:
+        """Why the post cannot be decided now, read inside the deciding transaction."""
+        status, decided_by, revision, requested_sha = session.execute(
+            select(
+                PublicPostRow.status,
+                PublicPostRow.decided_by,
+                PublicPostRow.revision,
+                PublicPostRow.revision_sha256,
+            ).where(PublicPostRow.id == post.post_id)
+        ).one()
+        if status != "requested":
+            return Message(
+                "Post {post_id} was already {status} by {decided_by}.",
+                post_id=post.post_id,
+                status=_status_word(status),
+                decided_by=decided_by,
+            )
+        if approve:
+            number, sha256, document = session.execute(
+                select(SceneRevisionRow.number, SceneRevisionRow.sha256, SceneRevisionRow.document)
+                .where(SceneRevisionRow.scene_id == post.scene_id)
+                .order_by(SceneRevisionRow.number.desc())
+                .limit(1)
+            ).one()
+            if hashlib.sha256(document.encode()).hexdigest() != sha256:
+                raise IntegrityError(
+                    "Scene {scene_id} revision {revision} no longer matches its recorded "
+                    "SHA-256 (changed outside the catalogue); nothing is built from it. "
+                    "Run verify.",
+                    scene_id=post.scene_id,
+                    revision=number,
+                )
+            if (number, sha256) != (revision, requested_sha):
+                return Message(
+                    "Scene {scene_id} changed after post {post_id} was requested (revision "
+                    "{revision}); the picture may no longer match it: request a new post.",
+                    scene_id=post.scene_id,
+                    post_id=post.post_id,
+                    revision=revision,
+                )
+        return None
+
+    def _refused(self, post: PostInfo, action: str, reason: Message) -> None:
+        with write_session(self.catalogue.engine) as session:
+            append_event(
+                session,
+                actor=self.catalogue.actor_name(),
+                action=action,
+                object_type="post",
+                object_id=str(post.post_id),
+                object_sha256=post.image_sha256,
+                outcome="refused",
+                details={"reason": str(reason)},
+            )
+
+    def download(self, post_id: int) -> tuple[str, bytes]:
+        """The approved picture and a file name that says nothing about the case."""
+        self._require("post.download", post_id)
+        post = self.get(post_id)
+        if post.status != "approved":
+            refusal = Message(
+                "Post {post_id} is {status}; only approved posts download.",
+                post_id=post_id,
+                status=_status_word(post.status),
+            )
+            self._refused(post, "post.download", refusal)
+            raise AccessDenied(refusal)
+        data = self.catalogue.blobs.get_verified(post.image_sha256)
+        with read_session(self.catalogue.engine) as session:
+            # The approval must be the one the audit chain recorded, not a status set by hand.
+            problems = confirm_rows(session, [row_key("public_posts", post_id)])
+        if problems:
+            raise IntegrityError(
+                "Post {post_id} cannot be released: {problem} Run verify.",
+                post_id=post_id,
+                problem=problems[0],
+            )
+        with write_session(self.catalogue.engine) as session:
+            append_event(
+                session,
+                actor=self.catalogue.actor_name(),
+                action="post.download",
+                object_type="post",
+                object_id=str(post_id),
+                object_sha256=post.image_sha256,
+            )
+        return f"public-post-{post_id}-{post.platform}.png", data

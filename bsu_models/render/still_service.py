@@ -1,0 +1,256 @@
+"""Rendering stills of a model version, optionally with a scene at a step, for the catalogue.
+
+Gathers what the renderer needs from the catalogue (validated geometry, the texture from the
+version's web copy, the scene's positions, measurements and sightlines at the step, the camera
+of a saved view or preset) and records the render as an audit event. The caption's and the
+overlays' fixed words are in the language asked for; names, titles and labels are as written.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bsu_models.core.audit import append_event
+from bsu_models.core.db import write_session
+from bsu_models.core.errors import InvalidInput, Message, NotFound
+from bsu_models.core.i18n import N_, check_language, format_date, translator
+from bsu_models.core.records import VersionInfo, file_role_name
+from bsu_models.ingest.geometry import (
+    PRESETS,
+    as_triple,
+    axis_vector,
+    preset_camera,
+    unpack_geometry,
+)
+from bsu_models.ingest.meshdata import MeshArrays
+from bsu_models.render.overlay import Overlays
+from bsu_models.render.stills import Camera, Still, picture_size, render_still
+from bsu_models.scenes.scene_model import SceneDoc
+
+if TYPE_CHECKING:
+    from bsu_models.catalogue import Catalogue
+
+#: The caption's name of each preset view (English; translated where drawn).
+VIEW_NAMES = {
+    "iso": N_("Isometric"),
+    "plan": N_("Plan"),
+    "north": N_("North elevation"),
+    "east": N_("East elevation"),
+    "south": N_("South elevation"),
+    "west": N_("West elevation"),
+}
+PROJECTION_NAMES = {"perspective": N_("perspective"), "orthographic": N_("orthographic")}
+
+
+def _file_key(version: VersionInfo, role: str) -> str:
+    for stored in version.files:
+        if stored.role == role:
+            return stored.sha256
+    raise NotFound(
+        "Model version {version} has no stored {file}.",
+        version=version.version_id,
+        file=file_role_name(role),
+    )
+
+
+def _mesh(catalogue: Catalogue, version: VersionInfo) -> MeshArrays:
+    vertices, faces = unpack_geometry(catalogue.blobs.get(_file_key(version, "geometry")))
+    if not version.has_texture:
+        return MeshArrays(vertices, faces)
+    import trimesh
+
+    # The web copy is our own derived file; it carries the texture and its coordinates.
+    loaded = trimesh.load(
+        io.BytesIO(catalogue.blobs.get(_file_key(version, "web_glb"))),
+        file_type="glb",
+        process=False,
+    )
+    parts = list(loaded.geometry.values())  # type: ignore[attr-defined]
+    if len(parts) != 1 or getattr(parts[0].visual, "kind", None) != "texture":
+        # Several textured parts: pictures show the joined surface with neutral shading.
+        return MeshArrays(vertices, faces)
+    textured = parts[0]
+    image = textured.visual.material.baseColorTexture
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG")
+    return MeshArrays(
+        np.asarray(textured.vertices),
+        np.asarray(textured.faces),
+        uv=np.asarray(textured.visual.uv),
+        texture_png=buffer.getvalue(),
+    )
+
+
+def _unknown(value: str, gettext: Callable[[str], str]) -> str:
+    """A version's units or scale as shown: "unknown" in the caption's language."""
+    return gettext("unknown") if value == "unknown" else value
+
+
+def render_version_still(
+    catalogue: Catalogue,
+    version_id: int,
+    *,
+    scene_id: int | None = None,
+    revision: int | None = None,
+    step: int | None = None,
+    view: str | None = None,
+    preset: str | None = None,
+    size: str = "1920x1080",
+    overlays: Overlays | None = None,
+    exhibit: str = "",
+    watermark_text: str | None = None,
+    watermark_logo: bytes | None = None,
+    date_text: str | None = None,
+    actor: str | None = None,
+    lang: str = "en",
+) -> Still:
+    """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
+    saved view or a preset, its caption, legend and scale in ``lang``."""
+    _ = translator(check_language(lang)).gettext
+    version = catalogue.get_version(version_id)
+    pixels = picture_size(size)
+    doc: SceneDoc | None = None
+    if scene_id is not None:
+        info = catalogue.scenes.info(scene_id)
+        if info.version_id != version_id:
+            raise InvalidInput(
+                "Scene {scene} is on model version {actual}, not {version}.",
+                scene=scene_id,
+                actual=info.version_id,
+                version=version_id,
+            )
+        revision = info.revision if revision is None else revision
+        doc = catalogue.scenes.document(scene_id, revision)
+    if view is not None:
+        if doc is None:
+            raise InvalidInput("A saved view belongs to a scene; name the scene too.")
+        found = [v for v in doc.views if view in (v.name, v.id)]
+        if not found:
+            known: str | Message = ", ".join(v.name for v in doc.views) or Message("none")
+            raise InvalidInput(
+                "Scene {scene} has no view {view!r} (views: {known}).",
+                scene=scene_id,
+                view=view,
+                known=known,
+            )
+        saved = found[0]
+        camera = Camera(
+            saved.projection,
+            saved.position,
+            saved.target,
+            saved.up,
+            saved.fov_deg,
+            saved.ortho_scale,
+        )
+        view_name, shown_view = f"view {saved.id}", saved.name  # the audit log: its id
+    else:
+        name = preset or "iso"
+        if name not in PRESETS:
+            raise InvalidInput(
+                "Preset {preset!r} is not one of {choices}.",
+                preset=name,
+                choices=", ".join(PRESETS),
+            )
+        geometry = catalogue.scenes.geometry(version_id)
+        camera = Camera(**preset_camera(name, geometry.bounds, version.up_axis, version.north_axis))
+        view_name = VIEW_NAMES[name]  # the audit log keeps the English name
+        shown_view = _(view_name)
+    layer = None
+    step_line = _("Model only, no scene")
+    if doc is not None:
+        current = doc.step_at(step or 1) if doc.steps else None
+        if current is not None:
+            layer = catalogue.scenes.layer(scene_id, doc, current)  # type: ignore[arg-type]
+            number = [s.id for s in doc.steps].index(current.id) + 1
+            where = {
+                "scene": doc.name,
+                "revision": revision,
+                "number": number,
+                "count": len(doc.steps),
+                "title": current.title,
+            }
+            if current.clock:
+                step_line = _(
+                    "Scene: {scene} (revision {revision}) · step {number} of {count}: "
+                    "{title}, {clock}"
+                ).format(clock=current.clock, **where)
+            else:
+                step_line = _(
+                    "Scene: {scene} (revision {revision}) · step {number} of {count}: {title}"
+                ).format(**where)
+        else:
+            step_line = _("Scene: {scene} (revision {revision}) · no steps yet").format(
+                scene=doc.name, revision=revision
+            )
+    factor = (
+        None
+        if version.real_world_extent_m is None
+        else (
+            version.real_world_extent_m[0] / max(version.bounds[1][0] - version.bounds[0][0], 1e-12)
+        )
+    )
+    if not date_text:
+        now = datetime.now(UTC)
+        date_text = now.strftime("%d %b %Y") if lang == "en" else format_date(now, lang)
+    caption = [
+        _("{case} · Exhibit {exhibit}").format(case=version.case_reference, exhibit=exhibit)
+        if exhibit
+        else version.case_reference,
+        step_line,
+        _(
+            "Made from model version {sha} ({model}, version {number}; {units}, scale {scale}) "
+            "· {view} view, {projection}"
+        ).format(
+            sha=version.original_sha256[:12],
+            model=version.model_name,
+            number=version.number,
+            units=_unknown(version.units, _),
+            scale=_unknown(version.scale, _),
+            view=shown_view,
+            projection=_(PROJECTION_NAMES.get(camera.projection, camera.projection)),
+        ),
+        _("Rendered {date} by BSU Models").format(date=date_text),
+    ]
+    still = render_still(
+        _mesh(catalogue, version),
+        camera,
+        pixels,
+        north=as_triple(axis_vector(version.north_axis)),
+        metres_per_unit=factor,
+        layer=layer,
+        overlays=overlays or Overlays(),
+        caption=caption,
+        watermark_text=watermark_text,
+        watermark_logo=watermark_logo,
+        font_file=catalogue.settings.font_file,
+        lang=lang,
+        png_text={
+            "derived-from-sha256": version.original_sha256,
+            "scene": f"{scene_id}@r{revision}" if scene_id else "",
+            "generator": "bsu-models still",
+        },
+    )
+    with write_session(catalogue.engine) as session:
+        append_event(
+            session,
+            actor=catalogue.actor_name(actor),
+            action="render",
+            object_type="version",
+            object_id=str(version_id),
+            object_sha256=version.original_sha256,
+            details={
+                "scene": scene_id,
+                "revision": revision,
+                "step": step,
+                "view": view_name,
+                "size": size,
+                "exhibit": exhibit,
+                "language": lang,
+            },
+        )
+    return still

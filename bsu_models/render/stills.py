@@ -1,0 +1,245 @@
+"""Court-grade stills: a model version rendered off-screen with pyvista, with overlays.
+
+``render_still`` takes validated mesh arrays (``MeshArrays``; pyvista never reads a file), a
+``Camera`` and a picture size, renders the model, projects the scene's 3D points to pixels with the
+renderer's own camera matrix, and draws the overlays on top (the scene marks of
+``bsu_models.render.overlay``, the furniture of ``bsu_models.render.overlay_furniture``). The same
+inputs give the same pixels: nothing random, no clock read here (the caption's date comes in as
+text). The overlays' fixed words (legend, scale bar, north letter) are in ``lang``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from bsu_models.core.errors import InvalidInput
+from bsu_models.ingest.geometry import as_triple, preset_camera
+from bsu_models.ingest.meshdata import MeshArrays
+from bsu_models.render.offscreen import (
+    _RENDER_LOCK,
+    THUMBNAIL_FACE_BUDGET,
+    _polydata,
+    _pyvista,
+    png_bytes,
+    reduced_polydata,
+)
+from bsu_models.render.overlay import Overlays, Project, draw_scene
+from bsu_models.render.overlay_canvas import new_canvas
+from bsu_models.render.overlay_furniture import (
+    ScaleBar,
+    caption_height,
+    draw_caption,
+    draw_legend,
+    draw_north_arrow,
+    draw_scale_bar,
+    draw_watermark,
+)
+from bsu_models.scenes.scene_layer import SceneLayer
+
+SIZES: dict[str, tuple[int, int]] = {
+    "1920x1080": (1920, 1080),
+    "4k": (3840, 2160),
+    "a4": (3508, 2480),  # landscape at 300 dpi
+    "a3": (4961, 3508),
+}
+PRINT_DPI = 300
+BACKGROUND = (0.96, 0.96, 0.95)
+MODEL_COLOUR = (0.83, 0.81, 0.77)
+
+
+def picture_size(name: str) -> tuple[int, int]:
+    if name not in SIZES:
+        raise InvalidInput(
+            "Size {size!r} is not one of {choices}.", size=name, choices=", ".join(SIZES)
+        )
+    return SIZES[name]
+
+
+@dataclass(frozen=True)
+class Camera:
+    projection: str  # perspective | orthographic
+    position: tuple[float, float, float]
+    target: tuple[float, float, float]
+    up: tuple[float, float, float]
+    fov_deg: float | None = 45.0
+    ortho_scale: float | None = None  # height of the view in model units
+
+
+@dataclass(frozen=True)
+class Still:
+    png: bytes = field(repr=False)
+    size: tuple[int, int]
+    metres_per_pixel: float | None  # None for perspective views or unknown units
+    scale_bar: ScaleBar | None
+
+
+def _render_model(
+    mesh: MeshArrays,
+    camera: Camera,
+    size: tuple[int, int],
+    *,
+    fit: bool = False,
+    face_budget: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels ``(h, w, 3)`` of the model and the 4x4 world-to-clip matrix of the camera.
+
+    ``fit`` moves the camera along its line of sight so the whole model fills the picture;
+    ``face_budget`` lets an untextured mesh be clustered down to about that many faces first.
+    """
+    pv = _pyvista()
+    with _RENDER_LOCK:
+        plotter = pv.Plotter(off_screen=True, window_size=list(size))
+        try:
+            plotter.set_background(BACKGROUND)
+            poly = (
+                _polydata(pv, mesh)
+                if face_budget is None
+                else reduced_polydata(pv, mesh, face_budget)
+            )
+            if mesh.uv is not None and mesh.texture_png is not None:
+                image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
+                plotter.add_mesh(poly, texture=pv.Texture(image), ambient=0.2)
+            elif mesh.colours is not None:
+                poly.point_data["colours"] = mesh.colours
+                plotter.add_mesh(poly, scalars="colours", rgb=True, ambient=0.25)
+            else:
+                plotter.add_mesh(
+                    poly, color=MODEL_COLOUR, ambient=0.22, diffuse=0.85, specular=0.08
+                )
+            plotter.enable_lightkit()
+            plotter.camera_position = [camera.position, camera.target, camera.up]
+            if camera.projection == "orthographic":
+                plotter.enable_parallel_projection()
+                plotter.camera.parallel_scale = float(camera.ortho_scale or 1.0) / 2
+            else:
+                plotter.camera.view_angle = float(camera.fov_deg or 45.0)
+            if fit:
+                plotter.reset_camera()
+            plotter.renderer.ResetCameraClippingRange()
+            pixels = plotter.screenshot(return_img=True)[:, :, :3]
+            matrix = plotter.camera.GetCompositeProjectionTransformMatrix(size[0] / size[1], -1, 1)
+            world_to_clip = np.array(
+                [[matrix.GetElement(i, j) for j in range(4)] for i in range(4)]
+            )
+        finally:
+            plotter.close()
+    return np.ascontiguousarray(pixels), world_to_clip
+
+
+def _projector(world_to_clip: np.ndarray, size: tuple[int, int]) -> Project:
+    width, height = size
+
+    def project(points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        clip = np.c_[points, np.ones(len(points))] @ world_to_clip.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ndc = clip[:, :3] / clip[:, 3:4]
+        pixels = np.c_[(ndc[:, 0] + 1) / 2 * width, (1 - ndc[:, 1]) / 2 * height]
+        pixels[clip[:, 3] <= 0] = np.nan  # behind the camera
+        return pixels
+
+    return project
+
+
+def _frame_above(camera: Camera, band: float) -> Camera:
+    """An orthographic camera showing the same view in the part of the picture above a band
+    covering ``band`` (0..1) of its height: the view widens and moves down by half the band."""
+    if camera.projection != "orthographic" or band <= 0:
+        return camera
+    scale = float(camera.ortho_scale or 1.0) / (1 - band)
+    position, target = np.array(camera.position), np.array(camera.target)
+    forward = target - position
+    forward /= np.linalg.norm(forward)
+    up = np.array(camera.up, dtype=float)
+    up -= forward * (up @ forward)
+    up /= np.linalg.norm(up)
+    shift = -up * (band / 2) * scale
+    return Camera(
+        camera.projection,
+        as_triple(position + shift),
+        as_triple(target + shift),
+        camera.up,
+        camera.fov_deg,
+        scale,
+    )
+
+
+def render_still(
+    mesh: MeshArrays,
+    camera: Camera,
+    size: tuple[int, int],
+    *,
+    north: tuple[float, float, float],
+    metres_per_unit: float | None,
+    layer: SceneLayer | None = None,
+    overlays: Overlays | None = None,
+    caption: list[str] | None = None,
+    watermark_text: str | None = None,
+    watermark_logo: bytes | None = None,
+    font_file: str = "",
+    png_text: dict[str, str] | None = None,
+    lang: str = "en",
+) -> Still:
+    """Render ``mesh`` from ``camera`` at ``size`` with the scene ``layer`` and overlays, their
+    fixed words in ``lang`` (the caption lines are drawn as given)."""
+    overlays = overlays or Overlays()
+    if overlays.caption and caption:
+        camera = _frame_above(camera, caption_height(len(caption), size[1]) / size[1])
+    pixels, world_to_clip = _render_model(mesh, camera, size)
+    project = _projector(world_to_clip, size)
+    image = Image.fromarray(pixels)
+    canvas = new_canvas(image, font_file, lang)
+    bottom = float(size[1])
+    if overlays.caption and caption:
+        bottom = draw_caption(canvas, caption)
+    if overlays.legend and layer is not None:
+        draw_legend(canvas, layer)
+    if overlays.north_arrow:
+        target = np.array(camera.target)
+        ends = project(
+            np.array(
+                [
+                    target,
+                    target
+                    + np.array(north)
+                    * 1e-3
+                    * (camera.ortho_scale or np.linalg.norm(np.array(camera.position) - target)),
+                ]
+            )
+        )
+        draw_north_arrow(canvas, ends[1] - ends[0])
+    metres_per_pixel = None
+    if camera.projection == "orthographic" and metres_per_unit is not None:
+        metres_per_pixel = float(camera.ortho_scale or 1.0) * metres_per_unit / size[1]
+    bar = None
+    if overlays.scale_bar:
+        bar = draw_scale_bar(canvas, metres_per_pixel, bottom)
+    if layer is not None:
+        draw_scene(canvas, layer, project, overlays)
+    if watermark_text or watermark_logo:
+        logo = Image.open(io.BytesIO(watermark_logo)) if watermark_logo else None
+        image = draw_watermark(image, watermark_text or "", font_file, logo)
+    # A4 and A3 sizes are 300 dpi prints; the PNG says so, so it prints at the right size.
+    dpi = PRINT_DPI if size in (SIZES["a4"], SIZES["a3"]) else None
+    png = png_bytes(np.asarray(image), png_text or {}, dpi)
+    return Still(png=png, size=size, metres_per_pixel=metres_per_pixel, scale_bar=bar)
+
+
+def render_thumbnail(
+    mesh: MeshArrays,
+    size: tuple[int, int],
+    source_sha256: str,
+    up_axis: str = "+z",
+    north_axis: str = "+y",
+) -> bytes:
+    """The catalogue's thumbnail: the model from above the south-east, filling the picture, as
+    PNG bytes tagged with the SHA-256 of the original it was made from."""
+    camera = Camera(**preset_camera("iso", mesh.bounds, up_axis, north_axis))
+    pixels, _matrix = _render_model(mesh, camera, size, fit=True, face_budget=THUMBNAIL_FACE_BUDGET)
+    return png_bytes(
+        pixels, {"derived-from-sha256": source_sha256, "generator": "bsu-models thumbnail"}
+    )

@@ -1,0 +1,161 @@
+"""What changed between two revisions of a scene, as plain sentences.
+
+Used for the audit trail (before/after of every change, in English) and for comparing an old
+revision with the current one (as messages, in the user's language). Works on ``SceneDoc``
+values only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+from bsu_models.core.errors import Message
+from bsu_models.scenes.scene_model import SceneDoc
+
+
+def _by_id(items: tuple[Any, ...]) -> dict[str, Any]:
+    return {item.id: item for item in items}
+
+
+def _fields_changed(before: Any, after: Any) -> list[str]:
+    a, b = asdict(before), asdict(after)
+    return [k for k in a if a[k] != b[k]]
+
+
+#: How a change sentence names each kind of item of a scene.
+ITEM_NAMES: dict[str, Message] = {
+    "entity": Message("entity"),
+    "step": Message("step"),
+    "measurement": Message("measurement"),
+    "sightline": Message("sightline"),
+    "view": Message("view"),
+}
+
+
+def scene_changes(before: SceneDoc, after: SceneDoc) -> list[str]:
+    """Sentences describing how ``after`` differs from ``before`` (empty when equal), in
+    English: what the revision summary and the audit trail record."""
+    return [str(change) for change in scene_change_messages(before, after)]
+
+
+def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
+    """The sentences of :func:`scene_changes` as messages, to show in the user's language
+    (``bsu_models.core.i18n.localise``). Labels, titles and field names are shown as they are."""
+    changes: list[Message] = []
+    if before.name != after.name:
+        changes.append(
+            Message("scene renamed from {old!r} to {new!r}", old=before.name, new=after.name)
+        )
+    groups = (
+        ("entity", "label", before.entities, after.entities),
+        ("step", "title", before.steps, after.steps),
+        ("measurement", "id", before.measurements, after.measurements),
+        ("sightline", "id", before.sightlines, after.sightlines),
+        ("view", "name", before.views, after.views),
+    )
+    for kind, name_field, old_items, new_items in groups:
+        what = ITEM_NAMES[kind]
+        old, new = _by_id(old_items), _by_id(new_items)
+        for item_id in [i for i in old if i not in new]:
+            name = getattr(old[item_id], name_field)
+            changes.append(Message("{what} {name!r} removed", what=what, name=name))
+        for item_id in [i for i in new if i not in old]:
+            name = getattr(new[item_id], name_field)
+            changes.append(Message("{what} {name!r} added", what=what, name=name))
+        for item_id in [i for i in new if i in old]:
+            fields = _fields_changed(old[item_id], new[item_id])
+            if fields:
+                changes.append(
+                    Message(
+                        "{what} {name!r} changed: {fields}",
+                        what=what,
+                        name=getattr(new[item_id], name_field),
+                        fields=", ".join(fields),
+                    )
+                )
+    if [s.id for s in before.steps if s.id in _by_id(after.steps)] != [
+        s.id for s in after.steps if s.id in _by_id(before.steps)
+    ]:
+        changes.append(Message("steps reordered"))
+    old_pos = {(p.entity, p.step): p for p in before.positions}
+    new_pos = {(p.entity, p.step): p for p in after.positions}
+    labels = {e.id: e.label for e in (*before.entities, *after.entities)}
+    titles = {s.id: s.title for s in (*before.steps, *after.steps)}
+    for key in [*old_pos, *(k for k in new_pos if k not in old_pos)]:
+        label, step = labels.get(key[0], key[0]), titles.get(key[1], key[1])
+        if key not in new_pos:
+            changes.append(
+                Message("position of {label!r} at step {step!r} removed", label=label, step=step)
+            )
+        elif key not in old_pos:
+            changes.append(
+                Message(
+                    "position of {label!r} at step {step!r} placed at {point}",
+                    label=label,
+                    step=step,
+                    point=_point(new_pos[key].point),
+                )
+            )
+        elif old_pos[key] != new_pos[key]:
+            a, b = old_pos[key], new_pos[key]
+            if a.point != b.point:
+                changes.append(
+                    Message(
+                        "position of {label!r} at step {step!r} moved from {old} to {new} "
+                        "({distance} model units)",
+                        label=label,
+                        step=step,
+                        old=_point(a.point),
+                        new=_point(b.point),
+                        distance=f"{math.dist(a.point, b.point):.4g}",
+                    )
+                )
+            other = [f for f in _fields_changed(a, b) if f != "point"]
+            if other:
+                changes.append(
+                    Message(
+                        "position of {label!r} at step {step!r} changed: {fields}",
+                        label=label,
+                        step=step,
+                        fields=", ".join(other),
+                    )
+                )
+    return changes
+
+
+def _point(point: tuple[float, float, float]) -> str:
+    return "(" + ", ".join(f"{c:.4g}" for c in point) + ")"
+
+
+def scene_change_refs(before: SceneDoc, after: SceneDoc) -> list[str]:
+    """What changed, by reference only: ``"<kind> <id> added|removed|changed"`` (a position is
+    ``entity-id@step-id``), in a fixed order. For the audit trail, which people who may not read
+    the case can read: ids, never labels, titles, names, notes or coordinates."""
+    refs = ["scene renamed"] if before.name != after.name else []
+    groups: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
+        ("entity", _by_id(before.entities), _by_id(after.entities)),
+        ("step", _by_id(before.steps), _by_id(after.steps)),
+        ("measurement", _by_id(before.measurements), _by_id(after.measurements)),
+        ("sightline", _by_id(before.sightlines), _by_id(after.sightlines)),
+        ("view", _by_id(before.views), _by_id(after.views)),
+        (
+            "position",
+            {f"{p.entity}@{p.step}": p for p in before.positions},
+            {f"{p.entity}@{p.step}": p for p in after.positions},
+        ),
+    )
+    for kind, old, new in groups:
+        for item_id in sorted(old.keys() | new.keys()):
+            if item_id not in new:
+                refs.append(f"{kind} {item_id} removed")
+            elif item_id not in old:
+                refs.append(f"{kind} {item_id} added")
+            elif old[item_id] != new[item_id]:
+                refs.append(f"{kind} {item_id} changed")
+    if [s.id for s in before.steps if s.id in _by_id(after.steps)] != [
+        s.id for s in after.steps if s.id in _by_id(before.steps)
+    ]:
+        refs.append("steps reordered")
+    return refs

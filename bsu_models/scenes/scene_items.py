@@ -1,0 +1,315 @@
+"""The parts a scene is made of: entities, steps, positions, measurements, sightlines, views.
+
+Each is a small immutable value checked when it is made: ids, labels and plain text, clock
+times, colours, the allowed kinds and types, and numbers in range. Points are in model
+coordinates, ``point: (3,) float`` in the units of the model version's file. Whether the parts
+fit together (ids unique, references known, steps in time order) is checked by the whole
+document, ``SceneDoc`` in :mod:`bsu_models.scenes.scene_model`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bsu_models.core.errors import InvalidInput, Message
+from bsu_models.core.i18n import N_
+from bsu_models.core.limits import MAX_COORDINATE
+from bsu_models.core.text import clean_line, clean_text
+
+PERSON_TYPES = ("suspect", "victim", "witness", "officer")
+ENTITY_TYPES = (*PERSON_TYPES, "vehicle", "evidence", "camera", "other")
+#: Display names of the entity types, as msgids (translate where they are shown).
+ENTITY_TYPE_NAMES = {
+    "suspect": N_("Suspect"),
+    "victim": N_("Victim"),
+    "witness": N_("Witness"),
+    "officer": N_("Officer"),
+    "vehicle": N_("Vehicle"),
+    "evidence": N_("Evidence"),
+    "camera": N_("Camera / CCTV"),
+    "other": N_("Other"),
+}
+PROVENANCE_KINDS = ("measured", "cctv", "witness_statement", "assumption")
+MEASUREMENT_KINDS = ("distance", "path_length", "height", "angle")
+PROJECTIONS = ("perspective", "orthographic")
+DEFAULT_EYE_HEIGHT_M = 1.6
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_MARKUP = re.compile(r"[<>]|&[#a-zA-Z0-9]+;|\[[^\]]*\]\([^)]*\)")
+
+Point = tuple[float, float, float]
+
+
+def check_label(value: str, what: str | Message) -> str:
+    """A label shown in pictures and lists: one line of plain text, no markup.
+
+    ``what`` names the field in the error (a :class:`Message`, so that it is translated).
+    """
+    label = clean_line(value, what)
+    if _MARKUP.search(label):
+        raise InvalidInput(
+            "{what} {label!r} looks like markup (<, >, entities or links); labels are plain text.",
+            what=what,
+            label=label,
+        )
+    return label
+
+
+def check_point(value: Any, what: str | Message) -> Point:
+    try:
+        x, y, z = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "{what} must be three numbers, got {value!r}.", what=what, value=value
+        ) from None
+    if not all(math.isfinite(c) for c in (x, y, z)):
+        raise InvalidInput("{what} has a coordinate that is not a finite number.", what=what)
+    if max(abs(x), abs(y), abs(z)) > MAX_COORDINATE:
+        raise InvalidInput(
+            "{what} has a coordinate beyond ±{limit:.0e}; no model is that large.",
+            what=what,
+            limit=MAX_COORDINATE,
+        )
+    return (x, y, z)
+
+
+def clock_seconds(clock: str) -> int:
+    match = _CLOCK.match(clock)
+    if not match:
+        raise InvalidInput(
+            "Clock time {clock!r} must look like 21:03 or 21:03:15 (24-hour).", clock=clock
+        )
+    hours, minutes, seconds = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds or 0)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How a position is known: measured on site, from CCTV, a witness statement, or assumed."""
+
+    kind: str = "assumption"
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in PROVENANCE_KINDS:
+            raise InvalidInput(
+                "Provenance {kind!r} is not one of {choices}.",
+                kind=self.kind,
+                choices=", ".join(PROVENANCE_KINDS),
+            )
+        object.__setattr__(
+            self,
+            "reference",
+            clean_line(self.reference, Message("Provenance reference"), allow_empty=True),
+        )
+        if self.kind in ("witness_statement", "cctv") and not self.reference:
+            kind = (
+                Message("witness statement")
+                if self.kind == "witness_statement"
+                else Message("cctv")
+            )
+            raise InvalidInput(
+                "A {kind} provenance needs a reference "
+                "(e.g. statement number and page, or camera and time code).",
+                kind=kind,
+            )
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    label: str
+    type: str
+    colour: str = "#1f77b4"
+    notes: str = ""
+    sensitive: bool = False
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise InvalidInput("Entity id {id!r} must be 1-32 letters, digits, - or _.", id=self.id)
+        object.__setattr__(self, "label", check_label(self.label, Message("Entity label")))
+        if self.type not in ENTITY_TYPES:
+            raise InvalidInput(
+                "Entity {label!r}: type {type!r} is not one of {choices}.",
+                label=self.label,
+                type=self.type,
+                choices=", ".join(ENTITY_TYPES),
+            )
+        if not _COLOUR.match(self.colour):
+            raise InvalidInput(
+                "Entity {label!r}: colour {colour!r} must be #rrggbb.",
+                label=self.label,
+                colour=self.colour,
+            )
+        object.__setattr__(
+            self, "notes", clean_text(self.notes, Message("Notes of {label}", label=self.label))
+        )
+
+    @property
+    def is_person(self) -> bool:
+        return self.type in PERSON_TYPES
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    clock: str | None = None
+    narrative: str = ""
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise InvalidInput("Step id {id!r} must be 1-32 letters, digits, - or _.", id=self.id)
+        object.__setattr__(self, "title", clean_line(self.title, Message("Step title")))
+        if self.clock is not None:
+            clock_seconds(self.clock)
+        object.__setattr__(self, "narrative", clean_text(self.narrative, Message("Step narrative")))
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an entity is at a step. ``snapped`` means on the mesh surface; else floating."""
+
+    entity: str
+    step: str
+    point: Point
+    snapped: bool = True
+    heading_deg: float | None = None
+    eye_height_m: float | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "point", check_point(self.point, Message("Position")))
+        if self.heading_deg is not None and not 0 <= self.heading_deg < 360:
+            raise InvalidInput(
+                "Heading {heading} must be from 0 up to 360 degrees.", heading=self.heading_deg
+            )
+        if self.eye_height_m is not None and not 0 < self.eye_height_m < 5:
+            raise InvalidInput(
+                "Eye height {height} m must be between 0 and 5 m.", height=self.eye_height_m
+            )
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One end of a measurement or sightline: an entity (at the measurement's step) or a point."""
+
+    entity: str | None = None
+    point: Point | None = None
+
+    def __post_init__(self) -> None:
+        if (self.entity is None) == (self.point is None):
+            raise InvalidInput("A measurement end is either an entity or a point, not both.")
+        if self.point is not None:
+            object.__setattr__(self, "point", check_point(self.point, Message("Measurement point")))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    id: str
+    kind: str
+    label: str = ""
+    step: str | None = None
+    a: Anchor | None = None  # distance: from; height: the point; angle: first arm
+    b: Anchor | None = None  # distance: to; angle: second arm
+    vertex: Anchor | None = None  # angle only
+    entity: str | None = None  # path_length only
+    uncertainty_m: float | None = None  # None: default from the mesh resolution
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise InvalidInput(
+                "Measurement id {id!r} must be 1-32 letters, digits, - or _.", id=self.id
+            )
+        if self.kind not in MEASUREMENT_KINDS:
+            raise InvalidInput(
+                "Measurement kind {kind!r} is not one of {choices}.",
+                kind=self.kind,
+                choices=", ".join(MEASUREMENT_KINDS),
+            )
+        if self.label:
+            object.__setattr__(self, "label", check_label(self.label, Message("Measurement label")))
+        needs = {
+            "distance": ("a", "b"),
+            "height": ("a",),
+            "angle": ("a", "b", "vertex"),
+            "path_length": ("entity",),
+        }[self.kind]
+        missing = [n for n in needs if getattr(self, n) is None]
+        if missing:
+            names = ", ".join(missing)
+            problem = {
+                "distance": Message("A distance measurement needs {missing}.", missing=names),
+                "height": Message("A height measurement needs {missing}.", missing=names),
+                "angle": Message("An angle measurement needs {missing}.", missing=names),
+                "path_length": Message("A path-length measurement needs {missing}.", missing=names),
+            }[self.kind]
+            raise InvalidInput(problem)
+        if self.uncertainty_m is not None and not 0 <= self.uncertainty_m < 1000:
+            raise InvalidInput("Measurement uncertainty must be between 0 and 1000 m.")
+
+
+@dataclass(frozen=True)
+class Sightline:
+    id: str
+    observer: str  # entity id whose eye point is used
+    target: Anchor
+    step: str
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise InvalidInput(
+                "Sightline id {id!r} must be 1-32 letters, digits, - or _.", id=self.id
+            )
+
+
+@dataclass(frozen=True)
+class SavedView:
+    id: str
+    name: str
+    projection: str
+    position: Point
+    target: Point
+    up: Point
+    fov_deg: float | None = 45.0
+    ortho_scale: float | None = None
+    visible_entities: tuple[str, ...] | None = None  # None: all
+    show_labels: bool = True
+    steps: tuple[str, ...] = ()  # steps this view is presented at
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise InvalidInput("View id {id!r} must be 1-32 letters, digits, - or _.", id=self.id)
+        object.__setattr__(self, "name", check_label(self.name, Message("View name")))
+        if self.projection not in PROJECTIONS:
+            raise InvalidInput(
+                "View projection must be one of {choices}.", choices=", ".join(PROJECTIONS)
+            )
+        for attribute, what in (
+            ("position", Message("View position")),
+            ("target", Message("View target")),
+            ("up", Message("View up")),
+        ):
+            object.__setattr__(self, attribute, check_point(getattr(self, attribute), what))
+        if self.projection == "perspective" and not (self.fov_deg and 1 <= self.fov_deg <= 170):
+            raise InvalidInput("A perspective view needs a field of view between 1 and 170°.")
+        if self.projection == "orthographic" and not (
+            self.ortho_scale and 0 < self.ortho_scale <= MAX_COORDINATE
+        ):
+            raise InvalidInput("An orthographic view needs a positive scale.")
+
+    def camera_json(self) -> dict[str, Any]:
+        """The camera as plain values, as the browser viewers take it."""
+        return {
+            "projection": self.projection,
+            "position": list(self.position),
+            "target": list(self.target),
+            "up": list(self.up),
+            "fov_deg": self.fov_deg,
+            "ortho_scale": self.ortho_scale,
+        }
