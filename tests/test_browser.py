@@ -271,9 +271,18 @@ def _fill(page, label: str, value: str) -> None:
     from playwright.sync_api import expect
 
     field = page.get_by_label(label, exact=True)
-    field.fill(value)
-    field.press("Tab")
-    expect(field).to_have_value(value)
+    for attempt in range(2):
+        field.fill(value)
+        field.press("Tab")
+        try:
+            expect(field).to_have_value(value)
+            break
+        except AssertionError:
+            # A form cleared on submit may clear itself once more when the run that followed
+            # the submit ends just after the text went in: wait for that run, type again.
+            if attempt:
+                raise
+            _wait_idle(page)
     _wait_idle(page)
 
 

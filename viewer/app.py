@@ -30,8 +30,8 @@ st.set_page_config(page_title="BSU Models", page_icon=str(ICON), layout="wide")
 language_picker()
 user = current_user()
 # Before any page: the sign-in page empties the browser's mesh cache; an idle page signs out.
-# In the main area, not the sidebar: there, a page's rerun made the 3D view mount afresh (and
-# the first click in the new view was lost).
+# In the main area, not the sidebar: there, a page's rerun could mount the 3D view afresh, and
+# the new view's clicks then went unheard.
 session_guard(signed_in=user is not None)
 # The pages run through ``guarded``: an error that escapes one is a sentence with an incident id,
 # never a traceback (and client.showErrorDetails is "none" in .streamlit/config.toml).
