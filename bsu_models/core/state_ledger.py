@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, event, select
+from sqlalchemy import Engine, Table, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from bsu_models.core.audit import SESSION_LAST_EVENT, append_event, attach_state, event_hash
@@ -358,7 +358,6 @@ def _record_state(session: Session) -> None:
         )
     attach_state(session, last, state)
     session.flush()
-    touched.clear()
 
 
 def ensure_baseline(engine: Engine) -> None:
@@ -401,21 +400,25 @@ def confirm_rows(session: Session, keys: Iterable[str]) -> list[Message]:
     output is built from those rows; ``verify`` does the same for every row and every event.
     """
     wanted = sorted(set(keys), key=_sort_key)
+    if not wanted:
+        return []
     current = current_state(session, wanted)
     problems: list[Message] = []
+    # The two newest records of each row, from one pass over the events that mention any of
+    # them ("_" in a pattern matches any one character; the JSON check is exact).
+    newest: dict[str, list[tuple[AuditRow, str | None, str | None]]] = {k: [] for k in wanted}
+    mentioning = or_(*(AuditRow.details.like(f'%"{key}":%') for key in wanted))
+    for event_row in session.scalars(
+        select(AuditRow).where(mentioning).order_by(AuditRow.id.desc())
+    ):
+        state = recorded_state(event_row.details)
+        for key, found_records in newest.items():
+            if key in state and len(found_records) < 2:
+                found_records.append((event_row, *state[key]))
+        if all(len(found_records) == 2 for found_records in newest.values()):
+            break
     for key in wanted:
-        # "_" in the pattern matches any one character; the JSON check below is exact.
-        pattern = f'%"{key}":%'
-        matches = session.scalars(
-            select(AuditRow).where(AuditRow.details.like(pattern)).order_by(AuditRow.id.desc())
-        )
-        records: list[tuple[AuditRow, str | None, str | None]] = []
-        for event_row in matches:
-            state = recorded_state(event_row.details)
-            if key in state:
-                records.append((event_row, *state[key]))
-                if len(records) == 2:
-                    break
+        records = newest[key]
         if not records:
             if current[key] is not None:
                 problems.append(_finding(key, False, None, current[key], 0))

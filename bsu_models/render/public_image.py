@@ -26,8 +26,6 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from bsu_models.core import limits
-from bsu_models.core.audit import append_event
-from bsu_models.core.db import write_session
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.core.i18n import N_, check_language, translator
 from bsu_models.core.records import SceneInfo
@@ -38,7 +36,7 @@ from bsu_models.render.fonts import font
 from bsu_models.render.overlay import Overlays, draw_scene
 from bsu_models.render.overlay_canvas import new_canvas
 from bsu_models.render.overlay_furniture import draw_legend, draw_north_arrow, draw_scale_bar
-from bsu_models.render.still_service import _mesh
+from bsu_models.render.still_service import _mesh, record_render
 from bsu_models.render.stills import Camera, _projector, _render_model
 from bsu_models.scenes.scene_analysis import SceneAnalysis
 from bsu_models.scenes.scene_layer import SceneLayer
@@ -350,25 +348,21 @@ def render_public_image(
     picture.paste(scene, (0, 0))
     picture.paste(band, (0, scene_size[1]))
     png = _png_pixels_only(np.asarray(picture))
-    with write_session(catalogue.engine) as session:
-        append_event(
-            session,
-            actor=catalogue.actor_name(actor),
-            action="render",
-            object_type="version",
-            object_id=str(version_id),
-            object_sha256=version.original_sha256,
-            details={
-                "public": True,
-                "platform": platform,
-                "size": f"{size[0]}x{size[1]}",
-                "scene": scene_id,
-                "revision": revision,
-                "step": step,
-                "view": _view_reference(doc, view) if view else preset or "iso",
-                "caption_sha256": text_sha256(caption),
-                "png_sha256": hashlib.sha256(png).hexdigest(),
-                "language": lang,
-            },
-        )
+    record_render(
+        catalogue,
+        version,
+        actor,
+        {
+            "public": True,
+            "platform": platform,
+            "size": f"{size[0]}x{size[1]}",
+            "scene": scene_id,
+            "revision": revision,
+            "step": step,
+            "view": _view_reference(doc, view) if view else preset or "iso",
+            "caption_sha256": text_sha256(caption),
+            "png_sha256": hashlib.sha256(png).hexdigest(),
+            "language": lang,
+        },
+    )
     return png

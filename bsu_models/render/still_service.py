@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -89,6 +89,22 @@ def _mesh(catalogue: Catalogue, version: VersionInfo) -> MeshArrays:
 def _unknown(value: str, gettext: Callable[[str], str]) -> str:
     """A version's units or scale as shown: "unknown" in the caption's language."""
     return gettext("unknown") if value == "unknown" else value
+
+
+def record_render(
+    catalogue: Catalogue, version: VersionInfo, actor: str | None, details: dict[str, Any]
+) -> None:
+    """The audit event of a picture drawn from ``version`` (stills and public pictures)."""
+    with write_session(catalogue.engine) as session:
+        append_event(
+            session,
+            actor=catalogue.actor_name(actor),
+            action="render",
+            object_type="version",
+            object_id=str(version.version_id),
+            object_sha256=version.original_sha256,
+            details=details,
+        )
 
 
 def render_version_still(
@@ -235,22 +251,18 @@ def render_version_still(
             "generator": "bsu-models still",
         },
     )
-    with write_session(catalogue.engine) as session:
-        append_event(
-            session,
-            actor=catalogue.actor_name(actor),
-            action="render",
-            object_type="version",
-            object_id=str(version_id),
-            object_sha256=version.original_sha256,
-            details={
-                "scene": scene_id,
-                "revision": revision,
-                "step": step,
-                "view": view_name,
-                "size": size,
-                "exhibit": exhibit,
-                "language": lang,
-            },
-        )
+    record_render(
+        catalogue,
+        version,
+        actor,
+        {
+            "scene": scene_id,
+            "revision": revision,
+            "step": step,
+            "view": view_name,
+            "size": size,
+            "exhibit": exhibit,
+            "language": lang,
+        },
+    )
     return still
