@@ -78,10 +78,10 @@ _EXPORTS: dict[str, str] = {
     "localise": "bsu_models.core.i18n",
     "N_": "bsu_models.core.i18n",
     "Message": "bsu_models.core.errors",
-    "Principal": "bsu_models.people.access",
-    "ROLES": "bsu_models.people.access",
-    "PERMISSIONS": "bsu_models.people.access",
-    "role_table_markdown": "bsu_models.people.access",
+    "Principal": "bsu_models.core.access",
+    "ROLES": "bsu_models.core.access",
+    "PERMISSIONS": "bsu_models.core.access",
+    "role_table_markdown": "bsu_models.core.access",
     "MembershipRequest": "bsu_models.people.membership",
     "CaseMember": "bsu_models.people.membership",
     "PasswordReset": "bsu_models.people.password_reset",
@@ -177,7 +177,9 @@ _MOVED: dict[str, str] = {
     "offline_viewer": "court.offline_viewer",
     "offline_viewer_modules": "court.offline_viewer_modules",
     "offline_viewer_page": "court.offline_viewer_page",
-    "access": "people.access",
+    "access": "core.access",
+    # Roles and access moved down into ``core``: every service checks them.
+    "people.access": "core.access",
     "accounts": "people.accounts",
     "membership": "people.membership",
     "password_reset": "people.password_reset",
@@ -218,6 +220,7 @@ if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
 
 if TYPE_CHECKING:
     from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
+    from bsu_models.core.access import PERMISSIONS, ROLES, Principal, role_table_markdown
     from bsu_models.core.audit_export import AuditFilter
     from bsu_models.core.blob_gc import GcResult
     from bsu_models.core.errors import (
@@ -274,7 +277,6 @@ if TYPE_CHECKING:
     from bsu_models.ingest.formats import SUPPORTED_MESH_FORMATS, supported_list
     from bsu_models.ingest.geometry import AXES, PRESETS
     from bsu_models.ingest.upload import UploadFile
-    from bsu_models.people.access import PERMISSIONS, ROLES, Principal, role_table_markdown
     from bsu_models.people.accounts import IDLE_MINUTES, UserInfo, idle_expired
     from bsu_models.people.membership import CaseMember, MembershipRequest
     from bsu_models.people.password_reset import PasswordReset

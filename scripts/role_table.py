@@ -1,5 +1,5 @@
 """Print the role table (roles x actions x case membership) as Markdown, from
-bsu_models.people.access.
+bsu_models.core.access.
 
 The README's table between the ``role-table`` markers is this output; ``--write`` puts it there
 (tests/test_role_matrix.py fails while the two differ).
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bsu_models.people.access import role_table_markdown
+from bsu_models.core.access import role_table_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- role-table -->\n", "<!-- /role-table -->\n"

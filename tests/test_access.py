@@ -19,7 +19,7 @@ MEMBER, OTHER = "KC-MEMBER", "KC-OTHER"
 PASSWORD = "correct horse battery"
 ROLES = ("modeller", "investigator", "presenter", "media_officer", "approver", "auditor", "admin")
 
-# Written out by hand (not derived from bsu_models.people.access) so that a change to the rules
+# Written out by hand (not derived from bsu_models.core.access) so that a change to the rules
 # shows up here as a failing row: action -> roles allowed on a case they are a member of.
 ALLOWED_ON_MEMBER_CASE: dict[str, set[str]] = {
     "see the model": {"modeller", "investigator", "presenter", "media_officer", "approver"},

@@ -69,7 +69,7 @@ def test_the_check_sees_an_import_of_streamlit(tmp_path: Path) -> None:
         ("bsu_models.scene_items", "bsu_models.scenes.scene_items"),
         ("bsu_models.stills", "bsu_models.render.stills"),
         ("bsu_models.exhibit", "bsu_models.court.exhibit"),
-        ("bsu_models.access", "bsu_models.people.access"),
+        ("bsu_models.access", "bsu_models.core.access"),
         ("bsu_models.cli_scene", "bsu_models.cli.scene"),
     ],
 )

@@ -1,5 +1,5 @@
 """The role table, tried: every public service method and every CLI command, for every role at every
-case membership (none, member, lead), against what ``bsu_models.people.access.PERMISSIONS`` says.
+case membership (none, member, lead), against what ``bsu_models.core.access.PERMISSIONS`` says.
 
 The expectations are generated from the role table itself (``PERMISSIONS``), through a map from
 each public service method and CLI command to the actions that let one use it; a public method
@@ -32,7 +32,7 @@ from bsu_models import AccessDenied, Conflict, Entity, NotFound, Position, Step
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli.commands import main
 from bsu_models.core.orm import AuditRow
-from bsu_models.people.access import LEAD, PERMISSIONS, ROLES, role_table_markdown
+from bsu_models.core.access import LEAD, PERMISSIONS, ROLES, role_table_markdown
 from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService

@@ -17,10 +17,10 @@ from typing import Any
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli.members import add_member_commands
 from bsu_models.cli.scene import _emit, _lang, _pad
+from bsu_models.core.access import ROLES
 from bsu_models.core.audit_export import AuditFilter
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, format_datetime, t
-from bsu_models.people.access import ROLES
 from bsu_models.people.accounts import UserInfo
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from bsu_models.core.audit import append_event
-from bsu_models.core.blobstore import LocalBlobStore
+from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.orm import PublicPostRow, StoredFileRow
 
@@ -48,7 +48,7 @@ def referenced_keys(engine: Engine) -> set[str]:
 
 def collect(
     engine: Engine,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     actor: str,
     *,
     dry_run: bool,

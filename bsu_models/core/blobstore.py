@@ -22,7 +22,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -43,12 +43,24 @@ def sha256_stream(stream: BinaryIO) -> str:
     return digest.hexdigest()
 
 
+class BlobUndo(Protocol):
+    """A writer's hold on a blob store, which can take back the blobs it stored."""
+
+    def undo(self, keys: list[str], referenced: Callable[[list[str]], set[str]]) -> list[str]: ...
+
+
 class BlobStore(Protocol):
-    """Where bytes live. Keys are lower-case hex SHA-256 digests of the content."""
+    """Where bytes live. Keys are lower-case hex SHA-256 digests of the content.
+
+    Every service reaches bytes through this interface only (``LocalBlobStore`` is the
+    implementation on a local folder).
+    """
 
     def put(self, data: bytes) -> str: ...
     def store(self, data: bytes) -> tuple[str, bool]: ...
+    def writing(self) -> AbstractContextManager[BlobUndo]: ...
     def get(self, key: str) -> bytes: ...
+    def get_verified(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def keys(self) -> Iterator[str]: ...
     def rehash(self, key: str) -> str: ...

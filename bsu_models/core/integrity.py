@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from bsu_models.core.audit import head_file_problems, verify_chain
 from bsu_models.core.audit_head import read_head_file
-from bsu_models.core.blobstore import LocalBlobStore
+from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
 from bsu_models.core.errors import Message
 from bsu_models.core.orm import PublicPostRow, StoredFileRow, VersionRow
@@ -23,7 +23,7 @@ from bsu_models.core.records import VerifyReport
 from bsu_models.core.state_ledger import StateReplay, all_rows, compare
 
 
-def verify_catalogue(engine: Engine, blobs: LocalBlobStore, head_file: Path) -> VerifyReport:
+def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> VerifyReport:
     """Problems found in the stored files and the audit log, and what was checked."""
     problems: list[Message] = []
     # The head file is read before the snapshot: written after each commit, it can then be

@@ -21,10 +21,11 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bsu_models.core import limits
 from bsu_models.core.audit import append_event
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_session
 from bsu_models.core.errors import BsuError, InvalidInput, Message, StorageError
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language
@@ -37,9 +38,6 @@ from bsu_models.court.exhibit_words import METHOD as METHOD
 from bsu_models.court.exhibit_words import PROVENANCE_WORDS as PROVENANCE_WORDS
 from bsu_models.court.exhibit_words import TIME_ZONE as TIME_ZONE
 from bsu_models.scenes.scene_items import check_label
-
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
 
 MAX_EXHIBIT_NUMBER = limits.EXHIBIT_NUMBER
 MAX_SAFE_NAME = 60
@@ -106,11 +104,11 @@ def default_exhibit_number(info: SceneInfo) -> str:
 
 
 def _audit_export(
-    catalogue: Catalogue, builder: ExhibitBuilder, exhibit: str, bag: dict[str, bytes], out: str
+    ctx: ServiceContext, builder: ExhibitBuilder, exhibit: str, bag: dict[str, bytes], out: str
 ) -> ExhibitResult:
     manifest_sha = sha256_hex(bag[MANIFEST])
     files = tuple((name, sha256_hex(data), len(data)) for name, data in sorted(bag.items()))
-    with write_session(catalogue.engine) as session:
+    with write_session(ctx.engine) as session:
         append_event(
             session,
             actor=builder.actor,
@@ -141,7 +139,7 @@ def _audit_export(
 
 
 def _package(
-    catalogue: Catalogue,
+    ctx: ServiceContext,
     scene_id: int,
     exhibit_number: str | None,
     actor: str | None,
@@ -149,7 +147,7 @@ def _package(
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
-    builder = ExhibitBuilder(catalogue, scene_id, catalogue.actor_name(actor), lang)
+    builder = ExhibitBuilder(ctx, scene_id, ctx.actor_name(actor), lang)
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
     return builder, exhibit, make_bag(payload, info)
@@ -178,7 +176,7 @@ def check_out(out: Path) -> None:
 
 
 def build_exhibit(
-    catalogue: Catalogue,
+    ctx: ServiceContext,
     scene_id: int,
     out: Path,
     exhibit_number: str | None = None,
@@ -195,13 +193,13 @@ def build_exhibit(
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
     check_out(out)
-    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor, lang)
+    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang)
     _write_atomically(bag, out, _bag_name(exhibit))
-    return _audit_export(catalogue, builder, exhibit, bag, out.name)
+    return _audit_export(ctx, builder, exhibit, bag, out.name)
 
 
 def exhibit_zip(
-    catalogue: Catalogue,
+    ctx: ServiceContext,
     scene_id: int,
     exhibit_number: str | None = None,
     actor: str | None = None,
@@ -210,10 +208,10 @@ def exhibit_zip(
     """The package as zip bytes with its file name (for a download in the web app), its own
     words in ``lang``."""
     check_language(lang)
-    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor, lang)
+    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang)
     name = f"{_bag_name(exhibit)}.zip"
     data = bag_zip(bag, _bag_name(exhibit))
-    return name, data, _audit_export(catalogue, builder, exhibit, bag, name)
+    return name, data, _audit_export(ctx, builder, exhibit, bag, name)
 
 
 def _write_atomically(bag: dict[str, bytes], out: Path, top: str) -> None:

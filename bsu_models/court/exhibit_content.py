@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from bsu_models import __version__
+from bsu_models.core.cases import list_cases
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import Conflict, InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language, error_text, translator
 from bsu_models.core.records import SceneInfo
+from bsu_models.core.versions import get_version, web_glb
 from bsu_models.court.bagit_package import sha256_hex
 from bsu_models.court.exhibit_book import (
     BookEntity,
@@ -49,11 +52,10 @@ from bsu_models.court.exhibit_words import (
 )
 from bsu_models.court.offline_viewer import build_offline_viewer
 from bsu_models.ingest.geometry import axis_vector
+from bsu_models.render.still_service import render_version_still
 from bsu_models.scenes.scene_items import Step
 from bsu_models.scenes.scene_model import SceneDoc
-
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
+from bsu_models.scenes.service import SceneService
 
 STILL_SIZE = "a4"  # A4 landscape at 300 dpi: print resolution for the book and the bundle
 
@@ -62,14 +64,15 @@ class ExhibitBuilder:
     """Builds the package of one frozen scene; every read it makes is audited as usual."""
 
     def __init__(
-        self, catalogue: Catalogue, scene_id: int, actor: str, lang: str = DEFAULT_LANGUAGE
+        self, ctx: ServiceContext, scene_id: int, actor: str, lang: str = DEFAULT_LANGUAGE
     ) -> None:
-        self.catalogue = catalogue
+        self.ctx = ctx
         self.actor = actor
         self.lang = check_language(lang)
         self._ = translator(self.lang).gettext
-        catalogue.scenes.require(scene_id, "exhibit.export")
-        self.info: SceneInfo = catalogue.scenes.info(scene_id)
+        self._scenes = scenes = SceneService(ctx)
+        scenes.require(scene_id, "exhibit.export")
+        self.info: SceneInfo = scenes.info(scene_id)
         if self.info.frozen_revision is None:
             raise Conflict(
                 "Scene {scene_id} ({name}) is not frozen for court; freeze it first "
@@ -78,18 +81,19 @@ class ExhibitBuilder:
                 name=self.info.name,
             )
         self.revision: int = self.info.frozen_revision
-        catalogue.scenes.confirm_for_court(scene_id)
-        self.doc: SceneDoc = catalogue.scenes.document(scene_id, self.revision)
-        self.version = catalogue.get_version(self.info.version_id)
+        scenes.confirm_for_court(scene_id)
+        self.doc: SceneDoc = scenes.document(scene_id, self.revision)
+        self.version = get_version(ctx, self.info.version_id)
         self.revision_sha256 = next(
-            r.sha256 for r in catalogue.scenes.history(scene_id) if r.number == self.revision
+            r.sha256 for r in scenes.history(scene_id) if r.number == self.revision
         )
 
     # -- parts ----------------------------------------------------------------------------------
 
     def _still(self, number: int | None, step: Step | None, exhibit: str, date: str) -> bytes:
         view = self.doc.view_for_step(step.id) if step is not None else None
-        still = self.catalogue.render_still(
+        still = render_version_still(
+            self.ctx,
             self.version.version_id,
             scene_id=self.info.scene_id,
             revision=self.revision,
@@ -140,7 +144,7 @@ class ExhibitBuilder:
             if m.step != (step.id if step is not None else None):
                 continue
             try:
-                value = self.catalogue.scenes.measure(self.info.scene_id, m, self.revision)
+                value = self._scenes.measure(self.info.scene_id, m, self.revision)
                 text = _value_text(value, self.lang)
             except InvalidInput as exc:  # e.g. an entity with no position at this step
                 text = self._("not available: {reason}").format(reason=error_text(exc, self.lang))
@@ -154,7 +158,7 @@ class ExhibitBuilder:
                 continue
             observer = self.doc.entity(line.observer).label
             target = self.doc.entity(line.target.entity).label
-            result = self.catalogue.scenes.sightline(self.info.scene_id, observer, target, number)
+            result = self._scenes.sightline(self.info.scene_id, observer, target, number)
             distance = _value_text(result.distance, self.lang)
             if result.visible or result.occluder is None:
                 verdict = self._("clear over {distance}").format(distance=distance)
@@ -201,7 +205,7 @@ class ExhibitBuilder:
         steps = []
         for number, step in enumerate(self.doc.steps, 1):
             view = self.doc.view_for_step(step.id)
-            layer = self.catalogue.scenes.layer(self.info.scene_id, self.doc, step)
+            layer = self._scenes.layer(self.info.scene_id, self.doc, step)
             steps.append(
                 {
                     "number": number,
@@ -309,18 +313,18 @@ class ExhibitBuilder:
                     sightlines=self._sightlines(number, step),
                 )
             )
-        scene_json = self.catalogue.scenes.export_json(
+        scene_json = self._scenes.export_json(
             self.info.scene_id, self.revision, actor=self.actor
         )
         payload["scene.json"] = (
             json.dumps(scene_json, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         ).encode()
-        glb = self.catalogue.web_glb(self.version.version_id, actor=self.actor)
+        glb = web_glb(self.ctx, self.version.version_id, actor=self.actor)
         payload["model.glb"] = glb
         payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit), self.lang)
         payload["README.txt"] = self._readme(exhibit)
         case = next(
-            (c for c in self.catalogue.list_cases() if c.reference == self.version.case_reference),
+            (c for c in list_cases(self.ctx) if c.reference == self.version.case_reference),
             None,
         )
         book = ExhibitBook(
@@ -344,7 +348,7 @@ class ExhibitBuilder:
             model_still_name="stills/model.png" if model_still else "",
         )
         payload["exhibit-book.pdf"] = build_exhibit_book(
-            book, book_font(self.catalogue.settings.font_file), self.lang
+            book, book_font(self.ctx.settings.font_file), self.lang
         )
         info = {
             "Source-Organization": "Briefing Support Unit",

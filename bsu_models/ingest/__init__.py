@@ -2,8 +2,8 @@
 worker, PLY strips, texture header checks, validated mesh arrays, mesh geometry (snapping, ray
 casts, sizes, views on the stored arrays) and the import service (``service.run_import``).
 
-May import: ``bsu_models.core``. The import service also makes the catalogue thumbnail through
-``bsu_models.render.stills`` (the one allowed upward import, named in ``pyproject.toml``).
+May import: ``bsu_models.core``. The import service draws the thumbnail with the maker it is
+handed (the façade passes ``bsu_models.render.stills.render_thumbnail``).
 The parser process imports ``parse_worker`` alone, so this ``__init__`` stays light: names of
 the old ``bsu_models.ingest`` module load from ``service`` only when asked for.
 """

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bsu_models import __version__
 from bsu_models.core.audit import append_event
-from bsu_models.core.blobstore import BlobWriting, LocalBlobStore
+from bsu_models.core.blobstore import BlobStore, BlobUndo
 from bsu_models.core.db import read_session, write_retrying
 from bsu_models.core.errors import BsuError, InvalidInput, Message, NotFound
 from bsu_models.core.orm import CaseRow, ModelRow, StoredFileRow, VersionRow
@@ -34,12 +34,15 @@ from bsu_models.core.text import clean_line, clean_tags, clean_text, text_sha256
 from bsu_models.core.units import check_units, parse_scale
 from bsu_models.ingest.formats import FORMATS, sniff
 from bsu_models.ingest.geometry import AXES, pack_geometry
+from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.ingest.sandbox import WORKERS, ParsedUpload, parse_in_sandbox
 from bsu_models.ingest.upload import PreparedUpload, UploadFile, prepare_upload
-from bsu_models.render.stills import render_thumbnail
 
 #: Called with the fraction done and what is being done (a Message: ``str()`` is English).
 Progress = Callable[[float, Message], None]
+#: Draws a version's thumbnail PNG: (mesh, (width, height), original's SHA-256, up axis, north
+#: axis). The renderer sits above ingest, so whoever composes the import hands it in.
+ThumbnailMaker = Callable[[MeshArrays, tuple[int, int], str, str, str], bytes]
 
 
 @dataclass(frozen=True)
@@ -126,13 +129,17 @@ def _clean(request: ImportRequest) -> CleanMetadata:
 
 def run_import(
     engine: Engine,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     settings: Settings,
     request: ImportRequest,
     actor: str,
+    render_thumbnail: ThumbnailMaker,
     progress: Progress | None = None,
 ) -> int:
-    """Import ``request``; returns the new version id. Raises ``BsuError`` and stores nothing."""
+    """Import ``request``; returns the new version id. Raises ``BsuError`` and stores nothing.
+
+    ``render_thumbnail`` draws the thumbnail inside the import, so the version's rows and all its
+    files are recorded in one transaction."""
     report = progress or (lambda _fraction, _message: None)
     WORKERS.prepare(settings)  # the parser loads its libraries while we check the request
     meta = _clean(request)
@@ -188,14 +195,14 @@ def run_import(
     return version_id
 
 
-def _put(blobs: LocalBlobStore, data: bytes, written: list[str]) -> str:
+def _put(blobs: BlobStore, data: bytes, written: list[str]) -> str:
     key, created = blobs.store(data)
     if created:
         written.append(key)
     return key
 
 
-def _discard_unreferenced(engine: Engine, writing: BlobWriting, keys: list[str]) -> None:
+def _discard_unreferenced(engine: Engine, writing: BlobUndo, keys: list[str]) -> None:
     """Remove blobs this import wrote if no row refers to them (the transaction failed)."""
 
     def referenced(wanted: list[str]) -> set[str]:

@@ -1,4 +1,4 @@
-"""Who may do what: roles and permissions (``access``, the one definition), accounts and
+"""People: accounts and
 sign-in, case membership and its requests, password resets, and public posts with their
 two-person approval.
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bsu_models.core import limits
+from bsu_models.core.access import ROLES, Principal
 from bsu_models.core.audit import append_event
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_retrying, write_session
 from bsu_models.core.errors import (
     Conflict,
@@ -35,12 +37,8 @@ from bsu_models.core.errors import (
 from bsu_models.core.i18n import LANGUAGES
 from bsu_models.core.orm import CaseLeadRow, CaseMemberRow, CaseRow, PasswordResetRow, UserRow
 from bsu_models.core.text import check_length, clean_line
-from bsu_models.people.access import ROLES, Principal
-from bsu_models.people.membership import MembershipRequest, not_self
+from bsu_models.people.membership import MembershipRequest, MembershipService, not_self
 from bsu_models.people.password_reset import PasswordResets, last_reset, signed_in_principal
-
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
 
 LOGIN_FAILED = Message(
     "The name or password is wrong, or the account is locked for a while after repeated "
@@ -127,16 +125,17 @@ def roles_from_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> list
 class AccountService(PasswordResets):
     """Users and case membership of one catalogue; reached as ``catalogue.accounts``."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self._memberships = MembershipService(ctx)
 
     @property
     def _engine(self) -> Any:
-        return self.catalogue.engine
+        return self.ctx.engine
 
     def _admin(self) -> str:
-        self.catalogue.access.require("user.manage", object_type="user")
-        return self.catalogue.user.username
+        self.ctx.access.require("user.manage", object_type="user")
+        return self.ctx.user.username
 
     def _new_hash(self, password: str) -> str:
         return _HASHER.hash(check_password(password))
@@ -169,8 +168,8 @@ class AccountService(PasswordResets):
             return signed_in_principal(row, last)
 
     def list_users(self) -> list[UserInfo]:
-        if not self.catalogue.user.system and not self.catalogue.user.has_role("admin"):
-            self.catalogue.access.require("user.manage", object_type="user")
+        if not self.ctx.user.system and not self.ctx.user.has_role("admin"):
+            self.ctx.access.require("user.manage", object_type="user")
         with read_session(self._engine) as session:
             members: dict[str, list[str]] = {}
             for username, reference in session.execute(
@@ -304,7 +303,7 @@ class AccountService(PasswordResets):
             )
 
     def set_roles(self, username: str, roles: Iterable[str]) -> None:
-        not_self(self.catalogue, username, Message("roles"))
+        not_self(self.ctx, username, Message("roles"))
         chosen = check_roles(roles)
         self._update(username, "user.roles", {"roles": chosen}, roles=chosen)
 
@@ -319,7 +318,7 @@ class AccountService(PasswordResets):
                 language=language,
                 languages=", ".join(LANGUAGES),
             )
-        if self.catalogue.user.username != username:
+        if self.ctx.user.username != username:
             self._admin()
         with write_session(self._engine) as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
@@ -332,10 +331,10 @@ class AccountService(PasswordResets):
     ) -> MembershipRequest | None:
         """Make ``username`` a member of the case: at once when a lead of the case asks, as a
         request for a second admin when an admin does (``bsu_models.people.membership``)."""
-        return self.catalogue.memberships.add(case_reference, username, lead)
+        return self._memberships.add(case_reference, username, lead)
 
     def remove_member(self, case_reference: str, username: str) -> None:
-        self.catalogue.memberships.remove(case_reference, username)
+        self._memberships.remove(case_reference, username)
 
     # -- signing in -----------------------------------------------------------------------------
 

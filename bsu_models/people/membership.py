@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bsu_models.core.audit import append_event
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_retrying, write_session
 from bsu_models.core.errors import AccessDenied, Conflict, Message, NotFound
 from bsu_models.core.orm import (
@@ -29,9 +30,6 @@ from bsu_models.core.orm import (
     MembershipRequestRow,
     UserRow,
 )
-
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
 
 REQUEST_STATUSES = ("pending", "approved", "rejected")
 # What one admin can do to another account that would let them act in its name.
@@ -78,9 +76,9 @@ def _record(row: MembershipRequestRow, reference: str) -> MembershipRequest:
     )  # fmt: skip
 
 
-def not_self(catalogue: Catalogue, username: str, what: Message) -> None:
+def not_self(ctx: ServiceContext, username: str, what: Message) -> None:
     """Refuse a change of the user's own ``what`` (roles, case membership): another must."""
-    user = catalogue.user
+    user = ctx.user
     if not user.system and user.username == username:
         raise AccessDenied(
             "{username} may not change their own {what}; another admin must.",
@@ -93,18 +91,18 @@ class MembershipService:
     """Case membership of one catalogue; reached as ``catalogue.memberships`` (and through
     ``catalogue.accounts.add_member`` / ``remove_member``)."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
 
     @property
     def _engine(self) -> Any:
-        return self.catalogue.engine
+        return self.ctx.engine
 
     def _leads_or_admin(self, reference: str) -> tuple[int, bool]:
         """The case's id and whether the user leads it (else they are an admin); refuses (and
         records) anyone else, and names an unknown case only to those who may manage it."""
-        user, access = self.catalogue.user, self.catalogue.access
-        case_id = self.catalogue._case_id(reference)
+        user, access = self.ctx.user, self.ctx.access
+        case_id = self.ctx.case_id(reference)
         if user.system or (case_id is not None and access.allowed("case.lead", case_id)):
             return self._known(case_id, reference), True
         kwargs: dict[str, Any] = {"object_type": "case", "object_id": reference,
@@ -121,7 +119,7 @@ class MembershipService:
         return case_id
 
     def _actor(self) -> str:
-        return self.catalogue.actor_name()
+        return self.ctx.actor_name()
 
     # -- granting -------------------------------------------------------------------------------
 
@@ -131,7 +129,7 @@ class MembershipService:
         """Make ``username`` a member (``lead``: and a lead) of the case. A lead of the case
         does it at once (None); an admin's addition is a request that waits for a second admin
         (the request is returned)."""
-        not_self(self.catalogue, username, Message("case membership"))
+        not_self(self.ctx, username, Message("case membership"))
         case_id, leads = self._leads_or_admin(case_reference)
         actor = self._actor()
         def add_or_request(session: Session) -> MembershipRequest | None:
@@ -207,7 +205,7 @@ class MembershipService:
 
     def requests(self, status: str | None = "pending") -> list[MembershipRequest]:
         """Membership requests (default: those waiting), oldest first; admins only."""
-        self.catalogue.access.require("case.members", object_type="case")
+        self.ctx.access.require("case.members", object_type="case")
         with read_session(self._engine) as session:
             stmt = (
                 select(MembershipRequestRow, CaseRow.reference)
@@ -243,10 +241,10 @@ class MembershipService:
         self._decide(case_reference, username, approve=False)
 
     def _decide(self, case_reference: str, username: str, approve: bool) -> None:
-        access = self.catalogue.access
+        access = self.ctx.access
         access.require("case.members", object_type="case", object_id=case_reference)
         if approve:
-            not_self(self.catalogue, username, Message("case membership"))
+            not_self(self.ctx, username, Message("case membership"))
         actor = self._actor()
         action = "case.member_approve" if approve else "case.member_reject"
         with read_session(self._engine) as session:
@@ -268,7 +266,7 @@ class MembershipService:
             request = _record(row, case_reference)
             case_id = row.case_id
         refusal: Message | None = None
-        if approve and not self.catalogue.user.system:
+        if approve and not self.ctx.user.system:
             if request.requested_by == actor:
                 refusal = Message(
                     "{actor} requested this membership and so may not approve it; a second "
@@ -335,7 +333,7 @@ class MembershipService:
         self._end(case_reference, username, lead_only=True)
 
     def _end(self, case_reference: str, username: str, lead_only: bool) -> None:
-        not_self(self.catalogue, username, Message("case membership"))
+        not_self(self.ctx, username, Message("case membership"))
         case_id, _leads = self._leads_or_admin(case_reference)
         tables: tuple[type[CaseLeadRow] | type[CaseMemberRow], ...] = (
             (CaseLeadRow,) if lead_only else (CaseMemberRow, CaseLeadRow)
@@ -376,8 +374,8 @@ class MembershipService:
 
     def members(self, case_reference: str) -> list[CaseMember]:
         """The members of a case (and who leads it): for its members and for admins."""
-        case_id = self.catalogue._case_id(case_reference)
-        user, access = self.catalogue.user, self.catalogue.access
+        case_id = self.ctx.case_id(case_reference)
+        user, access = self.ctx.user, self.ctx.access
         if not (user.may("case.members") or access.allowed("case.view", case_id)):
             access.require("case.view", case_id, case_label=case_reference)
         case_id = self._known(case_id, case_reference)
@@ -395,7 +393,7 @@ class MembershipService:
 
     def led_cases(self) -> list[str]:
         """References of the cases the user leads (where they may grant membership)."""
-        user = self.catalogue.user
+        user = self.ctx.user
         if user.system or not user.may("case.lead"):
             return []
         with read_session(self._engine) as session:

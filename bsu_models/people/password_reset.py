@@ -11,18 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
+from bsu_models.core.access import Principal
 from bsu_models.core.audit import append_event
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import AccessDenied, InvalidInput, LoginFailed
 from bsu_models.core.orm import PasswordResetRow, UserRow
-from bsu_models.people.access import Principal
-
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
 
 
 @dataclass(frozen=True)
@@ -65,11 +63,11 @@ def _aware(moment: datetime) -> datetime:
 class PasswordResets:
     """Mixed into ``AccountService``, which provides the catalogue and the hashing."""
 
-    catalogue: Catalogue
+    ctx: ServiceContext
 
     @property
     def _engine(self) -> Any:
-        return self.catalogue.engine
+        return self.ctx.engine
 
     def _admin(self) -> str:
         raise NotImplementedError
@@ -84,7 +82,7 @@ class PasswordResets:
     def pending_reset(self, username: str) -> PasswordReset | None:
         """The admin's reset the user has not yet followed with a password of their own (who
         and when, to show at their sign-in); the user themself or an admin."""
-        if self.catalogue.user.username != username:
+        if self.ctx.user.username != username:
             self._admin()
         with read_session(self._engine) as session:
             last = last_reset(session, username)
@@ -94,7 +92,7 @@ class PasswordResets:
 
     def change_password(self, username: str, current: str, new: str) -> None:
         """The user chooses a new password (after an admin's reset: before anything else)."""
-        user = self.catalogue.user
+        user = self.ctx.user
         if user.system or user.username != username:
             raise AccessDenied("{who} may change only their own password.", who=user.username)
         hashed = self._new_hash(new)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bsu_models.core import limits
 from bsu_models.core.audit import append_event
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import (
     AccessDenied,
@@ -32,9 +32,7 @@ from bsu_models.core.errors import (
 from bsu_models.core.orm import PublicPostRow, SceneRevisionRow, SceneRow
 from bsu_models.core.state_ledger import confirm_rows, row_key
 from bsu_models.core.text import clean_text, text_sha256
-
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
+from bsu_models.scenes.service import SceneService
 
 POST_STATUSES = ("requested", "approved", "rejected")
 #: A status as a word in a sentence (the stored value stays English).
@@ -93,11 +91,12 @@ def _info(row: PublicPostRow, case_reference: str, scene_name: str) -> PostInfo:
 class PostService:
     """Public posts of one catalogue; reached as ``catalogue.posts``."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self._scenes = SceneService(ctx)
 
     def _row_case(self, post_id: int) -> tuple[int, int, str]:
-        with read_session(self.catalogue.engine) as session:
+        with read_session(self.ctx.engine) as session:
             row = session.get(PublicPostRow, post_id)
             if row is None:
                 raise NotFound("There is no public post request {post_id}.", post_id=post_id)
@@ -108,7 +107,7 @@ class PostService:
 
     def _require(self, action: str, post_id: int) -> None:
         case_id, _scene, reference = self._row_case(post_id)
-        self.catalogue.access.require(
+        self.ctx.access.require(
             action, case_id, object_type="post", object_id=str(post_id), case_label=reference
         )
 
@@ -127,7 +126,7 @@ class PostService:
         # Imported here: rendering libraries are heavy and most users never request a post.
         from bsu_models.render.public_image import PLATFORM_SIZES, render_public_image
 
-        self.catalogue.scenes.require(scene_id, "post.request")
+        self._scenes.require(scene_id, "post.request")
         if platform not in PLATFORM_SIZES:
             raise InvalidInput(
                 "Platform {platform!r} is not one of {choices}.",
@@ -135,14 +134,14 @@ class PostService:
                 choices=", ".join(PLATFORM_SIZES),
             )
         caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
-        number, revision_sha256 = self.catalogue.scenes.current_revision(scene_id)
-        info = self.catalogue.scenes.info(scene_id)
+        number, revision_sha256 = self._scenes.current_revision(scene_id)
+        info = self._scenes.info(scene_id)
         if info.revision != number:
             raise Conflict(
                 "Scene {scene_id} changed just now; request the post again.", scene_id=scene_id
             )
         png = render_public_image(
-            self.catalogue,
+            self.ctx,
             info.version_id,
             scene_id=scene_id,
             revision=info.revision,
@@ -153,9 +152,9 @@ class PostService:
             caption=caption,
             lang=lang,
         )
-        key = self.catalogue.blobs.put(png)
-        actor = self.catalogue.actor_name()
-        with write_session(self.catalogue.engine) as session:
+        key = self.ctx.blobs.put(png)
+        actor = self.ctx.actor_name()
+        with write_session(self.ctx.engine) as session:
             scene = session.get(SceneRow, scene_id)
             assert scene is not None
             row = PublicPostRow(
@@ -191,9 +190,9 @@ class PostService:
         return self.get(post_id)
 
     def get(self, post_id: int) -> PostInfo:
-        user = self.catalogue.user
+        user = self.ctx.user
         self._require("post.decide" if user.may("post.decide") else "post.request", post_id)
-        with read_session(self.catalogue.engine) as session:
+        with read_session(self.ctx.engine) as session:
             row = session.get(PublicPostRow, post_id)
             assert row is not None
             scene = session.get(SceneRow, row.scene_id)
@@ -202,11 +201,11 @@ class PostService:
 
     def list_posts(self, status: str | None = None) -> list[PostInfo]:
         """Requests on the user's cases (newest first), for media officers and approvers."""
-        user = self.catalogue.user
+        user = self.ctx.user
         if not (user.may("post.request") or user.may("post.decide")):
             return []
-        visible = self.catalogue.access.member_case_ids()
-        with read_session(self.catalogue.engine) as session:
+        visible = self.ctx.access.member_case_ids()
+        with read_session(self.ctx.engine) as session:
             stmt = select(PublicPostRow).order_by(PublicPostRow.id.desc())
             if status:
                 stmt = stmt.where(PublicPostRow.status == status)
@@ -222,10 +221,10 @@ class PostService:
     def preview(self, post_id: int) -> bytes:
         """The requested picture, for the requester and the approvers to look at."""
         post = self.get(post_id)
-        user = self.catalogue.user
+        user = self.ctx.user
         if not (user.may("post.decide") or user.username == post.requested_by):
             self._require("post.decide", post_id)
-        return self.catalogue.blobs.get_verified(post.image_sha256)
+        return self.ctx.blobs.get_verified(post.image_sha256)
 
     def decide(self, post_id: int, approve: bool, reason: str) -> PostInfo:
         """Approve or reject a request; never by the person who requested it.
@@ -239,7 +238,7 @@ class PostService:
         if not reason.strip():
             raise InvalidInput("Give a reason for the decision; it is kept with the post.")
         post = self.get(post_id)
-        actor = self.catalogue.actor_name()
+        actor = self.ctx.actor_name()
         action = "post.approve" if approve else "post.reject"
         if post.requested_by == actor:
             refusal = Message(
@@ -250,7 +249,7 @@ class PostService:
             )
             self._refused(post, action, refusal)
             raise AccessDenied(refusal)
-        with write_session(self.catalogue.engine) as session:
+        with write_session(self.ctx.engine) as session:
             conflict = self._decision_conflict(session, post, approve)
             if conflict is None:
                 decided = session.execute(
@@ -330,10 +329,10 @@ class PostService:
         return None
 
     def _refused(self, post: PostInfo, action: str, reason: Message) -> None:
-        with write_session(self.catalogue.engine) as session:
+        with write_session(self.ctx.engine) as session:
             append_event(
                 session,
-                actor=self.catalogue.actor_name(),
+                actor=self.ctx.actor_name(),
                 action=action,
                 object_type="post",
                 object_id=str(post.post_id),
@@ -354,8 +353,8 @@ class PostService:
             )
             self._refused(post, "post.download", refusal)
             raise AccessDenied(refusal)
-        data = self.catalogue.blobs.get_verified(post.image_sha256)
-        with read_session(self.catalogue.engine) as session:
+        data = self.ctx.blobs.get_verified(post.image_sha256)
+        with read_session(self.ctx.engine) as session:
             # The approval must be the one the audit chain recorded, not a status set by hand.
             problems = confirm_rows(session, [row_key("public_posts", post_id)])
         if problems:
@@ -364,10 +363,10 @@ class PostService:
                 post_id=post_id,
                 problem=problems[0],
             )
-        with write_session(self.catalogue.engine) as session:
+        with write_session(self.ctx.engine) as session:
             append_event(
                 session,
-                actor=self.catalogue.actor_name(),
+                actor=self.ctx.actor_name(),
                 action="post.download",
                 object_type="post",
                 object_id=str(post_id),

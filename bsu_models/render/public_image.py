@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import struct
 import zlib
 from functools import cache
@@ -26,24 +25,27 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from bsu_models.core import limits
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.core.i18n import N_, check_language, translator
 from bsu_models.core.records import SceneInfo
 from bsu_models.core.text import clean_text, text_sha256
-from bsu_models.ingest.geometry import PRESETS, as_triple, axis_vector, preset_camera
-from bsu_models.ingest.meshdata import MeshArrays
+from bsu_models.core.versions import get_version
+from bsu_models.ingest.geometry import as_triple, axis_vector
 from bsu_models.render.fonts import font
-from bsu_models.render.overlay import Overlays, draw_scene
-from bsu_models.render.overlay_canvas import new_canvas
-from bsu_models.render.overlay_furniture import draw_legend, draw_north_arrow, draw_scale_bar
-from bsu_models.render.still_service import _mesh, record_render
-from bsu_models.render.stills import Camera, _projector, _render_model
+from bsu_models.render.still_service import (
+    choose_camera,
+    metres_per_unit,
+    record_render,
+    version_mesh,
+)
+from bsu_models.render.stills import draw_picture
 from bsu_models.scenes.scene_analysis import SceneAnalysis
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.service import SceneService
 
 if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
     from bsu_models.ingest.geometry import MeshGeometry
 
 PLATFORM_SIZES: dict[str, tuple[int, int]] = {
@@ -79,8 +81,9 @@ class _PublicAnalysis(SceneAnalysis):
     answers the public document, so the layer cannot pick up anything that was taken out.
     """
 
-    def __init__(self, catalogue: Catalogue, scene: SceneInfo, doc: SceneDoc) -> None:
-        self.catalogue = catalogue
+    def __init__(self, ctx: ServiceContext, scene: SceneInfo, doc: SceneDoc) -> None:
+        self.ctx = ctx
+        self._scenes = SceneService(ctx)
         self._scene = scene
         self._doc = doc
 
@@ -96,38 +99,7 @@ class _PublicAnalysis(SceneAnalysis):
         return self._doc
 
     def geometry(self, version_id: int) -> MeshGeometry:
-        return self.catalogue.scenes.geometry(version_id)
-
-
-def _camera(
-    catalogue: Catalogue, version_id: int, doc: SceneDoc, view: str | None, preset: str | None
-) -> Camera:
-    """The camera of a saved view of the scene, else of a preset (isometric by default), as
-    ``render_version_still`` chooses it."""
-    if view is not None:
-        found = [v for v in doc.views if view in (v.name, v.id)]
-        if not found:
-            known = ", ".join(v.name for v in doc.views) or Message("none")
-            raise InvalidInput(
-                "The scene has no view {view!r} (views: {known}).", view=view, known=known
-            )
-        saved = found[0]
-        return Camera(
-            saved.projection,
-            saved.position,
-            saved.target,
-            saved.up,
-            saved.fov_deg,
-            saved.ortho_scale,
-        )
-    name = preset or "iso"
-    if name not in PRESETS:
-        raise InvalidInput(
-            "Preset {preset!r} is not one of {presets}.", preset=name, presets=", ".join(PRESETS)
-        )
-    version = catalogue.get_version(version_id)
-    bounds = catalogue.scenes.geometry(version_id).bounds
-    return Camera(**preset_camera(name, bounds, version.up_axis, version.north_axis))
+        return self._scenes.geometry(version_id)
 
 
 def _view_reference(doc: SceneDoc, view: str) -> str:
@@ -216,39 +188,6 @@ def _band(
     return band, band_h
 
 
-def _scene_picture(
-    mesh: MeshArrays,
-    camera: Camera,
-    size: tuple[int, int],
-    layer: SceneLayer,
-    *,
-    north: tuple[float, float, float],
-    metres_per_unit: float | None,
-    font_file: str,
-    lang: str = "en",
-) -> Image.Image:
-    """The model with the scene drawn on it, as ``render_still`` draws it but with the overlays
-    sized to the picture's area rather than its height: on a 1200 x 630 link picture, sized by
-    height, labels and legend would be 10 pixels tall and unreadable on a phone."""
-    pixels, world_to_clip = _render_model(mesh, camera, size)
-    project = _projector(world_to_clip, size)
-    image = Image.fromarray(pixels)
-    canvas = new_canvas(image, font_file, lang)
-    canvas.unit = min(math.sqrt(size[0] * size[1]), 1.4 * min(size)) / 1080
-    draw_legend(canvas, layer)
-    target = np.array(camera.target)
-    reach = camera.ortho_scale or float(np.linalg.norm(np.array(camera.position) - target))
-    ends = project(np.array([target, target + np.array(north) * 1e-3 * reach]))
-    draw_north_arrow(canvas, ends[1] - ends[0])
-    if camera.projection == "orthographic" and metres_per_unit is not None:
-        # Only a true scale: a perspective view's "not to scale" note means nothing to the public.
-        draw_scale_bar(
-            canvas, float(camera.ortho_scale or 1.0) * metres_per_unit / size[1], float(size[1])
-        )
-    draw_scene(canvas, layer, project, Overlays())
-    return image
-
-
 def _png_pixels_only(pixels: np.ndarray) -> bytes:
     """PNG of ``pixels: (h, w, 3) uint8`` with IHDR, IDAT and IEND chunks only.
 
@@ -274,7 +213,7 @@ def _png_pixels_only(pixels: np.ndarray) -> bytes:
 
 
 def render_public_image(
-    catalogue: Catalogue,
+    ctx: ServiceContext,
     version_id: int,
     *,
     scene_id: int,
@@ -302,8 +241,9 @@ def render_public_image(
             "Platform {platform!r} is not one of {choices}.", platform=platform, choices=choices
         )
     caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
-    version = catalogue.get_version(version_id)
-    info = catalogue.scenes.info(scene_id)
+    version = get_version(ctx, version_id)
+    scenes = SceneService(ctx)
+    info = scenes.info(scene_id)
     if info.version_id != version_id:
         raise InvalidInput(
             "Scene {scene_id} is on model version {actual}, not {requested}.",
@@ -312,8 +252,8 @@ def render_public_image(
             requested=version_id,
         )
     # Filtered once, here, to the mesh's resolution; from now on only the public document is read.
-    stored = catalogue.scenes.document(scene_id, revision)
-    doc = catalogue.scenes.public_form(stored, version_id)
+    stored = scenes.document(scene_id, revision)
+    doc = scenes.public_form(stored, version_id)
     withheld = {v.name for v in stored.views} | {v.id for v in stored.views}
     if view in withheld - {v.name for v in doc.views} - {v.id for v in doc.views}:
         raise InvalidInput(
@@ -322,34 +262,30 @@ def render_public_image(
             view=view,
         )
     current = doc.step_at(step)
-    layer: SceneLayer = _PublicAnalysis(catalogue, info, doc).layer(scene_id, doc, current)
-    camera = _camera(catalogue, version_id, doc, view, preset)
+    layer: SceneLayer = _PublicAnalysis(ctx, info, doc).layer(scene_id, doc, current)
+    camera, _saved = choose_camera(scenes, version, doc, view, preset, scene_id)
     size = PLATFORM_SIZES[platform]
-    font_file = catalogue.settings.font_file
+    font_file = ctx.settings.font_file
     band, band_h = _band(size, caption, watermark_text, font_file)
     scene_size = (size[0], size[1] - band_h)
-    factor = (
-        None
-        if version.real_world_extent_m is None
-        else version.real_world_extent_m[0]
-        / max(version.bounds[1][0] - version.bounds[0][0], 1e-12)
-    )
-    scene = _scene_picture(
-        _mesh(catalogue, version),
+    scene = draw_picture(
+        version_mesh(ctx, version),
         camera,
         scene_size,
-        layer,
         north=as_triple(axis_vector(version.north_axis)),
-        metres_per_unit=factor,
+        metres_per_unit=metres_per_unit(version),
+        layer=layer,
         font_file=font_file,
         lang=lang,
-    )
+        sizing="area",
+        scale_note=False,  # a perspective view's "not to scale" means nothing to the public
+    ).image
     picture = Image.new("RGB", size)
     picture.paste(scene, (0, 0))
     picture.paste(band, (0, scene_size[1]))
     png = _png_pixels_only(np.asarray(picture))
     record_render(
-        catalogue,
+        ctx,
         version,
         actor,
         {

@@ -11,15 +11,17 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from bsu_models.core.audit import append_event
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_session
 from bsu_models.core.errors import InvalidInput, Message, NotFound
 from bsu_models.core.i18n import N_, check_language, format_date, translator
 from bsu_models.core.records import VersionInfo, file_role_name
+from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import (
     PRESETS,
     as_triple,
@@ -30,10 +32,9 @@ from bsu_models.ingest.geometry import (
 from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.overlay import Overlays
 from bsu_models.render.stills import Camera, Still, picture_size, render_still
+from bsu_models.scenes.scene_items import SavedView
 from bsu_models.scenes.scene_model import SceneDoc
-
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
+from bsu_models.scenes.service import SceneService
 
 #: The caption's name of each preset view (English; translated where drawn).
 VIEW_NAMES = {
@@ -58,15 +59,17 @@ def _file_key(version: VersionInfo, role: str) -> str:
     )
 
 
-def _mesh(catalogue: Catalogue, version: VersionInfo) -> MeshArrays:
-    vertices, faces = unpack_geometry(catalogue.blobs.get(_file_key(version, "geometry")))
+def version_mesh(ctx: ServiceContext, version: VersionInfo) -> MeshArrays:
+    """The arrays pictures are drawn from: the stored geometry, with the texture of the web copy
+    when the version has one."""
+    vertices, faces = unpack_geometry(ctx.blobs.get(_file_key(version, "geometry")))
     if not version.has_texture:
         return MeshArrays(vertices, faces)
     import trimesh
 
     # The web copy is our own derived file; it carries the texture and its coordinates.
     loaded = trimesh.load(
-        io.BytesIO(catalogue.blobs.get(_file_key(version, "web_glb"))),
+        io.BytesIO(ctx.blobs.get(_file_key(version, "web_glb"))),
         file_type="glb",
         process=False,
     )
@@ -91,57 +94,24 @@ def _unknown(value: str, gettext: Callable[[str], str]) -> str:
     return gettext("unknown") if value == "unknown" else value
 
 
-def record_render(
-    catalogue: Catalogue, version: VersionInfo, actor: str | None, details: dict[str, Any]
-) -> None:
-    """The audit event of a picture drawn from ``version`` (stills and public pictures)."""
-    with write_session(catalogue.engine) as session:
-        append_event(
-            session,
-            actor=catalogue.actor_name(actor),
-            action="render",
-            object_type="version",
-            object_id=str(version.version_id),
-            object_sha256=version.original_sha256,
-            details=details,
-        )
+def metres_per_unit(version: VersionInfo) -> float | None:
+    """Metres in the real world per model unit of ``version``; None when units or scale are
+    unknown."""
+    if version.real_world_extent_m is None:
+        return None
+    return version.real_world_extent_m[0] / max(version.bounds[1][0] - version.bounds[0][0], 1e-12)
 
 
-def render_version_still(
-    catalogue: Catalogue,
-    version_id: int,
-    *,
+def choose_camera(
+    scenes: SceneService,
+    version: VersionInfo,
+    doc: SceneDoc | None,
+    view: str | None,
+    preset: str | None,
     scene_id: int | None = None,
-    revision: int | None = None,
-    step: int | None = None,
-    view: str | None = None,
-    preset: str | None = None,
-    size: str = "1920x1080",
-    overlays: Overlays | None = None,
-    exhibit: str = "",
-    watermark_text: str | None = None,
-    watermark_logo: bytes | None = None,
-    date_text: str | None = None,
-    actor: str | None = None,
-    lang: str = "en",
-) -> Still:
-    """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
-    saved view or a preset, its caption, legend and scale in ``lang``."""
-    _ = translator(check_language(lang)).gettext
-    version = catalogue.get_version(version_id)
-    pixels = picture_size(size)
-    doc: SceneDoc | None = None
-    if scene_id is not None:
-        info = catalogue.scenes.info(scene_id)
-        if info.version_id != version_id:
-            raise InvalidInput(
-                "Scene {scene} is on model version {actual}, not {version}.",
-                scene=scene_id,
-                actual=info.version_id,
-                version=version_id,
-            )
-        revision = info.revision if revision is None else revision
-        doc = catalogue.scenes.document(scene_id, revision)
+) -> tuple[Camera, SavedView | None]:
+    """The camera of the saved view ``view`` (by name or id) of the scene ``doc``, else of the
+    preset ``preset`` (isometric by default), with the saved view it came from, if any."""
     if view is not None:
         if doc is None:
             raise InvalidInput("A saved view belongs to a scene; name the scene too.")
@@ -163,25 +133,83 @@ def render_version_still(
             saved.fov_deg,
             saved.ortho_scale,
         )
+        return camera, saved
+    name = preset or "iso"
+    if name not in PRESETS:
+        raise InvalidInput(
+            "Preset {preset!r} is not one of {choices}.",
+            preset=name,
+            choices=", ".join(PRESETS),
+        )
+    bounds = scenes.geometry(version.version_id).bounds
+    return Camera(**preset_camera(name, bounds, version.up_axis, version.north_axis)), None
+
+
+def record_render(
+    ctx: ServiceContext, version: VersionInfo, actor: str | None, details: dict[str, Any]
+) -> None:
+    """The audit event of a picture drawn from ``version`` (stills and public pictures)."""
+    with write_session(ctx.engine) as session:
+        append_event(
+            session,
+            actor=ctx.actor_name(actor),
+            action="render",
+            object_type="version",
+            object_id=str(version.version_id),
+            object_sha256=version.original_sha256,
+            details=details,
+        )
+
+
+def render_version_still(
+    ctx: ServiceContext,
+    version_id: int,
+    *,
+    scene_id: int | None = None,
+    revision: int | None = None,
+    step: int | None = None,
+    view: str | None = None,
+    preset: str | None = None,
+    size: str = "1920x1080",
+    overlays: Overlays | None = None,
+    exhibit: str = "",
+    watermark_text: str | None = None,
+    watermark_logo: bytes | None = None,
+    date_text: str | None = None,
+    actor: str | None = None,
+    lang: str = "en",
+) -> Still:
+    """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
+    saved view or a preset, its caption, legend and scale in ``lang``."""
+    _ = translator(check_language(lang)).gettext
+    version = get_version(ctx, version_id)
+    ctx.require_case("render", version.case_reference, "version", str(version_id))
+    scenes = SceneService(ctx)
+    pixels = picture_size(size)
+    doc: SceneDoc | None = None
+    if scene_id is not None:
+        info = scenes.info(scene_id)
+        if info.version_id != version_id:
+            raise InvalidInput(
+                "Scene {scene} is on model version {actual}, not {version}.",
+                scene=scene_id,
+                actual=info.version_id,
+                version=version_id,
+            )
+        revision = info.revision if revision is None else revision
+        doc = scenes.document(scene_id, revision)
+    camera, saved = choose_camera(scenes, version, doc, view, preset, scene_id)
+    if saved is not None:
         view_name, shown_view = f"view {saved.id}", saved.name  # the audit log: its id
     else:
-        name = preset or "iso"
-        if name not in PRESETS:
-            raise InvalidInput(
-                "Preset {preset!r} is not one of {choices}.",
-                preset=name,
-                choices=", ".join(PRESETS),
-            )
-        geometry = catalogue.scenes.geometry(version_id)
-        camera = Camera(**preset_camera(name, geometry.bounds, version.up_axis, version.north_axis))
-        view_name = VIEW_NAMES[name]  # the audit log keeps the English name
+        view_name = VIEW_NAMES[preset or "iso"]  # the audit log keeps the English name
         shown_view = _(view_name)
     layer = None
     step_line = _("Model only, no scene")
     if doc is not None:
         current = doc.step_at(step or 1) if doc.steps else None
         if current is not None:
-            layer = catalogue.scenes.layer(scene_id, doc, current)  # type: ignore[arg-type]
+            layer = scenes.layer(scene_id, doc, current)  # type: ignore[arg-type]
             number = [s.id for s in doc.steps].index(current.id) + 1
             where = {
                 "scene": doc.name,
@@ -203,13 +231,6 @@ def render_version_still(
             step_line = _("Scene: {scene} (revision {revision}) · no steps yet").format(
                 scene=doc.name, revision=revision
             )
-    factor = (
-        None
-        if version.real_world_extent_m is None
-        else (
-            version.real_world_extent_m[0] / max(version.bounds[1][0] - version.bounds[0][0], 1e-12)
-        )
-    )
     if not date_text:
         now = datetime.now(UTC)
         date_text = now.strftime("%d %b %Y") if lang == "en" else format_date(now, lang)
@@ -233,17 +254,17 @@ def render_version_still(
         _("Rendered {date} by BSU Models").format(date=date_text),
     ]
     still = render_still(
-        _mesh(catalogue, version),
+        version_mesh(ctx, version),
         camera,
         pixels,
         north=as_triple(axis_vector(version.north_axis)),
-        metres_per_unit=factor,
+        metres_per_unit=metres_per_unit(version),
         layer=layer,
         overlays=overlays or Overlays(),
         caption=caption,
         watermark_text=watermark_text,
         watermark_logo=watermark_logo,
-        font_file=catalogue.settings.font_file,
+        font_file=ctx.settings.font_file,
         lang=lang,
         png_text={
             "derived-from-sha256": version.original_sha256,
@@ -252,7 +273,7 @@ def render_version_still(
         },
     )
     record_render(
-        catalogue,
+        ctx,
         version,
         actor,
         {

@@ -11,6 +11,7 @@ text). The overlays' fixed words (legend, scale bar, north letter) are in ``lang
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -168,6 +169,70 @@ def _frame_above(camera: Camera, band: float) -> Camera:
     )
 
 
+#: How overlays are sized: to the picture's height (stills: screens and prints), or to its area
+#: (public pictures: on a 1200 x 630 link picture, sized by height, labels and legend would be
+#: 10 pixels tall and unreadable on a phone).
+OVERLAY_SIZING = ("height", "area")
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A rendered model with its overlays, before watermark and encoding."""
+
+    image: Image.Image = field(repr=False)
+    metres_per_pixel: float | None  # None for perspective views or unknown units
+    scale_bar: ScaleBar | None
+
+
+def draw_picture(
+    mesh: MeshArrays,
+    camera: Camera,
+    size: tuple[int, int],
+    *,
+    north: tuple[float, float, float],
+    metres_per_unit: float | None,
+    layer: SceneLayer | None = None,
+    overlays: Overlays | None = None,
+    caption: list[str] | None = None,
+    font_file: str = "",
+    lang: str = "en",
+    sizing: str = "height",
+    scale_note: bool = True,
+) -> Picture:
+    """``mesh`` from ``camera`` at ``size`` with the caption, legend, north arrow, scale bar and
+    the scene ``layer`` drawn on it, their fixed words in ``lang``; overlays sized by ``sizing``
+    (one of ``OVERLAY_SIZING``). ``scale_note``: where there is no true scale (a perspective
+    view, unknown units), say "not to scale" rather than leave the bar out."""
+    overlays = overlays or Overlays()
+    if overlays.caption and caption:
+        camera = _frame_above(camera, caption_height(len(caption), size[1]) / size[1])
+    pixels, world_to_clip = _render_model(mesh, camera, size)
+    project = _projector(world_to_clip, size)
+    image = Image.fromarray(pixels)
+    canvas = new_canvas(image, font_file, lang)
+    if sizing == "area":
+        canvas.unit = min(math.sqrt(size[0] * size[1]), 1.4 * min(size)) / 1080
+    bottom = float(size[1])
+    if overlays.caption and caption:
+        bottom = draw_caption(canvas, caption)
+    if overlays.legend and layer is not None:
+        draw_legend(canvas, layer)
+    if overlays.north_arrow:
+        target = np.array(camera.target)
+        reach = camera.ortho_scale or float(np.linalg.norm(np.array(camera.position) - target))
+        ends = project(np.array([target, target + np.array(north) * 1e-3 * reach]))
+        draw_north_arrow(canvas, ends[1] - ends[0])
+    metres_per_pixel = None
+    if camera.projection == "orthographic" and metres_per_unit is not None:
+        metres_per_pixel = float(camera.ortho_scale or 1.0) * metres_per_unit / size[1]
+    bar = None
+    if overlays.scale_bar and (scale_note or metres_per_pixel is not None):
+        bar = draw_scale_bar(canvas, metres_per_pixel, bottom)
+    if layer is not None:
+        draw_scene(canvas, layer, project, overlays)
+    return Picture(image, metres_per_pixel, bar)
+
+
 def render_still(
     mesh: MeshArrays,
     camera: Camera,
@@ -186,47 +251,28 @@ def render_still(
 ) -> Still:
     """Render ``mesh`` from ``camera`` at ``size`` with the scene ``layer`` and overlays, their
     fixed words in ``lang`` (the caption lines are drawn as given)."""
-    overlays = overlays or Overlays()
-    if overlays.caption and caption:
-        camera = _frame_above(camera, caption_height(len(caption), size[1]) / size[1])
-    pixels, world_to_clip = _render_model(mesh, camera, size)
-    project = _projector(world_to_clip, size)
-    image = Image.fromarray(pixels)
-    canvas = new_canvas(image, font_file, lang)
-    bottom = float(size[1])
-    if overlays.caption and caption:
-        bottom = draw_caption(canvas, caption)
-    if overlays.legend and layer is not None:
-        draw_legend(canvas, layer)
-    if overlays.north_arrow:
-        target = np.array(camera.target)
-        ends = project(
-            np.array(
-                [
-                    target,
-                    target
-                    + np.array(north)
-                    * 1e-3
-                    * (camera.ortho_scale or np.linalg.norm(np.array(camera.position) - target)),
-                ]
-            )
-        )
-        draw_north_arrow(canvas, ends[1] - ends[0])
-    metres_per_pixel = None
-    if camera.projection == "orthographic" and metres_per_unit is not None:
-        metres_per_pixel = float(camera.ortho_scale or 1.0) * metres_per_unit / size[1]
-    bar = None
-    if overlays.scale_bar:
-        bar = draw_scale_bar(canvas, metres_per_pixel, bottom)
-    if layer is not None:
-        draw_scene(canvas, layer, project, overlays)
+    picture = draw_picture(
+        mesh,
+        camera,
+        size,
+        north=north,
+        metres_per_unit=metres_per_unit,
+        layer=layer,
+        overlays=overlays,
+        caption=caption,
+        font_file=font_file,
+        lang=lang,
+    )
+    image = picture.image
     if watermark_text or watermark_logo:
         logo = Image.open(io.BytesIO(watermark_logo)) if watermark_logo else None
         image = draw_watermark(image, watermark_text or "", font_file, logo)
     # A4 and A3 sizes are 300 dpi prints; the PNG says so, so it prints at the right size.
     dpi = PRINT_DPI if size in (SIZES["a4"], SIZES["a3"]) else None
     png = png_bytes(np.asarray(image), png_text or {}, dpi)
-    return Still(png=png, size=size, metres_per_pixel=metres_per_pixel, scale_bar=bar)
+    return Still(
+        png=png, size=size, metres_per_pixel=picture.metres_per_pixel, scale_bar=picture.scale_bar
+    )
 
 
 def render_thumbnail(

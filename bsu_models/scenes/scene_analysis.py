@@ -10,26 +10,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.core.records import MeasuredValue, SceneInfo, SightlineResult
 from bsu_models.core.units import metres_per_model_unit
+from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import MeshGeometry, as_triple, line_of_sight
 from bsu_models.scenes.scene_items import DEFAULT_EYE_HEIGHT_M, Anchor, Measurement, Step
 from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
 from bsu_models.scenes.scene_model import SceneDoc
 
-if TYPE_CHECKING:
-    from bsu_models.catalogue import Catalogue
-
 
 class SceneAnalysis:
     """Computations on scenes; mixed into ``SceneService``, which provides the look-ups."""
 
-    catalogue: Catalogue
+    ctx: ServiceContext
 
     def info(self, scene_id: int) -> SceneInfo:
         raise NotImplementedError
@@ -43,7 +41,7 @@ class SceneAnalysis:
     # -- measurements and sightlines ------------------------------------------------------------
 
     def _metres(self, version_id: int) -> float | None:
-        version = self.catalogue.get_version(version_id)
+        version = get_version(self.ctx, version_id)
         scale = None if version.scale == "unknown" else float(version.scale.split(":")[1])
         return metres_per_model_unit(version.units, scale)
 

@@ -18,12 +18,14 @@ from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from bsu_models.core.audit import append_event, head_file_problems
+from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
 from bsu_models.core.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
 from bsu_models.core.records import RevisionInfo, SceneInfo
 from bsu_models.core.state_ledger import confirm_rows, row_key
 from bsu_models.core.text import text_sha256
+from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import (
     MeshGeometry,
     check_within_bounds,
@@ -41,7 +43,6 @@ from bsu_models.scenes.scene_public import public_document, public_tolerance
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from bsu_models.catalogue import Catalogue
 
 
 def _canonical(doc: SceneDoc) -> str:
@@ -131,15 +132,15 @@ def _refuse_if_frozen(row: SceneRow) -> None:
 class SceneService(SceneAnalysis):
     """Scenes of one catalogue; reached as ``catalogue.scenes``."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
 
     @property
     def _engine(self) -> Engine:
-        return self.catalogue.engine
+        return self.ctx.engine
 
     def _actor(self, actor: str | None) -> str:
-        return self.catalogue.actor_name(actor)
+        return self.ctx.actor_name(actor)
 
     def _case_of(self, scene_id: int) -> tuple[int, str]:
         """The case of the scene's model: what access is checked against (the scene row's own
@@ -152,7 +153,7 @@ class SceneService(SceneAnalysis):
     def require(self, scene_id: int, action: str) -> None:
         """Refuse (and record) ``action`` on the scene unless the user may do it there."""
         case_id, reference = self._case_of(scene_id)
-        self.catalogue.access.require(
+        self.ctx.access.require(
             action, case_id, object_type="scene", object_id=str(scene_id), case_label=reference
         )
 
@@ -161,7 +162,7 @@ class SceneService(SceneAnalysis):
         derivative (``scene.view_public``: False, see ``bsu_models.scenes.scene_public``); refuses
         (and records) anyone who may do neither."""
         case_id, reference = self._case_of(scene_id)
-        access, user = self.catalogue.access, self.catalogue.user
+        access, user = self.ctx.access, self.ctx.user
         if access.allowed("scene.view", case_id):
             return True
         action = "scene.view_public" if user.may("scene.view_public") else "scene.view"
@@ -190,10 +191,10 @@ class SceneService(SceneAnalysis):
 
     def list_scenes(self, version_id: int | None = None) -> list[SceneInfo]:
         """Scenes (of one version) on cases the user is a member of."""
-        user = self.catalogue.user
+        user = self.ctx.user
         if not (user.may("scene.view") or user.may("scene.view_public")):
             return []
-        visible = self.catalogue.access.member_case_ids()
+        visible = self.ctx.access.member_case_ids()
         with read_session(self._engine) as session:
             stmt = _scene_query().order_by(SceneRow.id)
             if version_id is not None:
@@ -254,7 +255,7 @@ class SceneService(SceneAnalysis):
             row = self._row(session, scene_id)
             for revision in row.revisions:
                 _check_revision(row, revision)
-            _confirm_rows(session, row, self.catalogue.settings.audit_head_file)
+            _confirm_rows(session, row, self.ctx.settings.audit_head_file)
 
     def history(self, scene_id: int) -> list[RevisionInfo]:
         """Every revision with its author and summary (whole-scene readers only: summaries
@@ -280,13 +281,13 @@ class SceneService(SceneAnalysis):
     # -- geometry -------------------------------------------------------------------------------
 
     def geometry(self, version_id: int) -> MeshGeometry:
-        version = self.catalogue.get_version(version_id)
+        version = get_version(self.ctx, version_id)
         key = next((f.sha256 for f in version.files if f.role == "geometry"), None)
         if key is None:
             raise NotFound(
                 "Model version {version_id} has no stored geometry.", version_id=version_id
             )
-        return load_geometry(key, self.catalogue.blobs.get, version.up_axis, version.north_axis)
+        return load_geometry(key, self.ctx.blobs.get, version.up_axis, version.north_axis)
 
     def snap(self, version_id: int, points: Any) -> np.ndarray:
         """Points ``(n, 3)`` dropped onto the model's surface below them, ``(n, 3)``."""
@@ -295,7 +296,7 @@ class SceneService(SceneAnalysis):
 
     def preset_view(self, version_id: int, preset: str) -> SavedView:
         geometry = self.geometry(version_id)
-        version = self.catalogue.get_version(version_id)
+        version = get_version(self.ctx, version_id)
         camera = preset_camera(preset, geometry.bounds, version.up_axis, version.north_axis)
         return SavedView(id=preset, name=preset.capitalize(), **camera)
 
@@ -305,8 +306,8 @@ class SceneService(SceneAnalysis):
         self, version_id: int, name: str, actor: str | None = None, document: SceneDoc | None = None
     ) -> SceneInfo:
         """A new scene on a model version (empty, or with ``document``)."""
-        version_info = self.catalogue.get_version(version_id)
-        self.catalogue.require_case(
+        version_info = get_version(self.ctx, version_id)
+        self.ctx.require_case(
             "scene.edit", version_info.case_reference, "version", str(version_id)
         )
         doc = document or SceneDoc(name=check_label(name, Message("Scene name")))
@@ -422,7 +423,7 @@ class SceneService(SceneAnalysis):
                 )
             frozen = row.revisions[-1]
             _check_revision(row, frozen)
-            _confirm_rows(session, row, self.catalogue.settings.audit_head_file)
+            _confirm_rows(session, row, self.ctx.settings.audit_head_file)
             row.freeze = SceneFreezeRow(
                 scene_id=row.id, revision=number, sha256=frozen.sha256, frozen_by=actor
             )
@@ -485,7 +486,7 @@ class SceneService(SceneAnalysis):
         info = self.info(scene_id)
         number = info.revision if revision is None else revision
         doc = self.document(scene_id, number)
-        version = self.catalogue.get_version(info.version_id)
+        version = get_version(self.ctx, info.version_id)
         header = {
             "id": scene_id,
             "revision": number,
@@ -520,7 +521,7 @@ class SceneService(SceneAnalysis):
         target_version = version_id or named.get("id")
         if target_version is None:
             raise InvalidInput("Scene file names no model version; give one (--version).")
-        version = self.catalogue.get_version(int(target_version))
+        version = get_version(self.ctx, int(target_version))
         if named.get("sha256") and named["sha256"] != version.original_sha256:
             raise InvalidInput(
                 "Scene file's coordinates refer to model {file_model}, but version "
