@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything BSU Models needs on a Debian machine with Python 3.11:
-# system packages (only those missing) and a virtual environment in .venv with the project.
+# system packages (only those missing) and a virtual environment in .venv with the project and
+# the exact dependency versions of requirements.lock (requirements-test.lock with --test).
 #   scripts/setup.sh          what the app needs
 #   scripts/setup.sh --test   also what the test suite needs (PostgreSQL, Chromium)
 set -euo pipefail
@@ -31,11 +32,20 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
 extras=""
-[[ "${1:-}" == "--test" ]] && extras="[test]"
-# Reinstall only when the project's requirements changed since the last install.
+lock="requirements.lock"
+if [[ "${1:-}" == "--test" ]]; then
+  extras="[test]"
+  lock="requirements-test.lock"  # the app's pins and the test tools' (scripts/lock.sh)
+fi
+# Reinstall only when the project's requirements or their locked versions changed since the
+# last install.
 stamp=".venv/.bsu-installed$extras"
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+wanted="$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
+  # Exactly the locked versions, each checked against its hash, so that an exhibit rebuilt
+  # years later is made by the same software; the project itself then adds nothing unlocked.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+    --require-hashes -r "$lock"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
   echo "$wanted" > "$stamp"
 fi

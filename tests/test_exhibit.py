@@ -8,9 +8,11 @@ import hashlib
 import io
 import json
 import os
+import platform
 import shutil
 import subprocess
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import bagit
@@ -20,7 +22,8 @@ from pypdf import PdfReader
 
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
-from tests.conftest import make_settings, upload
+from bsu_models.core import software
+from tests.conftest import REPO, make_settings, upload
 from tests.test_cli import run_cli
 from tests.test_offline_viewer import _canvas_pixels, _shot, chromium, open_offline
 
@@ -106,6 +109,26 @@ def exhibit_setup(tmp_path_factory, testdata):
         "bag": root / "pkg",
     }
     cat.close()
+
+
+def test_bag_info_records_the_software_that_made_the_package(exhibit_setup):
+    """The versions a court needs to make the stills again, as installed when it was built."""
+    info = bagit.Bag(str(exhibit_setup["bag"])).info
+    for label, distribution in [
+        ("VTK", "vtk"),
+        ("pyvista", "pyvista"),
+        ("trimesh", "trimesh"),
+        ("embreex", "embreex"),
+        ("NumPy", "numpy"),
+        ("Pillow", "pillow"),
+        ("fpdf2", "fpdf2"),
+    ]:
+        assert info[f"Software-{label}"] == metadata.version(distribution), label
+    assert info["Software-Python"] == platform.python_version()
+    lock = (REPO / "requirements.lock").read_bytes()
+    assert info["Software-Lock-SHA256"] == hashlib.sha256(lock).hexdigest()
+    expected = "; ".join(software.lock_mismatches(lock.decode())) or "none"
+    assert info["Software-Lock-Mismatches"] == expected
 
 
 def _copy(bag: Path, tmp_path: Path) -> Path:

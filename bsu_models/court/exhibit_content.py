@@ -12,6 +12,8 @@ checking the package are in ``bsu_models.court.exhibit``.
 A package is written in one language (``lang``, one of ``bsu_models.core.i18n.LANGUAGES``): the
 book, the viewer, the stills' own words and README.txt; ``bag-info.txt`` records it as
 ``Exhibit-Language``. User text (names, labels, narratives, references) is never translated.
+``bag-info.txt`` also records the versions of the software that made the package
+(``Software-VTK`` and the others of ``bsu_models.core.software``) and the lock file's hash.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import Conflict, InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language, error_text, translator
 from bsu_models.core.records import SceneInfo
+from bsu_models.core.software import software_fields
 from bsu_models.core.versions import get_version, web_glb
 from bsu_models.court.bagit_package import sha256_hex
 from bsu_models.court.exhibit_book import (
@@ -369,5 +372,7 @@ class ExhibitBuilder:
             "BSU-Source-File": self.version.mesh_member,
             "BSU-Source-SHA256": self.version.original_sha256,
             "Exhibit-Language": self.lang,
+            # What made the stills, the book and the verdicts, so that they can be made again.
+            **software_fields(),
         }
         return payload, info
