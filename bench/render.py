@@ -59,7 +59,8 @@ from PIL import Image
 
 from bsu_models.ingest.geometry import preset_camera
 from bsu_models.ingest.meshdata import MeshArrays
-from bsu_models.render.offscreen import png_bytes, stills
+from bsu_models.render import stills
+from bsu_models.render.offscreen import png_bytes
 from bsu_models.render.overlay import Overlays
 from bsu_models.render.overlay_furniture import caption_height
 

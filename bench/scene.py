@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from bsu_models.ingest.service import geometry as geo
+from bsu_models.ingest import geometry as geo
 
 TARGET_RATIO = 1.20
 SEED = 20260143
