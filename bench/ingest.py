@@ -28,7 +28,6 @@ import hashlib
 import io
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -44,10 +43,10 @@ from typing import Any
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
 import numpy as np
+from _common import MiB, alternate, code_version, machine, peak_rss_mib, timed, vm_hwm_mib
 
 TARGET_RATIO = 1.30
 SEED = 20260142
-MiB = 1024 * 1024
 # run_import reports progress between its steps; a step is named by the messages around it.
 # With the package as written (progress messages in parentheses):
 #   start .. "Checking the upload"            request validation, case check (db read)
@@ -118,14 +117,7 @@ def landmark_mesh(target_faces: int) -> tuple[np.ndarray, np.ndarray]:
     # Terrain: whatever faces are left, as a square grid of 2 * n * n triangles.
     used = sum(len(f) for f in parts_f)
     n = max(2, int(np.sqrt(max(8, target_faces - used) / 2)))
-    axis = np.linspace(0.0, size, n + 1)
-    gx, gy = np.meshgrid(axis, axis, indexing="xy")
-    gz = height(gx, gy) + rng.normal(0.0, 0.4, gx.shape)
-    terrain_v = np.column_stack([gx.ravel(), gy.ravel(), gz.ravel()])
-    idx = np.arange((n + 1) * (n + 1)).reshape(n + 1, n + 1)
-    a, b = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()
-    c, d = idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
-    terrain_f = np.concatenate([np.column_stack([a, b, d]), np.column_stack([a, d, c])])
+    _axis, _heights, terrain_v, terrain_f = terrain(n, size, height, rng)
     parts_v.insert(0, terrain_v)
     parts_f.insert(0, terrain_f)
 
@@ -133,6 +125,26 @@ def landmark_mesh(target_faces: int) -> tuple[np.ndarray, np.ndarray]:
     vertices = np.concatenate(parts_v).astype(np.float32)
     faces = np.concatenate([f + o for f, o in zip(parts_f, offsets, strict=True)]).astype(np.int32)
     return vertices, faces
+
+
+def terrain(
+    n: int,
+    size: float,
+    height: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A heightfield over a ``size`` square as (n + 1) x (n + 1) vertices with 0.4 mm of noise
+    and 2 * n * n triangles: (grid coordinates along x and along y, heights[iy, ix], vertices,
+    faces)."""
+    axis = np.linspace(0.0, size, n + 1)
+    gx, gy = np.meshgrid(axis, axis, indexing="xy")
+    heights = height(gx, gy) + rng.normal(0.0, 0.4, gx.shape)
+    vertices = np.column_stack([gx.ravel(), gy.ravel(), heights.ravel()])
+    idx = np.arange((n + 1) * (n + 1)).reshape(n + 1, n + 1)
+    a, b = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()
+    c, d = idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
+    faces = np.concatenate([np.column_stack([a, b, d]), np.column_stack([a, d, c])])
+    return axis, heights, vertices, faces
 
 
 def write_ply(path: Path, vertices: np.ndarray, faces: np.ndarray) -> None:
@@ -189,7 +201,7 @@ class ParserPeakWatcher:
 
     def __init__(self, interval_s: float = 0.005) -> None:
         self.interval_s = interval_s
-        self.peak_kib: dict[int, int] = {}
+        self.peaks: dict[int, float] = {}  # MiB by pid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -220,18 +232,17 @@ class ParserPeakWatcher:
             for pid in children:
                 try:
                     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if b"bsu_models.ingest.parse_worker" not in cmdline:
-                        continue  # not exec'd yet, or some other child
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            kib = int(line.split()[1])
-                            self.peak_kib[pid] = max(self.peak_kib.get(pid, 0), kib)
-                except (OSError, ValueError):
+                except OSError:
                     continue
+                if b"bsu_models.ingest.parse_worker" not in cmdline:
+                    continue  # not exec'd yet, or some other child
+                mib = vm_hwm_mib(pid)
+                if mib is not None:
+                    self.peaks[pid] = max(self.peaks.get(pid, 0.0), mib)
 
     @property
     def peak_mib(self) -> float:
-        return max(self.peak_kib.values(), default=0) / 1024.0
+        return max(self.peaks.values(), default=0.0)
 
 
 class Ours:
@@ -328,12 +339,6 @@ def stage_breakdown(root: Path, name: str, data: bytes, settings: Any) -> dict[s
 # -- finer experiments (--detail) --------------------------------------------------------------
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - t, value
-
-
 def _edges_twice(faces: np.ndarray, vertex_count: int) -> bool:
     """trimesh's ``is_watertight``: every undirected edge is used by exactly two faces."""
     edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2).astype(np.int64)
@@ -375,10 +380,10 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
 
     # 1. Child start-up: a bare interpreter, and one that imports what the parser imports.
     env = _child_env()
-    times["child: python -c pass"] = _timed(
+    times["child: python -c pass"] = timed(
         lambda: subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
     )[0]
-    times["child: python + import trimesh, parse_worker"] = _timed(
+    times["child: python + import trimesh, parse_worker"] = timed(
         lambda: subprocess.run(
             [
                 sys.executable,
@@ -393,8 +398,8 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
     # 2. The parser's own work, run in this process on the same bytes.
     work = Path(tempfile.mkdtemp(dir=root, prefix="detail-"))
     (work / "out").mkdir()
-    times["parent: write input file"] = _timed(lambda: (work / "input").write_bytes(data))[0]
-    times["child: read input file"] = _timed(lambda: (work / "input").read_bytes())[0]
+    times["parent: write input file"] = timed(lambda: (work / "input").write_bytes(data))[0]
+    times["child: read input file"] = timed(lambda: (work / "input").read_bytes())[0]
     request = {
         "label": name,
         "mesh_name": name,
@@ -403,41 +408,42 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
         "max_faces": settings.max_faces,
         "source_sha256": sha,
     }
-    times["child: parse_upload in-process (all its work)"] = _timed(
+    times["child: parse_upload in-process (all its work)"] = timed(
         lambda: parse_worker.parse_upload(request, {name: data}, work / "out")
     )[0]
-    seconds, loaded = _timed(
+    loaded: Any  # a PLY loads as one Trimesh, which trimesh's annotations do not say
+    seconds, loaded = timed(
         lambda: trimesh.load(io.BytesIO(data), file_type="ply", process=False, force=None)
     )
     times["  trimesh.load(process=False)"] = seconds
-    seconds, (v, f, _) = _timed(
+    seconds, (v, f, _) = timed(
         lambda: validate_arrays(name, loaded.vertices, loaded.faces, settings.max_faces)
     )
     times["  validate_arrays (child)"] = seconds
-    seconds, mesh = _timed(
+    seconds, mesh = timed(
         lambda: trimesh.Trimesh(vertices=v, faces=f, process=False, validate=False)
     )
     times["  Trimesh(process=False)"] = seconds
     # parse_upload judges watertightness on merged positions and exports the merged mesh.
-    times["  merge_vertices"] = _timed(mesh.merge_vertices)[0]
+    times["  merge_vertices"] = timed(mesh.merge_vertices)[0]
     merged_faces = np.asarray(mesh.faces)
     merged_count = len(mesh.vertices)
-    seconds, glb = _timed(lambda: trimesh.exchange.gltf.export_glb(trimesh.Scene(mesh)))
+    seconds, glb = timed(lambda: trimesh.exchange.gltf.export_glb(trimesh.Scene(mesh)))
     times["  export_glb"] = seconds
-    times["  np.savez mesh.npz"] = _timed(lambda: np.savez(work / "m.npz", vertices=v, faces=f))[0]
-    times["  write web.glb"] = _timed(lambda: (work / "w.glb").write_bytes(glb))[0]
-    seconds, watertight = _timed(lambda: mesh.is_watertight)
+    times["  np.savez mesh.npz"] = timed(lambda: np.savez(work / "m.npz", vertices=v, faces=f))[0]
+    times["  write web.glb"] = timed(lambda: (work / "w.glb").write_bytes(glb))[0]
+    seconds, watertight = timed(lambda: mesh.is_watertight)
     times["  is_watertight (trimesh)"] = seconds
-    seconds, area = _timed(lambda: mesh.area)
+    seconds, area = timed(lambda: mesh.area)
     times["  area (trimesh)"] = seconds
-    times["  bounds"] = _timed(lambda: [v.min(axis=0), v.max(axis=0)])[0]
+    times["  bounds"] = timed(lambda: [v.min(axis=0), v.max(axis=0)])[0]
     # Alternatives, same answers (checked below): one sort of edge keys; one cross product.
-    seconds, np_watertight = _timed(lambda: _edges_twice(merged_faces, merged_count))
+    seconds, np_watertight = timed(lambda: _edges_twice(merged_faces, merged_count))
     times["  alt: is_watertight by sorting edge keys (numpy)"] = seconds
-    seconds, np_area = _timed(lambda: _area(np.asarray(mesh.vertices), merged_faces))
+    seconds, np_area = timed(lambda: _area(np.asarray(mesh.vertices), merged_faces))
     times["  alt: area by one cross product (numpy)"] = seconds
     assert np_watertight == watertight and abs(np_area - area) <= 1e-9 * max(area, 1.0)
-    times["  alt: np.savez float32/int32"] = _timed(
+    times["  alt: np.savez float32/int32"] = timed(
         lambda: np.savez(work / "m32.npz", vertices=v.astype(np.float32), faces=f.astype(np.int32))
     )[0]
     npz_bytes = (work / "m.npz").stat().st_size
@@ -452,23 +458,23 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
         (work / "w.glb").read_bytes()
         return MeshArrays(vertices=vv, faces=ff)
 
-    seconds, arrays = _timed(collect)
+    seconds, arrays = timed(collect)
     times["parent: np.load + validate + read glb"] = seconds
-    times["bare-style trimesh.load(path), process=True"] = _timed(
+    times["bare-style trimesh.load(path), process=True"] = timed(
         lambda: trimesh.load(work / "input", file_type="ply")
     )[0]
     shutil.rmtree(work, ignore_errors=True)
 
     # 4. The thumbnail's steps (as render_thumbnail does them) and cheaper alternatives.
     size = list(settings.thumbnail_size)
-    seconds, poly = _timed(lambda: render._polydata(pv, arrays))
+    seconds, poly = timed(lambda: render._polydata(pv, arrays))
     times["thumb: _polydata (from_regular_faces)"] = seconds
-    times["thumb: PolyData.from_regular_faces"] = _timed(
+    times["thumb: PolyData.from_regular_faces"] = timed(
         lambda: pv.PolyData.from_regular_faces(arrays.vertices, arrays.faces)
     )[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        times["thumb: pv.wrap(trimesh) (as bare)"] = _timed(lambda: pv.wrap(mesh))[0]
+        times["thumb: pv.wrap(trimesh) (as bare)"] = timed(lambda: pv.wrap(mesh))[0]
 
     def shot(polydata: Any, lightkit: bool, styled: bool) -> float:
         plotter = pv.Plotter(off_screen=True, window_size=size)
@@ -500,8 +506,8 @@ def _detail_once(root: Path, name: str, data: bytes, settings: Any) -> dict[str,
     times["thumb: add_mesh..screenshot, no lightkit"] = shot(poly, False, True)
     times["thumb: add_mesh..screenshot, plain add_mesh, no lightkit"] = shot(poly, False, False)
     pixels = np.zeros((size[1], size[0], 3), dtype=np.uint8)
-    times["thumb: png_bytes"] = _timed(lambda: render.png_bytes(pixels, {"k": "v"}))[0]
-    times["thumb: render_thumbnail (all)"] = _timed(
+    times["thumb: png_bytes"] = timed(lambda: render.png_bytes(pixels, {"k": "v"}))[0]
+    times["thumb: render_thumbnail (all)"] = timed(
         lambda: stills.render_thumbnail(arrays, settings.thumbnail_size, sha)
     )[0]
 
@@ -524,33 +530,6 @@ def _summary(values: list[float]) -> dict[str, Any]:
     return {"median": statistics.median(values), "min": min(values), "runs": values}
 
 
-def _code_version() -> str:
-    """The commit measured, and whether bsu_models/ differs from it (others edit concurrently)."""
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=repo,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "bsu_models"],
-            cwd=repo,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head}{' + uncommitted changes in bsu_models/' if dirty else ''}"
-
-
-def _maxrss_mib(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux reports KiB
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--faces", type=int, default=1_300_000, help="target triangle count")
@@ -570,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bsu_models import Settings
 
-    out["code"] = _code_version()
+    out["code"] = code_version("bsu_models")
     say(f"bsu_models at {out['code']}")
     with tempfile.TemporaryDirectory(prefix="bsu-bench-") as tmp:
         root = Path(tmp)
@@ -595,36 +574,29 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(data_dir=root / "unused", database_url="sqlite://", actor="bench")
         size = settings.thumbnail_size
         ours = Ours(root, path.name, data)
-        say(
-            f"thumbnail size {size[0]}x{size[1]}; platform {sys.platform}, "
-            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
-        )
+        say(f"thumbnail size {size[0]}x{size[1]}; platform {machine()}")
 
-        rss: dict[str, float] = {"after_generate": _maxrss_mib(resource.RUSAGE_SELF)}
+        rss: dict[str, float] = {"after_generate": peak_rss_mib()}
         watcher = ParserPeakWatcher().__enter__()
         say("warm-up (untimed): bare ...")
         run_bare(path, size)
-        rss["after_bare_warmup"] = _maxrss_mib(resource.RUSAGE_SELF)
+        rss["after_bare_warmup"] = peak_rss_mib()
         say("warm-up (untimed): ours ...")
         ours.run()
-        rss["after_ours_warmup"] = _maxrss_mib(resource.RUSAGE_SELF)
+        rss["after_ours_warmup"] = peak_rss_mib()
 
-        bare_runs: list[dict[str, float]] = []
-        ours_runs: list[float] = []
-        ours_steps: list[dict[str, float]] = []
-        for rep in range(args.repeat):
-            order = ("bare", "ours") if rep % 2 == 0 else ("ours", "bare")
-            for side in order:
-                if side == "bare":
-                    bare_runs.append(run_bare(path, size))
-                else:
-                    timing = ours.run()
-                    ours_runs.append(timing.pop("total"))
-                    ours_steps.append(timing)
+        Runs = list[dict[str, float]]
+
+        def progress(rep: int, order: tuple[str, str], mine: Runs, bare: Runs) -> None:
             say(
                 f"  rep {rep + 1}/{args.repeat} ({' then '.join(order)}): "
-                f"bare {bare_runs[-1]['total']:.3f} s, ours {ours_runs[-1]:.3f} s"
+                f"bare {bare[-1]['total']:.3f} s, ours {mine[-1]['total']:.3f} s"
             )
+
+        ours_steps, bare_runs = alternate(
+            args.repeat, ours.run, lambda: run_bare(path, size), bare_first=True, after=progress
+        )
+        ours_runs = [timing.pop("total") for timing in ours_steps]
 
         bare = _summary([r["total"] for r in bare_runs])
         bare_parts = {
@@ -680,11 +652,11 @@ def main(argv: list[str] | None = None) -> int:
                 unit = "MiB" if "MiB" in key else "s"
                 say(f"  {key:<58} {value['median']:7.3f} {unit:<3}  (min {value['min']:.3f})")
 
-        rss["peak_self"] = _maxrss_mib(resource.RUSAGE_SELF)
-        rss["peak_children"] = _maxrss_mib(resource.RUSAGE_CHILDREN)
+        rss["peak_self"] = peak_rss_mib()
+        rss["peak_children"] = peak_rss_mib(children=True)
         watcher.__exit__()
         rss["peak_parser_child_vmhwm"] = watcher.peak_mib
-        rss["parser_children_seen"] = len(watcher.peak_kib)
+        rss["parser_children_seen"] = len(watcher.peaks)
         out["peak_rss_mib"] = rss
         say()
         say(

@@ -38,14 +38,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
-import importlib.util
+import importlib
 import io
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -55,11 +52,14 @@ from typing import Any
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
 import numpy as np
+from _common import MiB, alternate, code_version, machine, peak_rss_mib, source_sha, timed
+from ingest import landmark_mesh
 from PIL import Image
 
 from bsu_models.ingest.geometry import preset_camera
 from bsu_models.ingest.meshdata import MeshArrays
-from bsu_models.render.offscreen import png_bytes, stills
+from bsu_models.render import stills
+from bsu_models.render.offscreen import png_bytes
 from bsu_models.render.overlay import Overlays
 from bsu_models.render.overlay_furniture import caption_height
 
@@ -76,7 +76,6 @@ except ImportError:  # before the layer's types moved out of overlay.py
 
 TARGET_RATIO = 1.30
 SEED = 20260144
-MiB = 1024 * 1024
 METRES_PER_UNIT = 0.05  # a 1:50 model in millimetres: 1 mm is 5 cm of the scene
 NORTH = (0.0, 1.0, 0.0)
 BENCH_SIZES = ("1920x1080", "4k")
@@ -110,18 +109,8 @@ CJK_LABELS = {
 # -- the mesh and the scene --------------------------------------------------------------------
 
 
-def _ingest_module() -> Any:
-    """bench/ingest.py loaded by path (bench/ is no package)."""
-    path = Path(__file__).resolve().with_name("ingest.py")
-    spec = importlib.util.spec_from_file_location("bench_ingest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def build_mesh(target_faces: int) -> MeshArrays:
-    vertices, faces = _ingest_module().landmark_mesh(target_faces)
+    vertices, faces = landmark_mesh(target_faces)
     return MeshArrays(
         vertices=np.ascontiguousarray(vertices, dtype=np.float64),
         faces=np.ascontiguousarray(faces, dtype=np.int64),
@@ -293,11 +282,11 @@ def breakdown(
     after it (overlays + PNG), and the PNG encoding of a finished still."""
     framed = stills._frame_above(camera, caption_height(len(CAPTION), size[1]) / size[1])
     bare_s = run_bare(mesh, camera, size)["screenshot"]
-    render_s, (pixels, world_to_clip) = _timed(lambda: stills._render_model(mesh, framed, size))
+    render_s, (pixels, world_to_clip) = timed(lambda: stills._render_model(mesh, framed, size))
     with _model_pixels(pixels, world_to_clip):
-        after_s, still = _timed(lambda: run_ours(mesh, camera, size, layer))
+        after_s, still = timed(lambda: run_ours(mesh, camera, size, layer))
     finished = np.asarray(Image.open(io.BytesIO(still.png)).convert("RGB"))
-    png_s, _ = _timed(lambda: png_bytes(finished, {}))
+    png_s, _ = timed(lambda: png_bytes(finished, {}))
     return {
         "render_model": render_s,
         "overlays": after_s - png_s,
@@ -310,12 +299,6 @@ def breakdown(
 # -- timing ------------------------------------------------------------------------------------
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
-
-
 def compare(
     mesh: MeshArrays, camera: stills.Camera, size: tuple[int, int], layer: SceneLayer, repeat: int
 ) -> tuple[list[dict[str, float]], list[dict[str, float]], Any]:
@@ -323,49 +306,15 @@ def compare(
     one untimed run of each, and ours' last still."""
     still = run_ours(mesh, camera, size, layer)
     run_bare(mesh, camera, size)
-    ours_runs: list[dict[str, float]] = []
-    bare_runs: list[dict[str, float]] = []
-    for rep in range(repeat):
-        order = ("ours", "bare") if rep % 2 == 0 else ("bare", "ours")
-        for side in order:
-            if side == "ours":
-                cpu = time.process_time()
-                seconds, still = _timed(lambda: run_ours(mesh, camera, size, layer))
-                ours_runs.append({"total": seconds, "cpu": time.process_time() - cpu})
-            else:
-                bare_runs.append(run_bare(mesh, camera, size))
+
+    def ours() -> dict[str, float]:
+        nonlocal still
+        cpu = time.process_time()
+        seconds, still = timed(lambda: run_ours(mesh, camera, size, layer))
+        return {"total": seconds, "cpu": time.process_time() - cpu}
+
+    ours_runs, bare_runs = alternate(repeat, ours, lambda: run_bare(mesh, camera, size))
     return ours_runs, bare_runs, still
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MiB  # KiB on Linux
-
-
-def _code_version() -> str:
-    """The commit measured, and whether bsu_models/ differs from it (others edit concurrently)."""
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=repo,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "bsu_models"],
-            cwd=repo,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head}{' + uncommitted changes in bsu_models/' if dirty else ''}"
-
-
-def _sha(module: Any) -> str:
-    return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()[:12]
 
 
 def _renderer() -> str:
@@ -397,12 +346,12 @@ def measure(
     layer = build_layer(mesh)
     rss_mesh = peak_rss_mib()
     out: dict[str, Any] = {
-        "code": _code_version(),
-        "stills_py_sha256": _sha(stills),
-        "overlay_py_sha256": _sha(overlay),
+        "code": code_version("bsu_models"),
+        "stills_py_sha256": source_sha(stills),
+        "overlay_py_sha256": source_sha(overlay),
         # The overlay's drawing surface and its legend, scale bar and caption live beside it.
-        "overlay_canvas_py_sha256": _sha(overlay_canvas),
-        "overlay_furniture_py_sha256": _sha(overlay_furniture),
+        "overlay_canvas_py_sha256": source_sha(overlay_canvas),
+        "overlay_furniture_py_sha256": source_sha(overlay_furniture),
         "mesh": {
             "faces": len(mesh.faces),
             "vertices": len(mesh.vertices),
@@ -416,7 +365,7 @@ def measure(
             "sightlines": len(layer.sightlines),
         },
         "repeat": repeat,
-        "platform": f"{sys.platform}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs",
+        "platform": machine(),
         "gl_renderer": _renderer(),
         "target_ratio": TARGET_RATIO,
         "runs": {},

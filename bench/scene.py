@@ -29,19 +29,17 @@ calls as a fixed cost per call plus a cost per point.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import resource
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import alternate, peak_rss_mib, source_sha, timed
+from ingest import terrain
 
-from bsu_models.ingest.service import geometry as geo
+from bsu_models.ingest import geometry as geo
 
 TARGET_RATIO = 1.20
 SEED = 20260143
@@ -49,7 +47,6 @@ SIZE_MM = 2000.0
 EYE_FRACTION = 0.016  # eye height as a fraction of the model's height
 FALLBACK_PROBE_POINTS = 100
 KEY = "5ce4e" + "0" * 59  # any 64-hex blob key will do; nothing is read from a store
-MiB = 1024 * 1024
 
 
 # -- the mesh ----------------------------------------------------------------------------------
@@ -90,14 +87,7 @@ def landmark_mesh(target_faces: int) -> Landmark:
     rng = np.random.default_rng(SEED)
     box_v, box_f = _boxes(rng, max(1, int(target_faces * 0.01) // 12))
     n = max(2, int(np.sqrt(max(8, target_faces - len(box_f)) / 2)))
-    axis = np.linspace(0.0, SIZE_MM, n + 1)
-    gx, gy = np.meshgrid(axis, axis, indexing="xy")
-    ground = _terrain_height(gx, gy) + rng.normal(0.0, 0.4, gx.shape)
-    terrain_v = np.column_stack([gx.ravel(), gy.ravel(), ground.ravel()])
-    idx = np.arange((n + 1) * (n + 1)).reshape(n + 1, n + 1)
-    a, b = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()
-    c, d = idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
-    terrain_f = np.concatenate([np.column_stack([a, b, d]), np.column_stack([a, d, c])])
+    axis, ground, terrain_v, terrain_f = terrain(n, SIZE_MM, _terrain_height, rng)
     vertices = np.concatenate([terrain_v, box_v]).astype(np.float64)
     faces = np.concatenate([terrain_f, box_f + len(terrain_v)]).astype(np.int64)
     return Landmark(vertices, faces, axis, ground)
@@ -188,12 +178,6 @@ def bare_sightlines(g: geo.MeshGeometry, eyes: np.ndarray, targets: np.ndarray) 
 # -- timing ------------------------------------------------------------------------------------
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
-
-
 def settled(g: geo.MeshGeometry, fn: Callable[[], Any]) -> Callable[[], Any]:
     """``fn`` followed by trimesh's content hash of the mesh. The hash is cached and free unless
     ``fn`` marked the mesh's arrays as possibly changed (any slice or fancy index of
@@ -212,18 +196,14 @@ def rehash_ms(g: geo.MeshGeometry, fn: Callable[[], Any]) -> float:
     """Milliseconds of the content rehash that one call of ``fn`` leaves to the next query."""
     hash(g.mesh)
     fn()
-    return 1e3 * _timed(lambda: hash(g.mesh))[0]
+    return 1e3 * timed(lambda: hash(g.mesh))[0]
 
 
 def compare(ours: Callable[[], Any], bare: Callable[[], Any], repeat: int) -> dict[str, float]:
     """Median seconds of each side over ``repeat`` alternating runs, after one untimed each."""
     ours(), bare()
-    times: dict[str, list[float]] = {"ours": [], "bare": []}
-    for i in range(repeat):
-        order = [("ours", ours), ("bare", bare)]
-        for name, fn in order if i % 2 == 0 else order[::-1]:
-            times[name].append(_timed(fn)[0])
-    o, b = statistics.median(times["ours"]), statistics.median(times["bare"])
+    ours_s, bare_s = alternate(repeat, lambda: timed(ours)[0], lambda: timed(bare)[0])
+    o, b = statistics.median(ours_s), statistics.median(bare_s)
     return {"ours_s": o, "bare_s": b, "ratio": o / b}
 
 
@@ -245,9 +225,9 @@ def fallback_figures(g: geo.MeshGeometry, points: np.ndarray) -> dict[str, Any]:
     )
     figures: dict[str, Any] = {"fallback_snaps": missing, "fallback_probe_points": len(outside)}
     try:
-        cold, _ = _timed(lambda: geo.snap_down(g, outside))
-        one, _ = _timed(lambda: geo.snap_down(g, outside[:1]))
-        many, _ = _timed(lambda: geo.snap_down(g, outside))
+        cold, _ = timed(lambda: geo.snap_down(g, outside))
+        one, _ = timed(lambda: geo.snap_down(g, outside[:1]))
+        many, _ = timed(lambda: geo.snap_down(g, outside))
     except ImportError as exc:  # trimesh's closest point needs the rtree package
         figures["fallback_error"] = f"{type(exc).__name__}: {exc}"
         return figures
@@ -258,20 +238,16 @@ def fallback_figures(g: geo.MeshGeometry, points: np.ndarray) -> dict[str, Any]:
     return figures
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MiB  # KiB on Linux
-
-
 # -- report ------------------------------------------------------------------------------------
 
 
 def measure(faces: int, points: int, repeat: int) -> dict[str, Any]:
     landmark = landmark_mesh(faces)
     data = geo.pack_geometry(landmark.vertices, landmark.faces)
-    load_s, g = _timed(lambda: geo.load_geometry(KEY, lambda _key: data, "+z", "+y"))
+    load_s, g = timed(lambda: geo.load_geometry(KEY, lambda _key: data, "+z", "+y"))
     rng = np.random.default_rng(SEED + 2)
     snap_points = snap_inputs(rng, landmark, g, points)
-    first_snap_s, _ = _timed(lambda: ours_snap(g, snap_points))
+    first_snap_s, _ = timed(lambda: ours_snap(g, snap_points))
     eyes, targets = sightline_inputs(rng, g, points)
     verdicts = geo.line_of_sight(g, eyes, targets)
     sides = {
@@ -290,7 +266,7 @@ def measure(faces: int, points: int, repeat: int) -> dict[str, Any]:
         queries[name] = figures
     rss_before_fallback = peak_rss_mib()
     return {
-        "geometry_py_sha256": hashlib.sha256(Path(geo.__file__).read_bytes()).hexdigest()[:12],
+        "geometry_py_sha256": source_sha(geo),
         "faces": len(landmark.faces),
         "vertices": len(landmark.vertices),
         "points": points,

@@ -66,40 +66,42 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
-import importlib.util
 import json
 import os
-import re
-import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
-REPO = Path(__file__).resolve().parents[1]
+from _common import (
+    REPO,
+    MiB,
+    alternate,
+    app_env,
+    code_version,
+    free_port,
+    launch_chromium,
+    machine,
+    peak_rss_mib,
+    serving,
+    source_sha,
+    streamlit_app,
+    vm_hwm_mib,
+)
+from ingest import landmark_mesh, write_ply
+
 STATIC = REPO / "viewer" / "components" / "scene3d" / "static"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-gl=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
+# WebGL in software, the same on every machine.
+SWIFTSHADER_ARGS = ("--use-gl=swiftshader", "--enable-unsafe-swiftshader")
 VIEWPORT = {"width": 1400, "height": 1000}
 TARGET_FIRST_FRAME = 1.5
 TARGET_BYTES = 1.1
@@ -111,7 +113,6 @@ MESH_TIMEOUT_S = 300.0
 STARTUP_TIMEOUT_S = 90.0
 R_RERUNS = 3
 CLICKS = ((0.5, 0.5), (0.42, 0.56))  # fractions of the canvas; the first is its centre
-MiB = 1024 * 1024
 
 # Measuring hooks, in every frame of ours (context.add_init_script): times are absolute
 # (timeOrigin + now), so the frame's and the main page's stamps compare.
@@ -309,26 +310,6 @@ new GLTFLoader().parse(buf, '', (gltf) => {
 # -- set-up: meshes, catalogue, servers ---------------------------------------------------------
 
 
-def _ingest_module() -> Any:
-    """bench/ingest.py loaded by path (bench/ is no package)."""
-    path = Path(__file__).resolve().with_name("ingest.py")
-    spec = importlib.util.spec_from_file_location("bench_ingest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def app_env(data_dir: Path) -> dict[str, str]:
-    # Settings refuse unknown BSU_* names, and the caller's must not leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
-    env["BSU_DATA_DIR"] = str(data_dir)
-    env["BSU_ACTOR"] = "bench"
-    env.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    return env
-
-
 def cli_json(env: dict[str, str], *args: str) -> Any:
     result = subprocess.run(
         [sys.executable, "-m", "bsu_models.cli", *args, "--json"],
@@ -357,14 +338,13 @@ def prepare_models(
     root: Path, env: dict[str, str], sizes: tuple[int, ...], bare_dir: Path, say: Callable
 ) -> list[dict[str, Any]]:
     """PLY files of the landmark mesh, imported with the CLI; each web GLB copied to bare_dir."""
-    ingest = _ingest_module()
     cli_json(env, "case", "add", CASE, "--title", "Viewer benchmark")
     models = []
     for target in sizes:
         t = time.perf_counter()
-        vertices, faces = ingest.landmark_mesh(target)
+        vertices, faces = landmark_mesh(target)
         ply = root / f"landmark-{target}.ply"
-        ingest.write_ply(ply, vertices, faces)
+        write_ply(ply, vertices, faces)
         generate_s = time.perf_counter() - t
         t = time.perf_counter()
         imported = cli_json(
@@ -409,118 +389,25 @@ def prepare_models(
     return models
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def start_process(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, ok: Callable) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited {process.returncode}:\n{_tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if ok(response.read()):
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"{url} did not answer within {STARTUP_TIMEOUT_S:.0f} s:\n{_tail(log)}"
-            )
-        time.sleep(0.25)
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    """Terminate; then sweep its process group (it runs in a session of its own)."""
-    if process.poll() is None:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def servers(root: Path, env: dict[str, str], bare_dir: Path) -> Iterator[dict[str, Any]]:
     """The app and the bare page's http.server, both on loopback; stopped on the way out."""
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        app_port, static_port = free_port(), free_port()
-        app_log, static_log = root / "streamlit.log", root / "http-server.log"
-        app = start_process(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "viewer/app.py",
-                "--server.port",
-                str(app_port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-            ],
+    static_port = free_port()
+    static_base = f"http://127.0.0.1:{static_port}"
+    static_argv = [sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1"]
+    static_argv += ["--directory", str(bare_dir)]
+    with (
+        streamlit_app(env, root / "streamlit.log", STARTUP_TIMEOUT_S) as app,
+        serving(
+            static_argv,
             env,
-            app_log,
-        )
-        procs.append(app)
-        static = start_process(
-            [
-                sys.executable,
-                "-m",
-                "http.server",
-                str(static_port),
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-                str(bare_dir),
-            ],
-            env,
-            static_log,
-        )
-        procs.append(static)
-        base = f"http://127.0.0.1:{app_port}"
-        static_base = f"http://127.0.0.1:{static_port}"
-        wait_http(f"{base}/_stcore/health", app, app_log, lambda b: b.strip() == b"ok")
-        wait_http(f"{static_base}/index.html", static, static_log, lambda b: b"bare three.js" in b)
-        yield {"base": base, "static_base": static_base, "app": app, "app_log": app_log}
-    finally:
-        for process in reversed(procs):
-            stop_process(process)
-
-
-def vm_hwm_mib(pid: int) -> float | None:
-    """Peak resident memory (VmHWM) of a live process, from /proc."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
-    return int(match.group(1)) / 1024 if match else None
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MiB  # KiB on Linux
+            root / "http-server.log",
+            f"{static_base}/index.html",
+            lambda body: b"bare three.js" in body,
+            STARTUP_TIMEOUT_S,
+        ),
+    ):
+        yield {"base": app.base_url, "static_base": static_base, "app": app.process}
 
 
 # -- the browser --------------------------------------------------------------------------------
@@ -852,32 +739,6 @@ def run_bare(
 # -- report -------------------------------------------------------------------------------------
 
 
-def _code_version() -> str:
-    """The commit measured, and whether viewer/ differs from it (others edit concurrently)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "viewer", "bsu_models"],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head}{' + uncommitted changes in viewer/ or bsu_models/' if dirty else ''}"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
 def _med(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return statistics.median(present) if present else None
@@ -1093,11 +954,11 @@ def measure(sizes: tuple[int, ...], repeat: int, say: Callable[[str], None]) -> 
     from playwright.sync_api import sync_playwright
 
     out: dict[str, Any] = {
-        "code": _code_version(),
-        "main_js_sha256": _sha(STATIC / "main.js"),
-        "scene3d_py_sha256": _sha(REPO / "viewer" / "scene3d.py"),
+        "code": code_version("viewer", "bsu_models"),
+        "main_js_sha256": source_sha(STATIC / "main.js"),
+        "scene3d_py_sha256": source_sha(REPO / "viewer" / "scene3d.py"),
         "repeat": repeat,
-        "platform": f"{sys.platform}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs",
+        "platform": machine(),
         "targets": {
             "first_frame_ratio": TARGET_FIRST_FRAME,
             "bytes_ratio": TARGET_BYTES,
@@ -1120,11 +981,11 @@ def measure(sizes: tuple[int, ...], repeat: int, say: Callable[[str], None]) -> 
         bare_dir.mkdir()
         shutil.copytree(STATIC / "vendor", bare_dir / "vendor")
         (bare_dir / "index.html").write_text(BARE_HTML, encoding="utf-8")
-        env = app_env(data_dir)
+        env = app_env(data_dir, "bench")
         models = prepare_models(root, env, sizes, bare_dir, say)
         say(f"peak RSS after set-up: {peak_rss_mib():.0f} MiB")
         with servers(root, env, bare_dir) as srv, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(p, *SWIFTSHADER_ARGS)
             try:
                 say(
                     f"browser: Chromium {browser.version}; app at {srv['base']}, bare page at "
@@ -1136,17 +997,11 @@ def measure(sizes: tuple[int, ...], repeat: int, say: Callable[[str], None]) -> 
                     canvas = warm["canvas"]
                     warm_bare = run_bare(browser, srv["static_base"], model, canvas)
                     out.setdefault("gl_renderer", warm_bare["gl_renderer"])
-                    ours_runs: list[dict[str, Any]] = []
-                    bare_runs: list[dict[str, Any]] = []
-                    for rep in range(repeat):
-                        order = ("ours", "bare") if rep % 2 == 0 else ("bare", "ours")
-                        for side in order:
-                            if side == "ours":
-                                ours_runs.append(run_ours(browser, srv["base"], model))
-                            else:
-                                bare_runs.append(
-                                    run_bare(browser, srv["static_base"], model, canvas)
-                                )
+                    ours_runs, bare_runs = alternate(
+                        repeat,
+                        functools.partial(run_ours, browser, srv["base"], model),
+                        functools.partial(run_bare, browser, srv["static_base"], model, canvas),
+                    )
                     summary = summarise(model, ours_runs, bare_runs)
                     out["models"].append(
                         {"model": model, "summary": summary, "ours": ours_runs, "bare": bare_runs}

@@ -7,38 +7,24 @@ on a free loopback port and Playwright drives it. Screenshots land in
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench._common import REPO, app_env, launch_chromium, streamlit_app
+
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless in a container, with nothing fetched from the network behind the tests' back.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+# On top of bench._common.CHROMIUM_ARGS.
+CHROMIUM_TEST_ARGS = ("--disable-gpu", "--disable-quic")
 CASE = "KC-2026-0999"
 STARTUP_TIMEOUT_S = 60
 IMPORT_TIMEOUT_MS = 90_000
@@ -57,16 +43,6 @@ def _testdata() -> Path:
         "Test meshes not found: expected teapot.obj in ../shared/testdata next to the checkout, "
         "or in the folder named by the TESTDATA_DIR environment variable."
     )
-
-
-def _app_env(data_dir: Path) -> dict[str, str]:
-    # Settings refuse unknown BSU_* names, and the caller's BSU_DATA_DIR must not leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
-    env["BSU_DATA_DIR"] = str(data_dir)
-    env["BSU_ACTOR"] = USER  # once accounts exist, the command line acts as this account
-    env.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    return env
 
 
 def admin_env(env: dict[str, str]) -> dict[str, str]:
@@ -98,30 +74,6 @@ def _cli(
     return result
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server; then sweep its process group (it runs in a session of its own)."""
-    if process.poll() is None:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
 class RunningApp:
     def __init__(self, base_url: str, env: dict[str, str], log: Path) -> None:
         self.base_url = base_url
@@ -134,7 +86,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     root = tmp_path_factory.mktemp("browser-app")
     data_dir = root / "data"
     data_dir.mkdir()
-    env = _app_env(data_dir)
+    env = app_env(data_dir, USER)  # once accounts exist, the command line acts as this account
     _cli(env, "case", "add", CASE, "--title", "Browser test case")
     roles = [arg for role in USER_ROLES for arg in ("--role", role)]
     _cli(env, "user", "add", USER, *roles, "--password-stdin", stdin=PASSWORD + "\n")
@@ -144,66 +96,16 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
              stdin=PASSWORD + "\n")  # fmt: skip
     grant(env, CASE, USER)
 
-    port = _free_port()
-    log = root / "streamlit.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "viewer/app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{_tail(log)}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {base_url}/_stcore/health within "
-                    f"{STARTUP_TIMEOUT_S} s:\n{_tail(log)}"
-                )
-            time.sleep(0.25)
-        yield RunningApp(base_url, env, log)
-    finally:
-        _stop(process)
+    with streamlit_app(env, root / "streamlit.log", STARTUP_TIMEOUT_S) as app:
+        yield RunningApp(app.base_url, env, app.log)
 
 
 @pytest.fixture
 def browser_page():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing; `scripts/setup.sh --test` installs Debian's chromium, "
-            "which the browser tests drive."
-        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-        )
+        browser = launch_chromium(p, *CHROMIUM_TEST_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(30_000)
         page = context.new_page()

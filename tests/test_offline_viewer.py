@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 import trimesh
 
+from bench._common import launch_chromium
 from bsu_models.core.errors import InvalidInput, StorageError
 from bsu_models.court import offline_viewer_modules
 from bsu_models.court.offline_viewer import build_offline_viewer
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _testdata
+from tests.test_browser import CHROMIUM_TEST_ARGS, SCREENSHOTS, _testdata
 
 pytestmark = pytest.mark.browser
 
@@ -337,15 +338,10 @@ class Opened:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing; `scripts/setup.sh --test` installs Debian's chromium.")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-        )
+        browser = launch_chromium(p, *CHROMIUM_TEST_ARGS)
         try:
             yield browser
         finally:

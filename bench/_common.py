@@ -1,0 +1,261 @@
+"""What the benchmarks and the browser tests share.
+
+* Servers: a free loopback port; a process started from the repository root in a session of its
+  own, waited for over HTTP and stopped with its children; the app (``streamlit run
+  viewer/app.py``) and the environment it runs in.
+* The browser: Debian's Chromium launched through Playwright.
+* Memory: peak resident memory of this process, its children, or another live process.
+* Fingerprint: the commit measured and whether the code differs from it; the hash of a file.
+* Timing: one call, and the two sides of a comparison run in alternating order.
+
+The scripts in bench/ import it as ``_common`` (``python bench/x.py`` puts bench/ first on the
+path); tests import it as ``bench._common``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar
+
+REPO = Path(__file__).resolve().parents[1]
+MiB = 1024 * 1024
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless in a container, with nothing fetched from the network behind the caller's back.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+# -- processes and servers ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on at the moment."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def log_tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def start_process(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``argv`` run from the repository root with its output in ``log``. It gets a session of its
+    own so that ``stop_process`` also reaches whatever it started."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def wait_http(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    ok: Callable[[bytes], bool],
+    timeout_s: float,
+) -> None:
+    """Poll ``url`` until ``ok(body)``; RuntimeError with the log's tail when ``process`` exits
+    first or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited {process.returncode}:\n{log_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if ok(response.read()):
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s:\n{log_tail(log)}")
+        time.sleep(0.25)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate; then sweep its process group (it runs in a session of its own)."""
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serving(
+    argv: list[str],
+    env: dict[str, str],
+    log: Path,
+    url: str,
+    ok: Callable[[bytes], bool],
+    timeout_s: float,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, once it answers ``url``, until the block ends."""
+    process = start_process(argv, env, log)
+    try:
+        wait_http(url, process, log, ok, timeout_s)
+        yield process
+    finally:
+        stop_process(process)
+
+
+def app_env(data_dir: Path, actor: str) -> dict[str, str]:
+    """The environment of the app and the command line on the catalogue in ``data_dir``."""
+    # Settings refuse unknown BSU_* names, and the caller's must not leak in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    env["BSU_DATA_DIR"] = str(data_dir)
+    env["BSU_ACTOR"] = actor
+    env.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    return env
+
+
+@dataclass(frozen=True)
+class App:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+
+@contextlib.contextmanager
+def streamlit_app(env: dict[str, str], log: Path, timeout_s: float) -> Iterator[App]:
+    """The real app on a free loopback port, once its health check answers, until the block
+    ends."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "streamlit", "run", "viewer/app.py", "--server.port", str(port)]
+    argv += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    health = f"{base_url}/_stcore/health"
+    with serving(argv, env, log, health, lambda body: body.strip() == b"ok", timeout_s) as process:
+        yield App(process, base_url, log)
+
+
+# -- the browser --------------------------------------------------------------------------------
+
+
+def launch_chromium(playwright: Any, *extra_args: str) -> Any:
+    """Debian's Chromium (Playwright's own builds are not installed) with ``CHROMIUM_ARGS``."""
+    if not CHROMIUM.exists():
+        raise FileNotFoundError(
+            f"{CHROMIUM} is missing; `scripts/setup.sh --test` installs Debian's chromium."
+        )
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+# -- memory -------------------------------------------------------------------------------------
+
+
+def peak_rss_mib(children: bool = False) -> float:
+    """Peak resident memory of this process, or of the largest child it has waited for.
+
+    On Linux a child started with fork/vfork carries this process's peak through ``exec``, so a
+    child's figure is at least this process's resident memory when it started it."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+def vm_hwm_mib(pid: int) -> float | None:
+    """Peak resident memory (VmHWM) of a live process, from /proc; None when it cannot be read."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else None
+
+
+# -- fingerprint --------------------------------------------------------------------------------
+
+
+def code_version(*folders: str) -> str:
+    """The commit measured, and whether ``folders`` differ from it: others edit the tree while a
+    benchmark runs, so a figure only compares with the code it names."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=REPO, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", *folders)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    where = " or ".join(f"{folder}/" for folder in folders)
+    return f"{head} + uncommitted changes in {where}" if dirty else head
+
+
+def source_sha(source: Path | ModuleType) -> str:
+    """The first 12 hex digits of the SHA-256 of a file, or of a module's source file."""
+    path = Path(source.__file__ or "") if isinstance(source, ModuleType) else source
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def machine() -> str:
+    return f"{sys.platform}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+
+
+# -- timing -------------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
+    """Wall seconds of one call of ``fn``, and what it returned."""
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def alternate(
+    repeat: int,
+    ours: Callable[[], T],
+    bare: Callable[[], U],
+    *,
+    bare_first: bool = False,
+    after: Callable[[int, tuple[str, str], list[T], list[U]], None] | None = None,
+) -> tuple[list[T], list[U]]:
+    """``repeat`` runs of each side, what each returned in order. Which side goes first swaps
+    every round, so that neither always meets the caches and the load the other left behind.
+    ``after(round, order, ours_so_far, bare_so_far)`` is called at the end of each round."""
+    ours_runs: list[T] = []
+    bare_runs: list[U] = []
+    for rep in range(repeat):
+        order = ("ours", "bare") if (rep % 2 == 0) != bare_first else ("bare", "ours")
+        for side in order:
+            if side == "ours":
+                ours_runs.append(ours())
+            else:
+                bare_runs.append(bare())
+        if after is not None:
+            after(rep, order, ours_runs, bare_runs)
+    return ours_runs, bare_runs
