@@ -6,6 +6,7 @@ method; only frozen records from ``bsu_models.core.records`` are returned.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -14,15 +15,15 @@ from sqlalchemy import Engine, select
 
 from bsu_models.core import cases, versions
 from bsu_models.core.access import AccessControl, Principal, system_principal
-from bsu_models.core.audit import append_event, to_record
 from bsu_models.core.audit import head as audit_head
+from bsu_models.core.audit import record_event, to_record
 from bsu_models.core.audit_export import AuditFilter, events_csv, filter_events
 from bsu_models.core.audit_head import register_head_file
 from bsu_models.core.blob_gc import GcResult, collect
 from bsu_models.core.blobstore import BlobStore, LocalBlobStore
 from bsu_models.core.cases import CASE_STATUSES
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.db import make_engine, read_session, write_session
+from bsu_models.core.db import make_engine, read_session
 from bsu_models.core.errors import BsuError, InvalidInput, Message, StorageError
 from bsu_models.core.integrity import verify_catalogue
 from bsu_models.core.orm import AuditRow
@@ -204,30 +205,28 @@ class Catalogue:
         return ImportResult(version=version, created_model=version.number == 1)
 
     def _record_refusal(self, request: ImportRequest, actor: str, exc: BsuError) -> None:
-        try:
-            with write_session(self.engine) as session:
-                append_event(
-                    session,
-                    actor=actor,
-                    action="model.import",
-                    object_type="case",
-                    object_id=request.case_reference,
-                    outcome="refused",
-                    details={
-                        # The sentence without its values (which name files and models).
-                        "reason": exc.template,
-                        "files": [
-                            {
-                                "name_sha256": text_sha256(f.name),
-                                "size": len(f.data),
-                                "sha256": hashlib.sha256(f.data).hexdigest(),
-                            }
-                            for f in request.files
-                        ],
-                    },
-                )
-        except BsuError:
-            pass  # the refusal itself is what the user needs to see
+        # The refusal itself is what the user needs to see, even if it cannot be recorded.
+        with contextlib.suppress(BsuError):
+            record_event(
+                self.engine,
+                actor=actor,
+                action="model.import",
+                object_type="case",
+                object_id=request.case_reference,
+                outcome="refused",
+                details={
+                    # The sentence without its values (which name files and models).
+                    "reason": exc.template,
+                    "files": [
+                        {
+                            "name_sha256": text_sha256(f.name),
+                            "size": len(f.data),
+                            "sha256": hashlib.sha256(f.data).hexdigest(),
+                        }
+                        for f in request.files
+                    ],
+                },
+            )
 
     # -- stored files --------------------------------------------------------------------------
 
@@ -295,14 +294,7 @@ class Catalogue:
         """The scene and revision drawn on a view, checked to be on ``version_id``."""
         if scene is None:
             return None
-        info = self.scenes.info(scene[0])  # which the user may see
-        if info.version_id != version_id:
-            raise InvalidInput(
-                "Scene {scene_id} is on model version {actual}, not {requested}.",
-                scene_id=scene[0],
-                actual=info.version_id,
-                requested=version_id,
-            )
+        self.scenes.info_on(scene[0], version_id)  # which the user may see
         return {"scene": scene[0], "revision": int(scene[1])}
 
     def original_files(self, version_id: int, actor: str | None = None) -> list[tuple[str, bytes]]:
@@ -311,16 +303,15 @@ class Catalogue:
         self.require_case("model.download", version.case_reference, "version", str(version_id))
         originals = [f for f in version.files if f.role in ("mesh", "companion", "archive")]
         data = [(f.name, self.blobs.get_verified(f.sha256)) for f in originals]
-        with write_session(self.engine) as session:
-            append_event(
-                session,
-                actor=self.actor_name(actor),
-                action="model.download",
-                object_type="version",
-                object_id=str(version_id),
-                object_sha256=version.original_sha256,
-                details={"files": [{"role": f.role, "sha256": f.sha256} for f in originals]},
-            )
+        record_event(
+            self.engine,
+            actor=self.actor_name(actor),
+            action="model.download",
+            object_type="version",
+            object_id=str(version_id),
+            object_sha256=version.original_sha256,
+            details={"files": [{"role": f.role, "sha256": f.sha256} for f in originals]},
+        )
         return data
 
     # -- integrity -----------------------------------------------------------------------------
@@ -397,16 +388,15 @@ class Catalogue:
         """The (filtered) audit log as CSV; the export itself is an audit event."""
         events = self.audit_events(None, wanted)
         data = events_csv(events)
-        with write_session(self.engine) as session:
-            append_event(
-                session,
-                actor=self.actor_name(),
-                action="audit.export",
-                object_type="audit",
-                object_id="csv",
-                object_sha256=hashlib.sha256(data).hexdigest(),
-                details={"events": len(events), "filter": (wanted or AuditFilter()).__dict__},
-            )
+        record_event(
+            self.engine,
+            actor=self.actor_name(),
+            action="audit.export",
+            object_type="audit",
+            object_id="csv",
+            object_sha256=hashlib.sha256(data).hexdigest(),
+            details={"events": len(events), "filter": (wanted or AuditFilter()).__dict__},
+        )
         return data
 
 

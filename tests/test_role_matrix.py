@@ -84,6 +84,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.require": None,  # the check itself
     "SceneService.reads_whole": (V, VP),
     "SceneService.info": (V, VP),
+    "SceneService.info_on": (V, VP),
     "SceneService.list_scenes": (V, VP),
     "SceneService.document": (V, VP),
     "SceneService.current_revision": (V, VP),
@@ -373,6 +374,7 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.audit_csv": lambda w, c: c.audit_csv(bsu_models.AuditFilter(action="case.create")),
     "SceneService.reads_whole": lambda w, c: c.scenes.reads_whole(w.scene),
     "SceneService.info": lambda w, c: c.scenes.info(w.scene),
+    "SceneService.info_on": lambda w, c: c.scenes.info_on(w.scene, w.version),
     "SceneService.list_scenes": lambda w, c: _listed(
         w.scene in {s.scene_id for s in c.scenes.list_scenes(w.version)}
     ),

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
-from bsu_models.core.audit import append_event
-from bsu_models.core.db import read_session, write_session
+from bsu_models.core.audit import record_event
+from bsu_models.core.db import read_session
 from bsu_models.core.errors import AccessDenied, Message
 from bsu_models.core.orm import CaseLeadRow, CaseMemberRow
 
@@ -242,14 +242,13 @@ class AccessControl:
         if refusal is None:
             return
         who = self.principal.username
-        with write_session(self.engine) as session:
-            append_event(
-                session,
-                actor=who,
-                action=action,
-                object_type=object_type,
-                object_id=object_id or str(case_id or ""),
-                outcome="refused",
-                details={"reason": str(refusal), "case": case_id},
-            )
+        record_event(
+            self.engine,
+            actor=who,
+            action=action,
+            object_type=object_type,
+            object_id=object_id or str(case_id or ""),
+            outcome="refused",
+            details={"reason": str(refusal), "case": case_id},
+        )
         raise AccessDenied(refusal)

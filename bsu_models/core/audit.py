@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bsu_models.core import limits
 from bsu_models.core.audit_head import SESSION_KEY, read_head_file
-from bsu_models.core.db import GENESIS_HASH, read_session
+from bsu_models.core.db import GENESIS_HASH, read_session, write_session
 from bsu_models.core.errors import Message
 from bsu_models.core.orm import AuditHeadRow, AuditRow
 from bsu_models.core.records import AuditEvent
@@ -87,6 +87,32 @@ def append_event(
     session.info[SESSION_KEY] = (row.id, row.hash)  # written to the head file after commit
     session.info[SESSION_LAST_EVENT] = row
     return row
+
+
+def record_event(
+    engine: Engine,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    outcome: str = "ok",
+    object_sha256: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append one event in a transaction of its own: for actions that change nothing else
+    (reads, exports, renders, refusals)."""
+    with write_session(engine) as session:
+        append_event(
+            session,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=outcome,
+            object_sha256=object_sha256,
+            details=details,
+        )
 
 
 def attach_state(session: Session, row: AuditRow, state: dict[str, list[str | None]]) -> None:

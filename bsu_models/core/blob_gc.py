@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from bsu_models.core.audit import append_event
+from bsu_models.core.audit import record_event
 from bsu_models.core.blobstore import BlobStore
-from bsu_models.core.db import read_session, write_session
+from bsu_models.core.db import read_session
 from bsu_models.core.orm import PublicPostRow, StoredFileRow
 
 MIN_AGE_S = 3600.0
@@ -82,17 +82,16 @@ def collect(
             )
         for stray in old_strays:
             blobs.discard_stray(stray)
-        with write_session(engine) as session:
-            append_event(
-                session,
-                actor=actor,
-                action="blobs.gc",
-                object_type="blob_store",
-                object_id="",
-                details={
-                    "blobs_removed": len(old_blobs),
-                    "strays_removed": len(old_strays),
-                    "keys": old_blobs[:200],
-                },
-            )
+        record_event(
+            engine,
+            actor=actor,
+            action="blobs.gc",
+            object_type="blob_store",
+            object_id="",
+            details={
+                "blobs_removed": len(old_blobs),
+                "strays_removed": len(old_strays),
+                "keys": old_blobs[:200],
+            },
+        )
     return GcResult(tuple(old_blobs), tuple(old_strays), young, dry_run)

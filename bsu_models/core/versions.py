@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from bsu_models.core.audit import append_event
+from bsu_models.core.audit import record_event
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.db import read_session, write_session
+from bsu_models.core.db import read_session
 from bsu_models.core.errors import Message, NotFound
 from bsu_models.core.orm import CaseRow, ModelRow, VersionRow
 from bsu_models.core.records import ModelSummary, StoredFileInfo, VersionInfo, file_role_name
@@ -187,13 +187,12 @@ def record_view(
     ("server" or the browser's "cache"), with the scene and revision drawn on it (``scene``:
     ``{"scene": id, "revision": n}``, already checked by the caller)."""
     details: dict[str, object] = {"web_copy": stored.sha256, "source": source, **(scene or {})}
-    with write_session(ctx.engine) as session:
-        append_event(
-            session,
-            actor=ctx.actor_name(actor),
-            action="model.view",
-            object_type="version",
-            object_id=str(version_id),
-            object_sha256=stored.derived_from_sha256,
-            details=details,
-        )
+    record_event(
+        ctx.engine,
+        actor=ctx.actor_name(actor),
+        action="model.view",
+        object_type="version",
+        object_id=str(version_id),
+        object_sha256=stored.derived_from_sha256,
+        details=details,
+    )

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bsu_models.core import limits
-from bsu_models.core.audit import append_event
+from bsu_models.core.audit import record_event
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.db import write_session
 from bsu_models.core.errors import BsuError, InvalidInput, Message, StorageError
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language
 from bsu_models.core.records import SceneInfo
@@ -108,25 +107,24 @@ def _audit_export(
 ) -> ExhibitResult:
     manifest_sha = sha256_hex(bag[MANIFEST])
     files = tuple((name, sha256_hex(data), len(data)) for name, data in sorted(bag.items()))
-    with write_session(ctx.engine) as session:
-        append_event(
-            session,
-            actor=builder.actor,
-            action="exhibit.export",
-            object_type="scene",
-            object_id=str(builder.info.scene_id),
-            object_sha256=manifest_sha,
-            details={
-                "exhibit": exhibit,
-                "revision": builder.revision,
-                "revision_sha256": builder.revision_sha256,
-                "source_sha256": builder.version.original_sha256,
-                "manifest": MANIFEST,
-                "files": len(files),
-                "out": out,
-                "language": builder.lang,
-            },
-        )
+    record_event(
+        ctx.engine,
+        actor=builder.actor,
+        action="exhibit.export",
+        object_type="scene",
+        object_id=str(builder.info.scene_id),
+        object_sha256=manifest_sha,
+        details={
+            "exhibit": exhibit,
+            "revision": builder.revision,
+            "revision_sha256": builder.revision_sha256,
+            "source_sha256": builder.version.original_sha256,
+            "manifest": MANIFEST,
+            "files": len(files),
+            "out": out,
+            "language": builder.lang,
+        },
+    )
     return ExhibitResult(
         exhibit,
         builder.info.scene_id,

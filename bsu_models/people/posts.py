@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bsu_models.core import limits
-from bsu_models.core.audit import append_event
+from bsu_models.core.audit import append_event, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import (
@@ -329,17 +329,16 @@ class PostService:
         return None
 
     def _refused(self, post: PostInfo, action: str, reason: Message) -> None:
-        with write_session(self.ctx.engine) as session:
-            append_event(
-                session,
-                actor=self.ctx.actor_name(),
-                action=action,
-                object_type="post",
-                object_id=str(post.post_id),
-                object_sha256=post.image_sha256,
-                outcome="refused",
-                details={"reason": str(reason)},
-            )
+        record_event(
+            self.ctx.engine,
+            actor=self.ctx.actor_name(),
+            action=action,
+            object_type="post",
+            object_id=str(post.post_id),
+            object_sha256=post.image_sha256,
+            outcome="refused",
+            details={"reason": str(reason)},
+        )
 
     def download(self, post_id: int) -> tuple[str, bytes]:
         """The approved picture and a file name that says nothing about the case."""
@@ -363,13 +362,12 @@ class PostService:
                 post_id=post_id,
                 problem=problems[0],
             )
-        with write_session(self.ctx.engine) as session:
-            append_event(
-                session,
-                actor=self.ctx.actor_name(),
-                action="post.download",
-                object_type="post",
-                object_id=str(post_id),
-                object_sha256=post.image_sha256,
-            )
+        record_event(
+            self.ctx.engine,
+            actor=self.ctx.actor_name(),
+            action="post.download",
+            object_type="post",
+            object_id=str(post_id),
+            object_sha256=post.image_sha256,
+        )
         return f"public-post-{post_id}-{post.platform}.png", data

@@ -243,14 +243,7 @@ def render_public_image(
     caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
     version = get_version(ctx, version_id)
     scenes = SceneService(ctx)
-    info = scenes.info(scene_id)
-    if info.version_id != version_id:
-        raise InvalidInput(
-            "Scene {scene_id} is on model version {actual}, not {requested}.",
-            scene_id=scene_id,
-            actual=info.version_id,
-            requested=version_id,
-        )
+    info = scenes.info_on(scene_id, version_id)
     # Filtered once, here, to the mesh's resolution; from now on only the public document is read.
     stored = scenes.document(scene_id, revision)
     doc = scenes.public_form(stored, version_id)

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from bsu_models.core.audit import append_event
+from bsu_models.core.audit import record_event
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.db import write_session
 from bsu_models.core.errors import InvalidInput, Message, NotFound
 from bsu_models.core.i18n import N_, check_language, format_date, translator
 from bsu_models.core.records import VersionInfo, file_role_name
@@ -149,16 +148,15 @@ def record_render(
     ctx: ServiceContext, version: VersionInfo, actor: str | None, details: dict[str, Any]
 ) -> None:
     """The audit event of a picture drawn from ``version`` (stills and public pictures)."""
-    with write_session(ctx.engine) as session:
-        append_event(
-            session,
-            actor=ctx.actor_name(actor),
-            action="render",
-            object_type="version",
-            object_id=str(version.version_id),
-            object_sha256=version.original_sha256,
-            details=details,
-        )
+    record_event(
+        ctx.engine,
+        actor=ctx.actor_name(actor),
+        action="render",
+        object_type="version",
+        object_id=str(version.version_id),
+        object_sha256=version.original_sha256,
+        details=details,
+    )
 
 
 def render_version_still(
@@ -188,14 +186,7 @@ def render_version_still(
     pixels = picture_size(size)
     doc: SceneDoc | None = None
     if scene_id is not None:
-        info = scenes.info(scene_id)
-        if info.version_id != version_id:
-            raise InvalidInput(
-                "Scene {scene} is on model version {actual}, not {version}.",
-                scene=scene_id,
-                actual=info.version_id,
-                version=version_id,
-            )
+        info = scenes.info_on(scene_id, version_id)
         revision = info.revision if revision is None else revision
         doc = scenes.document(scene_id, revision)
     camera, saved = choose_camera(scenes, version, doc, view, preset, scene_id)

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from bsu_models.core.audit import append_event, head_file_problems
+from bsu_models.core.audit import append_event, head_file_problems, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
@@ -188,6 +188,18 @@ class SceneService(SceneAnalysis):
         self.reads_whole(scene_id)
         with read_session(self._engine) as session:
             return _info(self._row(session, scene_id))
+
+    def info_on(self, scene_id: int, version_id: int) -> SceneInfo:
+        """``info`` of a scene that must be on model version ``version_id``."""
+        info = self.info(scene_id)
+        if info.version_id != version_id:
+            raise InvalidInput(
+                "Scene {scene_id} is on model version {actual}, not {requested}.",
+                scene_id=scene_id,
+                actual=info.version_id,
+                requested=version_id,
+            )
+        return info
 
     def list_scenes(self, version_id: int | None = None) -> list[SceneInfo]:
         """Scenes (of one version) on cases the user is a member of."""
@@ -500,15 +512,14 @@ class SceneService(SceneAnalysis):
                 "north_axis": version.north_axis,
             },
         }
-        with write_session(self._engine) as session:
-            append_event(
-                session,
-                actor=self._actor(actor),
-                action="scene.export",
-                object_type="scene",
-                object_id=str(scene_id),
-                details={"revision": number},
-            )
+        record_event(
+            self._engine,
+            actor=self._actor(actor),
+            action="scene.export",
+            object_type="scene",
+            object_id=str(scene_id),
+            details={"revision": number},
+        )
         return scene_to_json(doc, header)
 
     def import_json(
