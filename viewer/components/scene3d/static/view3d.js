@@ -36,9 +36,30 @@ export function frameOf(upAxis, northAxis) {
 }
 
 // ------------------------------------------------------------------ renderers, scene, cameras
+// How the labels of drawMarks look, kept with the code that makes them so that both pages show
+// them alike. They inherit the page's font (local fonts with CJK families).
+const LABEL_CSS = `
+/* CSS2DRenderer overlay: labels must never swallow pointer events meant for the canvas. */
+.labels, .labels * { pointer-events: none; }
+.label {
+  padding: 1px 5px; border-radius: 3px; font-size: 12px; line-height: 1.35; white-space: nowrap;
+  background: rgba(255, 255, 255, 0.88); color: #111; border: 1px solid #666;
+  box-shadow: 0 1px 2px rgba(0, 0, 0, 0.25);
+}
+.label.selected { font-weight: 700; background: #fff6c2; border-width: 2px; }
+.label.measure { background: rgba(30, 30, 30, 0.82); color: #fff; border-color: #f0b400; }
+/* A sensitive entity (for the court only): a red dashed label. */
+.label.sensitive { background: #fff2f4; color: #b00020; border: 2px dashed #b00020; }
+`;
+
 // Everything one view draws with, in `viewport`; `redraw` asks for a frame (on resize, or when
 // the browser gives back a lost WebGL context). Throws where the browser has no WebGL.
 export function createStage(viewport, redraw) {
+  if (!document.getElementById('view3d-labels')) {
+    const style = document.head.appendChild(document.createElement('style'));
+    style.id = 'view3d-labels';
+    style.textContent = LABEL_CSS;
+  }
   // Software WebGL (SwiftShader, llvmpipe) pays for every pixel: no MSAA and 1x pixel ratio there.
   const software = (() => {
     const gl = document.createElement('canvas').getContext('webgl2');
