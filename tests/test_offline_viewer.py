@@ -38,6 +38,7 @@ EXPECTED_MODULES = [
     "addons/loaders/GLTFLoader.js",
     "addons/controls/OrbitControls.js",
     "addons/renderers/CSS2DRenderer.js",
+    "view3d.js",
     "offline_viewer.js",
 ]
 

@@ -15,12 +15,13 @@ Works on the model as GLB bytes and on the scene as plain JSON-able data::
 An entity with ``"sensitive": true`` (in ``entities`` or in the layer's) is marked on the page as
 the exhibit book marks it: a "Sensitive" badge in the step's table and a red dashed label in 3D.
 
-The page carries three.js (the vendored release of the web viewer), the viewer script
-``offline_viewer.js``, the scene as JSON and the GLB as base64. ES modules inlined in a page
-cannot import one another by path, so each module's source is embedded as JSON, split at its
-import specifiers (``bsu_models.court.offline_viewer_modules``); a small classic script joins each
-one with the blob: URLs of its dependencies, in dependency order, and imports the viewer. The same
-inputs give the same bytes.
+The page carries three.js (the vendored release of the web viewer), the web viewer's drawing
+module ``view3d.js`` (one copy for both viewers), the viewer script ``offline_viewer.js``, the
+scene as JSON and the GLB as base64. ES modules inlined in a page cannot import one another by
+path, so each module's source is embedded as JSON, split at its import specifiers
+(``bsu_models.court.offline_viewer_modules``); a small classic script joins each one with the
+blob: URLs of its dependencies, in dependency order, and imports the viewer. The same inputs give
+the same bytes.
 
 The page's own words are in one language, ``lang`` of ``bsu_models.core.i18n``; they and the HTML
 templates are in ``bsu_models.court.offline_viewer_page``. The scene's own text (title, facts,

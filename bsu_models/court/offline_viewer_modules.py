@@ -1,5 +1,6 @@
 """The JavaScript the offline exhibit viewer embeds: the vendored three.js release of the web
-viewer and the viewer script ``offline_viewer.js``, read from disk as ES-module source text.
+viewer, the module both viewers draw with (``view3d.js`` of the web viewer's component) and the
+viewer script ``offline_viewer.js``, read from disk as ES-module source text.
 
 ES modules inlined in a page cannot import one another by path, so each module's source is
 returned split at its import specifiers, ``[text, module name, text, ..., text]``, with every
@@ -15,16 +16,16 @@ from pathlib import Path
 
 from bsu_models.core.errors import StorageError
 
-# The offline viewer embeds the same vendored three.js release as the web viewer (scene3d
-# component), so both draw the model and the markers alike.
-THREE_VENDOR_DIR = (
-    Path(__file__).resolve().parents[2]
-    / "viewer"
-    / "components"
-    / "scene3d"
-    / "static"
-    / "vendor"
+# The offline viewer embeds the web viewer's (scene3d component's) vendored three.js release and
+# its drawing module, the one copy of that code: Streamlit serves a component only from its own
+# folder, so that is where the module lives. Both viewers draw the model and the marks alike.
+WEB_VIEWER_DIR = (
+    Path(__file__).resolve().parents[2] / "viewer" / "components" / "scene3d" / "static"
 )
+THREE_VENDOR_DIR = WEB_VIEWER_DIR / "vendor"
+SHARED_JS = WEB_VIEWER_DIR / "view3d.js"
+SHARED_SPECIFIER = "view3d"  # as both viewers import it (the component maps it in index.html)
+SHARED_MODULE = "view3d.js"
 VIEWER_JS = Path(__file__).resolve().parent / "offline_viewer.js"
 VIEWER_MODULE = "offline_viewer.js"  # its name among the embedded modules
 THREE_LICENSE = "LICENSE-three.txt"
@@ -41,7 +42,7 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        if path == VIEWER_JS:
+        if path in (VIEWER_JS, SHARED_JS):
             raise StorageError(
                 "The offline viewer needs {path}, which is missing; BSU Models is incomplete.",
                 path=path,
@@ -59,7 +60,10 @@ def _read(path: Path) -> str:
 
 def _resolve(importer: str, specifier: str) -> str:
     """The module a specifier names, as a path relative to the vendor folder (the import map of
-    the web viewer: ``three`` and ``three/addons/``, plus relative paths)."""
+    the web viewer: ``three`` and ``three/addons/``, plus relative paths), or the shared module's
+    name."""
+    if specifier == SHARED_SPECIFIER:
+        return SHARED_MODULE
     if specifier == "three":
         return "three.module.js"
     if specifier.startswith("three/addons/"):
@@ -95,6 +99,7 @@ def viewer_modules() -> list[tuple[str, list[str]]]:
     """Every module the viewer needs, dependencies first, each as its source split at its import
     specifiers: ``[text, module name, text, module name, ..., text]``."""
     sources: dict[str, str] = {VIEWER_MODULE: _read(VIEWER_JS)}
+    outside_vendor = {SHARED_MODULE: SHARED_JS}
     ordered: list[tuple[str, list[str]]] = []
     done: set[str] = set()
     visiting: set[str] = set()
@@ -109,7 +114,7 @@ def viewer_modules() -> list[tuple[str, list[str]]]:
             )
         visiting.add(name)
         if name not in sources:
-            sources[name] = _read(THREE_VENDOR_DIR / name)
+            sources[name] = _read(outside_vendor.get(name) or THREE_VENDOR_DIR / name)
         source = sources[name]
         pieces: list[str] = []
         at = 0

@@ -218,21 +218,13 @@ ul.legend li { display: flex; align-items: center; gap: 8px; margin: 2px 0; }
 .line.measure { background: #f0b400; }
 .line.visible { background: #1a9850; }
 .line.blocked { background: #d73027; }
-/* CSS2DRenderer overlay: labels must never swallow pointer events meant for the canvas. */
-.labels, .labels * { pointer-events: none; }
-.label {
-  padding: 1px 5px; border-radius: 3px; font-size: 12px; line-height: 1.35; white-space: nowrap;
-  background: rgba(255, 255, 255, 0.88); color: #111; border: 1px solid #666;
-  box-shadow: 0 1px 2px rgba(0, 0, 0, 0.25);
-}
-.label.measure { background: rgba(30, 30, 30, 0.82); color: #fff; border-color: #f0b400; }
-/* Sensitive entities (for the court only): a red badge in the table, a red dashed label. */
+/* Sensitive entities (for the court only): a red badge in the table. The labels in the 3D view
+   (a sensitive one's red and dashed) are styled by view3d.js, which draws them. */
 .badge.sensitive {
   display: inline-block; padding: 0 5px; border-radius: 3px; font-size: 11px; font-weight: 600;
   background: #b00020; color: #fff; white-space: nowrap;
 }
 tr.sensitive td { background: #fdecee; }
-.label.sensitive { background: #fff2f4; color: #b00020; border: 2px dashed #b00020; }
 @media (max-width: 900px) {
   main { flex-direction: column; }
   #viewport { flex: 0 0 60vh; }

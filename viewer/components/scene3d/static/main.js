@@ -19,8 +19,10 @@
 // drop the model and the scene from the page and close the mesh cache).
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
-import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
-import { CSS2DRenderer, CSS2DObject } from 'three/addons/renderers/CSS2DRenderer.js';
+import {
+  Y_AXIS, addModel, aimCamera, clearMarks, clipPlanes, createStage, disposeTree, drawMarks,
+  frameOf, isoDirection, lightModel, onDemand, orbitControls, setOrthoHeight, sphereView, vec,
+} from 'view3d';
 
 // ------------------------------------------------------------------ Streamlit protocol
 const post = (type, data = {}) => window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, '*');
@@ -57,47 +59,15 @@ Object.defineProperty(window, '__scene3d', { writable: false, configurable: fals
 const viewport = document.getElementById('viewport');
 const statusEl = document.getElementById('status');
 
-// Software WebGL (SwiftShader, llvmpipe) pays for every pixel: no MSAA and 1x pixel ratio there.
-const software = (() => {
-  const gl = document.createElement('canvas').getContext('webgl2');
-  const ext = gl?.getExtension('WEBGL_debug_renderer_info');
-  const name = ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : '';
-  gl?.getExtension('WEBGL_lose_context')?.loseContext();
-  return /swiftshader|llvmpipe|software/i.test(name);
-})();
-const renderer = new THREE.WebGLRenderer({ antialias: !software });
-renderer.setPixelRatio(software ? 1 : Math.min(window.devicePixelRatio || 1, 2));
-const canvas = viewport.appendChild(renderer.domElement);
-canvas.addEventListener('webglcontextrestored', () => requestRender()); // three restores its state
-
-const labelRenderer = new CSS2DRenderer();
-labelRenderer.domElement.className = 'labels';
-Object.assign(labelRenderer.domElement.style, { position: 'absolute', left: '0', top: '0' });
-viewport.appendChild(labelRenderer.domElement);
-
-const scene = new THREE.Scene();
-scene.background = new THREE.Color(0xdfe3e8);
-// Hemisphere (sky/ground fill) plus one sun, so untextured surfaces still show their form.
-const hemi = new THREE.HemisphereLight(0xffffff, 0x6f6a60, 1.5);
-const sun = new THREE.DirectionalLight(0xffffff, 1.7);
-const overlay = new THREE.Group();
-scene.add(hemi, sun, sun.target, overlay);
-
-const persp = new THREE.PerspectiveCamera(50, 1, 0.01, 1000);
-const ortho = new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1000);
+const requestRender = onDemand(renderNow);
+const stage = createStage(viewport, requestRender);
+const { canvas, scene, overlay, persp, ortho } = stage;
 let camera = persp;
 let controls = null;
 const raycaster = new THREE.Raycaster();
 
-// Render on demand only: a continuous loop makes big meshes unusable under SwiftShader.
-let frameQueued = false;
-function requestRender() {
-  if (!frameQueued) { frameQueued = true; requestAnimationFrame(renderNow); }
-}
 function renderNow() {
-  frameQueued = false;
-  renderer.render(scene, camera);
-  labelRenderer.render(scene, camera);
+  stage.render(camera);
   S.renders++;
   if (!S.readyPending) return;
   const { t0, ...ready } = S.readyPending;
@@ -108,58 +78,15 @@ function renderNow() {
   });
 }
 
-function resize() {
-  const w = Math.max(1, viewport.clientWidth), h = Math.max(1, viewport.clientHeight);
-  [renderer, labelRenderer].forEach((x) => x.setSize(w, h));
-  persp.aspect = w / h;
-  persp.updateProjectionMatrix();
-  setOrthoHeight(ortho.top - ortho.bottom, false);
-  requestRender();
-}
-new ResizeObserver(resize).observe(viewport);
-
-// ortho_scale = visible height in model units; OrbitControls zooms an orthographic camera via .zoom.
-function setOrthoHeight(height, resetZoom) {
-  const h = Math.max(height, 1e-9) / 2;
-  Object.assign(ortho, { top: h, bottom: -h, left: -h * persp.aspect, right: h * persp.aspect });
-  if (resetZoom) ortho.zoom = 1;
-  ortho.updateProjectionMatrix();
-}
-
-// OrbitControls caches the camera's up axis when constructed, so it is rebuilt whenever the
-// camera object or its up vector changes.
+// The controls follow the camera (walk mode turns them off while it lasts).
 function makeControls(target) {
-  controls?.dispose();
-  controls = new OrbitControls(camera, canvas);
-  controls.target.copy(target);
-  // No damping: it needs a continuous render loop.
-  Object.assign(controls, { enableDamping: false, zoomToCursor: true, enabled: !S.walk });
-  controls.addEventListener('change', requestRender);
-  controls.update();
+  controls = orbitControls(controls, camera, canvas, target, requestRender);
+  controls.enabled = !S.walk;
 }
 makeControls(new THREE.Vector3());
 
 // ------------------------------------------------------------------ helpers
-const Y_AXIS = new THREE.Vector3(0, 1, 0);
-const vec = (a) => (Array.isArray(a) && a.length === 3 && a.every(Number.isFinite)
-  ? new THREE.Vector3(a[0], a[1], a[2]) : null);
-const list = (x) => (Array.isArray(x) ? x : []);
-const hasText = (t) => t != null && String(t) !== '';
-function colourOf(c, fallback) {
-  const col = new THREE.Color(fallback);
-  if (typeof c === 'string' && c.trim()) col.setStyle(c.trim()); // unknown names keep the fallback
-  return col;
-}
-
-// Orthonormal frame from the scene's up and north; east = north x up (right-handed).
-function axes() {
-  const up = S.up.clone().normalize();
-  let north = S.north.clone().projectOnPlane(up);
-  if (north.lengthSq() < 1e-12) north = new THREE.Vector3(1, 0, 0).projectOnPlane(up);
-  if (north.lengthSq() < 1e-12) north = Y_AXIS.clone().projectOnPlane(up);
-  north.normalize();
-  return { up, north, east: new THREE.Vector3().crossVectors(north, up).normalize() };
-}
+const axes = () => frameOf(S.up, S.north);
 
 // Every word the viewer shows. The page sends them translated (args.labels, same keys); these
 // English texts are only the fallback for a key the page does not send.
@@ -293,20 +220,6 @@ function loadBytes(id, buf, source) {
     sendValue({ type: 'error', mesh_id: id, message });
   });
 }
-function tuneMaterial(m) {
-  // glTF's default material is fully metallic: near-black without an environment map, and
-  // survey models are not metal.
-  if (m.isMeshStandardMaterial && !m.metalnessMap && m.metalness > 0.5) m.metalness = 0.1;
-  m.side = THREE.DoubleSide; // scans are often open shells: draw and hit both sides
-}
-const disposeTree = (root) => root.traverse((o) => {
-  o.geometry?.dispose();
-  for (const m of [].concat(o.material ?? [])) {
-    Object.values(m).forEach((v) => v?.isTexture && v.dispose());
-    m.dispose();
-  }
-});
-
 function clearModel() {
   if (S.model) { scene.remove(S.model); disposeTree(S.model); }
   Object.assign(S, {
@@ -319,18 +232,8 @@ function clearModel() {
 
 function showModel(id, root, t0, source) {
   clearModel();
-  let tris = 0;
-  root.traverse((o) => {
-    if (!o.isMesh) return;
-    tris += (o.geometry.index ?? o.geometry.attributes.position).count / 3;
-    [].concat(o.material).forEach(tuneMaterial);
-  });
-  scene.add(root);
-  root.updateMatrixWorld(true);
-  S.box = new THREE.Box3().setFromObject(root);
-  S.box.getCenter(S.centre);
-  S.diag = S.box.getSize(new THREE.Vector3()).length() || 1;
-  Object.assign(S, { model: root, meshId: id, phase: 'shown', triangles: Math.round(tris) });
+  const { box, centre, diag, triangles } = addModel(scene, root);
+  Object.assign(S, { box, centre, diag, triangles, model: root, meshId: id, phase: 'shown' });
   lastNonce = Math.max(lastNonce + 1, Date.now() * 1000);
   S.displayed = { mesh_id: id, source: source === 'cache' ? 'cache' : 'server', at: lastNonce };
   placeLights();
@@ -343,67 +246,13 @@ function showModel(id, root, t0, source) {
   S.readyPending = { type: 'ready', mesh_id: id, triangles: S.triangles, source, t0 };
   requestRender();
 }
-function placeLights() {
-  const { up, north, east } = axes();
-  hemi.position.copy(up); // the sky colour comes from +position
-  // Sun from the south-east, high: it lights the faces the default iso view shows.
-  const dir = east.multiplyScalar(0.6).addScaledVector(north, -0.8).addScaledVector(up, 1.5).normalize();
-  sun.position.copy(S.centre).addScaledVector(dir, S.diag);
-  sun.target.position.copy(S.centre);
-  sun.target.updateMatrixWorld();
-}
+const placeLights = () => lightModel(stage, axes(), S.centre, S.diag);
 
 // ------------------------------------------------------------------ scene overlay
-const PEOPLE = new Set(['suspect', 'victim', 'witness', 'officer']);
 function clearOverlay() {
-  // remove() one by one: a CSS2DObject drops its DOM element on its own 'removed' event.
-  for (const o of [...overlay.children]) { overlay.remove(o); disposeTree(o); }
+  clearMarks(overlay);
   Object.assign(S, { markers: [], entityCount: 0 });
   document.body.dataset.entityCount = '0';
-}
-
-// [geometry, half its height along Y] so that the marker can rest on its point.
-function markerGeometry(type, r) {
-  const t = String(type ?? '').toLowerCase();
-  if (PEOPLE.has(t)) return [new THREE.SphereGeometry(r, 20, 14), r];
-  if (t === 'vehicle') return [new THREE.BoxGeometry(1.7 * r, 1.7 * r, 1.7 * r), 0.85 * r];
-  if (t === 'evidence') return [new THREE.ConeGeometry(0.8 * r, 2 * r, 16), r];
-  if (t === 'camera') return [new THREE.OctahedronGeometry(1.1 * r), 1.1 * r];
-  return [new THREE.TetrahedronGeometry(1.2 * r), 0.7 * r];
-}
-function addLabel(text, position, className, colour, centreY = 1) {
-  const el = document.createElement('div');
-  el.className = `label ${className}`;
-  el.textContent = String(text); // user text (may be Chinese): never innerHTML
-  if (colour) el.style.borderColor = `#${colour.getHexString()}`;
-  const obj = new CSS2DObject(el);
-  obj.position.copy(position);
-  obj.center.set(0.5, centreY);
-  overlay.add(obj);
-}
-
-const basic = (colour) => new THREE.MeshBasicMaterial({ color: colour });
-const polyline = (pts, colour) => new THREE.Line(new THREE.BufferGeometry().setFromPoints(pts),
-  new THREE.LineBasicMaterial({ color: colour }));
-
-// Place a Y-axis geometry between/along points: cylinders for segments, cones for arrows.
-function alongY(geometry, colour, from, to) {
-  const m = new THREE.Mesh(geometry, basic(colour));
-  m.position.copy(from).add(to).multiplyScalar(0.5);
-  m.quaternion.setFromUnitVectors(Y_AXIS, to.clone().sub(from).normalize());
-  overlay.add(m);
-}
-// A thin cylinder (thickness when close) plus a 1 px line (never vanishes when far away).
-function addSegment(a, b, radius, colour) {
-  const len = a.distanceTo(b);
-  if (len < 1e-9) return;
-  alongY(new THREE.CylinderGeometry(radius, radius, len, 8, 1, true), colour, a, b);
-  overlay.add(polyline([a, b], colour));
-}
-function addBall(p, radius, colour) {
-  const m = new THREE.Mesh(new THREE.SphereGeometry(radius, 14, 10), basic(colour));
-  m.position.copy(p);
-  overlay.add(m);
 }
 
 function rebuildOverlay() {
@@ -411,59 +260,7 @@ function rebuildOverlay() {
   requestRender();
   const sc = S.scene;
   if (!sc || !S.box) return;
-  const { up } = axes();
-  const r = 0.012 * S.diag; // marker size relative to the model
-  const upRot = new THREE.Quaternion().setFromUnitVectors(Y_AXIS, up);
-  for (const e of list(sc.entities)) {
-    const p = vec(e?.point);
-    if (!p) continue;
-    const selected = sc.selected != null && e.id === sc.selected;
-    const colour = colourOf(e.colour, '#777777');
-    const [geometry, half] = markerGeometry(e.type, r);
-    const mesh = new THREE.Mesh(geometry, new THREE.MeshStandardMaterial({
-      color: colour, roughness: 0.55, metalness: 0, emissive: colour, emissiveIntensity: selected ? 0.6 : 0.25,
-    }));
-    const scale = selected ? 1.5 : 1;
-    mesh.scale.setScalar(scale);
-    mesh.quaternion.copy(upRot);
-    mesh.position.copy(p).addScaledVector(up, half * scale); // rest on the point
-    mesh.userData.entityId = e.id;
-    overlay.add(mesh);
-    S.markers.push(mesh);
-    const labelAt = p.clone().addScaledVector(up, 2 * half * scale + 0.4 * r);
-    if (hasText(e.label)) addLabel(e.label, labelAt, selected ? 'selected' : '', colour);
-  }
-  for (const path of list(sc.paths)) {
-    // Lifted a little so a path drawn on the ground does not z-fight with it.
-    const pts = list(path?.points).map(vec).filter(Boolean).map((q) => q.addScaledVector(up, 0.25 * r));
-    if (pts.length < 2) continue;
-    const colour = colourOf(path.colour, '#2c7bb6');
-    const step = Math.max(1, Math.ceil((pts.length - 1) / 40)); // at most ~40 arrows
-    if (pts.length > 400) overlay.add(polyline(pts, colour)); // long tracks: a plain line is enough
-    for (let i = 0; i + 1 < pts.length; i++) {
-      if (pts.length <= 400) addSegment(pts[i], pts[i + 1], 0.15 * r, colour);
-      if (i % step === 0 && pts[i].distanceTo(pts[i + 1]) > 1e-9) {
-        alongY(new THREE.ConeGeometry(0.45 * r, 1.3 * r, 12), colour, pts[i], pts[i + 1]);
-      }
-    }
-  }
-  const amber = new THREE.Color('#f0b400');
-  for (const m of list(sc.measurements)) {
-    const a = vec(m?.a), b = vec(m?.b);
-    if (!a || !b) continue;
-    addSegment(a, b, 0.12 * r, amber);
-    [a, b].forEach((q) => addBall(q, 0.3 * r, amber));
-    if (hasText(m.text)) addLabel(m.text, a.clone().add(b).multiplyScalar(0.5), 'measure', null, 0.5);
-  }
-  for (const s of list(sc.sightlines)) {
-    const eye = vec(s?.eye), target = vec(s?.target);
-    if (!eye || !target) continue;
-    const colour = new THREE.Color(s.visible ? '#1a9850' : '#d73027');
-    addSegment(eye, target, 0.1 * r, colour);
-    addBall(eye, 0.3 * r, colour);
-    const occluder = vec(s.occluder);
-    if (occluder) addBall(occluder, 0.5 * r, new THREE.Color('#67001f'));
-  }
+  S.markers = drawMarks(overlay, sc, { up: axes().up, diag: S.diag, selected: sc.selected });
   S.entityCount = S.markers.length;
   document.body.dataset.entityCount = String(S.entityCount);
 }
@@ -487,26 +284,12 @@ function applySceneArg(sc) {
 }
 
 // ------------------------------------------------------------------ views
-function setClipping(distance) {
-  const d = S.diag;
-  Object.assign(persp, { near: S.walk ? Math.min(d / 2000, S.eye / 10) : d / 2000, far: d * 50 + distance });
-  persp.updateProjectionMatrix();
-  // Orthographic depth is linear: a near plane behind the camera costs nothing and keeps the
-  // whole model visible wherever the camera sits along its view axis.
-  Object.assign(ortho, { near: -(d * 10 + distance), far: d * 10 + distance });
-  ortho.updateProjectionMatrix();
-}
-function setView({ projection, position, target, up, fov, orthoHeight }) {
+// Walking, the eye may come close to a wall.
+const setClipping = (distance) => clipPlanes(stage, S.diag, distance, S.walk ? S.eye : 0);
+function setView(view) {
   if (S.walk) stopWalk();
-  camera = projection === 'orthographic' ? ortho : persp;
-  camera.up.copy(up && up.lengthSq() > 0 ? up.clone().normalize() : S.up);
-  if (Number.isFinite(fov) && fov > 1 && fov < 170) persp.fov = fov;
-  if (camera === ortho) setOrthoHeight(orthoHeight > 0 ? orthoHeight : S.diag, true); // NaN > 0 is false
-  camera.position.copy(position);
-  setClipping(position.distanceTo(target));
-  camera.lookAt(target);
-  camera.updateMatrixWorld();
-  makeControls(target);
+  camera = aimCamera(stage, view, { up: S.up, diag: S.diag });
+  makeControls(view.target);
   requestRender();
 }
 
@@ -519,7 +302,7 @@ function preset(name) {
     // from the south keeps north at the top of the screen.
     plan: up.clone().addScaledVector(north, -1e-3),
     north, east, south: north.clone().negate(), west: east.clone().negate(),
-    iso: east.clone().sub(north).normalize().multiplyScalar(Math.cos(0.6)).addScaledVector(up, Math.sin(0.6)),
+    iso: isoDirection({ up, north, east }),
   };
   let dir = Object.hasOwn(dirs, name) ? dirs[name].clone().normalize() : null;
   let projection = name === 'iso' ? 'perspective' : 'orthographic';
@@ -529,17 +312,11 @@ function preset(name) {
     dir.normalize();
     projection = camera.isOrthographicCamera && !S.walk ? 'orthographic' : 'perspective';
   }
-  if (projection === 'perspective') {
-    const v = THREE.MathUtils.degToRad(persp.fov);
-    const h = 2 * Math.atan(Math.tan(v / 2) * persp.aspect);
-    const distance = (0.5 * S.diag) / Math.sin(Math.min(v, h) / 2); // bounding sphere fits
-    setView({ projection, position: c.clone().addScaledVector(dir, distance), target: c.clone() });
-    return;
-  }
+  if (projection === 'perspective') { setView(sphereView(persp, c, S.diag, dir)); return; }
   setView({ projection, position: c.clone().addScaledVector(dir, 2 * S.diag), target: c.clone() });
   // Frame the bounding box as seen in camera space (x across, y up the screen).
   const size = S.box.clone().applyMatrix4(camera.matrixWorldInverse).getSize(new THREE.Vector3());
-  setOrthoHeight(1.08 * Math.max(size.y, size.x / persp.aspect), true);
+  setOrthoHeight(stage, 1.08 * Math.max(size.y, size.x / persp.aspect), true);
 }
 
 function applyCameraArg(cam) {
