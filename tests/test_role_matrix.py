@@ -31,8 +31,8 @@ import bsu_models
 from bsu_models import AccessDenied, Conflict, Entity, NotFound, Position, Step
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli.commands import main
-from bsu_models.core.orm import AuditRow
 from bsu_models.core.access import LEAD, PERMISSIONS, ROLES, role_table_markdown
+from bsu_models.core.orm import AuditRow
 from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
