@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 
     from bsu_models.court.exhibit import ExhibitResult
     from bsu_models.render.stills import Still
+    from bsu_models.render.video_service import VideoResult
 
 _CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 CASE_STATUSES = ("open", "closed", "archived")
@@ -536,6 +537,15 @@ class Catalogue:
         version = self.get_version(version_id)
         self.require_case("render", version.case_reference, "version", str(version_id))
         return render_version_still(self, version_id, **options)
+
+    def render_video(self, scene_id: int, out: Path, **options: Any) -> VideoResult:
+        """The fly-through MP4 of a scene written to ``out``; options as
+        ``video_service.render_scene_video``."""
+        from bsu_models.render.video_service import render_scene_video
+
+        info = self.scenes.info(scene_id)
+        self.require_case("render", info.case_reference, "scene", str(scene_id))
+        return render_scene_video(self, scene_id, out, **options)
 
     def build_exhibit(
         self,
