@@ -554,12 +554,13 @@ class Catalogue:
         exhibit_number: str | None = None,
         actor: str | None = None,
         lang: str = "en",
+        video: bool | dict[str, Any] = False,
     ) -> ExhibitResult:
         """Write the court exhibit package of a frozen scene (``bsu_models.court.exhibit``), its own
-        words in ``lang``."""
+        words in ``lang``; with ``video`` (True, or its options), the fly-through video too."""
         from bsu_models.court.exhibit import build_exhibit
 
-        return build_exhibit(self, scene_id, out, exhibit_number, actor, lang)
+        return build_exhibit(self, scene_id, out, exhibit_number, actor, lang, video)
 
     def exhibit_zip(
         self,

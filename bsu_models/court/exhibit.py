@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,10 +147,11 @@ def _package(
     exhibit_number: str | None,
     actor: str | None,
     lang: str = DEFAULT_LANGUAGE,
+    video: bool | Mapping[str, Any] = False,
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
-    builder = ExhibitBuilder(catalogue, scene_id, catalogue.actor_name(actor), lang)
+    builder = ExhibitBuilder(catalogue, scene_id, catalogue.actor_name(actor), lang, video)
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
     return builder, exhibit, make_bag(payload, info)
@@ -184,9 +186,11 @@ def build_exhibit(
     exhibit_number: str | None = None,
     actor: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    video: bool | Mapping[str, Any] = False,
 ) -> ExhibitResult:
     """Write the package of scene ``scene_id`` to folder ``out`` or, for ``*.zip``, a zip file,
-    its own words (book, viewer, stills, README) in ``lang``.
+    its own words (book, viewer, stills, README) in ``lang``; with ``video`` (True, or the
+    video's options), with the fly-through video too.
 
     The package appears whole or not at all: it is written next to ``out`` under a temporary
     name and renamed into place.
@@ -195,7 +199,7 @@ def build_exhibit(
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
     check_out(out)
-    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor, lang)
+    builder, exhibit, bag = _package(catalogue, scene_id, exhibit_number, actor, lang, video)
     _write_atomically(bag, out, _bag_name(exhibit))
     return _audit_export(catalogue, builder, exhibit, bag, out.name)
 

@@ -43,8 +43,8 @@ from bsu_models.render.camera_path import (
 from bsu_models.render.fonts import font
 from bsu_models.render.offscreen import _RENDER_LOCK
 from bsu_models.render.overlay import Overlays, draw_scene
-from bsu_models.render.overlay_canvas import INK, new_canvas
-from bsu_models.render.overlay_furniture import caption_height, draw_caption, watermark_layers
+from bsu_models.render.overlay_canvas import INK, _Canvas, new_canvas
+from bsu_models.render.overlay_furniture import draw_caption, watermark_layers
 from bsu_models.render.stills import Camera, _frame_above, _projector, model_plotter, shoot
 from bsu_models.render.video_encode import mp4_writer, write_frame
 from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
@@ -270,18 +270,46 @@ def _card(size: tuple[int, int], lines: Sequence[str], font_file: str) -> np.nda
 
 
 class _Bands:
-    """The caption band of each caption, drawn once: it changes only from step to step."""
+    """The caption band of each caption, drawn once: it changes only from step to step. Lines
+    too wide for the picture (a portrait video) break at their `` · `` separators, else
+    between characters."""
 
     def __init__(self, settings: VideoSettings) -> None:
         self.settings = settings
         self.cache: dict[tuple[str, ...], tuple[np.ndarray, int]] = {}
+
+    def _fit(self, canvas: _Canvas, line: str, bold: bool) -> list[str]:
+        room = canvas.image.size[0] - 80 * canvas.unit
+        face = canvas.font(21, bold)
+        if face.getlength(line) <= room:
+            return [line]
+        lines: list[str] = []
+        current = ""
+        for index, piece in enumerate(line.split(" · ")):
+            joined = f"{current} · {piece}" if index else piece
+            if face.getlength(joined) <= room:
+                current = joined
+                continue
+            if current:
+                lines.append(current)
+            current = ""
+            for char in piece:
+                if current and face.getlength(current + char) > room:
+                    lines.append(current)
+                    current = ""
+                current += char
+        return [*lines, current] if current else lines
 
     def get(self, lines: tuple[str, ...]) -> tuple[np.ndarray, int]:
         if lines not in self.cache:
             width, height = self.settings.size
             blank = Image.new("RGB", (width, height), INK)
             canvas = new_canvas(blank, self.settings.font_file, self.settings.lang)
-            top = int(draw_caption(canvas, list(lines)))
+            # The first line is drawn bold: only a heading that fits keeps the first place.
+            fitted = [
+                part for i, line in enumerate(lines) for part in self._fit(canvas, line, i == 0)
+            ]
+            top = int(draw_caption(canvas, fitted))
             self.cache[lines] = (np.asarray(blank)[top:].copy(), top)
         return self.cache[lines]
 
@@ -302,7 +330,6 @@ def frames(
     cameras = _Cameras(steps, settings)
     watermark = _Watermark(settings)
     bands = _Bands(settings)
-    band_share = caption_height(2, size[1]) / size[1]
     title = _card(size, settings.title_lines, settings.font_file)
     watermark.lay(title)
     for _ in range(round(TITLE_SECONDS * settings.fps)):
@@ -312,14 +339,14 @@ def frames(
     try:
         for frame in step_frames(len(steps), settings.fps, settings.seconds_per_step,
                                  cameras.orbit):  # fmt: skip
-            camera = _frame_above(cameras.at(frame), band_share)
+            step = steps[frame.b]
+            line = step.caption if frame.a == frame.b else f"→ {step.caption}"
+            band, top = bands.get((settings.heading, line))
+            camera = _frame_above(cameras.at(frame), 1 - top / size[1])
             with _RENDER_LOCK:
                 pixels, world_to_clip = shoot(plotter, camera, size)
             image = Image.fromarray(pixels)
             canvas = new_canvas(image, settings.font_file, settings.lang)
-            step = steps[frame.b]
-            line = step.caption if frame.a == frame.b else f"→ {step.caption}"
-            band, top = bands.get((settings.heading, line))
             image.paste(Image.fromarray(band), (0, top))
             canvas.taken.append((0, top, size[0], size[1]))
             overlays = RESTING if frame.a == frame.b else MOVING
