@@ -225,29 +225,28 @@ class _Cameras:
 
 
 class _Watermark:
-    """The watermark layers as arrays, laid on a frame's pixels where they are not clear."""
+    """The watermark's layers flattened once into one colour picture and its coverage, pasted
+    onto each frame (one blend in Pillow's C code rather than a composite per layer)."""
 
     def __init__(self, settings: VideoSettings) -> None:
-        self.parts: list[tuple[tuple[slice, slice], np.ndarray, np.ndarray, np.ndarray]] = []
+        self.colour: Image.Image | None = None
+        self.mask: Image.Image | None = None
         if not settings.watermark_text and settings.watermark_logo is None:
             return
         logo = Image.open(io.BytesIO(settings.watermark_logo)) if settings.watermark_logo else None
-        layers = watermark_layers(settings.size, settings.watermark_text, settings.font_file, logo)
-        for layer, (x, y) in layers:
-            rgba = np.asarray(layer, dtype=np.uint16)
-            where = (slice(y, y + rgba.shape[0]), slice(x, x + rgba.shape[1]))
-            mask = rgba[:, :, 3] > 0
-            alpha = rgba[:, :, 3][mask][:, None]
-            self.parts.append((where, mask, rgba[:, :, :3][mask] * alpha, 255 - alpha))
+        flat = Image.new("RGBA", settings.size, (0, 0, 0, 0))
+        for layer, place in watermark_layers(
+            settings.size, settings.watermark_text, settings.font_file, logo
+        ):
+            flat.alpha_composite(layer, place)
+        self.colour, self.mask = flat.convert("RGB"), flat.getchannel("A")
 
-    def lay(self, pixels: np.ndarray) -> None:
-        for where, mask, premultiplied, keep in self.parts:
-            region = pixels[where]
-            base = region[mask].astype(np.uint16)
-            region[mask] = ((premultiplied + base * keep + 127) // 255).astype(np.uint8)
+    def lay(self, image: Image.Image) -> None:
+        if self.colour is not None:
+            image.paste(self.colour, (0, 0), self.mask)
 
 
-def _card(size: tuple[int, int], lines: Sequence[str], font_file: str) -> np.ndarray:
+def _card(size: tuple[int, int], lines: Sequence[str], font_file: str) -> Image.Image:
     """A title or end card: the first line large, the others below it, centred."""
     width, height = size
     unit = min(width, height) / 1080
@@ -266,7 +265,7 @@ def _card(size: tuple[int, int], lines: Sequence[str], font_file: str) -> np.nda
         ink = CARD_INK if index == 0 else CARD_SOFT
         draw.text((width / 2, y + line_h / 2), line, fill=ink, font=face, anchor="mm")
         y += line_h
-    return np.asarray(image).copy()
+    return image
 
 
 class _Bands:
@@ -330,8 +329,9 @@ def frames(
     cameras = _Cameras(steps, settings)
     watermark = _Watermark(settings)
     bands = _Bands(settings)
-    title = _card(size, settings.title_lines, settings.font_file)
-    watermark.lay(title)
+    card = _card(size, settings.title_lines, settings.font_file)
+    watermark.lay(card)
+    title = np.asarray(card)
     for _ in range(round(TITLE_SECONDS * settings.fps)):
         yield title
     with _RENDER_LOCK:
@@ -352,14 +352,14 @@ def frames(
             overlays = RESTING if frame.a == frame.b else MOVING
             draw_scene(canvas, _moving_layer(steps, frame), _projector(world_to_clip, size),
                        overlays)  # fmt: skip
-            out = np.array(image)
-            watermark.lay(out)
-            yield out
+            watermark.lay(image)
+            yield np.asarray(image)
     finally:
         with _RENDER_LOCK:
             plotter.close()
-    end = _card(size, settings.end_lines, settings.font_file)
-    watermark.lay(end)
+    card = _card(size, settings.end_lines, settings.font_file)
+    watermark.lay(card)
+    end = np.asarray(card)
     for _ in range(round(END_SECONDS * settings.fps)):
         yield end
 

@@ -214,4 +214,5 @@ def mp4_writer(
 
 
 def write_frame(stream: IO[bytes], pixels: np.ndarray) -> None:
-    stream.write(np.ascontiguousarray(pixels, dtype=np.uint8).tobytes())
+    # The array's own buffer: no copy of a 6 MB frame on its way to the pipe.
+    stream.write(np.ascontiguousarray(pixels, dtype=np.uint8).data)
