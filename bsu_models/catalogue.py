@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from bsu_models.court.exhibit import ExhibitResult
     from bsu_models.render.stills import Still
+    from bsu_models.render.video_service import VideoResult
 
 __all__ = ["CASE_STATUSES", "VIEW_SOURCES", "Catalogue", "open_catalogue"]
 
@@ -343,6 +344,13 @@ class Catalogue:
         self.require_case("render", version.case_reference, "version", str(version_id))
         return render_version_still(self.ctx, version_id, **options)
 
+    def render_video(self, scene_id: int, out: Path, **options: Any) -> VideoResult:
+        """The fly-through MP4 of a scene written to ``out``; options as
+        ``video_service.render_scene_video``."""
+        from bsu_models.render.video_service import render_scene_video
+
+        return render_scene_video(self.ctx, scene_id, out, **options)
+
     def build_exhibit(
         self,
         scene_id: int,
@@ -350,12 +358,13 @@ class Catalogue:
         exhibit_number: str | None = None,
         actor: str | None = None,
         lang: str = "en",
+        video: bool | dict[str, Any] = False,
     ) -> ExhibitResult:
         """Write the court exhibit package of a frozen scene (``bsu_models.court.exhibit``), its own
-        words in ``lang``."""
+        words in ``lang``; with ``video`` (True, or its options), the fly-through video too."""
         from bsu_models.court.exhibit import build_exhibit
 
-        return build_exhibit(self.ctx, scene_id, out, exhibit_number, actor, lang)
+        return build_exhibit(self.ctx, scene_id, out, exhibit_number, actor, lang, video)
 
     def exhibit_zip(
         self,

@@ -77,6 +77,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.collect_garbage": ("integrity.gc",),
     "Catalogue.record_view": ("case.view",),
     "Catalogue.render_still": ("render",),
+    "Catalogue.render_video": ("render",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
     "Catalogue.audit_events": ("audit.read",),
@@ -158,6 +159,7 @@ CLI_METHODS: dict[str, str | None] = {
     "audit head": "Catalogue.audit_head",
     "demo": None,  # set-up: an active account that may open cases (test_demo_refuses_...)
     "render": "Catalogue.render_still",
+    "video": "Catalogue.render_video",
     "scene new": "SceneService.create",
     "scene list": "SceneService.list_scenes",
     "scene export": "SceneService.export_json",
@@ -367,6 +369,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.render_still": lambda w, c: c.render_still(
         w.version, preset="plan", size="1920x1080"
     ),
+    "Catalogue.render_video": lambda w, c: c.render_video(
+        w.scene, w.root / f"video-{next(w.count)}.mp4", size="square", fps=1, seconds_per_step=0.5
+    ),
     # The scene is not frozen: allowed, the build stops at once with a Conflict.
     "Catalogue.build_exhibit": lambda w, c: c.build_exhibit(w.scene, w.root / "exhibit"),
     "Catalogue.exhibit_zip": lambda w, c: c.exhibit_zip(w.scene),
@@ -541,6 +546,10 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
         case "render":
             out = w.root / f"still-{n}.png"
             return ["render", version, "--preset", "plan", "--out", str(out)], None
+        case "video":
+            out = w.root / f"video-{n}.mp4"
+            return ["video", scene, "--out", str(out), "--size", "square", "--fps", "1",
+                    "--seconds-per-step", "0.5"], None  # fmt: skip
         case "scene new":
             return ["scene", "new", version, "--name", "From the CLI"], None
         case "scene export" | "scene history":

@@ -1,5 +1,5 @@
 """The ``bsu-models`` command line: one module per command group (``commands`` holds the
-parser, cases, imports, listings, checks and renders; ``scene``, ``exhibit``, ``users``,
+parser, cases, imports, listings, checks and renders; ``scene``, ``exhibit``, ``video``, ``users``,
 ``members`` and ``records`` the rest; ``args`` the translated argparse).
 
 May import: anything in ``bsu_models``. Nothing imports it (an import-linter contract); the

@@ -21,6 +21,7 @@ from bsu_models.cli.exhibit import add_exhibit_commands
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli.users import add_user_commands
+from bsu_models.cli.video import add_video_command
 from bsu_models.core.errors import BsuError, InvalidInput, LoginFailed, Message
 from bsu_models.core.i18n import (
     DEFAULT_LANGUAGE,
@@ -391,6 +392,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
 
     scene_commands = add_scene_commands(sub, json_flag, lang)
     add_exhibit_commands(sub, scene_commands, json_flag, lang)
+    add_video_command(sub, json_flag, lang)
     add_user_commands(sub, case_sub, json_flag, lang)
     return parser
 

@@ -39,7 +39,9 @@ def cmd_exhibit(cat: Catalogue, args: argparse.Namespace) -> int:
     lang = _lang(args)
     # The package's words: --language, else the language of the command line (BSU_LANGUAGE).
     package_lang = getattr(args, "language", None) or lang
-    result = cat.build_exhibit(args.scene_id, Path(args.out), args.number, lang=package_lang)
+    result = cat.build_exhibit(
+        args.scene_id, Path(args.out), args.number, lang=package_lang, video=args.video
+    )
     _emit(
         args,
         result.to_json(),
@@ -146,6 +148,11 @@ def add_exhibit_commands(
         "--language",
         choices=LANGUAGES,
         help=t("language of the package's words (default: BSU_LANGUAGE)", lang),
+    )
+    exhibit.add_argument(
+        "--video",
+        action="store_true",
+        help=t("add the fly-through video as data/video/sequence.mp4", lang),
     )
     exhibit.set_defaults(handler=cmd_exhibit)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,10 +143,11 @@ def _package(
     exhibit_number: str | None,
     actor: str | None,
     lang: str = DEFAULT_LANGUAGE,
+    video: bool | Mapping[str, Any] = False,
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
-    builder = ExhibitBuilder(ctx, scene_id, ctx.actor_name(actor), lang)
+    builder = ExhibitBuilder(ctx, scene_id, ctx.actor_name(actor), lang, video)
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
     return builder, exhibit, make_bag(payload, info)
@@ -180,9 +182,11 @@ def build_exhibit(
     exhibit_number: str | None = None,
     actor: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    video: bool | Mapping[str, Any] = False,
 ) -> ExhibitResult:
     """Write the package of scene ``scene_id`` to folder ``out`` or, for ``*.zip``, a zip file,
-    its own words (book, viewer, stills, README) in ``lang``.
+    its own words (book, viewer, stills, README) in ``lang``; with ``video`` (True, or the
+    video's options), with the fly-through video too.
 
     The package appears whole or not at all: it is written next to ``out`` under a temporary
     name and renamed into place.
@@ -191,7 +195,7 @@ def build_exhibit(
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
     check_out(out)
-    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang)
+    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang, video)
     _write_atomically(bag, out, _bag_name(exhibit))
     return _audit_export(ctx, builder, exhibit, bag, out.name)
 

@@ -19,6 +19,7 @@ book, the viewer, the stills' own words and README.txt; ``bag-info.txt`` records
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,7 @@ from bsu_models.court.exhibit_book import (
     build_exhibit_book,
 )
 from bsu_models.court.exhibit_facts import _frame, _model_facts
+from bsu_models.court.exhibit_video import VIDEO_PATH, VIDEO_README, exhibit_video
 from bsu_models.court.exhibit_words import (
     METHOD,
     NOT_PLACED,
@@ -67,9 +69,15 @@ class ExhibitBuilder:
     """Builds the package of one frozen scene; every read it makes is audited as usual."""
 
     def __init__(
-        self, ctx: ServiceContext, scene_id: int, actor: str, lang: str = DEFAULT_LANGUAGE
+        self,
+        ctx: ServiceContext,
+        scene_id: int,
+        actor: str,
+        lang: str = DEFAULT_LANGUAGE,
+        video: bool | Mapping[str, Any] = False,
     ) -> None:
         self.ctx = ctx
+        self.video = video  # True, or the video's options: add data/video/sequence.mp4
         self.actor = actor
         self.lang = check_language(lang)
         self._ = translator(self.lang).gettext
@@ -262,7 +270,10 @@ class ExhibitBuilder:
             ),
             "",
             _("Files"),
-            *(f"  {name:<18} {_(what)}" for name, what in README_FILES),
+            *(
+                f"  {name:<18} {_(what)}"
+                for name, what in (*README_FILES, *([VIDEO_README] if self.video else []))
+            ),
             "",
         ]
         if any(e.sensitive for e in self.doc.entities):
@@ -326,6 +337,17 @@ class ExhibitBuilder:
         payload["model.glb"] = glb
         payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit), self.lang)
         payload["README.txt"] = self._readme(exhibit)
+        if self.video:
+            payload[VIDEO_PATH] = exhibit_video(
+                self.ctx,
+                self.info.scene_id,
+                self.revision,
+                exhibit=exhibit,
+                date_text=date,
+                actor=self.actor,
+                lang=self.lang,
+                options=None if self.video is True else self.video,
+            )
         case = next(
             (c for c in list_cases(self.ctx) if c.reference == self.version.case_reference),
             None,

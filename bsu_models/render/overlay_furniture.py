@@ -242,11 +242,13 @@ def draw_caption(canvas: _Canvas, lines: list[str]) -> float:
     return band
 
 
-def draw_watermark(
-    image: Image.Image, text: str, font_file: str, logo: Image.Image | None = None
-) -> Image.Image:
-    """``text`` repeated diagonally across the picture, faint, plus an optional logo."""
-    width, height = image.size
+def watermark_layers(
+    size: tuple[int, int], text: str, font_file: str, logo: Image.Image | None = None
+) -> list[tuple[Image.Image, tuple[int, int]]]:
+    """The watermark of a picture of ``size`` as RGBA layers and where each goes, in the order
+    they are laid on: ``text`` repeated diagonally across it, faint, then the optional logo.
+    A video lays the same layers on every frame, so they are made once."""
+    width, height = size
     unit = height / 1080
     tile = Image.new("RGBA", (width * 2, height * 2), (0, 0, 0, 0))
     draw = ImageDraw.Draw(tile)
@@ -265,11 +267,21 @@ def draw_watermark(
             )
     tile = tile.rotate(25, resample=Image.Resampling.BICUBIC)
     tile = tile.crop((width // 2, height // 2, width // 2 + width, height // 2 + height))
-    out = Image.alpha_composite(image.convert("RGBA"), tile)
+    layers = [(tile, (0, 0))]
     if logo is not None:
         scale = 140 * unit / logo.height
         mark = logo.convert("RGBA").resize((round(logo.width * scale), round(logo.height * scale)))
-        out.alpha_composite(
-            mark, (width - mark.width - round(30 * unit), height - mark.height - round(30 * unit))
+        layers.append(
+            (mark, (width - mark.width - round(30 * unit), height - mark.height - round(30 * unit)))
         )
+    return layers
+
+
+def draw_watermark(
+    image: Image.Image, text: str, font_file: str, logo: Image.Image | None = None
+) -> Image.Image:
+    """``text`` repeated diagonally across the picture, faint, plus an optional logo."""
+    out = image.convert("RGBA")
+    for layer, place in watermark_layers(image.size, text, font_file, logo):
+        out.alpha_composite(layer, place)
     return out.convert("RGB")

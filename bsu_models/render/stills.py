@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -78,6 +79,60 @@ class Still:
     scale_bar: ScaleBar | None
 
 
+def model_plotter(
+    mesh: MeshArrays, size: tuple[int, int], *, face_budget: int | None = None
+) -> Any:
+    """An off-screen plotter of ``size`` holding the model, lit, with no camera set yet; the
+    caller closes it. Create it while holding ``_RENDER_LOCK``.
+
+    ``face_budget`` lets an untextured mesh be clustered down to about that many faces first.
+    """
+    pv = _pyvista()
+    plotter = pv.Plotter(off_screen=True, window_size=list(size))
+    try:
+        plotter.set_background(BACKGROUND)
+        poly = (
+            _polydata(pv, mesh) if face_budget is None else reduced_polydata(pv, mesh, face_budget)
+        )
+        if mesh.uv is not None and mesh.texture_png is not None:
+            image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
+            plotter.add_mesh(poly, texture=pv.Texture(image), ambient=0.2)
+        elif mesh.colours is not None:
+            poly.point_data["colours"] = mesh.colours
+            plotter.add_mesh(poly, scalars="colours", rgb=True, ambient=0.25)
+        else:
+            plotter.add_mesh(poly, color=MODEL_COLOUR, ambient=0.22, diffuse=0.85, specular=0.08)
+        plotter.enable_lightkit()
+    except BaseException:
+        plotter.close()
+        raise
+    return plotter
+
+
+def shoot(
+    plotter: Any, camera: Camera, size: tuple[int, int], *, fit: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels ``(h, w, 3)`` of ``plotter`` seen from ``camera`` and the 4x4 world-to-clip
+    matrix of that camera; ``fit`` moves the camera along its line of sight so the whole model
+    fills the picture."""
+    plotter.camera_position = [camera.position, camera.target, camera.up]
+    if camera.projection == "orthographic":
+        plotter.enable_parallel_projection()
+        plotter.camera.parallel_scale = float(camera.ortho_scale or 1.0) / 2
+    else:
+        plotter.camera.view_angle = float(camera.fov_deg or 45.0)
+    if fit:
+        plotter.reset_camera()
+    plotter.renderer.ResetCameraClippingRange()
+    # A plotter's first screenshot renders by itself, later ones return the last render
+    # (``render`` does nothing before the first): a video's frames need both.
+    plotter.render()
+    pixels = plotter.screenshot(return_img=True)[:, :, :3]
+    matrix = plotter.camera.GetCompositeProjectionTransformMatrix(size[0] / size[1], -1, 1)
+    world_to_clip = np.array([[matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
+    return np.ascontiguousarray(pixels), world_to_clip
+
+
 def _render_model(
     mesh: MeshArrays,
     camera: Camera,
@@ -86,49 +141,14 @@ def _render_model(
     fit: bool = False,
     face_budget: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels ``(h, w, 3)`` of the model and the 4x4 world-to-clip matrix of the camera.
-
-    ``fit`` moves the camera along its line of sight so the whole model fills the picture;
-    ``face_budget`` lets an untextured mesh be clustered down to about that many faces first.
-    """
-    pv = _pyvista()
+    """Pixels ``(h, w, 3)`` of the model and the 4x4 world-to-clip matrix of the camera (see
+    ``model_plotter`` and ``shoot``)."""
     with _RENDER_LOCK:
-        plotter = pv.Plotter(off_screen=True, window_size=list(size))
+        plotter = model_plotter(mesh, size, face_budget=face_budget)
         try:
-            plotter.set_background(BACKGROUND)
-            poly = (
-                _polydata(pv, mesh)
-                if face_budget is None
-                else reduced_polydata(pv, mesh, face_budget)
-            )
-            if mesh.uv is not None and mesh.texture_png is not None:
-                image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
-                plotter.add_mesh(poly, texture=pv.Texture(image), ambient=0.2)
-            elif mesh.colours is not None:
-                poly.point_data["colours"] = mesh.colours
-                plotter.add_mesh(poly, scalars="colours", rgb=True, ambient=0.25)
-            else:
-                plotter.add_mesh(
-                    poly, color=MODEL_COLOUR, ambient=0.22, diffuse=0.85, specular=0.08
-                )
-            plotter.enable_lightkit()
-            plotter.camera_position = [camera.position, camera.target, camera.up]
-            if camera.projection == "orthographic":
-                plotter.enable_parallel_projection()
-                plotter.camera.parallel_scale = float(camera.ortho_scale or 1.0) / 2
-            else:
-                plotter.camera.view_angle = float(camera.fov_deg or 45.0)
-            if fit:
-                plotter.reset_camera()
-            plotter.renderer.ResetCameraClippingRange()
-            pixels = plotter.screenshot(return_img=True)[:, :, :3]
-            matrix = plotter.camera.GetCompositeProjectionTransformMatrix(size[0] / size[1], -1, 1)
-            world_to_clip = np.array(
-                [[matrix.GetElement(i, j) for j in range(4)] for i in range(4)]
-            )
+            return shoot(plotter, camera, size, fit=fit)
         finally:
             plotter.close()
-    return np.ascontiguousarray(pixels), world_to_clip
 
 
 def _projector(world_to_clip: np.ndarray, size: tuple[int, int]) -> Project:

@@ -1,0 +1,231 @@
+"""Rendering the fly-through video of a scene revision, for the catalogue.
+
+Gathers what ``bsu_models.render.video`` needs (the version's mesh, each step's markers,
+measurements and sightlines as the stills draw them, the steps' saved views, the caption lines
+and cards in the language asked for), writes the MP4 and records the render as one audit event
+with the MP4's SHA-256, the original's and the scene revision's. The MP4 carries the original's
+and the revision's SHA-256 in its ``comment`` tag, so a copy found later says what it was made
+from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bsu_models.core.context import ServiceContext
+from bsu_models.core.errors import NotFound
+from bsu_models.core.i18n import N_, check_language, format_date, translator
+from bsu_models.core.versions import get_version
+from bsu_models.ingest.geometry import as_triple, axis_vector, preset_camera
+from bsu_models.render.still_service import record_render, version_mesh
+from bsu_models.render.stills import Camera
+from bsu_models.render.video import (
+    Progress,
+    VideoSettings,
+    VideoStep,
+    check_timing,
+    render_video,
+    video_size,
+)
+from bsu_models.render.video_encode import check_out
+from bsu_models.scenes.service import SceneService
+
+#: The end card's first line and the default watermark (translated where drawn).
+END_NOTE = N_("Illustrative re-enactment; positions as stated in the exhibit book")
+WATERMARK = N_("Illustrative re-enactment")
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """A video written: where, what it shows and what it was made from."""
+
+    out: str
+    sha256: str
+    bytes: int
+    frames: int
+    size: tuple[int, int]
+    fps: int
+    scene_id: int
+    revision: int
+    revision_sha256: str
+    source_sha256: str
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out": self.out,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "frames": self.frames,
+            "seconds": self.seconds,
+            "width": self.size[0],
+            "height": self.size[1],
+            "fps": self.fps,
+            "scene_id": self.scene_id,
+            "revision": self.revision,
+            "revision_sha256": self.revision_sha256,
+            "source_sha256": self.source_sha256,
+        }
+
+
+def _file_sha256(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def render_scene_video(
+    ctx: ServiceContext,
+    scene_id: int,
+    out: Path,
+    *,
+    revision: int | None = None,
+    size: str = "1920x1080",
+    fps: int = 30,
+    seconds_per_step: float = 4.0,
+    lang: str = "en",
+    exhibit: str = "",
+    watermark_text: str | None = None,
+    date_text: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> VideoResult:
+    """Write the video of scene ``scene_id`` at ``revision`` (default: current) to ``out``, a
+    new file; its words in ``lang``."""
+    _ = translator(check_language(lang)).gettext
+    pixels = video_size(size)
+    check_timing(fps, seconds_per_step)
+    out = Path(out)
+    check_out(out)
+    scenes = SceneService(ctx)
+    info = scenes.info(scene_id)
+    ctx.require_case("render", info.case_reference, "scene", str(scene_id))
+    version = get_version(ctx, info.version_id)
+    revision = info.revision if revision is None else revision
+    doc = scenes.document(scene_id, revision)
+    found = [r.sha256 for r in scenes.history(scene_id) if r.number == revision]
+    if not found:
+        raise NotFound(
+            "Scene {scene_id} has no revision {revision}.", scene_id=scene_id, revision=revision
+        )
+    revision_sha256 = found[0]
+    steps: list[VideoStep] = []
+    for number, step in enumerate(doc.steps, 1):
+        layer = scenes.layer(scene_id, doc, step)
+        view = doc.view_for_step(step.id)
+        where = {
+            "scene": doc.name,
+            "revision": revision,
+            "number": number,
+            "count": len(doc.steps),
+            "title": step.title,
+        }
+        if step.clock:
+            line = _(
+                "Scene: {scene} (revision {revision}) · step {number} of {count}: {title}, {clock}"
+            ).format(clock=step.clock, **where)
+        else:
+            line = _(
+                "Scene: {scene} (revision {revision}) · step {number} of {count}: {title}"
+            ).format(**where)
+        camera = None
+        if view is not None:
+            camera = Camera(
+                view.projection, view.position, view.target, view.up, view.fov_deg,
+                view.ortho_scale,
+            )  # fmt: skip
+        steps.append(VideoStep(line, layer.markers, layer.measurements, layer.sightlines, camera))
+    if not steps:  # the model alone, circled
+        steps.append(
+            VideoStep(
+                _("Scene: {scene} (revision {revision}) · no steps yet").format(
+                    scene=doc.name, revision=revision
+                )
+            )
+        )
+    if not date_text:
+        now = datetime.now(UTC)
+        date_text = now.strftime("%d %b %Y") if lang == "en" else format_date(now, lang)
+    case_line = (
+        _("{case} · Exhibit {exhibit}").format(case=version.case_reference, exhibit=exhibit)
+        if exhibit
+        else version.case_reference
+    )
+    bounds = scenes.geometry(version.version_id).bounds
+    source = version.original_sha256
+    settings = VideoSettings(
+        size=pixels,
+        fps=fps,
+        seconds_per_step=seconds_per_step,
+        heading=case_line,
+        title_lines=(
+            doc.name,
+            case_line,
+            _("Scene {scene}, revision {revision}").format(scene=scene_id, revision=revision),
+            _("Model {model}, version {number} ({sha})").format(
+                model=version.model_name, number=version.number, sha=source[:12]
+            ),
+            _("Rendered {date} by BSU Models").format(date=date_text),
+        ),
+        end_lines=(
+            _(END_NOTE),
+            _("Original model file SHA-256 {sha}").format(sha=source),
+            _("Scene revision {revision} SHA-256 {sha}").format(
+                revision=revision, sha=revision_sha256
+            ),
+        ),
+        orbit_start=Camera(**preset_camera("iso", bounds, version.up_axis, version.north_axis)),
+        up=as_triple(axis_vector(version.up_axis)),
+        font_file=ctx.settings.font_file,
+        lang=lang,
+        watermark_text=_(WATERMARK) if watermark_text is None else watermark_text,
+        metadata=(
+            (
+                "comment",
+                f"bsu-models video; derived-from-sha256={source}; scene={scene_id}@r{revision}; "
+                f"scene-revision-sha256={revision_sha256}",
+            ),
+        ),
+    )
+    frames = render_video(version_mesh(ctx, version), steps, settings, out, progress)
+    digest, length = _file_sha256(out)
+    record_render(
+        ctx,
+        version,
+        actor,
+        {
+            "video": True,
+            "scene": scene_id,
+            "revision": revision,
+            "revision_sha256": revision_sha256,
+            "size": size,
+            "fps": fps,
+            "seconds_per_step": seconds_per_step,
+            "frames": frames,
+            "exhibit": exhibit,
+            "language": lang,
+            "mp4_sha256": digest,
+        },
+    )
+    return VideoResult(
+        out=str(out),
+        sha256=digest,
+        bytes=length,
+        frames=frames,
+        size=pixels,
+        fps=fps,
+        scene_id=scene_id,
+        revision=revision,
+        revision_sha256=revision_sha256,
+        source_sha256=source,
+    )
