@@ -44,6 +44,7 @@ from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
 from bsu_models.render.stills import render_thumbnail
+from bsu_models.scenes.camera_service import CameraService
 from bsu_models.scenes.service import SceneService
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class Catalogue:
         self.accounts = AccountService(ctx)
         self.memberships = MembershipService(ctx)
         self.posts = PostService(ctx)
+        self.cameras = CameraService(ctx)
 
     def as_user(self, user: Principal) -> Catalogue:
         """The same catalogue acting for ``user``: every read and change is checked against

@@ -124,7 +124,7 @@ class CameraSolution:
     def ray(self, pixel: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
         """Origin ``(3,)`` and unit direction ``(3,)`` in model coordinates of the line of
         sight through ``pixel``."""
-        return _ray(self.params(), pixel, self.image_size, self.solve_k1)
+        return ray_from_params(self.params(), pixel, self.image_size, self.solve_k1)
 
     def params(self) -> np.ndarray:
         """The parameter vector the covariance refers to, at the solution (rotation increment
@@ -143,7 +143,7 @@ def _unpack(params: np.ndarray, solve_k1: bool) -> tuple[np.ndarray, np.ndarray,
     return rotation, params[3:6], float(params[6]), float(params[7]) if solve_k1 else 0.0
 
 
-def _ray(
+def ray_from_params(
     params: np.ndarray, pixel: tuple[float, float], size: tuple[int, int], solve_k1: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     rotation, centre, focal, k1 = _unpack(params, solve_k1)
@@ -247,7 +247,7 @@ def _dlt(pixels: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return rotation, centre, focal
 
 
-def _numeric_jacobian(
+def numeric_jacobian(
     fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, count: int
 ) -> np.ndarray:
     """Central differences of ``fun`` in the first ``count`` entries of ``x``."""
@@ -314,7 +314,7 @@ def solve_camera(
         projected, _depth = project_points(points, r, c, f, kk, size)
         return (pixels - projected).ravel()
 
-    jacobian = _numeric_jacobian(residuals_at, at, count)
+    jacobian = numeric_jacobian(residuals_at, at, count)
     dof = max(2 * len(pixels) - count, 1)
     variance = float(np.sum(error**2)) / dof
     normal = jacobian.T @ jacobian

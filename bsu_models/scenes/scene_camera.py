@@ -1,0 +1,151 @@
+"""A camera entity matched to its CCTV frame: the point pairs, the frame's hash and the solve.
+
+``CameraMatch`` is part of a scene revision (``SceneDoc.cameras``): the camera entity it belongs
+to, the SHA-256 of the frame the pixels were clicked on (the frame itself is kept in the blob
+store, see ``bsu_models.scenes.camera_service``), the pairs and the ``CameraSolution`` they gave.
+Its JSON form (``"cameras"`` in ``bsu-scene/1``) is written only when a scene has matched cameras,
+so the documents of scenes without them, and their hashes, stay exactly as they were.
+``read_pairs_csv`` reads pairs from the ``u,v,x,y,z`` CSV of ``bsu-models camera solve``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bsu_models.core.errors import InvalidInput, Message
+from bsu_models.scenes.camera_solve import CameraSolution
+from bsu_models.scenes.scene_items import check_point
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_PAIRS = 1000
+PAIRS_HEADER = ("u", "v", "x", "y", "z")
+
+
+def check_sha256(value: str, what: str | Message) -> str:
+    if not isinstance(value, str) or not _SHA256.match(value):
+        raise InvalidInput("{what} must be a SHA-256 (64 lower-case hex digits).", what=what)
+    return value
+
+
+def check_pixel(value: Any, what: str | Message) -> tuple[float, float]:
+    try:
+        u, v = (float(c) for c in value)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "{what} must be two numbers (column, row), got {value!r}.", what=what, value=value
+        ) from None
+    if not (math.isfinite(u) and math.isfinite(v)) or min(u, v) < 0 or max(u, v) > 1e6:
+        raise InvalidInput("{what} is not a pixel of a frame.", what=what)
+    return (u, v)
+
+
+@dataclass(frozen=True)
+class PointPair:
+    """A pixel of the frame (``u`` column, ``v`` row from the top-left) and the model point
+    (``x, y, z``, file units) that shows the same place."""
+
+    u: float
+    v: float
+    x: float
+    y: float
+    z: float
+
+    def __post_init__(self) -> None:
+        u, v = check_pixel((self.u, self.v), Message("A pair's pixel"))
+        x, y, z = check_point((self.x, self.y, self.z), Message("A pair's model point"))
+        for name, value in zip("uvxyz", (u, v, x, y, z), strict=True):
+            object.__setattr__(self, name, value)
+
+
+def pair_arrays(pairs: tuple[PointPair, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels ``(n, 2)`` and model points ``(n, 3)`` of ``pairs``."""
+    values = np.array([[p.u, p.v, p.x, p.y, p.z] for p in pairs], dtype=float).reshape(-1, 5)
+    return values[:, :2], values[:, 2:]
+
+
+@dataclass(frozen=True)
+class CameraMatch:
+    """The camera entity ``entity`` matched on the frame ``frame_sha256``."""
+
+    entity: str
+    frame_sha256: str
+    pairs: tuple[PointPair, ...]
+    solution: CameraSolution
+
+    def __post_init__(self) -> None:
+        check_sha256(self.frame_sha256, Message("The frame's hash"))
+        if len(self.pairs) != len(self.solution.residuals_px):
+            raise InvalidInput("A camera's solve does not belong to its point pairs.")
+
+
+def match_to_json(match: CameraMatch) -> dict[str, Any]:
+    s = match.solution
+    return {
+        "entity": match.entity,
+        "frame_sha256": match.frame_sha256,
+        "pairs": [[p.u, p.v, p.x, p.y, p.z] for p in match.pairs],
+        "solution": {
+            "image_size": list(s.image_size),
+            "position": list(s.position),
+            "rotation": [list(row) for row in s.rotation],
+            "focal_px": s.focal_px,
+            "k1": s.k1,
+            "solve_k1": s.solve_k1,
+            "rms_px": s.rms_px,
+            "residuals_px": [list(r) for r in s.residuals_px],
+            "covariance": [list(row) for row in s.covariance],
+        },
+    }
+
+
+def match_from_json(data: dict[str, Any]) -> CameraMatch:
+    s = data["solution"]
+    solution = CameraSolution(
+        position=check_point(s["position"], Message("A camera's position")),
+        rotation=tuple(check_point(row, Message("A camera's rotation")) for row in s["rotation"]),
+        focal_px=float(s["focal_px"]),
+        k1=float(s["k1"]),
+        image_size=(int(s["image_size"][0]), int(s["image_size"][1])),
+        rms_px=float(s["rms_px"]),
+        residuals_px=tuple((float(du), float(dv)) for du, dv in s["residuals_px"]),
+        covariance=tuple(tuple(float(c) for c in row) for row in s["covariance"]),
+        solve_k1=bool(s["solve_k1"]),
+    )
+    return CameraMatch(
+        entity=data["entity"],
+        frame_sha256=data["frame_sha256"],
+        pairs=tuple(PointPair(*row) for row in data["pairs"]),
+        solution=solution,
+    )
+
+
+def read_pairs_csv(text: str, name: str = "PAIRS.csv") -> tuple[PointPair, ...]:
+    """Pairs from CSV text with the header ``u,v,x,y,z``, one pair a row."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows or tuple(c.strip().lower() for c in rows[0]) != PAIRS_HEADER:
+        raise InvalidInput("{name}: the first line must be the header u,v,x,y,z.", name=name)
+    if len(rows) - 1 > MAX_PAIRS:
+        raise InvalidInput("{name}: at most {limit} pairs are allowed.", name=name, limit=MAX_PAIRS)
+    pairs = []
+    for line, row in enumerate(rows[1:], 2):
+        try:
+            if len(row) != 5:
+                raise ValueError
+            pairs.append(PointPair(*(float(cell) for cell in row)))
+        except InvalidInput as exc:
+            raise InvalidInput(
+                "{name}, line {line}: {reason}", name=name, line=line, reason=exc
+            ) from None
+        except ValueError:
+            raise InvalidInput(
+                "{name}, line {line}: expected five numbers u,v,x,y,z.", name=name, line=line
+            ) from None
+    return tuple(pairs)
