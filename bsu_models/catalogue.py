@@ -354,6 +354,13 @@ class Catalogue:
         self.require_case("render", version.case_reference, "version", str(version_id))
         return render_version_still(self.ctx, version_id, **options)
 
+    def camera_still(self, scene_id: int, camera: str, **options: Any) -> Still:
+        """The scene seen through a matched CCTV camera with its frame over it; options as
+        ``render.camera_view.render_camera_still``."""
+        from bsu_models.render.camera_view import render_camera_still
+
+        return render_camera_still(self.ctx, scene_id, camera, **options)
+
     def build_exhibit(
         self,
         scene_id: int,

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import struct
+import subprocess
 import zlib
 
 import numpy as np
@@ -216,3 +217,92 @@ def test_cli_camera_solve(sqlite_catalogue, testdata, tmp_path, monkeypatch, cap
     code = main(["camera", "solve", str(version.version_id), "--image", str(tmp_path / "frame.png"),
                  "--points", str(tmp_path / "bad.csv")])  # fmt: skip
     assert code == 2 and "header u,v,x,y,z" in capsys.readouterr().err
+
+
+def _matched_scene(cat, testdata):
+    version, scene_id, mesh, geometry = _setup(cat, testdata)
+    camera = known_camera(mesh)
+    png, pixels, points, _image = frame_and_pairs(mesh, camera, 12)
+    source = dict(camera_ref="NTN-RD-07", recorded_at="2026-11-20T21:03:15", exhibit="JL/12")
+    cat.cameras.add_frame(scene_id, "CAM 7", png, "cam7.png", **source)
+    cat.cameras.match(scene_id, "CAM 7", pairs_from_arrays(pixels, points))
+    _feet, _head, (head_px, feet_px) = _marker(geometry, camera, mesh)
+    cat.cameras.place(scene_id, "W1", 1, "CAM 7", tuple(feet_px))
+    cat.cameras.record_height(scene_id, "CAM 7", "Marker", tuple(head_px), tuple(feet_px))
+    return version, scene_id, png
+
+
+def test_looking_through_the_camera_and_its_frustum(sqlite_catalogue, testdata, tmp_path):
+    cat = sqlite_catalogue
+    version, scene_id, png = _matched_scene(cat, testdata)
+    frame = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    still = cat.camera_still(scene_id, "CAM 7", opacity=0.5)
+    (tmp_path / "through.png").write_bytes(still.png)
+    picture = Image.open(io.BytesIO(still.png))
+    assert picture.info["frame-sha256"] == hashlib.sha256(png).hexdigest()
+    scale = picture.width // SIZE[0]
+    assert scale >= 2 and picture.height > SIZE[1] * scale  # the band under the picture
+    # Frame only: the picture is the frame again (marks aside), so the fit can be judged.
+    only_frame = Image.open(io.BytesIO(cat.camera_still(scene_id, "CAM 7", opacity=1.0).png))
+    top = np.asarray(only_frame.convert("RGB"), dtype=float)[: SIZE[1] * scale : scale, ::scale]
+    assert np.median(np.abs(top - frame)) < 1.0
+    # Model only: the model drawn from the solved camera covers the frame's model pixels.
+    only_model = Image.open(io.BytesIO(cat.camera_still(scene_id, "CAM 7", opacity=0.0).png))
+    drawn = np.asarray(only_model.convert("RGB"), dtype=float)[: SIZE[1] * scale : scale, ::scale]
+    background = frame[2, 2]
+    in_frame = np.abs(frame - background).sum(axis=2) > 12
+    in_model = np.abs(drawn - drawn[2, 2]).sum(axis=2) > 12
+    assert (in_frame == in_model).mean() > 0.97
+    # The frustum is drawn in an ordinary still of the scene.
+    with_frustum = cat.render_still(version.version_id, scene_id=scene_id, step=1, preset="iso")
+    without = cat.render_still(
+        version.version_id,
+        scene_id=scene_id,
+        step=1,
+        preset="iso",
+        overlays=bsu_models.Overlays(frustums=False),
+    )
+    (tmp_path / "frustum.png").write_bytes(with_frustum.png)
+    a = np.asarray(Image.open(io.BytesIO(with_frustum.png)).convert("RGB"), dtype=int)
+    b = np.asarray(Image.open(io.BytesIO(without.png)).convert("RGB"), dtype=int)
+    assert (np.abs(a - b).sum(axis=2) > 30).sum() > 500
+    layer = cat.scenes.layer(
+        scene_id, cat.scenes.document(scene_id), cat.scenes.document(scene_id).steps[0]
+    )
+    assert layer.frustums[0].apex == cat.cameras.solution(scene_id, "CAM 7").solution.position
+    assert "frustums" in layer.to_json()
+
+
+def test_exhibit_holds_the_frame_its_hash_pairs_and_heights(sqlite_catalogue, testdata, tmp_path):
+    cat = sqlite_catalogue
+    _version, scene_id, png = _matched_scene(cat, testdata)
+    sha = hashlib.sha256(png).hexdigest()
+    match = cat.cameras.solution(scene_id, "CAM 7")
+    assert [h.label for h in match.heights] == ["Marker"]
+    cat.scenes.freeze(scene_id)
+    result = cat.build_exhibit(scene_id, tmp_path / "exhibit", "JL/99")
+    data = tmp_path / "exhibit" / "data"
+    assert (data / "cctv" / "c1-frame.png").read_bytes() == png
+    through = Image.open(data / "cctv" / "c1-through-camera.png")
+    assert through.info["frame-sha256"] == sha
+    manifest = (tmp_path / "exhibit" / "manifest-sha256.txt").read_text()
+    assert f"{sha}  data/cctv/c1-frame.png" in manifest
+    assert "cctv/" in (data / "README.txt").read_text()
+    # poppler's pdftotext reads the text as a court's PDF reader would.
+    text = subprocess.run(
+        ["pdftotext", str(data / "exhibit-book.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flat = "".join(text.split())
+    assert sha in flat
+    assert "CCTVcameraCAM7" in flat and "NTN-RD-07" in flat
+    assert f"{match.solution.rms_px:.2f}px" in flat
+    for length in match.solution.residual_lengths:
+        assert f"{length:.2f}" in flat
+    height = cat.cameras.height(scene_id, "CAM 7", match.heights[0].head, match.heights[0].feet)
+    assert "".join(height.text.split()) in flat
+    assert "Marker" in flat and "W1" in flat
+    assert bsu_models.verify_exhibit(tmp_path / "exhibit").valid
+    assert result is not None

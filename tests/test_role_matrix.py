@@ -81,6 +81,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.collect_garbage": ("integrity.gc",),
     "Catalogue.record_view": ("case.view",),
     "Catalogue.render_still": ("render",),
+    "Catalogue.camera_still": ("render",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
     "Catalogue.audit_events": ("audit.read",),
@@ -150,6 +151,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "CameraService.read_place": (V,),
     "CameraService.place": ("scene.edit",),
     "CameraService.height": (V,),
+    "CameraService.record_height": ("scene.edit",),
 }
 
 #: CLI command -> the service method it calls (its actions are that method's); None: no
@@ -194,6 +196,7 @@ CLI_METHODS: dict[str, str | None] = {
     "camera match": "CameraService.match",
     "camera place": "CameraService.place",
     "camera height": "CameraService.height",
+    "camera still": "Catalogue.camera_still",
 }
 
 
@@ -489,6 +492,7 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "MembershipService.members": lambda w, c: c.memberships.members(CASE),
     "MembershipService.led_cases": lambda w, c: _listed(CASE in c.memberships.led_cases()),
     "CameraService.solve": lambda w, c: c.cameras.solve(w.version, *_cctv(w)[:2]),
+    "Catalogue.camera_still": lambda w, c: c.camera_still(_matched(w), "CAM"),
     "CameraService.add_frame": lambda w, c: c.cameras.add_frame(
         _matched(w), "CAM", _cctv(w)[0], "cam.png", **FRAME_SOURCE
     ),
@@ -499,6 +503,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "CameraService.solution": lambda w, c: c.cameras.solution(_matched(w), "CAM"),
     "CameraService.read_place": lambda w, c: c.cameras.read_place(_matched(w), "CAM", (320, 300)),
     "CameraService.place": lambda w, c: c.cameras.place(_matched(w), "W1", 1, "CAM", (320, 300)),
+    "CameraService.record_height": lambda w, c: c.cameras.record_height(
+        _matched(w), "CAM", "Person", (320, 200), (320, 300)
+    ),
     "CameraService.height": lambda w, c: c.cameras.height(
         _matched(w), "CAM", (320, 200), (320, 300)
     ),
@@ -647,6 +654,9 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             source = ["--camera-id", "C7", "--time", "2026-11-20 21:03", "--exhibit", "JL/1"]
             return ["camera", "frame", "add", str(_matched(w)), "--camera", "CAM", *image,
                     *source], None  # fmt: skip
+        case "camera still":
+            out = str(w.root / f"through-{n}.png")
+            return ["camera", "still", str(_matched(w)), "--camera", "CAM", "--out", out], None
         case "camera frame list":
             return ["camera", "frame", "list", str(_matched(w))], None
         case "camera place":

@@ -14,7 +14,7 @@ from typing import Any
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli.scene import _emit, _lang, _scene_json, _value_json
 from bsu_models.core.errors import InvalidInput
-from bsu_models.core.i18n import DEFAULT_LANGUAGE, t
+from bsu_models.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bsu_models.core.records import CctvReading, FrameInfo
 from bsu_models.scenes.camera_solve import CameraSolution
 from bsu_models.scenes.scene_camera import read_pairs_csv
@@ -188,11 +188,40 @@ def cmd_place(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_height(cat: Catalogue, args: argparse.Namespace) -> int:
-    value = cat.cameras.height(
-        args.scene_id, args.camera, args.head, args.feet, click_px=args.click_px
-    )
+    if args.record:
+        value = cat.cameras.record_height(
+            args.scene_id, args.camera, args.record, args.head, args.feet, click_px=args.click_px
+        )
+    else:
+        value = cat.cameras.height(
+            args.scene_id, args.camera, args.head, args.feet, click_px=args.click_px
+        )
     lang = _lang(args)
     _emit(args, _value_json(value), f"{value.label_in(lang)}: {value.text_in(lang)}")
+    return 0
+
+
+def cmd_still(cat: Catalogue, args: argparse.Namespace) -> int:
+    still = cat.camera_still(
+        args.scene_id,
+        args.camera,
+        step=args.step,
+        opacity=args.opacity,
+        lang=args.language or _lang(args),
+    )
+    try:
+        Path(args.out).write_bytes(still.png)
+    except OSError as exc:
+        raise InvalidInput(
+            "{path}: cannot be written ({reason}).", path=args.out, reason=exc.strerror
+        ) from None
+    _emit(
+        args,
+        {"out": args.out, "width": still.size[0], "height": still.size[1]},
+        t("Wrote {out} ({width}x{height})", _lang(args)).format(
+            out=args.out, width=still.size[0], height=still.size[1]
+        ),
+    )
     return 0
 
 
@@ -272,6 +301,11 @@ def add_camera_commands(
     height.add_argument("--camera", required=True, metavar="LABEL")
     height.add_argument("--head", required=True, type=_pixel, metavar="U,V")
     height.add_argument("--feet", required=True, type=_pixel, metavar="U,V")
+    height.add_argument(
+        "--record",
+        metavar="LABEL",
+        help=t("keep the clicks with the camera under this label (next revision)", lang),
+    )
     for cmd in (place, height):
         cmd.add_argument(
             "--click-px",
@@ -282,4 +316,26 @@ def add_camera_commands(
         )
     place.set_defaults(handler=cmd_place)
     height.set_defaults(handler=cmd_height)
+
+    still = cmds.add_parser(
+        "still",
+        parents=[json_flag],
+        help=t("the scene seen through a matched camera, its frame over the model", lang),
+    )
+    still.add_argument("scene_id", type=int, metavar="SCENE")
+    still.add_argument("--camera", required=True, metavar="LABEL")
+    still.add_argument("--out", required=True, metavar="FILE.png")
+    still.add_argument("--step", type=int, metavar="N", help=t("step number (from 1)", lang))
+    still.add_argument(
+        "--opacity",
+        type=float,
+        default=0.5,
+        help=t("of the frame over the model, 0 to 1 (default 0.5)", lang),
+    )
+    still.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
+    )
+    still.set_defaults(handler=cmd_still)
     return cmds

@@ -32,7 +32,7 @@ from bsu_models.ingest.frames import check_frame
 from bsu_models.ingest.geometry import as_triple, check_within_bounds
 from bsu_models.scenes.camera_reading import COVERAGE, height_from_frame, place_from_frame
 from bsu_models.scenes.camera_solve import CameraSolution, check_pairs, solve_camera
-from bsu_models.scenes.scene_camera import CameraMatch, PointPair, pair_arrays
+from bsu_models.scenes.scene_camera import CameraMatch, FrameHeight, PointPair, pair_arrays
 from bsu_models.scenes.scene_items import Position, Provenance
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.service import SceneService
@@ -265,7 +265,10 @@ class CameraService:
         entity_id = self._camera_entity(doc, entity)
         chosen = self._frame_of(scene_id, entity_id, frame)
         solution = self._solve(info.version_id, chosen.width, chosen.height, pairs, solve_k1)
-        match = CameraMatch(entity_id, chosen.sha256, pairs, solution)
+        earlier = doc.camera(entity_id)
+        # Heights clicked on the same frame stay; their values follow the new solve.
+        kept = earlier.heights if earlier and earlier.frame_sha256 == chosen.sha256 else ()
+        match = CameraMatch(entity_id, chosen.sha256, pairs, solution, kept)
         saved = self.scenes.save(
             scene_id,
             doc.with_camera(match),
@@ -423,6 +426,35 @@ class CameraService:
             f"click precision of {click_px:g} px",
             label_message=label,
         )
+
+    def record_height(
+        self,
+        scene_id: int,
+        camera: str,
+        label: str,
+        head: tuple[float, float],
+        feet: tuple[float, float],
+        *,
+        click_px: float = 1.0,
+        base_revision: int | None = None,
+        actor: str | None = None,
+    ) -> MeasuredValue:
+        """Read a height off the matched camera's frame (as :meth:`height`) and keep the clicks
+        with the camera in the scene's next revision, so that the exhibit shows it."""
+        self.scenes.require(scene_id, "scene.edit")
+        value = self.height(scene_id, camera, head, feet, click_px=click_px)
+        info = self.scenes.info(scene_id)
+        doc = self.scenes.document(scene_id)
+        _entity_id, match = self._matched(doc, camera)
+        reading = FrameHeight(label, head, feet, click_px)
+        heights = (*(h for h in match.heights if h.label != reading.label), reading)
+        self.scenes.save(
+            scene_id,
+            doc.with_camera(replace(match, heights=heights)),
+            info.revision if base_revision is None else base_revision,
+            actor=actor,
+        )
+        return value
 
     def solution(self, scene_id: int, camera: str, revision: int | None = None) -> CameraMatch:
         """The match of camera ``camera`` (id or label) in the scene at ``revision``."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.scenes.camera_solve import CameraSolution
-from bsu_models.scenes.scene_items import check_point
+from bsu_models.scenes.scene_items import check_label, check_point
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_PAIRS = 1000
@@ -71,18 +71,57 @@ def pair_arrays(pairs: tuple[PointPair, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
+class FrameHeight:
+    """A height read off the frame: someone's head and feet clicked on it, with the click
+    precision (a standard deviation in pixels). Its value and ± come from the solve."""
+
+    label: str
+    head: tuple[float, float]
+    feet: tuple[float, float]
+    click_px: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", check_label(self.label, Message("Height label")))
+        object.__setattr__(self, "head", check_pixel(self.head, Message("The head's pixel")))
+        object.__setattr__(self, "feet", check_pixel(self.feet, Message("The feet's pixel")))
+        if not (math.isfinite(self.click_px) and 0 <= self.click_px <= 50):
+            raise InvalidInput("The click precision must be between 0 and 50 pixels.")
+
+
+@dataclass(frozen=True)
 class CameraMatch:
-    """The camera entity ``entity`` matched on the frame ``frame_sha256``."""
+    """The camera entity ``entity`` matched on the frame ``frame_sha256``, and the heights
+    read off that frame."""
 
     entity: str
     frame_sha256: str
     pairs: tuple[PointPair, ...]
     solution: CameraSolution
+    heights: tuple[FrameHeight, ...] = ()
 
     def __post_init__(self) -> None:
         check_sha256(self.frame_sha256, Message("The frame's hash"))
         if len(self.pairs) != len(self.solution.residuals_px):
             raise InvalidInput("A camera's solve does not belong to its point pairs.")
+        labels = [h.label for h in self.heights]
+        if len(labels) != len(set(labels)):
+            raise InvalidInput("Two heights read off one frame have the same label.")
+
+
+def frustum_corners(match: CameraMatch) -> tuple[tuple[float, float, float], ...]:
+    """The corners of the camera's frame (top-left, top-right, bottom-right, bottom-left) in
+    model coordinates, at the median depth of the points it was matched on."""
+    solution = match.solution
+    _pixels, points = pair_arrays(match.pairs)
+    _projected, depths = solution.project(points)
+    depth = float(np.median(depths))
+    width, height = solution.image_size
+    corners = []
+    for pixel in ((0.0, 0.0), (width, 0.0), (width, height), (0.0, height)):
+        origin, direction = solution.ray(pixel)
+        point = origin + direction * depth / float(direction @ solution.forward)
+        corners.append((float(point[0]), float(point[1]), float(point[2])))
+    return tuple(corners)
 
 
 def match_to_json(match: CameraMatch) -> dict[str, Any]:
@@ -102,6 +141,10 @@ def match_to_json(match: CameraMatch) -> dict[str, Any]:
             "residuals_px": [list(r) for r in s.residuals_px],
             "covariance": [list(row) for row in s.covariance],
         },
+        "heights": [
+            {"label": h.label, "head": list(h.head), "feet": list(h.feet), "click_px": h.click_px}
+            for h in match.heights
+        ],
     }
 
 
@@ -123,6 +166,10 @@ def match_from_json(data: dict[str, Any]) -> CameraMatch:
         frame_sha256=data["frame_sha256"],
         pairs=tuple(PointPair(*row) for row in data["pairs"]),
         solution=solution,
+        heights=tuple(
+            FrameHeight(h["label"], tuple(h["head"]), tuple(h["feet"]), h.get("click_px", 1.0))
+            for h in data.get("heights", [])
+        ),
     )
 
 
