@@ -361,6 +361,13 @@ class Catalogue:
 
         return render_camera_still(self.ctx, scene_id, camera, **options)
 
+    def camera_coverage(self, scene_id: int, camera: str, **options: Any) -> Still:
+        """The scene with what a matched CCTV camera sees shaded; options as
+        ``render.camera_view.render_coverage_still``."""
+        from bsu_models.render.camera_view import render_coverage_still
+
+        return render_coverage_still(self.ctx, scene_id, camera, **options)
+
     def build_exhibit(
         self,
         scene_id: int,

@@ -306,3 +306,29 @@ def test_exhibit_holds_the_frame_its_hash_pairs_and_heights(sqlite_catalogue, te
     assert "Marker" in flat and "W1" in flat
     assert bsu_models.verify_exhibit(tmp_path / "exhibit").valid
     assert result is not None
+
+
+def test_what_the_camera_sees_is_shaded(sqlite_catalogue, testdata, tmp_path):
+    from bsu_models.scenes.camera_reading import seen_faces
+
+    cat = sqlite_catalogue
+    version, scene_id, _png = _matched_scene(cat, testdata)
+    solution = cat.cameras.solution(scene_id, "CAM 7").solution
+    geometry = cat.scenes.geometry(version.version_id)
+    seen = seen_faces(solution, geometry, stride_px=2)
+    mesh = geometry.mesh
+    centroids = np.asarray(mesh.triangles_center)
+    pixels, depth = solution.project(centroids[seen])
+    assert (depth > 0).all()
+    assert (pixels[:, 0] > -2).all() and (pixels[:, 0] < SIZE[0] + 2).all()
+    # Faces turned away from the camera are never seen (the fandisk is closed).
+    away = np.einsum("ij,ij->i", np.asarray(mesh.face_normals), centroids - solution.position) > 0
+    big = np.asarray(mesh.area_faces) > np.median(mesh.area_faces)
+    assert not (seen & away & big).any()
+    assert 0.1 < seen.mean() < 0.7
+    still = cat.camera_coverage(scene_id, "CAM 7", preset="iso", size="1920x1080")
+    (tmp_path / "coverage.png").write_bytes(still.png)
+    plain = cat.render_still(version.version_id, scene_id=scene_id, step=1, preset="iso")
+    a = np.asarray(Image.open(io.BytesIO(still.png)).convert("RGB"), dtype=int)
+    b = np.asarray(Image.open(io.BytesIO(plain.png)).convert("RGB"), dtype=int)
+    assert (np.abs(a - b).sum(axis=2) > 60).mean() > 0.02

@@ -82,6 +82,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.record_view": ("case.view",),
     "Catalogue.render_still": ("render",),
     "Catalogue.camera_still": ("render",),
+    "Catalogue.camera_coverage": ("render",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
     "Catalogue.audit_events": ("audit.read",),
@@ -197,6 +198,7 @@ CLI_METHODS: dict[str, str | None] = {
     "camera place": "CameraService.place",
     "camera height": "CameraService.height",
     "camera still": "Catalogue.camera_still",
+    "camera coverage": "Catalogue.camera_coverage",
 }
 
 
@@ -493,6 +495,7 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "MembershipService.led_cases": lambda w, c: _listed(CASE in c.memberships.led_cases()),
     "CameraService.solve": lambda w, c: c.cameras.solve(w.version, *_cctv(w)[:2]),
     "Catalogue.camera_still": lambda w, c: c.camera_still(_matched(w), "CAM"),
+    "Catalogue.camera_coverage": lambda w, c: c.camera_coverage(_matched(w), "CAM", stride_px=8),
     "CameraService.add_frame": lambda w, c: c.cameras.add_frame(
         _matched(w), "CAM", _cctv(w)[0], "cam.png", **FRAME_SOURCE
     ),
@@ -654,9 +657,10 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             source = ["--camera-id", "C7", "--time", "2026-11-20 21:03", "--exhibit", "JL/1"]
             return ["camera", "frame", "add", str(_matched(w)), "--camera", "CAM", *image,
                     *source], None  # fmt: skip
-        case "camera still":
-            out = str(w.root / f"through-{n}.png")
-            return ["camera", "still", str(_matched(w)), "--camera", "CAM", "--out", out], None
+        case "camera still" | "camera coverage":
+            out = str(w.root / f"camera-{n}.png")
+            kind = command.split()[-1]
+            return ["camera", kind, str(_matched(w)), "--camera", "CAM", "--out", out], None
         case "camera frame list":
             return ["camera", "frame", "list", str(_matched(w))], None
         case "camera place":

@@ -16,6 +16,8 @@ from bsu_models.cli.scene import _emit, _lang, _scene_json, _value_json
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bsu_models.core.records import CctvReading, FrameInfo
+from bsu_models.ingest.geometry import PRESETS
+from bsu_models.render.stills import SIZES
 from bsu_models.scenes.camera_solve import CameraSolution
 from bsu_models.scenes.scene_camera import read_pairs_csv
 
@@ -209,20 +211,38 @@ def cmd_still(cat: Catalogue, args: argparse.Namespace) -> int:
         opacity=args.opacity,
         lang=args.language or _lang(args),
     )
+    _write(args, still.png, still.size)
+    return 0
+
+
+def cmd_coverage(cat: Catalogue, args: argparse.Namespace) -> int:
+    still = cat.camera_coverage(
+        args.scene_id,
+        args.camera,
+        view=args.view,
+        preset=args.preset,
+        size=args.size,
+        step=args.step,
+        lang=args.language or _lang(args),
+    )
+    _write(args, still.png, still.size)
+    return 0
+
+
+def _write(args: argparse.Namespace, png: bytes, size: tuple[int, int]) -> None:
     try:
-        Path(args.out).write_bytes(still.png)
+        Path(args.out).write_bytes(png)
     except OSError as exc:
         raise InvalidInput(
             "{path}: cannot be written ({reason}).", path=args.out, reason=exc.strerror
         ) from None
     _emit(
         args,
-        {"out": args.out, "width": still.size[0], "height": still.size[1]},
+        {"out": args.out, "width": size[0], "height": size[1]},
         t("Wrote {out} ({width}x{height})", _lang(args)).format(
-            out=args.out, width=still.size[0], height=still.size[1]
+            out=args.out, width=size[0], height=size[1]
         ),
     )
-    return 0
 
 
 def add_camera_commands(
@@ -332,10 +352,26 @@ def add_camera_commands(
         default=0.5,
         help=t("of the frame over the model, 0 to 1 (default 0.5)", lang),
     )
-    still.add_argument(
-        "--language",
-        choices=LANGUAGES,
-        help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
-    )
     still.set_defaults(handler=cmd_still)
+
+    coverage = cmds.add_parser(
+        "coverage",
+        parents=[json_flag],
+        help=t("a still with what a matched camera sees shaded", lang),
+    )
+    coverage.add_argument("scene_id", type=int, metavar="SCENE")
+    coverage.add_argument("--camera", required=True, metavar="LABEL")
+    coverage.add_argument("--out", required=True, metavar="FILE.png")
+    coverage.add_argument("--step", type=int, metavar="N", help=t("step number (from 1)", lang))
+    where = coverage.add_mutually_exclusive_group()
+    where.add_argument("--view", metavar="NAME", help=t("a saved view of the scene", lang))
+    where.add_argument("--preset", choices=PRESETS)
+    coverage.add_argument("--size", choices=SIZES, default="1920x1080")
+    for cmd in (still, coverage):
+        cmd.add_argument(
+            "--language",
+            choices=LANGUAGES,
+            help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
+        )
+    coverage.set_defaults(handler=cmd_coverage)
     return cmds

@@ -1,5 +1,6 @@
-"""Looking through a matched CCTV camera: the model drawn from the solved camera with the frame
-over it, so that anyone can judge the fit.
+"""Looking through a matched CCTV camera, and what it sees.
+
+The model drawn from the solved camera with the frame over it lets anyone judge the fit.
 
 The model is drawn by the stills renderer (``draw_picture``) from the solve's centre, line of
 sight, up direction and field of view, at the frame's own size, with the scene's marks at the
@@ -8,6 +9,9 @@ marked where it was clicked (a cross) and where the solved camera puts its model
 joined by its residual. A band under the picture says what it is: the case, scene and revision,
 the camera, the frame's SHA-256, the RMS error and the opacity. The radial term (``k1``), where
 solved, is not drawn: the model is a pinhole picture, so a bent frame shows its bend.
+
+``render_coverage_still`` draws the scene from any view with the faces the camera sees (the
+first surface met by a line of sight through its frame's pixels) shaded.
 """
 
 from __future__ import annotations
@@ -23,12 +27,19 @@ from bsu_models.core.i18n import check_language, translator
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.frames import frame_pixels
 from bsu_models.ingest.geometry import as_triple, axis_vector
+from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.offscreen import png_bytes
 from bsu_models.render.overlay import Overlays
 from bsu_models.render.overlay_canvas import new_canvas
 from bsu_models.render.overlay_furniture import caption_height, draw_caption
-from bsu_models.render.still_service import metres_per_unit, record_render, version_mesh
-from bsu_models.render.stills import Camera, Still, draw_picture
+from bsu_models.render.still_service import (
+    choose_camera,
+    metres_per_unit,
+    record_render,
+    version_mesh,
+)
+from bsu_models.render.stills import Camera, Still, draw_picture, picture_size
+from bsu_models.scenes.camera_reading import seen_faces
 from bsu_models.scenes.camera_service import CameraService
 from bsu_models.scenes.camera_solve import CameraSolution
 from bsu_models.scenes.scene_camera import PointPair, pair_arrays
@@ -167,3 +178,95 @@ def _mark_pairs(
         draw.line([(u - r, v), (u + r, v)], fill=CLICKED, width=width)
         draw.line([(u, v - r), (u, v + r)], fill=CLICKED, width=width)
         draw.ellipse((x - r, y - r, x + r, y + r), outline=REPROJECTED, width=width)
+
+
+SEEN = np.array([236, 186, 60], dtype=np.uint8)  # what the camera sees
+UNSEEN = np.array([200, 196, 188], dtype=np.uint8)
+
+
+def render_coverage_still(
+    ctx: ServiceContext,
+    scene_id: int,
+    camera: str,
+    *,
+    view: str | None = None,
+    preset: str | None = None,
+    size: str = "1920x1080",
+    step: int | None = None,
+    stride_px: float = 2.0,
+    actor: str | None = None,
+    lang: str = "en",
+) -> Still:
+    """The scene from a saved view or preset with the part of the model that matched camera
+    ``camera`` sees (not hidden behind other surfaces) shaded, and its frustum."""
+    _ = translator(check_language(lang)).gettext
+    cameras = CameraService(ctx)
+    scenes = cameras.scenes
+    info = scenes.info(scene_id)
+    version = get_version(ctx, info.version_id)
+    ctx.require_case("render", version.case_reference, "version", str(version.version_id))
+    doc = scenes.document(scene_id)
+    match = cameras.solution(scene_id, camera)
+    geometry = scenes.geometry(version.version_id)
+    seen = seen_faces(match.solution, geometry, stride_px)
+    vertices = np.asarray(geometry.mesh.vertices)
+    faces = np.asarray(geometry.mesh.faces)
+    lit = np.zeros(len(vertices), dtype=bool)
+    lit[faces[seen].ravel()] = True
+    colours = np.where(lit[:, None], SEEN, UNSEEN)
+    shot, _saved = choose_camera(scenes, version, doc, view, preset, scene_id)
+    layer = scenes.layer(scene_id, doc, doc.step_at(step or 1)) if doc.steps else None
+    label = doc.entity(match.entity).label
+    share = float(seen.mean())
+    caption = [
+        _("{case} · scene {scene} (revision {revision})").format(
+            case=version.case_reference, scene=doc.name, revision=info.revision
+        ),
+        _(
+            "Shaded: what camera {camera} sees, not hidden behind other surfaces "
+            "({share}% of the model's faces; a line of sight every {stride} px of its frame)"
+        ).format(camera=label, share=f"{share * 100:.1f}", stride=f"{stride_px:g}"),
+        _("Made from model version {sha}; CCTV frame SHA-256 {frame}").format(
+            sha=version.original_sha256[:12], frame=match.frame_sha256
+        ),
+    ]
+    picture = draw_picture(
+        MeshArrays(vertices, faces, colours=colours),
+        shot,
+        picture_size(size),
+        north=as_triple(axis_vector(version.north_axis)),
+        metres_per_unit=metres_per_unit(version),
+        layer=layer,
+        caption=caption,
+        font_file=ctx.settings.font_file,
+        lang=lang,
+    )
+    png = png_bytes(
+        np.asarray(picture.image.convert("RGB")),
+        {
+            "derived-from-sha256": version.original_sha256,
+            "frame-sha256": match.frame_sha256,
+            "scene": f"{scene_id}@r{info.revision}",
+            "generator": "bsu-models camera coverage",
+        },
+    )
+    record_render(
+        ctx,
+        version,
+        actor,
+        {
+            "scene": scene_id,
+            "revision": info.revision,
+            "view": view or preset or "iso",
+            "coverage_of": match.entity,
+            "frame_sha256": match.frame_sha256,
+            "size": size,
+            "language": lang,
+        },
+    )
+    return Still(
+        png=png,
+        size=picture.image.size,
+        metres_per_pixel=picture.metres_per_pixel,
+        scale_bar=picture.scale_bar,
+    )

@@ -161,3 +161,28 @@ def height_from_frame(
         raise InvalidInput("The head pixel is not above the feet pixel in the model.")
     covariance = _propagate(height, params, clicks, solution, click_px)
     return Reading(value, math.sqrt(max(float(covariance[0, 0]), 0.0)))
+
+
+def pixel_grid(size: tuple[int, int], stride_px: float) -> np.ndarray:
+    """Pixel centres ``(n, 2)`` every ``stride_px`` pixels across a frame of ``size``."""
+    us = np.arange(stride_px / 2, size[0], stride_px)
+    vs = np.arange(stride_px / 2, size[1], stride_px)
+    grid = np.stack(np.meshgrid(us, vs), axis=-1)
+    return grid.reshape(-1, 2)
+
+
+def seen_faces(
+    solution: CameraSolution, geometry: MeshGeometry, stride_px: float = 2.0
+) -> np.ndarray:
+    """Which faces of the model ``(m,) bool`` the camera sees: those that a line of sight
+    through a pixel of its frame (every ``stride_px`` pixels) meets first, not hidden behind
+    another surface."""
+    if not (math.isfinite(stride_px) and 0.5 <= stride_px <= 64):
+        raise InvalidInput("The pixel stride must be between 0.5 and 64 pixels.")
+    pixels = pixel_grid(solution.image_size, stride_px)
+    directions = solution.rays(pixels)
+    origins = np.broadcast_to(np.array(solution.position), directions.shape)
+    _hits, faces = first_hits(geometry, np.ascontiguousarray(origins), directions)
+    seen = np.zeros(len(geometry.mesh.faces), dtype=bool)
+    seen[faces[faces >= 0]] = True
+    return seen

@@ -126,6 +126,17 @@ class CameraSolution:
         sight through ``pixel``."""
         return ray_from_params(self.params(), pixel, self.image_size, self.solve_k1)
 
+    def rays(self, pixels: np.ndarray) -> np.ndarray:
+        """Unit directions ``(n, 3)`` in model coordinates of the lines of sight through
+        ``pixels (n, 2)`` (all from ``position``)."""
+        centre = np.array([self.image_size[0] / 2, self.image_size[1] / 2])
+        distorted = (np.asarray(pixels, dtype=float).reshape(-1, 2) - centre) / self.focal_px
+        normalised = distorted.copy()
+        for _ in range(20 if self.k1 else 0):
+            normalised = distorted / (1 + self.k1 * np.sum(normalised**2, axis=1))[:, None]
+        directions = np.c_[normalised, np.ones(len(normalised))] @ np.array(self.rotation)
+        return directions / np.linalg.norm(directions, axis=1)[:, None]
+
     def params(self) -> np.ndarray:
         """The parameter vector the covariance refers to, at the solution (rotation increment
         zero; rotations are applied on the left of ``rotation``)."""
