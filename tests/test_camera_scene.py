@@ -18,6 +18,7 @@ from PIL import Image
 import bsu_models
 from bsu_models import Entity, InvalidInput, Step
 from bsu_models.cli.commands import main
+from bsu_models.core.blob_gc import collect
 from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.stills import _projector, _render_model
 from bsu_models.scenes.camera_service import pairs_from_arrays
@@ -96,6 +97,10 @@ def test_frame_match_place_and_height(catalogue, testdata, tmp_path):
     data = scene_to_json(doc)
     validate_scene_json(data)
     assert scene_from_json(json.loads(json.dumps(data))) == doc
+    tampered = json.loads(json.dumps(data))
+    tampered["cameras"][0]["pairs"][3][0] += 5.0  # a pair moved after the solve
+    with pytest.raises(InvalidInput, match="does not belong to its point pairs"):
+        scene_from_json(tampered)
 
     # A marker of known height: the feet place the witness, head and feet give the height.
     feet, _head, (head_px, feet_px) = _marker(geometry, camera, mesh)
@@ -115,6 +120,9 @@ def test_frame_match_place_and_height(catalogue, testdata, tmp_path):
     assert "NTN-RD-07" in placed.provenance.reference
     assert reading.revision == catalogue.scenes.current_revision(scene_id)[0]
 
+    # The frame is referenced: even with no age limit, gc would not take it.
+    swept = collect(catalogue.engine, catalogue.blobs, "test", dry_run=True, min_age_s=0.0)
+    assert frame.sha256 not in swept.blobs
     actions = [e.action for e in catalogue.audit_events(50)]
     assert {"cctv.frame_add", "cctv.frame_read", "scene.change"} <= set(actions)
     assert catalogue.verify().ok

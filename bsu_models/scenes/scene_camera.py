@@ -101,7 +101,7 @@ class CameraMatch:
 
     def __post_init__(self) -> None:
         check_sha256(self.frame_sha256, Message("The frame's hash"))
-        if len(self.pairs) != len(self.solution.residuals_px):
+        if not _consistent(self.pairs, self.solution):
             raise InvalidInput("A camera's solve does not belong to its point pairs.")
         labels = [h.label for h in self.heights]
         if len(labels) != len(set(labels)):
@@ -122,6 +122,33 @@ def frustum_corners(match: CameraMatch) -> tuple[tuple[float, float, float], ...
         point = origin + direction * depth / float(direction @ solution.forward)
         corners.append((float(point[0]), float(point[1]), float(point[2])))
     return tuple(corners)
+
+
+def _consistent(pairs: tuple[PointPair, ...], s: CameraSolution) -> bool:
+    """Whether ``s`` is a camera (a rotation, a positive focal length, a covariance of its
+    parameters) whose residuals are those of ``pairs``: an edited solve or pair shows here."""
+    size = 8 if s.solve_k1 else 7
+    rotation = np.array(s.rotation, dtype=float)
+    if (
+        len(pairs) != len(s.residuals_px)
+        or rotation.shape != (3, 3)
+        or not np.allclose(rotation @ rotation.T, np.eye(3), atol=1e-9)
+        or np.linalg.det(rotation) <= 0
+        or not (math.isfinite(s.focal_px) and s.focal_px > 0)
+        or min(s.image_size) < 1
+        or any(len(row) != size for row in s.covariance)
+        or len(s.covariance) != size
+    ):
+        return False
+    pixels, points = pair_arrays(pairs)
+    projected, depth = s.project(points)
+    residuals = np.array(s.residuals_px, dtype=float).reshape(-1, 2)
+    rms = math.sqrt(float(np.mean(np.sum(residuals**2, axis=1))))
+    return bool(
+        (depth > 0).all()
+        and np.allclose(pixels - projected, residuals, atol=1e-6)
+        and abs(rms - s.rms_px) <= 1e-6
+    )
 
 
 def match_to_json(match: CameraMatch) -> dict[str, Any]:
