@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bsu_models.core.errors import InvalidInput
-from bsu_models.ingest.geometry import MeshGeometry, first_hits
+from bsu_models.ingest.geometry import MeshGeometry, first_faces, first_hits
 from bsu_models.scenes.camera_solve import CameraSolution, numeric_jacobian, ray_from_params
 
 #: The ± given is this many standard deviations (about 95 % for a normal error).
@@ -176,13 +176,14 @@ def seen_faces(
 ) -> np.ndarray:
     """Which faces of the model ``(m,) bool`` the camera sees: those that a line of sight
     through a pixel of its frame (every ``stride_px`` pixels) meets first, not hidden behind
-    another surface."""
+    another surface. Which face, not where on it: along an edge the ray caster may name the
+    neighbour, which for shading is the same."""
     if not (math.isfinite(stride_px) and 0.5 <= stride_px <= 64):
         raise InvalidInput("The pixel stride must be between 0.5 and 64 pixels.")
     pixels = pixel_grid(solution.image_size, stride_px)
     directions = solution.rays(pixels)
     origins = np.broadcast_to(np.array(solution.position), directions.shape)
-    _hits, faces = first_hits(geometry, np.ascontiguousarray(origins), directions)
+    faces = first_faces(geometry, np.ascontiguousarray(origins), directions)
     seen = np.zeros(len(geometry.mesh.faces), dtype=bool)
     seen[faces[faces >= 0]] = True
     return seen

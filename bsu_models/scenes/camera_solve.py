@@ -242,7 +242,7 @@ def _dlt(pixels: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray
     for (u, v), X in zip(uv, xyz, strict=True):
         rows.append(np.r_[X, np.zeros(4), -u * X])
         rows.append(np.r_[np.zeros(4), X, -v * X])
-    _u, _s, vt = np.linalg.svd(np.array(rows))
+    _u, _s, vt = np.linalg.svd(np.array(rows), full_matrices=False)
     matrix = np.linalg.inv(t2) @ vt[-1].reshape(3, 4) @ t3
     left = matrix[:, :3]
     if np.linalg.det(left) < 0:
