@@ -109,6 +109,11 @@ _EXPORTS: dict[str, str] = {
     "ParseFailed": "bsu_models.core.errors",
     "StorageError": "bsu_models.core.errors",
     "IntegrityError": "bsu_models.core.errors",
+    "FrameInfo": "bsu_models.core.records",
+    "CctvReading": "bsu_models.core.records",
+    "PointPair": "bsu_models.scenes.scene_camera",
+    "CameraMatch": "bsu_models.scenes.scene_camera",
+    "read_pairs_csv": "bsu_models.scenes.scene_camera",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -259,6 +264,8 @@ if TYPE_CHECKING:
         AuditEvent,
         AuditHead,
         CaseInfo,
+        CctvReading,
+        FrameInfo,
         ImportResult,
         MeasuredValue,
         ModelSummary,
@@ -284,6 +291,7 @@ if TYPE_CHECKING:
     from bsu_models.render.overlay import Overlays
     from bsu_models.render.public_image import PLATFORM_NAMES, PLATFORM_SIZES
     from bsu_models.render.stills import SIZES
+    from bsu_models.scenes.scene_camera import CameraMatch, PointPair, read_pairs_csv
     from bsu_models.scenes.scene_items import (
         ENTITY_TYPES,
         MEASUREMENT_KINDS,

@@ -45,6 +45,7 @@ from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
 from bsu_models.render.stills import render_thumbnail
+from bsu_models.scenes.camera_service import CameraService
 from bsu_models.scenes.service import SceneService
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class Catalogue:
         self.accounts = AccountService(ctx)
         self.memberships = MembershipService(ctx)
         self.posts = PostService(ctx)
+        self.cameras = CameraService(ctx)
 
     def as_user(self, user: Principal) -> Catalogue:
         """The same catalogue acting for ``user``: every read and change is checked against
@@ -350,6 +352,20 @@ class Catalogue:
         from bsu_models.render.video_service import render_scene_video
 
         return render_scene_video(self.ctx, scene_id, out, **options)
+
+    def camera_still(self, scene_id: int, camera: str, **options: Any) -> Still:
+        """The scene seen through a matched CCTV camera with its frame over it; options as
+        ``render.camera_view.render_camera_still``."""
+        from bsu_models.render.camera_view import render_camera_still
+
+        return render_camera_still(self.ctx, scene_id, camera, **options)
+
+    def camera_coverage(self, scene_id: int, camera: str, **options: Any) -> Still:
+        """The scene with what a matched CCTV camera sees shaded; options as
+        ``render.camera_view.render_coverage_still``."""
+        from bsu_models.render.camera_view import render_coverage_still
+
+        return render_coverage_still(self.ctx, scene_id, camera, **options)
 
     def build_exhibit(
         self,

@@ -15,6 +15,7 @@ scene only as its public derivative.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import io
 import itertools
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -36,6 +38,7 @@ from bsu_models.core.orm import AuditRow
 from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
+from bsu_models.scenes.camera_service import CameraService
 from bsu_models.scenes.service import SceneService
 from tests.conftest import REPO, make_settings
 from tests.test_access import _box_ply, yard_case
@@ -50,6 +53,7 @@ SERVICES = {
     "PostService": PostService,
     "AccountService": AccountService,
     "MembershipService": MembershipService,
+    "CameraService": CameraService,
 }
 
 V, VP = "scene.view", "scene.view_public"
@@ -78,6 +82,8 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.record_view": ("case.view",),
     "Catalogue.render_still": ("render",),
     "Catalogue.render_video": ("render",),
+    "Catalogue.camera_still": ("render",),
+    "Catalogue.camera_coverage": ("render",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
     "Catalogue.audit_events": ("audit.read",),
@@ -138,6 +144,17 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "MembershipService.requests": ("case.members",),
     "MembershipService.members": ("case.view", "case.members"),
     "MembershipService.led_cases": ("case.lead",),
+    "CameraService.solve": (V,),
+    "CameraService.add_frame": ("scene.edit",),
+    "CameraService.frames": (V,),
+    "CameraService.frame": (V,),
+    "CameraService.frame_bytes": (V,),
+    "CameraService.match": ("scene.edit",),
+    "CameraService.solution": (V,),
+    "CameraService.read_place": (V,),
+    "CameraService.place": ("scene.edit",),
+    "CameraService.height": (V,),
+    "CameraService.record_height": ("scene.edit",),
 }
 
 #: CLI command -> the service method it calls (its actions are that method's); None: no
@@ -177,6 +194,14 @@ CLI_METHODS: dict[str, str | None] = {
     "user list": "AccountService.list_users",
     "audit list": "Catalogue.audit_events",
     "audit export": "Catalogue.audit_csv",
+    "camera solve": "CameraService.solve",
+    "camera frame add": "CameraService.add_frame",
+    "camera frame list": "CameraService.frames",
+    "camera match": "CameraService.match",
+    "camera place": "CameraService.place",
+    "camera height": "CameraService.height",
+    "camera still": "Catalogue.camera_still",
+    "camera coverage": "Catalogue.camera_coverage",
 }
 
 
@@ -475,7 +500,64 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "MembershipService.requests": lambda w, c: c.memberships.requests(),
     "MembershipService.members": lambda w, c: c.memberships.members(CASE),
     "MembershipService.led_cases": lambda w, c: _listed(CASE in c.memberships.led_cases()),
+    "CameraService.solve": lambda w, c: c.cameras.solve(w.version, *_cctv(w)[:2]),
+    "Catalogue.camera_still": lambda w, c: c.camera_still(_matched(w), "CAM"),
+    "Catalogue.camera_coverage": lambda w, c: c.camera_coverage(_matched(w), "CAM", stride_px=8),
+    "CameraService.add_frame": lambda w, c: c.cameras.add_frame(
+        _matched(w), "CAM", _cctv(w)[0], "cam.png", **FRAME_SOURCE
+    ),
+    "CameraService.frames": lambda w, c: c.cameras.frames(_matched(w)),
+    "CameraService.frame": lambda w, c: c.cameras.frame(_matched(w), _cctv(w)[2]),
+    "CameraService.frame_bytes": lambda w, c: c.cameras.frame_bytes(_matched(w), _cctv(w)[2]),
+    "CameraService.match": lambda w, c: c.cameras.match(_matched(w), "CAM", _cctv(w)[1]),
+    "CameraService.solution": lambda w, c: c.cameras.solution(_matched(w), "CAM"),
+    "CameraService.read_place": lambda w, c: c.cameras.read_place(_matched(w), "CAM", (320, 300)),
+    "CameraService.place": lambda w, c: c.cameras.place(_matched(w), "W1", 1, "CAM", (320, 300)),
+    "CameraService.record_height": lambda w, c: c.cameras.record_height(
+        _matched(w), "CAM", "Person", (320, 200), (320, 300)
+    ),
+    "CameraService.height": lambda w, c: c.cameras.height(
+        _matched(w), "CAM", (320, 200), (320, 300)
+    ),
 }
+
+
+FRAME_SOURCE = {"camera_ref": "C7", "recorded_at": "2026-11-20 21:03", "exhibit": "JL/1"}
+
+
+def _cctv(w: Any) -> tuple[bytes, Any, str]:
+    """A frame of the yard, pairs of it seen by a camera above its south edge, the frame's
+    hash."""
+    if not hasattr(w, "cctv"):
+        from PIL import Image
+
+        from bsu_models.scenes.camera_service import pairs_from_arrays
+        from bsu_models.scenes.camera_solve import project_points
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (640, 480), (120, 120, 120)).save(buffer, format="PNG")
+        points = [[x, y, z] for x in (-400, 400) for y in (-250, 250) for z in (0, 80)]
+        eye, aim = [0.0, -1500.0, 800.0], [0.0, 0.0, 0.0]
+        forward = np.subtract(aim, eye) / np.linalg.norm(np.subtract(aim, eye))
+        right = np.cross(forward, [0, 0, 1.0])
+        right /= np.linalg.norm(right)
+        rotation = np.array([right, np.cross(forward, right), forward])
+        pixels, _depth = project_points(points, rotation, eye, 800.0, 0.0, (640, 480))
+        png = buffer.getvalue()
+        w.cctv = (png, pairs_from_arrays(pixels, points), hashlib.sha256(png).hexdigest())
+    return w.cctv
+
+
+def _matched(w: Any) -> int:
+    """A copy of the world's scene with a camera "CAM" matched on the yard frame."""
+    if not hasattr(w, "matched"):
+        png, pairs, _sha = _cctv(w)
+        w.matched = w.system.scenes.copy(w.scene, "Matched").scene_id
+        doc = w.system.scenes.document(w.matched).with_entity(Entity("cam", "CAM", "camera"))
+        w.system.scenes.save(w.matched, doc, w.system.scenes.info(w.matched).revision)
+        w.system.cameras.add_frame(w.matched, "CAM", png, "cam.png", **FRAME_SOURCE)
+        w.system.cameras.match(w.matched, "CAM", pairs)
+    return int(w.matched)
 
 
 def _hidden(call: Callable[[], Any]) -> None:
@@ -572,6 +654,32 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             return ["user", "roles", "target", "--role", "investigator"], None
         case "audit export":
             return ["audit", "export", "--out", str(w.root / f"audit-{n}.csv")], None
+        case "camera solve" | "camera frame add" | "camera match":
+            png, pairs, _sha = _cctv(w)
+            (w.root / "cam.png").write_bytes(png)
+            rows = [",".join(f"{c!r}" for c in (p.u, p.v, p.x, p.y, p.z)) for p in pairs]
+            (w.root / "pairs.csv").write_text("u,v,x,y,z\n" + "\n".join(rows) + "\n")
+            image = ["--image", str(w.root / "cam.png")]
+            csv = ["--points", str(w.root / "pairs.csv")]
+            if command == "camera solve":
+                return ["camera", "solve", version, *image, *csv], None
+            if command == "camera match":
+                return ["camera", "match", str(_matched(w)), "--camera", "CAM", *csv], None
+            source = ["--camera-id", "C7", "--time", "2026-11-20 21:03", "--exhibit", "JL/1"]
+            return ["camera", "frame", "add", str(_matched(w)), "--camera", "CAM", *image,
+                    *source], None  # fmt: skip
+        case "camera still" | "camera coverage":
+            out = str(w.root / f"camera-{n}.png")
+            kind = command.split()[-1]
+            return ["camera", kind, str(_matched(w)), "--camera", "CAM", "--out", out], None
+        case "camera frame list":
+            return ["camera", "frame", "list", str(_matched(w))], None
+        case "camera place":
+            return ["camera", "place", str(_matched(w)), "--camera", "CAM", "--entity", "W1",
+                    "--pixel", "320,300"], None  # fmt: skip
+        case "camera height":
+            return ["camera", "height", str(_matched(w)), "--camera", "CAM", "--head",
+                    "320,200", "--feet", "320,300"], None  # fmt: skip
     return [*command.split(), "--json"], None  # the listings, verify, requests
 
 

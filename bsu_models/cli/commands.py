@@ -17,6 +17,7 @@ from pathlib import Path
 from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
 from bsu_models.cli.args import argparse_language, parser_class
+from bsu_models.cli.camera import add_camera_commands
 from bsu_models.cli.exhibit import add_exhibit_commands
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
@@ -394,6 +395,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     add_exhibit_commands(sub, scene_commands, json_flag, lang)
     add_video_command(sub, json_flag, lang)
     add_user_commands(sub, case_sub, json_flag, lang)
+    add_camera_commands(sub, json_flag, lang)
     return parser
 
 

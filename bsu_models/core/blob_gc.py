@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from bsu_models.core.audit import record_event
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
-from bsu_models.core.orm import PublicPostRow, StoredFileRow
+from bsu_models.core.orm import CctvFrameRow, PublicPostRow, StoredFileRow
 
 MIN_AGE_S = 3600.0
 
@@ -43,7 +43,8 @@ def referenced_keys(engine: Engine) -> set[str]:
     with read_session(engine) as session:
         files = set(session.scalars(select(StoredFileRow.sha256)))
         posts = set(session.scalars(select(PublicPostRow.image_key)))
-    return files | posts
+        frames = set(session.scalars(select(CctvFrameRow.sha256)))
+    return files | posts | frames
 
 
 def collect(

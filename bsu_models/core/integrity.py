@@ -18,7 +18,7 @@ from bsu_models.core.audit_head import read_head_file
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
 from bsu_models.core.errors import Message
-from bsu_models.core.orm import PublicPostRow, StoredFileRow, VersionRow
+from bsu_models.core.orm import CctvFrameRow, PublicPostRow, StoredFileRow, VersionRow
 from bsu_models.core.records import VerifyReport
 from bsu_models.core.state_ledger import StateReplay, all_rows, compare
 
@@ -40,6 +40,7 @@ def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> Verif
         ).all()
         originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
         post_images = set(session.scalars(select(PublicPostRow.image_key)))
+        frames = session.execute(select(CctvFrameRow.sha256, CctvFrameRow.scene_id)).all()
         replay = StateReplay()
         audit_problems, events = verify_chain(session, replay.visit)
         head_problems = head_file_problems(head_file, session, recorded=head_recorded)
@@ -50,7 +51,16 @@ def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> Verif
             if audit_problems
             else [*replay.problems, *compare(replay.recorded, all_rows(session))]
         )
-    referenced = {sha for sha, _v, _n, _r in files} | post_images
+    referenced = {sha for sha, _v, _n, _r in files} | post_images | {sha for sha, _s in frames}
+    for sha, scene_id in frames:
+        if not blobs.exists(sha):
+            problems.append(
+                Message(
+                    "missing: CCTV frame {sha} of scene {scene} is not in the blob store.",
+                    sha=sha[:12],
+                    scene=scene_id,
+                )
+            )
     for sha, version_id, name, _role in files:
         if not blobs.exists(sha):
             problems.append(

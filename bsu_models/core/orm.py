@@ -23,7 +23,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bsu_models.core.limits import ACTOR, AUDIT_OBJECT_ID, CASE_REFERENCE, SSO_SUBJECT, USERNAME
+from bsu_models.core.limits import (
+    ACTOR,
+    AUDIT_OBJECT_ID,
+    CASE_REFERENCE,
+    EXHIBIT_NUMBER,
+    SSO_SUBJECT,
+    USERNAME,
+)
 
 
 def utcnow() -> datetime:
@@ -303,3 +310,29 @@ class PublicPostRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(ACTOR), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CctvFrameRow(Base):
+    """A still from CCTV footage, uploaded as evidence to a camera entity of a scene.
+
+    The bytes are kept as uploaded in the blob store under ``sha256``; the row records where
+    they came from (the CCTV system's camera, the time on the footage, the exhibit number).
+    """
+
+    __tablename__ = "cctv_frames"
+    __table_args__ = (UniqueConstraint("scene_id", "entity_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    entity_id: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    camera_ref: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[str] = mapped_column(String(40))
+    exhibit: Mapped[str] = mapped_column(String(EXHIBIT_NUMBER))
+    uploaded_by: Mapped[str] = mapped_column(String(ACTOR))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

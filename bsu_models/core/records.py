@@ -280,3 +280,34 @@ class SightlineResult:
     target_point: tuple[float, float, float]
     occluder: tuple[float, float, float] | None
     distance: MeasuredValue
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    """A CCTV frame kept as evidence for a camera entity of a scene."""
+
+    scene_id: int
+    entity_id: str
+    sha256: str
+    name: str
+    size_bytes: int
+    media_type: str
+    width: int
+    height: int
+    camera_ref: str  # the CCTV system's name of the camera
+    recorded_at: str  # the time on the footage, as given
+    exhibit: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class CctvReading:
+    """A place read off a CCTV frame: where the line of sight through ``pixel`` meets the
+    model, with its ± (model units, about 95 %: two standard deviations)."""
+
+    point: tuple[float, float, float]
+    uncertainty: float
+    frame_sha256: str
+    pixel: tuple[float, float]
+    revision: int | None = None  # the scene revision it was placed in, if placed

@@ -92,7 +92,8 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
     "BSU_MAX_TEXTURE_PIXELS": (
         "max_texture_pixels",
         "67108864",
-        "Most pixels (width × height, read from the header before decoding) of a texture image.",
+        "Most pixels (width × height, read from the header before decoding) of a texture image "
+        "or a CCTV frame.",
     ),
     "BSU_PARSE_TIMEOUT_S": ("parse_timeout_s", "120", "Wall-clock limit of the parser process."),
     "BSU_FONT_FILE": (

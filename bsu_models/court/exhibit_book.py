@@ -33,6 +33,7 @@ from PIL import Image, UnidentifiedImageError
 
 from bsu_models.core.errors import InvalidInput, InvalidSetting, Message
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, N_
+from bsu_models.court.exhibit_cctv import CCTV_WORDS, BookCamera, cctv_pages
 from bsu_models.court.exhibit_words import PROVENANCE_WORDS
 from bsu_models.court.pdf_layout import (
     COLUMNS,
@@ -108,6 +109,8 @@ class ExhibitBook:
     # A scene without steps still has a picture of the model: shown on the model page.
     model_still_png: bytes = b""
     model_still_name: str = ""
+    # Camera entities matched to CCTV frames: a page each after the steps.
+    cameras: tuple[BookCamera, ...] = ()
 
     @property
     def has_sensitive(self) -> bool:
@@ -148,6 +151,7 @@ SELF_NOTE = N_(
 # Every word the book writes itself, translated by BookPdf (pdf.say): headings, table headings,
 # notes and the names above. Whatever the book draws with pdf.say must be listed here.
 BOOK_WORDS = (
+    *CCTV_WORDS,
     *PROVENANCE_WORDS.values(),
     *TYPE_NAMES.values(),
     *KIND_NAMES.values(),
@@ -466,6 +470,7 @@ def build_exhibit_book(
     _model_page(pdf, book)
     for step in book.steps:
         _step(pdf, step, len(book.steps))
+    cctv_pages(pdf, book.cameras, _picture)
     pdf.start(say("Statement of method"))
     pdf.title_line(say("Statement of method"))
     pdf.set_font(pdf.family, size=10)

@@ -43,6 +43,7 @@ from bsu_models.court.exhibit_book import (
     book_font,
     build_exhibit_book,
 )
+from bsu_models.court.exhibit_cctv import gather_cameras
 from bsu_models.court.exhibit_facts import _frame, _model_facts
 from bsu_models.court.exhibit_video import VIDEO_PATH, VIDEO_README, exhibit_video
 from bsu_models.court.exhibit_words import (
@@ -274,6 +275,14 @@ class ExhibitBuilder:
                 f"  {name:<18} {_(what)}"
                 for name, what in (*README_FILES, *([VIDEO_README] if self.video else []))
             ),
+            *(
+                [
+                    f"  {'cctv/':<18} "
+                    + _("CCTV frames as kept, and the scene seen through each matched camera (PNG)")
+                ]
+                if self.doc.cameras
+                else []
+            ),
             "",
         ]
         if any(e.sensitive for e in self.doc.entities):
@@ -327,12 +336,20 @@ class ExhibitBuilder:
                     sightlines=self._sightlines(number, step),
                 )
             )
-        scene_json = self._scenes.export_json(
-            self.info.scene_id, self.revision, actor=self.actor
-        )
+        scene_json = self._scenes.export_json(self.info.scene_id, self.revision, actor=self.actor)
         payload["scene.json"] = (
             json.dumps(scene_json, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         ).encode()
+        cctv, cameras = gather_cameras(
+            self.ctx,
+            self.info.scene_id,
+            self.doc,
+            self.revision,
+            self.version,
+            self.actor,
+            self.lang,
+        )
+        payload.update(cctv)
         glb = web_glb(self.ctx, self.version.version_id, actor=self.actor)
         payload["model.glb"] = glb
         payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit), self.lang)
@@ -371,6 +388,7 @@ class ExhibitBuilder:
             scene_measurements=self._measurements(None),
             model_still_png=model_still,
             model_still_name="stills/model.png" if model_still else "",
+            cameras=cameras,
         )
         payload["exhibit-book.pdf"] = build_exhibit_book(
             book, book_font(self.ctx.settings.font_file), self.lang

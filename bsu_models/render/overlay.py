@@ -45,6 +45,7 @@ class Overlays:
     paths: bool = True
     measurements: bool = True
     sightlines: bool = True
+    frustums: bool = True
     scale_bar: bool = True
     north_arrow: bool = True
     legend: bool = True
@@ -136,6 +137,19 @@ def _free_box(canvas: _Canvas, a: np.ndarray, b: np.ndarray, w: float, h: float)
     return (mid[0] - w / 2, mid[1] - h / 2, mid[0] + w / 2, mid[1] + h / 2)
 
 
+def _draw_frustums(canvas: _Canvas, layer: SceneLayer, project: Project) -> None:
+    """Each matched camera's frustum: its centre to the corners of its frame, and the frame."""
+    for frustum in layer.frustums:
+        apex, *corners = project(np.array([frustum.apex, *frustum.corners]))
+        colour = _rgb(frustum.colour)
+        segments = [(apex, c) for c in corners] + list(
+            itertools.pairwise([*corners, corners[0]])
+        )
+        for a, b in segments:
+            if np.all(np.isfinite(a)) and np.all(np.isfinite(b)):
+                canvas.draw.line([tuple(a), tuple(b)], fill=colour, width=canvas.px(2))
+
+
 def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: Overlays) -> None:
     """Lines first (paths, sightlines, measurements), then markers, then all text, so no line
     crosses a label drawn before it and labels look for room around everything drawn."""
@@ -167,6 +181,8 @@ def draw_scene(canvas: _Canvas, layer: SceneLayer, project: Project, overlays: O
                     canvas.draw.line(
                         [(x - r, y - dy), (x + r, y + dy)], fill=OCCLUDED, width=canvas.px(4)
                     )
+    if overlays.frustums:
+        _draw_frustums(canvas, layer, project)
     measured: list[tuple[str, np.ndarray, np.ndarray]] = []
     if overlays.measurements:
         for measure in layer.measurements:

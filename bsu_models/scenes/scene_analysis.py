@@ -19,8 +19,16 @@ from bsu_models.core.records import MeasuredValue, SceneInfo, SightlineResult
 from bsu_models.core.units import metres_per_model_unit
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import MeshGeometry, as_triple, line_of_sight
+from bsu_models.scenes.scene_camera import frustum_corners
 from bsu_models.scenes.scene_items import DEFAULT_EYE_HEIGHT_M, Anchor, Measurement, Step
-from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
+from bsu_models.scenes.scene_layer import (
+    Frustum,
+    Marker,
+    MeasureLine,
+    PathLine,
+    SceneLayer,
+    SightLine,
+)
 from bsu_models.scenes.scene_model import SceneDoc
 
 
@@ -247,4 +255,9 @@ class SceneAnalysis:
             lines.append(
                 SightLine(result.eye_point, result.target_point, result.visible, result.occluder)
             )
-        return SceneLayer(markers, paths, tuple(measures), tuple(lines))
+        frustums = tuple(
+            Frustum(match.solution.position, frustum_corners(match), e.colour, e.label)
+            for match in doc.cameras
+            if (e := doc.entity(match.entity))
+        )
+        return SceneLayer(markers, paths, tuple(measures), tuple(lines), frustums)

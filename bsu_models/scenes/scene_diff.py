@@ -79,6 +79,22 @@ def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
         s.id for s in after.steps if s.id in _by_id(before.steps)
     ]:
         changes.append(Message("steps reordered"))
+    old_cams = {c.entity: c for c in before.cameras}
+    new_cams = {c.entity: c for c in after.cameras}
+    for entity in [*old_cams, *(e for e in new_cams if e not in old_cams)]:
+        label = {e.id: e.label for e in (*before.entities, *after.entities)}.get(entity, entity)
+        if entity not in new_cams:
+            changes.append(Message("camera match of {label!r} removed", label=label))
+        elif entity not in old_cams or old_cams[entity] != new_cams[entity]:
+            changes.append(
+                Message(
+                    "camera {label!r} matched to frame {frame} ({count} pairs, RMS {rms} px)",
+                    label=label,
+                    frame=new_cams[entity].frame_sha256[:12],
+                    count=len(new_cams[entity].pairs),
+                    rms=f"{new_cams[entity].solution.rms_px:.2f}",
+                )
+            )
     old_pos = {(p.entity, p.step): p for p in before.positions}
     new_pos = {(p.entity, p.step): p for p in after.positions}
     labels = {e.id: e.label for e in (*before.entities, *after.entities)}
@@ -145,6 +161,7 @@ def scene_change_refs(before: SceneDoc, after: SceneDoc) -> list[str]:
             {f"{p.entity}@{p.step}": p for p in before.positions},
             {f"{p.entity}@{p.step}": p for p in after.positions},
         ),
+        ("camera", {c.entity: c for c in before.cameras}, {c.entity: c for c in after.cameras}),
     )
     for kind, old, new in groups:
         for item_id in sorted(old.keys() | new.keys()):

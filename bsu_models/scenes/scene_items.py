@@ -40,6 +40,7 @@ DEFAULT_EYE_HEIGHT_M = 1.6
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _MARKUP = re.compile(r"[<>]|&[#a-zA-Z0-9]+;|\[[^\]]*\]\([^)]*\)")
 
 Point = tuple[float, float, float]
@@ -94,6 +95,9 @@ class Provenance:
 
     kind: str = "assumption"
     reference: str = ""
+    # Read off a CCTV frame: the frame's SHA-256 and the pixel (column, row) clicked on it.
+    frame_sha256: str | None = None
+    pixel: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in PROVENANCE_KINDS:
@@ -118,6 +122,20 @@ class Provenance:
                 "(e.g. statement number and page, or camera and time code).",
                 kind=kind,
             )
+        if (self.frame_sha256 is None) != (self.pixel is None) or (
+            self.frame_sha256 is not None and self.kind != "cctv"
+        ):
+            raise InvalidInput("A frame and its pixel go together, and only with CCTV provenance.")
+        if self.frame_sha256 is not None and not _SHA256.match(self.frame_sha256):
+            raise InvalidInput("The frame's hash must be a SHA-256 (64 lower-case hex digits).")
+        if self.pixel is not None:
+            try:
+                u, v = (float(c) for c in self.pixel)
+            except (TypeError, ValueError):
+                raise InvalidInput("The frame's pixel must be two numbers.") from None
+            if not (math.isfinite(u) and math.isfinite(v) and 0 <= min(u, v) <= max(u, v) <= 1e6):
+                raise InvalidInput("The frame's pixel must be two numbers.")
+            object.__setattr__(self, "pixel", (u, v))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from bsu_models.core.errors import InvalidInput, Message
+from bsu_models.scenes.scene_camera import match_from_json, match_to_json
 from bsu_models.scenes.scene_items import (
     Anchor,
     Entity,
@@ -43,8 +44,31 @@ def _anchor_json(anchor: Anchor | None) -> dict[str, Any] | None:
     )
 
 
+def _provenance_json(provenance: Provenance) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": provenance.kind, "reference": provenance.reference}
+    # Only positions read off a frame have these: older documents keep their exact bytes.
+    if provenance.frame_sha256 is not None:
+        data["frame_sha256"] = provenance.frame_sha256
+        data["pixel"] = list(provenance.pixel or ())
+    return data
+
+
+def _provenance(data: dict[str, Any]) -> Provenance:
+    pixel = data.get("pixel")
+    return Provenance(
+        kind=data["kind"],
+        reference=data.get("reference", ""),
+        frame_sha256=data.get("frame_sha256"),
+        pixel=tuple(pixel) if pixel is not None else None,
+    )
+
+
 def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The scene as a JSON-ready dict; ``header`` adds informative scene fields (id, case...)."""
+    """The scene as a JSON-ready dict; ``header`` adds informative scene fields (id, case...).
+
+    ``cameras`` is written only when the scene has matched cameras, so that a scene without
+    them has the very document (and SHA-256) it had before cameras could be matched."""
+    cameras = {"cameras": [match_to_json(c) for c in doc.cameras]} if doc.cameras else {}
     return {
         "schema": SCHEMA_ID,
         "scene": {**(header or {}), "name": doc.name},
@@ -71,7 +95,7 @@ def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[s
                 "snapped": p.snapped,
                 "heading_deg": p.heading_deg,
                 "eye_height_m": p.eye_height_m,
-                "provenance": {"kind": p.provenance.kind, "reference": p.provenance.reference},
+                "provenance": _provenance_json(p.provenance),
             }
             for p in doc.positions
         ],
@@ -111,6 +135,7 @@ def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[s
             }
             for v in doc.views
         ],
+        **cameras,
     }
 
 
@@ -157,7 +182,7 @@ def scene_from_json(data: Any) -> SceneDoc:
                     snapped=p.get("snapped", True),
                     heading_deg=p.get("heading_deg"),
                     eye_height_m=p.get("eye_height_m"),
-                    provenance=Provenance(**p.get("provenance", {"kind": "assumption"})),
+                    provenance=_provenance(p.get("provenance", {"kind": "assumption"})),
                 )
                 for p in data["positions"]
             ),
@@ -202,6 +227,7 @@ def scene_from_json(data: Any) -> SceneDoc:
                 )
                 for v in data.get("views", [])
             ),
+            cameras=tuple(match_from_json(c) for c in data.get("cameras", [])),
         )
     except InvalidInput as exc:
         raise InvalidInput("Scene file: {reason}", reason=exc) from None

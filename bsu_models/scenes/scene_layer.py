@@ -50,6 +50,17 @@ class SightLine:
 
 
 @dataclass(frozen=True)
+class Frustum:
+    """What a matched CCTV camera sees: lines from its centre to the corners of its frame, as
+    far out as the points it was matched on."""
+
+    apex: tuple[float, float, float]
+    corners: tuple[tuple[float, float, float], ...]  # top-left, top-right, bottom-right, -left
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
 class SceneLayer:
     """What of a scene is drawn at one step."""
 
@@ -57,10 +68,23 @@ class SceneLayer:
     paths: tuple[PathLine, ...] = ()
     measurements: tuple[MeasureLine, ...] = ()
     sightlines: tuple[SightLine, ...] = ()
+    frustums: tuple[Frustum, ...] = ()
 
     def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, object]:
         """The layer as plain lists and dicts (for the browser viewer), its words in ``lang``."""
+        frustums = {
+            "frustums": [
+                {
+                    "apex": list(f.apex),
+                    "corners": [list(c) for c in f.corners],
+                    "colour": f.colour,
+                    "label": f.label,
+                }
+                for f in self.frustums
+            ]
+        }
         return {
+            **(frustums if self.frustums else {}),
             "entities": [
                 {
                     "id": m.entity_id,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bsu_models.core.errors import InvalidInput, Message
+from bsu_models.scenes.scene_camera import CameraMatch
 from bsu_models.scenes.scene_items import (
     Entity,
     Measurement,
@@ -39,6 +40,7 @@ class SceneDoc:
     measurements: tuple[Measurement, ...] = ()
     sightlines: tuple[Sightline, ...] = ()
     views: tuple[SavedView, ...] = ()
+    cameras: tuple[CameraMatch, ...] = ()  # camera entities matched to their CCTV frames
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", check_label(self.name, Message("Scene name")))
@@ -122,6 +124,15 @@ class SceneDoc:
                 raise InvalidInput(
                     "Sightline {id} refers to unknown step {step!r}.", id=line.id, step=line.step
                 )
+        matched = [c.entity for c in self.cameras]
+        if len(matched) != len(set(matched)):
+            raise InvalidInput("A camera entity is matched to its frame twice.")
+        for match in self.cameras:
+            if match.entity not in entities or self.entity(match.entity).type != "camera":
+                raise InvalidInput(
+                    "A camera match refers to {entity!r}, which is not a camera entity.",
+                    entity=match.entity,
+                )
         for view in self.views:
             if any(s not in steps for s in view.steps):
                 raise InvalidInput("View {name!r} is attached to an unknown step.", name=view.name)
@@ -146,6 +157,10 @@ class SceneDoc:
             label=label,
             known=known,
         )
+
+    def camera(self, entity_id: str) -> CameraMatch | None:
+        """The match of camera entity ``entity_id`` to its frame, or None."""
+        return next((c for c in self.cameras if c.entity == entity_id), None)
 
     def step_at(self, number: int) -> Step:
         """Step by its 1-based number in the scene's order."""
@@ -196,6 +211,7 @@ class SceneDoc:
         return replace(
             self,
             entities=tuple(e for e in self.entities if e.id != entity_id),
+            cameras=tuple(c for c in self.cameras if c.entity != entity_id),
             positions=tuple(p for p in self.positions if p.entity != entity_id),
             measurements=tuple(m for m in self.measurements if entity_id not in _entities_of(m)),
             sightlines=tuple(
@@ -229,6 +245,11 @@ class SceneDoc:
                 p for p in self.positions if (p.entity, p.step) != (entity_id, step_id)
             ),
         )
+
+    def with_camera(self, match: CameraMatch) -> SceneDoc:
+        """The scene with ``match`` replacing any earlier match of the same camera entity."""
+        others = tuple(c for c in self.cameras if c.entity != match.entity)
+        return replace(self, cameras=(*others, match))
 
     def with_measurement(self, measurement: Measurement) -> SceneDoc:
         return replace(self, measurements=_upsert(self.measurements, measurement))

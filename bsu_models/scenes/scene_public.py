@@ -117,9 +117,11 @@ def public_document(doc: SceneDoc, tolerance: float | None = None) -> SceneDoc:
     )
     # Notes and narratives are free text written for the case file: they may name or locate
     # anyone, sensitive or not, so none of it leaves. Provenance references go too; the kind
-    # stays, with "withheld" where a reference is required.
+    # stays, with "withheld" where a reference is required. Camera matches (the frame's hash,
+    # the pairs clicked on it) are investigation material and stay in the case file.
     return replace(
         public,
+        cameras=(),
         entities=tuple(replace(e, notes="") for e in public.entities),
         steps=tuple(replace(s, narrative="") for s in public.steps),
         positions=tuple(replace(p, provenance=_withheld(p.provenance)) for p in public.positions),
