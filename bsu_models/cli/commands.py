@@ -20,6 +20,7 @@ from bsu_models.cli.args import argparse_language, parser_class
 from bsu_models.cli.exhibit import add_exhibit_commands
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
+from bsu_models.cli.sun import add_sun_commands
 from bsu_models.cli.users import add_user_commands
 from bsu_models.core.errors import BsuError, InvalidInput, LoginFailed, Message
 from bsu_models.core.i18n import (
@@ -97,6 +98,8 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
         tags=args.tag or (),
         up_axis=args.up,
         north_axis=args.north,
+        latitude=args.lat,
+        longitude=args.lon,
     )
     _emit(args, result.to_json(), _version_text(result.version, _lang(args)))
     return EXIT_OK
@@ -321,6 +324,8 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         choices=AXES,
         help=t("model axis pointing north (default +y; write --north=-z for a minus)", lang),
     )
+    imp.add_argument("--lat", metavar="DEG", help=t("latitude of the model's origin, WGS84", lang))
+    imp.add_argument("--lon", metavar="DEG", help=t("longitude of the model's origin, WGS84", lang))
     imp.set_defaults(handler=cmd_import)
 
     lst = sub.add_parser("list", parents=[json_flag], help=t("list landmark models", lang))
@@ -392,6 +397,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     scene_commands = add_scene_commands(sub, json_flag, lang)
     add_exhibit_commands(sub, scene_commands, json_flag, lang)
     add_user_commands(sub, case_sub, json_flag, lang)
+    add_sun_commands(sub, json_flag, lang)
     return parser
 
 

@@ -78,6 +78,9 @@ class VersionInfo:
     #: Shown with ``localise``; ``str()`` gives the English.
     warnings: tuple[str | Message, ...] = ()
     files: tuple[StoredFileInfo, ...] = field(default=(), repr=False)
+    #: Where the model's origin is on Earth (WGS84 degrees); None until located.
+    latitude_deg: float | None = None
+    longitude_deg: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -133,6 +136,8 @@ class ImportResult:
             "watertight": v.watertight,
             "has_texture": v.has_texture,
             "warnings": [str(w) for w in v.warnings],
+            "latitude_deg": v.latitude_deg,
+            "longitude_deg": v.longitude_deg,
         }
 
 

@@ -45,9 +45,15 @@ def _anchor_json(anchor: Anchor | None) -> dict[str, Any] | None:
 
 def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[str, Any]:
     """The scene as a JSON-ready dict; ``header`` adds informative scene fields (id, case...)."""
+    scene: dict[str, Any] = {**(header or {}), "name": doc.name}
+    # Only when set: documents without them keep the exact JSON (and hash) they always had.
+    if doc.date is not None:
+        scene["date"] = doc.date
+    if doc.time_zone is not None:
+        scene["time_zone"] = doc.time_zone
     return {
         "schema": SCHEMA_ID,
-        "scene": {**(header or {}), "name": doc.name},
+        "scene": scene,
         "entities": [
             {
                 "id": e.id,
@@ -147,6 +153,8 @@ def scene_from_json(data: Any) -> SceneDoc:
     try:
         return SceneDoc(
             name=data["scene"]["name"],
+            date=data["scene"].get("date"),
+            time_zone=data["scene"].get("time_zone"),
             entities=tuple(Entity(**e) for e in data["entities"]),
             steps=tuple(Step(**s) for s in data["steps"]),
             positions=tuple(
