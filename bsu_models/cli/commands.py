@@ -223,6 +223,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
         watermark_text=args.watermark,
         watermark_logo=_watermark_image(args.watermark_image),
         lang=args.language or lang,
+        sun_at=args.sun_at,
     )
     try:
         Path(args.out).write_bytes(still.png)
@@ -240,6 +241,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
             "metres_per_pixel": still.metres_per_pixel,
             "scale_bar_m": bar.metres if bar else None,
             "scale_bar_px": bar.pixels if bar else None,
+            "sun": still.sun.to_json() if still.sun else None,
         },
         t("Wrote {out} ({width}x{height})", lang).format(
             out=args.out, width=still.size[0], height=still.size[1]
@@ -391,6 +393,15 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         "--language",
         choices=LANGUAGES,
         help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
+    )
+    render.add_argument(
+        "--sun-at",
+        metavar="ISO8601",
+        help=t(
+            "light the model by the sun at this date and time, with shadows "
+            "(default: the scene's date and the step's time, when the version is located)",
+            lang,
+        ),
     )
     render.set_defaults(handler=cmd_render)
 

@@ -285,3 +285,12 @@ class SightlineResult:
     target_point: tuple[float, float, float]
     occluder: tuple[float, float, float] | None
     distance: MeasuredValue
+    #: The sun at the step's time, when the scene has a date and the version a place (else
+    #: all None): when, where it was, whether the target point was in direct sun, and glare
+    #: (the observer looking within 20° of a sun they can see).
+    sun_at: datetime | None = None
+    sun_azimuth_deg: float | None = None
+    sun_elevation_deg: float | None = None
+    target_in_sun: bool | None = None
+    glare: bool | None = None
+    angle_to_sun_deg: float | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from bsu_models.ingest.geometry import MeshGeometry, as_triple, line_of_sight
 from bsu_models.scenes.scene_items import DEFAULT_EYE_HEIGHT_M, Anchor, Measurement, Step
 from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.scene_sun import light_on_sightline, step_sun
 
 
 class SceneAnalysis:
@@ -171,9 +173,16 @@ class SceneAnalysis:
         return point + geometry.up * (height / factor)
 
     def sightline(
-        self, scene_id: int, observer_label: str, target_label: str, step_number: int = 1
+        self,
+        scene_id: int,
+        observer_label: str,
+        target_label: str,
+        step_number: int = 1,
+        sun_at: str | datetime | None = None,
     ) -> SightlineResult:
-        """Can the observer (from its eyes) see the target at that step, past the model?"""
+        """Can the observer (from its eyes) see the target at that step, past the model? With
+        the sun at ``sun_at`` (else at the step's time, when known): is the target in direct
+        sun, and does the observer look into it?"""
         info = self.info(scene_id)
         doc = self.document(scene_id)
         step = doc.step_at(step_number)
@@ -195,6 +204,8 @@ class SceneAnalysis:
             "eye to target",
             label_message=name,
         )
+        sun = step_sun(get_version(self.ctx, info.version_id), doc, step, sun_at)
+        light = light_on_sightline(geometry, sun, eye, aim) if sun is not None else None
         return SightlineResult(
             observer.label,
             target.label,
@@ -204,6 +215,12 @@ class SceneAnalysis:
             as_triple(aim),
             verdict.occluder,
             distance,
+            sun_at=sun.at if sun else None,
+            sun_azimuth_deg=sun.azimuth_deg if sun else None,
+            sun_elevation_deg=sun.elevation_deg if sun else None,
+            target_in_sun=light.target_in_sun if light else None,
+            glare=light.glare if light else None,
+            angle_to_sun_deg=light.angle_to_sun_deg if light else None,
         )
 
     # -- what is shown at a step ----------------------------------------------------------------
