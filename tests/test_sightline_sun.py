@@ -114,3 +114,21 @@ def test_cli_sightline_reports_light(yard, monkeypatch, capsys):
     assert "the target is in direct sun" in capsys.readouterr().out
     assert main([*args, "--sun-at", "07:00"]) == 2
     assert "has no date" in capsys.readouterr().err
+
+
+def test_sun_track_for_the_browser_slider(yard):
+    system, _settings, scene, unlocated = yard
+    doc = system.scenes.document(scene)
+    info = system.scenes.info(scene)
+    version = system.get_version(info.version_id)
+    track = bsu_models.sun_track(version, doc, doc.steps[1])
+    assert track is not None and track["zone"] == "Asia/Hong_Kong"
+    entries = track["entries"]
+    assert len(entries) == 25 and entries[track["index"]]["time"] == "17:30"
+    assert [e["offset_min"] for e in entries[:2]] == [-120, -110]
+    # Later in the evening the sun sinks, and by 19:30 it has set.
+    elevations = [e["elevation_deg"] for e in entries]
+    assert elevations == sorted(elevations, reverse=True) and not entries[-1]["up"]
+    other = system.scenes.document(unlocated)
+    other_version = system.get_version(system.scenes.info(unlocated).version_id)
+    assert bsu_models.sun_track(other_version, other, other.steps[1]) is None

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.records import VersionInfo
-from bsu_models.ingest.geometry import MeshGeometry, sightlines
+from bsu_models.ingest.geometry import MeshGeometry, axis_vector, sightlines
 from bsu_models.scenes.scene_items import Step
 from bsu_models.scenes.scene_model import SceneDoc
-from bsu_models.scenes.sun import SunPosition, parse_moment, sun_position
+from bsu_models.scenes.sun import SunPosition, parse_moment, sun_position, time_zone
 
 #: An observer looking within this angle of the sun is dazzled (glare).
 GLARE_ANGLE_DEG = 20.0
@@ -87,3 +88,40 @@ def light_on_sightline(
         bool(sun.up and rays.visible[1] and angle <= GLARE_ANGLE_DEG),
         angle,
     )
+
+
+def sun_track(
+    version: VersionInfo,
+    doc: SceneDoc,
+    step: Step,
+    span_minutes: int = 120,
+    every_minutes: int = 10,
+) -> dict[str, Any] | None:
+    """The sun from ``span_minutes`` before to after the step's time, every ``every_minutes``,
+    for the browser's time slider ("what if it was 30 minutes later"): each entry's local time,
+    azimuth, apparent elevation and the direction toward the sun in the model's axes; ``index``
+    is the step's own time. None when the step is not in real time or the version not located."""
+    centre = step_sun(version, doc, step)
+    if centre is None:
+        return None
+    up, north = axis_vector(version.up_axis), axis_vector(version.north_axis)
+    zone = time_zone(doc.zone_name)
+    entries = []
+    for offset in range(-span_minutes, span_minutes + 1, every_minutes):
+        sun = version_sun(version, centre.at + timedelta(minutes=offset))
+        entries.append(
+            {
+                "offset_min": offset,
+                "time": f"{sun.at.astimezone(zone):%H:%M}",
+                "azimuth_deg": round(sun.azimuth_deg, 2),
+                "elevation_deg": round(sun.elevation_deg, 2),
+                "direction": [round(float(c), 6) for c in sun.direction(up, north)],
+                "up": sun.up,
+            }
+        )
+    return {
+        "date": doc.date,
+        "zone": doc.zone_name,
+        "entries": entries,
+        "index": span_minutes // every_minutes,
+    }

@@ -44,6 +44,7 @@ const S = {
   markers: [], entityCount: 0, renders: 0, lastClick: null,
   cameraNonce: undefined, pendingCamera: null, readyPending: null, walk: false, modelStatus: ['starting', {}],
   displayed: null, blanked: false,
+  sunTrack: null, shadows: false, // the sun around the step's time (from Python), and the toggle
 };
 
 // Read-only hooks for tests.
@@ -189,6 +190,10 @@ const LABELS = {
   hint_sightline: 'Click the eye point, then the target.',
   hint_present: 'Read-only: drag to orbit, right-drag to pan, wheel to zoom.',
   hint_walk: 'Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves.',
+  sun: 'Sun', sun_title: "Light the model by the sun at the step's time, casting shadows",
+  sun_time: 'Time of the sun',
+  sun_text: 'Sun at {time}: azimuth {azimuth}°, elevation {elevation}°',
+  sun_down: 'Sun at {time}: below the horizon, no sunlight',
 };
 const words = { ...LABELS };
 // `{name}` placeholders are filled with text, never parsed as markup.
@@ -215,6 +220,7 @@ function applyLabels(given) {
     b.title = tr(`${b.dataset.label}_title`);
   }
   document.getElementById('toolbar').setAttribute('aria-label', tr('toolbar'));
+  document.getElementById('sun-time').setAttribute('aria-label', tr('sun_time'));
   setStatus();
 }
 
@@ -325,6 +331,7 @@ function showModel(id, root, t0, source) {
     tris += (o.geometry.index ?? o.geometry.attributes.position).count / 3;
     [].concat(o.material).forEach(tuneMaterial);
   });
+  markShadowCasters(root);
   scene.add(root);
   root.updateMatrixWorld(true);
   S.box = new THREE.Box3().setFromObject(root);
@@ -346,12 +353,86 @@ function showModel(id, root, t0, source) {
 function placeLights() {
   const { up, north, east } = axes();
   hemi.position.copy(up); // the sky colour comes from +position
+  if (placeSun()) return;
   // Sun from the south-east, high: it lights the faces the default iso view shows.
   const dir = east.multiplyScalar(0.6).addScaledVector(north, -0.8).addScaledVector(up, 1.5).normalize();
   sun.position.copy(S.centre).addScaledVector(dir, S.diag);
   sun.target.position.copy(S.centre);
   sun.target.updateMatrixWorld();
 }
+
+// ------------------------------------------------------------------ the sun at the step's time
+// Python sends the sun every few minutes around the step's time (direction toward it in model
+// axes); the slider picks one, so "what if it was 30 minutes later" needs no round trip.
+const sunButton = document.getElementById('btn-sun');
+const sunSlider = document.getElementById('sun-time');
+const sunText = document.getElementById('sun-text');
+renderer.shadowMap.enabled = true;
+renderer.shadowMap.type = software ? THREE.PCFShadowMap : THREE.PCFSoftShadowMap;
+sun.shadow.mapSize.set(software ? 1024 : 2048, software ? 1024 : 2048);
+
+function sunEntry() {
+  const entries = S.sunTrack?.entries ?? [];
+  return entries[Math.min(entries.length - 1, Math.max(0, Number(sunSlider.value) || 0))] ?? null;
+}
+// Sunlight with shadows when switched on: false (and the ordinary lights) otherwise.
+function placeSun() {
+  const entry = S.shadows ? sunEntry() : null;
+  const dir = entry ? vec(entry.direction) : null;
+  sun.castShadow = Boolean(dir && entry.up);
+  document.body.dataset.shadows = sun.castShadow ? '1' : '0';
+  showSunText(entry);
+  if (!dir) { sun.intensity = 1.7; hemi.intensity = 1.5; return false; }
+  sun.intensity = entry.up ? 2.4 : 0; // below the horizon: sky light only
+  hemi.intensity = entry.up ? 0.9 : 0.6;
+  // An orthographic shadow camera fitted around the model's bounding sphere, along the sun.
+  const r = S.diag / 2;
+  sun.position.copy(S.centre).addScaledVector(dir.normalize(), S.diag);
+  sun.target.position.copy(S.centre);
+  sun.target.updateMatrixWorld();
+  Object.assign(sun.shadow.camera, { left: -r, right: r, top: r, bottom: -r, near: 0.01 * r, far: 3 * r });
+  sun.shadow.camera.updateProjectionMatrix();
+  sun.shadow.bias = -0.003;
+  sun.shadow.normalBias = 0.01 * S.diag; // grazing light on flat ground: no acne stripes
+  sun.shadow.needsUpdate = true;
+  return true;
+}
+function showSunText(entry) {
+  sunText.hidden = !entry;
+  if (!entry) return;
+  sunText.textContent = entry.up
+    ? tr('sun_text', { time: entry.time, azimuth: entry.azimuth_deg.toFixed(1), elevation: entry.elevation_deg.toFixed(1) })
+    : tr('sun_down', { time: entry.time });
+  document.body.dataset.sunTime = entry.time;
+}
+function applySunArg(track) {
+  const valid = track && Array.isArray(track.entries) && track.entries.length ? track : null;
+  const key = JSON.stringify(valid);
+  if (key === S.sunKey) return;
+  S.sunKey = key;
+  S.sunTrack = valid;
+  sunButton.hidden = sunSlider.hidden = !valid;
+  if (!valid) S.shadows = false;
+  else {
+    sunSlider.max = String(valid.entries.length - 1);
+    sunSlider.value = String(Number.isInteger(valid.index) ? valid.index : 0);
+  }
+  sunButton.setAttribute('aria-pressed', String(S.shadows));
+  if (S.box) placeLights();
+}
+function markShadowCasters(root) {
+  root.traverse((o) => { if (o.isMesh) { o.castShadow = true; o.receiveShadow = true; } });
+}
+sunButton.addEventListener('click', () => {
+  S.shadows = !S.shadows && Boolean(S.sunTrack);
+  sunButton.setAttribute('aria-pressed', String(S.shadows));
+  if (S.box) placeLights();
+  requestRender();
+});
+sunSlider.addEventListener('input', () => {
+  if (S.box) placeLights();
+  requestRender();
+});
 
 // ------------------------------------------------------------------ scene overlay
 const PEOPLE = new Set(['suspect', 'victim', 'witness', 'officer']);
@@ -763,6 +844,7 @@ window.addEventListener('message', (e) => {
   setHeight(args.height);
   setTool(args.tool);
   applySceneArg(args.scene);
+  applySunArg(args.scene?.sun);
   const id = typeof args.mesh_id === 'string' && args.mesh_id ? args.mesh_id : null;
   if (!id && !S.wantedId) setStatus('no_model');
   onMeshArgs(id, args.mesh ?? args.mesh_b64 ?? null);
