@@ -16,7 +16,7 @@ from bsu_models.core.errors import InvalidInput
 from bsu_models.core.orm import AuditRow, SceneRevisionRow
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
 from bsu_models.scenes.sun import parse_moment, sun_day, sun_position
-from tests.conftest import make_settings
+from tests.conftest import make_settings, upload
 from tests.test_access import _box_ply, yard_case
 
 #: The Hong Kong Observatory's position, as its Sun Path Diagram takes it.
@@ -290,3 +290,17 @@ def test_schema_refuses_a_malformed_date():
     data["scene"]["date"] = "June 21"
     with pytest.raises(InvalidInput, match="Scene file: at scene/date"):
         scene_from_json(data)
+
+
+def test_place_is_kept_and_verified_on_both_databases(catalogue, case_reference, tmp_path):
+    version = catalogue.import_model(
+        upload(_box_ply(tmp_path / "yard.ply")),
+        case=case_reference,
+        name="Yard",
+        latitude=-33.8568,
+        longitude=151.2153,
+    ).version
+    assert (version.latitude_deg, version.longitude_deg) == (-33.8568, 151.2153)
+    moved = catalogue.locate_version(version.version_id, -33.85, 151.21)
+    assert (moved.latitude_deg, moved.longitude_deg) == (-33.85, 151.21)
+    assert catalogue.verify().ok
