@@ -30,6 +30,9 @@ is measured from the outside: ``stills._render_model`` timed alone on the camera
 uses, ``render_still`` timed with ``_render_model`` swapped for one returning those pixels
 (overlays + PNG), and ``render.png_bytes`` timed alone on a finished still's pixels; a bare
 screenshot is taken right before each ``_render_model`` so the two renders compare back to back.
+Then, for the same sizes and cameras, ours lit by a fixed afternoon sun with shadows
+(``stills.Sunlight``) against ours with the neutral lighting, alternating; the target is
+shadows <= 1.50 x plain.
 Only one file is written: ours' 4k plan still (``--save``), to look at the label layout.
 Peak RSS (``getrusage``) is printed at the end and after each size and camera.
 """
@@ -75,6 +78,7 @@ except ImportError:  # before the layer's types moved out of overlay.py
     )
 
 TARGET_RATIO = 1.30
+SHADOW_TARGET_RATIO = 1.50
 SEED = 20260144
 METRES_PER_UNIT = 0.05  # a 1:50 model in millimetres: 1 mm is 5 cm of the scene
 NORTH = (0.0, 1.0, 0.0)
@@ -222,7 +226,11 @@ def camera_for(mesh: MeshArrays, name: str) -> stills.Camera:
 
 
 def run_ours(
-    mesh: MeshArrays, camera: stills.Camera, size: tuple[int, int], layer: SceneLayer
+    mesh: MeshArrays,
+    camera: stills.Camera,
+    size: tuple[int, int],
+    layer: SceneLayer,
+    sun: Any = None,
 ) -> Any:
     return stills.render_still(
         mesh,
@@ -233,6 +241,40 @@ def run_ours(
         layer=layer,
         caption=CAPTION,
         overlays=Overlays(),
+        sun=sun,
+    )
+
+
+def sun_for_bench() -> Any:
+    """An afternoon sun from the west-south-west, 35° up (model axes: +z up, +y north)."""
+    azimuth, elevation = np.radians(250.0), np.radians(35.0)
+    direction = (
+        float(np.cos(elevation) * np.sin(azimuth)),
+        float(np.cos(elevation) * np.cos(azimuth)),
+        float(np.sin(elevation)),
+    )
+    return stills.Sunlight(direction)
+
+
+def compare_shadows(
+    mesh: MeshArrays, camera: stills.Camera, size: tuple[int, int], layer: SceneLayer, repeat: int
+) -> tuple[float, float]:
+    """Median seconds of the same still lit by the sun with shadows and with the neutral
+    lighting, over ``repeat`` alternating runs after one untimed run of each."""
+    sun = sun_for_bench()
+    run_ours(mesh, camera, size, layer, sun)
+    run_ours(mesh, camera, size, layer)
+
+    def lit() -> dict[str, float]:
+        return {"total": timed(lambda: run_ours(mesh, camera, size, layer, sun))[0]}
+
+    def plain() -> dict[str, float]:
+        return {"total": timed(lambda: run_ours(mesh, camera, size, layer))[0]}
+
+    lit_runs, plain_runs = alternate(repeat, lit, plain)
+    return (
+        statistics.median(r["total"] for r in lit_runs),
+        statistics.median(r["total"] for r in plain_runs),
     )
 
 
@@ -442,6 +484,24 @@ def measure(
         f"target <= {TARGET_RATIO:.2f} (ours / bare, each size and camera; both sides encode PNG, "
         "bare with PIL defaults, ours with render.png_bytes)"
     )
+    say("the same still lit by the sun with shadows / with the neutral lighting:")
+    out["shadows"] = {}
+    for size_name in BENCH_SIZES:
+        size = stills.picture_size(size_name)
+        for camera_name in CAMERAS:
+            lit, plain = compare_shadows(mesh, camera_for(mesh, camera_name), size, layer, repeat)
+            key = f"{size_name} {camera_name}"
+            out["shadows"][key] = {
+                "shadows_s": lit,
+                "plain_s": plain,
+                "ratio": lit / plain,
+                "meets_target": lit / plain <= SHADOW_TARGET_RATIO,
+            }
+            say(
+                f"  {key:<15} shadows {lit:6.3f} s  plain {plain:6.3f} s  ratio "
+                f"{lit / plain:.3f} {'OK' if lit / plain <= SHADOW_TARGET_RATIO else 'OVER'}"
+            )
+    say(f"target <= {SHADOW_TARGET_RATIO:.2f} (shadows / plain, each size and camera)")
     out["peak_rss_mib"] = peak_rss_mib()
     after = ", ".join(f"{k} {v['peak_rss_after_mib']:.0f}" for k, v in out["runs"].items())
     say(f"peak RSS: {out['peak_rss_mib']:.0f} MiB (after the mesh {rss_mesh:.0f}; after {after})")

@@ -94,6 +94,7 @@ _EXPORTS: dict[str, str] = {
     "PLATFORM_SIZES": "bsu_models.render.public_image",
     "PLATFORM_NAMES": "bsu_models.render.public_image",
     "public_document": "bsu_models.scenes.scene_public",
+    "sun_track": "bsu_models.scenes.scene_sun",
     "AccessDenied": "bsu_models.core.errors",
     "LoginFailed": "bsu_models.core.errors",
     "BsuError": "bsu_models.core.errors",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
-from bsu_models.core import cases, versions
+from bsu_models.core import cases, places, versions
 from bsu_models.core.access import AccessControl, Principal, system_principal
 from bsu_models.core.audit import head as audit_head
 from bsu_models.core.audit import record_event, to_record
@@ -27,6 +27,7 @@ from bsu_models.core.db import make_engine, read_session
 from bsu_models.core.errors import BsuError, InvalidInput, Message, StorageError
 from bsu_models.core.integrity import verify_catalogue
 from bsu_models.core.orm import AuditRow
+from bsu_models.core.places import check_place
 from bsu_models.core.records import (
     AuditEvent,
     AuditHead,
@@ -180,10 +181,18 @@ class Catalogue:
         north_axis: str = "+y",
         actor: str | None = None,
         progress: Progress | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
     ) -> ImportResult:
-        """Import an upload as a new version (of a new or existing model named ``name``)."""
+        """Import an upload as a new version (of a new or existing model named ``name``),
+        located at ``latitude``, ``longitude`` (WGS84 degrees) when given."""
         actor = self.actor_name(actor)
         self.require_case("model.import", case.strip())
+        located = latitude is not None or longitude is not None
+        if located:
+            if latitude is None or longitude is None:
+                raise InvalidInput("A place needs both a latitude and a longitude.")
+            check_place(latitude, longitude)
         request = ImportRequest(
             case_reference=case.strip(),
             name=name,
@@ -204,6 +213,8 @@ class Catalogue:
         except BsuError as exc:
             self._record_refusal(request, actor, exc)
             raise
+        if located:
+            places.locate_version(self.ctx, version_id, latitude, longitude, actor)
         version = self.get_version(version_id)
         return ImportResult(version=version, created_model=version.number == 1)
 
@@ -238,6 +249,12 @@ class Catalogue:
 
     def versions_of(self, model_id: int) -> list[VersionInfo]:
         return versions.versions_of(self.ctx, model_id)
+
+    def locate_version(
+        self, version_id: int, latitude: float, longitude: float, actor: str | None = None
+    ) -> VersionInfo:
+        """Set where the version's origin is on Earth (``bsu_models.core.places``)."""
+        return places.locate_version(self.ctx, version_id, latitude, longitude, actor)
 
     def list_models(self, case: str | None = None, query: str | None = None) -> list[ModelSummary]:
         """Models (with their latest version), filtered by case and by a free-text query;

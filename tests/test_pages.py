@@ -155,6 +155,27 @@ def test_model_page_shows_viewer_facts_and_versions(app_env):
     assert len(at.get("download_button")) >= 1
 
 
+def test_model_page_sets_the_place_and_refuses_a_bad_one(app_env):
+    import bsu_models
+
+    _demo(app_env)
+    at = _app().run()
+    at.switch_page("views/model.py").run()
+    lat = next(n for n in at.number_input if n.key.startswith("place_lat_"))
+    lon = next(n for n in at.number_input if n.key.startswith("place_lon_"))
+    lat.set_value(22.3193)
+    lon.set_value(114.1694)
+    at.button(key="save_place").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Place saved."
+    version_id = int(lat.key.rsplit("_", 1)[1])
+    located = bsu_models.open_catalogue().get_version(version_id)
+    assert (located.latitude_deg, located.longitude_deg) == (22.3193, 114.1694)
+    next(n for n in at.number_input if n.key.startswith("place_lat_")).set_value(95.0)
+    at.button(key="save_place").click().run()
+    assert at.error[0].value.startswith("Latitude 95.0 is out of range")
+
+
 def _by_label(widgets, label: str):  # type: ignore[no-untyped-def]
     return next(w for w in widgets if w.label == label)
 

@@ -72,6 +72,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.import_model": ("model.import",),
     "Catalogue.get_version": ("case.view",),
     "Catalogue.versions_of": ("case.view",),
+    "Catalogue.locate_version": ("model.import",),
     "Catalogue.list_models": ("case.view",),
     "Catalogue.thumbnail_png": ("case.view",),
     "Catalogue.web_glb": ("case.view",),
@@ -202,6 +203,8 @@ CLI_METHODS: dict[str, str | None] = {
     "camera height": "CameraService.height",
     "camera still": "Catalogue.camera_still",
     "camera coverage": "Catalogue.camera_coverage",
+    "sun": None,  # computes where the sun is; no catalogue at all
+    "version locate": "Catalogue.locate_version",
 }
 
 
@@ -383,6 +386,7 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     ),
     "Catalogue.get_version": lambda w, c: c.get_version(w.version),
     "Catalogue.versions_of": lambda w, c: c.versions_of(w.model),
+    "Catalogue.locate_version": lambda w, c: c.locate_version(w.version, 22.3, 114.17),
     "Catalogue.list_models": lambda w, c: _listed(bool(c.list_models(case=CASE))),
     "Catalogue.thumbnail_png": lambda w, c: c.thumbnail_png(w.version),
     "Catalogue.web_glb": lambda w, c: c.web_glb(w.version),
@@ -625,6 +629,8 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             return ["import", str(w.mesh), "--case", CASE, "--name", f"CLI {n}"], None
         case "show":
             return ["show", version], None
+        case "version locate":
+            return ["version", "locate", version, "--lat", "22.3", "--lon", "114.17"], None
         case "render":
             out = w.root / f"still-{n}.png"
             return ["render", version, "--preset", "plan", "--out", str(out)], None

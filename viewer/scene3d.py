@@ -103,6 +103,11 @@ def viewer_labels() -> dict[str, str]:
         "hint_walk": t(
             "Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves."
         ),
+        "sun": t("Sun"),
+        "sun_title": t("Light the model by the sun at the step's time, casting shadows"),
+        "sun_time": t("Time of the sun"),
+        "sun_text": t("Sun at {time}: azimuth {azimuth}°, elevation {elevation}°"),
+        "sun_down": t("Sun at {time}: below the horizon, no sunlight"),
     }
 
 
@@ -117,10 +122,13 @@ def scene3d(
     tool: str = "navigate",
     height: int = 560,
     scene: tuple[int, int] | None = None,
+    sun: dict | None = None,
 ) -> dict | None:
     """Show the viewer; returns a new event from the browser (click, camera) or None.
 
-    ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display."""
+    ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display;
+    ``sun`` (``bsu_models.sun_track``) lets the view cast the sun's shadows around the step's
+    time, with a toggle and a time slider."""
     wanted = mesh_id(version)
     sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
@@ -141,7 +149,7 @@ def scene3d(
     value = _COMPONENT(
         mesh_id=wanted,
         mesh=data,
-        scene=scene_payload(version, layer),
+        scene={**scene_payload(version, layer), "sun": sun},
         camera=camera,
         tool=tool,
         labels=viewer_labels(),

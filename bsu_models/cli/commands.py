@@ -21,6 +21,7 @@ from bsu_models.cli.camera import add_camera_commands
 from bsu_models.cli.exhibit import add_exhibit_commands
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
+from bsu_models.cli.sun import add_sun_commands
 from bsu_models.cli.users import add_user_commands
 from bsu_models.cli.video import add_video_command
 from bsu_models.core.errors import BsuError, InvalidInput, LoginFailed, Message
@@ -99,6 +100,8 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
         tags=args.tag or (),
         up_axis=args.up,
         north_axis=args.north,
+        latitude=args.lat,
+        longitude=args.lon,
     )
     _emit(args, result.to_json(), _version_text(result.version, _lang(args)))
     return EXIT_OK
@@ -222,6 +225,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
         watermark_text=args.watermark,
         watermark_logo=_watermark_image(args.watermark_image),
         lang=args.language or lang,
+        sun_at=args.sun_at,
     )
     try:
         Path(args.out).write_bytes(still.png)
@@ -239,6 +243,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
             "metres_per_pixel": still.metres_per_pixel,
             "scale_bar_m": bar.metres if bar else None,
             "scale_bar_px": bar.pixels if bar else None,
+            "sun": still.sun.to_json() if still.sun else None,
         },
         t("Wrote {out} ({width}x{height})", lang).format(
             out=args.out, width=still.size[0], height=still.size[1]
@@ -323,6 +328,8 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         choices=AXES,
         help=t("model axis pointing north (default +y; write --north=-z for a minus)", lang),
     )
+    imp.add_argument("--lat", metavar="DEG", help=t("latitude of the model's origin, WGS84", lang))
+    imp.add_argument("--lon", metavar="DEG", help=t("longitude of the model's origin, WGS84", lang))
     imp.set_defaults(handler=cmd_import)
 
     lst = sub.add_parser("list", parents=[json_flag], help=t("list landmark models", lang))
@@ -389,6 +396,15 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         choices=LANGUAGES,
         help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
     )
+    render.add_argument(
+        "--sun-at",
+        metavar="ISO8601",
+        help=t(
+            "light the model by the sun at this date and time, with shadows "
+            "(default: the scene's date and the step's time, when the version is located)",
+            lang,
+        ),
+    )
     render.set_defaults(handler=cmd_render)
 
     scene_commands = add_scene_commands(sub, json_flag, lang)
@@ -396,6 +412,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     add_video_command(sub, json_flag, lang)
     add_user_commands(sub, case_sub, json_flag, lang)
     add_camera_commands(sub, json_flag, lang)
+    add_sun_commands(sub, json_flag, lang)
     return parser
 
 

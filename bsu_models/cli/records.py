@@ -97,5 +97,14 @@ def _version_text(v: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> str:
         ),
         line(t("uploaded", lang), uploaded),
     ]
+    if v.latitude_deg is not None and v.longitude_deg is not None:
+        lines.append(
+            line(
+                t("place", lang),
+                t(
+                    "latitude {lat:.6f}°, longitude {lon:.6f}° (WGS84, the model's origin)", lang
+                ).format(lat=v.latitude_deg, lon=v.longitude_deg),
+            )
+        )
     lines += [line(t("warning", lang), localise(w, lang)) for w in v.warnings]
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from typing import Any
 from bsu_models.catalogue import Catalogue
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, N_, format_datetime, localise, t
-from bsu_models.core.records import MeasuredValue, SceneInfo
+from bsu_models.core.records import MeasuredValue, SceneInfo, SightlineResult
 
 
 def _lang(args: argparse.Namespace) -> str:
@@ -120,7 +120,9 @@ def cmd_measure(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
-    result = cat.scenes.sightline(args.scene_id, args.from_label, args.to_label, args.step)
+    result = cat.scenes.sightline(
+        args.scene_id, args.from_label, args.to_label, args.step, args.sun_at
+    )
     lang = _lang(args)
     verdict = t("visible", lang) if result.visible else t("occluded", lang)
     where = ""
@@ -138,17 +140,53 @@ def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
             "target_point": result.target_point,
             "occluder": result.occluder,
             "distance": _value_json(result.distance),
+            "sun_at": result.sun_at.isoformat() if result.sun_at else None,
+            "sun_azimuth_deg": result.sun_azimuth_deg,
+            "sun_elevation_deg": result.sun_elevation_deg,
+            "target_in_sun": result.target_in_sun,
+            "glare": result.glare,
+            "angle_to_sun_deg": result.angle_to_sun_deg,
         },
-        t("{observer} → {target} at {step}: {verdict}{where}; {distance}", lang).format(
-            observer=result.observer,
-            target=result.target,
-            step=repr(result.step),
-            verdict=verdict,
-            where=where,
-            distance=result.distance.text_in(lang),
+        "\n".join(
+            [
+                t("{observer} → {target} at {step}: {verdict}{where}; {distance}", lang).format(
+                    observer=result.observer,
+                    target=result.target,
+                    step=repr(result.step),
+                    verdict=verdict,
+                    where=where,
+                    distance=result.distance.text_in(lang),
+                ),
+                *_light_lines(result, lang),
+            ]
         ),
     )
     return 0
+
+
+def _light_lines(result: SightlineResult, lang: str) -> list[str]:
+    """The sun on a sightline in words, when the step's time and place are known."""
+    if result.sun_at is None:
+        return []
+    lines = [
+        t(
+            "Sun at {at}: azimuth {azimuth:.1f}°, elevation {elevation:.1f}°; "
+            "the target is {light}.",
+            lang,
+        ).format(
+            at=result.sun_at.isoformat(timespec="minutes"),
+            azimuth=result.sun_azimuth_deg,
+            elevation=result.sun_elevation_deg,
+            light=t("in direct sun", lang) if result.target_in_sun else t("in shadow", lang),
+        )
+    ]
+    if result.glare:
+        lines.append(
+            t("Glare: the observer looks within {angle:.0f}° of the sun.", lang).format(
+                angle=result.angle_to_sun_deg
+            )
+        )
+    return lines
 
 
 def cmd_history(cat: Catalogue, args: argparse.Namespace) -> int:
@@ -230,6 +268,12 @@ def add_scene_commands(
         cmd.add_argument(
             "--step", type=int, default=1, metavar="N", help=t("step number (from 1)", lang)
         )
+        if name == "sightline":
+            cmd.add_argument(
+                "--sun-at",
+                metavar="ISO8601",
+                help=t("the sun at this date and time (default: the step's time)", lang),
+            )
         cmd.set_defaults(handler=handler)
 
     history = cmds.add_parser("history", parents=[json_flag], help=t("revisions of a scene", lang))

@@ -107,6 +107,7 @@ class VersionRow(Base):
     files: Mapped[list[StoredFileRow]] = relationship(
         back_populates="version", order_by="StoredFileRow.id"
     )
+    place: Mapped[VersionPlaceRow | None] = relationship(back_populates="version")
 
 
 class StoredFileRow(Base):
@@ -336,3 +337,20 @@ class CctvFrameRow(Base):
     exhibit: Mapped[str] = mapped_column(String(EXHIBIT_NUMBER))
     uploaded_by: Mapped[str] = mapped_column(String(ACTOR))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VersionPlaceRow(Base):
+    """Where on Earth a version's model origin is (WGS84 degrees); with the version's north
+    axis it orients the model for the sun. A table of its own, keyed by version, so that
+    catalogues made before it gain it from ``create_all``; changing it is audited."""
+
+    __tablename__ = "version_places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), unique=True)
+    latitude_deg: Mapped[float] = mapped_column(Float)
+    longitude_deg: Mapped[float] = mapped_column(Float)
+    set_by: Mapped[str] = mapped_column(String(ACTOR))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    version: Mapped[VersionRow] = relationship(back_populates="place")

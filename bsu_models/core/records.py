@@ -78,6 +78,9 @@ class VersionInfo:
     #: Shown with ``localise``; ``str()`` gives the English.
     warnings: tuple[str | Message, ...] = ()
     files: tuple[StoredFileInfo, ...] = field(default=(), repr=False)
+    #: Where the model's origin is on Earth (WGS84 degrees); None until located.
+    latitude_deg: float | None = None
+    longitude_deg: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -133,6 +136,8 @@ class ImportResult:
             "watertight": v.watertight,
             "has_texture": v.has_texture,
             "warnings": [str(w) for w in v.warnings],
+            "latitude_deg": v.latitude_deg,
+            "longitude_deg": v.longitude_deg,
         }
 
 
@@ -280,6 +285,15 @@ class SightlineResult:
     target_point: tuple[float, float, float]
     occluder: tuple[float, float, float] | None
     distance: MeasuredValue
+    #: The sun at the step's time, when the scene has a date and the version a place (else
+    #: all None): when, where it was, whether the target point was in direct sun, and glare
+    #: (the observer looking within 20° of a sun they can see).
+    sun_at: datetime | None = None
+    sun_azimuth_deg: float | None = None
+    sun_elevation_deg: float | None = None
+    target_in_sun: bool | None = None
+    glare: bool | None = None
+    angle_to_sun_deg: float | None = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ def _version_record(row: VersionRow) -> VersionInfo:
             )
             for f in row.files
         ),
+        latitude_deg=row.place.latitude_deg if row.place else None,
+        longitude_deg=row.place.longitude_deg if row.place else None,
     )
 
 
@@ -69,6 +71,7 @@ def _version_query() -> Select[VersionRow]:
     return select(VersionRow).options(
         selectinload(VersionRow.model).selectinload(ModelRow.case),
         selectinload(VersionRow.files),
+        selectinload(VersionRow.place),
     )
 
 

@@ -37,12 +37,14 @@ from bsu_models.render.still_service import (
     choose_camera,
     metres_per_unit,
     record_render,
+    sunlight,
     version_mesh,
 )
 from bsu_models.render.stills import draw_picture
 from bsu_models.scenes.scene_analysis import SceneAnalysis
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.scene_sun import step_sun
 from bsu_models.scenes.service import SceneService
 
 if TYPE_CHECKING:
@@ -261,6 +263,8 @@ def render_public_image(
     font_file = ctx.settings.font_file
     band, band_h = _band(size, caption, watermark_text, font_file)
     scene_size = (size[0], size[1] - band_h)
+    # Lit as at the step's time, like the stills, when the scene has a date and the version a place.
+    sun = step_sun(version, doc, current)
     scene = draw_picture(
         version_mesh(ctx, version),
         camera,
@@ -272,6 +276,7 @@ def render_public_image(
         lang=lang,
         sizing="area",
         scale_note=False,  # a perspective view's "not to scale" means nothing to the public
+        sun=sunlight(version, sun) if sun is not None else None,
     ).image
     picture = Image.new("RGB", size)
     picture.paste(scene, (0, 0))
@@ -292,6 +297,7 @@ def render_public_image(
             "caption_sha256": text_sha256(caption),
             "png_sha256": hashlib.sha256(png).hexdigest(),
             "language": lang,
+            **({"sun_at": sun.at.isoformat()} if sun is not None else {}),
         },
     )
     return png

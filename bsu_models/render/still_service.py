@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,10 +31,12 @@ from bsu_models.ingest.geometry import (
 )
 from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.overlay import Overlays
-from bsu_models.render.stills import Camera, Still, picture_size, render_still
-from bsu_models.scenes.scene_items import SavedView
+from bsu_models.render.stills import Camera, Still, Sunlight, picture_size, render_still
+from bsu_models.scenes.scene_items import SavedView, Step
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.scene_sun import step_sun
 from bsu_models.scenes.service import SceneService
+from bsu_models.scenes.sun import SunPosition, sun_day
 
 #: The caption's name of each preset view (English; translated where drawn).
 VIEW_NAMES = {
@@ -144,6 +147,34 @@ def choose_camera(
     return Camera(**preset_camera(name, bounds, version.up_axis, version.north_axis)), None
 
 
+def sunlight(version: VersionInfo, sun: SunPosition) -> Sunlight:
+    """How ``sun`` lights the version's model, in its axes."""
+    direction = sun.direction(axis_vector(version.up_axis), axis_vector(version.north_axis))
+    return Sunlight(as_triple(direction), sun.up)
+
+
+def sun_caption(sun: SunPosition, zone: str | None, gettext: Callable[[str], str]) -> str:
+    """The caption's line about the sun: its azimuth and elevation, or that it is down."""
+    from bsu_models.scenes.sun import time_zone
+
+    local = sun.at.astimezone(time_zone(zone))
+    when = f"{local:%Y-%m-%d %H:%M} ({zone or 'Asia/Hong_Kong'})"
+    if sun.up:
+        return gettext(
+            "Sun at {when}: azimuth {azimuth:.1f}° from true north, elevation {elevation:.1f}°"
+        ).format(when=when, azimuth=sun.azimuth_deg, elevation=sun.elevation_deg)
+    day = sun_day(sun.latitude_deg, sun.longitude_deg, local.date(), zone)
+    if day.polar == "night":
+        state = gettext("the sun does not rise that day")
+    elif day.sunrise is not None and local < day.sunrise:
+        state = gettext("before sunrise")
+    else:
+        state = gettext("after sunset")
+    return gettext("Sun at {when}: {state} (elevation {elevation:.1f}°); no sunlight").format(
+        when=when, state=state, elevation=sun.elevation_deg
+    )
+
+
 def record_render(
     ctx: ServiceContext, version: VersionInfo, actor: str | None, details: dict[str, Any]
 ) -> None:
@@ -176,9 +207,12 @@ def render_version_still(
     date_text: str | None = None,
     actor: str | None = None,
     lang: str = "en",
+    sun_at: str | None = None,
 ) -> Still:
     """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
-    saved view or a preset, its caption, legend and scale in ``lang``."""
+    saved view or a preset, its caption, legend and scale in ``lang``; lit by the sun at
+    ``sun_at``, or by default at the step's time when the scene has a date and the version a
+    place (``scene_sun.step_sun``)."""
     _ = translator(check_language(lang)).gettext
     version = get_version(ctx, version_id)
     ctx.require_case("render", version.case_reference, "version", str(version_id))
@@ -197,6 +231,7 @@ def render_version_still(
         shown_view = _(view_name)
     layer = None
     step_line = _("Model only, no scene")
+    current: Step | None = None
     if doc is not None:
         current = doc.step_at(step or 1) if doc.steps else None
         if current is not None:
@@ -222,6 +257,7 @@ def render_version_still(
             step_line = _("Scene: {scene} (revision {revision}) · no steps yet").format(
                 scene=doc.name, revision=revision
             )
+    sun = step_sun(version, doc, current, sun_at)
     if not date_text:
         now = datetime.now(UTC)
         date_text = now.strftime("%d %b %Y") if lang == "en" else format_date(now, lang)
@@ -244,6 +280,8 @@ def render_version_still(
         ),
         _("Rendered {date} by BSU Models").format(date=date_text),
     ]
+    if sun is not None:
+        caption.insert(2, sun_caption(sun, doc.time_zone if doc else None, _))
     still = render_still(
         version_mesh(ctx, version),
         camera,
@@ -261,8 +299,11 @@ def render_version_still(
             "derived-from-sha256": version.original_sha256,
             "scene": f"{scene_id}@r{revision}" if scene_id else "",
             "generator": "bsu-models still",
+            **({"sun": _sun_text(sun)} if sun is not None else {}),
         },
+        sun=sunlight(version, sun) if sun is not None else None,
     )
+    still = replace(still, sun=sun)
     record_render(
         ctx,
         version,
@@ -275,6 +316,12 @@ def render_version_still(
             "size": size,
             "exhibit": exhibit,
             "language": lang,
+            **({"sun": _sun_text(sun)} if sun is not None else {}),
         },
     )
     return still
+
+
+def _sun_text(sun: SunPosition) -> str:
+    """The sun as recorded with a picture: when, azimuth and apparent elevation in degrees."""
+    return f"{sun.at.isoformat()} azimuth {sun.azimuth_deg:.4f} elevation {sun.elevation_deg:.4f}"

@@ -41,6 +41,7 @@ from bsu_models.render.overlay_furniture import (
     draw_watermark,
 )
 from bsu_models.scenes.scene_layer import SceneLayer
+from bsu_models.scenes.sun import SunPosition
 
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
@@ -72,23 +73,56 @@ class Camera:
 
 
 @dataclass(frozen=True)
+class Sunlight:
+    """The sun lighting a picture: the unit vector from the ground toward the sun in model axes,
+    and whether it is above the horizon (below it, the picture keeps its neutral lighting)."""
+
+    direction: tuple[float, float, float]
+    up: bool = True
+
+
+#: Sunlit pictures: the sun's share of the light and the sky's (ambient, plus a faint light
+#: from the camera that casts no shadow), so that faces in shadow stay readable.
+SUN_INTENSITY = 1.0
+SUN_COLOUR = (1.0, 0.97, 0.92)
+SKY_AMBIENT = 0.38
+SKY_FILL = 0.22
+#: Most texels of a side of the shadow map (it covers the model's box as the sun sees it).
+SHADOW_MAP_MAX = 4096
+
+
+@dataclass(frozen=True)
 class Still:
     png: bytes = field(repr=False)
     size: tuple[int, int]
     metres_per_pixel: float | None  # None for perspective views or unknown units
     scale_bar: ScaleBar | None
+    sun: SunPosition | None = None  # where the sun was, when the picture is lit by it
 
 
 def model_plotter(
-    mesh: MeshArrays, size: tuple[int, int], *, face_budget: int | None = None
+    mesh: MeshArrays,
+    size: tuple[int, int],
+    *,
+    face_budget: int | None = None,
+    sun: Sunlight | None = None,
 ) -> Any:
-    """An off-screen plotter of ``size`` holding the model, lit, with no camera set yet; the
-    caller closes it. Create it while holding ``_RENDER_LOCK``.
+    """An off-screen plotter holding the model, lit, with no camera set yet; the caller closes
+    it. Create it while holding ``_RENDER_LOCK``.
 
-    ``face_budget`` lets an untextured mesh be clustered down to about that many faces first.
+    ``face_budget`` lets an untextured mesh be clustered down to about that many faces first;
+    ``sun`` (above the horizon) lights it from the sun, casting shadows, with sky light.
     """
     pv = _pyvista()
-    plotter = pv.Plotter(off_screen=True, window_size=list(size))
+    sunlit = sun is not None and sun.up
+    # VTK's shadow maps are baked with the window's aspect but read back as if square: on a
+    # wide window they cover only part of the model (pyvista's "window size" caveat). Sunlit
+    # pictures are therefore drawn square, wide enough for the picture, and cut out of it
+    # (``shoot``).
+    side = max(size)
+    window = (side, side) if sunlit else size
+    lighting = {"lighting": "none"} if sunlit else {}
+    plotter = pv.Plotter(off_screen=True, window_size=list(window), **lighting)
     try:
         plotter.set_background(BACKGROUND)
         poly = (
@@ -102,11 +136,27 @@ def model_plotter(
             plotter.add_mesh(poly, scalars="colours", rgb=True, ambient=0.25)
         else:
             plotter.add_mesh(poly, color=MODEL_COLOUR, ambient=0.22, diffuse=0.85, specular=0.08)
-        plotter.enable_lightkit()
+        if sunlit:
+            assert sun is not None
+            _light_by_sun(pv, plotter, mesh, sun, side)
+        else:
+            plotter.enable_lightkit()
     except BaseException:
         plotter.close()
         raise
     return plotter
+
+
+def _aim(plotter: Any, camera: Camera, stretch: float = 1.0) -> None:
+    """Point the plotter's camera as ``camera``, its view ``stretch`` times taller."""
+    if camera.projection == "orthographic":
+        plotter.enable_parallel_projection()
+        plotter.camera.parallel_scale = float(camera.ortho_scale or 1.0) / 2 * stretch
+    elif stretch == 1.0:
+        plotter.camera.view_angle = float(camera.fov_deg or 45.0)
+    else:
+        fov = math.radians(float(camera.fov_deg or 45.0))
+        plotter.camera.view_angle = math.degrees(2 * math.atan(math.tan(fov / 2) * stretch))
 
 
 def shoot(
@@ -114,13 +164,11 @@ def shoot(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pixels ``(h, w, 3)`` of ``plotter`` seen from ``camera`` and the 4x4 world-to-clip
     matrix of that camera; ``fit`` moves the camera along its line of sight so the whole model
-    fills the picture."""
+    fills the picture. A plotter whose window is larger than ``size`` (sunlit: square) is
+    drawn with a view widened to match and the picture cut from its middle."""
+    window = tuple(plotter.window_size)
     plotter.camera_position = [camera.position, camera.target, camera.up]
-    if camera.projection == "orthographic":
-        plotter.enable_parallel_projection()
-        plotter.camera.parallel_scale = float(camera.ortho_scale or 1.0) / 2
-    else:
-        plotter.camera.view_angle = float(camera.fov_deg or 45.0)
+    _aim(plotter, camera, window[1] / size[1])
     if fit:
         plotter.reset_camera()
     plotter.renderer.ResetCameraClippingRange()
@@ -128,6 +176,10 @@ def shoot(
     # (``render`` does nothing before the first): a video's frames need both.
     plotter.render()
     pixels = plotter.screenshot(return_img=True)[:, :, :3]
+    if window != tuple(size):
+        left, top = (window[0] - size[0]) // 2, (window[1] - size[1]) // 2
+        pixels = pixels[top : top + size[1], left : left + size[0]]
+        _aim(plotter, camera)  # the picture's own camera: the matrix that places the overlays
     matrix = plotter.camera.GetCompositeProjectionTransformMatrix(size[0] / size[1], -1, 1)
     world_to_clip = np.array([[matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
     return np.ascontiguousarray(pixels), world_to_clip
@@ -140,15 +192,42 @@ def _render_model(
     *,
     fit: bool = False,
     face_budget: int | None = None,
+    sun: Sunlight | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pixels ``(h, w, 3)`` of the model and the 4x4 world-to-clip matrix of the camera (see
     ``model_plotter`` and ``shoot``)."""
     with _RENDER_LOCK:
-        plotter = model_plotter(mesh, size, face_budget=face_budget)
+        plotter = model_plotter(mesh, size, face_budget=face_budget, sun=sun)
         try:
             return shoot(plotter, camera, size, fit=fit)
         finally:
             plotter.close()
+
+
+def _light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: int) -> None:
+    """A directional sun casting shadows, and sky light: ambient on every surface and a faint
+    headlight (which VTK's shadow maps leave alone) so that faces in shadow keep their shape."""
+    for actor in plotter.renderer.actors.values():
+        prop = actor.GetProperty()
+        prop.SetAmbient(SKY_AMBIENT)
+        prop.SetDiffuse(0.75)
+        prop.SetSpecular(0.0)
+    low, high = mesh.bounds
+    centre = (np.asarray(low) + np.asarray(high)) / 2
+    reach = float(np.linalg.norm(np.asarray(high) - np.asarray(low))) or 1.0
+    direction = np.asarray(sun.direction, dtype=float)
+    light = pv.Light(
+        position=tuple(centre + direction * reach),
+        focal_point=tuple(centre),
+        color=SUN_COLOUR,
+        intensity=SUN_INTENSITY,
+        light_type="scene light",
+    )
+    light.positional = False
+    plotter.add_light(light)
+    plotter.add_light(pv.Light(light_type="headlight", intensity=SKY_FILL))
+    shadows = plotter.renderer._render_passes.enable_shadow_pass()
+    shadows.GetShadowMapBakerPass().SetResolution(min(SHADOW_MAP_MAX, side))
 
 
 def _projector(world_to_clip: np.ndarray, size: tuple[int, int]) -> Project:
@@ -218,15 +297,17 @@ def draw_picture(
     lang: str = "en",
     sizing: str = "height",
     scale_note: bool = True,
+    sun: Sunlight | None = None,
 ) -> Picture:
     """``mesh`` from ``camera`` at ``size`` with the caption, legend, north arrow, scale bar and
     the scene ``layer`` drawn on it, their fixed words in ``lang``; overlays sized by ``sizing``
     (one of ``OVERLAY_SIZING``). ``scale_note``: where there is no true scale (a perspective
-    view, unknown units), say "not to scale" rather than leave the bar out."""
+    view, unknown units), say "not to scale" rather than leave the bar out. ``sun``: light the
+    model from the sun with shadows (the caller says so in the caption)."""
     overlays = overlays or Overlays()
     if overlays.caption and caption:
         camera = _frame_above(camera, caption_height(len(caption), size[1]) / size[1])
-    pixels, world_to_clip = _render_model(mesh, camera, size)
+    pixels, world_to_clip = _render_model(mesh, camera, size, sun=sun)
     project = _projector(world_to_clip, size)
     image = Image.fromarray(pixels)
     canvas = new_canvas(image, font_file, lang)
@@ -268,9 +349,10 @@ def render_still(
     font_file: str = "",
     png_text: dict[str, str] | None = None,
     lang: str = "en",
+    sun: Sunlight | None = None,
 ) -> Still:
     """Render ``mesh`` from ``camera`` at ``size`` with the scene ``layer`` and overlays, their
-    fixed words in ``lang`` (the caption lines are drawn as given)."""
+    fixed words in ``lang`` (the caption lines are drawn as given), lit by ``sun`` if given."""
     picture = draw_picture(
         mesh,
         camera,
@@ -282,6 +364,7 @@ def render_still(
         caption=caption,
         font_file=font_file,
         lang=lang,
+        sun=sun,
     )
     image = picture.image
     if watermark_text or watermark_logo:

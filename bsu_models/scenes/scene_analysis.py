@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from bsu_models.scenes.scene_layer import (
     SightLine,
 )
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.scene_sun import light_on_sightline, step_sun
 
 
 class SceneAnalysis:
@@ -179,9 +181,16 @@ class SceneAnalysis:
         return point + geometry.up * (height / factor)
 
     def sightline(
-        self, scene_id: int, observer_label: str, target_label: str, step_number: int = 1
+        self,
+        scene_id: int,
+        observer_label: str,
+        target_label: str,
+        step_number: int = 1,
+        sun_at: str | datetime | None = None,
     ) -> SightlineResult:
-        """Can the observer (from its eyes) see the target at that step, past the model?"""
+        """Can the observer (from its eyes) see the target at that step, past the model? With
+        the sun at ``sun_at`` (else at the step's time, when known): is the target in direct
+        sun, and does the observer look into it?"""
         info = self.info(scene_id)
         doc = self.document(scene_id)
         step = doc.step_at(step_number)
@@ -203,6 +212,8 @@ class SceneAnalysis:
             "eye to target",
             label_message=name,
         )
+        sun = step_sun(get_version(self.ctx, info.version_id), doc, step, sun_at)
+        light = light_on_sightline(geometry, sun, eye, aim) if sun is not None else None
         return SightlineResult(
             observer.label,
             target.label,
@@ -212,6 +223,12 @@ class SceneAnalysis:
             as_triple(aim),
             verdict.occluder,
             distance,
+            sun_at=sun.at if sun else None,
+            sun_azimuth_deg=sun.azimuth_deg if sun else None,
+            sun_elevation_deg=sun.elevation_deg if sun else None,
+            target_in_sun=light.target_in_sun if light else None,
+            glare=light.glare if light else None,
+            angle_to_sun_deg=light.angle_to_sun_deg if light else None,
         )
 
     # -- what is shown at a step ----------------------------------------------------------------

@@ -48,6 +48,14 @@ def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
         changes.append(
             Message("scene renamed from {old!r} to {new!r}", old=before.name, new=after.name)
         )
+    if (before.date, before.zone_name) != (after.date, after.zone_name):
+        changes.append(
+            Message(
+                "incident date and zone changed from {old} to {new}",
+                old=f"{before.date or '-'} {before.zone_name}",
+                new=f"{after.date or '-'} {after.zone_name}",
+            )
+        )
     groups = (
         ("entity", "label", before.entities, after.entities),
         ("step", "title", before.steps, after.steps),

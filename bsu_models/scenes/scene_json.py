@@ -66,12 +66,17 @@ def _provenance(data: dict[str, Any]) -> Provenance:
 def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[str, Any]:
     """The scene as a JSON-ready dict; ``header`` adds informative scene fields (id, case...).
 
-    ``cameras`` is written only when the scene has matched cameras, so that a scene without
-    them has the very document (and SHA-256) it had before cameras could be matched."""
+    ``date``, ``time_zone`` and ``cameras`` are written only when set, so that a scene without
+    them has the very document (and SHA-256) it had before they existed."""
+    scene: dict[str, Any] = {**(header or {}), "name": doc.name}
+    if doc.date is not None:
+        scene["date"] = doc.date
+    if doc.time_zone is not None:
+        scene["time_zone"] = doc.time_zone
     cameras = {"cameras": [match_to_json(c) for c in doc.cameras]} if doc.cameras else {}
     return {
         "schema": SCHEMA_ID,
-        "scene": {**(header or {}), "name": doc.name},
+        "scene": scene,
         "entities": [
             {
                 "id": e.id,
@@ -172,6 +177,8 @@ def scene_from_json(data: Any) -> SceneDoc:
     try:
         return SceneDoc(
             name=data["scene"]["name"],
+            date=data["scene"].get("date"),
+            time_zone=data["scene"].get("time_zone"),
             entities=tuple(Entity(**e) for e in data["entities"]),
             steps=tuple(Step(**s) for s in data["steps"]),
             positions=tuple(

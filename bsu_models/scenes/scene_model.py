@@ -11,6 +11,8 @@ the documented JSON form (``bsu_models/schemas/scene-v1.schema.json``); the roun
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date as calendar_date
+from datetime import datetime
 from typing import Any
 
 from bsu_models.core.errors import InvalidInput, Message
@@ -25,6 +27,7 @@ from bsu_models.scenes.scene_items import (
     check_label,
     clock_seconds,
 )
+from bsu_models.scenes.sun import DEFAULT_TIME_ZONE, time_zone
 
 SCHEMA_ID = "bsu-scene/1"
 
@@ -41,10 +44,50 @@ class SceneDoc:
     sightlines: tuple[Sightline, ...] = ()
     views: tuple[SavedView, ...] = ()
     cameras: tuple[CameraMatch, ...] = ()  # camera entities matched to their CCTV frames
+    #: The incident's calendar date (ISO ``2026-06-21``) that the steps' clock times fall on,
+    #: and the zone they are read in (None: Hong Kong). Both left out of the JSON when unset,
+    #: so revisions made before they existed read and hash as they did.
+    date: str | None = None
+    time_zone: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", check_label(self.name, Message("Scene name")))
+        if self.date is not None:
+            try:
+                calendar_date.fromisoformat(self.date)
+            except (TypeError, ValueError):
+                raise InvalidInput(
+                    "The incident date {date!r} must look like 2026-06-21.", date=self.date
+                ) from None
+            if len(self.date) != 10:
+                raise InvalidInput(
+                    "The incident date {date!r} must look like 2026-06-21.", date=self.date
+                )
+        if self.time_zone is not None:
+            time_zone(self.time_zone)
         self._check_references()
+
+    @property
+    def zone_name(self) -> str:
+        """The zone the steps' clock times are read in."""
+        return self.time_zone or DEFAULT_TIME_ZONE
+
+    def step_moment(self, step: Step) -> datetime | None:
+        """When ``step`` happened: the incident date at the step's clock time in the scene's
+        zone; None when the scene has no date or the step no clock time."""
+        if self.date is None or step.clock is None:
+            return None
+        seconds = clock_seconds(step.clock)
+        day = calendar_date.fromisoformat(self.date)
+        return datetime(
+            day.year,
+            day.month,
+            day.day,
+            seconds // 3600,
+            seconds // 60 % 60,
+            seconds % 60,
+            tzinfo=time_zone(self.zone_name),
+        )
 
     # -- consistency ------------------------------------------------------------------------
 

@@ -69,6 +69,44 @@ with right:
                 },
                 hide_index=True,
             )
+    with st.expander(t("Place on Earth")):
+        st.caption(
+            t(
+                "WGS84 latitude and longitude of the model's origin: with its north axis, "
+                "this puts the sun where it was at the incident's time."
+            )
+        )
+        if version.latitude_deg is not None:
+            st.text(
+                t("Latitude {lat:.6f}°, longitude {lon:.6f}°").format(
+                    lat=version.latitude_deg, lon=version.longitude_deg
+                )
+            )
+        else:
+            st.text(t("Not located yet."))
+        place_refusal = cat.refusal("model.import", version.case_reference)
+        if place_refusal is not None:
+            st.caption(text_of(place_refusal))
+        else:
+            latitude = st.number_input(
+                t("Latitude (degrees, north +)"),
+                value=version.latitude_deg if version.latitude_deg is not None else 22.3,
+                format="%.6f",
+                key=f"place_lat_{version.version_id}",
+            )
+            longitude = st.number_input(
+                t("Longitude (degrees, east +)"),
+                value=version.longitude_deg if version.longitude_deg is not None else 114.17,
+                format="%.6f",
+                key=f"place_lon_{version.version_id}",
+            )
+            if st.button(t("Save place"), key="save_place"):
+                try:
+                    cat.locate_version(version.version_id, latitude, longitude, actor=actor())
+                except bsu_models.BsuError as exc:
+                    st.error(error_text(exc))
+                else:
+                    st.success(t("Place saved."))
     with st.expander(t("Download the original")):
         st.caption(
             t(

@@ -205,6 +205,7 @@ event = scene3d(
     tool="present",
     height=600,
     scene=(scene.scene_id, revision),
+    sun=bsu_models.sun_track(version, doc, step),
 )
 if event and event.get("type") == "step":
     # An arrow key pressed while the 3D view had the focus.

@@ -267,6 +267,7 @@ event = scene3d(
     layer=layer,
     tool=tool if step is not None and not read_only else "navigate",
     scene=(scene.scene_id, scene.revision),
+    sun=bsu_models.sun_track(version, doc, step) if step is not None else None,
 )
 
 # -- what a click or a saved camera means ------------------------------------------------------

@@ -46,6 +46,7 @@ const S = {
   markers: [], entityCount: 0, renders: 0, lastClick: null,
   cameraNonce: undefined, pendingCamera: null, readyPending: null, walk: false, modelStatus: ['starting', {}],
   displayed: null, blanked: false,
+  sunTrack: null, shadows: false, // the sun around the step's time (from Python), and the toggle
 };
 
 // Read-only hooks for tests.
@@ -61,7 +62,7 @@ const statusEl = document.getElementById('status');
 
 const requestRender = onDemand(renderNow);
 const stage = createStage(viewport, requestRender);
-const { canvas, scene, overlay, persp, ortho } = stage;
+const { canvas, scene, overlay, persp, ortho, renderer, sun, hemi, software } = stage;
 let camera = persp;
 let controls = null;
 const raycaster = new THREE.Raycaster();
@@ -116,6 +117,10 @@ const LABELS = {
   hint_sightline: 'Click the eye point, then the target.',
   hint_present: 'Read-only: drag to orbit, right-drag to pan, wheel to zoom.',
   hint_walk: 'Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves.',
+  sun: 'Sun', sun_title: "Light the model by the sun at the step's time, casting shadows",
+  sun_time: 'Time of the sun',
+  sun_text: 'Sun at {time}: azimuth {azimuth}°, elevation {elevation}°',
+  sun_down: 'Sun at {time}: below the horizon, no sunlight',
 };
 const words = { ...LABELS };
 // `{name}` placeholders are filled with text, never parsed as markup.
@@ -142,6 +147,7 @@ function applyLabels(given) {
     b.title = tr(`${b.dataset.label}_title`);
   }
   document.getElementById('toolbar').setAttribute('aria-label', tr('toolbar'));
+  document.getElementById('sun-time').setAttribute('aria-label', tr('sun_time'));
   setStatus();
 }
 
@@ -234,6 +240,7 @@ function showModel(id, root, t0, source) {
   clearModel();
   const { box, centre, diag, triangles } = addModel(scene, root);
   Object.assign(S, { box, centre, diag, triangles, model: root, meshId: id, phase: 'shown' });
+  markShadowCasters(root);
   lastNonce = Math.max(lastNonce + 1, Date.now() * 1000);
   S.displayed = { mesh_id: id, source: source === 'cache' ? 'cache' : 'server', at: lastNonce };
   placeLights();
@@ -246,7 +253,84 @@ function showModel(id, root, t0, source) {
   S.readyPending = { type: 'ready', mesh_id: id, triangles: S.triangles, source, t0 };
   requestRender();
 }
-const placeLights = () => lightModel(stage, axes(), S.centre, S.diag);
+// The ordinary lights, then the sun at the step's time instead when it is switched on.
+function placeLights() {
+  lightModel(stage, axes(), S.centre, S.diag);
+  placeSun();
+}
+
+// ------------------------------------------------------------------ the sun at the step's time
+// Python sends the sun every few minutes around the step's time (direction toward it in model
+// axes); the slider picks one, so "what if it was 30 minutes later" needs no round trip.
+const sunButton = document.getElementById('btn-sun');
+const sunSlider = document.getElementById('sun-time');
+const sunText = document.getElementById('sun-text');
+renderer.shadowMap.enabled = true;
+renderer.shadowMap.type = software ? THREE.PCFShadowMap : THREE.PCFSoftShadowMap;
+sun.shadow.mapSize.set(software ? 1024 : 2048, software ? 1024 : 2048);
+
+function sunEntry() {
+  const entries = S.sunTrack?.entries ?? [];
+  return entries[Math.min(entries.length - 1, Math.max(0, Number(sunSlider.value) || 0))] ?? null;
+}
+// Sunlight with shadows when switched on: false (and the ordinary lights) otherwise.
+function placeSun() {
+  const entry = S.shadows ? sunEntry() : null;
+  const dir = entry ? vec(entry.direction) : null;
+  sun.castShadow = Boolean(dir && entry.up);
+  document.body.dataset.shadows = sun.castShadow ? '1' : '0';
+  showSunText(entry);
+  if (!dir) { sun.intensity = 1.7; hemi.intensity = 1.5; return false; }
+  sun.intensity = entry.up ? 2.4 : 0; // below the horizon: sky light only
+  hemi.intensity = entry.up ? 0.9 : 0.6;
+  // An orthographic shadow camera fitted around the model's bounding sphere, along the sun.
+  const r = S.diag / 2;
+  sun.position.copy(S.centre).addScaledVector(dir.normalize(), S.diag);
+  sun.target.position.copy(S.centre);
+  sun.target.updateMatrixWorld();
+  Object.assign(sun.shadow.camera, { left: -r, right: r, top: r, bottom: -r, near: 0.01 * r, far: 3 * r });
+  sun.shadow.camera.updateProjectionMatrix();
+  sun.shadow.bias = -0.003;
+  sun.shadow.normalBias = 0.01 * S.diag; // grazing light on flat ground: no acne stripes
+  sun.shadow.needsUpdate = true;
+  return true;
+}
+function showSunText(entry) {
+  sunText.hidden = !entry;
+  if (!entry) return;
+  sunText.textContent = entry.up
+    ? tr('sun_text', { time: entry.time, azimuth: entry.azimuth_deg.toFixed(1), elevation: entry.elevation_deg.toFixed(1) })
+    : tr('sun_down', { time: entry.time });
+  document.body.dataset.sunTime = entry.time;
+}
+function applySunArg(track) {
+  const valid = track && Array.isArray(track.entries) && track.entries.length ? track : null;
+  const key = JSON.stringify(valid);
+  if (key === S.sunKey) return;
+  S.sunKey = key;
+  S.sunTrack = valid;
+  sunButton.hidden = sunSlider.hidden = !valid;
+  if (!valid) S.shadows = false;
+  else {
+    sunSlider.max = String(valid.entries.length - 1);
+    sunSlider.value = String(Number.isInteger(valid.index) ? valid.index : 0);
+  }
+  sunButton.setAttribute('aria-pressed', String(S.shadows));
+  if (S.box) placeLights();
+}
+function markShadowCasters(root) {
+  root.traverse((o) => { if (o.isMesh) { o.castShadow = true; o.receiveShadow = true; } });
+}
+sunButton.addEventListener('click', () => {
+  S.shadows = !S.shadows && Boolean(S.sunTrack);
+  sunButton.setAttribute('aria-pressed', String(S.shadows));
+  if (S.box) placeLights();
+  requestRender();
+});
+sunSlider.addEventListener('input', () => {
+  if (S.box) placeLights();
+  requestRender();
+});
 
 // ------------------------------------------------------------------ scene overlay
 function clearOverlay() {
@@ -540,6 +624,7 @@ window.addEventListener('message', (e) => {
   setHeight(args.height);
   setTool(args.tool);
   applySceneArg(args.scene);
+  applySunArg(args.scene?.sun);
   const id = typeof args.mesh_id === 'string' && args.mesh_id ? args.mesh_id : null;
   if (!id && !S.wantedId) setStatus('no_model');
   onMeshArgs(id, args.mesh ?? args.mesh_b64 ?? null);

@@ -87,7 +87,7 @@ export function createStage(viewport, redraw) {
   scene.add(hemi, sun, sun.target, overlay);
 
   const stage = {
-    renderer, labelRenderer, canvas, scene, hemi, sun, overlay,
+    renderer, labelRenderer, canvas, scene, hemi, sun, overlay, software,
     persp: new THREE.PerspectiveCamera(50, 1, 0.01, 1000),
     ortho: new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1000),
     render(camera) {
