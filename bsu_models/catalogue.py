@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from bsu_models.court.exhibit import ExhibitResult
+    from bsu_models.fabricate.service import PrintResult
     from bsu_models.render.stills import Still
 
 __all__ = ["CASE_STATUSES", "VIEW_SOURCES", "Catalogue", "open_catalogue"]
@@ -351,6 +352,13 @@ class Catalogue:
         version = self.get_version(version_id)
         self.require_case("render", version.case_reference, "version", str(version_id))
         return render_version_still(self.ctx, version_id, **options)
+
+    def print_model(self, version_id: int, **options: Any) -> PrintResult:
+        """A printable physical model of a version at 1:N; options as
+        ``fabricate.service.export_print``."""
+        from bsu_models.fabricate.service import export_print
+
+        return export_print(self.ctx, version_id, **options)
 
     def build_exhibit(
         self,

@@ -77,6 +77,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.collect_garbage": ("integrity.gc",),
     "Catalogue.record_view": ("case.view",),
     "Catalogue.render_still": ("render",),
+    "Catalogue.print_model": ("model.print",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
     "Catalogue.audit_events": ("audit.read",),
@@ -157,6 +158,7 @@ CLI_METHODS: dict[str, str | None] = {
     "audit head": "Catalogue.audit_head",
     "demo": None,  # set-up: an active account that may open cases (test_demo_refuses_...)
     "render": "Catalogue.render_still",
+    "print": "Catalogue.print_model",
     "scene new": "SceneService.create",
     "scene list": "SceneService.list_scenes",
     "scene export": "SceneService.export_json",
@@ -366,6 +368,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.render_still": lambda w, c: c.render_still(
         w.version, preset="plan", size="1920x1080"
     ),
+    "Catalogue.print_model": lambda w, c: c.print_model(
+        w.version, scale="1:1000", out=w.root / f"print-{next(w.count)}.3mf"
+    ),
     # The scene is not frozen: allowed, the build stops at once with a Conflict.
     "Catalogue.build_exhibit": lambda w, c: c.build_exhibit(w.scene, w.root / "exhibit"),
     "Catalogue.exhibit_zip": lambda w, c: c.exhibit_zip(w.scene),
@@ -539,6 +544,9 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
         case "render":
             out = w.root / f"still-{n}.png"
             return ["render", version, "--preset", "plan", "--out", str(out)], None
+        case "print":
+            out = w.root / f"print-{n}.stl"
+            return ["print", version, "--scale", "1:1000", "--out", str(out)], None
         case "scene new":
             return ["scene", "new", version, "--name", "From the CLI"], None
         case "scene export" | "scene history":

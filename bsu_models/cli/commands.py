@@ -18,6 +18,7 @@ from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
 from bsu_models.cli.args import argparse_language, parser_class
 from bsu_models.cli.exhibit import add_exhibit_commands
+from bsu_models.cli.fabricate import add_print_command
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli.users import add_user_commands
@@ -392,6 +393,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     scene_commands = add_scene_commands(sub, json_flag, lang)
     add_exhibit_commands(sub, scene_commands, json_flag, lang)
     add_user_commands(sub, case_sub, json_flag, lang)
+    add_print_command(sub, json_flag, lang)
     return parser
 
 

@@ -59,10 +59,15 @@ def _file_key(version: VersionInfo, role: str) -> str:
     )
 
 
+def version_geometry(ctx: ServiceContext, version: VersionInfo) -> tuple[np.ndarray, np.ndarray]:
+    """The version's validated ``vertices (n, 3)`` and ``faces (m, 3)`` as stored at import."""
+    return unpack_geometry(ctx.blobs.get(_file_key(version, "geometry")))
+
+
 def version_mesh(ctx: ServiceContext, version: VersionInfo) -> MeshArrays:
     """The arrays pictures are drawn from: the stored geometry, with the texture of the web copy
     when the version has one."""
-    vertices, faces = unpack_geometry(ctx.blobs.get(_file_key(version, "geometry")))
+    vertices, faces = version_geometry(ctx, version)
     if not version.has_texture:
         return MeshArrays(vertices, faces)
     import trimesh

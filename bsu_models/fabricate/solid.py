@@ -1,0 +1,237 @@
+"""A landmark mesh as one printable solid: in millimetres at 1:N, watertight and manifold.
+
+Scans and photogrammetry are rarely closed: a terrain is an open sheet, a scanned object has
+holes where the scanner could not see. Each connected piece of the mesh is made solid on its
+own, then all pieces are joined with ``manifold3d`` (which only ever produces closed, oriented
+2-manifolds):
+
+* a piece that is already closed and consistently oriented is kept as it is (turned outside
+  out first when its faces point inwards);
+* an open piece gets a *skirt*: every edge of its rim is dropped straight down to the floor of
+  the print (z = 0) as a wall, and the floor inside the rim is closed with a flat cap. A terrain
+  becomes the block of ground under it; a scan open at the bottom is closed from below. Holes
+  inside a sheet stay holes (the cap is triangulated with the rims as holes);
+* a piece that is neither (edges shared by three faces, faces pointing both ways) is replaced
+  by its convex hull, and the print report says so.
+
+The print frame: x east, y north, z up (from the version's axes), millimetres, the model's
+lowest point at ``plinth`` above z = 0 so every skirt has material under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bsu_models.ingest.geometry import axis_vector
+from bsu_models.ingest.meshdata import merge_positions
+
+
+def _manifold3d():
+    import manifold3d
+
+    return manifold3d
+
+
+def print_frame_matrix(up_axis: str, north_axis: str) -> np.ndarray:
+    """3x3 rotation taking model coordinates to (east, north, up)."""
+    up, north = axis_vector(up_axis), axis_vector(north_axis)
+    east = np.cross(north, up)
+    return np.vstack([east, north, up])
+
+
+def to_print_frame(
+    vertices: np.ndarray, up_axis: str, north_axis: str, mm_per_unit: float, plinth: float
+) -> np.ndarray:
+    """Vertices ``(n, 3)`` in print millimetres: east/north/up, the box's south-west corner at
+    x = y = 0 and its lowest point at z = ``plinth``."""
+    turned = (vertices @ print_frame_matrix(up_axis, north_axis).T) * mm_per_unit
+    low = turned.min(axis=0)
+    return turned - low + np.array([0.0, 0.0, plinth])
+
+
+@dataclass
+class Solidified:
+    """The joined solid and how each piece of the mesh was made solid."""
+
+    solid: Any  # manifold3d.Manifold
+    closed: int = 0  # pieces already closed
+    skirted: int = 0  # open pieces closed down to the floor
+    hulled: int = 0  # pieces replaced by their convex hull
+    dropped_faces: int = 0  # degenerate or repeated faces left out
+    notes: list[str] = field(default_factory=list)
+
+
+def _clean_faces(faces: np.ndarray) -> np.ndarray:
+    """Faces without repeated corners and without exact duplicates (in any order)."""
+    ok = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    faces = faces[ok]
+    key = np.sort(faces, axis=1)
+    _unique, first = np.unique(key, axis=0, return_index=True)
+    return faces[np.sort(first)]
+
+
+def _pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
+    """Connected pieces: their number and the piece of each face."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a = faces[:, [0, 1, 2]].ravel()
+    b = faces[:, [1, 2, 0]].ravel()
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(vertex_count,) * 2)
+    count, labels = connected_components(graph, directed=False)
+    return count, labels[faces[:, 0]]
+
+
+def _edges(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Directed edges ``(3m, 2)`` of ``faces`` and, for each, whether it is a rim edge (its
+    reverse belongs to no face)."""
+    directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    n = np.int64(directed.max() + 1)
+    forward = directed[:, 0] * n + directed[:, 1]
+    backward = directed[:, 1] * n + directed[:, 0]
+    rim = ~np.isin(forward, backward)
+    return directed, rim
+
+
+def _orientable(faces: np.ndarray) -> bool:
+    """Each directed edge is used once and each undirected edge by at most two faces."""
+    directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    n = np.int64(directed.max() + 1)
+    forward = directed[:, 0] * n + directed[:, 1]
+    if len(np.unique(forward)) != len(forward):
+        return False
+    undirected = np.minimum(directed[:, 0], directed[:, 1]) * n + np.maximum(
+        directed[:, 0], directed[:, 1]
+    )
+    _keys, counts = np.unique(undirected, return_counts=True)
+    return bool(counts.max() <= 2)
+
+
+def _signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
+    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
+    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+
+
+def _manifold(vertices: np.ndarray, faces: np.ndarray):
+    m3d = _manifold3d()
+    mesh = m3d.Mesh64(
+        # nanobind takes only writable arrays.
+        vert_properties=np.require(vertices, np.float64, ["C", "W"]),
+        tri_verts=np.require(faces, np.uint32, ["C", "W"]),
+    )
+    solid = m3d.Manifold(mesh)
+    return solid if solid.status() == m3d.Error.NoError and not solid.is_empty() else None
+
+
+def _rim_loops(directed: np.ndarray) -> list[list[int]] | None:
+    """The rim's closed loops, each a list of vertex ids in the direction of its faces' edges;
+    None when the rim is not a set of simple loops (a vertex where two rims meet)."""
+    following: dict[int, int] = {}
+    for a, b in directed.tolist():
+        if a in following:
+            return None
+        following[a] = b
+    loops: list[list[int]] = []
+    seen: set[int] = set()
+    for start in following:
+        if start in seen:
+            continue
+        loop = [start]
+        seen.add(start)
+        current = following[start]
+        while current != start:
+            if current in seen or current not in following:
+                return None
+            loop.append(current)
+            seen.add(current)
+            current = following[current]
+        loops.append(loop)
+    return loops
+
+
+def _skirted(vertices: np.ndarray, faces: np.ndarray, floor: float):
+    """An open piece closed by walls from its rim down to ``floor`` and a cap there."""
+    m3d = _manifold3d()
+    directed, rim = _edges(faces)
+    loops = _rim_loops(directed[rim])
+    if not loops:
+        return None
+    rim_ids = np.unique(directed[rim])
+    dropped = {int(v): len(vertices) + i for i, v in enumerate(rim_ids.tolist())}
+    low = vertices[rim_ids].copy()
+    low[:, 2] = floor
+    walls = []
+    for a, b in directed[rim].tolist():
+        a2, b2 = dropped[a], dropped[b]
+        walls += [(b, a, a2), (b, a2, b2)]
+    # The cap, triangulated in plan with the loops as drawn (CCW outer rims, CW holes when the
+    # sheet faces up), then turned to face down.
+    contours = [vertices[loop][:, :2] for loop in loops]
+    ids = np.concatenate([np.array([dropped[v] for v in loop]) for loop in loops])
+    triangles = np.asarray(m3d.triangulate(contours), dtype=np.int64)
+    if len(triangles) == 0:
+        return None
+    cap = ids[triangles][:, ::-1]
+    all_vertices = np.vstack([vertices, low])
+    all_faces = np.vstack([faces, np.array(walls, dtype=np.int64), cap])
+    return _manifold(all_vertices, all_faces)
+
+
+def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Solidified:
+    """One closed solid of the mesh ``vertices (n, 3), faces (m, 3)`` (print millimetres);
+    open pieces are skirted down to ``floor``."""
+    m3d = _manifold3d()
+    vertices, faces = merge_positions(np.asarray(vertices, float), np.asarray(faces, np.int64))
+    cleaned = _clean_faces(faces)
+    result = Solidified(m3d.Manifold(), dropped_faces=len(faces) - len(cleaned))
+    count, piece_of = _pieces(cleaned, len(vertices))
+    order = np.argsort(piece_of, kind="stable")
+    bounds = np.searchsorted(piece_of[order], np.arange(count + 1))
+    solids = []
+    for index in range(count):
+        piece_faces = cleaned[order[bounds[index] : bounds[index + 1]]]
+        if len(piece_faces) == 0:
+            continue
+        used, local = np.unique(piece_faces, return_inverse=True)
+        local = local.reshape(-1, 3)
+        points = vertices[used]
+        solid = None
+        if _orientable(local):
+            _directed, rim = _edges(local)
+            if not rim.any():
+                if _signed_volume(points, local) < 0:
+                    local = local[:, ::-1]
+                solid = _manifold(points, local)
+                if solid is not None:
+                    result.closed += 1
+            else:
+                if _signed_volume_of_sheet(points, local) < 0:
+                    local = local[:, ::-1]  # a sheet facing down: skirt it as if facing up
+                solid = _skirted(points, local, floor)
+                if solid is not None:
+                    result.skirted += 1
+        if solid is None:
+            solid = m3d.Manifold.hull_points(points)
+            if solid.is_empty():
+                continue  # flat: a sheet with no volume has nothing to print
+            result.hulled += 1
+        solids.append(solid)
+    if solids:
+        result.solid = m3d.Manifold.batch_boolean(solids, m3d.OpType.Add)
+    return result
+
+
+def _signed_volume_of_sheet(vertices: np.ndarray, faces: np.ndarray) -> float:
+    """Which way an open sheet faces: its projected area in plan, positive when facing up."""
+    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
+    return float(np.cross(b - a, c - a)[:, 2].sum())
+
+
+def solid_arrays(solid: object) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices ``(n, 3) float64`` and faces ``(m, 3) int64`` of a manifold."""
+    mesh = solid.to_mesh64()  # type: ignore[attr-defined]
+    vertices = np.array(np.asarray(mesh.vert_properties)[:, :3], dtype=np.float64)
+    return vertices, np.array(mesh.tri_verts, dtype=np.int64)
