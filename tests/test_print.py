@@ -23,12 +23,9 @@ from tests.conftest import upload
 CASE = "KC-2026-0142"
 
 
-@pytest.fixture
-def models(sqlite_catalogue, testdata):
-    """The bunny as a 1:1 model in metres (y up, north -z) and fandisk as a 1:100 model in cm."""
-    cat = sqlite_catalogue
-    cat.add_case(CASE, "旺角 Mong Kok")
-    bunny = cat.import_model(
+def import_bunny(cat: bsu_models.Catalogue, testdata: Path) -> bsu_models.VersionInfo:
+    """The scanned bunny (15 cm) as a 1:1 model in metres, y up and north -z, in case CASE."""
+    return cat.import_model(
         upload(testdata / "stanford-bunny.obj"),
         case=CASE,
         name="Bunny",
@@ -37,6 +34,14 @@ def models(sqlite_catalogue, testdata):
         up_axis="+y",
         north_axis="-z",
     ).version
+
+
+@pytest.fixture
+def models(sqlite_catalogue, testdata):
+    """The bunny as a 1:1 model in metres (y up, north -z) and fandisk as a 1:100 model in cm."""
+    cat = sqlite_catalogue
+    cat.add_case(CASE, "旺角 Mong Kok")
+    bunny = import_bunny(cat, testdata)
     fandisk = cat.import_model(
         upload(testdata / "fandisk.obj"), case=CASE, name="Fandisk", units="cm", scale="1:100"
     ).version
@@ -156,7 +161,7 @@ def test_refusals_come_before_anything_is_written(models, tmp_path, testdata):
         cat.print_model(bunny.version_id, scale="1:0.5", out=out)
     with pytest.raises(bsu_models.InvalidInput, match=r"as \.3mf or \.stl"):
         cat.print_model(bunny.version_id, scale="1:2", out=out.with_suffix(".obj"))
-    # A yard with lamp posts 4 mm across on a 1:100 model: 0.4 mm at 1:1000.
+    # A yard with lamp posts 4 mm across on a 1:100 model: 0.8 mm at 1:500.
     ground = trimesh.creation.box(extents=(200, 200, 40))
     posts = [trimesh.creation.cylinder(radius=2, height=200, sections=16) for _ in range(3)]
     for number, post in enumerate(posts):
@@ -165,10 +170,10 @@ def test_refusals_come_before_anything_is_written(models, tmp_path, testdata):
     trimesh.util.concatenate([ground, *posts]).export(path)
     yard = cat.import_model(upload(path), case=CASE, name="Yard", units="mm", scale="1:100").version
     with pytest.raises(bsu_models.InvalidInput, match=r"thinner than the minimum wall of 1\.2 mm"):
-        cat.print_model(yard.version_id, scale="1:1000", out=out)
+        cat.print_model(yard.version_id, scale="1:500", out=out, base=False)
     assert not any(out.parent.iterdir())
     # Without the check it prints.
-    cat.print_model(yard.version_id, scale="1:1000", out=out, min_wall=0)
+    cat.print_model(yard.version_id, scale="1:500", out=out, base=False, min_wall=0)
     assert out.exists()
 
 

@@ -36,6 +36,7 @@ from bsu_models.core.units import UNITS
 from bsu_models.ingest.geometry import AXES, PRESETS
 from bsu_models.ingest.upload import UploadFile
 from bsu_models.render.overlay import OVERLAY_NAMES
+from bsu_models.render.stereo import STEREO_MODES, parse_interocular
 from bsu_models.render.stills import SIZES
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
@@ -221,6 +222,8 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
         watermark_text=args.watermark,
         watermark_logo=_watermark_image(args.watermark_image),
         lang=args.language or lang,
+        stereo=args.stereo,
+        interocular_m=parse_interocular(args.interocular) if args.interocular else None,
     )
     try:
         Path(args.out).write_bytes(still.png)
@@ -238,6 +241,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
             "metres_per_pixel": still.metres_per_pixel,
             "scale_bar_m": bar.metres if bar else None,
             "scale_bar_px": bar.pixels if bar else None,
+            "stereo": args.stereo,
         },
         t("Wrote {out} ({width}x{height})", lang).format(
             out=args.out, width=still.size[0], height=still.size[1]
@@ -387,6 +391,16 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         "--language",
         choices=LANGUAGES,
         help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
+    )
+    render.add_argument(
+        "--stereo",
+        choices=STEREO_MODES,
+        help=t("a stereo pair: two halves side by side, or a red-cyan anaglyph", lang),
+    )
+    render.add_argument(
+        "--interocular",
+        metavar="65mm|0.065m",
+        help=t("distance between the eyes in the real world (default 65mm)", lang),
     )
     render.set_defaults(handler=cmd_render)
 

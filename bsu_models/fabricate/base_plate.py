@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from bsu_models.fabricate import relief as rf
+from bsu_models.render.overlay_furniture import round_length
 
 THICKNESS = 5.0  # mm: stiff enough, and room for 2 mm alignment pins with walls around them
 MARGIN = 5.0  # mm of plate around the model and around the band's contents
@@ -36,7 +37,8 @@ class Lettering:
 
 @dataclass
 class Plate:
-    solid: Any  # manifold3d.Manifold: the plate with its relief
+    slab: Any  # manifold3d.Manifold: the plate alone
+    relief: Any  # manifold3d.Manifold: its words and signs
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 of the plate
     lettering: list[Lettering] = field(default_factory=list)
     scale_bar_m: float = 0.0
@@ -64,7 +66,7 @@ def build_plate(
     y0, y1 = -MARGIN - BAND, depth + MARGIN
     # The scale bar: a round number of metres, at most 40 % of the band's width.
     mm_per_metre = 1000.0 / denominator
-    metres = rf.round_length(0.4 * inner / mm_per_metre)
+    metres = round_length(0.4 * inner / mm_per_metre)
     bar_mm = metres * mm_per_metre
     label = f"{metres:g} m"
     bottom = y0 + MARGIN
@@ -87,7 +89,8 @@ def build_plate(
     slab = manifold3d.Manifold.cube((x1 - x0, y1 - y0, THICKNESS)).translate((x0, y0, 0.0))
     raised = rf.raised(shapes, THICKNESS, RELIEF)
     return Plate(
-        solid=slab + raised,
+        slab=slab,
+        relief=raised,
         box=(x0, y0, x1, y1),
         lettering=lettering,
         scale_bar_m=metres,

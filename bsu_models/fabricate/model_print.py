@@ -127,7 +127,10 @@ def make_print(
         # Closed pieces only: nothing stands under the model, so it stands on the bed itself.
         landmark = landmark.translate((0.0, 0.0, -plinth))
         plinth = 0.0
-    walls = check_walls(*solid_arrays(landmark), options.min_wall)
+    # The model as it stands on the plate (a thin slab of ground is firm once joined to it);
+    # the lettering is left out: its strokes are meant to be finer than a wall.
+    standing = landmark if plan is None else landmark + plan.slab
+    walls = check_walls(*solid_arrays(standing), options.min_wall)
     if not walls.ok:
         where = walls.where or (0.0, 0.0, 0.0)
         raise InvalidInput(
@@ -143,7 +146,7 @@ def make_print(
             y=where[1],
             z=where[2],
         )
-    whole = landmark if plan is None else landmark + plan.solid
+    whole = standing if plan is None else standing + plan.relief
     job = PrintJob(
         parts=[],
         landmark_size=(width, depth, height),

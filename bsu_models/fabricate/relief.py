@@ -170,13 +170,3 @@ def scale_bar(origin: tuple[float, float], length: float, height: float) -> list
     )
     framed = manifold3d.CrossSection([frame]) - manifold3d.CrossSection([inside])
     return [np.asarray(p) for p in (solid + framed).to_polygons()]
-
-
-def round_length(limit: float) -> float:
-    """The largest length of 1, 2 or 5 times a power of ten not above ``limit`` (> 0)."""
-    exponent = np.floor(np.log10(limit))
-    for step in (5.0, 2.0, 1.0):
-        value = step * 10.0**exponent
-        if value <= limit:
-            return float(value)
-    return float(10.0**exponent)

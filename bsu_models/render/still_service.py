@@ -31,6 +31,7 @@ from bsu_models.ingest.geometry import (
 )
 from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.overlay import Overlays
+from bsu_models.render.stereo import check_stereo
 from bsu_models.render.stills import Camera, Still, picture_size, render_still
 from bsu_models.scenes.scene_items import SavedView
 from bsu_models.scenes.scene_model import SceneDoc
@@ -183,9 +184,14 @@ def render_version_still(
     date_text: str | None = None,
     actor: str | None = None,
     lang: str = "en",
+    stereo: str | None = None,
+    interocular_m: float | None = None,
 ) -> Still:
     """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
-    saved view or a preset, its caption, legend and scale in ``lang``."""
+    saved view or a preset, its caption, legend and scale in ``lang``; ``stereo`` (one of
+    ``render.stereo.STEREO_MODES``) makes it a stereo pair with the eyes ``interocular_m``
+    apart in the real world (65 mm unless given)."""
+    pair = None if stereo is None else check_stereo(stereo, interocular_m)
     _ = translator(check_language(lang)).gettext
     version = get_version(ctx, version_id)
     ctx.require_case("render", version.case_reference, "version", str(version_id))
@@ -275,7 +281,9 @@ def render_version_still(
             "derived-from-sha256": version.original_sha256,
             "scene": f"{scene_id}@r{revision}" if scene_id else "",
             "generator": "bsu-models still",
+            **({"stereo": pair.mode, "interocular-m": f"{pair.interocular_m:g}"} if pair else {}),
         },
+        stereo=pair,
     )
     record_render(
         ctx,
@@ -289,6 +297,7 @@ def render_version_still(
             "size": size,
             "exhibit": exhibit,
             "language": lang,
+            **({"stereo": pair.mode, "interocular_m": pair.interocular_m} if pair else {}),
         },
     )
     return still

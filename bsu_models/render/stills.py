@@ -10,9 +10,11 @@ text). The overlays' fixed words (legend, scale bar, north letter) are in ``lang
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -41,6 +43,9 @@ from bsu_models.render.overlay_furniture import (
 )
 from bsu_models.scenes.scene_layer import SceneLayer
 
+if TYPE_CHECKING:
+    from bsu_models.render.stereo import Stereo
+
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
     "4k": (3840, 2160),
@@ -68,6 +73,9 @@ class Camera:
     up: tuple[float, float, float]
     fov_deg: float | None = 45.0
     ortho_scale: float | None = None  # height of the view in model units
+    #: Where the line of sight meets the picture, in the picture's -1..1 coordinates (0, 0:
+    #: its middle); an eye of a stereo pair looks off-centre (``bsu_models.render.stereo``).
+    window_center: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,8 @@ def _render_model(
                 plotter.camera.parallel_scale = float(camera.ortho_scale or 1.0) / 2
             else:
                 plotter.camera.view_angle = float(camera.fov_deg or 45.0)
+            if camera.window_center != (0.0, 0.0):
+                plotter.camera.SetWindowCenter(*camera.window_center)
             if fit:
                 plotter.reset_camera()
             plotter.renderer.ResetCameraClippingRange()
@@ -248,13 +258,14 @@ def render_still(
     font_file: str = "",
     png_text: dict[str, str] | None = None,
     lang: str = "en",
+    stereo: Stereo | None = None,
 ) -> Still:
     """Render ``mesh`` from ``camera`` at ``size`` with the scene ``layer`` and overlays, their
-    fixed words in ``lang`` (the caption lines are drawn as given)."""
-    picture = draw_picture(
+    fixed words in ``lang`` (the caption lines are drawn as given); ``stereo``: a stereo pair
+    side by side or a red-cyan anaglyph (``bsu_models.render.stereo``)."""
+    draw = functools.partial(
+        draw_picture,
         mesh,
-        camera,
-        size,
         north=north,
         metres_per_unit=metres_per_unit,
         layer=layer,
@@ -263,7 +274,17 @@ def render_still(
         font_file=font_file,
         lang=lang,
     )
-    image = picture.image
+    if stereo is None:
+        picture = draw(camera, size)
+        image = picture.image
+    else:
+        from bsu_models.render.stereo import draw_stereo
+
+        shown = caption if (overlays or Overlays()).caption else None
+        image, picture = draw_stereo(
+            draw, camera, size, stereo, metres_per_unit, shown, font_file, lang
+        )
+        size = image.size
     if watermark_text or watermark_logo:
         logo = Image.open(io.BytesIO(watermark_logo)) if watermark_logo else None
         image = draw_watermark(image, watermark_text or "", font_file, logo)
