@@ -204,3 +204,48 @@ def test_cli_json_audit_and_same_bytes(models, tmp_path, monkeypatch, capsys):
         ["print", str(fandisk.version_id), "--scale", "1:80", "--out", "x.3mf", "--bed", "9x9"]
     )
     assert code == 2 and "bed must be three sizes" in capsys.readouterr().err
+
+
+def test_markers_of_a_scene_step(models, tmp_path):
+    """A witness (eyes at 1.60 m) and a car at a step of a scene on a 20 x 12 m yard, printed
+    at 1:100: each a closed part of its own, at the person's height, standing where placed."""
+    from bsu_models import Entity, Position, Step
+    from bsu_models.fabricate.markers import TAB_THICKNESS
+
+    cat, _bunny, _fandisk = models
+    ground = trimesh.creation.box(extents=(200, 120, 10))
+    ground.apply_translation((100, 60, 5))
+    path = tmp_path / "yard.ply"
+    ground.export(path)
+    yard = cat.import_model(upload(path), case=CASE, name="Yard", units="mm", scale="1:100").version
+    scene = cat.scenes.create(yard.version_id, "Sequence")
+    doc = cat.scenes.document(scene.scene_id)
+    doc = doc.with_entity(Entity("w1", "證人 W1", "witness", "#2a9d8f"))
+    doc = doc.with_entity(Entity("c1", "私家車", "vehicle", "#f4a261"))
+    doc = doc.with_step(Step("s1", "Seen")).with_step(Step("s2", "Gone"))
+    doc = doc.with_position(Position("w1", "s1", (50.0, 40.0, 10.0), eye_height_m=1.6))
+    doc = doc.with_position(Position("c1", "s1", (150.0, 80.0, 10.0), heading_deg=90.0))
+    doc = doc.with_position(Position("w1", "s2", (60.0, 40.0, 10.0)))
+    cat.scenes.save(scene.scene_id, doc, scene.revision)
+    out = tmp_path / "yard.3mf"
+    result = cat.print_model(
+        yard.version_id, scale="1:100", out=out, scene_id=scene.scene_id, step=1
+    )
+    bodies = _bodies(out)
+    assert {"marker-w1", "marker-c1"} <= set(bodies) and "marker-w1" in result.parts
+    for name in ("marker-w1", "marker-c1"):
+        assert bodies[name].is_watertight and bodies[name].volume > 0
+    model = bodies["model-on-base"]
+    witness, car = bodies["marker-w1"], bodies["marker-c1"]
+    # 1.72 m (eyes and head) at 1:100, on its tab; the car 1.5 m high, 4.5 m long east-west.
+    assert witness.extents[2] - TAB_THICKNESS == pytest.approx(17.2, abs=0.1)
+    assert car.extents[2] - TAB_THICKNESS == pytest.approx(15.0, abs=0.1)
+    # The witness stands on the ground's top, 50 mm east and 40 mm north of the yard's corner.
+    ground_top = model.bounds[1][2]
+    assert witness.bounds[0][2] == pytest.approx(ground_top, abs=0.05)
+    x0, y0 = model.bounds[0][:2] + base_plate.MARGIN + np.array([0.0, base_plate.BAND])
+    section = _solid(witness).slice(ground_top + TAB_THICKNESS + 5.0)
+    cx0, cy0, cx1, cy1 = section.bounds()
+    assert ((cx0 + cx1) / 2 - x0, (cy0 + cy1) / 2 - y0) == pytest.approx((50.0, 40.0), abs=0.2)
+    event = cat.audit_events(limit=1)[0]
+    assert event.details["markers"] == ["w1", "c1"] and event.details["step"] == 1

@@ -26,6 +26,8 @@ def cmd_print(cat: Catalogue, args: argparse.Namespace) -> int:
         bed=parse_bed(args.bed),
         min_wall=args.min_wall,
         tiles=not args.no_tiles,
+        scene_id=args.scene,
+        step=args.step,
         lang=args.language or lang,
     )
     x, y, z = result.size_mm
@@ -73,6 +75,12 @@ def add_print_command(
         "--no-tiles",
         action="store_true",
         help=t("refuse rather than cut a print larger than the bed into tiles", lang),
+    )
+    command.add_argument(
+        "--scene", type=int, metavar="ID", help=t("print markers of this scene's entities", lang)
+    )
+    command.add_argument(
+        "--step", type=int, metavar="N", help=t("the step the markers stand at (from 1)", lang)
     )
     command.add_argument(
         "--language",

@@ -7,16 +7,18 @@ too thin) is decided here, before any file is written by the caller.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from bsu_models.core.errors import InvalidInput
 from bsu_models.fabricate import base_plate, tiles
+from bsu_models.fabricate.markers import MarkerSpec, marker_parts
 from bsu_models.fabricate.print_files import Part
-from bsu_models.fabricate.solid import solid_arrays, solidify, to_print_frame
+from bsu_models.fabricate.solid import print_frame_matrix, solid_arrays, solidify
 from bsu_models.fabricate.walls import WallCheck, check_walls
+from bsu_models.ingest.geometry import as_triple
 
 DEFAULT_BED = (250.0, 210.0, 220.0)
 DEFAULT_MIN_WALL = 1.2
@@ -47,6 +49,7 @@ class PrintJob:
     walls: WallCheck | None = None
     scale_bar_m: float | None = None
     pieces: dict[str, int] = field(default_factory=dict)  # closed / skirted / hulled
+    enlarged_markers: list[str] = field(default_factory=list)  # markers made printable
 
 
 def parse_bed(text: str) -> tuple[float, float, float]:
@@ -80,10 +83,15 @@ def make_print(
     options: PrintOptions,
     case_reference: str,
     font_file: str = "",
+    markers: tuple[MarkerSpec, ...] = (),
 ) -> PrintJob:
     """The print of the mesh ``vertices (n, 3), faces (m, 3)`` (model units; ``mm_per_unit``
-    print millimetres per model unit)."""
-    plain = to_print_frame(vertices, up_axis, north_axis, mm_per_unit, 0.0)
+    print millimetres per model unit), with a printed marker for each of ``markers`` (their
+    feet in model units)."""
+    turn = print_frame_matrix(up_axis, north_axis) * mm_per_unit
+    turned = vertices @ turn.T
+    low = turned.min(axis=0)
+    plain = turned - low
     width, depth, height = (float(v) for v in np.ptp(plain, axis=0))
     bed_x, bed_y, bed_z = options.bed
     scale = f"1:{options.denominator:g}"
@@ -127,16 +135,14 @@ def make_print(
         # Closed pieces only: nothing stands under the model, so it stands on the bed itself.
         landmark = landmark.translate((0.0, 0.0, -plinth))
         plinth = 0.0
-    # The model as it stands on the plate (a thin slab of ground is firm once joined to it);
-    # the lettering is left out: its strokes are meant to be finer than a wall.
-    standing = landmark if plan is None else landmark + plan.slab
-    walls = check_walls(*solid_arrays(standing), options.min_wall)
+    # The model as it stands on the plate: a thin slab of ground is firm once joined to it.
+    walls = check_walls(*solid_arrays(landmark), options.min_wall, None if plan is None else plinth)
     if not walls.ok:
         where = walls.where or (0.0, 0.0, 0.0)
         raise InvalidInput(
             "At {scale}, {share} of the model's surface is thinner than the minimum wall of "
             "{min_wall} mm (thinnest {thinnest:.2f} mm, at {x:.0f} mm east, {y:.0f} mm north, "
-            "{z:.0f} mm up from the print's south-west corner); nothing was written. Choose a "
+            "{z:.0f} mm up from the model's south-west corner); nothing was written. Choose a "
             "larger scale, or a smaller --min-wall (0 turns the check off).",
             scale=scale,
             share=f"{walls.thin_share:.1%}",
@@ -146,7 +152,7 @@ def make_print(
             y=where[1],
             z=where[2],
         )
-    whole = standing if plan is None else standing + plan.relief
+    whole = landmark if plan is None else landmark + (plan.slab + plan.relief)
     job = PrintJob(
         parts=[],
         landmark_size=(width, depth, height),
@@ -157,8 +163,16 @@ def make_print(
         scale_bar_m=plan.scale_bar_m if plan else None,
         pieces={"closed": made.closed, "skirted": made.skirted, "hulled": made.hulled},
     )
+    placed = [
+        replace(m, foot=as_triple(np.asarray(m.foot) @ turn.T - low + (0.0, 0.0, plinth)))
+        for m in markers
+    ]
+    figures = marker_parts(placed, 1000.0 / options.denominator, options.min_wall, font_file)
+    job.enlarged_markers = [f.entity_id for f in figures if f.enlarged]
+    marker_list = [Part(f"marker-{f.entity_id}", *solid_arrays(f.solid)) for f in figures]
     if not needs_tiles:
         job.parts = [Part("model" if plan is None else "model-on-base", *solid_arrays(whole))]
+        job.parts += marker_list
         return job
     tiling = tiles.cut(whole, box, (bed_x, bed_y))
     job.rows, job.columns = tiling.rows, tiling.columns
@@ -167,4 +181,5 @@ def make_print(
     job.parts += [
         Part(f"pin-{number}", *solid_arrays(pin)) for number, pin in enumerate(tiling.pins, 1)
     ]
+    job.parts += marker_list
     return job

@@ -24,6 +24,7 @@ from bsu_models.core.i18n import check_language, format_datetime, translator
 from bsu_models.core.text import text_sha256
 from bsu_models.core.units import metres_per_model_unit, parse_scale
 from bsu_models.core.versions import get_version
+from bsu_models.fabricate.markers import MarkerSpec
 from bsu_models.fabricate.model_print import (
     DEFAULT_BED,
     DEFAULT_MIN_WALL,
@@ -32,7 +33,8 @@ from bsu_models.fabricate.model_print import (
     make_print,
 )
 from bsu_models.fabricate.print_files import Part, stl_bytes, threemf_bytes
-from bsu_models.render.still_service import version_geometry
+from bsu_models.render.still_service import scene_on_version, version_geometry
+from bsu_models.scenes.service import SceneService
 
 FORMATS = (".3mf", ".stl")
 
@@ -103,6 +105,37 @@ def _stl_paths(out: Path, parts: list[Part]) -> list[Path]:
     return [out.with_name(f"{out.stem}-{part.name}{out.suffix}") for part in parts]
 
 
+def _markers(
+    ctx: ServiceContext, version_id: int, scene_id: int | None, step: int | None
+) -> tuple[tuple[MarkerSpec, ...], int | None]:
+    """The markers of the entities at ``step`` of the scene, with the revision read."""
+    if scene_id is None:
+        if step is not None:
+            raise InvalidInput("--step needs --scene.")
+        return (), None
+    scenes = SceneService(ctx)
+    info = scene_on_version(scenes, scene_id, version_id)
+    doc = scenes.document(scene_id, info.revision)
+    if not doc.steps:
+        return (), info.revision
+    current = doc.step_at(step or 1)
+    specs = []
+    for entity in doc.entities:
+        position = doc.position(entity.id, current.id)
+        if position is not None:
+            specs.append(
+                MarkerSpec(
+                    entity.id,
+                    entity.label,
+                    entity.type,
+                    position.point,
+                    position.heading_deg,
+                    position.eye_height_m,
+                )
+            )
+    return tuple(specs), info.revision
+
+
 def report_text(job: PrintJob, result: PrintResult, version_text: str, when: str, lang: str) -> str:
     _ = translator(lang).gettext
     x, y, z = result.size_mm
@@ -122,7 +155,25 @@ def report_text(job: PrintJob, result: PrintResult, version_text: str, when: str
         _("Tiles: {rows} x {columns}, {pins} alignment pins").format(
             rows=result.tiles[0], columns=result.tiles[1], pins=result.pins
         ),
+        *(
+            [
+                _("{count} seams had no room for a pin: glue them").format(
+                    count=job.seams_without_pins
+                )
+            ]
+            if job.seams_without_pins
+            else []
+        ),
         _("Parts: {parts}").format(parts=", ".join(result.parts)),
+        *(
+            [
+                _("Markers larger than the scale, so that they can be printed: {markers}").format(
+                    markers=", ".join(job.enlarged_markers)
+                )
+            ]
+            if job.enlarged_markers
+            else []
+        ),
         _(
             "Mesh pieces: {closed} closed, {skirted} closed down to the plinth, "
             "{hulled} replaced by their convex hull"
@@ -160,11 +211,14 @@ def export_print(
     bed: tuple[float, float, float] = DEFAULT_BED,
     min_wall: float = DEFAULT_MIN_WALL,
     tiles: bool = True,
+    scene_id: int | None = None,
+    step: int | None = None,
     actor: str | None = None,
     lang: str = "en",
 ) -> PrintResult:
     """Write the print of ``version_id`` at ``scale`` (``"1:500"``) to ``out`` (.3mf or .stl)
-    with its report beside it."""
+    with its report beside it; with ``scene_id``, a marker for each entity placed at ``step``
+    (its number, from 1) of the scene's current revision."""
     lang = check_language(lang)
     version = get_version(ctx, version_id)
     ctx.require_case("model.print", version.case_reference, "version", str(version_id))
@@ -184,6 +238,7 @@ def export_print(
     if min_wall < 0:
         raise InvalidInput("--min-wall must be 0 or more millimetres.")
     suffix = _check_out(out)
+    markers, revision = _markers(ctx, version_id, scene_id, step)
     vertices, faces = version_geometry(ctx, version)
     job = make_print(
         vertices,
@@ -194,6 +249,7 @@ def export_print(
         options=PrintOptions(denominator, base, bed, min_wall, tiles),
         case_reference=version.case_reference,
         font_file=ctx.settings.font_file,
+        markers=markers,
     )
     scale_text = f"1:{denominator:g}"
     written: list[tuple[str, str]] = []
@@ -251,6 +307,10 @@ def export_print(
                     {"name_sha256": text_sha256(Path(p).name), "sha256": s} for p, s in written
                 ],
                 "report_sha256": report_sha,
+                "scene": scene_id,
+                "revision": revision,
+                "step": step if scene_id is not None else None,
+                "markers": [m.entity_id for m in markers],
             },
         )
     return result

@@ -42,16 +42,6 @@ def print_frame_matrix(up_axis: str, north_axis: str) -> np.ndarray:
     return np.vstack([east, north, up])
 
 
-def to_print_frame(
-    vertices: np.ndarray, up_axis: str, north_axis: str, mm_per_unit: float, plinth: float
-) -> np.ndarray:
-    """Vertices ``(n, 3)`` in print millimetres: east/north/up, the box's south-west corner at
-    x = y = 0 and its lowest point at z = ``plinth``."""
-    turned = (vertices @ print_frame_matrix(up_axis, north_axis).T) * mm_per_unit
-    low = turned.min(axis=0)
-    return turned - low + np.array([0.0, 0.0, plinth])
-
-
 @dataclass
 class Solidified:
     """The joined solid and how each piece of the mesh was made solid."""
@@ -85,34 +75,40 @@ def _pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
     return count, labels[faces[:, 0]]
 
 
-def _edges(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Directed edges ``(3m, 2)`` of ``faces`` and, for each, whether it is a rim edge (its
-    reverse belongs to no face)."""
+@dataclass(frozen=True)
+class _Edges:
+    """The directed edges ``(3m, 2)`` of faces (three per face, in order) and, for each,
+    whether it is on a rim (no face has its reverse) and whether it breaks orientability (used
+    twice in the same direction, or its undirected edge shared by more than two faces)."""
+
+    directed: np.ndarray
+    rim: np.ndarray
+    bad: np.ndarray
+
+
+def _edge_facts(faces: np.ndarray, vertex_count: int) -> _Edges:
     directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
-    n = np.int64(directed.max() + 1)
+    n = np.int64(max(vertex_count, 1))
     forward = directed[:, 0] * n + directed[:, 1]
     backward = directed[:, 1] * n + directed[:, 0]
-    rim = ~np.isin(forward, backward)
-    return directed, rim
-
-
-def _orientable(faces: np.ndarray) -> bool:
-    """Each directed edge is used once and each undirected edge by at most two faces."""
-    directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
-    n = np.int64(directed.max() + 1)
-    forward = directed[:, 0] * n + directed[:, 1]
-    if len(np.unique(forward)) != len(forward):
-        return False
-    undirected = np.minimum(directed[:, 0], directed[:, 1]) * n + np.maximum(
-        directed[:, 0], directed[:, 1]
-    )
-    _keys, counts = np.unique(undirected, return_counts=True)
-    return bool(counts.max() <= 2)
-
-
-def _signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
-    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
-    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+    # Sorted lookups rather than np.isin, which is slow on wide-ranging keys.
+    ordered = np.sort(forward)
+    at = np.minimum(np.searchsorted(ordered, backward), len(ordered) - 1)
+    rim = ordered[at] != backward
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    bad = np.zeros(len(forward), dtype=bool)
+    if len(twice):
+        at = np.minimum(np.searchsorted(twice, forward), len(twice) - 1)
+        bad |= twice[at] == forward
+    key = np.minimum(forward, backward)
+    undirected = np.sort(key)
+    run_start = np.r_[True, undirected[1:] != undirected[:-1]]
+    counts = np.diff(np.r_[np.flatnonzero(run_start), len(undirected)])
+    crowded = undirected[run_start][counts > 2]
+    if len(crowded):
+        at = np.minimum(np.searchsorted(crowded, key), len(crowded) - 1)
+        bad |= crowded[at] == key
+    return _Edges(directed, rim, bad)
 
 
 def _manifold(vertices: np.ndarray, faces: np.ndarray):
@@ -152,19 +148,19 @@ def _rim_loops(directed: np.ndarray) -> list[list[int]] | None:
     return loops
 
 
-def _skirted(vertices: np.ndarray, faces: np.ndarray, floor: float):
-    """An open piece closed by walls from its rim down to ``floor`` and a cap there."""
+def _skirted(vertices: np.ndarray, faces: np.ndarray, rim_edges: np.ndarray, floor: float):
+    """An open piece closed by walls from its rim (``rim_edges (k, 2)``, directed as in its
+    faces) down to ``floor`` and a cap there."""
     m3d = _manifold3d()
-    directed, rim = _edges(faces)
-    loops = _rim_loops(directed[rim])
+    loops = _rim_loops(rim_edges)
     if not loops:
         return None
-    rim_ids = np.unique(directed[rim])
+    rim_ids = np.unique(rim_edges)
     dropped = {int(v): len(vertices) + i for i, v in enumerate(rim_ids.tolist())}
     low = vertices[rim_ids].copy()
     low[:, 2] = floor
     walls = []
-    for a, b in directed[rim].tolist():
+    for a, b in rim_edges.tolist():
         a2, b2 = dropped[a], dropped[b]
         walls += [(b, a, a2), (b, a2, b2)]
     # The cap, triangulated in plan with the loops as drawn (CCW outer rims, CW holes when the
@@ -187,32 +183,48 @@ def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Sol
     vertices, faces = merge_positions(np.asarray(vertices, float), np.asarray(faces, np.int64))
     cleaned = _clean_faces(faces)
     result = Solidified(m3d.Manifold(), dropped_faces=len(faces) - len(cleaned))
+    if len(cleaned) == 0:
+        return result
     count, piece_of = _pieces(cleaned, len(vertices))
+    edges = _edge_facts(cleaned, len(vertices))
+    piece_of_edge = np.repeat(piece_of, 3)
+    bad = np.bincount(piece_of_edge[edges.bad], minlength=count) > 0
+    open_ = np.bincount(piece_of_edge[edges.rim], minlength=count) > 0
+    closed = ~bad & ~open_
+    solids = []
+    # The closed pieces all at once, each turned outside out where its faces point inwards.
+    if closed.any():
+        a, b, c = (vertices[cleaned[:, i]] for i in range(3))
+        volume = np.bincount(piece_of, np.einsum("ij,ij->i", a, np.cross(b, c)), count)
+        in_closed = closed[piece_of]
+        chosen = cleaned[in_closed]
+        inward = (volume < 0)[piece_of[in_closed]]
+        chosen[inward] = chosen[inward][:, ::-1]
+        used, local = np.unique(chosen, return_inverse=True)
+        together = _manifold(vertices[used], local.reshape(-1, 3))
+        if together is not None:
+            # Apart again, so that pieces that overlap are joined by the union below.
+            solids += together.decompose()
+            result.closed += int(closed.sum())
+        else:
+            bad |= closed
     order = np.argsort(piece_of, kind="stable")
     bounds = np.searchsorted(piece_of[order], np.arange(count + 1))
-    solids = []
-    for index in range(count):
-        piece_faces = cleaned[order[bounds[index] : bounds[index + 1]]]
-        if len(piece_faces) == 0:
-            continue
-        used, local = np.unique(piece_faces, return_inverse=True)
+    for index in np.flatnonzero(bad | open_).tolist():
+        rows = order[bounds[index] : bounds[index + 1]]
+        used, local = np.unique(cleaned[rows], return_inverse=True)
         local = local.reshape(-1, 3)
         points = vertices[used]
         solid = None
-        if _orientable(local):
-            _directed, rim = _edges(local)
-            if not rim.any():
-                if _signed_volume(points, local) < 0:
-                    local = local[:, ::-1]
-                solid = _manifold(points, local)
-                if solid is not None:
-                    result.closed += 1
-            else:
-                if _signed_volume_of_sheet(points, local) < 0:
-                    local = local[:, ::-1]  # a sheet facing down: skirt it as if facing up
-                solid = _skirted(points, local, floor)
-                if solid is not None:
-                    result.skirted += 1
+        if not bad[index]:
+            edge_rows = (rows[:, None] * 3 + np.arange(3)).ravel()
+            rim_edges = np.searchsorted(used, edges.directed[edge_rows][edges.rim[edge_rows]])
+            if _signed_volume_of_sheet(points, local) < 0:
+                # A sheet facing down: skirt it as if facing up.
+                local, rim_edges = local[:, ::-1], rim_edges[:, ::-1]
+            solid = _skirted(points, local, rim_edges, floor)
+            if solid is not None:
+                result.skirted += 1
         if solid is None:
             solid = m3d.Manifold.hull_points(points)
             if solid.is_empty():

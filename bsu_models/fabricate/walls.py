@@ -31,8 +31,13 @@ class WallCheck:
         return self.thin_share <= TOLERATED_SHARE
 
 
-def check_walls(vertices: np.ndarray, faces: np.ndarray, min_wall: float) -> WallCheck:
-    """Thickness of the closed solid ``vertices (n, 3), faces (m, 3)`` (mm) at sample points."""
+def check_walls(
+    vertices: np.ndarray, faces: np.ndarray, min_wall: float, ground: float | None = None
+) -> WallCheck:
+    """Thickness of the closed solid ``vertices (n, 3), faces (m, 3)`` (mm) at sample points.
+
+    ``ground``: the height of the top of a plate the solid is joined to: surface at or below it
+    is inside the plate, and a ray that leaves the solid there goes on into the plate."""
     import trimesh
 
     if min_wall <= 0 or len(faces) == 0:
@@ -43,6 +48,8 @@ def check_walls(vertices: np.ndarray, faces: np.ndarray, min_wall: float) -> Wal
     normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
     areas = np.linalg.norm(normals, axis=1) / 2
     keep = areas > 1e-12
+    if ground is not None:
+        keep &= corners.mean(axis=1)[:, 2] > ground + 1e-6
     chosen, corners, normals, areas = chosen[keep], corners[keep], normals[keep], areas[keep]
     normals /= (2 * areas)[:, None]
     centres = corners.mean(axis=1)
@@ -54,6 +61,8 @@ def check_walls(vertices: np.ndarray, faces: np.ndarray, min_wall: float) -> Wal
     )
     thickness = np.full(len(chosen), np.inf)
     thickness[rays] = np.linalg.norm(points - centres[rays], axis=1)
+    if ground is not None:
+        thickness[rays[points[:, 2] <= ground + 1e-6]] = np.inf
     # A ray that meets its own face again (Embree's single precision) measured nothing.
     thickness[rays[hit_faces == chosen[rays]]] = np.inf
     thin = thickness < min_wall

@@ -20,7 +20,7 @@ from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_session
 from bsu_models.core.errors import InvalidInput, Message, NotFound
 from bsu_models.core.i18n import N_, check_language, format_date, translator
-from bsu_models.core.records import VersionInfo, file_role_name
+from bsu_models.core.records import SceneInfo, VersionInfo, file_role_name
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import (
     PRESETS,
@@ -151,6 +151,19 @@ def choose_camera(
     return Camera(**preset_camera(name, bounds, version.up_axis, version.north_axis)), None
 
 
+def scene_on_version(scenes: SceneService, scene_id: int, version_id: int) -> SceneInfo:
+    """The scene ``scene_id``; refused unless it is on model version ``version_id``."""
+    info = scenes.info(scene_id)
+    if info.version_id != version_id:
+        raise InvalidInput(
+            "Scene {scene} is on model version {actual}, not {version}.",
+            scene=scene_id,
+            actual=info.version_id,
+            version=version_id,
+        )
+    return info
+
+
 def record_render(
     ctx: ServiceContext, version: VersionInfo, actor: str | None, details: dict[str, Any]
 ) -> None:
@@ -199,14 +212,7 @@ def render_version_still(
     pixels = picture_size(size)
     doc: SceneDoc | None = None
     if scene_id is not None:
-        info = scenes.info(scene_id)
-        if info.version_id != version_id:
-            raise InvalidInput(
-                "Scene {scene} is on model version {actual}, not {version}.",
-                scene=scene_id,
-                actual=info.version_id,
-                version=version_id,
-            )
+        info = scene_on_version(scenes, scene_id, version_id)
         revision = info.revision if revision is None else revision
         doc = scenes.document(scene_id, revision)
     camera, saved = choose_camera(scenes, version, doc, view, preset, scene_id)
