@@ -21,6 +21,7 @@ import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { CSS2DRenderer, CSS2DObject } from 'three/addons/renderers/CSS2DRenderer.js';
+import { createStereo, createVrButton } from './stereo.js';
 
 // ------------------------------------------------------------------ Streamlit protocol
 const post = (type, data = {}) => window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, '*');
@@ -51,6 +52,7 @@ Object.defineProperty(window, '__scene3d', { writable: false, configurable: fals
   get meshId() { return S.meshId; }, get triangles() { return S.triangles; },
   get entityCount() { return S.entityCount; }, get renders() { return S.renders; },
   get lastClick() { return S.lastClick && structuredClone(S.lastClick); },
+  get stereo() { return stereo.mode; },
 }) });
 
 // ------------------------------------------------------------------ renderer, scene, cameras
@@ -69,6 +71,7 @@ const renderer = new THREE.WebGLRenderer({ antialias: !software });
 renderer.setPixelRatio(software ? 1 : Math.min(window.devicePixelRatio || 1, 2));
 const canvas = viewport.appendChild(renderer.domElement);
 canvas.addEventListener('webglcontextrestored', () => requestRender()); // three restores its state
+const stereo = createStereo(renderer);
 
 const labelRenderer = new CSS2DRenderer();
 labelRenderer.domElement.className = 'labels';
@@ -96,7 +99,13 @@ function requestRender() {
 }
 function renderNow() {
   frameQueued = false;
-  renderer.render(scene, camera);
+  if (renderer.xr.isPresenting) {
+    renderer.render(scene, persp);
+  } else if (!stereo.render(scene, camera, S.eye, focusDistance())) {
+    renderer.render(scene, camera);
+  }
+  // Labels are drawn once, flat: in a stereo picture they would sit at the wrong depth.
+  labelRenderer.domElement.style.visibility = stereo.mode === 'off' ? '' : 'hidden';
   labelRenderer.render(scene, camera);
   S.renders++;
   if (!S.readyPending) return;
@@ -108,9 +117,15 @@ function renderNow() {
   });
 }
 
+// Where the stereo eyes converge: the orbit target, or five eye heights ahead when walking.
+function focusDistance() {
+  return S.walk ? 5 * S.eye : camera.position.distanceTo(controls.target);
+}
+
 function resize() {
   const w = Math.max(1, viewport.clientWidth), h = Math.max(1, viewport.clientHeight);
   [renderer, labelRenderer].forEach((x) => x.setSize(w, h));
+  stereo.setSize(w, h);
   persp.aspect = w / h;
   persp.updateProjectionMatrix();
   setOrthoHeight(ortho.top - ortho.bottom, false);
@@ -173,6 +188,8 @@ const LABELS = {
   iso: 'Iso', iso_title: 'Perspective from the south-east, above',
   walk: 'Walk',
   walk_title: 'First person from the last clicked point: WASD / arrow keys move, drag to look, Esc leaves',
+  stereo: 'Stereo', stereo_title: 'Stereo for 3D glasses and displays: off, red-cyan anaglyph, side by side',
+  anaglyph: 'anaglyph', 'side-by-side': 'side by side',
   save: 'Save view', save_title: 'Send the current view to the app',
   toolbar: '3D view',
   starting: 'Starting…',
@@ -216,6 +233,7 @@ function applyLabels(given) {
   }
   document.getElementById('toolbar').setAttribute('aria-label', tr('toolbar'));
   setStatus();
+  showStereo();
 }
 
 // ------------------------------------------------------------------ IndexedDB mesh cache
@@ -427,7 +445,7 @@ function rebuildOverlay() {
     mesh.scale.setScalar(scale);
     mesh.quaternion.copy(upRot);
     mesh.position.copy(p).addScaledVector(up, half * scale); // rest on the point
-    mesh.userData.entityId = e.id;
+    Object.assign(mesh.userData, { entityId: e.id, type: e.type, person: PEOPLE.has(e.type), point: p.clone() });
     overlay.add(mesh);
     S.markers.push(mesh);
     const labelAt = p.clone().addScaledVector(up, 2 * half * scale + 0.4 * r);
@@ -728,6 +746,34 @@ for (const b of document.querySelectorAll('[data-preset]')) {
   b.addEventListener('click', () => preset(b.dataset.preset));
 }
 walkButton.addEventListener('click', () => (S.walk ? leaveWalk() : startWalk()));
+const stereoButton = document.getElementById('btn-stereo');
+function showStereo() {
+  const on = stereo.mode !== 'off';
+  // The text stays one word so that the toolbar (and the view under it) keeps its size.
+  stereoButton.title = on ? `${tr('stereo')}: ${tr(stereo.mode)}` : tr('stereo_title');
+  stereoButton.setAttribute('aria-pressed', String(on));
+  document.body.dataset.stereo = stereo.mode; // read by the browser tests
+}
+stereoButton.addEventListener('click', () => {
+  stereo.next();
+  showStereo();
+  requestRender();
+});
+showStereo();
+// Where "Enter VR" puts the viewer: a witness's place at the step, standing on the ground.
+function vrPlace() {
+  const { up, north } = axes();
+  const people = S.markers.filter((m) => m.userData.person);
+  const chosen = people.find((m) => m.userData.entityId === S.scene?.selected)
+    ?? people.find((m) => m.userData.type === 'witness') ?? people[0];
+  const click = S.lastClick?.mesh_id === S.meshId ? vec(S.lastClick.point) : null;
+  const spot = chosen?.userData.point ?? click ?? controls.target.clone();
+  const feet = groundBelow(spot, 0.5 * S.eye) ?? spot;
+  const heading = controls.target.clone().sub(feet).projectOnPlane(up);
+  if (heading.lengthSq() < 1e-12 * S.diag * S.diag) heading.copy(north);
+  return { feet, up, heading: heading.normalize(), eye: S.eye };
+}
+createVrButton(renderer, persp, scene, vrPlace, renderNow).then((b) => b && viewport.appendChild(b));
 document.getElementById('btn-save').addEventListener('click', () => {
   if (S.model) sendValue({ type: 'camera', mesh_id: S.meshId, view: currentView() });
 });
