@@ -176,6 +176,27 @@ def _skirted(vertices: np.ndarray, faces: np.ndarray, rim_edges: np.ndarray, flo
     return _manifold(all_vertices, all_faces)
 
 
+def _apart_groups(
+    vertices: np.ndarray, faces: np.ndarray, piece_of: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """For each piece, a group number such that the boxes of the ``chosen`` pieces in one group
+    do not meet (greedy colouring of the boxes' overlaps); -1 for the others."""
+    count = len(chosen)
+    corners = vertices[faces]
+    low = np.full((count, 3), np.inf)
+    high = np.full((count, 3), -np.inf)
+    np.minimum.at(low, piece_of, corners.min(axis=1))
+    np.maximum.at(high, piece_of, corners.max(axis=1))
+    ids = np.flatnonzero(chosen)
+    group = np.full(count, -1)
+    lo, hi = low[ids], high[ids]
+    for index, piece in enumerate(ids.tolist()):
+        meets = np.all((lo[:index] <= hi[index]) & (hi[:index] >= lo[index]), axis=1)
+        taken = set(group[ids[:index][meets]].tolist())
+        group[piece] = next(n for n in range(len(taken) + 1) if n not in taken)
+    return group
+
+
 def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Solidified:
     """One closed solid of the mesh ``vertices (n, 3), faces (m, 3)`` (print millimetres);
     open pieces are skirted down to ``floor``."""
@@ -192,22 +213,26 @@ def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Sol
     open_ = np.bincount(piece_of_edge[edges.rim], minlength=count) > 0
     closed = ~bad & ~open_
     solids = []
-    # The closed pieces all at once, each turned outside out where its faces point inwards.
+    # The closed pieces, each turned outside out where its faces point inwards, a few at once:
+    # pieces whose boxes do not meet go into one solid together (one manifold of many
+    # separate pieces is valid); pieces that may overlap go into different ones, which the
+    # union below joins.
     if closed.any():
         a, b, c = (vertices[cleaned[:, i]] for i in range(3))
         volume = np.bincount(piece_of, np.einsum("ij,ij->i", a, np.cross(b, c)), count)
-        in_closed = closed[piece_of]
-        chosen = cleaned[in_closed]
-        inward = (volume < 0)[piece_of[in_closed]]
-        chosen[inward] = chosen[inward][:, ::-1]
-        used, local = np.unique(chosen, return_inverse=True)
-        together = _manifold(vertices[used], local.reshape(-1, 3))
-        if together is not None:
-            # Apart again, so that pieces that overlap are joined by the union below.
-            solids += together.decompose()
-            result.closed += int(closed.sum())
-        else:
-            bad |= closed
+        flipped = cleaned.copy()
+        inward = (volume < 0)[piece_of]
+        flipped[inward] = flipped[inward][:, ::-1]
+        group = _apart_groups(vertices, cleaned, piece_of, closed)
+        for number in range(int(group.max()) + 1):
+            chosen = flipped[group[piece_of] == number]
+            used, local = np.unique(chosen, return_inverse=True)
+            together = _manifold(vertices[used], local.reshape(-1, 3))
+            if together is None:
+                bad |= closed & (group == number)
+                continue
+            solids.append(together)
+            result.closed += int((closed & (group == number)).sum())
     order = np.argsort(piece_of, kind="stable")
     bounds = np.searchsorted(piece_of[order], np.arange(count + 1))
     for index in np.flatnonzero(bad | open_).tolist():
