@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from bsu_models.court.exhibit import ExhibitResult
+    from bsu_models.fabricate.service import PrintResult
     from bsu_models.render.stills import Still
     from bsu_models.render.video_service import VideoResult
 
@@ -383,6 +384,13 @@ class Catalogue:
         from bsu_models.render.camera_view import render_coverage_still
 
         return render_coverage_still(self.ctx, scene_id, camera, **options)
+
+    def print_model(self, version_id: int, **options: Any) -> PrintResult:
+        """A printable physical model of a version at 1:N; options as
+        ``fabricate.service.export_print``."""
+        from bsu_models.fabricate.service import export_print
+
+        return export_print(self.ctx, version_id, **options)
 
     def build_exhibit(
         self,

@@ -85,6 +85,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.render_video": ("render",),
     "Catalogue.camera_still": ("render",),
     "Catalogue.camera_coverage": ("render",),
+    "Catalogue.print_model": ("model.print",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
     "Catalogue.audit_events": ("audit.read",),
@@ -178,6 +179,7 @@ CLI_METHODS: dict[str, str | None] = {
     "demo": None,  # set-up: an active account that may open cases (test_demo_refuses_...)
     "render": "Catalogue.render_still",
     "video": "Catalogue.render_video",
+    "print": "Catalogue.print_model",
     "scene new": "SceneService.create",
     "scene list": "SceneService.list_scenes",
     "scene export": "SceneService.export_json",
@@ -400,6 +402,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     ),
     "Catalogue.render_video": lambda w, c: c.render_video(
         w.scene, w.root / f"video-{next(w.count)}.mp4", size="square", fps=1, seconds_per_step=0.5
+    ),
+    "Catalogue.print_model": lambda w, c: c.print_model(
+        w.version, scale="1:1000", out=w.root / f"print-{next(w.count)}.3mf"
     ),
     # The scene is not frozen: allowed, the build stops at once with a Conflict.
     "Catalogue.build_exhibit": lambda w, c: c.build_exhibit(w.scene, w.root / "exhibit"),
@@ -638,6 +643,9 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             out = w.root / f"video-{n}.mp4"
             return ["video", scene, "--out", str(out), "--size", "square", "--fps", "1",
                     "--seconds-per-step", "0.5"], None  # fmt: skip
+        case "print":
+            out = w.root / f"print-{n}.stl"
+            return ["print", version, "--scale", "1:1000", "--out", str(out)], None
         case "scene new":
             return ["scene", "new", version, "--name", "From the CLI"], None
         case "scene export" | "scene history":

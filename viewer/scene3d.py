@@ -82,6 +82,14 @@ def viewer_labels() -> dict[str, str]:
             "First person from the last clicked point: WASD / arrow keys move, drag to look, "
             "Esc leaves"
         ),
+        "stereo": t("Stereo"),
+        "stereo_title": t(
+            "Stereo for 3D glasses and displays: off, red-cyan anaglyph, side by side"
+        ),
+        # Translators: the stereo mode for red-cyan glasses, after "Stereo:".
+        "anaglyph": t("anaglyph"),
+        # Translators: the stereo mode with the two eyes' pictures in two halves.
+        "side-by-side": t("side by side"),
         "save": t("Save view"),
         "save_title": t("Send the current view to the app"),
         "toolbar": t("3D view"),

@@ -19,6 +19,7 @@ from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
 from bsu_models.cli.args import argparse_language, parser_class
 from bsu_models.cli.camera import add_camera_commands
 from bsu_models.cli.exhibit import add_exhibit_commands
+from bsu_models.cli.fabricate import add_print_command
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli.sun import add_sun_commands
@@ -38,6 +39,7 @@ from bsu_models.core.units import UNITS
 from bsu_models.ingest.geometry import AXES, PRESETS
 from bsu_models.ingest.upload import UploadFile
 from bsu_models.render.overlay import OVERLAY_NAMES
+from bsu_models.render.stereo import STEREO_MODES, parse_interocular
 from bsu_models.render.stills import SIZES
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
@@ -226,6 +228,8 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
         watermark_logo=_watermark_image(args.watermark_image),
         lang=args.language or lang,
         sun_at=args.sun_at,
+        stereo=args.stereo,
+        interocular_m=parse_interocular(args.interocular) if args.interocular else None,
     )
     try:
         Path(args.out).write_bytes(still.png)
@@ -244,6 +248,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
             "scale_bar_m": bar.metres if bar else None,
             "scale_bar_px": bar.pixels if bar else None,
             "sun": still.sun.to_json() if still.sun else None,
+            "stereo": args.stereo,
         },
         t("Wrote {out} ({width}x{height})", lang).format(
             out=args.out, width=still.size[0], height=still.size[1]
@@ -405,6 +410,16 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
             lang,
         ),
     )
+    render.add_argument(
+        "--stereo",
+        choices=STEREO_MODES,
+        help=t("a stereo pair: two halves side by side, or a red-cyan anaglyph", lang),
+    )
+    render.add_argument(
+        "--interocular",
+        metavar="65mm|0.065m",
+        help=t("distance between the eyes in the real world (default 65mm)", lang),
+    )
     render.set_defaults(handler=cmd_render)
 
     scene_commands = add_scene_commands(sub, json_flag, lang)
@@ -413,6 +428,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     add_user_commands(sub, case_sub, json_flag, lang)
     add_camera_commands(sub, json_flag, lang)
     add_sun_commands(sub, json_flag, lang)
+    add_print_command(sub, json_flag, lang)
     return parser
 
 

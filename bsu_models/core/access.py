@@ -65,6 +65,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], bool | str]] = {
     "user.manage": (frozenset({"admin"}), ANY),
     "case.members": (frozenset({"admin"}), ANY),
     "case.lead": (_CASE_READERS, LEAD),
+    "model.print": (frozenset({"modeller", "investigator", "presenter"}), MEMBER),
 }
 
 
@@ -136,6 +137,7 @@ _ACTION_WORDS: dict[str, Message] = {
     "user.manage": Message("manage users"),
     "case.members": Message("request, approve or end case membership"),
     "case.lead": Message("grant membership of the case"),
+    "model.print": Message("export printable physical models"),
 }
 
 _MEMBERSHIP_WORDS = {ANY: "yes", MEMBER: "member", LEAD: "lead"}

@@ -31,6 +31,7 @@ from bsu_models.ingest.geometry import (
 )
 from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.overlay import Overlays
+from bsu_models.render.stereo import check_stereo
 from bsu_models.render.stills import Camera, Still, Sunlight, picture_size, render_still
 from bsu_models.scenes.scene_items import SavedView, Step
 from bsu_models.scenes.scene_model import SceneDoc
@@ -61,10 +62,15 @@ def _file_key(version: VersionInfo, role: str) -> str:
     )
 
 
+def version_geometry(ctx: ServiceContext, version: VersionInfo) -> tuple[np.ndarray, np.ndarray]:
+    """The version's validated ``vertices (n, 3)`` and ``faces (m, 3)`` as stored at import."""
+    return unpack_geometry(ctx.blobs.get(_file_key(version, "geometry")))
+
+
 def version_mesh(ctx: ServiceContext, version: VersionInfo) -> MeshArrays:
     """The arrays pictures are drawn from: the stored geometry, with the texture of the web copy
     when the version has one."""
-    vertices, faces = unpack_geometry(ctx.blobs.get(_file_key(version, "geometry")))
+    vertices, faces = version_geometry(ctx, version)
     if not version.has_texture:
         return MeshArrays(vertices, faces)
     import trimesh
@@ -208,11 +214,15 @@ def render_version_still(
     actor: str | None = None,
     lang: str = "en",
     sun_at: str | None = None,
+    stereo: str | None = None,
+    interocular_m: float | None = None,
 ) -> Still:
     """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
     saved view or a preset, its caption, legend and scale in ``lang``; lit by the sun at
     ``sun_at``, or by default at the step's time when the scene has a date and the version a
-    place (``scene_sun.step_sun``)."""
+    place (``scene_sun.step_sun``); ``stereo`` (one of ``render.stereo.STEREO_MODES``) makes it
+    a stereo pair with the eyes ``interocular_m`` apart in the real world (65 mm unless given)."""
+    pair = None if stereo is None else check_stereo(stereo, interocular_m)
     _ = translator(check_language(lang)).gettext
     version = get_version(ctx, version_id)
     ctx.require_case("render", version.case_reference, "version", str(version_id))
@@ -300,8 +310,10 @@ def render_version_still(
             "scene": f"{scene_id}@r{revision}" if scene_id else "",
             "generator": "bsu-models still",
             **({"sun": _sun_text(sun)} if sun is not None else {}),
+            **({"stereo": pair.mode, "interocular-m": f"{pair.interocular_m:g}"} if pair else {}),
         },
         sun=sunlight(version, sun) if sun is not None else None,
+        stereo=pair,
     )
     still = replace(still, sun=sun)
     record_render(
@@ -317,6 +329,7 @@ def render_version_still(
             "exhibit": exhibit,
             "language": lang,
             **({"sun": _sun_text(sun)} if sun is not None else {}),
+            **({"stereo": pair.mode, "interocular_m": pair.interocular_m} if pair else {}),
         },
     )
     return still

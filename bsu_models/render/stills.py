@@ -10,10 +10,11 @@ text). The overlays' fixed words (legend, scale bar, north letter) are in ``lang
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -43,6 +44,9 @@ from bsu_models.render.overlay_furniture import (
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.sun import SunPosition
 
+if TYPE_CHECKING:
+    from bsu_models.render.stereo import Stereo
+
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
     "4k": (3840, 2160),
@@ -70,6 +74,9 @@ class Camera:
     up: tuple[float, float, float]
     fov_deg: float | None = 45.0
     ortho_scale: float | None = None  # height of the view in model units
+    #: Where the line of sight meets the picture, in the picture's -1..1 coordinates (0, 0:
+    #: its middle); an eye of a stereo pair looks off-centre (``bsu_models.render.stereo``).
+    window_center: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,8 @@ def shoot(
     window = tuple(plotter.window_size)
     plotter.camera_position = [camera.position, camera.target, camera.up]
     _aim(plotter, camera, window[1] / size[1])
+    if camera.window_center != (0.0, 0.0):
+        plotter.camera.SetWindowCenter(*camera.window_center)
     if fit:
         plotter.reset_camera()
     plotter.renderer.ResetCameraClippingRange()
@@ -350,13 +359,14 @@ def render_still(
     png_text: dict[str, str] | None = None,
     lang: str = "en",
     sun: Sunlight | None = None,
+    stereo: Stereo | None = None,
 ) -> Still:
     """Render ``mesh`` from ``camera`` at ``size`` with the scene ``layer`` and overlays, their
-    fixed words in ``lang`` (the caption lines are drawn as given), lit by ``sun`` if given."""
-    picture = draw_picture(
+    fixed words in ``lang`` (the caption lines are drawn as given), lit by ``sun`` if given;
+    ``stereo``: a stereo pair side by side or a red-cyan anaglyph (``bsu_models.render.stereo``)."""
+    draw = functools.partial(
+        draw_picture,
         mesh,
-        camera,
-        size,
         north=north,
         metres_per_unit=metres_per_unit,
         layer=layer,
@@ -366,7 +376,17 @@ def render_still(
         lang=lang,
         sun=sun,
     )
-    image = picture.image
+    if stereo is None:
+        picture = draw(camera, size)
+        image = picture.image
+    else:
+        from bsu_models.render.stereo import draw_stereo
+
+        shown = caption if (overlays or Overlays()).caption else None
+        image, picture = draw_stereo(
+            draw, camera, size, stereo, metres_per_unit, shown, font_file, lang
+        )
+        size = image.size
     if watermark_text or watermark_logo:
         logo = Image.open(io.BytesIO(watermark_logo)) if watermark_logo else None
         image = draw_watermark(image, watermark_text or "", font_file, logo)

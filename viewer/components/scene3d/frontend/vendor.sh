@@ -9,11 +9,15 @@ cd "$here"
 npm ci --no-audit --no-fund
 src="$here/node_modules/three"
 rm -rf "$dest"
-mkdir -p "$dest/addons/loaders" "$dest/addons/controls" "$dest/addons/renderers" "$dest/addons/utils"
+mkdir -p "$dest/addons/loaders" "$dest/addons/controls" "$dest/addons/renderers" "$dest/addons/utils" \
+  "$dest/addons/effects" "$dest/addons/webxr" "$dest/addons/postprocessing"
 cp "$src/build/three.module.js" "$src/build/three.core.js" "$dest/"
-# Add-ons used by main.js, plus GLTFLoader's own imports (BufferGeometryUtils, SkeletonUtils).
+# Add-ons used by main.js and stereo.js, plus their own imports (BufferGeometryUtils,
+# SkeletonUtils for GLTFLoader; Pass, CameraUtils for AnaglyphEffect).
 for f in loaders/GLTFLoader.js controls/OrbitControls.js renderers/CSS2DRenderer.js \
-         utils/BufferGeometryUtils.js utils/SkeletonUtils.js; do
+         utils/BufferGeometryUtils.js utils/SkeletonUtils.js \
+         effects/AnaglyphEffect.js effects/StereoEffect.js webxr/VRButton.js \
+         postprocessing/Pass.js utils/CameraUtils.js; do
   cp "$src/examples/jsm/$f" "$dest/addons/$f"
 done
 cp "$src/LICENSE" "$dest/LICENSE-three.txt"

@@ -23,6 +23,7 @@ import {
   Y_AXIS, addModel, aimCamera, clearMarks, clipPlanes, createStage, disposeTree, drawMarks,
   frameOf, isoDirection, lightModel, onDemand, orbitControls, setOrthoHeight, sphereView, vec,
 } from 'view3d';
+import { createStereo, createVrButton } from './stereo.js';
 
 // ------------------------------------------------------------------ Streamlit protocol
 const post = (type, data = {}) => window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, '*');
@@ -54,6 +55,7 @@ Object.defineProperty(window, '__scene3d', { writable: false, configurable: fals
   get meshId() { return S.meshId; }, get triangles() { return S.triangles; },
   get entityCount() { return S.entityCount; }, get renders() { return S.renders; },
   get lastClick() { return S.lastClick && structuredClone(S.lastClick); },
+  get stereo() { return stereo.mode; },
 }) });
 
 // ------------------------------------------------------------------ renderer, scene, cameras
@@ -63,12 +65,20 @@ const statusEl = document.getElementById('status');
 const requestRender = onDemand(renderNow);
 const stage = createStage(viewport, requestRender);
 const { canvas, scene, overlay, persp, ortho, renderer, sun, hemi, software } = stage;
+const stereo = createStereo(renderer);
+new ResizeObserver(() => {
+  stereo.setSize(Math.max(1, viewport.clientWidth), Math.max(1, viewport.clientHeight));
+  requestRender();
+}).observe(viewport);
 let camera = persp;
 let controls = null;
 const raycaster = new THREE.Raycaster();
 
 function renderNow() {
-  stage.render(camera);
+  // Labels are drawn once, flat: in a stereo picture they would sit at the wrong depth.
+  stage.labelRenderer.domElement.style.visibility = stereo.mode === 'off' ? '' : 'hidden';
+  if (renderer.xr.isPresenting) renderer.render(scene, persp);
+  else if (!stereo.render(scene, camera, S.eye, focusDistance())) stage.render(camera);
   S.renders++;
   if (!S.readyPending) return;
   const { t0, ...ready } = S.readyPending;
@@ -77,6 +87,11 @@ function renderNow() {
   requestAnimationFrame(() => {
     if (S.meshId === ready.mesh_id) sendValue({ ...ready, load_ms: Math.round(performance.now() - t0) });
   });
+}
+
+// Where the stereo eyes converge: the orbit target, or five eye heights ahead when walking.
+function focusDistance() {
+  return S.walk ? 5 * S.eye : camera.position.distanceTo(controls.target);
 }
 
 // The controls follow the camera (walk mode turns them off while it lasts).
@@ -101,6 +116,8 @@ const LABELS = {
   iso: 'Iso', iso_title: 'Perspective from the south-east, above',
   walk: 'Walk',
   walk_title: 'First person from the last clicked point: WASD / arrow keys move, drag to look, Esc leaves',
+  stereo: 'Stereo', stereo_title: 'Stereo for 3D glasses and displays: off, red-cyan anaglyph, side by side',
+  anaglyph: 'anaglyph', 'side-by-side': 'side by side',
   save: 'Save view', save_title: 'Send the current view to the app',
   toolbar: '3D view',
   starting: 'Starting…',
@@ -148,6 +165,7 @@ function applyLabels(given) {
   }
   document.getElementById('toolbar').setAttribute('aria-label', tr('toolbar'));
   document.getElementById('sun-time').setAttribute('aria-label', tr('sun_time'));
+  showStereo();
   setStatus();
 }
 
@@ -589,6 +607,34 @@ for (const b of document.querySelectorAll('[data-preset]')) {
   b.addEventListener('click', () => preset(b.dataset.preset));
 }
 walkButton.addEventListener('click', () => (S.walk ? leaveWalk() : startWalk()));
+const stereoButton = document.getElementById('btn-stereo');
+function showStereo() {
+  const on = stereo.mode !== 'off';
+  // The text stays one word so that the toolbar (and the view under it) keeps its size.
+  stereoButton.title = on ? `${tr('stereo')}: ${tr(stereo.mode)}` : tr('stereo_title');
+  stereoButton.setAttribute('aria-pressed', String(on));
+  document.body.dataset.stereo = stereo.mode; // read by the browser tests
+}
+stereoButton.addEventListener('click', () => {
+  stereo.next();
+  showStereo();
+  requestRender();
+});
+showStereo();
+// Where "Enter VR" puts the viewer: a witness's place at the step, standing on the ground.
+function vrPlace() {
+  const { up, north } = axes();
+  const people = S.markers.filter((m) => m.userData.person);
+  const chosen = people.find((m) => m.userData.entityId === S.scene?.selected)
+    ?? people.find((m) => m.userData.type === 'witness') ?? people[0];
+  const click = S.lastClick?.mesh_id === S.meshId ? vec(S.lastClick.point) : null;
+  const spot = chosen?.userData.point ?? click ?? controls.target.clone();
+  const feet = groundBelow(spot, 0.5 * S.eye) ?? spot;
+  const heading = controls.target.clone().sub(feet).projectOnPlane(up);
+  if (heading.lengthSq() < 1e-12 * S.diag * S.diag) heading.copy(north);
+  return { feet, up, heading: heading.normalize(), eye: S.eye };
+}
+createVrButton(renderer, persp, scene, vrPlace, renderNow).then((b) => b && viewport.appendChild(b));
 document.getElementById('btn-save').addEventListener('click', () => {
   if (S.model) sendValue({ type: 'camera', mesh_id: S.meshId, view: currentView() });
 });

@@ -291,7 +291,8 @@ export function drawMarks(group, layer, { up, diag, selected = null, sensitiveWo
     mesh.scale.setScalar(scale);
     mesh.quaternion.copy(upRot);
     mesh.position.copy(p).addScaledVector(up, half * scale); // rest on the point
-    mesh.userData.entityId = e.id;
+    // The type and the point let a viewer stand someone at a person's place ("Enter VR").
+    Object.assign(mesh.userData, { entityId: e.id, type: e.type, person: PEOPLE.has(e.type), point: p.clone() });
     group.add(mesh);
     markers.push(mesh);
     const labelAt = p.clone().addScaledVector(up, 2 * half * scale + 0.4 * r);

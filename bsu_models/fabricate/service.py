@@ -1,0 +1,316 @@
+"""A printable physical model of a model version at 1:N, written to 3MF or STL with its report.
+
+The version's stored geometry (never the upload itself) is scaled from its file units and model
+scale to 1:N of the real world, made solid and checked (``model_print``); only then are the
+files written, each through a temporary file renamed into place. The print report (a text file
+beside the print) names the original's SHA-256, the scale, the printed size, the volume and the
+parts; the export is an audit event with the SHA-256 of every file written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bsu_models.core.audit import append_event
+from bsu_models.core.context import ServiceContext
+from bsu_models.core.db import write_session
+from bsu_models.core.errors import InvalidInput
+from bsu_models.core.i18n import check_language, format_datetime, translator
+from bsu_models.core.text import text_sha256
+from bsu_models.core.units import metres_per_model_unit, parse_scale
+from bsu_models.core.versions import get_version
+from bsu_models.fabricate.markers import MarkerSpec
+from bsu_models.fabricate.model_print import (
+    DEFAULT_BED,
+    DEFAULT_MIN_WALL,
+    PrintJob,
+    PrintOptions,
+    make_print,
+)
+from bsu_models.fabricate.print_files import Part, stl_bytes, threemf_bytes
+from bsu_models.render.still_service import version_geometry
+from bsu_models.scenes.service import SceneService
+
+FORMATS = (".3mf", ".stl")
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """What a print export wrote."""
+
+    version_id: int
+    scale: str
+    files: tuple[tuple[str, str], ...]  # (path, SHA-256) of each print file
+    report: str  # path of the print report
+    parts: tuple[str, ...]
+    size_mm: tuple[float, float, float]
+    landmark_size_mm: tuple[float, float, float]
+    volume_mm3: float
+    plinth_mm: float
+    tiles: tuple[int, int]  # rows, columns
+    pins: int
+    source_sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version_id": self.version_id,
+            "scale": self.scale,
+            "files": [{"path": p, "sha256": s} for p, s in self.files],
+            "report": self.report,
+            "parts": list(self.parts),
+            "size_mm": list(self.size_mm),
+            "landmark_size_mm": list(self.landmark_size_mm),
+            "volume_mm3": self.volume_mm3,
+            "plinth_mm": self.plinth_mm,
+            "tiles": list(self.tiles),
+            "pins": self.pins,
+            "source_sha256": self.source_sha256,
+        }
+
+
+def _check_out(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise InvalidInput(
+            "{path}: a print is written as .3mf or .stl, not {suffix!r}.",
+            path=str(out),
+            suffix=out.suffix,
+        )
+    if not out.parent.is_dir():
+        raise InvalidInput("{path}: its folder does not exist.", path=str(out))
+    return suffix
+
+
+def _write(path: Path, data: bytes) -> str:
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InvalidInput(
+            "{path}: cannot be written ({reason}).", path=str(path), reason=exc.strerror
+        ) from None
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stl_paths(out: Path, parts: list[Part]) -> list[Path]:
+    if len(parts) == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}-{part.name}{out.suffix}") for part in parts]
+
+
+def _markers(
+    ctx: ServiceContext, version_id: int, scene_id: int | None, step: int | None
+) -> tuple[tuple[MarkerSpec, ...], int | None]:
+    """The markers of the entities at ``step`` of the scene, with the revision read."""
+    if scene_id is None:
+        if step is not None:
+            raise InvalidInput("--step needs --scene.")
+        return (), None
+    scenes = SceneService(ctx)
+    info = scenes.info_on(scene_id, version_id)
+    doc = scenes.document(scene_id, info.revision)
+    if not doc.steps:
+        return (), info.revision
+    current = doc.step_at(step or 1)
+    specs = []
+    for entity in doc.entities:
+        position = doc.position(entity.id, current.id)
+        if position is not None:
+            specs.append(
+                MarkerSpec(
+                    entity.id,
+                    entity.label,
+                    entity.type,
+                    position.point,
+                    position.heading_deg,
+                    position.eye_height_m,
+                )
+            )
+    return tuple(specs), info.revision
+
+
+def report_text(job: PrintJob, result: PrintResult, version_text: str, when: str, lang: str) -> str:
+    _ = translator(lang).gettext
+    x, y, z = result.size_mm
+    lx, ly, lz = result.landmark_size_mm
+    lines = [
+        _("Print report"),
+        _("Model: {model}").format(model=version_text),
+        _("Original SHA-256: {sha}").format(sha=result.source_sha256),
+        _("Scale: {scale} of the real world").format(scale=result.scale),
+        _("Printed size: {x:.1f} x {y:.1f} x {z:.1f} mm (east-west, north-south, height)").format(
+            x=x, y=y, z=z
+        ),
+        _("Model alone: {x:.1f} x {y:.1f} x {z:.1f} mm, on {plinth:.1f} mm of plinth").format(
+            x=lx, y=ly, z=lz, plinth=result.plinth_mm
+        ),
+        _("Volume: {volume:.1f} cm³").format(volume=result.volume_mm3 / 1000),
+        _("Tiles: {rows} x {columns}, {pins} alignment pins").format(
+            rows=result.tiles[0], columns=result.tiles[1], pins=result.pins
+        ),
+        *(
+            [
+                _("{count} seams had no room for a pin: glue them").format(
+                    count=job.seams_without_pins
+                )
+            ]
+            if job.seams_without_pins
+            else []
+        ),
+        _("Parts: {parts}").format(parts=", ".join(result.parts)),
+        *(
+            [
+                _("Markers larger than the scale, so that they can be printed: {markers}").format(
+                    markers=", ".join(job.enlarged_markers)
+                )
+            ]
+            if job.enlarged_markers
+            else []
+        ),
+        _(
+            "Mesh pieces: {closed} closed, {skirted} closed down to the plinth, "
+            "{hulled} replaced by their convex hull"
+        ).format(**job.pieces),
+    ]
+    if job.walls is not None and job.walls.thinnest is not None:
+        lines.append(
+            _(
+                "Thinnest wall measured: {thinnest:.2f} mm ({share} of the surface below {wall} mm)"
+            ).format(
+                thinnest=job.walls.thinnest,
+                share=f"{job.walls.thin_share:.2%}",
+                wall=f"{job.walls.min_wall:g}",
+            )
+        )
+    if job.scale_bar_m is not None:
+        lines.append(
+            _("Base plate: case reference, scale, north arrow and a {metres:g} m scale bar").format(
+                metres=job.scale_bar_m
+            )
+        )
+    lines.append(_("Files:"))
+    lines += [f"  {Path(p).name}  SHA-256 {s}" for p, s in result.files]
+    lines.append(_("Made {when} by BSU Models").format(when=when))
+    return "\n".join(lines) + "\n"
+
+
+def export_print(
+    ctx: ServiceContext,
+    version_id: int,
+    *,
+    scale: str,
+    out: Path,
+    base: bool = True,
+    bed: tuple[float, float, float] = DEFAULT_BED,
+    min_wall: float = DEFAULT_MIN_WALL,
+    tiles: bool = True,
+    scene_id: int | None = None,
+    step: int | None = None,
+    actor: str | None = None,
+    lang: str = "en",
+) -> PrintResult:
+    """Write the print of ``version_id`` at ``scale`` (``"1:500"``) to ``out`` (.3mf or .stl)
+    with its report beside it; with ``scene_id``, a marker for each entity placed at ``step``
+    (its number, from 1) of the scene's current revision."""
+    lang = check_language(lang)
+    version = get_version(ctx, version_id)
+    ctx.require_case("model.print", version.case_reference, "version", str(version_id))
+    denominator = parse_scale(scale)
+    if denominator is None:
+        raise InvalidInput("Give the print's scale, like --scale 1:500.")
+    known_scale = None if version.scale == "unknown" else parse_scale(version.scale)
+    per_unit = metres_per_model_unit(version.units, known_scale)
+    if per_unit is None:
+        raise InvalidInput(
+            "Model version {version} has unknown units or scale (units {units}, scale {scale}), "
+            "so its real-world size is not known and it cannot be printed to scale.",
+            version=version_id,
+            units=version.units,
+            scale=version.scale,
+        )
+    if min_wall < 0:
+        raise InvalidInput("--min-wall must be 0 or more millimetres.")
+    suffix = _check_out(out)
+    markers, revision = _markers(ctx, version_id, scene_id, step)
+    vertices, faces = version_geometry(ctx, version)
+    job = make_print(
+        vertices,
+        faces,
+        up_axis=version.up_axis,
+        north_axis=version.north_axis,
+        mm_per_unit=per_unit * 1000.0 / denominator,
+        options=PrintOptions(denominator, base, bed, min_wall, tiles),
+        case_reference=version.case_reference,
+        font_file=ctx.settings.font_file,
+        markers=markers,
+    )
+    scale_text = f"1:{denominator:g}"
+    written: list[tuple[str, str]] = []
+    if suffix == ".3mf":
+        metadata = {
+            "Title": f"{version.model_name} {scale_text}",
+            "Designer": "BSU Models",
+            "Description": f"Model version {version_id}, original SHA-256 "
+            f"{version.original_sha256}, printed at {scale_text}",
+        }
+        written.append((str(out), _write(out, threemf_bytes(job.parts, metadata))))
+    else:
+        for path, part in zip(_stl_paths(out, job.parts), job.parts, strict=True):
+            header = f"bsu-models {scale_text} {part.name} src {version.original_sha256[:40]}"
+            written.append((str(path), _write(path, stl_bytes(part, header))))
+    report_path = out.with_name(f"{out.stem}.print-report.txt")
+    result = PrintResult(
+        version_id=version_id,
+        scale=scale_text,
+        files=tuple(written),
+        report=str(report_path),
+        parts=tuple(p.name for p in job.parts),
+        size_mm=job.size,
+        landmark_size_mm=job.landmark_size,
+        volume_mm3=job.volume,
+        plinth_mm=job.plinth,
+        tiles=(job.rows, job.columns),
+        pins=job.pins,
+        source_sha256=version.original_sha256,
+    )
+    when = format_datetime(datetime.now(UTC), lang)
+    described = f"{version.case_reference} / {version.model_name}, version {version.number}"
+    report = report_text(job, result, described, when, lang).encode("utf-8")
+    report_sha = _write(report_path, report)
+    with write_session(ctx.engine) as session:
+        append_event(
+            session,
+            actor=ctx.actor_name(actor),
+            action="model.print",
+            object_type="version",
+            object_id=str(version_id),
+            object_sha256=version.original_sha256,
+            details={
+                "scale": scale_text,
+                "format": suffix[1:],
+                "base": base,
+                "bed_mm": list(bed),
+                "min_wall_mm": min_wall,
+                "tiles": [job.rows, job.columns],
+                "pins": job.pins,
+                "size_mm": [round(v, 2) for v in job.size],
+                "volume_mm3": round(job.volume, 1),
+                # File names are the user's text: the log keeps their hashes.
+                "files": [
+                    {"name_sha256": text_sha256(Path(p).name), "sha256": s} for p, s in written
+                ],
+                "report_sha256": report_sha,
+                "scene": scene_id,
+                "revision": revision,
+                "step": step if scene_id is not None else None,
+                "markers": [m.entity_id for m in markers],
+            },
+        )
+    return result

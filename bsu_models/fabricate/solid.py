@@ -1,0 +1,274 @@
+"""A landmark mesh as one printable solid: in millimetres at 1:N, watertight and manifold.
+
+Scans and photogrammetry are rarely closed: a terrain is an open sheet, a scanned object has
+holes where the scanner could not see. Each connected piece of the mesh is made solid on its
+own, then all pieces are joined with ``manifold3d`` (which only ever produces closed, oriented
+2-manifolds):
+
+* a piece that is already closed and consistently oriented is kept as it is (turned outside
+  out first when its faces point inwards);
+* an open piece gets a *skirt*: every edge of its rim is dropped straight down to the floor of
+  the print (z = 0) as a wall, and the floor inside the rim is closed with a flat cap. A terrain
+  becomes the block of ground under it; a scan open at the bottom is closed from below. Holes
+  inside a sheet stay holes (the cap is triangulated with the rims as holes);
+* a piece that is neither (edges shared by three faces, faces pointing both ways) is replaced
+  by its convex hull, and the print report says so.
+
+The print frame: x east, y north, z up (from the version's axes), millimetres, the model's
+lowest point at ``plinth`` above z = 0 so every skirt has material under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bsu_models.ingest.geometry import axis_vector
+from bsu_models.ingest.meshdata import merge_positions
+
+
+def _manifold3d():
+    import manifold3d
+
+    return manifold3d
+
+
+def print_frame_matrix(up_axis: str, north_axis: str) -> np.ndarray:
+    """3x3 rotation taking model coordinates to (east, north, up)."""
+    up, north = axis_vector(up_axis), axis_vector(north_axis)
+    east = np.cross(north, up)
+    return np.vstack([east, north, up])
+
+
+@dataclass
+class Solidified:
+    """The joined solid and how each piece of the mesh was made solid."""
+
+    solid: Any  # manifold3d.Manifold
+    closed: int = 0  # pieces already closed
+    skirted: int = 0  # open pieces closed down to the floor
+    hulled: int = 0  # pieces replaced by their convex hull
+    dropped_faces: int = 0  # degenerate or repeated faces left out
+    notes: list[str] = field(default_factory=list)
+
+
+def _clean_faces(faces: np.ndarray) -> np.ndarray:
+    """Faces without repeated corners and without exact duplicates (in any order)."""
+    ok = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    faces = faces[ok]
+    key = np.sort(faces, axis=1)
+    _unique, first = np.unique(key, axis=0, return_index=True)
+    return faces[np.sort(first)]
+
+
+def _pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
+    """Connected pieces: their number and the piece of each face."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a = faces[:, [0, 1, 2]].ravel()
+    b = faces[:, [1, 2, 0]].ravel()
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(vertex_count,) * 2)
+    count, labels = connected_components(graph, directed=False)
+    return count, labels[faces[:, 0]]
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """The directed edges ``(3m, 2)`` of faces (three per face, in order) and, for each,
+    whether it is on a rim (no face has its reverse) and whether it breaks orientability (used
+    twice in the same direction, or its undirected edge shared by more than two faces)."""
+
+    directed: np.ndarray
+    rim: np.ndarray
+    bad: np.ndarray
+
+
+def _edge_facts(faces: np.ndarray, vertex_count: int) -> _Edges:
+    directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    n = np.int64(max(vertex_count, 1))
+    forward = directed[:, 0] * n + directed[:, 1]
+    backward = directed[:, 1] * n + directed[:, 0]
+    # Sorted lookups rather than np.isin, which is slow on wide-ranging keys.
+    ordered = np.sort(forward)
+    at = np.minimum(np.searchsorted(ordered, backward), len(ordered) - 1)
+    rim = ordered[at] != backward
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    bad = np.zeros(len(forward), dtype=bool)
+    if len(twice):
+        at = np.minimum(np.searchsorted(twice, forward), len(twice) - 1)
+        bad |= twice[at] == forward
+    key = np.minimum(forward, backward)
+    undirected = np.sort(key)
+    run_start = np.r_[True, undirected[1:] != undirected[:-1]]
+    counts = np.diff(np.r_[np.flatnonzero(run_start), len(undirected)])
+    crowded = undirected[run_start][counts > 2]
+    if len(crowded):
+        at = np.minimum(np.searchsorted(crowded, key), len(crowded) - 1)
+        bad |= crowded[at] == key
+    return _Edges(directed, rim, bad)
+
+
+def _manifold(vertices: np.ndarray, faces: np.ndarray):
+    m3d = _manifold3d()
+    mesh = m3d.Mesh64(
+        # nanobind takes only writable arrays.
+        vert_properties=np.require(vertices, np.float64, ["C", "W"]),
+        tri_verts=np.require(faces, np.uint32, ["C", "W"]),
+    )
+    solid = m3d.Manifold(mesh)
+    return solid if solid.status() == m3d.Error.NoError and not solid.is_empty() else None
+
+
+def _rim_loops(directed: np.ndarray) -> list[list[int]] | None:
+    """The rim's closed loops, each a list of vertex ids in the direction of its faces' edges;
+    None when the rim is not a set of simple loops (a vertex where two rims meet)."""
+    following: dict[int, int] = {}
+    for a, b in directed.tolist():
+        if a in following:
+            return None
+        following[a] = b
+    loops: list[list[int]] = []
+    seen: set[int] = set()
+    for start in following:
+        if start in seen:
+            continue
+        loop = [start]
+        seen.add(start)
+        current = following[start]
+        while current != start:
+            if current in seen or current not in following:
+                return None
+            loop.append(current)
+            seen.add(current)
+            current = following[current]
+        loops.append(loop)
+    return loops
+
+
+def _skirted(vertices: np.ndarray, faces: np.ndarray, rim_edges: np.ndarray, floor: float):
+    """An open piece closed by walls from its rim (``rim_edges (k, 2)``, directed as in its
+    faces) down to ``floor`` and a cap there."""
+    m3d = _manifold3d()
+    loops = _rim_loops(rim_edges)
+    if not loops:
+        return None
+    rim_ids = np.unique(rim_edges)
+    dropped = {int(v): len(vertices) + i for i, v in enumerate(rim_ids.tolist())}
+    low = vertices[rim_ids].copy()
+    low[:, 2] = floor
+    walls = []
+    for a, b in rim_edges.tolist():
+        a2, b2 = dropped[a], dropped[b]
+        walls += [(b, a, a2), (b, a2, b2)]
+    # The cap, triangulated in plan with the loops as drawn (CCW outer rims, CW holes when the
+    # sheet faces up), then turned to face down.
+    contours = [vertices[loop][:, :2] for loop in loops]
+    ids = np.concatenate([np.array([dropped[v] for v in loop]) for loop in loops])
+    triangles = np.asarray(m3d.triangulate(contours), dtype=np.int64)
+    if len(triangles) == 0:
+        return None
+    cap = ids[triangles][:, ::-1]
+    all_vertices = np.vstack([vertices, low])
+    all_faces = np.vstack([faces, np.array(walls, dtype=np.int64), cap])
+    return _manifold(all_vertices, all_faces)
+
+
+def _apart_groups(
+    vertices: np.ndarray, faces: np.ndarray, piece_of: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """For each piece, a group number such that the boxes of the ``chosen`` pieces in one group
+    do not meet (greedy colouring of the boxes' overlaps); -1 for the others."""
+    count = len(chosen)
+    corners = vertices[faces]
+    low = np.full((count, 3), np.inf)
+    high = np.full((count, 3), -np.inf)
+    np.minimum.at(low, piece_of, corners.min(axis=1))
+    np.maximum.at(high, piece_of, corners.max(axis=1))
+    ids = np.flatnonzero(chosen)
+    group = np.full(count, -1)
+    lo, hi = low[ids], high[ids]
+    for index, piece in enumerate(ids.tolist()):
+        meets = np.all((lo[:index] <= hi[index]) & (hi[:index] >= lo[index]), axis=1)
+        taken = set(group[ids[:index][meets]].tolist())
+        group[piece] = next(n for n in range(len(taken) + 1) if n not in taken)
+    return group
+
+
+def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Solidified:
+    """One closed solid of the mesh ``vertices (n, 3), faces (m, 3)`` (print millimetres);
+    open pieces are skirted down to ``floor``."""
+    m3d = _manifold3d()
+    vertices, faces = merge_positions(np.asarray(vertices, float), np.asarray(faces, np.int64))
+    cleaned = _clean_faces(faces)
+    result = Solidified(m3d.Manifold(), dropped_faces=len(faces) - len(cleaned))
+    if len(cleaned) == 0:
+        return result
+    count, piece_of = _pieces(cleaned, len(vertices))
+    edges = _edge_facts(cleaned, len(vertices))
+    piece_of_edge = np.repeat(piece_of, 3)
+    bad = np.bincount(piece_of_edge[edges.bad], minlength=count) > 0
+    open_ = np.bincount(piece_of_edge[edges.rim], minlength=count) > 0
+    closed = ~bad & ~open_
+    solids = []
+    # The closed pieces, each turned outside out where its faces point inwards, a few at once:
+    # pieces whose boxes do not meet go into one solid together (one manifold of many
+    # separate pieces is valid); pieces that may overlap go into different ones, which the
+    # union below joins.
+    if closed.any():
+        a, b, c = (vertices[cleaned[:, i]] for i in range(3))
+        volume = np.bincount(piece_of, np.einsum("ij,ij->i", a, np.cross(b, c)), count)
+        flipped = cleaned.copy()
+        inward = (volume < 0)[piece_of]
+        flipped[inward] = flipped[inward][:, ::-1]
+        group = _apart_groups(vertices, cleaned, piece_of, closed)
+        for number in range(int(group.max()) + 1):
+            chosen = flipped[group[piece_of] == number]
+            used, local = np.unique(chosen, return_inverse=True)
+            together = _manifold(vertices[used], local.reshape(-1, 3))
+            if together is None:
+                bad |= closed & (group == number)
+                continue
+            solids.append(together)
+            result.closed += int((closed & (group == number)).sum())
+    order = np.argsort(piece_of, kind="stable")
+    bounds = np.searchsorted(piece_of[order], np.arange(count + 1))
+    for index in np.flatnonzero(bad | open_).tolist():
+        rows = order[bounds[index] : bounds[index + 1]]
+        used, local = np.unique(cleaned[rows], return_inverse=True)
+        local = local.reshape(-1, 3)
+        points = vertices[used]
+        solid = None
+        if not bad[index]:
+            edge_rows = (rows[:, None] * 3 + np.arange(3)).ravel()
+            rim_edges = np.searchsorted(used, edges.directed[edge_rows][edges.rim[edge_rows]])
+            if _signed_volume_of_sheet(points, local) < 0:
+                # A sheet facing down: skirt it as if facing up.
+                local, rim_edges = local[:, ::-1], rim_edges[:, ::-1]
+            solid = _skirted(points, local, rim_edges, floor)
+            if solid is not None:
+                result.skirted += 1
+        if solid is None:
+            solid = m3d.Manifold.hull_points(points)
+            if solid.is_empty():
+                continue  # flat: a sheet with no volume has nothing to print
+            result.hulled += 1
+        solids.append(solid)
+    if solids:
+        result.solid = m3d.Manifold.batch_boolean(solids, m3d.OpType.Add)
+    return result
+
+
+def _signed_volume_of_sheet(vertices: np.ndarray, faces: np.ndarray) -> float:
+    """Which way an open sheet faces: its projected area in plan, positive when facing up."""
+    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
+    return float(np.cross(b - a, c - a)[:, 2].sum())
+
+
+def solid_arrays(solid: object) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices ``(n, 3) float64`` and faces ``(m, 3) int64`` of a manifold."""
+    mesh = solid.to_mesh64()  # type: ignore[attr-defined]
+    vertices = np.array(np.asarray(mesh.vert_properties)[:, :3], dtype=np.float64)
+    return vertices, np.array(mesh.tri_verts, dtype=np.int64)

@@ -1,0 +1,251 @@
+"""Printable physical models: real meshes from the shared test data printed at 1:N, read back
+with trimesh's own 3MF and STL readers, checked for closed bodies, true extents, lettering
+that is geometry, tiles that put together make the whole, refusals before anything is written,
+and the audit event."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import manifold3d
+import numpy as np
+import pytest
+import trimesh
+
+import bsu_models
+from bsu_models.cli.commands import main
+from bsu_models.fabricate import base_plate
+from tests.conftest import upload
+
+CASE = "KC-2026-0142"
+
+
+def import_bunny(cat: bsu_models.Catalogue, testdata: Path) -> bsu_models.VersionInfo:
+    """The scanned bunny (15 cm) as a 1:1 model in metres, y up and north -z, in case CASE."""
+    return cat.import_model(
+        upload(testdata / "stanford-bunny.obj"),
+        case=CASE,
+        name="Bunny",
+        units="m",
+        scale="1:1",
+        up_axis="+y",
+        north_axis="-z",
+    ).version
+
+
+@pytest.fixture
+def models(sqlite_catalogue, testdata):
+    """The bunny as a 1:1 model in metres (y up, north -z) and fandisk as a 1:100 model in cm."""
+    cat = sqlite_catalogue
+    cat.add_case(CASE, "旺角 Mong Kok")
+    bunny = import_bunny(cat, testdata)
+    fandisk = cat.import_model(
+        upload(testdata / "fandisk.obj"), case=CASE, name="Fandisk", units="cm", scale="1:100"
+    ).version
+    return cat, bunny, fandisk
+
+
+def _bodies(path: Path) -> dict[str, trimesh.Trimesh]:
+    # STL keeps no shared vertices: readers join equal corners, as slicers do.
+    loaded = trimesh.load(path, process=path.suffix == ".stl")
+    if isinstance(loaded, trimesh.Scene):
+        return {name: g for name, g in loaded.geometry.items()}
+    return {path.stem: loaded}
+
+
+def _solid(mesh: trimesh.Trimesh):  # type: ignore[no-untyped-def]
+    return manifold3d.Manifold(
+        manifold3d.Mesh64(
+            vert_properties=np.array(mesh.vertices, dtype=np.float64),
+            tri_verts=np.array(mesh.faces, dtype=np.uint64),
+        )
+    )
+
+
+def _expected_mm(version: bsu_models.VersionInfo, denominator: float) -> np.ndarray:
+    return np.array(version.real_world_size) * 1000 / denominator
+
+
+def test_bodies_are_closed_and_true_to_scale(models, tmp_path):
+    cat, bunny, fandisk = models
+    for version, denominator, out in (
+        (bunny, 2, tmp_path / "bunny.3mf"),
+        (fandisk, 80, tmp_path / "fandisk.stl"),
+    ):
+        result = cat.print_model(version.version_id, scale=f"1:{denominator}", out=out, base=False)
+        bodies = _bodies(out)
+        assert list(bodies) == ["model"] if out.suffix == ".3mf" else len(bodies) == 1
+        (body,) = bodies.values()
+        assert body.is_watertight and body.is_winding_consistent and body.volume > 0
+        assert _solid(body).status() == manifold3d.Error.NoError
+        size = body.extents
+        expected = _expected_mm(version, denominator)
+        # East and north as the real world / N; the height too, above the plinth under it.
+        assert size[:2] == pytest.approx(expected[:2], rel=0.005)
+        assert size[2] - result.plinth_mm == pytest.approx(expected[2], rel=0.005)
+        assert result.landmark_size_mm == pytest.approx(tuple(expected), rel=0.005)
+
+
+def test_base_plate_lettering_is_geometry(models, tmp_path):
+    """The reference line stands in relief: the plate's section halfway up the relief holds
+    the same shapes as the font's outlines of the line (drawn here by matplotlib)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    from bsu_models.render.fonts import font_path
+
+    cat, bunny, _fandisk = models
+    out = tmp_path / "bunny.3mf"
+    result = cat.print_model(bunny.version_id, scale="1:2", out=out)
+    (body,) = _bodies(out).values()
+    assert body.is_watertight
+    solid = _solid(body)
+    x0, y0 = body.bounds[0][:2]
+    # The reference line starts at the model's west edge, 9 mm above the band's margin.
+    left = x0 + base_plate.MARGIN
+    baseline = y0 + base_plate.MARGIN + 9.0
+    line = base_plate.reference_line(CASE, 2)
+    path = TextPath(
+        (0, 0), line, size=base_plate.TEXT_HEIGHT, prop=FontProperties(fname=font_path()[0])
+    )
+    expected = manifold3d.CrossSection(
+        [np.asarray(p) for p in path.to_polygons()], manifold3d.FillRule.EvenOdd
+    )
+    ex0, ey0, ex1, ey1 = expected.bounds()
+    window = manifold3d.CrossSection.square((ex1 - ex0 + 2, ey1 - ey0 + 2)).translate(
+        (left + ex0 - 1, baseline + ey0 - 1)
+    )
+    found = solid.slice(base_plate.THICKNESS + base_plate.RELIEF / 2) ^ window
+    assert found.area() == pytest.approx(expected.area(), rel=0.03)
+    # One shape per glyph piece: letters, digits, hyphens, the colon's two dots.
+    assert found.num_contour() == pytest.approx(expected.num_contour(), abs=2)
+    # Above the relief there is nothing of the band.
+    assert (solid.slice(base_plate.THICKNESS + base_plate.RELIEF + 0.05) ^ window).is_empty()
+    assert result.size_mm[0] > result.landmark_size_mm[0]
+
+
+def test_tiles_put_together_make_the_whole(models, tmp_path):
+    cat, bunny, _fandisk = models
+    out = tmp_path / "tiles.3mf"
+    bed = (120.0, 120.0, 220.0)
+    result = cat.print_model(bunny.version_id, scale="1:1.5", out=out, bed=bed)
+    bodies = _bodies(out)
+    tiles = [b for name, b in bodies.items() if name.startswith("tile-")]
+    pins = [b for name, b in bodies.items() if name.startswith("pin-")]
+    assert len(tiles) >= 2 and len(tiles) == result.tiles[0] * result.tiles[1]
+    assert pins and len(pins) == result.pins
+    for body in bodies.values():
+        assert body.is_watertight and body.volume > 0
+    for tile in tiles:
+        assert (tile.extents[:2] <= np.array(bed[:2])).all()
+    union = manifold3d.Manifold.batch_boolean([_solid(t) for t in tiles], manifold3d.OpType.Add)
+    assert union.volume() == pytest.approx(result.volume_mm3, rel=0.01)
+    # Each pin fits its holes: the tiles leave room where each pin goes.
+    for pin in pins:
+        assert (_solid(pin) ^ union).volume() < 0.01 * pin.volume
+
+
+def test_refusals_come_before_anything_is_written(models, tmp_path, testdata):
+    cat, bunny, _fandisk = models
+    teapot = cat.import_model(upload(testdata / "teapot.obj"), case=CASE, name="Teapot").version
+    out = tmp_path / "out" / "print.3mf"
+    out.parent.mkdir()
+    with pytest.raises(bsu_models.InvalidInput, match="unknown units or scale"):
+        cat.print_model(teapot.version_id, scale="1:100", out=out)
+    with pytest.raises(bsu_models.InvalidInput, match="tiles are not allowed"):
+        cat.print_model(bunny.version_id, scale="1:1", out=out, bed=(120, 120, 220), tiles=False)
+    with pytest.raises(bsu_models.InvalidInput, match="more than the bed's"):
+        cat.print_model(bunny.version_id, scale="1:0.5", out=out)
+    with pytest.raises(bsu_models.InvalidInput, match=r"as \.3mf or \.stl"):
+        cat.print_model(bunny.version_id, scale="1:2", out=out.with_suffix(".obj"))
+    # A yard with lamp posts 4 mm across on a 1:100 model: 0.8 mm at 1:500.
+    ground = trimesh.creation.box(extents=(200, 200, 40))
+    posts = [trimesh.creation.cylinder(radius=2, height=200, sections=16) for _ in range(3)]
+    for number, post in enumerate(posts):
+        post.apply_translation((-60 + 60 * number, 0, 110))
+    path = tmp_path / "yard.ply"
+    trimesh.util.concatenate([ground, *posts]).export(path)
+    yard = cat.import_model(upload(path), case=CASE, name="Yard", units="mm", scale="1:100").version
+    with pytest.raises(bsu_models.InvalidInput, match=r"thinner than the minimum wall of 1\.2 mm"):
+        cat.print_model(yard.version_id, scale="1:500", out=out, base=False)
+    assert not any(out.parent.iterdir())
+    # Without the check it prints.
+    cat.print_model(yard.version_id, scale="1:500", out=out, base=False, min_wall=0)
+    assert out.exists()
+
+
+def test_cli_json_audit_and_same_bytes(models, tmp_path, monkeypatch, capsys):
+    cat, _bunny, fandisk = models
+    monkeypatch.setenv("BSU_DATA_DIR", str(cat.settings.data_dir))
+    monkeypatch.setenv("BSU_DATABASE_URL", cat.settings.database_url)
+    outs = [tmp_path / "a.3mf", tmp_path / "b.3mf"]
+    for out in outs:
+        code = main(
+            ["print", str(fandisk.version_id), "--scale", "1:80", "--out", str(out), "--json"]
+        )
+        printed, err = capsys.readouterr()
+        assert code == 0, err
+    payload = json.loads(printed)
+    assert payload["scale"] == "1:80" and payload["source_sha256"] == fandisk.original_sha256
+    assert payload["files"][0]["sha256"] == hashlib.sha256(outs[1].read_bytes()).hexdigest()
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    with zipfile.ZipFile(outs[1]) as archive:
+        model = archive.read("3D/3dmodel.model").decode()
+    assert 'unit="millimeter"' in model and fandisk.original_sha256 in model
+    report = Path(payload["report"]).read_text()
+    assert fandisk.original_sha256 in report and "1:80" in report
+    event = cat.audit_events(limit=1)[0]
+    assert (event.action, event.object_sha256) == ("model.print", fandisk.original_sha256)
+    assert event.details["files"][0]["sha256"] == payload["files"][0]["sha256"]
+    code = main(
+        ["print", str(fandisk.version_id), "--scale", "1:80", "--out", "x.3mf", "--bed", "9x9"]
+    )
+    assert code == 2 and "bed must be three sizes" in capsys.readouterr().err
+
+
+def test_markers_of_a_scene_step(models, tmp_path):
+    """A witness (eyes at 1.60 m) and a car at a step of a scene on a 20 x 12 m yard, printed
+    at 1:100: each a closed part of its own, at the person's height, standing where placed."""
+    from bsu_models import Entity, Position, Step
+    from bsu_models.fabricate.markers import TAB_THICKNESS
+
+    cat, _bunny, _fandisk = models
+    ground = trimesh.creation.box(extents=(200, 120, 10))
+    ground.apply_translation((100, 60, 5))
+    path = tmp_path / "yard.ply"
+    ground.export(path)
+    yard = cat.import_model(upload(path), case=CASE, name="Yard", units="mm", scale="1:100").version
+    scene = cat.scenes.create(yard.version_id, "Sequence")
+    doc = cat.scenes.document(scene.scene_id)
+    doc = doc.with_entity(Entity("w1", "證人 W1", "witness", "#2a9d8f"))
+    doc = doc.with_entity(Entity("c1", "私家車", "vehicle", "#f4a261"))
+    doc = doc.with_step(Step("s1", "Seen")).with_step(Step("s2", "Gone"))
+    doc = doc.with_position(Position("w1", "s1", (50.0, 40.0, 10.0), eye_height_m=1.6))
+    doc = doc.with_position(Position("c1", "s1", (150.0, 80.0, 10.0), heading_deg=90.0))
+    doc = doc.with_position(Position("w1", "s2", (60.0, 40.0, 10.0)))
+    cat.scenes.save(scene.scene_id, doc, scene.revision)
+    out = tmp_path / "yard.3mf"
+    result = cat.print_model(
+        yard.version_id, scale="1:100", out=out, scene_id=scene.scene_id, step=1
+    )
+    bodies = _bodies(out)
+    assert {"marker-w1", "marker-c1"} <= set(bodies) and "marker-w1" in result.parts
+    for name in ("marker-w1", "marker-c1"):
+        assert bodies[name].is_watertight and bodies[name].volume > 0
+    model = bodies["model-on-base"]
+    witness, car = bodies["marker-w1"], bodies["marker-c1"]
+    # 1.72 m (eyes and head) at 1:100, on its tab; the car 1.5 m high, 4.5 m long east-west.
+    assert witness.extents[2] - TAB_THICKNESS == pytest.approx(17.2, abs=0.1)
+    assert car.extents[2] - TAB_THICKNESS == pytest.approx(15.0, abs=0.1)
+    # The witness stands on the ground's top, 50 mm east and 40 mm north of the yard's corner.
+    ground_top = model.bounds[1][2]
+    assert witness.bounds[0][2] == pytest.approx(ground_top, abs=0.05)
+    x0, y0 = model.bounds[0][:2] + base_plate.MARGIN + np.array([0.0, base_plate.BAND])
+    section = _solid(witness).slice(ground_top + TAB_THICKNESS + 5.0)
+    cx0, cy0, cx1, cy1 = section.bounds()
+    assert ((cx0 + cx1) / 2 - x0, (cy0 + cy1) / 2 - y0) == pytest.approx((50.0, 40.0), abs=0.2)
+    event = cat.audit_events(limit=1)[0]
+    assert event.details["markers"] == ["w1", "c1"] and event.details["step"] == 1
