@@ -215,7 +215,7 @@ class SceneAnalysis:
         order = [s.id for s in doc.steps]
         upto = set(order[: order.index(step.id) + 1])
         markers = tuple(
-            Marker(e.label, e.type, e.colour, pos.point, e.id, e.sensitive)
+            Marker(e.label, e.type, e.colour, pos.point, e.id, e.sensitive, pos.carried)
             for e in doc.entities
             if (pos := doc.position(e.id, step.id)) is not None
         )

@@ -72,6 +72,8 @@ def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[s
                 "heading_deg": p.heading_deg,
                 "eye_height_m": p.eye_height_m,
                 "provenance": {"kind": p.provenance.kind, "reference": p.provenance.reference},
+                # Only when carried: documents stored before carrying existed hash the same.
+                **({"carried_from": p.carried_from} if p.carried_from is not None else {}),
             }
             for p in doc.positions
         ],
@@ -158,6 +160,7 @@ def scene_from_json(data: Any) -> SceneDoc:
                     heading_deg=p.get("heading_deg"),
                     eye_height_m=p.get("eye_height_m"),
                     provenance=Provenance(**p.get("provenance", {"kind": "assumption"})),
+                    carried_from=p.get("carried_from"),
                 )
                 for p in data["positions"]
             ),

@@ -131,10 +131,11 @@ def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> 
                         notes=notes,
                     )
                 )
-                if position is not None and provenance is not None:
-                    changed = changed.with_position(
-                        replace(position, provenance=Provenance(provenance, reference or ""))
-                    )
+                chosen = Provenance(provenance or "assumption", reference or "")
+                if position is not None and provenance is not None and (
+                    chosen != position.provenance
+                ):
+                    changed = changed.with_position(position.edited(provenance=chosen))
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
@@ -310,7 +311,7 @@ if event and event.get("type") == "click" and step is not None and not read_only
             current = doc.position(target, step.id)
             # A point placed by hand rests on no statement or survey until someone says so.
             moved = (
-                replace(current, point=point, provenance=Provenance())
+                current.edited(point=point, provenance=Provenance())
                 if current is not None
                 else Position(target, step.id, point)
             )
@@ -384,6 +385,7 @@ with left:
     if doc.entities:
         # st.table renders Markdown: user text in its cells is escaped.
         rows = []
+        step_numbers = {s.id: n for n, s in enumerate(doc.steps, 1)}
         for entity in doc.entities:
             pos = doc.position(entity.id, step.id) if step is not None else None
             rows.append(
@@ -391,7 +393,15 @@ with left:
                     t("Label"): plain(entity.label),
                     t("Type"): type_name(entity.type),
                     t("Sensitive"): t("yes") if entity.sensitive else "",
-                    t("At this step"): t("placed") if pos else "—",
+                    t("At this step"): (
+                        "—"
+                        if pos is None
+                        else t("carried from step {number}").format(
+                            number=step_numbers.get(pos.carried_from, "?")
+                        )
+                        if pos.carried
+                        else t("placed")
+                    ),
                     t("Provenance"): plain(provenance_text(pos.provenance)) if pos else "",
                 }
             )
@@ -479,7 +489,10 @@ if not read_only:
         narrative = st.text_area(t("Narrative"), height=68)
         if st.form_submit_button(t("Add step")):
             try:
-                added = doc.with_step(Step(doc.next_id("s"), title, clock_text or None, narrative))
+                # Everyone starts where they were at the step before, marked as carried.
+                added = doc.with_new_step(
+                    Step(doc.next_id("s"), title, clock_text or None, narrative)
+                )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
