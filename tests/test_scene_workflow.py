@@ -122,3 +122,22 @@ def test_carried_positions_reach_json_and_older_revisions_hash_the_same(catalogu
     layer = catalogue.scenes.layer(scene.scene_id, doc, doc.steps[1]).to_json()
     assert [e["carried"] for e in layer["entities"]] == [True, True]
     assert catalogue.verify().ok
+
+
+def test_comparisons_without_units_are_plain_model_units(catalogue, case_reference, tmp_path):
+    ground = trimesh.creation.box(extents=(2.0, 2.0, 0.01))
+    path = tmp_path / "ground.ply"
+    ground.export(path)
+    version = catalogue.import_model(upload(path), case=case_reference, name="No units").version
+    scene = catalogue.scenes.create(version.version_id, "Units")
+    doc = SceneDoc("Units").with_entity(Entity("w1", "W1", "witness"))
+    doc = doc.with_step(Step("s1", "One")).with_position(Position("w1", "s1", (6.65e-15, 0.5, 0)))
+    scene = catalogue.scenes.save(scene.scene_id, doc, scene.revision)
+    moved = doc.with_position(doc.position("w1", "s1").edited(point=(0.25, 0.5, 0)))
+    scene = catalogue.scenes.save(scene.scene_id, moved, scene.revision)
+    [change] = catalogue.scenes.compare(scene.scene_id, scene.revision - 1)
+    assert change == (
+        "position of 'W1' at step 'One' moved from (0, 0.5, 0) to (0.25, 0.5, 0) "
+        "(0.25 model units)"
+    )
+    assert "e-" not in catalogue.scenes.compare(scene.scene_id, 1)[-1]

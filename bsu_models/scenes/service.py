@@ -39,6 +39,7 @@ from bsu_models.scenes.scene_items import SavedView, check_label
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_public import public_document, public_tolerance
+from bsu_models.scenes.site_frame import site_frame
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -288,7 +289,10 @@ class SceneService(SceneAnalysis):
         """The sentences of :meth:`compare` as messages, to show in the user's language
         (``bsu_models.core.i18n.localise``)."""
         self.require(scene_id, "scene.view")
-        return scene_change_messages(self.document(scene_id, old), self.document(scene_id, new))
+        site = site_frame(get_version(self.ctx, self.info(scene_id).version_id))
+        return scene_change_messages(
+            self.document(scene_id, old), self.document(scene_id, new), site
+        )
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -368,6 +372,7 @@ class SceneService(SceneAnalysis):
         actor = self._actor(actor)
         info = self.info(scene_id)
         self._check_positions(info.version_id, doc)
+        site = site_frame(get_version(self.ctx, info.version_id))
         with write_session(self._engine) as session:
             row = self._row(session, scene_id, lock=True)
             _refuse_if_frozen(row)
@@ -380,7 +385,7 @@ class SceneService(SceneAnalysis):
                     current=row.current_revision,
                 )
             before = scene_from_json(json.loads(row.revisions[-1].document))
-            changes = scene_changes(before, doc)
+            changes = scene_changes(before, doc, site)
             if not changes:
                 return _info(row)
             number = row.current_revision + 1
