@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import trimesh
 
 import bsu_models
 from bsu_models import Entity, Position, Provenance, SceneDoc, Step
+from bsu_models.cli.commands import main
 from tests.conftest import upload
 
 
@@ -141,3 +143,59 @@ def test_comparisons_without_units_are_plain_model_units(catalogue, case_referen
         "(0.25 model units)"
     )
     assert "e-" not in catalogue.scenes.compare(scene.scene_id, 1)[-1]
+
+
+def test_scenes_are_renamed_copied_and_archived_never_deleted(
+    catalogue, ground_version, capsys, monkeypatch
+):
+    version = ground_version.version_id
+    scene = catalogue.scenes.create(version, "Sequence", actor="inv-a")
+    with pytest.raises(bsu_models.Conflict, match="already called 'Sequence'"):
+        catalogue.scenes.create(version, "Sequence")
+    doc = _two_people()
+    scene = catalogue.scenes.save(scene.scene_id, doc, scene.revision)
+    # The same sightline or measurement, asked for twice, is stored once.
+    line = bsu_models.Sightline("l1", "w1", bsu_models.Anchor(entity="v1"), "s1")
+    once = doc.with_sightline(line)
+    assert once.with_sightline(bsu_models.Sightline("l2", "w1", line.target, "s1")) == once
+    m = bsu_models.Measurement(
+        "m1", "distance", step="s1", a=bsu_models.Anchor(entity="w1"), b=line.target
+    )
+    once = once.with_measurement(m)
+    assert once.with_measurement(replace(m, id="m2", label="again")) == once
+
+    renamed = catalogue.scenes.rename(scene.scene_id, "Prosecution", actor="inv-a")
+    assert (renamed.name, renamed.revision) == ("Prosecution", scene.revision + 1)
+    assert catalogue.scenes.document(scene.scene_id).name == "Prosecution"
+    copy = catalogue.scenes.copy(scene.scene_id, "Defence")
+    with pytest.raises(bsu_models.Conflict, match="already called 'Defence'"):
+        catalogue.scenes.rename(scene.scene_id, "Defence")
+
+    archived = catalogue.scenes.set_archived(copy.scene_id, True, actor="inv-a")
+    assert archived.archived
+    assert [s.scene_id for s in catalogue.scenes.list_scenes(version)] == [scene.scene_id]
+    everything = catalogue.scenes.list_scenes(version, include_archived=True)
+    assert [s.scene_id for s in everything] == [scene.scene_id, copy.scene_id]
+    assert catalogue.scenes.document(copy.scene_id).name == "Defence"  # still there, readable
+    with pytest.raises(bsu_models.Conflict, match="is archived; restore it"):
+        catalogue.scenes.rename(copy.scene_id, "Other")
+    with pytest.raises(bsu_models.Conflict, match="already archived"):
+        catalogue.scenes.set_archived(copy.scene_id, True)
+    event = catalogue.audit_events(limit=1)[0]
+    assert (event.action, event.actor, event.object_id) == (
+        "scene.archive",
+        "inv-a",
+        str(copy.scene_id),
+    )
+    # The command line: restore, and the list says which are archived.
+    monkeypatch.setenv("BSU_DATA_DIR", str(catalogue.settings.data_dir))
+    monkeypatch.setenv("BSU_DATABASE_URL", catalogue.settings.database_url)
+    monkeypatch.setenv("BSU_ACTOR", "inv-a")
+    assert main(["scene", "list", "--archived", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["archived"] for s in listed] == [False, True]
+    assert main(["scene", "restore", str(copy.scene_id)]) == 0
+    capsys.readouterr()
+    assert not catalogue.scenes.info(copy.scene_id).archived
+    assert catalogue.audit_events(limit=1)[0].action == "scene.restore"
+    assert catalogue.verify().ok

@@ -172,9 +172,14 @@ def test_json_round_trip_is_lossless_and_import_adds_revisions(catalogue, wall_v
     changed["positions"][0]["point"] = [50, -300, 0]
     moved = catalogue.scenes.import_json(changed)
     assert (moved.scene_id, moved.revision) == (scene.scene_id, scene.revision + 1)
-    copy = catalogue.scenes.import_json(json.loads(text), version_id=wall_version.version_id)
+    # A new scene from the file needs a name of its own on the version.
+    with pytest.raises(bsu_models.Conflict, match="already called 'Prosecution sequence'"):
+        catalogue.scenes.import_json(json.loads(text), version_id=wall_version.version_id)
+    renamed = json.loads(text)
+    renamed["scene"]["name"] = "Defence sequence"
+    copy = catalogue.scenes.import_json(renamed, version_id=wall_version.version_id)
     assert copy.scene_id != scene.scene_id
-    assert catalogue.scenes.document(copy.scene_id) == doc
+    assert catalogue.scenes.document(copy.scene_id) == replace(doc, name="Defence sequence")
 
 
 def test_revisions_are_kept_readable_and_comparable(catalogue, wall_version):

@@ -84,7 +84,9 @@ class SceneAnalysis:
             value = float(np.linalg.norm(a - b)) * k
             default, basis = math.sqrt(2) * per_end, "straight line between the two points"
         elif measurement.kind == "path_length":
-            path = doc.path(measurement.entity)  # type: ignore[arg-type]
+            # A carried position repeats the one before it: no movement, no segment.
+            entity_id: str = measurement.entity  # type: ignore[assignment]
+            path = [p for p in doc.path(entity_id) if not p.carried]
             if len(path) < 2:
                 raise InvalidInput(
                     "{label!r} needs positions at two or more steps for a path length.",

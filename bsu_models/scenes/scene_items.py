@@ -111,7 +111,7 @@ class Provenance:
             kind = (
                 Message("witness statement")
                 if self.kind == "witness_statement"
-                else Message("cctv")
+                else Message("CCTV")
             )
             raise InvalidInput(
                 "A {kind} provenance needs a reference "

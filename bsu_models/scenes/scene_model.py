@@ -278,10 +278,43 @@ class SceneDoc:
         )
 
     def with_measurement(self, measurement: Measurement) -> SceneDoc:
+        """``measurement`` added or replaced; one that says what another already says (the
+        same kind, step, ends and uncertainty, another id) is not added twice."""
+        if self.same_measurement(measurement) is not None:
+            return self
         return replace(self, measurements=_upsert(self.measurements, measurement))
 
     def with_sightline(self, sightline: Sightline) -> SceneDoc:
+        """``sightline`` added or replaced; the same check (observer, target, step) under
+        another id is not added twice."""
+        if self.same_sightline(sightline) is not None:
+            return self
         return replace(self, sightlines=_upsert(self.sightlines, sightline))
+
+    def same_measurement(self, measurement: Measurement) -> Measurement | None:
+        """Another measurement of the document that measures exactly what this one does."""
+        key = replace(measurement, id="x", label="")
+        return next(
+            (
+                m
+                for m in self.measurements
+                if m.id != measurement.id and replace(m, id="x", label="") == key
+            ),
+            None,
+        )
+
+    def same_sightline(self, sightline: Sightline) -> Sightline | None:
+        """Another sightline of the document with the same observer, target and step."""
+        return next(
+            (
+                s
+                for s in self.sightlines
+                if s.id != sightline.id
+                and (s.observer, s.target, s.step)
+                == (sightline.observer, sightline.target, sightline.step)
+            ),
+            None,
+        )
 
     def with_view(self, view: SavedView) -> SceneDoc:
         return replace(self, views=_upsert(self.views, view))

@@ -21,7 +21,14 @@ from bsu_models.core.audit import append_event, head_file_problems, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
-from bsu_models.core.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
+from bsu_models.core.orm import (
+    ModelRow,
+    SceneFreezeRow,
+    SceneRevisionRow,
+    SceneRow,
+    SceneStateRow,
+    VersionRow,
+)
 from bsu_models.core.records import RevisionInfo, SceneInfo
 from bsu_models.core.state_ledger import confirm_rows, row_key
 from bsu_models.core.text import text_sha256
@@ -67,6 +74,7 @@ def _info(row: SceneRow) -> SceneInfo:
         frozen_revision=freeze.revision if freeze else None,
         frozen_by=freeze.frozen_by if freeze else "",
         frozen_at=freeze.frozen_at if freeze else None,
+        archived=bool(row.states) and row.states[-1].archived,
     )
 
 
@@ -114,6 +122,7 @@ def _scene_query() -> Select[SceneRow]:
     return select(SceneRow).options(
         selectinload(SceneRow.revisions),
         selectinload(SceneRow.freeze),
+        selectinload(SceneRow.states),
         selectinload(SceneRow.version).selectinload(VersionRow.model).selectinload(ModelRow.case),
     )
 
@@ -127,6 +136,32 @@ def _refuse_if_frozen(row: SceneRow) -> None:
             name=row.name,
             revision=row.freeze.revision,
             frozen_by=row.freeze.frozen_by,
+        )
+
+
+def _refuse_if_archived(row: SceneRow) -> None:
+    if row.states and row.states[-1].archived:
+        raise Conflict(
+            "Scene {scene_id} ({name}) is archived; restore it to change it.",
+            scene_id=row.id,
+            name=row.name,
+        )
+
+
+def _refuse_taken_name(session: Session, version_id: int, name: str, scene_id: int = 0) -> None:
+    """One name per scene on a model version (archived scenes keep theirs), so that a list,
+    a book or a court reference names one scene."""
+    taken = session.scalars(
+        select(SceneRow.id).where(
+            SceneRow.version_id == version_id, SceneRow.name == name, SceneRow.id != scene_id
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict(
+            "Scene {scene_id} on this model version is already called {name!r}; choose "
+            "another name.",
+            scene_id=taken,
+            name=name,
         )
 
 
@@ -202,8 +237,11 @@ class SceneService(SceneAnalysis):
             )
         return info
 
-    def list_scenes(self, version_id: int | None = None) -> list[SceneInfo]:
-        """Scenes (of one version) on cases the user is a member of."""
+    def list_scenes(
+        self, version_id: int | None = None, include_archived: bool = False
+    ) -> list[SceneInfo]:
+        """Scenes (of one version) on cases the user is a member of; archived ones only with
+        ``include_archived``."""
         user = self.ctx.user
         if not (user.may("scene.view") or user.may("scene.view_public")):
             return []
@@ -212,11 +250,12 @@ class SceneService(SceneAnalysis):
             stmt = _scene_query().order_by(SceneRow.id)
             if version_id is not None:
                 stmt = stmt.where(SceneRow.version_id == version_id)
-            return [
+            found = [
                 _info(row)
                 for row in session.scalars(stmt)
                 if visible is None or row.version.model.case_id in visible
             ]
+            return [s for s in found if include_archived or not s.archived]
 
     def document(self, scene_id: int, revision: int | None = None) -> SceneDoc:
         """The scene at ``revision`` (default: current). Old revisions are read-only values.
@@ -335,6 +374,7 @@ class SceneService(SceneAnalysis):
             version = session.get(VersionRow, version_id)
             if version is None:
                 raise NotFound("There is no model version {version_id}.", version_id=version_id)
+            _refuse_taken_name(session, version_id, doc.name)
             row = SceneRow(
                 version_id=version_id,
                 case_id=version.model.case_id,
@@ -376,6 +416,9 @@ class SceneService(SceneAnalysis):
         with write_session(self._engine) as session:
             row = self._row(session, scene_id, lock=True)
             _refuse_if_frozen(row)
+            _refuse_if_archived(row)
+            if doc.name != row.name:
+                _refuse_taken_name(session, row.version_id, doc.name, row.id)
             if row.current_revision != base_revision:
                 raise Conflict(
                     "Scene {scene_id} changed since revision {base} (it is now at "
@@ -418,6 +461,46 @@ class SceneService(SceneAnalysis):
         info = self.info(scene_id)
         doc = self.document(scene_id)
         return self.create(info.version_id, name, actor, document=doc)
+
+    def rename(self, scene_id: int, name: str, actor: str | None = None) -> SceneInfo:
+        """The scene under a new name: the next revision, its document renamed."""
+        self.require(scene_id, "scene.edit")
+        info = self.info(scene_id)
+        doc = self.document(scene_id)
+        renamed = SceneDoc(**{**doc.__dict__, "name": check_label(name, Message("Scene name"))})
+        return self.save(scene_id, renamed, info.revision, actor=actor)
+
+    def set_archived(self, scene_id: int, archived: bool, actor: str | None = None) -> SceneInfo:
+        """Archive a scene (put it aside: out of the lists, no more changes) or restore it.
+        Nothing is deleted: revisions, freeze and exhibits stay as they are, and each change
+        of state is recorded and audited."""
+        self.require(scene_id, "scene.edit")
+        actor = self._actor(actor)
+        with write_session(self._engine) as session:
+            row = self._row(session, scene_id, lock=True)
+            current = bool(row.states) and row.states[-1].archived
+            if current and archived:
+                raise Conflict(
+                    "Scene {scene_id} ({name}) is already archived.",
+                    scene_id=scene_id,
+                    name=row.name,
+                )
+            if not current and not archived:
+                raise Conflict(
+                    "Scene {scene_id} ({name}) is not archived.",
+                    scene_id=scene_id,
+                    name=row.name,
+                )
+            session.add(SceneStateRow(scene_id=row.id, archived=archived, changed_by=actor))
+            append_event(
+                session,
+                actor=actor,
+                action="scene.archive" if archived else "scene.restore",
+                object_type="scene",
+                object_id=str(scene_id),
+                details={"revision": row.current_revision},
+            )
+            return self._written(session, scene_id)
 
     def freeze(
         self, scene_id: int, revision: int | None = None, actor: str | None = None
