@@ -25,7 +25,7 @@ if ((${#missing[@]})); then
   echo "Installing Debian packages: ${missing[*]}"
   # Another apt or dpkg (often the daily unattended upgrade) may hold the lock: wait for it,
   # saying so, rather than stop; if it is still held after that, say what to do.
-  wait_s="${BSU_APT_WAIT_S:-600}"
+  wait_s="${APT_LOCK_WAIT_S:-600}"
   apt_get() {
     if ! $sudo apt-get -o DPkg::Lock::Timeout="$wait_s" "$@"; then
       echo "setup.sh: apt-get $1 failed. If another apt or dpkg process holds its lock (see:" \

@@ -29,7 +29,7 @@ def test_a_held_apt_lock_is_waited_for_and_then_explained(tmp_path: Path) -> Non
         'echo "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 4242" >&2\n'
         "exit 100",
     )
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "BSU_APT_WAIT_S": "3"}
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "APT_LOCK_WAIT_S": "3"}
     done = subprocess.run(
         ["bash", str(REPO / "scripts" / "setup.sh")],
         env=env,
