@@ -26,7 +26,6 @@ from bsu_models.core.orm import (
     SceneFreezeRow,
     SceneRevisionRow,
     SceneRow,
-    SceneStateRow,
     VersionRow,
 )
 from bsu_models.core.records import RevisionInfo, SceneInfo
@@ -46,6 +45,7 @@ from bsu_models.scenes.scene_items import SavedView, check_label
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_public import public_document, public_tolerance
+from bsu_models.scenes.scene_states import SceneStates, refuse_if_archived, refuse_taken_name
 from bsu_models.scenes.site_frame import site_frame
 
 if TYPE_CHECKING:
@@ -139,33 +139,7 @@ def _refuse_if_frozen(row: SceneRow) -> None:
         )
 
 
-def _refuse_if_archived(row: SceneRow) -> None:
-    if row.states and row.states[-1].archived:
-        raise Conflict(
-            "Scene {scene_id} ({name}) is archived; restore it to change it.",
-            scene_id=row.id,
-            name=row.name,
-        )
-
-
-def _refuse_taken_name(session: Session, version_id: int, name: str, scene_id: int = 0) -> None:
-    """One name per scene on a model version (archived scenes keep theirs), so that a list,
-    a book or a court reference names one scene."""
-    taken = session.scalars(
-        select(SceneRow.id).where(
-            SceneRow.version_id == version_id, SceneRow.name == name, SceneRow.id != scene_id
-        )
-    ).first()
-    if taken is not None:
-        raise Conflict(
-            "Scene {scene_id} on this model version is already called {name!r}; choose "
-            "another name.",
-            scene_id=taken,
-            name=name,
-        )
-
-
-class SceneService(SceneAnalysis):
+class SceneService(SceneAnalysis, SceneStates):
     """Scenes of one catalogue; reached as ``catalogue.scenes``."""
 
     def __init__(self, ctx: ServiceContext) -> None:
@@ -374,7 +348,7 @@ class SceneService(SceneAnalysis):
             version = session.get(VersionRow, version_id)
             if version is None:
                 raise NotFound("There is no model version {version_id}.", version_id=version_id)
-            _refuse_taken_name(session, version_id, doc.name)
+            refuse_taken_name(session, version_id, doc.name)
             row = SceneRow(
                 version_id=version_id,
                 case_id=version.model.case_id,
@@ -416,9 +390,9 @@ class SceneService(SceneAnalysis):
         with write_session(self._engine) as session:
             row = self._row(session, scene_id, lock=True)
             _refuse_if_frozen(row)
-            _refuse_if_archived(row)
+            refuse_if_archived(row)
             if doc.name != row.name:
-                _refuse_taken_name(session, row.version_id, doc.name, row.id)
+                refuse_taken_name(session, row.version_id, doc.name, row.id)
             if row.current_revision != base_revision:
                 raise Conflict(
                     "Scene {scene_id} changed since revision {base} (it is now at "
@@ -461,46 +435,6 @@ class SceneService(SceneAnalysis):
         info = self.info(scene_id)
         doc = self.document(scene_id)
         return self.create(info.version_id, name, actor, document=doc)
-
-    def rename(self, scene_id: int, name: str, actor: str | None = None) -> SceneInfo:
-        """The scene under a new name: the next revision, its document renamed."""
-        self.require(scene_id, "scene.edit")
-        info = self.info(scene_id)
-        doc = self.document(scene_id)
-        renamed = SceneDoc(**{**doc.__dict__, "name": check_label(name, Message("Scene name"))})
-        return self.save(scene_id, renamed, info.revision, actor=actor)
-
-    def set_archived(self, scene_id: int, archived: bool, actor: str | None = None) -> SceneInfo:
-        """Archive a scene (put it aside: out of the lists, no more changes) or restore it.
-        Nothing is deleted: revisions, freeze and exhibits stay as they are, and each change
-        of state is recorded and audited."""
-        self.require(scene_id, "scene.edit")
-        actor = self._actor(actor)
-        with write_session(self._engine) as session:
-            row = self._row(session, scene_id, lock=True)
-            current = bool(row.states) and row.states[-1].archived
-            if current and archived:
-                raise Conflict(
-                    "Scene {scene_id} ({name}) is already archived.",
-                    scene_id=scene_id,
-                    name=row.name,
-                )
-            if not current and not archived:
-                raise Conflict(
-                    "Scene {scene_id} ({name}) is not archived.",
-                    scene_id=scene_id,
-                    name=row.name,
-                )
-            session.add(SceneStateRow(scene_id=row.id, archived=archived, changed_by=actor))
-            append_event(
-                session,
-                actor=actor,
-                action="scene.archive" if archived else "scene.restore",
-                object_type="scene",
-                object_id=str(scene_id),
-                details={"revision": row.current_revision},
-            )
-            return self._written(session, scene_id)
 
     def freeze(
         self, scene_id: int, revision: int | None = None, actor: str | None = None
