@@ -230,5 +230,16 @@ def test_presentation_deep_link_keys_at_the_last_step_and_labels(running_app, br
         if number == 4:
             _shot(page, "presentation-last-step.png")
             assert "step=4" in page.url
+    # At the last step by a click on 下一步 (the button keeps the focus), ← still steps back.
+    for _ in (2, 3):
+        page.keyboard.press("ArrowRight")
+        _wait_idle(page)
+    page.get_by_role("button", name=re.compile("下一步")).click()
+    _wait_idle(page)
+    expect(heading).to_have_text(re.compile(r"^步驟 4／4"))
+    page.keyboard.press("ArrowLeft")
+    _wait_idle(page)
+    expect(heading).to_have_text(re.compile(r"^步驟 3／4"))
+    frame = _viewer(page)
     frame.locator("#btn-fit").click()
     assert _fill_fraction(page) >= 0.7
