@@ -23,8 +23,22 @@ if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   echo "Installing Debian packages: ${missing[*]}"
-  $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Another apt or dpkg (often the daily unattended upgrade) may hold the lock: wait for it,
+  # saying so, rather than stop; if it is still held after that, say what to do.
+  wait_s="${APT_LOCK_WAIT_S:-600}"
+  apt_get() {
+    if ! $sudo apt-get -o DPkg::Lock::Timeout="$wait_s" "$@"; then
+      echo "setup.sh: apt-get $1 failed. If another apt or dpkg process holds its lock (see:" \
+        "ps -C apt-get,apt,dpkg,unattended-upgr), wait for it to finish and run this script" \
+        "again; or install the packages yourself: sudo apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+  }
+  if ps -C apt-get,apt,dpkg,unattended-upgr >/dev/null 2>&1; then
+    echo "Another apt or dpkg process is running; waiting up to ${wait_s} s for it to finish..."
+  fi
+  apt_get update -q
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 python="${PYTHON:-python3}"

@@ -196,3 +196,25 @@ def test_public_picture_band_in_chinese(yard):
     band = slice(int(630 * 0.8), 630)
     assert differs[band, 900:].sum() > 100, "the watermark text is the same in both languages"
     assert not differs[band, :700].any(), "the caption changed with the language"
+
+
+def test_every_symbol_of_the_pages_is_drawn_by_the_cjk_font(cjk_font: Path) -> None:
+    """Pages in Chinese are drawn in Noto Sans CJK: a symbol it lacks (⛔, ✗) shows as an empty
+    box. Every symbol in the pages' source and in the Chinese translations must be in it."""
+    import unicodedata
+
+    from fontTools.ttLib import TTCollection, TTFont
+
+    font = TTCollection(str(cjk_font)).fonts[0] if cjk_font.suffix == ".ttc" else TTFont(cjk_font)
+    covered = set(font.getBestCmap())
+    root = Path(__file__).resolve().parent.parent
+    texts = [p.read_text() for p in (root / "viewer").rglob("*.py")]
+    texts.append((root / "bsu_models/locale/zh_HK/LC_MESSAGES/bsu_models.po").read_text())
+    symbols = {
+        c
+        for text in texts
+        for c in text
+        if unicodedata.category(c) in ("So", "Sm") and ord(c) > 0x7F
+    }
+    missing = sorted(c for c in symbols if ord(c) not in covered)
+    assert not missing, f"not in {cjk_font.name}: {' '.join(missing)}"

@@ -84,6 +84,7 @@ def make_book(big: bool = True, chinese: bool = True) -> ExhibitBook:
             (20.0, 5.5, 0.0),
             (4.0, 5.0, 0.0),
             92.0,
+            carried_from=1,
         ),
         BookEntity(labels[2], "exhibit", "measured", "", None, None, None),
     )
@@ -217,6 +218,7 @@ def test_pages_text_and_footers(book_pdf: Path) -> None:
         assert label in step1
     assert "12.35 / -4.20 / 1.60" in step1 and "not placed" in step1 and "92°" in step1
     assert "Witness statement: W1 statement p.3" in step1 and "CCTV: CCTV camera 3" in step1
+    assert "(carried from step 1)" in step1
     assert "30.00 m ± 0.05 m" in step1 and "blocked at (3.10, 4.20, 1.00)" in step1
     # Plain text: markup and fpdf2's page-count alias are printed as typed.
     assert "<b>x</b> **x** {nb}" in step1 and "「係佢嘅車嚟㗎！」" in squash(step1)

@@ -107,6 +107,8 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.create": ("scene.edit",),
     "SceneService.save": ("scene.edit",),
     "SceneService.copy": ("scene.edit",),
+    "SceneService.rename": ("scene.edit",),
+    "SceneService.set_archived": ("scene.edit",),
     "SceneService.import_json": ("scene.edit",),
     "SceneService.freeze": ("scene.freeze",),
     "SceneService.confirm_for_court": ("exhibit.export",),
@@ -189,6 +191,10 @@ CLI_METHODS: dict[str, str | None] = {
     "scene history": "SceneService.history",
     "scene compare": "SceneService.compare",
     "scene freeze": "SceneService.freeze",
+    "scene rename": "SceneService.rename",
+    "scene copy": "SceneService.copy",
+    "scene archive": "SceneService.set_archived",
+    "scene restore": "SceneService.set_archived",
     "exhibit": "Catalogue.build_exhibit",
     "exhibit-verify": None,  # reads a package file; no catalogue at all
     "user add": "AccountService.add_user",
@@ -428,6 +434,10 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "SceneService.create": lambda w, c: c.scenes.create(w.version, "New scene"),
     "SceneService.save": _save,
     "SceneService.copy": lambda w, c: c.scenes.copy(w.scene, "Copied"),
+    "SceneService.rename": lambda w, c: c.scenes.rename(
+        _fresh_scene(w), f"Renamed {next(w.count)}"
+    ),
+    "SceneService.set_archived": lambda w, c: c.scenes.set_archived(_fresh_scene(w), True),
     "SceneService.import_json": lambda w, c: c.scenes.import_json(
         json.loads(w.scene_file.read_text()), w.version
     ),
@@ -658,6 +668,16 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             return ["scene", "compare", scene, "--old", "1"], None
         case "scene freeze":
             return ["scene", "freeze", str(_fresh_scene(w))], None
+        case "scene rename":
+            return ["scene", "rename", str(_fresh_scene(w)), "--name", f"CLI scene {n}"], None
+        case "scene copy":
+            return ["scene", "copy", scene, "--name", f"CLI scene {n}"], None
+        case "scene archive":
+            return ["scene", "archive", str(_fresh_scene(w))], None
+        case "scene restore":
+            fresh = _fresh_scene(w)
+            w.system.scenes.set_archived(fresh, True)
+            return ["scene", "restore", str(fresh)], None
         case "exhibit":
             return ["exhibit", scene, "--out", str(w.root / f"exhibit-{n}")], None
         case "user add":

@@ -172,9 +172,14 @@ def test_json_round_trip_is_lossless_and_import_adds_revisions(catalogue, wall_v
     changed["positions"][0]["point"] = [50, -300, 0]
     moved = catalogue.scenes.import_json(changed)
     assert (moved.scene_id, moved.revision) == (scene.scene_id, scene.revision + 1)
-    copy = catalogue.scenes.import_json(json.loads(text), version_id=wall_version.version_id)
+    # A new scene from the file needs a name of its own on the version.
+    with pytest.raises(bsu_models.Conflict, match="already called 'Prosecution sequence'"):
+        catalogue.scenes.import_json(json.loads(text), version_id=wall_version.version_id)
+    renamed = json.loads(text)
+    renamed["scene"]["name"] = "Defence sequence"
+    copy = catalogue.scenes.import_json(renamed, version_id=wall_version.version_id)
     assert copy.scene_id != scene.scene_id
-    assert catalogue.scenes.document(copy.scene_id) == doc
+    assert catalogue.scenes.document(copy.scene_id) == replace(doc, name="Defence sequence")
 
 
 def test_revisions_are_kept_readable_and_comparable(catalogue, wall_version):
@@ -189,7 +194,11 @@ def test_revisions_are_kept_readable_and_comparable(catalogue, wall_version):
     assert catalogue.scenes.document(scene.scene_id, 2) == first
     assert catalogue.scenes.document(scene.scene_id) == second
     [change] = catalogue.scenes.compare(scene.scene_id, 2, 3)
-    assert change.startswith("position of 'W1' at step 'Victim arrives' moved from (0, -300, 0)")
+    # A 1:100 model in millimetres: the comparison is in metres east, north and height.
+    assert change == (
+        "position of 'W1' at step 'Victim arrives' moved from (0.00 m E, -30.00 m N, "
+        "1.00 m high) to (0.00 m E, -20.00 m N, 1.00 m high) (10.00 m)"
+    )
     with pytest.raises(bsu_models.Conflict, match="changed since revision 2"):
         catalogue.scenes.save(scene.scene_id, first.with_step(Step("s9", "late")), 2)
     event = catalogue.audit_events(limit=1)[0]
@@ -278,8 +287,8 @@ def test_compare_in_chinese_while_json_and_the_record_stay_english(catalogue, wa
     english = [
         "scene renamed from 'History' to '歷史'",
         "step 'Victim leaves' added",
-        "position of 'W1' at step 'Victim arrives' moved from (0, -300, 0) to (0, -200, 0) "
-        "(100 model units)",
+        "position of 'W1' at step 'Victim arrives' moved from (0.00 m E, -30.00 m N, "
+        "1.00 m high) to (0.00 m E, -20.00 m N, 1.00 m high) (10.00 m)",
     ]
     assert catalogue.scenes.compare(scene.scene_id, 2, 3) == english
     assert catalogue.scenes.history(scene.scene_id)[-1].summary == "; ".join(english)
@@ -288,7 +297,8 @@ def test_compare_in_chinese_while_json_and_the_record_stay_english(catalogue, wa
     chinese = [
         "場景由「History」改名為「歷史」",
         "已新增步驟「Victim leaves」",
-        "「W1」於步驟「Victim arrives」的位置由 (0, -300, 0) 移至 (0, -200, 0)（100 個模型單位）",
+        "「W1」於步驟「Victim arrives」的位置由 （東 0.00 米，北 -30.00 米，高 1.00 米） 移至 "
+        "（東 0.00 米，北 -20.00 米，高 1.00 米）（10.00 米）",
     ]
     assert [bsu_models.localise(m, "zh_HK") for m in messages] == chinese
     # `bsu-models scene compare`: text in the user's language, --json in English.

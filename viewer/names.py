@@ -32,7 +32,7 @@ def provenance_name(kind: str) -> str:
     """The name of a way a position is known; an unknown one as stored."""
     names = {
         "measured": t("measured"),
-        "cctv": t("cctv"),
+        "cctv": t("CCTV"),
         "witness_statement": t("witness statement"),
         "assumption": t("assumption"),
     }

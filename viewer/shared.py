@@ -12,10 +12,12 @@ n).format(count=n)``; see ``bsu_models.core.i18n`` for the rules and how to add 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import secrets
 from collections.abc import Callable
+from typing import NoReturn
 
 import streamlit as st
 
@@ -242,6 +244,35 @@ def guarded(run: Callable[[], object]) -> None:
         st.error(sentence.format(incident=incident))
 
 
+# Results of actions, kept across the rerun that shows the change: {place: (kind, text)}.
+NOTICES_KEY = "bsu_notices"
+NOTICE_KINDS = ("success", "info", "warning", "error")
+
+
+def notify(place: str, text: str, kind: str = "success") -> None:
+    """Keep ``text`` (already in the user's language and escaped) as the result of the action
+    made at ``place`` (a form or button); ``notices(place)`` shows it there, once."""
+    if kind not in NOTICE_KINDS:
+        raise ValueError(kind)
+    st.session_state.setdefault(NOTICES_KEY, {})[place] = (kind, text)
+
+
+def done(place: str, text: str, kind: str = "success") -> NoReturn:
+    """``notify``, then run the page again so that it shows the change."""
+    notify(place, text, kind)
+    st.rerun()
+
+
+def notices(place: str, where: object = None) -> None:
+    """Show the result kept for ``place`` (once) in ``where`` (default: here). Every page calls
+    it right at the form or button that acts, so a result, notice or refusal appears where the
+    eye is after clicking, never at the top of a long page."""
+    kept = st.session_state.get(NOTICES_KEY, {}).pop(place, None)
+    if kept is not None:
+        kind, text = kept
+        getattr(where if where is not None else st, kind)(text)
+
+
 def t(message: str) -> str:
     """``message`` in the user's language (the argument must be a literal, for the extractor)."""
     return bsu_models.translator(language()).gettext(message)
@@ -352,6 +383,59 @@ def choose_version(cat: bsu_models.Catalogue, key: str) -> bsu_models.VersionInf
         number = st.selectbox(t("Version"), numbers, index=len(numbers) - 1, key=f"{key}_version")
         return next(v for v in versions if v.number == number)
     return versions[-1]
+
+
+def _linked_number(name: str) -> int | None:
+    wanted = st.query_params.get(name)
+    return int(wanted) if wanted and wanted.isdigit() else None
+
+
+def deep_link_scene(scenes: dict[int, bsu_models.SceneInfo], key: str) -> None:
+    """Choose the scene the address names (``?scene=ID``) in the picker ``key``, when this
+    session has not chosen one yet: a reload or a shared link (after signing in) returns to
+    it. Pages write ``scene``, ``revision`` and ``step`` back as they change."""
+    wanted = _linked_number("scene")
+    if wanted in scenes and key not in st.session_state:
+        st.session_state[key] = wanted
+
+
+def deep_link_number(name: str, key: str, highest: int) -> None:
+    """Take ``?name=N`` (a step or revision number from 1 to ``highest``) into
+    ``st.session_state[key]`` once, when the session has no value of its own yet."""
+    wanted = _linked_number(name)
+    seen = f"{key}__linked"
+    if wanted is not None and 1 <= wanted <= highest and not st.session_state.get(seen):
+        st.session_state[key] = wanted
+    st.session_state[seen] = True
+
+
+def language_key(key: str) -> str:
+    """A widget key that changes with the language, for a widget whose chosen option is shown
+    through a translated ``format_func``: Streamlit keeps showing a kept choice in the words it
+    was chosen in ("Any outcome" after a switch to 中文), so the widget starts afresh instead."""
+    return f"{key}_{language()}"
+
+
+def uploader_words() -> None:
+    """Put the file uploaders' own words in the user's language: Streamlit draws its "Upload"
+    button and a "… per file" line in English only (and that line rounds 512 MB up to "1GB").
+    The line is hidden (each page states the catalogue's real limit itself) and the button's
+    word is replaced through CSS, which reaches Streamlit's own markup."""
+    word = json.dumps(t("Choose files"), ensure_ascii=False).replace("<", "\\3c ")
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"]{display:none}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
+        "{display:none}"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after'
+        f"{{content:{word}}}"
+        "</style>"
+    )
+
+
+def size_text(size_bytes: int) -> str:
+    """A size in MB (2**20 bytes), as the catalogue's limits are set: ``512 MB``."""
+    return t("{size} MB").format(size=f"{size_bytes / 2**20:,.0f}")
 
 
 def real_world_text(version: bsu_models.VersionInfo) -> str:

@@ -51,6 +51,7 @@ def _scene_json(info: SceneInfo) -> dict[str, Any]:
         "updated_by": info.updated_by,
         "updated_at": info.updated_at.isoformat(),
         "frozen_revision": info.frozen_revision,
+        "archived": info.archived,
     }
 
 
@@ -74,13 +75,32 @@ def cmd_new(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_list(cat: Catalogue, args: argparse.Namespace) -> int:
-    scenes = cat.scenes.list_scenes(args.version)
+    scenes = cat.scenes.list_scenes(args.version, include_archived=args.archived)
+    archived = " " + t("(archived)", _lang(args))
     text = "\n".join(
         f"{s.scene_id:>5}  v{s.version_id:<4} r{s.revision:<3} {s.case_reference:<16} "
-        f"{s.name} ({s.model_name})"
+        f"{s.name} ({s.model_name}){archived if s.archived else ''}"
         for s in scenes
     ) or t("No scenes.", _lang(args))
     _emit(args, [_scene_json(s) for s in scenes], text)
+    return 0
+
+
+def cmd_rename(cat: Catalogue, args: argparse.Namespace) -> int:
+    info = cat.scenes.rename(args.scene_id, args.name)
+    _emit(args, _scene_json(info), str(info.scene_id))
+    return 0
+
+
+def cmd_copy(cat: Catalogue, args: argparse.Namespace) -> int:
+    info = cat.scenes.copy(args.scene_id, args.name)
+    _emit(args, _scene_json(info), str(info.scene_id))
+    return 0
+
+
+def cmd_archive(cat: Catalogue, args: argparse.Namespace) -> int:
+    info = cat.scenes.set_archived(args.scene_id, args.scene_command == "archive")
+    _emit(args, _scene_json(info), str(info.scene_id))
     return 0
 
 
@@ -237,7 +257,26 @@ def add_scene_commands(
 
     lst = cmds.add_parser("list", parents=[json_flag], help=t("list scenes", lang))
     lst.add_argument("--version", type=int, help=t("only scenes on this model version", lang))
+    lst.add_argument(
+        "--archived", action="store_true", help=t("archived scenes too", lang)
+    )
     lst.set_defaults(handler=cmd_list)
+
+    for name, handler, help_text in (
+        ("rename", cmd_rename, N_("give a scene a new name (a new revision)")),
+        ("copy", cmd_copy, N_("a new scene holding this scene's current revision; prints its id")),
+    ):
+        cmd = cmds.add_parser(name, parents=[json_flag], help=t(help_text, lang))
+        cmd.add_argument("scene_id", type=int, metavar="ID")
+        cmd.add_argument("--name", required=True)
+        cmd.set_defaults(handler=handler)
+    for name, help_text in (
+        ("archive", N_("put a scene aside (out of the lists; nothing is deleted)")),
+        ("restore", N_("bring an archived scene back")),
+    ):
+        cmd = cmds.add_parser(name, parents=[json_flag], help=t(help_text, lang))
+        cmd.add_argument("scene_id", type=int, metavar="ID")
+        cmd.set_defaults(handler=cmd_archive)
 
     export = cmds.add_parser("export", help=t("write the scene as JSON (schema bsu-scene/1)", lang))
     export.add_argument("scene_id", type=int, metavar="ID")

@@ -175,6 +175,7 @@ class SceneRow(Base):
         back_populates="scene", order_by="SceneRevisionRow.number"
     )
     freeze: Mapped[SceneFreezeRow | None] = relationship(back_populates="scene")
+    states: Mapped[list[SceneStateRow]] = relationship(order_by="SceneStateRow.id")
 
 
 class SceneRevisionRow(Base):
@@ -212,6 +213,23 @@ class SceneFreezeRow(Base):
     frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     scene: Mapped[SceneRow] = relationship(back_populates="freeze")
+
+
+class SceneStateRow(Base):
+    """A scene archived (put aside, out of the lists) or restored; the latest row is its state.
+
+    Evidence is never deleted: archiving only changes where a scene is listed. A table of its
+    own, rows only added, so the state's history stays and older databases gain it from
+    ``create_all``.
+    """
+
+    __tablename__ = "scene_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    archived: Mapped[bool] = mapped_column(Boolean)
+    changed_by: Mapped[str] = mapped_column(String(ACTOR))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class UserRow(Base):

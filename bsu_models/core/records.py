@@ -204,6 +204,7 @@ class SceneInfo:
     frozen_revision: int | None = None  # set once the scene is frozen for court
     frozen_by: str = ""
     frozen_at: datetime | None = None
+    archived: bool = False  # put aside: listed only when asked for; never deleted
 
     @property
     def frozen(self) -> bool:

@@ -57,6 +57,7 @@ class BookEntity:
     model_point: tuple[float, float, float] | None  # model coordinates (file units)
     heading_deg: float | None
     sensitive: bool = False  # the court sees it; public material never does
+    carried_from: int | None = None  # number of the step whose placement this repeats
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ BOOK_WORDS = (
     N_("not placed"),
     N_("{point} model units"),
     N_("{provenance}: {reference}"),
+    N_("{source} (carried from step {number})"),
     N_("Sensitive"),
     N_("Label"),
     N_("Type"),
@@ -317,6 +319,10 @@ def _entity_rows(
         if entity.reference:
             source = say("{provenance}: {reference}").format(
                 provenance=source, reference=entity.reference
+            )
+        if entity.carried_from is not None:
+            source = say("{source} (carried from step {number})").format(
+                source=source, number=entity.carried_from
             )
         kind = _named(pdf, TYPE_NAMES, entity.type)
         kind += ("\n" + say("Sensitive")) if entity.sensitive else ""

@@ -123,6 +123,7 @@ class ExhibitBuilder:
     def _entities(self, step: Step) -> tuple[BookEntity, ...]:
         east, north, up, factor = _frame(self.version)
         base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
+        numbers: dict[str | None, int] = {s.id: n for n, s in enumerate(self.doc.steps, 1)}
         rows = []
         for entity in self.doc.entities:
             pos = self.doc.position(entity.id, step.id)
@@ -145,6 +146,7 @@ class ExhibitBuilder:
                     model_point=pos.point if pos is not None else None,
                     heading_deg=pos.heading_deg if pos is not None else None,
                     sensitive=entity.sensitive,
+                    carried_from=numbers.get(pos.carried_from) if pos is not None else None,
                 )
             )
         return tuple(rows)

@@ -16,7 +16,7 @@ import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import {
   Y_AXIS, addModel, aimCamera, clearMarks, createStage, drawMarks, frameOf, hasText, isoDirection,
-  lightModel, list, onDemand, orbitControls, sphereView, vec,
+  fitView, lightModel, list, onDemand, orbitControls, sphereView, vec,
 } from 'view3d';
 
 const $ = (id) => document.getElementById(id);
@@ -199,7 +199,8 @@ function startView() {
   // No saved camera: perspective from the south-east, above, with the bounding sphere in view.
   function fit() {
     persp.fov = 50;
-    setView(sphereView(persp, S.centre, S.diag, isoDirection(axes())));
+    const dir = isoDirection(axes());
+    setView(fitView(persp, S.points, S.centre, dir, S.up) ?? sphereView(persp, S.centre, S.diag, dir));
   }
 
   function applyCamera(cam) {

@@ -94,7 +94,9 @@ class SceneAnalysis:
             value = float(np.linalg.norm(a - b)) * k
             default, basis = math.sqrt(2) * per_end, "straight line between the two points"
         elif measurement.kind == "path_length":
-            path = doc.path(measurement.entity)  # type: ignore[arg-type]
+            # A carried position repeats the one before it: no movement, no segment.
+            entity_id: str = measurement.entity  # type: ignore[assignment]
+            path = [p for p in doc.path(entity_id) if not p.carried]
             if len(path) < 2:
                 raise InvalidInput(
                     "{label!r} needs positions at two or more steps for a path length.",
@@ -240,7 +242,7 @@ class SceneAnalysis:
         order = [s.id for s in doc.steps]
         upto = set(order[: order.index(step.id) + 1])
         markers = tuple(
-            Marker(e.label, e.type, e.colour, pos.point, e.id, e.sensitive)
+            Marker(e.label, e.type, e.colour, pos.point, e.id, e.sensitive, pos.carried)
             for e in doc.entities
             if (pos := doc.position(e.id, step.id)) is not None
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from bsu_models.core.errors import Message
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.site_frame import SiteFrame
 
 
 def _by_id(items: tuple[Any, ...]) -> dict[str, Any]:
@@ -34,15 +35,21 @@ ITEM_NAMES: dict[str, Message] = {
 }
 
 
-def scene_changes(before: SceneDoc, after: SceneDoc) -> list[str]:
+def scene_changes(
+    before: SceneDoc, after: SceneDoc, site: SiteFrame | None = None
+) -> list[str]:
     """Sentences describing how ``after`` differs from ``before`` (empty when equal), in
     English: what the revision summary and the audit trail record."""
-    return [str(change) for change in scene_change_messages(before, after)]
+    return [str(change) for change in scene_change_messages(before, after, site)]
 
 
-def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
+def scene_change_messages(
+    before: SceneDoc, after: SceneDoc, site: SiteFrame | None = None
+) -> list[Message]:
     """The sentences of :func:`scene_changes` as messages, to show in the user's language
-    (``bsu_models.core.i18n.localise``). Labels, titles and field names are shown as they are."""
+    (``bsu_models.core.i18n.localise``). Labels, titles and field names are shown as they are.
+    Points are metres east, north and height on site when ``site`` knows units and scale,
+    else model units (in plain decimals, never exponents)."""
     changes: list[Message] = []
     if before.name != after.name:
         changes.append(
@@ -119,7 +126,7 @@ def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
                     "position of {label!r} at step {step!r} placed at {point}",
                     label=label,
                     step=step,
-                    point=_point(new_pos[key].point),
+                    point=_where(new_pos[key].point, site),
                 )
             )
         elif old_pos[key] != new_pos[key]:
@@ -128,12 +135,12 @@ def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
                 changes.append(
                     Message(
                         "position of {label!r} at step {step!r} moved from {old} to {new} "
-                        "({distance} model units)",
+                        "({distance})",
                         label=label,
                         step=step,
-                        old=_point(a.point),
-                        new=_point(b.point),
-                        distance=f"{math.dist(a.point, b.point):.4g}",
+                        old=_where(a.point, site),
+                        new=_where(b.point, site),
+                        distance=_length(math.dist(a.point, b.point), site),
                     )
                 )
             other = [f for f in _fields_changed(a, b) if f != "point"]
@@ -149,8 +156,32 @@ def scene_change_messages(before: SceneDoc, after: SceneDoc) -> list[Message]:
     return changes
 
 
+def _number(value: float, decimals: int) -> str:
+    """``value`` in plain decimals: ``6.65e-15`` is ``0``, ``1e+05`` is ``100000``."""
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _point(point: tuple[float, float, float]) -> str:
-    return "(" + ", ".join(f"{c:.4g}" for c in point) + ")"
+    return "(" + ", ".join(_number(c, 3) for c in point) + ")"
+
+
+def _where(point: tuple[float, float, float], site: SiteFrame | None) -> str | Message:
+    metres = site.metres(point) if site is not None else None
+    if metres is None:
+        return _point(point)
+    east, north, height = (f"{value:.2f}" for value in metres)
+    return Message(
+        "({east} m E, {north} m N, {height} m high)", east=east, north=north, height=height
+    )
+
+
+def _length(model_units: float, site: SiteFrame | None) -> Message:
+    if site is None or site.metres_per_unit is None:
+        return Message("{distance} model units", distance=_number(model_units, 3))
+    return Message("{distance} m", distance=f"{model_units * site.metres_per_unit:.2f}")
 
 
 def scene_change_refs(before: SceneDoc, after: SceneDoc) -> list[str]:

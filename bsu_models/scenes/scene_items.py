@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bsu_models.core.errors import InvalidInput, Message
@@ -115,7 +115,7 @@ class Provenance:
             kind = (
                 Message("witness statement")
                 if self.kind == "witness_statement"
-                else Message("cctv")
+                else Message("CCTV")
             )
             raise InvalidInput(
                 "A {kind} provenance needs a reference "
@@ -191,7 +191,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Position:
-    """Where an entity is at a step. ``snapped`` means on the mesh surface; else floating."""
+    """Where an entity is at a step. ``snapped`` means on the mesh surface; else floating.
+
+    ``carried_from`` names the step whose placement this position repeats (a new step starts
+    with everyone where they were); it keeps that step's point and provenance until someone
+    places the entity at this step (``edited``).
+    """
 
     entity: str
     step: str
@@ -200,9 +205,14 @@ class Position:
     heading_deg: float | None = None
     eye_height_m: float | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    carried_from: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "point", check_point(self.point, Message("Position")))
+        if self.carried_from is not None and not _ID.match(self.carried_from):
+            raise InvalidInput(
+                "Step id {id!r} must be 1-32 letters, digits, - or _.", id=self.carried_from
+            )
         if self.heading_deg is not None and not 0 <= self.heading_deg < 360:
             raise InvalidInput(
                 "Heading {heading} must be from 0 up to 360 degrees.", heading=self.heading_deg
@@ -211,6 +221,14 @@ class Position:
             raise InvalidInput(
                 "Eye height {height} m must be between 0 and 5 m.", height=self.eye_height_m
             )
+
+    @property
+    def carried(self) -> bool:
+        return self.carried_from is not None
+
+    def edited(self, **changes: Any) -> Position:
+        """This position changed by hand at its own step: no longer carried."""
+        return replace(self, carried_from=None, **changes)
 
 
 @dataclass(frozen=True)

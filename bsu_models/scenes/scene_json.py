@@ -101,6 +101,8 @@ def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[s
                 "heading_deg": p.heading_deg,
                 "eye_height_m": p.eye_height_m,
                 "provenance": _provenance_json(p.provenance),
+                # Only when carried: documents stored before carrying existed hash the same.
+                **({"carried_from": p.carried_from} if p.carried_from is not None else {}),
             }
             for p in doc.positions
         ],
@@ -190,6 +192,7 @@ def scene_from_json(data: Any) -> SceneDoc:
                     heading_deg=p.get("heading_deg"),
                     eye_height_m=p.get("eye_height_m"),
                     provenance=_provenance(p.get("provenance", {"kind": "assumption"})),
+                    carried_from=p.get("carried_from"),
                 )
                 for p in data["positions"]
             ),

@@ -19,6 +19,8 @@ class Marker:
     point: tuple[float, float, float]
     entity_id: str = ""
     sensitive: bool = False
+    #: Repeats the placement of an earlier step (not placed at this one).
+    carried: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class SceneLayer:
                     "colour": m.colour,
                     "point": list(m.point),
                     "sensitive": m.sensitive,
+                    "carried": m.carried,
                 }
                 for m in self.markers
             ],

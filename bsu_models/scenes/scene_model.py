@@ -110,6 +110,7 @@ class SceneDoc:
             )
         entities = {e.id for e in self.entities}
         steps = {s.id for s in self.steps}
+        order = {s.id: i for i, s in enumerate(self.steps)}
         previous: int | None = None
         for step in self.steps:
             if step.clock is not None:
@@ -136,6 +137,15 @@ class SceneDoc:
                     label=self.entity(pos.entity).label,
                 )
             seen.add((pos.entity, pos.step))
+            if pos.carried_from is not None and (
+                pos.carried_from not in steps or order[pos.carried_from] >= order[pos.step]
+            ):
+                raise InvalidInput(
+                    "A position of {label!r} is carried from step {step!r}, which is not an "
+                    "earlier step.",
+                    label=self.entity(pos.entity).label,
+                    step=pos.carried_from,
+                )
         for m in self.measurements:
             for anchor in (m.a, m.b, m.vertex):
                 if (
@@ -275,17 +285,54 @@ class SceneDoc:
         steps.insert(at, step)
         return replace(self, steps=tuple(steps))
 
-    def with_position(self, position: Position) -> SceneDoc:
-        others = tuple(
-            p for p in self.positions if (p.entity, p.step) != (position.entity, position.step)
+    def with_new_step(self, step: Step, index: int | None = None) -> SceneDoc:
+        """``step`` added (at ``index``, default last) with every entity carried forward from
+        where it was at the step before: marked as carried, with that placement's provenance."""
+        added = self.with_step(step, index)
+        at = [s.id for s in added.steps].index(step.id)
+        if at == 0:
+            return added
+        before = added.steps[at - 1].id
+        carried = tuple(
+            replace(p, step=step.id, carried_from=p.carried_from or p.step)
+            for p in added.positions
+            if p.step == before
         )
-        return replace(self, positions=(*others, position))
+        return replace(added, positions=(*added.positions, *carried))
+
+    def with_position(self, position: Position) -> SceneDoc:
+        """``position`` set at its step. A placement of the entity's own (not carried) also
+        moves the positions carried from this step, so that they keep repeating it."""
+        key = (position.entity, position.step)
+        previous = self.position(*key)
+        order = {s.id: i for i, s in enumerate(self.steps)}
+        # Later steps that repeated what this step repeated now repeat this step instead.
+        follows = {position.step}
+        if previous is not None and previous.carried_from is not None:
+            follows.add(previous.carried_from)
+        positions = []
+        for p in self.positions:
+            if (p.entity, p.step) == key:
+                continue
+            if (
+                not position.carried
+                and p.entity == position.entity
+                and p.carried_from in follows
+                and order.get(p.step, -1) > order.get(position.step, -1)
+            ):
+                p = replace(position, step=p.step, carried_from=position.step)
+            positions.append(p)
+        return replace(self, positions=(*positions, position))
 
     def without_position(self, entity_id: str, step_id: str) -> SceneDoc:
+        """The entity taken off ``step``; positions carried from there stay, as placed where
+        they are (they no longer repeat a placement)."""
         return replace(
             self,
             positions=tuple(
-                p for p in self.positions if (p.entity, p.step) != (entity_id, step_id)
+                _own(p, step_id) if p.entity == entity_id else p
+                for p in self.positions
+                if (p.entity, p.step) != (entity_id, step_id)
             ),
         )
 
@@ -295,10 +342,43 @@ class SceneDoc:
         return replace(self, cameras=(*others, match))
 
     def with_measurement(self, measurement: Measurement) -> SceneDoc:
+        """``measurement`` added or replaced; one that says what another already says (the
+        same kind, step, ends and uncertainty, another id) is not added twice."""
+        if self.same_measurement(measurement) is not None:
+            return self
         return replace(self, measurements=_upsert(self.measurements, measurement))
 
     def with_sightline(self, sightline: Sightline) -> SceneDoc:
+        """``sightline`` added or replaced; the same check (observer, target, step) under
+        another id is not added twice."""
+        if self.same_sightline(sightline) is not None:
+            return self
         return replace(self, sightlines=_upsert(self.sightlines, sightline))
+
+    def same_measurement(self, measurement: Measurement) -> Measurement | None:
+        """Another measurement of the document that measures exactly what this one does."""
+        key = replace(measurement, id="x", label="")
+        return next(
+            (
+                m
+                for m in self.measurements
+                if m.id != measurement.id and replace(m, id="x", label="") == key
+            ),
+            None,
+        )
+
+    def same_sightline(self, sightline: Sightline) -> Sightline | None:
+        """Another sightline of the document with the same observer, target and step."""
+        return next(
+            (
+                s
+                for s in self.sightlines
+                if s.id != sightline.id
+                and (s.observer, s.target, s.step)
+                == (sightline.observer, sightline.target, sightline.step)
+            ),
+            None,
+        )
 
     def with_view(self, view: SavedView) -> SceneDoc:
         return replace(self, views=_upsert(self.views, view))
@@ -309,7 +389,7 @@ class SceneDoc:
             return replace(
                 self,
                 steps=tuple(s for s in self.steps if s.id != item_id),
-                positions=tuple(p for p in self.positions if p.step != item_id),
+                positions=tuple(_own(p, item_id) for p in self.positions if p.step != item_id),
                 measurements=tuple(m for m in self.measurements if m.step != item_id),
                 sightlines=tuple(s for s in self.sightlines if s.step != item_id),
                 views=tuple(
@@ -328,6 +408,13 @@ def _upsert(items: tuple[Any, ...], item: Any) -> tuple[Any, ...]:
     """``items`` with ``item`` replacing the one of the same id, or appended."""
     replaced = tuple(item if i.id == item.id else i for i in items)
     return replaced if any(i.id == item.id for i in items) else (*items, item)
+
+
+def _own(position: Position, removed_step: str) -> Position:
+    """``position``, no longer marked as carried when the step it was carried from goes."""
+    if position.carried_from != removed_step:
+        return position
+    return replace(position, carried_from=None)
 
 
 def _entities_of(m: Measurement) -> set[str]:

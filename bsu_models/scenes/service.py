@@ -21,7 +21,13 @@ from bsu_models.core.audit import append_event, head_file_problems, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
-from bsu_models.core.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
+from bsu_models.core.orm import (
+    ModelRow,
+    SceneFreezeRow,
+    SceneRevisionRow,
+    SceneRow,
+    VersionRow,
+)
 from bsu_models.core.records import RevisionInfo, SceneInfo
 from bsu_models.core.state_ledger import confirm_rows, row_key
 from bsu_models.core.text import text_sha256
@@ -39,6 +45,8 @@ from bsu_models.scenes.scene_items import SavedView, check_label
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_public import public_document, public_tolerance
+from bsu_models.scenes.scene_states import SceneStates, refuse_if_archived, refuse_taken_name
+from bsu_models.scenes.site_frame import site_frame
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -66,6 +74,7 @@ def _info(row: SceneRow) -> SceneInfo:
         frozen_revision=freeze.revision if freeze else None,
         frozen_by=freeze.frozen_by if freeze else "",
         frozen_at=freeze.frozen_at if freeze else None,
+        archived=bool(row.states) and row.states[-1].archived,
     )
 
 
@@ -113,6 +122,7 @@ def _scene_query() -> Select[SceneRow]:
     return select(SceneRow).options(
         selectinload(SceneRow.revisions),
         selectinload(SceneRow.freeze),
+        selectinload(SceneRow.states),
         selectinload(SceneRow.version).selectinload(VersionRow.model).selectinload(ModelRow.case),
     )
 
@@ -129,7 +139,7 @@ def _refuse_if_frozen(row: SceneRow) -> None:
         )
 
 
-class SceneService(SceneAnalysis):
+class SceneService(SceneAnalysis, SceneStates):
     """Scenes of one catalogue; reached as ``catalogue.scenes``."""
 
     def __init__(self, ctx: ServiceContext) -> None:
@@ -201,8 +211,11 @@ class SceneService(SceneAnalysis):
             )
         return info
 
-    def list_scenes(self, version_id: int | None = None) -> list[SceneInfo]:
-        """Scenes (of one version) on cases the user is a member of."""
+    def list_scenes(
+        self, version_id: int | None = None, include_archived: bool = False
+    ) -> list[SceneInfo]:
+        """Scenes (of one version) on cases the user is a member of; archived ones only with
+        ``include_archived``."""
         user = self.ctx.user
         if not (user.may("scene.view") or user.may("scene.view_public")):
             return []
@@ -211,11 +224,12 @@ class SceneService(SceneAnalysis):
             stmt = _scene_query().order_by(SceneRow.id)
             if version_id is not None:
                 stmt = stmt.where(SceneRow.version_id == version_id)
-            return [
+            found = [
                 _info(row)
                 for row in session.scalars(stmt)
                 if visible is None or row.version.model.case_id in visible
             ]
+            return [s for s in found if include_archived or not s.archived]
 
     def document(self, scene_id: int, revision: int | None = None) -> SceneDoc:
         """The scene at ``revision`` (default: current). Old revisions are read-only values.
@@ -288,7 +302,10 @@ class SceneService(SceneAnalysis):
         """The sentences of :meth:`compare` as messages, to show in the user's language
         (``bsu_models.core.i18n.localise``)."""
         self.require(scene_id, "scene.view")
-        return scene_change_messages(self.document(scene_id, old), self.document(scene_id, new))
+        site = site_frame(get_version(self.ctx, self.info(scene_id).version_id))
+        return scene_change_messages(
+            self.document(scene_id, old), self.document(scene_id, new), site
+        )
 
     # -- geometry -------------------------------------------------------------------------------
 
@@ -331,6 +348,7 @@ class SceneService(SceneAnalysis):
             version = session.get(VersionRow, version_id)
             if version is None:
                 raise NotFound("There is no model version {version_id}.", version_id=version_id)
+            refuse_taken_name(session, version_id, doc.name)
             row = SceneRow(
                 version_id=version_id,
                 case_id=version.model.case_id,
@@ -368,9 +386,13 @@ class SceneService(SceneAnalysis):
         actor = self._actor(actor)
         info = self.info(scene_id)
         self._check_positions(info.version_id, doc)
+        site = site_frame(get_version(self.ctx, info.version_id))
         with write_session(self._engine) as session:
             row = self._row(session, scene_id, lock=True)
             _refuse_if_frozen(row)
+            refuse_if_archived(row)
+            if doc.name != row.name:
+                refuse_taken_name(session, row.version_id, doc.name, row.id)
             if row.current_revision != base_revision:
                 raise Conflict(
                     "Scene {scene_id} changed since revision {base} (it is now at "
@@ -380,7 +402,7 @@ class SceneService(SceneAnalysis):
                     current=row.current_revision,
                 )
             before = scene_from_json(json.loads(row.revisions[-1].document))
-            changes = scene_changes(before, doc)
+            changes = scene_changes(before, doc, site)
             if not changes:
                 return _info(row)
             number = row.current_revision + 1

@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, datetime_text, error_text, nt, plain, t, text_of
+from viewer.shared import (
+    catalogue,
+    datetime_text,
+    error_text,
+    language_key,
+    nt,
+    plain,
+    t,
+    text_of,
+)
 
 DEFAULT_LIMIT = 500
 OUTCOMES = ("ok", "failed", "refused")
@@ -34,8 +43,8 @@ def _outcome_text(outcome: str) -> str:
     return {
         "": t("Any outcome"),
         "ok": t("✓ ok"),
-        "failed": t("✗ failed"),
-        "refused": t("⛔ refused"),
+        "failed": t("× failed"),
+        "refused": t("⊘ refused"),
     }.get(outcome, outcome)
 
 
@@ -51,7 +60,7 @@ with st.container(border=True):
     object_id = third.text_input(t("Object id"), key="audit_object")
     first, second, third, fourth = st.columns([3, 3, 3, 2])
     outcome = first.selectbox(
-        t("Outcome"), ["", *OUTCOMES], format_func=_outcome_text, key="audit_outcome"
+        t("Outcome"), ["", *OUTCOMES], format_func=_outcome_text, key=language_key("audit_outcome")
     )
     since = second.date_input(t("From (Hong Kong date)"), value=None, key="audit_since")
     until = third.date_input(t("To (Hong Kong date, inclusive)"), value=None, key="audit_until")

@@ -8,7 +8,9 @@ import bsu_models
 from viewer.shared import (
     catalogue,
     date_text,
+    done,
     error_text,
+    notices,
     nt,
     plain,
     real_world_text,
@@ -33,6 +35,7 @@ if cat.user.may("case.create"):
         st.sidebar.expander(t("New case"), icon=":material/create_new_folder:"),
         st.form("new_case", clear_on_submit=True),
     ):
+        notices("new_case")
         reference = st.text_input(
             t("Case reference"), placeholder="KC-2026-0142", key="new_case_reference"
         )
@@ -43,8 +46,10 @@ if cat.user.may("case.create"):
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                st.success(t("Case {reference} added.").format(reference=plain(reference.strip())))
-                st.rerun()
+                done(
+                    "new_case",
+                    t("Case {reference} added.").format(reference=plain(reference.strip())),
+                )
 
 if not cases:
     st.info(

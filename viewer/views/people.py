@@ -11,9 +11,17 @@ from typing import NoReturn
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, current_user, datetime_text, error_text, plain, t
+from viewer.shared import (
+    catalogue,
+    current_user,
+    datetime_text,
+    error_text,
+    notices,
+    notify,
+    plain,
+    t,
+)
 
-NOTICE_KEY = "people_notice"
 NEW_USER_KEYS = (
     "people_new_name",
     "people_new_display",
@@ -44,9 +52,10 @@ def language_text(code: str) -> str:
     return bsu_models.LANGUAGE_NAMES.get(code, code)
 
 
-def done(message: str, *clear: str) -> NoReturn:
-    """Show ``message`` after the rerun that shows the change; forget the listed widgets."""
-    st.session_state[NOTICE_KEY] = message
+def done(place: str, message: str, *clear: str) -> NoReturn:
+    """Show ``message`` at ``place`` (the form that made the change) after the rerun that shows
+    the change; forget the listed widgets."""
+    notify(place, message)
     for key in clear:
         st.session_state.pop(key, None)
     st.rerun()
@@ -66,10 +75,6 @@ try:
 except bsu_models.BsuError as exc:
     st.error(error_text(exc))
     st.stop()
-
-notice = st.session_state.pop(NOTICE_KEY, None)
-if notice:
-    st.success(notice)
 
 
 def account_section() -> None:
@@ -94,6 +99,7 @@ def account_section() -> None:
     st.caption(t("Times are Hong Kong time."))
 
     # -- a new account ---------------------------------------------------------------------------
+    notices("people_add")
     with st.expander(t("Add a user"), icon=":material/person_add:"), st.form("people_add"):
         left, right = st.columns(2)
         new_name = left.text_input(t("User name"), placeholder="chan.tm", key="people_new_name")
@@ -129,7 +135,11 @@ def account_section() -> None:
                 except bsu_models.BsuError as exc:
                     st.error(error_text(exc))
                 else:
-                    done(t("User {name} added.").format(name=plain(added.username)), *NEW_USER_KEYS)
+                    done(
+                        "people_add",
+                        t("User {name} added.").format(name=plain(added.username)),
+                        *NEW_USER_KEYS,
+                    )
 
     # -- one account -----------------------------------------------------------------------------
     st.subheader(t("Change an account"), anchor=False)
@@ -144,6 +154,7 @@ def account_section() -> None:
     if me is not None and person.username == me.username:
         st.caption(t("This is your own account: take care not to lock yourself out."))
 
+    notices("people_account")
     password_tab, roles_tab, account_tab = st.tabs([t("Reset password"), t("Roles"), t("Account")])
     with password_tab, st.form(f"people_reset_{chosen}"):
         st.caption(
@@ -167,6 +178,7 @@ def account_section() -> None:
                     st.error(error_text(exc))
                 else:
                     done(
+                        "people_account",
                         t("New password set for {name}.").format(name=plain(chosen)),
                         f"people_pw_{chosen}",
                         f"people_pw2_{chosen}",
@@ -188,6 +200,7 @@ def account_section() -> None:
                 st.error(error_text(exc))
             else:
                 done(
+                    "people_account",
                     t("Roles of {name} saved.").format(name=plain(chosen)),
                     f"people_roles_{chosen}_pick",
                 )
@@ -212,8 +225,8 @@ def account_section() -> None:
                 st.error(error_text(exc))
             else:
                 if person.active:
-                    done(t("Account {name} closed.").format(name=plain(chosen)))
-                done(t("Account {name} reopened.").format(name=plain(chosen)))
+                    done("people_account", t("Account {name} closed.").format(name=plain(chosen)))
+                done("people_account", t("Account {name} reopened.").format(name=plain(chosen)))
 
 
 if is_admin and users:
@@ -224,6 +237,7 @@ def requests_section() -> None:
     """Membership requests of admins, waiting for a second admin (approve is offered only to
     an admin who may approve that one)."""
     waiting = cat.memberships.requests()
+    notices("people_requests")
     if not waiting:
         return
     st.write(t("**Waiting for a second admin**"))
@@ -263,6 +277,7 @@ def decide(request: bsu_models.MembershipRequest, approve: bool) -> None:
         st.error(error_text(exc))
     else:
         done(
+            "people_requests",
             (t("Approved: {username} is a member of case {reference}.") if approve
              else t("Rejected: {username} does not become a member of case {reference}."))
             .format(username=plain(request.username), reference=plain(request.case_reference))
@@ -308,6 +323,7 @@ else:
     st.info(t("Nobody is a member of this case yet."))
 leads_here = case in led
 member_names = {m.username for m in members}
+notices("people_members")
 add_col, remove_col = st.columns(2)
 with add_col, st.form(f"people_member_add_{case}"):
     if is_admin:
@@ -330,6 +346,7 @@ with add_col, st.form(f"people_member_add_{case}"):
         else:
             if waiting:
                 done(
+                    "people_members",
                     t("Requested for {case}: {names}; a second admin approves.").format(
                         case=plain(case), names=plain(", ".join(waiting))
                     ),
@@ -337,6 +354,7 @@ with add_col, st.form(f"people_member_add_{case}"):
                 )
             if to_add:
                 done(
+                    "people_members",
                     t("Added to {case}: {names}.").format(
                         case=plain(case), names=plain(", ".join(to_add))
                     ),
@@ -358,6 +376,7 @@ with remove_col, st.form(f"people_member_remove_{case}"):
         else:
             if to_remove:
                 done(
+                    "people_members",
                     t("Removed from {case}: {names}.").format(
                         case=plain(case), names=plain(", ".join(to_remove))
                     ),

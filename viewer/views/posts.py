@@ -10,14 +10,17 @@ from viewer.shared import (
     catalogue,
     choose_version,
     datetime_text,
+    done,
     error_text,
     language,
+    notices,
     plain,
     t,
 )
 
-# Plain symbols: closed-network machines often have no colour-emoji font.
-STATUS_MARKS = {"requested": "…", "approved": "✓", "rejected": "✗"}
+# Plain symbols that Noto Sans CJK draws: closed-network machines often have no colour-emoji
+# font, and the CJK font lacks the ballot X and no-entry signs (tests/test_cjk_outputs.py).
+STATUS_MARKS = {"requested": "…", "approved": "✓", "rejected": "×"}
 
 st.title(t("Public posts"))
 cat = catalogue()
@@ -106,6 +109,7 @@ for post in posts:
         except bsu_models.BsuError as exc:
             left.error(error_text(exc))
         right.markdown(f"**{t('Post {id}').format(id=post.post_id)}** · {status_text(post)}")
+        notices(f"post_{post.post_id}", right)
         right.text(
             t("{case} · {scene} (revision {revision}) · step {step} · {platform}").format(
                 case=post.case_reference,
@@ -145,7 +149,10 @@ for post in posts:
                         except bsu_models.BsuError as exc:
                             right.error(error_text(exc))
                         else:
-                            st.rerun()
+                            done(
+                                f"post_{post.post_id}",
+                                t("Approved.") if approved else t("Rejected."),
+                            )
         if post.status == "approved" and user.may("post.download"):
             if right.button(t("Prepare download"), key=f"post_prepare_{post.post_id}"):
                 try:

@@ -15,6 +15,8 @@ from viewer.shared import (
     catalogue,
     choose_version,
     date_text,
+    deep_link_number,
+    deep_link_scene,
     error_text,
     language,
     plain,
@@ -120,6 +122,7 @@ if not scenes:
     st.info(t("This model has no scene yet. Make one on the Scene editor page."))
     st.stop()
 by_id = {s.scene_id: s for s in scenes}
+deep_link_scene(by_id, "present_scene")
 scene = by_id[
     st.selectbox(
         t("Scene"),
@@ -130,10 +133,15 @@ scene = by_id[
         ).format(name=by_id[i].name, id=i),
     )
 ]
+st.query_params["scene"] = str(scene.scene_id)
 freeze_controls(scene)
-revision = scene.frozen_revision or scene.revision
+revision_key = f"present_revision_{scene.scene_id}"
+deep_link_number("revision", revision_key, scene.revision)
+# A linked older revision is shown as asked; otherwise the frozen one, else the latest.
+revision = st.session_state.get(revision_key) or scene.frozen_revision or scene.revision
+st.query_params["revision"] = str(revision)
 doc = cat.scenes.document(scene.scene_id, revision)
-if scene.frozen:
+if scene.frozen and revision == scene.frozen_revision:
     st.success(
         (
             t("Frozen for court: revision {revision} of scene {scene}, frozen by {who} on {date}.")
@@ -162,6 +170,7 @@ if not doc.steps:
 count = len(doc.steps)
 # The step belongs to the scene shown: another scene starts at its first step.
 step_key = f"present_step_{scene.scene_id}"
+deep_link_number("step", step_key, count)
 number = min(st.session_state.get(step_key, 1), count)
 prev_col, title_col, next_col = st.columns([1, 6, 1], vertical_alignment="center")
 # Arrow keys step through; the buttons say so, so a presenter never needs the mouse.
@@ -172,6 +181,7 @@ if prev_col.button(
 if next_col.button(t("Next ▶"), shortcut="Right", disabled=number >= count, width="stretch"):
     number += 1
 st.session_state[step_key] = number
+st.query_params["step"] = str(number)
 step = doc.step_at(number)
 clock = f" · {step.clock}" if step.clock else ""
 title_col.markdown(

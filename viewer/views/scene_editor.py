@@ -22,12 +22,18 @@ from bsu_models import (
 )
 from viewer.names import provenance_name, type_name
 from viewer.scene3d import scene3d
+from viewer.scene_tools import scene_controls, undo_redo
 from viewer.shared import (
     actor,
     catalogue,
     choose_version,
     datetime_text,
+    deep_link_number,
+    deep_link_scene,
+    done,
     error_text,
+    notices,
+    notify,
     nt,
     plain,
     t,
@@ -46,6 +52,13 @@ TYPE_COLOURS = {
 }
 
 # Pages run afresh on every rerun, so these names are in the user's current language.
+MEASURES = {
+    "distance": t("Distance (2 clicks)"),
+    "height": t("Height above the base (1 click)"),
+    "angle": t("Angle (3 clicks: one end, the corner, the other end)"),
+    "path_length": t("Path length of the selected entity"),
+}
+CLICKS = {"distance": 2, "height": 1, "angle": 3}
 TOOLS = {
     "navigate": t("Look around"),
     "place": t("Place"),
@@ -64,27 +77,55 @@ def provenance_text(provenance: Provenance) -> str:
     return f"{kind} — {provenance.reference}" if provenance.reference else kind
 
 
-def save(doc: bsu_models.SceneDoc, summary: str, **values: object) -> None:
+def save(
+    doc: bsu_models.SceneDoc, summary: str, at: str, kind: str = "success", **values: object
+) -> None:
     """Store ``doc`` as the next revision; errors are shown, nothing half-saved.
 
     ``summary`` is an ``N_``-marked message with ``{named}`` placeholders: the revision history
     records it in English (one language in the scene's record, whoever edits it); the notice
-    shows it in the user's language.
+    shows it in the user's language, at ``at``: the form or button that made the change.
     """
     try:
-        cat.scenes.save(
+        saved = cat.scenes.save(
             scene.scene_id, doc, scene.revision, summary.format(**values), actor=actor()
         )
     except bsu_models.BsuError as exc:
-        st.session_state["editor_error"] = error_text(exc)
+        notify(at, error_text(exc), "error")
     else:
+        if saved.revision == scene.revision:
+            notify(at, t("Nothing changed: this is recorded already."), "info")
+            st.rerun()
         # A value that is a message (a measured length) is shown in the user's language too.
         shown = {
             name: text_of(value) if isinstance(value, bsu_models.Message) else value
             for name, value in values.items()
         }
-        st.session_state["editor_notice"] = plain(t(summary).format(**shown))
+        notify(at, plain(t(summary).format(**shown)), kind)
     st.rerun()
+
+
+def measure_and_save(
+    measurement: Measurement,
+    summary: str = N_("measured {value} at step {title!r}"),
+    **values: object,
+) -> None:
+    """Evaluate ``measurement`` on the scene and keep it as the next revision; the value is
+    shown under the viewer, where the clicks were made."""
+    try:
+        value = cat.scenes.measure(scene.scene_id, measurement)
+    except bsu_models.BsuError as exc:
+        done("viewer", error_text(exc), "error")
+    st.session_state["editor_last_measure"] = value.message
+    title = step.title if step is not None else ""
+    save(
+        doc.with_measurement(replace(measurement, label=value.text)),
+        summary,
+        "viewer",
+        value=value.message,
+        title=title,
+        **values,
+    )
 
 
 def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> None:
@@ -131,17 +172,21 @@ def edit_entity(doc: bsu_models.SceneDoc, entity: Entity, step: Step | None) -> 
                         notes=notes,
                     )
                 )
-                if position is not None and provenance is not None:
-                    changed = changed.with_position(
-                        replace(position, provenance=Provenance(provenance, reference or ""))
-                    )
+                chosen = Provenance(provenance or "assumption", reference or "")
+                if (
+                    position is not None
+                    and provenance is not None
+                    and (chosen != position.provenance)
+                ):
+                    changed = changed.with_position(position.edited(provenance=chosen))
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                save(changed, N_("edited {label}"), label=label)
+                save(changed, N_("edited {label}"), "entity", label=label)
 
 
-scenes = cat.scenes.list_scenes(version.version_id)
+show_archived = st.sidebar.toggle(t("Show archived scenes"), key="editor_archived")
+scenes = cat.scenes.list_scenes(version.version_id, include_archived=show_archived)
 # Controls follow the role table: whoever may not change scenes here is not offered to.
 edit_refusal = cat.refusal("scene.edit", version.case_reference)
 if edit_refusal is None:
@@ -149,12 +194,14 @@ if edit_refusal is None:
         st.sidebar.expander(t("New scene"), icon=":material/add:", expanded=not scenes),
         st.form("new_scene", clear_on_submit=True),
     ):
+        notices("new_scene")
         new_name = st.text_input(t("Scene name"), placeholder=t("Prosecution sequence"))
         if st.form_submit_button(t("Create scene")):
             try:
                 created = cat.scenes.create(version.version_id, new_name, actor=actor())
             except bsu_models.BsuError as exc:
-                st.error(error_text(exc))
+                notify("new_scene", error_text(exc), "error")
+                st.rerun()
             else:
                 st.session_state["editor_scene"] = created.scene_id
                 st.rerun()
@@ -169,6 +216,7 @@ if not scenes:
 by_id = {s.scene_id: s for s in scenes}
 if "editor_scene_next" in st.session_state:  # a widget's value can only be set before it is drawn
     st.session_state["editor_scene"] = st.session_state.pop("editor_scene_next")
+deep_link_scene(by_id, "editor_scene")
 scene_id = st.selectbox(
     t("Scene"),
     list(by_id),
@@ -177,8 +225,16 @@ scene_id = st.selectbox(
     format_func=lambda i: t("{name} (scene {id})").format(name=by_id[i].name, id=i),
 )
 scene = by_id[scene_id]
+st.query_params["scene"] = str(scene.scene_id)
 doc = cat.scenes.document(scene.scene_id)
-read_only = scene.frozen or edit_refusal is not None
+read_only = scene.frozen or scene.archived or edit_refusal is not None
+if edit_refusal is None:
+    scene_controls(cat, scene)
+if scene.archived:
+    st.info(
+        t("This scene is archived: it is kept as it is and left out of the lists."),
+        icon=":material/archive:",
+    )
 if edit_refusal is not None:
     st.info(
         t("Read-only: {reason}").format(reason=text_of(edit_refusal)), icon=":material/visibility:"
@@ -204,10 +260,9 @@ if scene.frozen:
             st.session_state["editor_scene_next"] = copied.scene_id
             st.rerun()
 
-for kind in ("error", "notice"):
-    message = st.session_state.pop(f"editor_{kind}", None)
-    if message:
-        (st.error if kind == "error" else st.success)(message)
+# -- undo and redo ----------------------------------------------------------------------------
+if not read_only:
+    undo_redo(cat, scene, save)
 
 # -- steps ------------------------------------------------------------------------------------
 if not doc.steps:
@@ -215,6 +270,7 @@ if not doc.steps:
     step = None
 else:
     count = len(doc.steps)
+    deep_link_number("step", "editor_step", count)
     number = min(st.session_state.get("editor_step", 1), count)
     prev_col, slider_col, next_col, play_col = st.columns([1, 5, 1, 1])
     playing = st.session_state.get("editor_playing", False)
@@ -235,6 +291,7 @@ else:
     if count > 1:
         number = slider_col.slider(t("Step"), 1, count, number)
     st.session_state["editor_step"] = number
+    st.query_params["step"] = str(number)
     step = doc.step_at(number)
     clock = f" · {step.clock}" if step.clock else ""
     heading = t("Step {number} of {count}: {title}").format(
@@ -258,6 +315,27 @@ tool = (
         disabled=step is None or scene.frozen,
     )
 )
+measure_kind = "distance"
+if tool == "measure" and step is not None:
+    measure_kind = st.radio(
+        t("What to measure"),
+        list(MEASURES),
+        format_func=MEASURES.get,
+        horizontal=True,
+        key="editor_measure_kind",
+    )
+    if measure_kind == "path_length":
+        walker = st.session_state.get("editor_selected")
+        if st.button(
+            t("Measure the path of the selected entity"),
+            disabled=walker is None,
+            key="editor_measure_path",
+        ):
+            measure_and_save(
+                Measurement(doc.next_id("m"), "path_length", entity=walker),
+                N_("measured the path of {label}: {value}"),
+                label=doc.entity(walker).label if walker else "",
+            )
 layer = cat.scenes.layer(scene.scene_id, doc, step) if step is not None else None
 event = scene3d(
     cat,
@@ -300,6 +378,7 @@ if event and event.get("type") == "click" and step is not None and not read_only
             save(
                 placed,
                 N_("placed {label} at step {title!r}"),
+                "viewer",
                 label=entity.label,
                 title=step.title,
             )
@@ -311,43 +390,42 @@ if event and event.get("type") == "click" and step is not None and not read_only
             current = doc.position(target, step.id)
             # A point placed by hand rests on no statement or survey until someone says so.
             moved = (
-                replace(current, point=point, provenance=Provenance())
+                current.edited(point=point, provenance=Provenance())
                 if current is not None
                 else Position(target, step.id, point)
             )
             save(
                 doc.with_position(moved),
                 N_("moved {label} at step {title!r}"),
+                "viewer",
                 label=doc.entity(target).label,
                 title=step.title,
             )
     elif tool == "measure":
-        start = st.session_state.pop("editor_measure_from", None)
-        if start is None:
-            st.session_state["editor_measure_from"] = point
-            st.info(t("First point taken; click the second point."))
-        else:
-            measurement = Measurement(
-                doc.next_id("m"),
-                "distance",
-                step=step.id,
-                a=Anchor(point=start),
-                b=Anchor(point=point),
-            )
-            try:
-                value = cat.scenes.measure(scene.scene_id, measurement)
-            except bsu_models.BsuError as exc:
-                st.error(error_text(exc))
-            else:
-                st.session_state["editor_last_measure"] = value.message
-                save(
-                    doc.with_measurement(replace(measurement, label=value.text)),
-                    N_("measured {value} at step {title!r}"),
-                    value=value.message,
-                    title=step.title,
+        points = [*st.session_state.pop("editor_measure_points", []), point]
+        needed = CLICKS.get(measure_kind, 2)
+        if len(points) < needed:
+            st.session_state["editor_measure_points"] = points
+            st.info(
+                t("Point {number} of {count} taken; click the next one.").format(
+                    number=len(points), count=needed
                 )
+            )
+        else:
+            anchors = [Anchor(point=p) for p in points]
+            measure_and_save(
+                Measurement(
+                    doc.next_id("m"),
+                    measure_kind,
+                    step=step.id,
+                    a=anchors[0],
+                    b=anchors[-1] if measure_kind != "height" else None,
+                    vertex=anchors[1] if measure_kind == "angle" else None,
+                )
+            )
 if event and event.get("type") == "camera":
     st.session_state["editor_camera"] = event["view"]
+notices("viewer")
 
 last = st.session_state.get("editor_last_measure")
 if last:
@@ -376,7 +454,7 @@ if pending and step is not None and not read_only:
                 st.error(error_text(exc))
             else:
                 st.session_state.pop("editor_camera", None)
-                save(doc.with_view(saved), N_("saved view {name!r}"), name=saved.name)
+                save(doc.with_view(saved), N_("saved view {name!r}"), "viewer", name=saved.name)
 
 # -- entities ----------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
@@ -385,6 +463,7 @@ with left:
     if doc.entities:
         # st.table renders Markdown: user text in its cells is escaped.
         rows = []
+        step_numbers = {s.id: n for n, s in enumerate(doc.steps, 1)}
         for entity in doc.entities:
             pos = doc.position(entity.id, step.id) if step is not None else None
             rows.append(
@@ -392,7 +471,15 @@ with left:
                     t("Label"): plain(entity.label),
                     t("Type"): type_name(entity.type),
                     t("Sensitive"): t("yes") if entity.sensitive else "",
-                    t("At this step"): t("placed") if pos else "—",
+                    t("At this step"): (
+                        "—"
+                        if pos is None
+                        else t("carried from step {number}").format(
+                            number=step_numbers.get(pos.carried_from, "?")
+                        )
+                        if pos.carried
+                        else t("placed")
+                    ),
                     t("Provenance"): plain(provenance_text(pos.provenance)) if pos else "",
                 }
             )
@@ -401,13 +488,20 @@ with left:
         selected = st.selectbox(
             t("Selected entity"), list(labels), format_func=labels.get, key="editor_selected"
         )
+        notices("entity")
         if not read_only and st.button(t("Delete selected entity"), disabled=selected is None):
-            save(doc.without_entity(selected), N_("deleted {label}"), label=labels[selected])
+            save(
+                doc.without_entity(selected),
+                N_("deleted {label}"),
+                "entity",
+                label=labels[selected],
+            )
         if selected is not None and not read_only:
             edit_entity(doc, doc.entity(selected), step)
         if step is not None and len(labels) > 1 and not read_only:
             with st.form("sightline"):
                 st.write(t("Could one see the other at this step?"))
+                notices("sightline")
                 observer = st.selectbox(t("Observer"), list(labels), format_func=labels.get)
                 target = st.selectbox(t("Target"), list(labels), format_func=labels.get, index=1)
                 if st.form_submit_button(t("Check sightline")):
@@ -426,6 +520,8 @@ with left:
                             else N_(
                                 "sightline: {observer} cannot see (blocked) {target} ({distance})"
                             ),
+                            "sightline",
+                            kind="success" if result.visible else "warning",
                             observer=result.observer,
                             target=result.target,
                             distance=result.distance.message,
@@ -472,6 +568,7 @@ if not read_only:
 if not read_only:
     with st.form("new_step", clear_on_submit=True):
         st.write(t("**Add a step**"))
+        notices("step")
         title_col, clock_col = st.columns([3, 1])
         title = title_col.text_input(t("Title"), placeholder=t("Victim crosses the road"))
         clock_text = clock_col.text_input(
@@ -480,12 +577,15 @@ if not read_only:
         narrative = st.text_area(t("Narrative"), height=68)
         if st.form_submit_button(t("Add step")):
             try:
-                added = doc.with_step(Step(doc.next_id("s"), title, clock_text or None, narrative))
+                # Everyone starts where they were at the step before, marked as carried.
+                added = doc.with_new_step(
+                    Step(doc.next_id("s"), title, clock_text or None, narrative)
+                )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
                 st.session_state["editor_step"] = len(added.steps)
-                save(added, N_("added step {title!r}"), title=title)
+                save(added, N_("added step {title!r}"), "step", title=title)
 
 with st.expander(
     nt(
@@ -512,9 +612,6 @@ with st.expander(
         old = st.number_input(t("Compare revision"), 1, scene.revision - 1, scene.revision - 1)
         for change in cat.scenes.compare_messages(scene.scene_id, int(old)):
             st.text(f"• {text_of(change)}")
-        if not read_only and st.button(t("Undo the last change")):
-            previous = cat.scenes.document(scene.scene_id, scene.revision - 1)
-            save(previous, N_("undid revision {number}"), number=scene.revision)
 
 if doc.steps and st.session_state.get("editor_playing"):
     # Presenting: hold each step a moment, then move on; stop at the last one.

@@ -5,15 +5,55 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, error_text, nt, plain, show_facts, t, text_of
+from viewer.shared import (
+    catalogue,
+    done,
+    error_text,
+    notices,
+    nt,
+    plain,
+    show_facts,
+    size_text,
+    t,
+    text_of,
+    uploader_words,
+)
 
 AXES = ["+z", "+y", "+x", "-z", "-y", "-x"]
+# The form's fields, emptied after a stored import so that the next upload starts afresh (the
+# case stays: a series of uploads is usually for one case).
+FORM_KEYS = (
+    "upload_name",
+    "upload_location",
+    "upload_description",
+    "upload_tags",
+    "upload_units",
+    "upload_scale",
+    "upload_up",
+    "upload_north",
+    "upload_member",
+)
+
+
+def show_report(version: bsu_models.VersionInfo) -> None:
+    """What was stored: the thumbnail, the version's facts and the checks' warnings."""
+    st.success(
+        t("Stored {name}, version {number}.").format(
+            name=plain(version.model_name), number=version.number
+        )
+    )
+    st.subheader(t("Validation report"), anchor=False)
+    left, right = st.columns([2, 3])
+    left.image(cat.thumbnail_png(version.version_id), width="stretch")
+    left.caption(t("If the model lies on its side, import it again with the right up axis."))
+    with right:
+        show_facts(version)
+    for warning in version.warnings:
+        st.warning(plain(text_of(warning)))
+
 
 st.title(t("Upload a landmark model"))
 cat = catalogue()
-
-# The report of the last import sits at the top, where the eye is after clicking Import.
-report_area = st.container()
 
 try:
     cases = cat.list_cases()
@@ -40,6 +80,12 @@ files = st.file_uploader(
     # A fresh uploader after each stored import: the same files are not imported twice.
     key=f"upload_files_{st.session_state.get('upload_round', 0)}",
     help=t("Several files: the mesh plus its MTL and texture images."),
+)
+uploader_words()
+st.caption(
+    t("Drop the files here or choose them; up to {size} in all per import.").format(
+        size=size_text(cat.settings.max_upload_bytes)
+    )
 )
 name = st.text_input(
     t("Landmark model name"),
@@ -83,7 +129,15 @@ if candidates:
         key="upload_member",
     )
 
-if st.button(t("Import"), type="primary", disabled=not files):
+clicked = st.button(t("Import"), type="primary", disabled=not files)
+# The progress and the report of an import sit right under its button, where the eye is.
+report_area = st.container()
+notices("upload", report_area)
+stored = st.session_state.pop("upload_stored", None)
+if stored is not None:
+    with report_area:
+        show_report(cat.get_version(stored))
+if clicked:
     uploads = [bsu_models.UploadFile(f.name, f.getvalue()) for f in files or []]
     bar = report_area.progress(0.0, text=t("Starting"))
     try:
@@ -103,37 +157,24 @@ if st.button(t("Import"), type="primary", disabled=not files):
         )
     except bsu_models.AmbiguousUpload as exc:
         st.session_state["upload_candidates"] = exc.candidates
-        st.session_state["upload_notice"] = nt(
-            "The upload holds {count} mesh; choose it below.",
-            "The upload holds {count} meshes; choose one below.",
-            len(exc.candidates),
-        ).format(count=len(exc.candidates))
-        st.rerun()
+        done(
+            "upload",
+            nt(
+                "The upload holds {count} mesh; choose it below.",
+                "The upload holds {count} meshes; choose one below.",
+                len(exc.candidates),
+            ).format(count=len(exc.candidates)),
+            "warning",
+        )
     except bsu_models.BsuError as exc:
         bar.empty()
         report_area.error(error_text(exc))
     else:
-        bar.empty()
         st.session_state.pop("upload_candidates", None)
+        # A fresh uploader and empty fields: the same files are not imported twice, and the
+        # next model's name is not this one's. The report shows on the run that follows.
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
-        version = result.version
-        with report_area:
-            st.success(
-                t("Stored {name}, version {number}.").format(
-                    name=plain(version.model_name), number=version.number
-                )
-            )
-            st.subheader(t("Validation report"), anchor=False)
-            left, right = st.columns([2, 3])
-            left.image(cat.thumbnail_png(version.version_id), width="stretch")
-            left.caption(
-                t("If the model lies on its side, import it again with the right up axis.")
-            )
-            with right:
-                show_facts(version)
-            for warning in version.warnings:
-                st.warning(plain(text_of(warning)))
-
-notice = st.session_state.pop("upload_notice", None)
-if notice:
-    report_area.warning(notice)
+        for key in FORM_KEYS:
+            st.session_state.pop(key, None)
+        st.session_state["upload_stored"] = result.version.version_id
+        st.rerun()

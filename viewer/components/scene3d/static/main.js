@@ -21,7 +21,8 @@ import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import {
   Y_AXIS, addModel, aimCamera, clearMarks, clipPlanes, createStage, disposeTree, drawMarks,
-  frameOf, isoDirection, lightModel, onDemand, orbitControls, setOrthoHeight, sphereView, vec,
+  fitOrtho, fitView, frameOf, isoDirection, lightModel, onDemand, orbitControls, setOrthoHeight,
+  sphereView, vec,
 } from 'view3d';
 import { createStereo, createVrButton } from './stereo.js';
 
@@ -256,8 +257,8 @@ function clearModel() {
 
 function showModel(id, root, t0, source) {
   clearModel();
-  const { box, centre, diag, triangles } = addModel(scene, root);
-  Object.assign(S, { box, centre, diag, triangles, model: root, meshId: id, phase: 'shown' });
+  const { box, centre, diag, triangles, points } = addModel(scene, root);
+  Object.assign(S, { box, centre, diag, triangles, points, model: root, meshId: id, phase: 'shown' });
   markShadowCasters(root);
   lastNonce = Math.max(lastNonce + 1, Date.now() * 1000);
   S.displayed = { mesh_id: id, source: source === 'cache' ? 'cache' : 'server', at: lastNonce };
@@ -414,9 +415,15 @@ function preset(name) {
     dir.normalize();
     projection = camera.isOrthographicCamera && !S.walk ? 'orthographic' : 'perspective';
   }
-  if (projection === 'perspective') { setView(sphereView(persp, c, S.diag, dir)); return; }
-  setView({ projection, position: c.clone().addScaledVector(dir, 2 * S.diag), target: c.clone() });
-  // Frame the bounding box as seen in camera space (x across, y up the screen).
+  if (projection === 'perspective') {
+    setView(fitView(persp, S.points, c, dir, up) ?? sphereView(persp, c, S.diag, dir));
+    return;
+  }
+  const framed = fitOrtho(S.points, c, dir, up, persp.aspect);
+  const target = framed?.target ?? c.clone();
+  setView({ projection, position: target.clone().addScaledVector(dir, 2 * S.diag), target });
+  if (framed) { setOrthoHeight(stage, framed.height, true); return; }
+  // No vertices to go by: frame the bounding box as seen in camera space.
   const size = S.box.clone().applyMatrix4(camera.matrixWorldInverse).getSize(new THREE.Vector3());
   setOrthoHeight(stage, 1.08 * Math.max(size.y, size.x / persp.aspect), true);
 }

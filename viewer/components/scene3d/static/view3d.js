@@ -93,6 +93,7 @@ export function createStage(viewport, redraw) {
     render(camera) {
       renderer.render(scene, camera);
       labelRenderer.render(scene, camera);
+      declutter(labelRenderer.domElement, overlay, camera);
     },
   };
   const resize = () => {
@@ -105,6 +106,47 @@ export function createStage(viewport, redraw) {
   new ResizeObserver(() => { resize(); redraw(); }).observe(viewport);
   resize();
   return stage;
+}
+
+// Labels never cover each other or a marker: after each frame, each label in turn (entities'
+// first, in the order drawn) moves up the screen past whatever it would cover: markers and the
+// labels placed before it. CSS `translate` composes with the `transform` CSS2DRenderer sets.
+const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+function declutter(root, overlay, camera) {
+  const labels = [...root.querySelectorAll('.label')].filter((el) => el.style.display !== 'none');
+  if (!labels.length) return;
+  for (const el of labels) el.style.translate = '';
+  const base = root.getBoundingClientRect();
+  const w = base.width, h = base.height;
+  const side = new THREE.Vector3(1, 0, 0).applyQuaternion(camera.quaternion);
+  const taken = [];
+  overlay.traverse((o) => {
+    if (!o.isMesh || o.userData.entityId === undefined) return;
+    if (!o.geometry.boundingSphere) o.geometry.computeBoundingSphere();
+    const sphere = o.geometry.boundingSphere;
+    const c = o.localToWorld(sphere.center.clone());
+    const rim = c.clone().addScaledVector(side, sphere.radius * o.scale.x).project(camera);
+    const p = c.project(camera);
+    if (p.z > 1) return; // behind the camera
+    const x = ((p.x + 1) / 2) * w, y = ((1 - p.y) / 2) * h;
+    const r = Math.abs(rim.x - p.x) * w / 2 + 1;
+    taken.push({ left: x - r, right: x + r, top: y - r, bottom: y + r });
+  });
+  for (const el of labels) {
+    const box = el.getBoundingClientRect();
+    let rect = { left: box.left - base.left, right: box.right - base.left, top: box.top - base.top,
+      bottom: box.bottom - base.top };
+    let shift = 0;
+    for (let i = 0; i < 60; i++) {
+      const hit = taken.find((t) => overlaps(t, rect));
+      if (!hit) break;
+      const d = rect.bottom - hit.top + 2;
+      shift += d;
+      rect = { ...rect, top: rect.top - d, bottom: rect.bottom - d };
+    }
+    if (shift > 0) el.style.translate = `0 ${-shift}px`;
+    taken.push(rect);
+  }
 }
 
 // Render on demand only: a continuous loop makes big meshes unusable under SwiftShader. Returns
@@ -180,6 +222,54 @@ export function sphereView(persp, centre, diag, dir) {
   return { projection: 'perspective', position: centre.clone().addScaledVector(dir, distance), target: centre.clone() };
 }
 
+// A view along `dir` (from the target towards the camera) that fills the screen with the model
+// itself: `points` (a sample of its vertices, see addModel) rather than its bounding sphere or
+// box, which leave a long or flat model small. The target moves to the middle of the model's
+// outline on screen; the outline then spans `fill` of the screen's limiting side.
+function screenBasis(dir, up) {
+  const forward = dir.clone().negate().normalize();
+  let right = new THREE.Vector3().crossVectors(forward, up);
+  if (right.lengthSq() < 1e-12) right = new THREE.Vector3().crossVectors(forward, Y_AXIS);
+  right.normalize();
+  return { right, top: new THREE.Vector3().crossVectors(right, forward).normalize() };
+}
+
+function outline(points, centre, dir, up) {
+  const { right, top } = screenBasis(dir, up);
+  const d = new THREE.Vector3();
+  const r = { x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity };
+  for (const p of points) {
+    d.subVectors(p, centre);
+    const x = d.dot(right), y = d.dot(top);
+    r.x0 = Math.min(r.x0, x); r.x1 = Math.max(r.x1, x); r.y0 = Math.min(r.y0, y); r.y1 = Math.max(r.y1, y);
+  }
+  const target = centre.clone().addScaledVector(right, (r.x0 + r.x1) / 2).addScaledVector(top, (r.y0 + r.y1) / 2);
+  return { right, top, target, width: r.x1 - r.x0, height: r.y1 - r.y0 };
+}
+
+export function fitView(persp, points, centre, dir, up, fill = 0.9) {
+  if (!points?.length) return null;
+  const dirN = dir.clone().normalize();
+  const { right, top, target } = outline(points, centre, dirN, up);
+  const v = THREE.MathUtils.degToRad(persp.fov);
+  const ty = Math.tan(v / 2) * fill, tx = ty * persp.aspect;
+  const d = new THREE.Vector3();
+  let distance = 0;
+  for (const p of points) {
+    d.subVectors(p, target);
+    const z = d.dot(dirN); // towards the camera
+    distance = Math.max(distance, z + Math.abs(d.dot(right)) / tx, z + Math.abs(d.dot(top)) / ty);
+  }
+  return { projection: 'perspective', position: target.clone().addScaledVector(dirN, distance), target };
+}
+
+// The same for an orthographic camera: its target and visible height.
+export function fitOrtho(points, centre, dir, up, aspect, fill = 0.9) {
+  if (!points?.length) return null;
+  const { target, width, height } = outline(points, centre, dir.clone().normalize(), up);
+  return { target, height: Math.max(height, width / aspect) / fill };
+}
+
 // ------------------------------------------------------------------ the model
 function tuneMaterial(m) {
   // glTF's default material is fully metallic: near-black without an environment map, and
@@ -200,7 +290,22 @@ export function addModel(scene, root) {
   root.updateMatrixWorld(true);
   const box = new THREE.Box3().setFromObject(root);
   const diag = box.getSize(new THREE.Vector3()).length() || 1;
-  return { box, centre: box.getCenter(new THREE.Vector3()), diag, triangles: Math.round(triangles) };
+  return { box, centre: box.getCenter(new THREE.Vector3()), diag, triangles: Math.round(triangles),
+    points: samplePoints(root, triangles) };
+}
+
+// Up to ~6000 of the model's vertices in world space, evenly spread, for framing (fitView).
+function samplePoints(root, triangles) {
+  const points = [];
+  const every = Math.max(1, Math.floor((triangles * 0.6) / 6000));
+  root.traverse((o) => {
+    const position = o.isMesh && o.geometry.attributes.position;
+    if (!position) return;
+    for (let i = 0; i < position.count; i += every) {
+      points.push(new THREE.Vector3().fromBufferAttribute(position, i).applyMatrix4(o.matrixWorld));
+    }
+  });
+  return points;
 }
 
 export function lightModel({ hemi, sun }, { up, north, east }, centre, diag) {
