@@ -64,6 +64,11 @@ def test_presentation_steps_through_the_demo_scene_read_only(app_env):
 
 def test_presentation_freezes_and_builds_the_exhibit_package(app_env):
     _demo(app_env)
+    cat = bsu_models.open_catalogue()
+    [scene] = [s for s in cat.scenes.list_scenes() if s.name == SCENE]
+    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+    cat.scenes.review(scene.scene_id, "approved", findings, actor="reviewer-1")
+    cat.close()
     at = _present(_app().run())
     freeze = _by_label(at.sidebar.button, "Freeze for court")
     assert freeze.disabled

@@ -31,8 +31,8 @@ import bsu_models
 from bsu_models import AccessDenied, Conflict, Entity, NotFound, Position, Step
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli.commands import main
-from bsu_models.core.orm import AuditRow
 from bsu_models.core.access import LEAD, PERMISSIONS, ROLES, role_table_markdown
+from bsu_models.core.orm import AuditRow
 from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
@@ -44,6 +44,12 @@ pytestmark = pytest.mark.render
 CASE = "KC-MATRIX"
 PASSWORD = "correct horse battery"
 LEVELS = ("none", "member", "lead")
+FINDINGS = {
+    "positions": "Each agrees with its source",
+    "measurements": "Checked",
+    "views": "Fair",
+    "captions": "Match the statements",
+}
 SERVICES = {
     "Catalogue": Catalogue,
     "SceneService": SceneService,
@@ -99,6 +105,9 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.copy": ("scene.edit",),
     "SceneService.import_json": ("scene.edit",),
     "SceneService.freeze": ("scene.freeze",),
+    "SceneService.review": ("scene.review",),
+    "SceneService.reviews": (V,),
+    "SceneService.compare_accounts": (V,),
     "SceneService.confirm_for_court": ("exhibit.export",),
     "SceneService.export_json": ("scene.export",),
     "SceneService.measure": (V, VP),
@@ -166,8 +175,12 @@ CLI_METHODS: dict[str, str | None] = {
     "scene history": "SceneService.history",
     "scene compare": "SceneService.compare",
     "scene freeze": "SceneService.freeze",
+    "scene review": "SceneService.review",
+    "scene reviews": "SceneService.reviews",
+    "scene compare-accounts": "SceneService.compare_accounts",
     "exhibit": "Catalogue.build_exhibit",
     "exhibit-verify": None,  # reads a package file; no catalogue at all
+    "keys create": None,  # writes a key file outside the data folder; no catalogue at all
     "user add": "AccountService.add_user",
     "user reset-password": "AccountService.reset_password",
     "user roles": "AccountService.set_roles",
@@ -391,6 +404,11 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
         json.loads(w.scene_file.read_text()), w.version
     ),
     "SceneService.freeze": lambda w, c: c.scenes.freeze(_fresh_scene(w)),
+    "SceneService.review": lambda w, c: c.scenes.review(_fresh_scene(w), "approved", FINDINGS),
+    "SceneService.reviews": lambda w, c: c.scenes.reviews(w.scene),
+    "SceneService.compare_accounts": lambda w, c: c.scenes.compare_accounts(
+        w.scene, _fresh_scene(w)
+    ),
     "SceneService.confirm_for_court": lambda w, c: c.scenes.confirm_for_court(w.scene),
     "SceneService.public_form": lambda w, c: c.scenes.public_form(
         bsu_models.SceneDoc(name="x"), w.version
@@ -551,6 +569,13 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             return ["scene", "compare", scene, "--old", "1"], None
         case "scene freeze":
             return ["scene", "freeze", str(_fresh_scene(w))], None
+        case "scene review":
+            checks = [f"--{item}={text}" for item, text in FINDINGS.items()]
+            return ["scene", "review", str(_fresh_scene(w)), "--approve", *checks], None
+        case "scene reviews":
+            return ["scene", "reviews", scene], None
+        case "scene compare-accounts":
+            return ["scene", "compare-accounts", scene, str(_fresh_scene(w))], None
         case "exhibit":
             return ["exhibit", scene, "--out", str(w.root / f"exhibit-{n}")], None
         case "user add":

@@ -18,7 +18,9 @@ from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
 from bsu_models.cli.args import argparse_language, parser_class
 from bsu_models.cli.exhibit import add_exhibit_commands
+from bsu_models.cli.keys import add_key_commands
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
+from bsu_models.cli.review import add_review_commands
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli.users import add_user_commands
 from bsu_models.core.errors import BsuError, InvalidInput, LoginFailed, Message
@@ -391,6 +393,8 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
 
     scene_commands = add_scene_commands(sub, json_flag, lang)
     add_exhibit_commands(sub, scene_commands, json_flag, lang)
+    add_review_commands(scene_commands, json_flag, lang)
+    add_key_commands(sub, json_flag, lang)
     add_user_commands(sub, case_sub, json_flag, lang)
     return parser
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,19 @@ from bsu_models.core.db import write_session
 from bsu_models.core.errors import BsuError, InvalidInput, Message, StorageError
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language
 from bsu_models.core.records import SceneInfo
-from bsu_models.court.bagit_package import MANIFEST, bag_zip, make_bag, sha256_hex, write_bag_dir
+from bsu_models.court.bagit_package import (
+    MANIFEST,
+    SIGNATURE_FILE,
+    TAG_MANIFEST,
+    bag_zip,
+    make_bag,
+    sha256_hex,
+    write_bag_dir,
+)
 from bsu_models.court.bagit_verify import BagReport, verify_bag
 from bsu_models.court.exhibit_content import STILL_SIZE as STILL_SIZE
 from bsu_models.court.exhibit_content import ExhibitBuilder
+from bsu_models.court.exhibit_signing import signature_file
 from bsu_models.court.exhibit_words import METHOD as METHOD
 from bsu_models.court.exhibit_words import PROVENANCE_WORDS as PROVENANCE_WORDS
 from bsu_models.court.exhibit_words import TIME_ZONE as TIME_ZONE
@@ -125,6 +135,11 @@ def _audit_export(
                 "files": len(files),
                 "out": out,
                 "language": builder.lang,
+                "signed_by_key": builder.fingerprint,
+                "accounts": [
+                    {"scene": a.info.scene_id, "revision": a.revision, "sha256": a.sha256}
+                    for a in builder.accounts
+                ],
             },
         )
     return ExhibitResult(
@@ -144,13 +159,17 @@ def _package(
     exhibit_number: str | None,
     actor: str | None,
     lang: str = DEFAULT_LANGUAGE,
+    accounts: Sequence[int] = (),
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
-    builder = ExhibitBuilder(ctx, scene_id, ctx.actor_name(actor), lang)
+    builder = ExhibitBuilder(ctx, scene_id, ctx.actor_name(actor), lang, accounts)
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
-    return builder, exhibit, make_bag(payload, info)
+    bag = make_bag(payload, info)
+    if builder.signing_key is not None:
+        bag[SIGNATURE_FILE] = signature_file(builder.signing_key, bag[TAG_MANIFEST])
+    return builder, exhibit, bag
 
 
 def _bag_name(exhibit: str) -> str:
@@ -182,9 +201,11 @@ def build_exhibit(
     exhibit_number: str | None = None,
     actor: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    accounts: Sequence[int] = (),
 ) -> ExhibitResult:
     """Write the package of scene ``scene_id`` to folder ``out`` or, for ``*.zip``, a zip file,
-    its own words (book, viewer, stills, README) in ``lang``.
+    its own words (book, viewer, stills, README) in ``lang``; ``accounts`` are further frozen
+    scenes on the same model version, carried beside it and compared with it.
 
     The package appears whole or not at all: it is written next to ``out`` under a temporary
     name and renamed into place.
@@ -193,7 +214,7 @@ def build_exhibit(
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
     check_out(out)
-    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang)
+    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang, accounts)
     _write_atomically(bag, out, _bag_name(exhibit))
     return _audit_export(ctx, builder, exhibit, bag, out.name)
 
@@ -204,11 +225,12 @@ def exhibit_zip(
     exhibit_number: str | None = None,
     actor: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    accounts: Sequence[int] = (),
 ) -> tuple[str, bytes, ExhibitResult]:
     """The package as zip bytes with its file name (for a download in the web app), its own
     words in ``lang``."""
     check_language(lang)
-    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang)
+    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang, accounts)
     name = f"{_bag_name(exhibit)}.zip"
     data = bag_zip(bag, _bag_name(exhibit))
     return name, data, _audit_export(ctx, builder, exhibit, bag, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,17 @@ VIEW_NAMES = {
     "west": N_("West elevation"),
 }
 PROJECTION_NAMES = {"perspective": N_("perspective"), "orthographic": N_("orthographic")}
+
+
+@dataclass(frozen=True)
+class ShownAs:
+    """The scene id, revision and model version number a still states (its caption and PNG
+    text), when it is drawn again elsewhere: a package re-rendered in a throwaway catalogue
+    states what the package recorded, not the numbers that catalogue gave."""
+
+    scene_id: int
+    revision: int
+    version_number: int
 
 
 def _file_key(version: VersionInfo, role: str) -> str:
@@ -178,9 +190,12 @@ def render_version_still(
     date_text: str | None = None,
     actor: str | None = None,
     lang: str = "en",
+    notice: str | None = None,
+    shown_as: ShownAs | None = None,
 ) -> Still:
     """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
-    saved view or a preset, its caption, legend and scale in ``lang``."""
+    saved view or a preset, its caption, legend and scale in ``lang``; ``notice`` is a last
+    caption line as given (a court exhibit's label), ``shown_as`` the identity it states."""
     _ = translator(check_language(lang)).gettext
     version = get_version(ctx, version_id)
     ctx.require_case("render", version.case_reference, "version", str(version_id))
@@ -199,6 +214,10 @@ def render_version_still(
         revision = info.revision if revision is None else revision
         doc = scenes.document(scene_id, revision)
     camera, saved = choose_camera(scenes, version, doc, view, preset, scene_id)
+    stated_scene, stated_revision, stated_number = scene_id, revision, version.number
+    if shown_as is not None:
+        stated_scene, stated_revision = shown_as.scene_id, shown_as.revision
+        stated_number = shown_as.version_number
     if saved is not None:
         view_name, shown_view = f"view {saved.id}", saved.name  # the audit log: its id
     else:
@@ -213,7 +232,7 @@ def render_version_still(
             number = [s.id for s in doc.steps].index(current.id) + 1
             where = {
                 "scene": doc.name,
-                "revision": revision,
+                "revision": stated_revision,
                 "number": number,
                 "count": len(doc.steps),
                 "title": current.title,
@@ -229,7 +248,7 @@ def render_version_still(
                 ).format(**where)
         else:
             step_line = _("Scene: {scene} (revision {revision}) · no steps yet").format(
-                scene=doc.name, revision=revision
+                scene=doc.name, revision=stated_revision
             )
     if not date_text:
         now = datetime.now(UTC)
@@ -245,13 +264,14 @@ def render_version_still(
         ).format(
             sha=version.original_sha256[:12],
             model=version.model_name,
-            number=version.number,
+            number=stated_number,
             units=_unknown(version.units, _),
             scale=_unknown(version.scale, _),
             view=shown_view,
             projection=_(PROJECTION_NAMES.get(camera.projection, camera.projection)),
         ),
         _("Rendered {date} by BSU Models").format(date=date_text),
+        *([notice] if notice else []),
     ]
     still = render_still(
         version_mesh(ctx, version),
@@ -268,7 +288,7 @@ def render_version_still(
         lang=lang,
         png_text={
             "derived-from-sha256": version.original_sha256,
-            "scene": f"{scene_id}@r{revision}" if scene_id else "",
+            "scene": f"{stated_scene}@r{stated_revision}" if scene_id else "",
             "generator": "bsu-models still",
         },
     )
