@@ -75,7 +75,7 @@ METHOD_WORDS = (
     N_("Entity"),
     N_("Source"),
     N_("Accounts considered"),
-    N_("Account"),
+    N_("Account of events"),
     N_("Scene revision and SHA-256"),
     N_(
         "Only this account is in this exhibit; no alternative account was placed on the model "
@@ -167,13 +167,11 @@ def method_pages(pdf: BookPdf, method: MethodStatement) -> None:
             value=value, expanded=spread, unit=m.unit
         )
         rows.append((m.step or say("whole scene"), m.label, text))
-    pdf.listing(
-        say("Measurement uncertainty"),
-        (say("Step"), say("Measurement"), say("Value and expanded uncertainty")),
-        rows,
-        say("No measurements in this scene."),
-        (2, 3, 4),
-    )
+    if rows:
+        heads = (say("Step"), say("Measurement"), say("Value and expanded uncertainty"))
+        pdf.grid(heads, rows, (2, 3, 4))
+    else:
+        pdf.para(say("No measurements in this scene."), 5.4)
     heading(say("Positions: data and assumptions"))
     pdf.para(
         say(
@@ -194,7 +192,13 @@ def method_pages(pdf: BookPdf, method: MethodStatement) -> None:
         say("No position is an assumption."),
         (2, 3, 3),
     )
-    heading(say("Accounts considered"))
+    pdf.listing(
+        say("Accounts considered"),
+        (say("Account of events"), say("Scene revision and SHA-256")),
+        [(a.name, f"{a.scene_id} r{a.revision} · {a.sha256}") for a in method.accounts],
+        "",
+        (2, 3),
+    )
     if len(method.accounts) < 2:
         pdf.para(
             say(
@@ -203,13 +207,6 @@ def method_pages(pdf: BookPdf, method: MethodStatement) -> None:
             ),
             5.4,
         )
-    pdf.listing(
-        say("Accounts considered"),
-        (say("Account"), say("Scene revision and SHA-256")),
-        [(a.name, f"{a.scene_id} r{a.revision} · {a.sha256}") for a in method.accounts],
-        "",
-        (2, 3),
-    )
     heading(say("Review"))
     pdf.para(method.review_line, 5.4)
     heading(say("Limitations"))
