@@ -39,6 +39,8 @@ def test_signed_package_verifies_with_the_public_key_and_standard_tools(exhibit_
     assert signature["valid"] and signature["public_key_fingerprint"] == key["fingerprint"]
     info = bagit.Bag(str(bag)).info
     assert info["BSU-Signing-Key-Fingerprint"] == key["fingerprint"]
+    unchecked = run_cli(env, "exhibit-verify", str(bag))
+    assert unchecked.returncode == 0 and "check the signature with --public-key" in unchecked.stdout
     book = subprocess.run(
         ["pdftotext", str(bag / "data" / "exhibit-book.pdf"), "-"],
         capture_output=True,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import text
 
 import bsu_models
-from bsu_models import AccessDenied, Conflict, Entity, InvalidInput, Position, Step
+from bsu_models import AccessDenied, Conflict, Entity, IntegrityError, InvalidInput, Position, Step
 from tests.conftest import make_settings
 from tests.test_access import _box_ply, yard_case
 from tests.test_cli import run_cli
@@ -134,3 +135,17 @@ def test_review_and_freeze_from_the_command_line(reviewed_world, monkeypatch):
     assert "rex" in listed.stdout and "W1 agrees with the survey" in listed.stdout
     frozen = run_cli({**env, "BSU_ACTOR": "pam"}, "scene", "freeze", scene, "--json")
     assert frozen.returncode == 0, frozen.stderr
+
+
+def test_a_rejection_turned_into_an_approval_outside_the_catalogue_is_caught(reviewed_world):
+    """The review rows are bound into the audit chain like every row: editing a rejection into
+    an approval in the database does not let the scene be frozen."""
+    w = reviewed_world
+    scene, pam = w["scene"], w["as"]("pam")
+    w["as"]("rex").scenes.review(scene, "rejected", FINDINGS)
+    with w["system"].engine.begin() as conn:
+        conn.execute(text("UPDATE scene_reviews SET decision = 'approved'"))
+    with pytest.raises(IntegrityError, match="scene review row 1 was changed outside"):
+        pam.scenes.freeze(scene)
+    assert not w["system"].scenes.info(scene).frozen
+    assert any("scene review row 1" in p for p in w["system"].verify().problems)

@@ -15,9 +15,10 @@ from bsu_models.cli.scene import _emit, _lang, _scene_json
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localise, nt, t
 from bsu_models.core.settings import load_settings
+from bsu_models.court.bagit_package import SIGNATURE_FILE
 from bsu_models.court.bagit_verify import verify_bag
 from bsu_models.court.exhibit_rerender import RerenderReport, rerender_package
-from bsu_models.court.exhibit_signing import check_package_signature
+from bsu_models.court.exhibit_signing import check_package_signature, has_signature
 
 
 def cmd_freeze(cat: Catalogue, args: argparse.Namespace) -> int:
@@ -97,6 +98,13 @@ def cmd_exhibit_verify(_cat: Catalogue | None, args: argparse.Namespace) -> int:
         payload["rerender"] = _rerender_json(redone)
         valid = valid and redone.ok
         lines = _rerender_lines(redone, lang)
+    payload["signed"] = has_signature(Path(args.path))
+    if payload["signed"] and not getattr(args, "public_key", None):
+        lines.append(
+            t("Signed ({name}); check the signature with --public-key FILE.", lang).format(
+                name=SIGNATURE_FILE
+            )
+        )
     if getattr(args, "public_key", None):
         signed = check_package_signature(Path(args.path), Path(args.public_key))
         payload["signature"] = {

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from bsu_models.core.errors import InvalidInput, InvalidSetting, Message
 from bsu_models.core.settings import Settings
 from bsu_models.court.bagit_package import SIGNATURE_FILE, TAG_MANIFEST
-from bsu_models.court.bagit_read import read_bag
+from bsu_models.court.bagit_read import _open_bag, read_bag
 
 ALGORITHM = "Ed25519"
 
@@ -192,3 +192,12 @@ def check_package_signature(package: Path, public_key: Path) -> SignatureCheck:
     public = load_public_key(public_key)
     files = read_bag(package)
     return check_signature(files.get(TAG_MANIFEST), files.get(SIGNATURE_FILE), public)
+
+
+def has_signature(package: Path) -> bool:
+    """Whether the package (folder or zip) holds a signature file (not whether it is good)."""
+    files = _open_bag(package)
+    try:
+        return SIGNATURE_FILE in files.sizes
+    finally:
+        files.close()
