@@ -400,12 +400,16 @@ class Catalogue:
         actor: str | None = None,
         lang: str = "en",
         video: bool | dict[str, Any] = False,
+        accounts: Iterable[int] = (),
     ) -> ExhibitResult:
         """Write the court exhibit package of a frozen scene (``bsu_models.court.exhibit``), its own
-        words in ``lang``; with ``video`` (True, or its options), the fly-through video too."""
+        words in ``lang``, with further frozen ``accounts`` of the same model version; with
+        ``video`` (True, or its options), the fly-through video too."""
         from bsu_models.court.exhibit import build_exhibit
 
-        return build_exhibit(self.ctx, scene_id, out, exhibit_number, actor, lang, video)
+        return build_exhibit(
+            self.ctx, scene_id, out, exhibit_number, actor, lang, video, tuple(accounts)
+        )
 
     def exhibit_zip(
         self,
@@ -413,12 +417,13 @@ class Catalogue:
         exhibit_number: str | None = None,
         actor: str | None = None,
         lang: str = "en",
+        accounts: Iterable[int] = (),
     ) -> tuple[str, bytes, ExhibitResult]:
         """The court exhibit package of a frozen scene as zip bytes and a file name, its own
-        words in ``lang``."""
+        words in ``lang``, with further frozen ``accounts`` of the same model version."""
         from bsu_models.court.exhibit import exhibit_zip
 
-        return exhibit_zip(self.ctx, scene_id, exhibit_number, actor, lang)
+        return exhibit_zip(self.ctx, scene_id, exhibit_number, actor, lang, tuple(accounts))
 
     def audit_events(
         self, limit: int | None = 200, wanted: AuditFilter | None = None

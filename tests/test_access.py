@@ -17,20 +17,32 @@ from tests.conftest import make_settings
 pytestmark = pytest.mark.render
 MEMBER, OTHER = "KC-MEMBER", "KC-OTHER"
 PASSWORD = "correct horse battery"
-ROLES = ("modeller", "investigator", "presenter", "media_officer", "approver", "auditor", "admin")
+ROLES = (
+    "modeller",
+    "investigator",
+    "presenter",
+    "media_officer",
+    "approver",
+    "auditor",
+    "admin",
+    "reviewer",
+)
+READERS = {"modeller", "investigator", "presenter", "media_officer", "approver", "reviewer"}
+REVIEW = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
 
 # Written out by hand (not derived from bsu_models.core.access) so that a change to the rules
 # shows up here as a failing row: action -> roles allowed on a case they are a member of.
 ALLOWED_ON_MEMBER_CASE: dict[str, set[str]] = {
-    "see the model": {"modeller", "investigator", "presenter", "media_officer", "approver"},
-    "list models": {"modeller", "investigator", "presenter", "media_officer", "approver"},
+    "see the model": READERS,
+    "list models": READERS,
     "import a model": {"modeller"},
     "download the original": {"modeller", "investigator", "presenter"},
-    "see the scene": {"modeller", "investigator", "presenter", "media_officer", "approver"},
+    "see the scene": READERS,
     "change the scene": {"investigator"},
     "export the scene": {"investigator", "presenter"},
     "render a still": {"modeller", "investigator", "presenter"},
     "request a public post": {"media_officer"},
+    "review the scene": {"reviewer"},
     "freeze the scene": {"presenter"},
 }
 # Not about one case: action -> roles allowed.
@@ -125,9 +137,22 @@ def _case_actions(world: dict[str, Any], reference: str) -> dict[str, Callable[.
         "request a public post": lambda cat: cat.posts.request(
             ids["scene"], 1, "square", "Appeal for witnesses"
         ),
-        # Last: a frozen scene takes no more changes.
-        "freeze the scene": lambda cat: cat.scenes.freeze(ids["scene"]),
+        # A fresh copy each time: the reviewer of the scene did not author it.
+        "review the scene": lambda cat: cat.scenes.review(
+            system.scenes.copy(ids["scene"], "Copy for review").scene_id, "approved", REVIEW
+        ),
+        # Last: a frozen scene takes no more changes. Freezing needs an approved review of the
+        # current revision, by someone who did not author it.
+        "freeze the scene": lambda cat: (
+            _reviewed(system, ids["scene"]),
+            cat.scenes.freeze(ids["scene"]),
+        ),
     }
+
+
+def _reviewed(system: bsu_models.Catalogue, scene_id: int) -> None:
+    if not system.scenes.info(scene_id).frozen:
+        system.scenes.review(scene_id, "approved", REVIEW, actor="reviewer-of-record")
 
 
 def _outcome(action: Callable[..., Any], cat: bsu_models.Catalogue) -> bool:

@@ -30,6 +30,12 @@ from tests.test_offline_viewer import _canvas_pixels, _shot, chromium, open_offl
 pytestmark = pytest.mark.render
 CASE = "KC-2026-0142"
 EXHIBIT = "BSU/7"
+FINDINGS = {
+    "positions": "W1 and P7 agree with the survey; V1 with CAM-3 and WS-12",
+    "measurements": "W1 to V1 checked on the model",
+    "views": "Plan view shows the whole yard",
+    "captions": "Times agree with CAM-3",
+}
 
 
 def _scene_on_fandisk(cat: bsu_models.Catalogue, testdata: Path) -> tuple[int, int]:
@@ -90,7 +96,23 @@ def exhibit_setup(tmp_path_factory, testdata):
     scene_id, version_id = _scene_on_fandisk(cat, testdata)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
     env.update(BSU_DATA_DIR=str(root / "data"), BSU_ACTOR="presenter-1")
+    # The unit's signing key, outside the data folder: every package below is signed.
+    (root / "keys").mkdir()
+    env["BSU_SIGNING_KEY"] = str(root / "keys" / "unit.pem")
+    key = run_cli(env, "keys", "create", "--json")
+    assert key.returncode == 0, key.stderr
     refused = run_cli(env, "exhibit", str(scene_id), "--out", str(root / "early"))
+    unreviewed = run_cli(env, "scene", "freeze", str(scene_id), "--json")
+    reviewed = run_cli(
+        {**env, "BSU_ACTOR": "reviewer-1"},
+        "scene",
+        "review",
+        str(scene_id),
+        "--approve",
+        *(f"--{item}={text}" for item, text in FINDINGS.items()),
+        "--json",
+    )
+    assert reviewed.returncode == 0, reviewed.stderr
     frozen = run_cli(env, "scene", "freeze", str(scene_id), "--json")
     assert frozen.returncode == 0, frozen.stderr
     built = run_cli(
@@ -104,6 +126,9 @@ def exhibit_setup(tmp_path_factory, testdata):
         "scene_id": scene_id,
         "version_id": version_id,
         "refused": refused,
+        "unreviewed": unreviewed,
+        "review": json.loads(reviewed.stdout),
+        "key": json.loads(key.stdout),
         "frozen": json.loads(frozen.stdout),
         "result": json.loads(built.stdout),
         "bag": root / "pkg",
@@ -148,6 +173,8 @@ def test_exhibit_needs_a_frozen_scene_and_freezing_stops_changes(exhibit_setup):
     assert setup["refused"].returncode == 2
     assert "not frozen" in setup["refused"].stderr
     assert not (setup["root"] / "early").exists()
+    assert setup["unreviewed"].returncode == 2
+    assert "has no technical review" in setup["unreviewed"].stderr
     assert setup["frozen"]["frozen_revision"] == 2
     cat, scene_id = setup["cat"], setup["scene_id"]
     info = cat.scenes.info(scene_id)
@@ -176,17 +203,32 @@ def test_package_is_a_valid_bag_with_every_part(exhibit_setup):
         "README.txt",
         "exhibit-book.pdf",
         "model.glb",
+        "model/fandisk.obj",
         "scene.json",
+        "stills/step-01.json",
         "stills/step-01.png",
+        "stills/step-02.json",
         "stills/step-02.png",
         "viewer.html",
     ]
+    model = (bag_dir / "data" / "model" / "fandisk.obj").read_bytes()
+    assert hashlib.sha256(model).hexdigest() == bag.info["BSU-Source-SHA256"]
+    settings = json.loads((bag_dir / "data" / "stills" / "step-01.json").read_text())
+    assert settings["scene_file"] == "scene.json" and settings["step"] == 1
+    assert settings["view"] == "v-plan" and settings["size"] == "a4"
+    step_one = (bag_dir / "data" / "stills" / "step-01.png").read_bytes()
+    assert settings["still_sha256"] == hashlib.sha256(step_one).hexdigest()
     info = bag.info
     version = exhibit_setup["cat"].get_version(exhibit_setup["version_id"])
     assert info["BSU-Source-SHA256"] == version.original_sha256
     assert info["BSU-Scene-Revision"] == "2"
     assert info["External-Identifier"] == EXHIBIT
     assert info["Exhibit-Language"] == "en"
+    review = exhibit_setup["review"]
+    assert info["BSU-Review"] == "approved" and info["BSU-Reviewed-By"] == "reviewer-1"
+    assert info["BSU-Review-Revision-SHA256"] == review["revision_sha256"]
+    assert info["BSU-Review-Revision-SHA256"] == info["BSU-Scene-Revision-SHA256"]
+    assert info["BSU-Review-Finding-Positions"] == FINDINGS["positions"]
     scene = json.loads((bag_dir / "data" / "scene.json").read_text())
     assert scene["scene"]["revision"] == 2
     assert scene["scene"]["model_version"]["sha256"] == version.original_sha256
@@ -206,7 +248,7 @@ def test_standard_tools_verify_and_name_a_changed_file(exhibit_setup, tmp_path):
         ["sha256sum", "-c", "manifest-sha256.txt"], cwd=bag_dir, capture_output=True, text=True
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.count(": OK") == 7
+    assert ok.stdout.count(": OK") == 10
     tampered = _copy(bag_dir, tmp_path)
     _flip_byte(tampered / "data" / "scene.json", 40)
     bad = subprocess.run(
@@ -214,7 +256,7 @@ def test_standard_tools_verify_and_name_a_changed_file(exhibit_setup, tmp_path):
     )
     assert bad.returncode != 0
     assert "data/scene.json: FAILED" in bad.stdout
-    assert bad.stdout.count(": OK") == 6
+    assert bad.stdout.count(": OK") == 9
     with pytest.raises(bagit.BagValidationError) as caught:
         bagit.Bag(str(tampered)).validate()
     assert "data/scene.json" in str(caught.value)
@@ -225,7 +267,7 @@ def test_exhibit_verify_names_the_changed_file(exhibit_setup, tmp_path):
     good = run_cli(env, "exhibit-verify", str(bag_dir), "--json")
     assert good.returncode == 0, good.stderr
     report = json.loads(good.stdout)
-    assert report["valid"] is True and report["files"] == 7
+    assert report["valid"] is True and report["files"] == 10
     assert report["exhibit"] == EXHIBIT and report["scene_revision"] == "2"
 
     tampered = _copy(bag_dir, tmp_path)
@@ -312,6 +354,9 @@ def test_exhibit_book_pages_and_text(exhibit_setup):
     assert "CCTV" in whole and "CAM-321:03:12" in whole and "WS-12p.3" in whole
     assert " m ± " in "".join(text)  # the measurement with its uncertainty
     assert any("method" in t.lower() for t in text)
+    review = next(t for t in text if "Technical review" in t)
+    assert "reviewer-1" in review and "approved" in review
+    assert "".join(FINDINGS["measurements"].split()) in "".join(review.split())
 
 
 def test_refusals_leave_nothing_behind(exhibit_setup, tmp_path):
@@ -492,17 +537,19 @@ def test_verify_streams_and_refuses_a_zip_bomb(exhibit_setup, tmp_path, monkeypa
 
 def test_verify_prints_the_manifest_hashes_and_counts_files(exhibit_setup, tmp_path):
     env, bag_dir, built = exhibit_setup["env"], exhibit_setup["bag"], exhibit_setup["result"]
-    assert built["payload_files"] == 7 and built["tag_files"] == 4 and len(built["files"]) == 11
+    # Payload: book, README, GLB, the model file, scene, viewer, two stills and their settings;
+    # tag files: the four of every bag and the signature.
+    assert built["payload_files"] == 10 and built["tag_files"] == 5 and len(built["files"]) == 15
     tag_sha = hashlib.sha256((bag_dir / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
     good = run_cli(env, "exhibit-verify", str(bag_dir))
     assert good.returncode == 0
-    assert "all 7 payload files and 4 tag files" in good.stdout
+    assert "all 10 payload files and 5 tag files" in good.stdout
     assert f"manifest-sha256.txt SHA-256 {built['manifest_sha256']}" in good.stdout
     assert f"tagmanifest-sha256.txt SHA-256 {tag_sha}" in good.stdout
     report = json.loads(run_cli(env, "exhibit-verify", str(bag_dir), "--json").stdout)
     assert report["manifest_sha256"] == built["manifest_sha256"]
     assert report["tagmanifest_sha256"] == tag_sha
-    assert (report["payload_files"], report["tag_files"]) == (7, 4)
+    assert (report["payload_files"], report["tag_files"]) == (10, 5)
     broken = _copy(bag_dir, tmp_path)
     for name in ("bagit.txt", "bag-info.txt", "tagmanifest-sha256.txt"):
         (broken / name).unlink()
@@ -537,17 +584,23 @@ def test_book_marks_sensitive_entities_and_shows_scene_wide_measurements_once(ex
         ).stdout
         for n in range(1, len(PdfReader(path).pages) + 1)
     ]
-    # cover, model, one page per step, method, annex: a typical step fits on one page
-    assert len(pages) == 6 and not any("(continued)" in page for page in pages)
+    # cover, model, one page per step, review, method (its sections go on), annex: a typical
+    # step fits on one page
+    assert len(pages) >= 7 and not any("(continued)" in page for page in pages[:5])
+    assert "Technical review" in pages[4]
     step_pages = pages[2:4]
     assert "Sensitive" in step_pages[1] and "never shown in public material" in step_pages[1]
     assert not any("Heading" in page for page in step_pages)  # no entity has a heading
     assert "Measurements over the whole scene" in pages[1] and "V1 route" in pages[1]
     assert not any("V1 route" in page for page in step_pages)
     assert "HKT (UTC+8)" in pages[0]
-    method = "".join(pages[4].split())
+    method = "".join(next(p for p in pages if "Statement of method" in p).split())
     assert "themodelfile'sorigin(0,0,0)" in method and "lowestpointofthemodel" in method
-    assert "cannotlistitsownhash" in "".join(pages[5].split())
+    assert "cannotlistitsownhash" in "".join(pages[-1].split())
+    # Every page says what the pictures are.
+    assert all(
+        "Illustrative demonstrative aid — not a recording of the events." in p for p in pages
+    )
     readme = (bag_dir / "data" / "README.txt").read_text()
     assert "sensitive material" in readme and "must not be published" in readme
 
@@ -578,7 +631,7 @@ def test_build_says_what_its_file_count_counts(capsys):
     result = ExhibitResult("BSU/7", 3, 2, "pkg", "f" * 64, files, "e" * 64)
     asked: list[str] = []
 
-    def build(*_args: object, lang: str) -> ExhibitResult:
+    def build(*_args: object, lang: str, accounts: object = ()) -> ExhibitResult:
         asked.append(lang)
         return result
 
@@ -642,3 +695,35 @@ def test_package_in_traditional_chinese(exhibit_setup):
     readme = (bag_dir / "data" / "README.txt").read_text(encoding="utf-8")
     assert readme.startswith("證物 KC-2026-0142-S") and "核對檔案包" in readme
     assert "sha256sum -c manifest-sha256.txt" in readme and "敏感資料" in readme
+
+
+def test_book_states_each_uncertainty_at_k_2_with_matching_figures(exhibit_setup):
+    """The statement of method: U = k·u at k = 2, U to two significant figures and the value
+    to the same decimal place; data and assumed positions counted, each assumption listed."""
+    import re
+
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(exhibit_setup["bag"] / "data" / "exhibit-book.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.findall(r"(\d+(?:\.\d+)?) m ± (\d+(?:\.\d+)?) m \(k = 2, about 95 %\)", text)
+    assert len(found) >= 2  # W1 to V1 at step 2, V1's route over the whole scene
+    for value, spread in found:
+        places = len(spread.partition(".")[2])
+        assert len(value.partition(".")[2]) == places, (value, spread)
+        digits = spread.replace(".", "").lstrip("0")
+        assert len(digits) == 2, spread
+    cat = exhibit_setup["cat"]
+    doc = cat.scenes.document(exhibit_setup["scene_id"])
+    m1 = cat.scenes.measure(exhibit_setup["scene_id"], doc.measurements[0])
+    expanded = 2 * m1.uncertainty / 3**0.5
+    value, spread = next((v, s) for v, s in found if abs(float(v) - m1.value) < 0.05)
+    assert float(spread) == pytest.approx(expanded, rel=0.05)
+    flat = " ".join(text.split())
+    # Six positions: five from the survey, CCTV or a statement; the car (C1) assumed.
+    assert "Positions placed: 6; resting on data" in flat and "): 5; assumptions: 1." in flat
+    assert "私家車 HK-1234" in flat.split("Assumed positions (each listed)")[1]
+    assert "Only this account is in this exhibit" in flat
+    assert "Software-VTK" not in flat and "VTK" in flat  # the versions, named plainly

@@ -37,6 +37,8 @@ from bsu_models.court.exhibit_book import (
 from bsu_models.render.fonts import font_path
 
 REPO = Path(__file__).resolve().parents[1]
+# The running header and the footer lines (page numbers, and the label every page carries).
+FOOTERS = r".*(Exhibit P12 · KCDIST|page \d+ of|\(continued\)|Illustrative demonstrative aid).*"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 LABELS = ("證人 W1", "私家車 HK-1234", "證物 P7 (刀)")
 SHA = hashlib.sha256(b"scene 7 revision 3").hexdigest()
@@ -228,7 +230,7 @@ def test_pages_text_and_footers(book_pdf: Path) -> None:
     assert len(step2) >= 2 and all("Step 2 of 3 (continued)" in t for t in step2[1:])
     body = squash(
         "".join(
-            re.sub(r".*(Exhibit P12 · KCDIST|page \d+ of|\(continued\)).*", "", t) for t in step2
+            re.sub(FOOTERS, "", t) for t in step2
         )
     )
     for sentence in SENTENCES:
@@ -357,7 +359,7 @@ def test_a_table_row_taller_than_a_page_is_split_not_lost(
     path = tmp_path / "tall.pdf"
     path.write_bytes(build_exhibit_book(dataclasses.replace(book, steps=(step,)), cjk_font))
     pages = [
-        re.sub(r".*(Exhibit P12 · KCDIST|page \d+ of|\(continued\)).*", "", t)
+        re.sub(FOOTERS, "", t)
         for t in page_texts(path)
     ]
     # Rows continued on the next page have the column headings again in the middle.
@@ -417,7 +419,7 @@ def test_a_typical_step_fits_on_one_page(cjk_font: Path, poppler: None, tmp_path
     path = tmp_path / "one.pdf"
     path.write_bytes(build_exhibit_book(dataclasses.replace(book, steps=(step,)), cjk_font))
     texts = page_texts(path)
-    assert len(texts) == 5  # cover, model, the step, method, annex
+    assert len(texts) == 6  # cover, model, the step, technical review, method, annex
     assert not any("(continued)" in t for t in texts)
     assert "Person 5" in texts[2] and "M2" in texts[2] and "Sightlines" in texts[2]
 

@@ -74,6 +74,8 @@ def test_copying_a_frozen_scene_opens_the_copy(app_env):  # noqa: F811
         name="Corner",
     ).version
     scene = cat.scenes.create(version.version_id, "Sequence")
+    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+    cat.scenes.review(scene.scene_id, "approved", findings, actor="reviewer-1")
     cat.scenes.freeze(scene.scene_id, scene.revision)
     cat.close()
     at = _app().run()

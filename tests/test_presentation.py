@@ -42,6 +42,7 @@ def test_presentation_steps_through_the_demo_scene_read_only(app_env):
     at = _present(_app().run())
     assert at.title[0].value == "Presentation"
     assert "not frozen" in at.warning[0].value
+    assert any("has no approved technical review" in c.value for c in at.sidebar.caption)
     assert "### Step 1 of 4 · 21:03" in _headings(at)
     table = at.dataframe[0].value
     marks = dict(zip(table["Label"], table["How the position is known"], strict=True))
@@ -64,7 +65,13 @@ def test_presentation_steps_through_the_demo_scene_read_only(app_env):
 
 def test_presentation_freezes_and_builds_the_exhibit_package(app_env):
     _demo(app_env)
+    cat = bsu_models.open_catalogue()
+    [scene] = [s for s in cat.scenes.list_scenes() if s.name == SCENE]
+    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+    cat.scenes.review(scene.scene_id, "approved", findings, actor="reviewer-1")
+    cat.close()
     at = _present(_app().run())
+    assert any("Technical review: approved by reviewer-1." in c.value for c in at.sidebar.caption)
     freeze = _by_label(at.sidebar.button, "Freeze for court")
     assert freeze.disabled
     at.sidebar.checkbox(key="present_freeze_sure").check().run()

@@ -47,6 +47,12 @@ pytestmark = pytest.mark.render
 CASE = "KC-MATRIX"
 PASSWORD = "correct horse battery"
 LEVELS = ("none", "member", "lead")
+FINDINGS = {
+    "positions": "Each agrees with its source",
+    "measurements": "Checked",
+    "views": "Fair",
+    "captions": "Match the statements",
+}
 SERVICES = {
     "Catalogue": Catalogue,
     "SceneService": SceneService,
@@ -111,6 +117,9 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.set_archived": ("scene.edit",),
     "SceneService.import_json": ("scene.edit",),
     "SceneService.freeze": ("scene.freeze",),
+    "SceneService.review": ("scene.review",),
+    "SceneService.reviews": (V,),
+    "SceneService.compare_accounts": (V,),
     "SceneService.confirm_for_court": ("exhibit.export",),
     "SceneService.export_json": ("scene.export",),
     "SceneService.measure": (V, VP),
@@ -195,8 +204,12 @@ CLI_METHODS: dict[str, str | None] = {
     "scene copy": "SceneService.copy",
     "scene archive": "SceneService.set_archived",
     "scene restore": "SceneService.set_archived",
+    "scene review": "SceneService.review",
+    "scene reviews": "SceneService.reviews",
+    "scene compare-accounts": "SceneService.compare_accounts",
     "exhibit": "Catalogue.build_exhibit",
     "exhibit-verify": None,  # reads a package file; no catalogue at all
+    "keys create": None,  # writes a key file outside the data folder; no catalogue at all
     "user add": "AccountService.add_user",
     "user reset-password": "AccountService.reset_password",
     "user roles": "AccountService.set_roles",
@@ -442,6 +455,11 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
         json.loads(w.scene_file.read_text()), w.version
     ),
     "SceneService.freeze": lambda w, c: c.scenes.freeze(_fresh_scene(w)),
+    "SceneService.review": lambda w, c: c.scenes.review(_fresh_scene(w), "approved", FINDINGS),
+    "SceneService.reviews": lambda w, c: c.scenes.reviews(w.scene),
+    "SceneService.compare_accounts": lambda w, c: c.scenes.compare_accounts(
+        w.scene, _fresh_scene(w)
+    ),
     "SceneService.confirm_for_court": lambda w, c: c.scenes.confirm_for_court(w.scene),
     "SceneService.public_form": lambda w, c: c.scenes.public_form(
         bsu_models.SceneDoc(name="x"), w.version
@@ -678,6 +696,13 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             fresh = _fresh_scene(w)
             w.system.scenes.set_archived(fresh, True)
             return ["scene", "restore", str(fresh)], None
+        case "scene review":
+            checks = [f"--{item}={text}" for item, text in FINDINGS.items()]
+            return ["scene", "review", str(_fresh_scene(w)), "--approve", *checks], None
+        case "scene reviews":
+            return ["scene", "reviews", scene], None
+        case "scene compare-accounts":
+            return ["scene", "compare-accounts", scene, str(_fresh_scene(w))], None
         case "exhibit":
             return ["exhibit", scene, "--out", str(w.root / f"exhibit-{n}")], None
         case "user add":

@@ -52,6 +52,8 @@ def _build(catalogue: bsu_models.Catalogue, mesh: Path) -> dict[str, int]:
         .with_position(Position("s1", "st1", (10.0, 20.0, 0.0)))
     )
     catalogue.scenes.save(frozen.scene_id, doc, frozen.revision)
+    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+    catalogue.scenes.review(frozen.scene_id, "approved", findings, actor="reviewer-1")
     catalogue.scenes.freeze(frozen.scene_id)
     public = catalogue.scenes.create(version.version_id, "For the public")
     doc = (

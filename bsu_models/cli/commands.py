@@ -20,7 +20,9 @@ from bsu_models.cli.args import argparse_language, parser_class
 from bsu_models.cli.camera import add_camera_commands
 from bsu_models.cli.exhibit import add_exhibit_commands
 from bsu_models.cli.fabricate import add_print_command
+from bsu_models.cli.keys import add_key_commands
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
+from bsu_models.cli.review import add_review_commands
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli.sun import add_sun_commands
 from bsu_models.cli.users import add_user_commands
@@ -425,6 +427,8 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     scene_commands = add_scene_commands(sub, json_flag, lang)
     add_exhibit_commands(sub, scene_commands, json_flag, lang)
     add_video_command(sub, json_flag, lang)
+    add_review_commands(scene_commands, json_flag, lang)
+    add_key_commands(sub, json_flag, lang)
     add_user_commands(sub, case_sub, json_flag, lang)
     add_camera_commands(sub, json_flag, lang)
     add_sun_commands(sub, json_flag, lang)

@@ -13,8 +13,12 @@ from typing import Any
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli.scene import _emit, _lang, _scene_json
 from bsu_models.core.errors import InvalidInput
-from bsu_models.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, nt, t
+from bsu_models.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localise, nt, t
+from bsu_models.core.settings import load_settings
+from bsu_models.court.bagit_package import SIGNATURE_FILE
 from bsu_models.court.bagit_verify import verify_bag
+from bsu_models.court.exhibit_rerender import RerenderReport, rerender_package
+from bsu_models.court.exhibit_signing import check_package_signature, has_signature
 
 
 def cmd_freeze(cat: Catalogue, args: argparse.Namespace) -> int:
@@ -40,7 +44,12 @@ def cmd_exhibit(cat: Catalogue, args: argparse.Namespace) -> int:
     # The package's words: --language, else the language of the command line (BSU_LANGUAGE).
     package_lang = getattr(args, "language", None) or lang
     result = cat.build_exhibit(
-        args.scene_id, Path(args.out), args.number, lang=package_lang, video=args.video
+        args.scene_id,
+        Path(args.out),
+        args.number,
+        lang=package_lang,
+        video=args.video,
+        accounts=getattr(args, "with_scenes", None) or (),
     )
     _emit(
         args,
@@ -83,6 +92,43 @@ def cmd_exhibit_verify(_cat: Catalogue | None, args: argparse.Namespace) -> int:
         "source_sha256": report.info.get("BSU-Source-SHA256", ""),
     }
     lang = _lang(args)
+    valid = report.valid
+    lines: list[str] = []
+    if getattr(args, "rerender", False):
+        redone = rerender_package(Path(args.path), load_settings())
+        payload["rerender"] = _rerender_json(redone)
+        valid = valid and redone.ok
+        lines = _rerender_lines(redone, lang)
+    payload["signed"] = has_signature(Path(args.path))
+    if payload["signed"] and not getattr(args, "public_key", None):
+        lines.append(
+            t("Signed ({name}); check the signature with --public-key FILE.", lang).format(
+                name=SIGNATURE_FILE
+            )
+        )
+    if getattr(args, "public_key", None):
+        signed = check_package_signature(Path(args.path), Path(args.public_key))
+        payload["signature"] = {
+            "signed": signed.signed,
+            "valid": signed.valid,
+            "public_key_fingerprint": signed.expected_fingerprint,
+            "stated_fingerprint": signed.stated_fingerprint,
+            "problem": None if signed.problem is None else str(signed.problem),
+        }
+        valid = valid and signed.valid
+        if signed.valid:
+            lines.append(
+                t("Signature OK: signed by the key {fingerprint}.", lang).format(
+                    fingerprint=signed.expected_fingerprint
+                )
+            )
+        else:
+            assert signed.problem is not None
+            lines.append(
+                t("SIGNATURE NOT OK: {problem}", lang).format(
+                    problem=localise(signed.problem, lang)
+                )
+            )
     none = t("(none)", lang)
     hashes = [
         f"manifest-sha256.txt SHA-256 {report.manifest_sha256 or none}",
@@ -107,8 +153,69 @@ def cmd_exhibit_verify(_cat: Catalogue | None, args: argparse.Namespace) -> int:
         text = "\n".join(
             [t("NOT OK:", lang), *(f"  {line}" for line in report.sentences(lang)), *hashes]
         )
-    _emit(args, payload, text)
-    return 0 if report.valid else 1
+    _emit(args, payload, "\n".join([text, *lines]))
+    return 0 if valid else 1
+
+
+def _rerender_json(report: RerenderReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "software_matches": report.software_matches,
+        "software_differences": list(report.software_differences),
+        "tolerance": report.tolerance,
+        "stills": [
+            {
+                "still": c.still,
+                "step": c.step,
+                "scene_file": c.scene_file,
+                "matches": report.matches(c),
+                "identical": c.identical,
+                "differing_pixels": c.differing_pixels,
+                "largest_block_difference": c.largest_block_difference,
+            }
+            for c in report.checks
+        ],
+        "differing_steps": [c.step for c in report.differing],
+    }
+
+
+def _rerender_lines(report: RerenderReport, lang: str) -> list[str]:
+    lines = []
+    if report.software_matches:
+        lines.append(t("Re-rendered with the same software: pixels must be identical.", lang))
+    else:
+        lines.append(
+            t("Re-rendered with other software versions; tolerance: {tolerance}.", lang).format(
+                tolerance=report.tolerance
+            )
+        )
+        lines += [f"  {difference}" for difference in report.software_differences]
+    for check in report.checks:
+        where = (
+            t("step {step}", lang).format(step=check.step)
+            if check.step is not None
+            else t("the model", lang)
+        )
+        if report.matches(check):
+            lines.append(
+                t("OK: {still} ({where}) re-renders to the stored picture.", lang).format(
+                    still=check.still, where=where
+                )
+            )
+        else:
+            lines.append(
+                t(
+                    "DIFFERS: {still} ({where}, from {scene}): {pixels} pixels differ from the "
+                    "stored picture.",
+                    lang,
+                ).format(
+                    still=check.still,
+                    where=where,
+                    scene=check.scene_file,
+                    pixels=f"{check.differing_pixels:,}",
+                )
+            )
+    return lines
 
 
 def _payload_files(number: int, lang: str) -> str:
@@ -154,6 +261,14 @@ def add_exhibit_commands(
         action="store_true",
         help=t("add the fly-through video as data/video/sequence.mp4", lang),
     )
+    exhibit.add_argument(
+        "--with",
+        dest="with_scenes",
+        type=int,
+        action="append",
+        metavar="SCENE",
+        help=t("a further frozen account on the same model version (repeatable)", lang),
+    )
     exhibit.set_defaults(handler=cmd_exhibit)
 
     check = sub.add_parser(
@@ -162,4 +277,14 @@ def add_exhibit_commands(
         help=t("check an exhibit package against its manifest; names changed files", lang),
     )
     check.add_argument("path", metavar="PATH", help=t("package folder or zip", lang))
+    check.add_argument(
+        "--rerender",
+        action="store_true",
+        help=t("also make every still again from the package's own files and compare", lang),
+    )
+    check.add_argument(
+        "--public-key",
+        metavar="FILE",
+        help=t("also check the package's signature against this public key (PEM)", lang),
+    )
     check.set_defaults(handler=cmd_exhibit_verify, needs_catalogue=False)

@@ -32,9 +32,10 @@ ROLES: dict[str, str] = {
     "approver": "Approver: approves or rejects public posts",
     "auditor": "Auditor: reads the audit log only",
     "admin": "Admin: users and case membership (no access to evidence)",
+    "reviewer": "Reviewer: technical review of scene revisions before they are frozen",
 }
 #: Roles that read whole scenes (sensitive entities and history included) of member cases.
-_SCENE_READERS = frozenset({"modeller", "investigator", "presenter", "approver"})
+_SCENE_READERS = frozenset({"modeller", "investigator", "presenter", "approver", "reviewer"})
 #: Roles that may be members of a case and see its models.
 _CASE_READERS = _SCENE_READERS | {"media_officer"}
 
@@ -66,6 +67,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], bool | str]] = {
     "case.members": (frozenset({"admin"}), ANY),
     "case.lead": (_CASE_READERS, LEAD),
     "model.print": (frozenset({"modeller", "investigator", "presenter"}), MEMBER),
+    "scene.review": (frozenset({"reviewer"}), MEMBER),
 }
 
 
@@ -138,6 +140,7 @@ _ACTION_WORDS: dict[str, Message] = {
     "case.members": Message("request, approve or end case membership"),
     "case.lead": Message("grant membership of the case"),
     "model.print": Message("export printable physical models"),
+    "scene.review": Message("review scene revisions before they are frozen"),
 }
 
 _MEMBERSHIP_WORDS = {ANY: "yes", MEMBER: "member", LEAD: "lead"}

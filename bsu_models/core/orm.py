@@ -372,3 +372,20 @@ class VersionPlaceRow(Base):
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     version: Mapped[VersionRow] = relationship(back_populates="place")
+
+
+class SceneReviewRow(Base):
+    """A technical review of one scene revision by a second person: the checklist with a
+    finding per item and the decision. Freezing for court needs an approved review of exactly
+    the revision frozen (its SHA-256 compared)."""
+
+    __tablename__ = "scene_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    revision_sha256: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String(ACTOR))
+    checklist: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{item, finding}]
+    decision: Mapped[str] = mapped_column(String(16))  # approved | rejected
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

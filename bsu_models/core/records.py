@@ -221,6 +221,57 @@ class RevisionInfo:
 
 
 @dataclass(frozen=True)
+class ReviewInfo:
+    """A technical review of one scene revision: who, when, each checklist item's finding
+    (``(item, finding)``) and the decision (``approved`` or ``rejected``)."""
+
+    review_id: int
+    scene_id: int
+    revision: int
+    revision_sha256: str
+    reviewer: str
+    checklist: tuple[tuple[str, str], ...]
+    decision: str
+    reviewed_at: datetime
+
+    @property
+    def approved(self) -> bool:
+        return self.decision == "approved"
+
+
+@dataclass(frozen=True)
+class AccountDifference:
+    """One entity at one step of two accounts (scenes) compared: where each placed it and how far
+    apart (None when one of them did not place it there)."""
+
+    step: int  # 1-based, in each scene's own order
+    step_a: str  # the step's title in account A ("" when A has no such step)
+    step_b: str
+    label_a: str  # the entity's label in A ("" when only B has it)
+    label_b: str
+    matched_by: str  # "id" | "label" | "" (only in one account)
+    placed_a: bool
+    placed_b: bool
+    distance: MeasuredValue | None
+
+
+@dataclass(frozen=True)
+class AccountsComparison:
+    """Two scenes on the same model version compared step by step, entity by entity."""
+
+    scene_a: int
+    scene_b: int
+    name_a: str
+    name_b: str
+    revision_a: int
+    revision_b: int
+    sha256_a: str
+    sha256_b: str
+    version_id: int
+    rows: tuple[AccountDifference, ...]
+
+
+@dataclass(frozen=True)
 class MeasuredValue:
     """A measurement in real-world units where the version's units and scale are known.
 

@@ -38,6 +38,7 @@ class Settings:
     language: str = DEFAULT_LANGUAGE
     audit_head: str = ""  # empty: <data_dir>/audit-head.txt
     oidc_group_roles: str = ""
+    signing_key: str = ""  # Ed25519 private key file that signs exhibit packages; "": unsigned
 
     @property
     def blob_dir(self) -> Path:
@@ -124,11 +125,17 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "Single sign-on: which provider groups give which roles, "
         "e.g. BSU-Modellers=modeller;BSU-Approvers=approver.",
     ),
+    "BSU_SIGNING_KEY": (
+        "signing_key",
+        "(none: packages unsigned)",
+        "The unit's Ed25519 private key file (PEM) that signs exhibit packages; keep it "
+        "outside the data folder (bsu-models keys create makes one).",
+    ),
 }
 
 _TEXT_FIELDS = (
     "data_dir", "database_url", "actor", "font_file", "language", "audit_head",
-    "oidc_group_roles",
+    "oidc_group_roles", "signing_key",
 )  # fmt: skip
 
 
@@ -184,5 +191,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         language=language,
         audit_head=env.get("BSU_AUDIT_HEAD_FILE", ""),
         oidc_group_roles=env.get("BSU_OIDC_GROUP_ROLES", ""),
+        signing_key=env.get("BSU_SIGNING_KEY", ""),
         **numeric,  # type: ignore[arg-type]
     )

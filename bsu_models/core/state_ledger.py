@@ -57,6 +57,7 @@ ROW_NAMES: Mapping[str, Message] = {
     "scenes": Message("scene row"),
     "scene_revisions": Message("scene revision row"),
     "scene_freezes": Message("scene freeze row"),
+    "scene_reviews": Message("scene review row"),
     "users": Message("account row"),
     "case_members": Message("case membership row"),
     "public_posts": Message("public post row"),

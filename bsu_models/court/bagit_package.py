@@ -25,6 +25,9 @@ from bsu_models.core.errors import InvalidInput, StorageError, UnsafeArchive
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
+# The signature of the tag manifest (bsu_models.court.exhibit_signing): a tag file that the tag
+# manifest cannot list, which BagIt validators and sha256sum ignore.
+SIGNATURE_FILE = f"{TAG_MANIFEST}.sig"
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed, so the same bag always zips to the same bytes
 
 

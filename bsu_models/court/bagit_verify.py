@@ -14,7 +14,13 @@ from pathlib import Path
 
 from bsu_models.core.errors import Message, UnsafeArchive
 from bsu_models.core.i18n import localise
-from bsu_models.court.bagit_package import MANIFEST, TAG_MANIFEST, _checked, sha256_hex
+from bsu_models.court.bagit_package import (
+    MANIFEST,
+    SIGNATURE_FILE,
+    TAG_MANIFEST,
+    _checked,
+    sha256_hex,
+)
 from bsu_models.court.bagit_read import _BagFiles, _Damaged, _open_bag
 
 TAG_FILES = ("bagit.txt", "bag-info.txt", MANIFEST, TAG_MANIFEST)  # every bag we make has these
@@ -183,6 +189,7 @@ def _check(files: _BagFiles) -> BagReport:
         for n in sizes
         if not n.startswith("data/")
         and n not in TAG_FILES
+        and n != SIGNATURE_FILE
         and n not in tags
         and TAG_MANIFEST not in check.damaged
     )

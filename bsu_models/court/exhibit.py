@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,19 @@ from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import BsuError, InvalidInput, Message, StorageError
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language
 from bsu_models.core.records import SceneInfo
-from bsu_models.court.bagit_package import MANIFEST, bag_zip, make_bag, sha256_hex, write_bag_dir
+from bsu_models.court.bagit_package import (
+    MANIFEST,
+    SIGNATURE_FILE,
+    TAG_MANIFEST,
+    bag_zip,
+    make_bag,
+    sha256_hex,
+    write_bag_dir,
+)
 from bsu_models.court.bagit_verify import BagReport, verify_bag
 from bsu_models.court.exhibit_content import STILL_SIZE as STILL_SIZE
 from bsu_models.court.exhibit_content import ExhibitBuilder
+from bsu_models.court.exhibit_signing import signature_file
 from bsu_models.court.exhibit_words import METHOD as METHOD
 from bsu_models.court.exhibit_words import PROVENANCE_WORDS as PROVENANCE_WORDS
 from bsu_models.court.exhibit_words import TIME_ZONE as TIME_ZONE
@@ -124,6 +133,11 @@ def _audit_export(
             "files": len(files),
             "out": out,
             "language": builder.lang,
+            "signed_by_key": builder.fingerprint,
+            "accounts": [
+                {"scene": a.info.scene_id, "revision": a.revision, "sha256": a.sha256}
+                for a in builder.accounts
+            ],
         },
     )
     return ExhibitResult(
@@ -144,13 +158,19 @@ def _package(
     actor: str | None,
     lang: str = DEFAULT_LANGUAGE,
     video: bool | Mapping[str, Any] = False,
+    accounts: Sequence[int] = (),
 ) -> tuple[ExhibitBuilder, str, dict[str, bytes]]:
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
-    builder = ExhibitBuilder(ctx, scene_id, ctx.actor_name(actor), lang, video)
+    builder = ExhibitBuilder(
+        ctx, scene_id, ctx.actor_name(actor), lang, video=video, accounts=accounts
+    )
     exhibit = exhibit_number or default_exhibit_number(builder.info)
     payload, info = builder.build(exhibit)
-    return builder, exhibit, make_bag(payload, info)
+    bag = make_bag(payload, info)
+    if builder.signing_key is not None:
+        bag[SIGNATURE_FILE] = signature_file(builder.signing_key, bag[TAG_MANIFEST])
+    return builder, exhibit, bag
 
 
 def _bag_name(exhibit: str) -> str:
@@ -183,10 +203,12 @@ def build_exhibit(
     actor: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
     video: bool | Mapping[str, Any] = False,
+    accounts: Sequence[int] = (),
 ) -> ExhibitResult:
     """Write the package of scene ``scene_id`` to folder ``out`` or, for ``*.zip``, a zip file,
     its own words (book, viewer, stills, README) in ``lang``; with ``video`` (True, or the
-    video's options), with the fly-through video too.
+    video's options), with the fly-through video too; ``accounts`` are further frozen scenes on
+    the same model version, carried beside it and compared with it.
 
     The package appears whole or not at all: it is written next to ``out`` under a temporary
     name and renamed into place.
@@ -195,7 +217,7 @@ def build_exhibit(
     if exhibit_number is not None:
         exhibit_number = check_exhibit_number(exhibit_number)
     check_out(out)
-    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang, video)
+    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang, video, accounts)
     _write_atomically(bag, out, _bag_name(exhibit))
     return _audit_export(ctx, builder, exhibit, bag, out.name)
 
@@ -206,11 +228,14 @@ def exhibit_zip(
     exhibit_number: str | None = None,
     actor: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    accounts: Sequence[int] = (),
 ) -> tuple[str, bytes, ExhibitResult]:
     """The package as zip bytes with its file name (for a download in the web app), its own
     words in ``lang``."""
     check_language(lang)
-    builder, exhibit, bag = _package(ctx, scene_id, exhibit_number, actor, lang)
+    builder, exhibit, bag = _package(
+        ctx, scene_id, exhibit_number, actor, lang, accounts=accounts
+    )
     name = f"{_bag_name(exhibit)}.zip"
     data = bag_zip(bag, _bag_name(exhibit))
     return name, data, _audit_export(ctx, builder, exhibit, bag, name)

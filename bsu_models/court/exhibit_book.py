@@ -24,22 +24,24 @@ The PDF mechanics (fpdf2 document, tables, line breaking, fonts, footers) are in
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
-from bsu_models.core.errors import InvalidInput, InvalidSetting, Message
+from bsu_models.core.errors import InvalidSetting, Message
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, N_
+from bsu_models.court.bagit_package import SIGNATURE_FILE
+from bsu_models.court.book_accounts import ACCOUNT_WORDS, BookComparison, comparison_pages
+from bsu_models.court.book_method import METHOD_WORDS, MethodStatement, method_pages
+from bsu_models.court.book_pictures import PRINT_DPI as PRINT_DPI
+from bsu_models.court.book_pictures import _picture, _png_size
+from bsu_models.court.book_review import REVIEW_WORDS, BookReview, review_page
 from bsu_models.court.exhibit_cctv import CCTV_WORDS, BookCamera, cctv_pages
 from bsu_models.court.exhibit_words import PROVENANCE_WORDS
 from bsu_models.court.pdf_layout import (
     COLUMNS,
     INK,
     MUTED,
-    RULE,
     BookPdf,
     choose_font,
     write_footers,
@@ -112,6 +114,15 @@ class ExhibitBook:
     model_still_name: str = ""
     # Camera entities matched to CCTV frames: a page each after the steps.
     cameras: tuple[BookCamera, ...] = ()
+    # The technical review of the frozen revision (None: frozen before reviews were required).
+    review: BookReview | None = None
+    # SHA-256 fingerprint of the public key whose signature the package carries ("": unsigned).
+    signing_fingerprint: str = ""
+    # The statement of method's sections after its paragraphs (sources, software, units,
+    # uncertainty, data and assumptions, accounts, review, limitations).
+    method_statement: MethodStatement | None = None
+    # Further accounts put beside this one, each compared with it step by step.
+    comparisons: tuple[BookComparison, ...] = ()
 
     @property
     def has_sensitive(self) -> bool:
@@ -153,6 +164,9 @@ SELF_NOTE = N_(
 # notes and the names above. Whatever the book draws with pdf.say must be listed here.
 BOOK_WORDS = (
     *CCTV_WORDS,
+    *ACCOUNT_WORDS,
+    *REVIEW_WORDS,
+    *METHOD_WORDS,
     *PROVENANCE_WORDS.values(),
     *TYPE_NAMES.values(),
     *KIND_NAMES.values(),
@@ -167,6 +181,9 @@ BOOK_WORDS = (
     N_("Revision SHA-256"),
     N_("Steps"),
     N_("Produced by"),
+    N_("Signed"),
+    N_("by the unit's key {fingerprint} (Ed25519; {file})"),
+    N_("not signed"),
     N_("Date"),
     N_("Handling"),
     N_(
@@ -230,6 +247,14 @@ def _cover(pdf: BookPdf, book: ExhibitBook) -> None:
         (say("Steps"), str(len(book.steps))),
         (say("Produced by"), book.producer),
         (say("Date"), book.produced_on),
+        (
+            say("Signed"),
+            say("by the unit's key {fingerprint} (Ed25519; {file})").format(
+                fingerprint=book.signing_fingerprint, file=SIGNATURE_FILE
+            )
+            if book.signing_fingerprint
+            else say("not signed"),
+        ),
     ]
     if book.has_sensitive:
         rows.append(
@@ -242,55 +267,6 @@ def _cover(pdf: BookPdf, book: ExhibitBook) -> None:
             )
         )
     pdf.grid((), rows, COLUMNS["Cover"])
-
-
-PRINT_DPI = 300
-
-
-def _print_copy(png: bytes, width_mm: float) -> io.BytesIO:
-    """The still at the book's print resolution. fpdf2 re-encodes pixels, so a textured
-    3508-px still would otherwise add tens of megabytes per page for detail no printer shows;
-    the full-resolution PNG is in the package beside the book."""
-    target = round(width_mm / 25.4 * PRINT_DPI)
-    with Image.open(io.BytesIO(png)) as still:
-        if still.width <= target:
-            return io.BytesIO(png)
-        height = round(still.height * target / still.width)
-        smaller = still.convert("RGB").resize((target, height), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    smaller.save(buffer, format="PNG")
-    return buffer
-
-
-def _png_size(png: bytes, name: str, what: Message) -> tuple[int, int]:
-    try:
-        with Image.open(io.BytesIO(png)) as still:
-            return still.size
-    except (OSError, UnidentifiedImageError) as error:
-        raise InvalidInput(
-            "The still {name} of {what} is not a PNG.", name=name, what=what
-        ) from error
-
-
-def _picture(
-    pdf: BookPdf, png: bytes, name: str, size: tuple[int, int], box: tuple[float, float]
-) -> float:
-    """The still at the top left of the page's current position, fitted in ``box`` (width,
-    height in mm), framed and captioned; returns the y under the caption."""
-    top, left = pdf.get_y(), pdf.l_margin
-    scale = min(box[0] / size[0], box[1] / size[1])
-    width, height = size[0] * scale, size[1] * scale
-    pdf.image(_print_copy(png, width), x=left, y=top, w=width, h=height)
-    pdf.set_draw_color(*RULE)
-    pdf.rect(left, top, width, height)
-    pdf.set_xy(left, top + height + 1.2)
-    pdf.set_font(pdf.family, size=7)
-    pdf.set_text_color(*MUTED)
-    caption = pdf.say(
-        "Printed at {dpi} dpi; full resolution ({width} × {height} px) in {name} of the package"
-    )
-    pdf.para(caption.format(dpi=PRINT_DPI, width=size[0], height=size[1], name=name), 3.6, width)
-    return pdf.get_y()
 
 
 def _named(pdf: BookPdf, names: dict[str, str], key: str) -> str:
@@ -477,6 +453,9 @@ def build_exhibit_book(
     for step in book.steps:
         _step(pdf, step, len(book.steps))
     cctv_pages(pdf, book.cameras, _picture)
+    for comparison in book.comparisons:
+        comparison_pages(pdf, comparison)
+    review_page(pdf, book.review)
     pdf.start(say("Statement of method"))
     pdf.title_line(say("Statement of method"))
     pdf.set_font(pdf.family, size=10)
@@ -484,6 +463,8 @@ def build_exhibit_book(
     for paragraph in book.method:
         pdf.para(paragraph, 5.4)
         pdf.ln(3)
+    if book.method_statement is not None:
+        method_pages(pdf, book.method_statement)
     if book.package_files:
         pdf.start(say("Annex: package files"))
         pdf.title_line(say("Annex: files of the exhibit package"))

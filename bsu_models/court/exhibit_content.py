@@ -19,7 +19,7 @@ book, the viewer, the stills' own words and README.txt; ``bag-info.txt`` records
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,12 +28,15 @@ import numpy as np
 from bsu_models import __version__
 from bsu_models.core.cases import list_cases
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.errors import Conflict, InvalidInput
+from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language, error_text, translator
 from bsu_models.core.records import SceneInfo
 from bsu_models.core.software import software_fields
 from bsu_models.core.versions import get_version, web_glb
 from bsu_models.court.bagit_package import sha256_hex
+from bsu_models.court.book_method import MethodAccount, MethodMeasurement
+from bsu_models.court.book_review import frozen_review, review_fields
+from bsu_models.court.exhibit_accounts import account_content, check_accounts, require_frozen
 from bsu_models.court.exhibit_book import (
     BookEntity,
     BookMeasurement,
@@ -45,10 +48,20 @@ from bsu_models.court.exhibit_book import (
 )
 from bsu_models.court.exhibit_cctv import gather_cameras
 from bsu_models.court.exhibit_facts import _frame, _model_facts
+from bsu_models.court.exhibit_method import method_statement
+from bsu_models.court.exhibit_signing import fingerprint, signing_key
+from bsu_models.court.exhibit_stills import STILL_SIZE as STILL_SIZE
+from bsu_models.court.exhibit_stills import (
+    StillSettings,
+    made_still,
+    settings_files,
+    still_settings,
+)
 from bsu_models.court.exhibit_video import VIDEO_PATH, VIDEO_README, exhibit_video
 from bsu_models.court.exhibit_words import (
     METHOD,
     NOT_PLACED,
+    NOTICE,
     PROVENANCE_WORDS,
     README_FILES,
     _date_text,
@@ -58,12 +71,13 @@ from bsu_models.court.exhibit_words import (
 )
 from bsu_models.court.offline_viewer import build_offline_viewer
 from bsu_models.ingest.geometry import axis_vector
-from bsu_models.render.still_service import render_version_still
 from bsu_models.scenes.scene_items import Step
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.service import SceneService
 
-STILL_SIZE = "a4"  # A4 landscape at 300 dpi: print resolution for the book and the bundle
+#: Stored files that are the upload itself (the mesh, its companions, or the archive).
+ORIGINAL_ROLES = ("mesh", "companion", "archive")
+MODEL_FOLDER = "model"
 
 
 class ExhibitBuilder:
@@ -76,7 +90,10 @@ class ExhibitBuilder:
         actor: str,
         lang: str = DEFAULT_LANGUAGE,
         video: bool | Mapping[str, Any] = False,
+        accounts: Sequence[int] = (),
     ) -> None:
+        """``accounts``: further frozen scenes on the same model version, put in the exhibit
+        beside this one (competing accounts), each compared with it step by step."""
         self.ctx = ctx
         self.video = video  # True, or the video's options: add data/video/sequence.mp4
         self.actor = actor
@@ -85,40 +102,73 @@ class ExhibitBuilder:
         self._scenes = scenes = SceneService(ctx)
         scenes.require(scene_id, "exhibit.export")
         self.info: SceneInfo = scenes.info(scene_id)
-        if self.info.frozen_revision is None:
-            raise Conflict(
-                "Scene {scene_id} ({name}) is not frozen for court; freeze it first "
-                "(bsu-models scene freeze {scene_id}, or Freeze on the Presentation page).",
-                scene_id=scene_id,
-                name=self.info.name,
-            )
-        self.revision: int = self.info.frozen_revision
+        self.revision: int = require_frozen(self.info)
+        self.stills: list[StillSettings] = []  # the render settings of each still made
+        self.measured: list[MethodMeasurement] = []  # for the statement of method
+        # Read first: a key that cannot be used stops the build before anything is rendered.
+        self.signing_key = signing_key(ctx.settings)
+        self.fingerprint = (
+            fingerprint(self.signing_key.public_key()) if self.signing_key is not None else ""
+        )
         scenes.confirm_for_court(scene_id)
         self.doc: SceneDoc = scenes.document(scene_id, self.revision)
         self.version = get_version(ctx, self.info.version_id)
         self.revision_sha256 = next(
             r.sha256 for r in scenes.history(scene_id) if r.number == self.revision
         )
+        self.review = frozen_review(scenes, scene_id, self.revision, self.revision_sha256, lang)
+        self.accounts = check_accounts(scenes, self.info, accounts, lang)
 
     # -- parts ----------------------------------------------------------------------------------
 
-    def _still(self, number: int | None, step: Step | None, exhibit: str, date: str) -> bytes:
-        view = self.doc.view_for_step(step.id) if step is not None else None
-        still = render_version_still(
-            self.ctx,
-            self.version.version_id,
-            scene_id=self.info.scene_id,
-            revision=self.revision,
-            step=number,
-            view=view.id if view else None,
-            preset=None if view else "iso",
-            size=STILL_SIZE,
+    def still(
+        self,
+        scene_id: int,
+        revision: int,
+        doc: SceneDoc,
+        number: int | None,
+        exhibit: str,
+        date: str,
+        *,
+        name: str,
+        scene_file: str,
+    ) -> bytes:
+        """The still of step ``number`` (None: the model alone) of a frozen scene, with the
+        label of every exhibit still; its render settings are kept for the package."""
+        settings = still_settings(
+            doc,
+            doc.step_at(number) if number is not None else None,
+            number,
+            still=name,
+            scene_file=scene_file,
+            scene_id=scene_id,
+            revision=revision,
+            model_version_number=self.version.number,
             exhibit=exhibit,
             date_text=date,
-            actor=self.actor,
-            lang=self.lang,
+            language=self.lang,
+            notice=self._(NOTICE),
         )
-        return still.png
+        png, made = made_still(self.ctx, self.version.version_id, settings, self.actor)
+        self.stills.append(made)
+        return png
+
+    def scene_file(self, scene_id: int, revision: int) -> bytes:
+        """The frozen revision as the package's scene JSON (schema bsu-scene/1)."""
+        data = self._scenes.export_json(scene_id, revision, actor=self.actor)
+        return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+    def _still(self, number: int | None, exhibit: str, date: str, name: str) -> bytes:
+        return self.still(
+            self.info.scene_id,
+            self.revision,
+            self.doc,
+            number,
+            exhibit,
+            date,
+            name=name,
+            scene_file="scene.json",
+        )
 
     def _entities(self, step: Step) -> tuple[BookEntity, ...]:
         east, north, up, factor = _frame(self.version)
@@ -160,6 +210,15 @@ class ExhibitBuilder:
             try:
                 value = self._scenes.measure(self.info.scene_id, m, self.revision)
                 text = _value_text(value, self.lang)
+                self.measured.append(
+                    MethodMeasurement(
+                        step.title if step is not None else "",
+                        m.label or m.id,
+                        value.value,
+                        value.uncertainty,
+                        value.unit,
+                    )
+                )
             except InvalidInput as exc:  # e.g. an entity with no position at this step
                 text = self._("not available: {reason}").format(reason=error_text(exc, self.lang))
             rows.append(BookMeasurement(m.label or m.id, m.kind.replace("_", " "), text))
@@ -321,10 +380,11 @@ class ExhibitBuilder:
         book_steps = []
         model_still = b""
         if not self.doc.steps:
-            model_still = payload["stills/model.png"] = self._still(None, None, exhibit, date)
+            name = "stills/model.png"
+            model_still = payload[name] = self._still(None, exhibit, date, name)
         for number, step in enumerate(self.doc.steps, 1):
             name = f"stills/step-{number:02d}.png"
-            payload[name] = self._still(number, step, exhibit, date)
+            payload[name] = self._still(number, exhibit, date, name)
             book_steps.append(
                 BookStep(
                     number=number,
@@ -338,10 +398,7 @@ class ExhibitBuilder:
                     sightlines=self._sightlines(number, step),
                 )
             )
-        scene_json = self._scenes.export_json(self.info.scene_id, self.revision, actor=self.actor)
-        payload["scene.json"] = (
-            json.dumps(scene_json, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        ).encode()
+        payload["scene.json"] = self.scene_file(self.info.scene_id, self.revision)
         cctv, cameras = gather_cameras(
             self.ctx,
             self.info.scene_id,
@@ -352,6 +409,18 @@ class ExhibitBuilder:
             self.lang,
         )
         payload.update(cctv)
+        comparisons, account_fields = [], {}
+        accounts = [
+            MethodAccount(self.doc.name, self.info.scene_id, self.revision, self.revision_sha256)
+        ]
+        for index, account in enumerate(self.accounts, 2):
+            files, comparison, fields, considered = account_content(
+                self, account, index, exhibit, date, payload
+            )
+            payload.update(files)
+            comparisons.append(comparison)
+            account_fields.update(fields)
+            accounts.append(considered)
         glb = web_glb(self.ctx, self.version.version_id, actor=self.actor)
         payload["model.glb"] = glb
         payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit), self.lang)
@@ -367,6 +436,27 @@ class ExhibitBuilder:
                 lang=self.lang,
                 options=None if self.video is True else self.video,
             )
+        # The model file as uploaded, so that the stills can be made again from the package.
+        for stored in self.version.files:
+            if stored.role in ORIGINAL_ROLES:
+                payload[f"{MODEL_FOLDER}/{stored.name}"] = self.ctx.blobs.get_verified(
+                    stored.sha256
+                )
+        payload.update(settings_files(self.stills))
+        model_files = [
+            f"{MODEL_FOLDER}/{f.name}" for f in self.version.files if f.role in ORIGINAL_ROLES
+        ]
+        scene_measurements = self._measurements(None)  # before the statement of method uses them
+        method = method_statement(
+            self.version,
+            self.doc,
+            payload,
+            model_files,
+            self.measured,
+            accounts,
+            self.review,
+            self.lang,
+        )
         case = next(
             (c for c in list_cases(self.ctx) if c.reference == self.version.case_reference),
             None,
@@ -387,10 +477,14 @@ class ExhibitBuilder:
             steps=tuple(book_steps),
             method=tuple(self._(paragraph) for paragraph in METHOD),
             package_files=tuple((f"data/{n}", sha256_hex(d)) for n, d in sorted(payload.items())),
-            scene_measurements=self._measurements(None),
+            scene_measurements=scene_measurements,
             model_still_png=model_still,
             model_still_name="stills/model.png" if model_still else "",
             cameras=cameras,
+            review=self.review,
+            signing_fingerprint=self.fingerprint,
+            method_statement=method,
+            comparisons=tuple(comparisons),
         )
         payload["exhibit-book.pdf"] = build_exhibit_book(
             book, book_font(self.ctx.settings.font_file), self.lang
@@ -413,7 +507,15 @@ class ExhibitBuilder:
             "BSU-Model-Version-Id": str(self.version.version_id),
             "BSU-Source-File": self.version.mesh_member,
             "BSU-Source-SHA256": self.version.original_sha256,
+            "BSU-Model-Name": self.version.model_name,
+            "BSU-Model-Version-Number": str(self.version.number),
+            "BSU-Model-Files": " ".join(
+                f"{MODEL_FOLDER}/{f.name}" for f in self.version.files if f.role in ORIGINAL_ROLES
+            ),
             "Exhibit-Language": self.lang,
+            **review_fields(self.review),
+            **account_fields,
+            "BSU-Signing-Key-Fingerprint": self.fingerprint or "none (unsigned)",
             # What made the stills, the book and the verdicts, so that they can be made again.
             **software_fields(),
         }

@@ -19,6 +19,7 @@ from bsu_models.core.i18n import (
     translator,
 )
 from bsu_models.core.records import MeasuredValue
+from bsu_models.court.pdf_layout import NOTICE as NOTICE
 from bsu_models.court.pdf_layout import is_wide, line_pieces
 
 # What the package says of each provenance kind and the statement of method (translated where
@@ -85,6 +86,9 @@ README_FILES = (
         "viewer.html",
         N_("open in a web browser: the model and steps, read-only, no network needed"),
     ),
+    ("model/", N_("the model file exactly as uploaded (its SHA-256 is in bag-info.txt)")),
+    ("stills/*.json", N_("the render settings of each still, to make it again")),
+    ("accounts/", N_("further accounts: each one's scene and stills (when there are any)")),
 )
 
 

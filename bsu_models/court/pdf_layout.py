@@ -36,6 +36,9 @@ INK, MUTED, ACCENT = (33, 37, 41), (96, 104, 114), (24, 54, 99)
 RULE, STRIPE, WHITE = (190, 196, 204), (242, 244, 247), (255, 255, 255)
 FAMILY = "bookfont"
 TEMPLATE_CHARS = "·×°"  # the non-ASCII characters that the book's own wording uses
+# Characters of the book's own words drawn as these where the font has no glyph for them (the
+# core Helvetica of a Latin-only book): the words stay right, the typography plainer.
+FALLBACK = {"—": "-", "√": "sqrt ", "≈": "~"}
 PAD = (1.2, 2.0)  # table cell padding, vertical and horizontal (mm)
 COLUMNS = {  # relative column widths of the tables
     "Cover": (1, 4),
@@ -48,7 +51,10 @@ COLUMNS = {  # relative column widths of the tables
     "Annex": (2, 3),
 }
 # The words of the running header, the footers and the PDF's properties (see BookPdf.words).
+# On every page, as on every still.
+NOTICE = N_("Illustrative demonstrative aid — not a recording of the events.")
 LAYOUT_WORDS = (
+    NOTICE,
     N_("Exhibit {number}"),
     N_("{section} (continued)"),
     N_("scene {scene} revision {revision}"),
@@ -154,7 +160,17 @@ class BookPdf(FPDF):
 
     def say(self, word: str) -> str:
         """One of the book's own words (an English msgid given to the book) in its language."""
-        return self.words[word]
+        text = self.words[word]
+        for char, plain in FALLBACK.items():
+            if char in text and not self.has_glyph(char):
+                text = text.replace(char, plain)
+        return text
+
+    def has_glyph(self, char: str) -> bool:
+        if self.family != FAMILY:
+            return ord(char) < 256  # core Helvetica: Latin-1
+        face = self.fonts[FAMILY]
+        return isinstance(face, TTFFont) and ord(char) in face.cmap
 
     def exhibit_words(self) -> str:
         """ "Exhibit P12" in the book's language."""
@@ -318,7 +334,8 @@ class BookPdf(FPDF):
 def choose_font(pdf: BookPdf, book: ExhibitBook, font_file: Path | None) -> None:
     """Draw with ``font_file``, once it is known to have a glyph for every character of the
     book: its text and its own words in its language."""
-    text = _all_text(book) + TEMPLATE_CHARS + "".join(pdf.words.values())
+    words = "".join(pdf.words.values())
+    text = _all_text(book) + TEMPLATE_CHARS + "".join(c for c in words if c not in FALLBACK)
     if font_file is None:
         beyond = [char for char in text if ord(char) > 255]
         if beyond:
@@ -364,6 +381,11 @@ def write_footers(pdf: BookPdf, book: ExhibitBook) -> None:
         pdf.current_font_is_set_on_page = False
         pdf.set_draw_color(*RULE)
         pdf.set_fill_color(*WHITE)  # fpdf2 writes the text colour only if it differs
+        # The label every page carries, between the page's content and the footer rule.
+        pdf.set_xy(pdf.l_margin, pdf.h - 16.4)
+        pdf.set_font(pdf.family, size=7)
+        pdf.set_text_color(*MUTED)
+        pdf.para(pdf.say(NOTICE), 3.2, align="C")
         pdf.line(pdf.l_margin, pdf.h - 13, pdf.w - pdf.r_margin, pdf.h - 13)
         pdf.set_xy(pdf.l_margin, pdf.h - 11.5)
         pdf.set_font(pdf.family, size=8)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +49,17 @@ VIEW_NAMES = {
     "west": N_("West elevation"),
 }
 PROJECTION_NAMES = {"perspective": N_("perspective"), "orthographic": N_("orthographic")}
+
+
+@dataclass(frozen=True)
+class ShownAs:
+    """The scene id, revision and model version number a still states (its caption and PNG
+    text), when it is drawn again elsewhere: a package re-rendered in a throwaway catalogue
+    states what the package recorded, not the numbers that catalogue gave."""
+
+    scene_id: int
+    revision: int
+    version_number: int
 
 
 def _file_key(version: VersionInfo, role: str) -> str:
@@ -216,12 +227,16 @@ def render_version_still(
     sun_at: str | None = None,
     stereo: str | None = None,
     interocular_m: float | None = None,
+    notice: str | None = None,
+    shown_as: ShownAs | None = None,
 ) -> Still:
     """A still of a version (with a scene at a step, of ``revision`` or the current one) from a
     saved view or a preset, its caption, legend and scale in ``lang``; lit by the sun at
     ``sun_at``, or by default at the step's time when the scene has a date and the version a
     place (``scene_sun.step_sun``); ``stereo`` (one of ``render.stereo.STEREO_MODES``) makes it
-    a stereo pair with the eyes ``interocular_m`` apart in the real world (65 mm unless given)."""
+    a stereo pair with the eyes ``interocular_m`` apart in the real world (65 mm unless given);
+    ``notice`` is a last caption line as given (a court exhibit's label), ``shown_as`` the
+    identity it states."""
     pair = None if stereo is None else check_stereo(stereo, interocular_m)
     _ = translator(check_language(lang)).gettext
     version = get_version(ctx, version_id)
@@ -234,6 +249,10 @@ def render_version_still(
         revision = info.revision if revision is None else revision
         doc = scenes.document(scene_id, revision)
     camera, saved = choose_camera(scenes, version, doc, view, preset, scene_id)
+    stated_scene, stated_revision, stated_number = scene_id, revision, version.number
+    if shown_as is not None:
+        stated_scene, stated_revision = shown_as.scene_id, shown_as.revision
+        stated_number = shown_as.version_number
     if saved is not None:
         view_name, shown_view = f"view {saved.id}", saved.name  # the audit log: its id
     else:
@@ -249,7 +268,7 @@ def render_version_still(
             number = [s.id for s in doc.steps].index(current.id) + 1
             where = {
                 "scene": doc.name,
-                "revision": revision,
+                "revision": stated_revision,
                 "number": number,
                 "count": len(doc.steps),
                 "title": current.title,
@@ -265,7 +284,7 @@ def render_version_still(
                 ).format(**where)
         else:
             step_line = _("Scene: {scene} (revision {revision}) · no steps yet").format(
-                scene=doc.name, revision=revision
+                scene=doc.name, revision=stated_revision
             )
     sun = step_sun(version, doc, current, sun_at)
     if not date_text:
@@ -282,13 +301,14 @@ def render_version_still(
         ).format(
             sha=version.original_sha256[:12],
             model=version.model_name,
-            number=version.number,
+            number=stated_number,
             units=_unknown(version.units, _),
             scale=_unknown(version.scale, _),
             view=shown_view,
             projection=_(PROJECTION_NAMES.get(camera.projection, camera.projection)),
         ),
         _("Rendered {date} by BSU Models").format(date=date_text),
+        *([notice] if notice else []),
     ]
     if sun is not None:
         caption.insert(2, sun_caption(sun, doc.time_zone if doc else None, _))
@@ -307,7 +327,7 @@ def render_version_still(
         lang=lang,
         png_text={
             "derived-from-sha256": version.original_sha256,
-            "scene": f"{scene_id}@r{revision}" if scene_id else "",
+            "scene": f"{stated_scene}@r{stated_revision}" if scene_id else "",
             "generator": "bsu-models still",
             **({"sun": _sun_text(sun)} if sun is not None else {}),
             **({"stereo": pair.mode, "interocular-m": f"{pair.interocular_m:g}"} if pair else {}),

@@ -39,12 +39,18 @@ from bsu_models.ingest.geometry import (
     preset_camera,
     snap_down,
 )
+from bsu_models.scenes.scene_accounts import SceneAccounts
 from bsu_models.scenes.scene_analysis import SceneAnalysis
 from bsu_models.scenes.scene_diff import scene_change_messages, scene_change_refs, scene_changes
 from bsu_models.scenes.scene_items import SavedView, check_label
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_public import public_document, public_tolerance
+from bsu_models.scenes.scene_review import (
+    SceneReviewing,
+    require_approved_review,
+    review_row_ids,
+)
 from bsu_models.scenes.scene_states import SceneStates, refuse_if_archived, refuse_taken_name
 from bsu_models.scenes.site_frame import site_frame
 
@@ -108,6 +114,7 @@ def _confirm_rows(session: Session, row: SceneRow, head_file: Path) -> None:
     ]
     if row.freeze is not None:
         keys.append(row_key("scene_freezes", row.freeze.id))
+    keys += [row_key("scene_reviews", review) for review in review_row_ids(session, row.id)]
     problems = confirm_rows(session, keys)
     problems += head_file_problems(head_file, session, allow_older=True)
     if problems:
@@ -139,7 +146,7 @@ def _refuse_if_frozen(row: SceneRow) -> None:
         )
 
 
-class SceneService(SceneAnalysis, SceneStates):
+class SceneService(SceneReviewing, SceneAnalysis, SceneStates, SceneAccounts):
     """Scenes of one catalogue; reached as ``catalogue.scenes``."""
 
     def __init__(self, ctx: ServiceContext) -> None:
@@ -439,7 +446,8 @@ class SceneService(SceneAnalysis, SceneStates):
     def freeze(
         self, scene_id: int, revision: int | None = None, actor: str | None = None
     ) -> SceneInfo:
-        """Freeze the scene for court at ``revision`` (default: current); it changes no more."""
+        """Freeze the scene for court at ``revision`` (default: current); it changes no more.
+        Needs an approved technical review of exactly that revision (``scene_review``)."""
         self.require(scene_id, "scene.freeze")
         actor = self._actor(actor)
         with write_session(self._engine) as session:
@@ -457,6 +465,7 @@ class SceneService(SceneAnalysis, SceneStates):
                 )
             frozen = row.revisions[-1]
             _check_revision(row, frozen)
+            review = require_approved_review(session, row)
             _confirm_rows(session, row, self.ctx.settings.audit_head_file)
             row.freeze = SceneFreezeRow(
                 scene_id=row.id, revision=number, sha256=frozen.sha256, frozen_by=actor
@@ -469,7 +478,7 @@ class SceneService(SceneAnalysis, SceneStates):
                 object_type="scene",
                 object_id=str(scene_id),
                 object_sha256=frozen.sha256,
-                details={"revision": number},
+                details={"revision": number, "review": review.id},
             )
             return self._written(session, scene_id)
 

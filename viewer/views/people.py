@@ -42,6 +42,7 @@ def role_text(role: str) -> str:
         "approver": t("Approver: approves or rejects public posts"),
         "auditor": t("Auditor: reads the audit log only"),
         "admin": t("Admin: users and case membership (no access to evidence)"),
+        "reviewer": t("Reviewer: technical review of scene revisions before they are frozen"),
     }
     return described.get(role) or bsu_models.ROLES.get(role, role)
 

@@ -64,6 +64,23 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
                     "before it is shown in court or exported as an exhibit."
                 ).format(revision=scene.revision)
             )
+            approved = [
+                r for r in cat.scenes.reviews(scene.scene_id) if r.revision == scene.revision
+            ]
+            if approved and approved[-1].approved:
+                st.caption(
+                    t("Technical review: approved by {reviewer}.").format(
+                        reviewer=plain(approved[-1].reviewer)
+                    )
+                )
+            else:
+                st.caption(
+                    t(
+                        "Revision {revision} has no approved technical review; a reviewer "
+                        "must approve it before it can be frozen (bsu-models scene review "
+                        "{scene})."
+                    ).format(revision=scene.revision, scene=scene.scene_id)
+                )
             sure = st.checkbox(
                 t("Freeze revision {revision}; no further change to this scene").format(
                     revision=scene.revision
