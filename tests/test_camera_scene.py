@@ -287,6 +287,8 @@ def test_exhibit_holds_the_frame_its_hash_pairs_and_heights(sqlite_catalogue, te
     sha = hashlib.sha256(png).hexdigest()
     match = cat.cameras.solution(scene_id, "CAM 7")
     assert [h.label for h in match.heights] == ["Marker"]
+    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+    cat.scenes.review(scene_id, "approved", findings, actor="reviewer-1")
     cat.scenes.freeze(scene_id)
     result = cat.build_exhibit(scene_id, tmp_path / "exhibit", "JL/99")
     data = tmp_path / "exhibit" / "data"

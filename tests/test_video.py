@@ -250,6 +250,8 @@ def test_a_killed_render_leaves_no_file(tmp_path):
 @pytest.mark.slow
 def test_exhibit_with_video_holds_the_frozen_revision_s_mp4(demo, tmp_path):
     catalogue, scene_id = demo
+    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+    catalogue.scenes.review(scene_id, "approved", findings, actor="reviewer-1")
     catalogue.scenes.freeze(scene_id)
     out = tmp_path / "exhibit"
     result = catalogue.build_exhibit(
