@@ -121,6 +121,8 @@ def test_the_requester_cannot_approve_a_video_post(posted):
     assert any(e.details.get("mp4_sha256") == post.image_sha256 and e.details["public"]
                for e in rendered)  # fmt: skip
     assert system.verify().ok
-    with pytest.raises(bsu_models.InvalidInput, match="Public video size '4k'"):
+    with pytest.raises(
+        bsu_models.InvalidInput, match="Video size '4k' is not one of square, portrait, story"
+    ):
         media.posts.request_video(posted["scene"], "4k", CAPTION, **FAST)
     assert re.fullmatch(r"[0-9a-f]{64}", post.image_sha256)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bsu_models.core import limits
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.errors import InvalidInput, Message
+from bsu_models.core.errors import Message
 from bsu_models.core.i18n import N_, check_language, translator
 from bsu_models.core.text import clean_text, text_sha256
 from bsu_models.core.versions import get_version
@@ -58,13 +58,7 @@ class PublicVideo:
 
 
 def check_public_size(size: str) -> tuple[int, int]:
-    if size not in PUBLIC_VIDEO_SIZES:
-        raise InvalidInput(
-            "Public video size {size!r} is not one of {choices}.",
-            size=size,
-            choices=", ".join(PUBLIC_VIDEO_SIZES),
-        )
-    return PUBLIC_VIDEO_SIZES[size]
+    return video_size(size, PUBLIC_VIDEO_SIZES)
 
 
 def render_public_video(

@@ -22,7 +22,7 @@ inputs give the same frames.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -75,14 +75,15 @@ RESTING = replace(MOVING, measurements=True, sightlines=True)
 Progress = Callable[[float, Message], None]
 
 
-def video_size(name: str) -> tuple[int, int]:
-    if name not in VIDEO_SIZES:
+def video_size(name: str, sizes: Mapping[str, tuple[int, int]] = VIDEO_SIZES) -> tuple[int, int]:
+    """The pixels of the size called ``name``, one of ``sizes``."""
+    if name not in sizes:
         raise InvalidInput(
             "Video size {size!r} is not one of {choices}.",
             size=name,
-            choices=", ".join(VIDEO_SIZES),
+            choices=", ".join(sizes),
         )
-    return VIDEO_SIZES[name]
+    return sizes[name]
 
 
 def check_timing(fps: int, seconds_per_step: float) -> None:
