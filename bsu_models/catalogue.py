@@ -392,6 +392,13 @@ class Catalogue:
 
         return export_print(self.ctx, version_id, **options)
 
+    def video_mp4(self, scene_id: int, **options: Any) -> tuple[str, bytes, VideoResult]:
+        """The fly-through MP4 of a scene as bytes with a file name (a download); options as
+        ``video_service.render_scene_video``."""
+        from bsu_models.render.video_service import scene_video_mp4
+
+        return scene_video_mp4(self.ctx, scene_id, **options)
+
     def build_exhibit(
         self,
         scene_id: int,

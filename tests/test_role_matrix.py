@@ -92,6 +92,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.camera_still": ("render",),
     "Catalogue.camera_coverage": ("render",),
     "Catalogue.print_model": ("model.print",),
+    "Catalogue.video_mp4": ("render",),
     "Catalogue.build_exhibit": ("exhibit.export",),
     "Catalogue.exhibit_zip": ("exhibit.export",),
     "Catalogue.audit_events": ("audit.read",),
@@ -128,6 +129,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.sightline": (V, VP),
     "SceneService.layer": (V, VP),
     "PostService.request": ("post.request",),
+    "PostService.request_video": ("post.request",),
     "PostService.get": ("post.request", "post.decide"),
     "PostService.list_posts": ("post.request", "post.decide"),
     "PostService.preview": ("post.request", "post.decide"),
@@ -425,6 +427,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.print_model": lambda w, c: c.print_model(
         w.version, scale="1:1000", out=w.root / f"print-{next(w.count)}.3mf"
     ),
+    "Catalogue.video_mp4": lambda w, c: c.video_mp4(
+        w.scene, size="square", fps=1, seconds_per_step=0.5
+    ),
     # The scene is not frozen: allowed, the build stops at once with a Conflict.
     "Catalogue.build_exhibit": lambda w, c: c.build_exhibit(w.scene, w.root / "exhibit"),
     "Catalogue.exhibit_zip": lambda w, c: c.exhibit_zip(w.scene),
@@ -481,6 +486,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "SceneService.sightline": lambda w, c: c.scenes.sightline(w.scene, "W1", "W2"),
     "SceneService.layer": _layer,
     "PostService.request": lambda w, c: c.posts.request(w.scene, 1, "square", "Appeal"),
+    "PostService.request_video": lambda w, c: c.posts.request_video(
+        w.scene, "square", "Appeal", fps=1, seconds_per_step=0.5
+    ),
     "PostService.get": lambda w, c: c.posts.get(w.pending),
     "PostService.list_posts": lambda w, c: _listed(
         w.pending in {p.post_id for p in c.posts.list_posts()}

@@ -482,3 +482,18 @@ def show_facts(version: bsu_models.VersionInfo) -> None:
     )
     st.caption(t("SHA-256 of the original file"))
     st.code(version.original_sha256, language=None, wrap_lines=True)
+
+
+def progress_bar(start: str) -> Callable[[float, object], None]:
+    """A progress bar (``st.progress``) and the callback that moves it: a long render
+    (a video) tells it the fraction done and the step it is at."""
+    bar = st.progress(0.0, text=start)
+    shown = {"percent": -1}
+
+    def report(fraction: float, message: object) -> None:
+        percent = int(fraction * 100)
+        if percent != shown["percent"]:  # one message to the browser per percent, not per frame
+            shown["percent"] = percent
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{percent}% · {text_of(message)}")
+
+    return report

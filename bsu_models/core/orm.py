@@ -389,3 +389,17 @@ class SceneReviewRow(Base):
     checklist: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{item, finding}]
     decision: Mapped[str] = mapped_column(String(16))  # approved | rejected
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PublicPostVideoRow(Base):
+    """What makes a public post a video: its timing and frame count. The post's ``image_key``
+    holds the MP4's SHA-256, so the decision on the post is about exactly those bytes."""
+
+    __tablename__ = "public_post_videos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("public_posts.id"), unique=True)
+    fps: Mapped[int] = mapped_column(Integer)
+    seconds_per_step: Mapped[float] = mapped_column(Float)
+    frames: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))

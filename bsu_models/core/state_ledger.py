@@ -61,6 +61,7 @@ ROW_NAMES: Mapping[str, Message] = {
     "users": Message("account row"),
     "case_members": Message("case membership row"),
     "public_posts": Message("public post row"),
+    "public_post_videos": Message("public post video row"),
 }
 
 

@@ -1,11 +1,13 @@
-"""Public posts: a media officer's request for a public picture of a scene, and a second
-person's decision on it.
+"""Public posts: a media officer's request for a public picture or video of a scene, and a
+second person's decision on it.
 
-A request renders the picture at once from the scene's current revision with everything
-sensitive removed (``bsu_models.render.public_image``) and stores it under its SHA-256; the decision
-is about exactly those bytes. An approver who did not make the request approves or rejects it with
-a reason. Only approved pictures can be downloaded, and an approved picture never changes: if
-the scene changed after the request, approving is refused and a new request is needed.
+A request renders the picture (or the video of every step, ``bsu_models.render.public_video``;
+its timing kept in ``public_post_videos``) at once from the scene's current revision with
+everything sensitive removed (``bsu_models.render.public_image``) and stores it under its
+SHA-256; the decision is about exactly those bytes. An approver who did not make the request
+approves or rejects it with a reason. Only approved posts can be downloaded, and an approved
+post never changes: if the scene changed after the request, approving is refused and a new
+request is needed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -29,10 +32,14 @@ from bsu_models.core.errors import (
     Message,
     NotFound,
 )
-from bsu_models.core.orm import PublicPostRow, SceneRevisionRow, SceneRow
+from bsu_models.core.orm import PublicPostRow, PublicPostVideoRow, SceneRevisionRow, SceneRow
+from bsu_models.core.records import SceneInfo
 from bsu_models.core.state_ledger import confirm_rows, row_key
 from bsu_models.core.text import clean_text, text_sha256
 from bsu_models.scenes.service import SceneService
+
+if TYPE_CHECKING:
+    from bsu_models.render.video import Progress
 
 POST_STATUSES = ("requested", "approved", "rejected")
 #: A status as a word in a sentence (the stored value stays English).
@@ -65,14 +72,26 @@ class PostInfo:
     decided_by: str | None
     decided_at: datetime | None
     reason: str
+    video: bool = False  # an MP4 of every step (``platform`` is its size; ``step`` is 0)
+
+    @property
+    def file_name(self) -> str:
+        """A file name that says nothing about the case."""
+        suffix = "mp4" if self.video else "png"
+        return f"public-post-{self.post_id}-{self.platform}.{suffix}"
 
 
-def _info(row: PublicPostRow, case_reference: str, scene_name: str) -> PostInfo:
+def _info(row: PublicPostRow, session: Session) -> PostInfo:
+    scene = session.get(SceneRow, row.scene_id)
+    assert scene is not None
+    video = session.scalar(
+        select(PublicPostVideoRow.id).where(PublicPostVideoRow.post_id == row.id)
+    )
     return PostInfo(
         row.id,
-        case_reference,
+        scene.version.model.case.reference,
         row.scene_id,
-        scene_name,
+        scene.name,
         row.revision,
         row.step,
         row.view,
@@ -85,6 +104,7 @@ def _info(row: PublicPostRow, case_reference: str, scene_name: str) -> PostInfo:
         row.decided_by,
         row.decided_at,
         row.reason,
+        video is not None,
     )
 
 
@@ -133,13 +153,7 @@ class PostService:
                 platform=platform,
                 choices=", ".join(PLATFORM_SIZES),
             )
-        caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
-        number, revision_sha256 = self._scenes.current_revision(scene_id)
-        info = self._scenes.info(scene_id)
-        if info.revision != number:
-            raise Conflict(
-                "Scene {scene_id} changed just now; request the post again.", scene_id=scene_id
-            )
+        info, revision_sha256, caption = self._current(scene_id, caption)
         png = render_public_image(
             self.ctx,
             info.version_id,
@@ -153,6 +167,82 @@ class PostService:
             lang=lang,
         )
         key = self.ctx.blobs.put(png)
+        post_id = self._store_request(
+            scene_id, info.revision, revision_sha256, step, view, platform, caption, key
+        )
+        return self.get(post_id)
+
+    def _current(self, scene_id: int, caption: str) -> tuple[SceneInfo, str, str]:
+        """The scene at its current revision, that revision's SHA-256 and the caption cleaned."""
+        caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
+        number, revision_sha256 = self._scenes.current_revision(scene_id)
+        info = self._scenes.info(scene_id)
+        if info.revision != number:
+            raise Conflict(
+                "Scene {scene_id} changed just now; request the post again.", scene_id=scene_id
+            )
+        return info, revision_sha256, caption
+
+    def request_video(
+        self,
+        scene_id: int,
+        size: str,
+        caption: str,
+        *,
+        fps: int = 30,
+        seconds_per_step: float = 4.0,
+        lang: str = "en",
+        progress: Progress | None = None,
+    ) -> PostInfo:
+        """Render the public video of every step at ``size`` (``PUBLIC_VIDEO_SIZES``; its
+        cards' words in ``lang``) and ask for its approval. ``progress`` is told the fraction
+        done; an exception it raises stops the render and nothing is stored."""
+        from bsu_models.render.public_video import check_public_size, render_public_video
+
+        self._scenes.require(scene_id, "post.request")
+        check_public_size(size)
+        info, revision_sha256, caption = self._current(scene_id, caption)
+        video = render_public_video(
+            self.ctx,
+            info.version_id,
+            scene_id=scene_id,
+            revision=info.revision,
+            size=size,
+            caption=caption,
+            fps=fps,
+            seconds_per_step=seconds_per_step,
+            lang=lang,
+            progress=progress,
+        )
+        key = self.ctx.blobs.put(video.mp4)
+        post_id = self._store_request(
+            scene_id,
+            info.revision,
+            revision_sha256,
+            0,
+            None,
+            size,
+            caption,
+            key,
+            PublicPostVideoRow(
+                fps=fps, seconds_per_step=seconds_per_step, frames=video.frames, language=lang
+            ),
+        )
+        return self.get(post_id)
+
+    def _store_request(
+        self,
+        scene_id: int,
+        revision: int,
+        revision_sha256: str,
+        step: int,
+        view: str | None,
+        platform: str,
+        caption: str,
+        key: str,
+        video: PublicPostVideoRow | None = None,
+    ) -> int:
+        """The request's row (and its video's) with its audit event; the new post's id."""
         actor = self.ctx.actor_name()
         with write_session(self.ctx.engine) as session:
             scene = session.get(SceneRow, scene_id)
@@ -160,7 +250,7 @@ class PostService:
             row = PublicPostRow(
                 case_id=scene.case_id,
                 scene_id=scene_id,
-                revision=info.revision,
+                revision=revision,
                 revision_sha256=revision_sha256,
                 step=step,
                 view=view,
@@ -171,6 +261,17 @@ class PostService:
             )
             session.add(row)
             session.flush()
+            details: dict[str, object] = {
+                "scene": scene_id,
+                "revision": revision,
+                "step": step,
+                "platform": platform,
+                "caption_sha256": text_sha256(caption),
+            }
+            if video is not None:
+                video.post_id = row.id
+                session.add(video)
+                details.update(video=True, fps=video.fps, seconds_per_step=video.seconds_per_step)
             append_event(
                 session,
                 actor=actor,
@@ -178,16 +279,9 @@ class PostService:
                 object_type="post",
                 object_id=str(row.id),
                 object_sha256=key,
-                details={
-                    "scene": scene_id,
-                    "revision": info.revision,
-                    "step": step,
-                    "platform": platform,
-                    "caption_sha256": text_sha256(caption),
-                },
+                details=details,
             )
-            post_id = row.id
-        return self.get(post_id)
+            return row.id
 
     def get(self, post_id: int) -> PostInfo:
         user = self.ctx.user
@@ -195,9 +289,7 @@ class PostService:
         with read_session(self.ctx.engine) as session:
             row = session.get(PublicPostRow, post_id)
             assert row is not None
-            scene = session.get(SceneRow, row.scene_id)
-            assert scene is not None
-            return _info(row, scene.version.model.case.reference, scene.name)
+            return _info(row, session)
 
     def list_posts(self, status: str | None = None) -> list[PostInfo]:
         """Requests on the user's cases (newest first), for media officers and approvers."""
@@ -215,7 +307,7 @@ class PostService:
                 assert scene is not None
                 if visible is not None and scene.version.model.case_id not in visible:
                     continue
-                posts.append(_info(row, scene.version.model.case.reference, scene.name))
+                posts.append(_info(row, session))
             return posts
 
     def preview(self, post_id: int) -> bytes:
@@ -355,7 +447,13 @@ class PostService:
         data = self.ctx.blobs.get_verified(post.image_sha256)
         with read_session(self.ctx.engine) as session:
             # The approval must be the one the audit chain recorded, not a status set by hand.
-            problems = confirm_rows(session, [row_key("public_posts", post_id)])
+            keys = [row_key("public_posts", post_id)]
+            video_id = session.scalar(
+                select(PublicPostVideoRow.id).where(PublicPostVideoRow.post_id == post_id)
+            )
+            if video_id is not None:
+                keys.append(row_key("public_post_videos", video_id))
+            problems = confirm_rows(session, keys)
         if problems:
             raise IntegrityError(
                 "Post {post_id} cannot be released: {problem} Run verify.",
@@ -370,4 +468,4 @@ class PostService:
             object_id=str(post_id),
             object_sha256=post.image_sha256,
         )
-        return f"public-post-{post_id}-{post.platform}.png", data
+        return post.file_name, data

@@ -75,7 +75,7 @@ MAX_CAPTION_LINES = 3
 KEPT_CHUNKS = (b"IHDR", b"IDAT", b"IEND")
 
 
-class _PublicAnalysis(SceneAnalysis):
+class PublicAnalysis(SceneAnalysis):
     """Scene computations that see only the public document.
 
     ``SceneAnalysis.layer`` evaluates measurements and sightlines by re-reading the scene from
@@ -102,6 +102,19 @@ class _PublicAnalysis(SceneAnalysis):
 
     def geometry(self, version_id: int) -> MeshGeometry:
         return self._scenes.geometry(version_id)
+
+
+def public_scene(
+    ctx: ServiceContext, version_id: int, scene_id: int, revision: int
+) -> tuple[SceneInfo, SceneDoc, SceneDoc]:
+    """The scene, its stored revision and that revision's public document.
+
+    Filtered once, here, to the mesh's resolution; from then on only the public document may
+    be read (through ``PublicAnalysis``)."""
+    scenes = SceneService(ctx)
+    info = scenes.info_on(scene_id, version_id)
+    stored = scenes.document(scene_id, revision)
+    return info, stored, scenes.public_form(stored, version_id)
 
 
 def _view_reference(doc: SceneDoc, view: str) -> str:
@@ -139,7 +152,7 @@ def _wrap(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
     return lines
 
 
-def _band(
+def public_band(
     size: tuple[int, int], caption: str, watermark_text: str, font_file: str
 ) -> tuple[Image.Image, int]:
     """The band along the bottom: the caption on the left, the badge and watermark text on the
@@ -245,10 +258,7 @@ def render_public_image(
     caption = clean_text(caption, Message("Caption"), limit=limits.CAPTION)
     version = get_version(ctx, version_id)
     scenes = SceneService(ctx)
-    info = scenes.info_on(scene_id, version_id)
-    # Filtered once, here, to the mesh's resolution; from now on only the public document is read.
-    stored = scenes.document(scene_id, revision)
-    doc = scenes.public_form(stored, version_id)
+    info, stored, doc = public_scene(ctx, version_id, scene_id, revision)
     withheld = {v.name for v in stored.views} | {v.id for v in stored.views}
     if view in withheld - {v.name for v in doc.views} - {v.id for v in doc.views}:
         raise InvalidInput(
@@ -257,11 +267,11 @@ def render_public_image(
             view=view,
         )
     current = doc.step_at(step)
-    layer: SceneLayer = _PublicAnalysis(ctx, info, doc).layer(scene_id, doc, current)
+    layer: SceneLayer = PublicAnalysis(ctx, info, doc).layer(scene_id, doc, current)
     camera, _saved = choose_camera(scenes, version, doc, view, preset, scene_id)
     size = PLATFORM_SIZES[platform]
     font_file = ctx.settings.font_file
-    band, band_h = _band(size, caption, watermark_text, font_file)
+    band, band_h = public_band(size, caption, watermark_text, font_file)
     scene_size = (size[0], size[1] - band_h)
     # Lit as at the step's time, like the stills, when the scene has a date and the version a place.
     sun = step_sun(version, doc, current)

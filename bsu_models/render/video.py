@@ -22,7 +22,7 @@ inputs give the same frames.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -75,14 +75,15 @@ RESTING = replace(MOVING, measurements=True, sightlines=True)
 Progress = Callable[[float, Message], None]
 
 
-def video_size(name: str) -> tuple[int, int]:
-    if name not in VIDEO_SIZES:
+def video_size(name: str, sizes: Mapping[str, tuple[int, int]] = VIDEO_SIZES) -> tuple[int, int]:
+    """The pixels of the size called ``name``, one of ``sizes``."""
+    if name not in sizes:
         raise InvalidInput(
             "Video size {size!r} is not one of {choices}.",
             size=name,
-            choices=", ".join(VIDEO_SIZES),
+            choices=", ".join(sizes),
         )
-    return VIDEO_SIZES[name]
+    return sizes[name]
 
 
 def check_timing(fps: int, seconds_per_step: float) -> None:
@@ -130,6 +131,9 @@ class VideoSettings:
     watermark_logo: bytes | None = field(default=None, repr=False)
     metadata: tuple[tuple[str, str], ...] = ()  # MP4 tags (court copies)
     public: bool = False  # no tags at all
+    #: A band drawn along the bottom of every frame, cards included, instead of the caption
+    #: band of each step (public posts: the officer's caption, the badge and watermark).
+    band: Image.Image | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -313,6 +317,14 @@ class _Bands:
         return self.cache[lines]
 
 
+def _card_frame(settings: VideoSettings, lines: Sequence[str], watermark: _Watermark) -> np.ndarray:
+    card = _card(settings.size, lines, settings.font_file)
+    watermark.lay(card)
+    if settings.band is not None:
+        card.paste(settings.band, (0, settings.size[1] - settings.band.height))
+    return np.asarray(card)
+
+
 def frame_count(steps: int, settings: VideoSettings, orbit: bool) -> int:
     cards = round(TITLE_SECONDS * settings.fps) + round(END_SECONDS * settings.fps)
     return cards + len(step_frames(steps, settings.fps, settings.seconds_per_step, orbit))
@@ -329,9 +341,10 @@ def frames(
     cameras = _Cameras(steps, settings)
     watermark = _Watermark(settings)
     bands = _Bands(settings)
-    card = _card(size, settings.title_lines, settings.font_file)
-    watermark.lay(card)
-    title = np.asarray(card)
+    fixed: tuple[np.ndarray, int] | None = None
+    if settings.band is not None:
+        fixed = (np.asarray(settings.band.convert("RGB")), size[1] - settings.band.height)
+    title = _card_frame(settings, settings.title_lines, watermark)
     for _ in range(round(TITLE_SECONDS * settings.fps)):
         yield title
     with _RENDER_LOCK:
@@ -341,7 +354,7 @@ def frames(
                                  cameras.orbit):  # fmt: skip
             step = steps[frame.b]
             line = step.caption if frame.a == frame.b else f"→ {step.caption}"
-            band, top = bands.get((settings.heading, line))
+            band, top = fixed or bands.get((settings.heading, line))
             camera = _frame_above(cameras.at(frame), 1 - top / size[1])
             with _RENDER_LOCK:
                 pixels, world_to_clip = shoot(plotter, camera, size)
@@ -357,9 +370,7 @@ def frames(
     finally:
         with _RENDER_LOCK:
             plotter.close()
-    card = _card(size, settings.end_lines, settings.font_file)
-    watermark.lay(card)
-    end = np.asarray(card)
+    end = _card_frame(settings, settings.end_lines, watermark)
     for _ in range(round(END_SECONDS * settings.fps)):
         yield end
 

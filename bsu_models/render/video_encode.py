@@ -12,8 +12,10 @@ the last process holding it. Where the file system has no unnamed files, a hidde
 name is used and removed on failure.
 
 Court copies carry ``metadata`` (e.g. the SHA-256 of the original and of the scene revision)
-as MP4 tags; public copies (``public=True``) carry no tags at all, and not even the encoder's
-own settings message (x264 writes one into the stream).
+as MP4 tags; public copies (``public=True``) carry no tags at all, not even the encoder's own
+settings message (x264 writes one into the stream), its name or the track handler's name. What
+remains is what the format needs: the ``ftyp`` brands (``isom``, ``avc1``...) and the H.264
+stream's parameter sets.
 """
 
 from __future__ import annotations
@@ -82,8 +84,9 @@ def ffmpeg_command(
         "+faststart",
     ]
     if public:
-        # SEI units hold x264's settings message; nothing else in this stream needs them.
-        command += ["-bsf:v", "filter_units=remove_types=6"]
+        # SEI units hold x264's settings message; nothing else in this stream needs them. An
+        # empty encoder tag leaves the sample description's compressor name empty.
+        command += ["-bsf:v", "filter_units=remove_types=6", "-metadata:s:v:0", "encoder="]
     else:
         for key, value in (metadata or {}).items():
             command += ["-metadata", f"{key}={value}"]
@@ -205,12 +208,59 @@ def mp4_writer(
                 "The video encoder failed: {reason}.",
                 reason=errors.decode("utf-8", "replace").strip()[-300:] or process.returncode,
             )
+        if public:
+            with open(target.path, "r+b") as handle:
+                blank_names(handle)
         target.publish()
     finally:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait()
         target.close()
+
+
+#: Boxes whose children are boxes, on the way from ``moov`` to the handler names.
+_CONTAINERS = (b"moov", b"trak", b"mdia")
+
+
+def _boxes(handle: IO[bytes], start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, offset, size) of each box from ``start`` to ``end``."""
+    offset = start
+    while offset + 8 <= end:
+        handle.seek(offset)
+        header = handle.read(16)
+        size, kind = int.from_bytes(header[:4], "big"), header[4:8]
+        if size == 1:
+            size = int.from_bytes(header[8:16], "big")
+        elif size == 0:
+            size = end - offset
+        if size < 8:
+            return
+        yield kind, offset, size
+        offset += size
+
+
+def blank_names(handle: IO[bytes]) -> None:
+    """Overwrite in place what the MP4's boxes say beyond the pictures: each track handler's
+    name (``VideoHandler``) becomes empty, and the movie's user-data box (an empty tag list
+    here) becomes a ``free`` box that players skip. Sizes and offsets stay as they are, so the
+    index still points at the same frames."""
+
+    def walk(start: int, end: int) -> None:
+        for kind, offset, size in _boxes(handle, start, end):
+            if kind in _CONTAINERS:
+                walk(offset + 8, offset + size)
+            elif kind == b"hdlr" and size > 32:
+                # size, type, version and flags, pre-defined, handler type, 3 reserved words
+                handle.seek(offset + 32)
+                handle.write(bytes(size - 32))
+            elif kind == b"udta":
+                handle.seek(offset + 4)
+                handle.write(b"free")
+
+    handle.seek(0, os.SEEK_END)
+    walk(0, handle.tell())
+    handle.flush()
 
 
 def write_frame(stream: IO[bytes], pixels: np.ndarray) -> None:

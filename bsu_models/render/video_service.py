@@ -11,14 +11,17 @@ from.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import NotFound
 from bsu_models.core.i18n import N_, check_language, format_date, translator
+from bsu_models.core.records import VersionInfo
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import as_triple, axis_vector, preset_camera
 from bsu_models.render.still_service import record_render, version_mesh
@@ -32,11 +35,15 @@ from bsu_models.render.video import (
     video_size,
 )
 from bsu_models.render.video_encode import check_out
+from bsu_models.scenes.scene_items import Step
+from bsu_models.scenes.scene_layer import SceneLayer
+from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.service import SceneService
 
 #: The end card's first line and the default watermark (translated where drawn).
 END_NOTE = N_("Illustrative re-enactment; positions as stated in the exhibit book")
 WATERMARK = N_("Illustrative re-enactment")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,63 @@ def _file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def model_frame(scenes: SceneService, version: VersionInfo) -> dict[str, Any]:
+    """Where a circle around the model starts and which way is up (``VideoSettings``)."""
+    bounds = scenes.geometry(version.version_id).bounds
+    return {
+        "orbit_start": Camera(**preset_camera("iso", bounds, version.up_axis, version.north_axis)),
+        "up": as_triple(axis_vector(version.up_axis)),
+    }
+
+
+def rendered_bytes(render: Callable[[Path], T]) -> tuple[T, bytes]:
+    """What ``render`` returns and the bytes of the file it wrote at the path it was given: a
+    file of a folder of its own, removed afterwards (a download, a post's blob)."""
+    with tempfile.TemporaryDirectory(prefix="bsu-video-") as folder:
+        out = Path(folder) / "video.mp4"
+        result = render(out)
+        return result, out.read_bytes()
+
+
+def scene_video_mp4(
+    ctx: ServiceContext, scene_id: int, **options: Any
+) -> tuple[str, bytes, VideoResult]:
+    """The court video of a scene as MP4 bytes with a file name (a download in the web app);
+    options as ``render_scene_video``."""
+    result, data = rendered_bytes(lambda out: render_scene_video(ctx, scene_id, out, **options))
+    name = f"scene-{scene_id}-r{result.revision}-{result.size[0]}x{result.size[1]}.mp4"
+    return name, data, replace(result, out=name)
+
+
+def video_steps(
+    doc: SceneDoc,
+    layer_of: Callable[[Step], SceneLayer],
+    caption_of: Callable[[int, Step], str] = lambda _number, _step: "",
+) -> list[VideoStep]:
+    """Each step of ``doc`` as the video shows it: its layer (``layer_of``: the court's, or
+    the public one), its saved view's camera and its caption line (numbered from 1)."""
+    steps: list[VideoStep] = []
+    for number, step in enumerate(doc.steps, 1):
+        layer = layer_of(step)
+        view = doc.view_for_step(step.id)
+        camera = None
+        if view is not None:
+            camera = Camera(
+                view.projection, view.position, view.target, view.up, view.fov_deg,
+                view.ortho_scale,
+            )  # fmt: skip
+        steps.append(
+            VideoStep(
+                caption_of(number, step),
+                layer.markers,
+                layer.measurements,
+                layer.sightlines,
+                camera,
+            )
+        )
+    return steps
+
+
 def render_scene_video(
     ctx: ServiceContext,
     scene_id: int,
@@ -119,10 +183,8 @@ def render_scene_video(
             "Scene {scene_id} has no revision {revision}.", scene_id=scene_id, revision=revision
         )
     revision_sha256 = found[0]
-    steps: list[VideoStep] = []
-    for number, step in enumerate(doc.steps, 1):
-        layer = scenes.layer(scene_id, doc, step)
-        view = doc.view_for_step(step.id)
+
+    def caption(number: int, step: Step) -> str:
         where = {
             "scene": doc.name,
             "revision": revision,
@@ -131,20 +193,14 @@ def render_scene_video(
             "title": step.title,
         }
         if step.clock:
-            line = _(
+            return _(
                 "Scene: {scene} (revision {revision}) · step {number} of {count}: {title}, {clock}"
             ).format(clock=step.clock, **where)
-        else:
-            line = _(
-                "Scene: {scene} (revision {revision}) · step {number} of {count}: {title}"
-            ).format(**where)
-        camera = None
-        if view is not None:
-            camera = Camera(
-                view.projection, view.position, view.target, view.up, view.fov_deg,
-                view.ortho_scale,
-            )  # fmt: skip
-        steps.append(VideoStep(line, layer.markers, layer.measurements, layer.sightlines, camera))
+        return _("Scene: {scene} (revision {revision}) · step {number} of {count}: {title}").format(
+            **where
+        )
+
+    steps = video_steps(doc, lambda step: scenes.layer(scene_id, doc, step), caption)
     if not steps:  # the model alone, circled
         steps.append(
             VideoStep(
@@ -161,7 +217,6 @@ def render_scene_video(
         if exhibit
         else version.case_reference
     )
-    bounds = scenes.geometry(version.version_id).bounds
     source = version.original_sha256
     settings = VideoSettings(
         size=pixels,
@@ -184,8 +239,7 @@ def render_scene_video(
                 revision=revision, sha=revision_sha256
             ),
         ),
-        orbit_start=Camera(**preset_camera("iso", bounds, version.up_axis, version.north_axis)),
-        up=as_triple(axis_vector(version.up_axis)),
+        **model_frame(scenes, version),
         font_file=ctx.settings.font_file,
         lang=lang,
         watermark_text=_(WATERMARK) if watermark_text is None else watermark_text,

@@ -1,5 +1,5 @@
-"""Public posts: a media officer requests a public picture of a scene step; a second person
-approves or rejects it; only approved pictures can be downloaded."""
+"""Public posts: a media officer requests a public picture of a scene step, or a video of
+every step; a second person approves or rejects it; only approved posts can be downloaded."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from viewer.shared import (
     language,
     notices,
     plain,
+    progress_bar,
     t,
 )
 
@@ -37,6 +38,51 @@ def status_text(post: bsu_models.PostInfo) -> str:
     words = {"requested": t("waiting for approval"), "approved": t("approved"),
              "rejected": t("rejected")}  # fmt: skip
     return f"{STATUS_MARKS[post.status]} {words[post.status]}"
+
+
+def video_request(scene_id: int) -> None:
+    """The form asking for a video post: every step of the scene, with a progress bar."""
+    with st.form("post_video_request"):
+        st.markdown(t("**Video of every step**"))
+        sizes = bsu_models.PUBLIC_VIDEO_NAMES
+        size = st.selectbox(
+            t("Video size"), list(sizes), format_func=lambda s: t(sizes[s]), key="post_video_size"
+        )
+        seconds = st.number_input(
+            t("Seconds per step"), 0.5, 60.0, 4.0, 0.5, key="post_video_seconds"
+        )
+        fps = st.number_input(t("Frames per second"), 1, 60, 30, key="post_video_fps")
+        caption = st.text_area(
+            t("Caption (the only text on the video; no case references)"),
+            max_chars=280,
+            height=80,
+            key="post_video_caption",
+        )
+        if st.form_submit_button(t("Request approval of the video"), type="primary"):
+            report = progress_bar(t("Rendering the public video…"))
+            try:
+                post = cat.posts.request_video(
+                    scene_id,
+                    size,
+                    caption,
+                    fps=int(fps),
+                    seconds_per_step=float(seconds),
+                    lang=language(),
+                    progress=report,
+                )
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                st.success(
+                    t("Post {id} is waiting for a second person's approval.").format(
+                        id=post.post_id
+                    )
+                )
+
+
+def size_name(post: bsu_models.PostInfo) -> str:
+    names = bsu_models.PUBLIC_VIDEO_NAMES if post.video else bsu_models.PLATFORM_NAMES
+    return t(names[post.platform])
 
 
 if user.may("post.request"):
@@ -92,6 +138,7 @@ if user.may("post.request"):
                                         "Post {id} is waiting for a second person's approval."
                                     ).format(id=post.post_id)
                                 )
+            video_request(scene_id)
 
 st.subheader(t("Requests"), anchor=False)
 try:
@@ -105,18 +152,23 @@ for post in posts:
     with st.container(border=True):
         left, right = st.columns([2, 3])
         try:
-            left.image(cat.posts.preview(post.post_id), width="stretch")
+            if post.video:
+                left.video(cat.posts.preview(post.post_id), format="video/mp4")
+            else:
+                left.image(cat.posts.preview(post.post_id), width="stretch")
         except bsu_models.BsuError as exc:
             left.error(error_text(exc))
         right.markdown(f"**{t('Post {id}').format(id=post.post_id)}** · {status_text(post)}")
         notices(f"post_{post.post_id}", right)
+        where = {"case": post.case_reference, "scene": post.scene_name,
+                 "revision": post.revision, "platform": size_name(post)}  # fmt: skip
         right.text(
-            t("{case} · {scene} (revision {revision}) · step {step} · {platform}").format(
-                case=post.case_reference,
-                scene=post.scene_name,
-                revision=post.revision,
-                step=post.step,
-                platform=t(bsu_models.PLATFORM_NAMES[post.platform]),
+            t("{case} · {scene} (revision {revision}) · video of every step · {platform}").format(
+                **where
+            )
+            if post.video
+            else t("{case} · {scene} (revision {revision}) · step {step} · {platform}").format(
+                step=post.step, **where
             )
         )
         right.text(t("Caption: {caption}").format(caption=post.caption or "—"))
@@ -165,6 +217,6 @@ for post in posts:
                     t("Download {name}").format(name=prepared[0]),
                     prepared[1],
                     file_name=prepared[0],
-                    mime="image/png",
+                    mime="video/mp4" if post.video else "image/png",
                     key=f"post_download_{post.post_id}",
                 )

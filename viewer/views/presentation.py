@@ -20,6 +20,7 @@ from viewer.shared import (
     error_text,
     language,
     plain,
+    progress_bar,
     t,
     text_of,
 )
@@ -129,6 +130,66 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
             st.code(result.manifest_sha256, language=None, wrap_lines=True)
 
 
+def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
+    """Render the fly-through video of the revision shown and offer it as a download; in the
+    sidebar with the court controls, for those who may render."""
+    with st.sidebar:
+        st.subheader(t("Fly-through video"), anchor=False)
+        refusal = cat.refusal("render", scene.case_reference)
+        if refusal is not None:
+            st.caption(text_of(refusal))
+            return
+        sizes = bsu_models.VIDEO_SIZES
+        size = st.selectbox(
+            t("Video size"),
+            list(sizes),
+            key="present_video_size",
+            format_func=lambda s: f"{s} ({sizes[s][0]}×{sizes[s][1]})",
+        )
+        seconds = st.number_input(
+            t("Seconds per step"), 0.5, 60.0, 4.0, 0.5, key="present_video_seconds"
+        )
+        fps = st.number_input(t("Frames per second"), 1, 60, 30, key="present_video_fps")
+        if st.button(t("Render video of revision {revision}").format(revision=revision),
+                     icon=":material/movie:", key="present_video_render"):  # fmt: skip
+            report = progress_bar(t("Rendering the video…"))
+            try:
+                name, data, result = cat.video_mp4(
+                    scene.scene_id,
+                    revision=revision,
+                    size=size,
+                    fps=int(fps),
+                    seconds_per_step=float(seconds),
+                    lang=language(),
+                    actor=actor(),
+                    progress=report,
+                )
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                st.session_state["present_video"] = (scene.scene_id, revision, name, data, result)
+        video = st.session_state.get("present_video")
+        if video and video[:2] == (scene.scene_id, revision):
+            _scene_id, _revision, name, data, result = video
+            st.download_button(
+                t("Download {name}").format(name=plain(name)),
+                data,
+                file_name=name,
+                mime="video/mp4",
+                icon=":material/download:",
+                key="present_video_download",
+            )
+            st.caption(
+                t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
+                    width=result.size[0],
+                    height=result.size[1],
+                    seconds=f"{result.seconds:.1f}",
+                    frames=result.frames,
+                )
+            )
+            st.code(result.sha256, language=None, wrap_lines=True)
+
+
 st.title(t("Presentation"))
 cat = catalogue()
 version = choose_version(cat, key="present")
@@ -157,6 +218,7 @@ deep_link_number("revision", revision_key, scene.revision)
 # A linked older revision is shown as asked; otherwise the frozen one, else the latest.
 revision = st.session_state.get(revision_key) or scene.frozen_revision or scene.revision
 st.query_params["revision"] = str(revision)
+video_controls(scene, revision)
 doc = cat.scenes.document(scene.scene_id, revision)
 if scene.frozen and revision == scene.frozen_revision:
     st.success(
