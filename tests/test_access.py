@@ -3,6 +3,7 @@ one they are not; refusals are audit events; sign-in, lockout and the two-person
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ ROLES = (
 )
 READERS = {"modeller", "investigator", "presenter", "media_officer", "approver", "reviewer"}
 REVIEW = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+#: Scene names must differ on a version: each reviewed copy gets the next number.
+COPIES = itertools.count(1)
 
 # Written out by hand (not derived from bsu_models.core.access) so that a change to the rules
 # shows up here as a failing row: action -> roles allowed on a case they are a member of.
@@ -139,7 +142,9 @@ def _case_actions(world: dict[str, Any], reference: str) -> dict[str, Callable[.
         ),
         # A fresh copy each time: the reviewer of the scene did not author it.
         "review the scene": lambda cat: cat.scenes.review(
-            system.scenes.copy(ids["scene"], "Copy for review").scene_id, "approved", REVIEW
+            system.scenes.copy(ids["scene"], f"Copy for review {next(COPIES)}").scene_id,
+            "approved",
+            REVIEW,
         ),
         # Last: a frozen scene takes no more changes. Freezing needs an approved review of the
         # current revision, by someone who did not author it.

@@ -171,7 +171,7 @@ def test_post_requested_and_approved_by_two_people(people, browser_page):
     _choose(page, "Saved view", "From the south")
     _choose(page, "Size", SQUARE)
     page.get_by_label(CAPTION_LABEL, exact=True).fill(CAPTION)
-    page.get_by_role("button", name="Request approval").click()
+    page.get_by_role("button", name="Request approval", exact=True).click()
     expect(main.get_by_text("waiting for a second person's approval")).to_be_visible(timeout=90_000)
     _wait_idle(page, timeout_ms=90_000)
     request = _request_box(page, CAPTION)

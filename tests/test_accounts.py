@@ -180,13 +180,15 @@ def test_exhibit_carries_both_accounts_and_re_renders_them(accounts, tmp_path):
         version,
         "",
         "investigator-1",
-        document=_first_steps(cat.scenes.document(accounts["a"]), 2, "Prosecution sequence"),
+        document=_first_steps(
+            cat.scenes.document(accounts["a"]), 2, "Prosecution sequence, steps 1-2"
+        ),
     )
     defence = cat.scenes.create(
         version,
         "",
         "investigator-2",
-        document=_first_steps(cat.scenes.document(accounts["b"]), 2, "Defence account"),
+        document=_first_steps(cat.scenes.document(accounts["b"]), 2, "Defence account, steps 1-2"),
     )
     _review_and_freeze(cat, prosecution.scene_id)
     with pytest.raises(bsu_models.Conflict, match="not frozen for court"):
@@ -199,7 +201,8 @@ def test_exhibit_carries_both_accounts_and_re_renders_them(accounts, tmp_path):
     for name in ("scene.json", "stills/step-01.png", "stills/step-02.json"):
         assert f"data/{folder}/{name}" in names
     info = bagit.Bag(str(out)).info
-    assert f"scene {defence.scene_id} (Defence account) revision" in info["BSU-Account-2"]
+    named = f"scene {defence.scene_id} (Defence account, steps 1-2) revision"
+    assert named in info["BSU-Account-2"]
     assert info["BSU-Account-2-Review"].startswith("approved by reviewer-1")
     text = subprocess.run(
         ["pdftotext", "-layout", str(out / "data" / "exhibit-book.pdf"), "-"],

@@ -631,7 +631,9 @@ def test_build_says_what_its_file_count_counts(capsys):
     result = ExhibitResult("BSU/7", 3, 2, "pkg", "f" * 64, files, "e" * 64)
     asked: list[str] = []
 
-    def build(*_args: object, lang: str, accounts: object = ()) -> ExhibitResult:
+    def build(
+        *_args: object, lang: str, accounts: object = (), video: object = False
+    ) -> ExhibitResult:
         asked.append(lang)
         return result
 

@@ -48,7 +48,7 @@ def cmd_exhibit(cat: Catalogue, args: argparse.Namespace) -> int:
         Path(args.out),
         args.number,
         lang=package_lang,
-        video=args.video,
+        video=getattr(args, "video", False),
         accounts=getattr(args, "with_scenes", None) or (),
     )
     _emit(
