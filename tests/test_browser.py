@@ -157,14 +157,23 @@ def _open(page, url: str, title: str) -> None:
 
 def _choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the Streamlit selectbox labelled ``label`` (no-op if already chosen)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     box = page.get_by_role("combobox", name=label, exact=True)
     expect(box).to_be_visible()
     if box.input_value() == option:
         return
-    box.click()
-    page.locator('[role="option"]').filter(has_text=re.compile(f"^{re.escape(option)}$")).click()
+    choice = page.locator('[role="option"]').filter(has_text=re.compile(f"^{re.escape(option)}$"))
+    # A rerun or a 3D view taking keyboard focus as it loads closes an open list; open it again.
+    for _attempt in range(4):
+        box.click()
+        try:
+            choice.click(timeout=8_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            _wait_idle(page)
     expect(box).to_have_value(option)
     _wait_idle(page)
 
