@@ -32,6 +32,7 @@ from bsu_models.core.records import (
     AuditHead,
     CaseInfo,
     ImportResult,
+    LevelInfo,
     ModelSummary,
     VerifyReport,
     VersionInfo,
@@ -39,6 +40,7 @@ from bsu_models.core.records import (
 from bsu_models.core.settings import Settings, load_settings
 from bsu_models.core.state_ledger import ensure_baseline
 from bsu_models.core.text import text_sha256
+from bsu_models.ingest import level_jobs
 from bsu_models.ingest.service import ImportRequest, Progress, run_import
 from bsu_models.ingest.upload import UploadFile
 from bsu_models.people.accounts import AccountService
@@ -204,6 +206,14 @@ class Catalogue:
             raise
         version = self.get_version(version_id)
         return ImportResult(version=version, created_model=version.number == 1)
+
+    def derive_levels(self, version_id: int, actor: str | None = None) -> tuple[LevelInfo, ...]:
+        """Build (or rebuild) a version's web levels now (``level_jobs.derive_levels``)."""
+        return level_jobs.derive_levels(self.ctx, version_id, actor)
+
+    def derive_levels_later(self, version_id: int, actor: str | None = None) -> None:
+        """Build a version's web levels in the background (``level_jobs.derive_in_background``)."""
+        level_jobs.derive_in_background(self.ctx, version_id, actor)
 
     def _record_refusal(self, request: ImportRequest, actor: str, exc: BsuError) -> None:
         # The refusal itself is what the user needs to see, even if it cannot be recorded.

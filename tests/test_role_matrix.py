@@ -66,6 +66,8 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.list_cases": ("case.view", "case.members"),
     "Catalogue.get_case": ("case.view", "case.members"),
     "Catalogue.import_model": ("model.import",),
+    "Catalogue.derive_levels": ("model.import",),
+    "Catalogue.derive_levels_later": ("model.import",),
     "Catalogue.get_version": ("case.view",),
     "Catalogue.versions_of": ("case.view",),
     "Catalogue.list_models": ("case.view",),
@@ -154,6 +156,7 @@ CLI_METHODS: dict[str, str | None] = {
     "import": "Catalogue.import_model",
     "list": "Catalogue.list_models",
     "show": "Catalogue.get_version",
+    "derive": "Catalogue.derive_levels",
     "verify": "Catalogue.verify",
     "gc": "Catalogue.collect_garbage",
     "audit head": "Catalogue.audit_head",
@@ -356,6 +359,8 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
         case=CASE,
         name=f"Yard {next(w.count)}",
     ),
+    "Catalogue.derive_levels": lambda w, c: c.derive_levels(w.version),
+    "Catalogue.derive_levels_later": lambda w, c: c.derive_levels_later(w.version),
     "Catalogue.get_version": lambda w, c: c.get_version(w.version),
     "Catalogue.versions_of": lambda w, c: c.versions_of(w.model),
     "Catalogue.list_models": lambda w, c: _listed(bool(c.list_models(case=CASE))),
@@ -543,6 +548,8 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             return ["import", str(w.mesh), "--case", CASE, "--name", f"CLI {n}"], None
         case "show":
             return ["show", version], None
+        case "derive":
+            return ["derive", version], None
         case "render":
             out = w.root / f"still-{n}.png"
             return ["render", version, "--preset", "plan", "--out", str(out)], None

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from bsu_models.core.audit import record_event
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
-from bsu_models.core.orm import PublicPostRow, StoredFileRow
+from bsu_models.core.orm import PublicPostRow, StoredFileRow, WebLevelRow
 
 MIN_AGE_S = 3600.0
 
@@ -43,7 +43,10 @@ def referenced_keys(engine: Engine) -> set[str]:
     with read_session(engine) as session:
         files = set(session.scalars(select(StoredFileRow.sha256)))
         posts = set(session.scalars(select(PublicPostRow.image_key)))
-    return files | posts
+        levels = set(
+            session.scalars(select(WebLevelRow.sha256).where(WebLevelRow.sha256.is_not(None)))
+        )
+    return files | posts | {key for key in levels if key}
 
 
 def collect(

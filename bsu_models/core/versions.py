@@ -17,14 +17,46 @@ from bsu_models.core.audit import record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session
 from bsu_models.core.errors import Message, NotFound
-from bsu_models.core.orm import CaseRow, ModelRow, VersionRow
-from bsu_models.core.records import ModelSummary, StoredFileInfo, VersionInfo, file_role_name
+from bsu_models.core.orm import CaseRow, ModelRow, VersionRow, WebLevelRow
+from bsu_models.core.records import (
+    WEB_LEVELS,
+    LevelInfo,
+    ModelSummary,
+    StoredFileInfo,
+    VersionInfo,
+    file_role_name,
+)
 from bsu_models.core.text import casefold_search
 from bsu_models.core.units import format_scale, real_world_extent
 
 
+def _warning(value: Any) -> str | Message:
+    return Message.from_json(value) if isinstance(value, dict) else str(value)
+
+
+def _level_record(row: WebLevelRow) -> LevelInfo:
+    return LevelInfo(
+        level=row.level,
+        status=row.status,
+        faces=row.faces,
+        bytes=row.size_bytes,
+        sha256=row.sha256,
+        texture_px=row.texture_px,
+        texture_format=row.texture_format,
+        tools=dict(row.tools or {}),
+        warning=None if row.warning is None else _warning(row.warning),
+    )
+
+
+def _levels(row: VersionRow) -> tuple[LevelInfo, ...]:
+    """Every planned level: stored ones as recorded, the others "pending"."""
+    stored = {level.level: _level_record(level) for level in row.levels}
+    return tuple(stored.get(name, LevelInfo(name, "pending")) for name in WEB_LEVELS)
+
+
 def _version_record(row: VersionRow) -> VersionInfo:
     model = row.model
+    levels = _levels(row)
     lo, hi = row.bounds
     return VersionInfo(
         version_id=row.id,
@@ -53,15 +85,15 @@ def _version_record(row: VersionRow) -> VersionInfo:
         real_world_extent_m=real_world_extent(row.bounds, row.units, row.scale_denominator),
         up_axis=row.up_axis,
         north_axis=row.north_axis,
-        warnings=tuple(
-            Message.from_json(w) if isinstance(w, dict) else str(w) for w in row.warnings or ()
-        ),
+        warnings=tuple(_warning(w) for w in row.warnings or ())
+        + tuple(level.warning for level in levels if level.warning is not None),
         files=tuple(
             StoredFileInfo(
                 f.role, f.name, f.sha256, f.size_bytes, f.media_type, f.derived_from_sha256
             )
             for f in row.files
         ),
+        web_levels=levels,
     )
 
 
@@ -69,6 +101,7 @@ def _version_query() -> Select[VersionRow]:
     return select(VersionRow).options(
         selectinload(VersionRow.model).selectinload(ModelRow.case),
         selectinload(VersionRow.files),
+        selectinload(VersionRow.levels),
     )
 
 
