@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from bsu_models.core.audit import record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session
-from bsu_models.core.errors import Message, NotFound
+from bsu_models.core.errors import InvalidInput, Message, NotFound
 from bsu_models.core.orm import CaseRow, ModelRow, VersionRow, WebLevelRow
 from bsu_models.core.records import (
     WEB_LEVELS,
@@ -195,6 +195,30 @@ def version_file(ctx: ServiceContext, version_id: int, role: str) -> StoredFileI
             return stored
     raise NotFound(
         "Model version {version} has no {file}.", version=version_id, file=file_role_name(role)
+    )
+
+
+def web_copy(ctx: ServiceContext, version_id: int, sha256: str | None = None) -> StoredFileInfo:
+    """The browser copy of a version with SHA-256 ``sha256``: its web GLB (the default) or one
+    of its ready web levels (as a file of role "web_level", derived from the original)."""
+    version = get_version(ctx, version_id)
+    web = version_file(ctx, version_id, "web_glb")
+    if sha256 is None or sha256 == web.sha256:
+        return web
+    for level in version.web_levels:
+        if level.status == "ready" and level.sha256 == sha256:
+            return StoredFileInfo(
+                "web_level",
+                f"{level.level}.glb",
+                sha256,
+                level.bytes,
+                "model/gltf-binary",
+                version.original_sha256,
+            )
+    raise InvalidInput(
+        "The browser showed {shown}, which is not the web copy of model version {version}.",
+        shown=str(sha256)[:64],
+        version=version_id,
     )
 
 

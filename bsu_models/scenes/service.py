@@ -21,6 +21,7 @@ from bsu_models.core.audit import append_event, head_file_problems, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
+from bsu_models.core.limits import MAX_COORDINATE
 from bsu_models.core.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
 from bsu_models.core.records import RevisionInfo, SceneInfo
 from bsu_models.core.state_ledger import confirm_rows, row_key
@@ -30,6 +31,7 @@ from bsu_models.ingest.geometry import (
     MeshGeometry,
     check_within_bounds,
     load_geometry,
+    pick_on_surface,
     preset_camera,
     snap_down,
 )
@@ -127,6 +129,16 @@ def _refuse_if_frozen(row: SceneRow) -> None:
             revision=row.freeze.revision,
             frozen_by=row.freeze.frozen_by,
         )
+
+
+def _finite3(value: Any, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=float).reshape(3)
+    except (TypeError, ValueError):
+        array = np.full(3, np.nan)
+    if not np.isfinite(array).all() or np.abs(array).max() > MAX_COORDINATE:
+        raise InvalidInput("A picked {name} must be three finite numbers.", name=name)
+    return array
 
 
 class SceneService(SceneAnalysis):
@@ -305,6 +317,20 @@ class SceneService(SceneAnalysis):
         """Points ``(n, 3)`` dropped onto the model's surface below them, ``(n, 3)``."""
         snapped, _faces = snap_down(self.geometry(version_id), np.asarray(points, dtype=float))
         return snapped
+
+    def pick(
+        self, version_id: int, origin: Any, direction: Any, near: Any
+    ) -> tuple[tuple[float, float, float], int]:
+        """A click in the browser, made exact: where its ray (``origin``, ``direction``) meets
+        the full-resolution surface, and that face (``geometry.pick_on_surface``). The browser
+        may show a simplified web level, whose picked point ``near`` is only close to it."""
+        point, face = pick_on_surface(
+            self.geometry(version_id),
+            _finite3(origin, "origin"),
+            _finite3(direction, "direction"),
+            _finite3(near, "point"),
+        )
+        return (float(point[0]), float(point[1]), float(point[2])), face
 
     def preset_view(self, version_id: int, preset: str) -> SavedView:
         geometry = self.geometry(version_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import catalogue, error_text, nt, plain, show_facts, t, text_of
+from viewer.shared import actor, catalogue, error_text, nt, plain, show_facts, t, text_of
 
 AXES = ["+z", "+y", "+x", "-z", "-y", "-x"]
 
@@ -114,6 +114,11 @@ if st.button(t("Import"), type="primary", disabled=not files):
         report_area.error(error_text(exc))
     else:
         bar.empty()
+        # The browser's smaller, compressed levels are made after the import has returned.
+        try:
+            cat.derive_levels_later(result.version.version_id, actor=actor())
+        except bsu_models.BsuError as exc:
+            report_area.warning(error_text(exc))
         st.session_state.pop("upload_candidates", None)
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         version = result.version
