@@ -22,10 +22,9 @@ import pytest
 import trimesh
 
 import bsu_models
-from bench._common import launch_chromium
+from bench._common import launch_chromium, textured_grid
 from bsu_models.ingest.levels import LevelSpec, build_level
 from tests.test_browser import CHROMIUM_TEST_ARGS
-from tests.test_web_levels import textured_grid
 
 pytestmark = pytest.mark.browser
 STATIC = Path(__file__).resolve().parents[1] / "viewer" / "components" / "scene3d" / "static"

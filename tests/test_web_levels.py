@@ -15,37 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
-from PIL import Image
 
 import bsu_models
+from bench._common import textured_grid
 from bsu_models.core.errors import DerivationFailed
+from bsu_models.court.exhibit_content import viewer_model
 from bsu_models.ingest.levels import LEVELS, LevelSpec, build_level, ktx2_gpu_bytes, read_glb
 from tests.conftest import REPO, make_settings
 from tests.test_cli import run_cli
-
-
-def textured_grid(cells: int, texture_px: int) -> bytes:
-    """A wavy square of ``2 * cells**2`` triangles with UVs and a ``texture_px`` square map."""
-    x, y = np.meshgrid(np.linspace(0, 1, cells + 1), np.linspace(0, 1, cells + 1))
-    z = 0.05 * np.sin(x * 20) * np.cos(y * 15)
-    vertices = np.c_[x.ravel(), y.ravel(), z.ravel()]
-    index = np.arange((cells + 1) ** 2).reshape(cells + 1, cells + 1)
-    a, b = index[:-1, :-1].ravel(), index[1:, :-1].ravel()
-    c, d = index[:-1, 1:].ravel(), index[1:, 1:].ravel()
-    faces = np.r_[np.c_[a, b, c], np.c_[c, b, d]]
-    pixels = np.zeros((texture_px, texture_px, 3), np.uint8)
-    pixels[..., 0] = np.linspace(0, 255, texture_px)[None, :]
-    pixels[..., 1] = np.linspace(0, 255, texture_px)[:, None]
-    pixels[:: max(1, texture_px // 16), :, 2] = 255
-    mesh = trimesh.Trimesh(
-        vertices,
-        faces,
-        visual=trimesh.visual.TextureVisuals(
-            uv=np.c_[x.ravel(), y.ravel()], image=Image.fromarray(pixels)
-        ),
-        process=False,
-    )
-    return mesh.export(file_type="glb")
 
 
 def extensions(glb: bytes) -> set[str]:
@@ -135,6 +112,13 @@ def test_derive_stores_levels_idempotently(sqlite_catalogue: bsu_models.Catalogu
     ]
     assert cat.verify().ok
     assert not cat.collect_garbage(dry_run=True).blobs
+
+    # The offline exhibit viewer embeds high, or low when high passes the configured size.
+    shown_version = cat.get_version(version.version_id)
+    web = cat.web_glb(version.version_id)
+    assert viewer_model(shown_version, web, cat.blobs, high.bytes) == cat.blobs.get(high.sha256)
+    assert viewer_model(shown_version, web, cat.blobs, high.bytes - 1) == cat.blobs.get(low.sha256)
+    assert viewer_model(shown_version, web, cat.blobs, 1) == cat.blobs.get(low.sha256)
 
 
 @pytest.fixture
