@@ -97,6 +97,8 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.geometry": ("case.view",),
     "SceneService.public_form": ("case.view",),  # filters a given document; loads the mesh
     "SceneService.snap": ("case.view",),
+    "SceneService.pick": ("case.view",),
+    "SceneService.warm": ("case.view",),
     "SceneService.preset_view": ("case.view",),
     "SceneService.create": ("scene.edit",),
     "SceneService.save": ("scene.edit",),
@@ -395,6 +397,10 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "SceneService.compare_messages": lambda w, c: c.scenes.compare_messages(w.scene, 1),
     "SceneService.geometry": lambda w, c: c.scenes.geometry(w.version),
     "SceneService.snap": lambda w, c: c.scenes.snap(w.version, [[0.0, 0.0, 50.0]]),
+    "SceneService.pick": lambda w, c: c.scenes.pick(
+        w.version, [0.0, 0.0, 500.0], [0.0, 0.0, -1.0], [0.0, 0.0, 0.0]
+    ),
+    "SceneService.warm": lambda w, c: c.scenes.warm(w.version),
     "SceneService.preset_view": lambda w, c: c.scenes.preset_view(w.version, "plan"),
     "SceneService.create": lambda w, c: c.scenes.create(w.version, "New scene"),
     "SceneService.save": _save,

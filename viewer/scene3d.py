@@ -137,6 +137,10 @@ def scene3d(
 
     ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display."""
     chain = mesh_chain(version)
+    if st.session_state.get(f"{key}:warm") != version.version_id:
+        # Clicks are re-cast on the full mesh: have it loaded before the first one.
+        st.session_state[f"{key}:warm"] = version.version_id
+        catalogue.scenes.warm(version.version_id)
     sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
     if (

@@ -9,8 +9,10 @@ version's stored geometry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +22,14 @@ from sqlalchemy.orm import Session, selectinload
 from bsu_models.core.audit import append_event, head_file_problems, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
-from bsu_models.core.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
+from bsu_models.core.errors import (
+    BsuError,
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    Message,
+    NotFound,
+)
 from bsu_models.core.limits import MAX_COORDINATE
 from bsu_models.core.orm import ModelRow, SceneFreezeRow, SceneRevisionRow, SceneRow, VersionRow
 from bsu_models.core.records import RevisionInfo, SceneInfo
@@ -317,6 +326,17 @@ class SceneService(SceneAnalysis):
         """Points ``(n, 3)`` dropped onto the model's surface below them, ``(n, 3)``."""
         snapped, _faces = snap_down(self.geometry(version_id), np.asarray(points, dtype=float))
         return snapped
+
+    def warm(self, version_id: int) -> None:
+        """Load a version's geometry and ray index in the background (after the access check),
+        so that the first click on a big model, seconds later, is answered at once."""
+        get_version(self.ctx, version_id)  # refuses here, not in the thread
+
+        def load() -> None:
+            with contextlib.suppress(BsuError):  # the click itself will say what is wrong
+                self.geometry(version_id)
+
+        threading.Thread(target=load, name=f"warm-geometry-{version_id}", daemon=True).start()
 
     def pick(
         self, version_id: int, origin: Any, direction: Any, near: Any
