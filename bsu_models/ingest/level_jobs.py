@@ -23,7 +23,14 @@ from bsu_models.core.errors import BsuError, DerivationFailed, Message
 from bsu_models.core.orm import WebLevelRow
 from bsu_models.core.records import LevelInfo, VersionInfo
 from bsu_models.core.versions import get_version, version_file
-from bsu_models.ingest.levels import LEVELS, BuiltLevel, LevelSpec, build_level, tool_versions
+from bsu_models.ingest.levels import (
+    LEVELS,
+    BuiltLevel,
+    LevelSpec,
+    build_level,
+    load_parts,
+    tool_versions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +58,12 @@ def derive_levels(
         )
 
     event("ok", {"phase": "start", "web_copy": web.sha256, "levels": names})
-    outcomes = [_one_level(ctx, version, web.sha256, glb, spec, actor) for spec in LEVELS]
+    try:
+        parts: list[Any] | None = load_parts(glb)  # once for every level
+    except Exception:  # an unreadable web copy: each level says so below
+        log.exception("the web copy of version %s could not be read", version_id)
+        parts = None
+    outcomes = [_one_level(ctx, version, web.sha256, parts, spec, actor) for spec in LEVELS]
     event(
         "ok" if all(o == "ready" for o in outcomes) else "failed",
         {"phase": "end", "levels": dict(zip(names, outcomes, strict=True))},
@@ -70,13 +82,17 @@ def _one_level(
     ctx: ServiceContext,
     version: VersionInfo,
     web_sha256: str,
-    glb: bytes,
+    parts: list[Any] | None,
     spec: LevelSpec,
     actor: str,
 ) -> str:
     built: BuiltLevel | None = None
     try:
-        built = build_level(glb, spec, version.original_sha256)
+        if parts is None:
+            raise DerivationFailed(
+                "The web copy holds no faces, so level {level} cannot be made.", level=spec.name
+            )
+        built = build_level(parts, spec, version.original_sha256)
         failure = None
     except DerivationFailed as exc:
         failure = Message(exc.template, **exc.params)

@@ -89,7 +89,8 @@ def tool_versions() -> dict[str, str | None]:
     }
 
 
-def _parts(glb: bytes) -> list[trimesh.Trimesh]:
+def load_parts(glb: bytes) -> list[trimesh.Trimesh]:
+    """The meshes of a web GLB (read once for all its levels)."""
     loaded = trimesh.load(io.BytesIO(glb), file_type="glb", process=False)
     if isinstance(loaded, trimesh.Scene):
         return [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces)]
@@ -101,7 +102,7 @@ def _simplified(mesh: Any, target: int) -> trimesh.Trimesh:
     import fast_simplification
 
     if len(mesh.faces) <= target:
-        return mesh
+        return mesh.copy()  # its texture is fitted per level: the loaded part stays as it was
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
     faces = np.asarray(mesh.faces, dtype=np.int64)
     points, new_faces, collapses = fast_simplification.simplify(
@@ -161,9 +162,12 @@ def _run(command: list[str], what: str) -> None:
         raise DerivationFailed("The {tool} step of a web level failed.", tool=what)
 
 
-def build_level(glb: bytes, spec: LevelSpec, source_sha256: str) -> BuiltLevel:
-    """The level ``spec`` of a version whose web GLB is ``glb``. Raises ``DerivationFailed``."""
-    parts = _parts(glb)
+def build_level(
+    glb: bytes | list[trimesh.Trimesh], spec: LevelSpec, source_sha256: str
+) -> BuiltLevel:
+    """The level ``spec`` of a version whose web GLB is ``glb`` (or its ``load_parts``).
+    Raises ``DerivationFailed``."""
+    parts = load_parts(glb) if isinstance(glb, bytes) else glb
     total = sum(len(p.faces) for p in parts)
     if total == 0:
         raise DerivationFailed(
