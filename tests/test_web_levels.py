@@ -179,3 +179,29 @@ def test_a_killed_derive_leaves_nothing_half_stored(env, tmp_path: Path) -> None
         assert cat.verify().ok
     finally:
         cat.close()
+
+
+def test_a_level_that_cannot_be_made_is_a_warning_and_derive_retries(env, tmp_path: Path) -> None:
+    """Without gltfpack (not on PATH) no level is stored, each is a warning on the version;
+    derive with the tool back makes them."""
+    scan = tmp_path / "scan.glb"
+    scan.write_bytes(textured_grid(20, 64))
+    settings = make_settings(tmp_path / "data")
+    cat = bsu_models.open_catalogue(settings)
+    cat.add_case("KC-1", "t")
+    version_id = cat.import_model(
+        [bsu_models.UploadFile("scan.glb", scan.read_bytes())], case="KC-1", name="S"
+    ).version.version_id
+    cat.close()
+    failed = run_cli({**env, "PATH": str(tmp_path / "no-tools")}, "derive", str(version_id))
+    assert failed.returncode == 0, failed.stderr
+    shown = json.loads(run_cli(env, "show", str(version_id), "--json").stdout)
+    assert [(lv["status"], lv["sha256"]) for lv in shown["web_levels"]] == [("failed", None)] * 2
+    assert all("gltfpack" in str(lv["warning"]) for lv in shown["web_levels"])
+    assert sum("Web level" in json.dumps(w) for w in shown["warnings"]) == 2
+    assert run_cli(env, "verify").returncode == 0
+
+    assert run_cli(env, "derive", str(version_id)).returncode == 0
+    shown = json.loads(run_cli(env, "show", str(version_id), "--json").stdout)
+    assert [lv["status"] for lv in shown["web_levels"]] == ["ready", "ready"]
+    assert not any("Web level" in json.dumps(w) for w in shown["warnings"])
