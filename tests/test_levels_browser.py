@@ -24,7 +24,7 @@ import trimesh
 import bsu_models
 from bench._common import launch_chromium, textured_grid
 from bsu_models.ingest.levels import LevelSpec, build_level
-from tests.test_browser import CHROMIUM_TEST_ARGS
+from tests.test_browser import CHROMIUM_TEST_ARGS, SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 STATIC = Path(__file__).resolve().parents[1] / "viewer" / "components" / "scene3d" / "static"
@@ -144,6 +144,8 @@ def test_low_first_then_high_in_the_same_view_and_clicks_are_exact(
             frame = page.frame_locator("#c")
             frame.locator(f'body[data-mesh-loaded="{high_id}"]').wait_for(timeout=90_000)
             values = page.evaluate("window.values")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "scene3d-high-level.png"))
             frame.locator("#btn-save").click()
             page.wait_for_function("window.values.some(v => v.type === 'camera')")
             camera = next(v for v in page.evaluate("window.values") if v["type"] == "camera")
