@@ -87,15 +87,15 @@ def _one_level(
     actor: str,
 ) -> str:
     built: BuiltLevel | None = None
+    failure: Message | DerivationFailed | None = None
     try:
         if parts is None:
             raise DerivationFailed(
                 "The web copy holds no faces, so level {level} cannot be made.", level=spec.name
             )
         built = build_level(parts, spec, version.original_sha256)
-        failure = None
     except DerivationFailed as exc:
-        failure = Message(exc.template, **exc.params)
+        failure = exc
     except Exception:  # a tool or library crash: the version stays usable, with a warning
         log.exception("web level %s of version %s failed", spec.name, version.version_id)
         failure = Message("Level {level} could not be made.", level=spec.name)

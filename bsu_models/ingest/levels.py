@@ -215,7 +215,7 @@ def build_level(
                     "The textures of level {level} could not be compressed ({reason}); "
                     "they are kept as PNG.",
                     level=spec.name,
-                    reason=Message(exc.template, **exc.params),
+                    reason=exc,
                 )
     return BuiltLevel(packed, faces, max(sides) if sides else None, texture_format, warning)
 
