@@ -74,8 +74,8 @@ def test_a_level_without_faces_is_refused() -> None:
         build_level(trimesh.Scene(cloud).export(file_type="glb"), LEVELS[0], "c" * 64)
 
 
-def test_derive_stores_levels_idempotently(sqlite_catalogue: bsu_models.Catalogue) -> None:
-    cat = sqlite_catalogue
+def test_derive_stores_levels_idempotently(catalogue: bsu_models.Catalogue) -> None:
+    cat = catalogue
     cat.add_case("KC-1", "levels")
     # 168,200 faces: above the low budget, below the high one.
     glb = textured_grid(290, 256)
