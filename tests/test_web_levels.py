@@ -154,7 +154,6 @@ def test_a_killed_derive_leaves_nothing_half_stored(env, tmp_path: Path) -> None
     version_id = cat.import_model(
         [bsu_models.UploadFile("scan.glb", scan.read_bytes())], case="KC-1", name="S"
     ).version.version_id
-    cat.close()
     env = {**env, "BSU_ACTOR": settings.actor}
     job = subprocess.Popen(
         [sys.executable, "-m", "bsu_models.cli", "derive", str(version_id)],
@@ -163,11 +162,14 @@ def test_a_killed_derive_leaves_nothing_half_stored(env, tmp_path: Path) -> None
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(4.0)  # inside the level work: the start event is written, the end one is not
+    # Killed once low is stored, while high is being made (its blob may be written already).
+    deadline = time.monotonic() + 120
+    while cat.get_version(version_id).level("low") is None and job.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     job.send_signal(signal.SIGKILL)
     job.wait(timeout=30)
-
-    cat = bsu_models.open_catalogue(settings)
+    assert job.returncode == -signal.SIGKILL  # it was still working
     try:
         for level in cat.get_version(version_id).web_levels:
             assert level.status in ("pending", "ready")
