@@ -7,6 +7,7 @@
 * Memory: peak resident memory of this process, its children, or another live process.
 * Fingerprint: the commit measured and whether the code differs from it; the hash of a file.
 * Timing: one call, and the two sides of a comparison run in alternating order.
+* Meshes: a textured GLB of any size (the web level tests and bench/levels.py).
 
 The scripts in bench/ import it as ``_common`` (``python bench/x.py`` puts bench/ first on the
 path); tests import it as ``bench._common``.
@@ -259,3 +260,35 @@ def alternate(
         if after is not None:
             after(rep, order, ours_runs, bare_runs)
     return ours_runs, bare_runs
+
+
+# -- meshes -------------------------------------------------------------------------------------
+
+
+def textured_grid(cells: int, texture_px: int) -> bytes:
+    """A GLB of a wavy square of ``2 * cells**2`` triangles with UVs and a ``texture_px``
+    square map (colour ramps and stripes, so a picture shows whether it is drawn)."""
+    import numpy as np
+    import trimesh
+    from PIL import Image
+
+    x, y = np.meshgrid(np.linspace(0, 1, cells + 1), np.linspace(0, 1, cells + 1))
+    z = 0.05 * np.sin(x * 20) * np.cos(y * 15)
+    vertices = np.c_[x.ravel(), y.ravel(), z.ravel()]
+    index = np.arange((cells + 1) ** 2).reshape(cells + 1, cells + 1)
+    a, b = index[:-1, :-1].ravel(), index[1:, :-1].ravel()
+    c, d = index[:-1, 1:].ravel(), index[1:, 1:].ravel()
+    faces = np.r_[np.c_[a, b, c], np.c_[c, b, d]]
+    pixels = np.zeros((texture_px, texture_px, 3), np.uint8)
+    pixels[..., 0] = np.linspace(0, 255, texture_px)[None, :]
+    pixels[..., 1] = np.linspace(0, 255, texture_px)[:, None]
+    pixels[:: max(1, texture_px // 16), :, 2] = 255
+    mesh = trimesh.Trimesh(
+        vertices,
+        faces,
+        visual=trimesh.visual.TextureVisuals(
+            uv=np.c_[x.ravel(), y.ravel()], image=Image.fromarray(pixels)
+        ),
+        process=False,
+    )
+    return mesh.export(file_type="glb")

@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "UploadFile": "bsu_models.ingest.upload",
     "CaseInfo": "bsu_models.core.records",
     "VersionInfo": "bsu_models.core.records",
+    "LevelInfo": "bsu_models.core.records",
     "ModelSummary": "bsu_models.core.records",
     "ImportResult": "bsu_models.core.records",
     "VerifyReport": "bsu_models.core.records",
@@ -131,6 +132,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
 
 # Old module paths of the flat layout (``bsu_models.catalogue`` stays where it was): importing
 # ``bsu_models.<old>`` gives the very module at its new path, so names, patches and
@@ -272,6 +274,7 @@ if TYPE_CHECKING:
         CctvReading,
         FrameInfo,
         ImportResult,
+        LevelInfo,
         MeasuredValue,
         ModelSummary,
         RevisionInfo,

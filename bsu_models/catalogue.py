@@ -33,6 +33,7 @@ from bsu_models.core.records import (
     AuditHead,
     CaseInfo,
     ImportResult,
+    LevelInfo,
     ModelSummary,
     VerifyReport,
     VersionInfo,
@@ -40,6 +41,7 @@ from bsu_models.core.records import (
 from bsu_models.core.settings import Settings, load_settings
 from bsu_models.core.state_ledger import ensure_baseline
 from bsu_models.core.text import text_sha256
+from bsu_models.ingest import level_jobs
 from bsu_models.ingest.service import ImportRequest, Progress, run_import
 from bsu_models.ingest.upload import UploadFile
 from bsu_models.people.accounts import AccountService
@@ -219,6 +221,14 @@ class Catalogue:
         version = self.get_version(version_id)
         return ImportResult(version=version, created_model=version.number == 1)
 
+    def derive_levels(self, version_id: int, actor: str | None = None) -> tuple[LevelInfo, ...]:
+        """Build (or rebuild) a version's web levels now (``level_jobs.derive_levels``)."""
+        return level_jobs.derive_levels(self.ctx, version_id, actor)
+
+    def derive_levels_later(self, version_id: int, actor: str | None = None) -> None:
+        """Build a version's web levels in the background (``level_jobs.derive_in_background``)."""
+        level_jobs.derive_in_background(self.ctx, version_id, actor)
+
     def _record_refusal(self, request: ImportRequest, actor: str, exc: BsuError) -> None:
         # The refusal itself is what the user needs to see, even if it cannot be recorded.
         with contextlib.suppress(BsuError):
@@ -268,11 +278,16 @@ class Catalogue:
         return self.blobs.get(versions.version_file(self.ctx, version_id, "thumbnail").sha256)
 
     def web_glb(
-        self, version_id: int, actor: str | None = None, scene: tuple[int, int] | None = None
+        self,
+        version_id: int,
+        actor: str | None = None,
+        scene: tuple[int, int] | None = None,
+        copy: str | None = None,
     ) -> bytes:
-        """The browser copy of a version; with ``actor``, recorded as that person viewing it
-        (with the scene and revision shown on it, if any)."""
-        stored = versions.version_file(self.ctx, version_id, "web_glb")
+        """The browser copy of a version (its web GLB, or the ready web level whose SHA-256 is
+        ``copy``); with ``actor``, recorded as that person viewing it (with the scene and
+        revision shown on it, if any)."""
+        stored = versions.web_copy(self.ctx, version_id, copy)
         data = self.blobs.get(stored.sha256)
         if actor is not None or not self.user.system:
             versions.record_view(
@@ -291,20 +306,14 @@ class Catalogue:
         """Record that a browser showed the web copy of a version (SHA-256 ``web_sha256``)
         that it already held (``source`` "cache": its IndexedDB copy), with the scene and
         revision ``scene`` drawn on it if any, so that every display of a model or scene is an
-        audit event, wherever its bytes came from."""
-        stored = versions.version_file(self.ctx, version_id, "web_glb")
+        audit event, wherever its bytes came from. A web level's SHA-256 counts as its web copy."""
         if source not in VIEW_SOURCES:
             raise InvalidInput(
                 "A view comes from one of {sources}, not {source!r}.",
                 sources=", ".join(VIEW_SOURCES),
                 source=source,
             )
-        if web_sha256 != stored.sha256:
-            raise InvalidInput(
-                "The browser showed {shown}, which is not the web copy of model version {version}.",
-                shown=str(web_sha256)[:64],
-                version=version_id,
-            )
+        stored = versions.web_copy(self.ctx, version_id, web_sha256)
         versions.record_view(
             self.ctx, version_id, stored, source, actor, self._scene_shown(version_id, scene)
         )

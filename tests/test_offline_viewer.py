@@ -36,6 +36,12 @@ EXPECTED_MODULES = [
     "addons/utils/BufferGeometryUtils.js",
     "addons/utils/SkeletonUtils.js",
     "addons/loaders/GLTFLoader.js",
+    "addons/utils/WorkerPool.js",
+    "addons/libs/ktx-parse.module.js",
+    "addons/libs/zstddec.module.js",
+    "addons/math/ColorSpaces.js",
+    "addons/loaders/KTX2Loader.js",
+    "addons/libs/meshopt_decoder.module.js",
     "addons/controls/OrbitControls.js",
     "addons/renderers/CSS2DRenderer.js",
     "view3d.js",
@@ -481,6 +487,25 @@ def test_no_steps_shows_the_model_only(bunny, glb, tmp_path, open_offline):
     expect(page.locator("#step-nav")).to_be_hidden()
     pixels = _canvas_pixels(page, _shot(page, "offline-viewer-model-only.png"))
     assert len(np.unique(pixels, axis=0)) > 500
+    assert opened.outside == [] and opened.problems == []
+
+
+def test_a_compressed_web_level_opens_offline(bunny, tmp_path, open_offline):
+    """A web level (meshopt geometry, KTX2 texture) with the Basis transcoder from the page."""
+    from bench._common import textured_grid
+    from bsu_models.ingest.levels import LevelSpec, build_level
+
+    level = build_level(textured_grid(60, 256), LevelSpec("low", 1_500, 128), "a" * 64)
+    html = build_offline_viewer(level.data, {**_scene(bunny), "steps": []})
+    assert b'id="bsu-basis-wasm"' in html
+    html_file = tmp_path / "level.html"
+    html_file.write_bytes(html)
+    opened = open_offline(html_file)
+    page = opened.page
+    page.locator('body[data-ready="1"]').wait_for(state="attached", timeout=READY_TIMEOUT_MS)
+    pixels = _canvas_pixels(page, _shot(page, "offline-viewer-web-level.png"))
+    # The texture's red and green ramps are on screen, not only grey shading.
+    assert (np.abs(pixels[:, 0].astype(int) - pixels[:, 1]) > 60).sum() > 1_000
     assert opened.outside == [] and opened.problems == []
 
 

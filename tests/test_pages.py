@@ -176,6 +176,26 @@ def test_model_page_sets_the_place_and_refuses_a_bad_one(app_env):
     assert at.error[0].value.startswith("Latitude 95.0 is out of range")
 
 
+def test_model_page_lists_the_web_levels(app_env):
+    import bsu_models
+
+    _demo(app_env)
+    at = _app().run()
+    at.switch_page("views/model.py").run()
+    assert not at.exception
+    levels = [c.value for c in at.caption if c.value.startswith("Levels for the browser")]
+    assert levels == ["Levels for the browser: low: being made… · high: being made…"]
+    cat = bsu_models.open_catalogue()
+    try:
+        for model in cat.list_models():
+            cat.derive_levels(model.latest.version_id)
+    finally:
+        cat.close()
+    at.run()
+    levels = [c.value for c in at.caption if c.value.startswith("Levels for the browser")]
+    assert len(levels) == 1 and "being made" not in levels[0] and " faces, " in levels[0]
+
+
 def _by_label(widgets, label: str):  # type: ignore[no-untyped-def]
     return next(w for w in widgets if w.label == label)
 

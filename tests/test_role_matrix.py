@@ -76,6 +76,8 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.list_cases": ("case.view", "case.members"),
     "Catalogue.get_case": ("case.view", "case.members"),
     "Catalogue.import_model": ("model.import",),
+    "Catalogue.derive_levels": ("model.import",),
+    "Catalogue.derive_levels_later": ("model.import",),
     "Catalogue.get_version": ("case.view",),
     "Catalogue.versions_of": ("case.view",),
     "Catalogue.locate_version": ("model.import",),
@@ -110,6 +112,8 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.geometry": ("case.view",),
     "SceneService.public_form": ("case.view",),  # filters a given document; loads the mesh
     "SceneService.snap": ("case.view",),
+    "SceneService.pick": ("case.view",),
+    "SceneService.warm": ("case.view",),
     "SceneService.preset_view": ("case.view",),
     "SceneService.create": ("scene.edit",),
     "SceneService.save": ("scene.edit",),
@@ -186,6 +190,7 @@ CLI_METHODS: dict[str, str | None] = {
     "import": "Catalogue.import_model",
     "list": "Catalogue.list_models",
     "show": "Catalogue.get_version",
+    "derive": "Catalogue.derive_levels",
     "verify": "Catalogue.verify",
     "gc": "Catalogue.collect_garbage",
     "audit head": "Catalogue.audit_head",
@@ -407,6 +412,8 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
         case=CASE,
         name=f"Yard {next(w.count)}",
     ),
+    "Catalogue.derive_levels": lambda w, c: c.derive_levels(w.version),
+    "Catalogue.derive_levels_later": lambda w, c: c.derive_levels_later(w.version),
     "Catalogue.get_version": lambda w, c: c.get_version(w.version),
     "Catalogue.versions_of": lambda w, c: c.versions_of(w.model),
     "Catalogue.locate_version": lambda w, c: c.locate_version(w.version, 22.3, 114.17),
@@ -448,6 +455,10 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "SceneService.compare_messages": lambda w, c: c.scenes.compare_messages(w.scene, 1),
     "SceneService.geometry": lambda w, c: c.scenes.geometry(w.version),
     "SceneService.snap": lambda w, c: c.scenes.snap(w.version, [[0.0, 0.0, 50.0]]),
+    "SceneService.pick": lambda w, c: c.scenes.pick(
+        w.version, [0.0, 0.0, 500.0], [0.0, 0.0, -1.0], [0.0, 0.0, 0.0]
+    ),
+    "SceneService.warm": lambda w, c: c.scenes.warm(w.version),
     "SceneService.preset_view": lambda w, c: c.scenes.preset_view(w.version, "plan"),
     "SceneService.create": lambda w, c: c.scenes.create(w.version, "New scene"),
     "SceneService.save": _save,
@@ -672,6 +683,8 @@ def _cli_args(w: Any, command: str) -> tuple[list[str], str | None]:
             return ["show", version], None
         case "version locate":
             return ["version", "locate", version, "--lat", "22.3", "--lon", "114.17"], None
+        case "derive":
+            return ["derive", version], None
         case "render":
             out = w.root / f"still-{n}.png"
             return ["render", version, "--preset", "plan", "--out", str(out)], None

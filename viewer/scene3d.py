@@ -10,6 +10,11 @@ each value from the browser says what it has on screen (``displayed``: the hash,
 came from and which display it is), so a model shown from the browser's cache is recorded once
 per display with ``Catalogue.record_view``.
 
+Big scans arrive in steps: when a version has web levels, the browser shows the smallest
+first and swaps in each larger one as it arrives (each sent once and cached by its hash, like
+the web copy). A click on a simplified level carries its ray, and is made exact here against
+the full-resolution mesh (``SceneService.pick``) before the page sees it.
+
 The cache never outlives the session: see ``viewer.session_guard``.
 """
 
@@ -30,6 +35,16 @@ _COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
 
 def mesh_id(version: bsu_models.VersionInfo) -> str:
     return next(f.sha256 for f in version.files if f.role == "web_glb")
+
+
+def mesh_chain(version: bsu_models.VersionInfo) -> list[str]:
+    """What the browser shows in turn: the ready web levels, smallest first (without repeats);
+    the web copy when there are none."""
+    chain: list[str] = []
+    for level in version.web_levels:
+        if level.status == "ready" and level.sha256 and level.sha256 not in chain:
+            chain.append(level.sha256)
+    return chain or [mesh_id(version)]
 
 
 def scene_payload(version: bsu_models.VersionInfo, layer: bsu_models.SceneLayer | None) -> dict:
@@ -137,25 +152,36 @@ def scene3d(
     ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display;
     ``sun`` (``bsu_models.sun_track``) lets the view cast the sun's shadows around the step's
     time, with a toggle and a time slider."""
-    wanted = mesh_id(version)
+    chain = mesh_chain(version)
+    if st.session_state.get(f"{key}:warm") != version.version_id:
+        # Clicks are re-cast on the full mesh: have it loaded before the first one.
+        st.session_state[f"{key}:warm"] = version.version_id
+        catalogue.scenes.warm(version.version_id)
     sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
     if (
         isinstance(pending, dict)
         and pending.get("type") == "need_mesh"
-        and pending.get("mesh_id") == wanted
+        and pending.get("mesh_id") in chain
         and pending.get("nonce") != st.session_state.get(seen_key)
     ):
         # Answer the request in this run rather than in one more rerun.
         st.session_state[seen_key] = pending.get("nonce")
-        st.session_state[f"{key}:need"] = wanted
-    send_now = st.session_state.get(f"{key}:need") == wanted
-    data = catalogue.web_glb(version.version_id, actor=actor, scene=scene) if send_now else None
+        st.session_state[f"{key}:need"] = pending.get("mesh_id")
+    wanted = st.session_state.get(f"{key}:need")
+    send_now = wanted in chain
+    data = (
+        catalogue.web_glb(version.version_id, actor=actor, scene=scene, copy=wanted)
+        if send_now
+        else None
+    )
     if send_now:
         st.session_state[f"{key}:need"] = None
         st.session_state[sent_key] = wanted
     value = _COMPONENT(
-        mesh_id=wanted,
+        mesh_id=chain[0],
+        levels=chain,
+        mesh_for=wanted if send_now else None,
         mesh=data,
         scene={**scene_payload(version, layer), "sun": sun},
         camera=camera,
@@ -170,11 +196,31 @@ def scene3d(
         return None
     st.session_state[seen_key] = value.get("nonce")
     if value.get("type") == "need_mesh":
-        if value.get("mesh_id") == wanted:
-            st.session_state[f"{key}:need"] = wanted
+        if value.get("mesh_id") in chain:
+            st.session_state[f"{key}:need"] = value.get("mesh_id")
             st.rerun()
         return None
+    if value.get("type") == "click":
+        return _exact_click(catalogue, version, value)
     return value
+
+
+def _exact_click(
+    catalogue: bsu_models.Catalogue, version: bsu_models.VersionInfo, value: dict
+) -> dict | None:
+    """The click with its point and face on the full-resolution surface, found along the same
+    ray as in the browser (which may have shown a simplified level)."""
+    ray = value.get("ray")
+    if not isinstance(ray, dict):
+        return value
+    try:
+        point, face = catalogue.scenes.pick(
+            version.version_id, ray.get("origin"), ray.get("direction"), value.get("point")
+        )
+    except bsu_models.BsuError as exc:
+        st.error(error_text(exc))
+        return None
+    return {**value, "point": list(point), "face": face, "browser_point": value.get("point")}
 
 
 def _record_display(
@@ -188,7 +234,7 @@ def _record_display(
     """Record a display of the model from the browser's cache, once per display. (Bytes sent
     by the app were recorded when they were read for sending.)"""
     shown = value.get("displayed") if isinstance(value, dict) else None
-    if not isinstance(shown, dict) or shown.get("mesh_id") != mesh_id(version):
+    if not isinstance(shown, dict) or shown.get("mesh_id") not in mesh_chain(version):
         return
     recorded = f"{key}:displayed"
     if shown.get("at") == st.session_state.get(recorded):
@@ -197,7 +243,7 @@ def _record_display(
     if shown.get("source") == "cache":
         try:
             catalogue.record_view(
-                version.version_id, mesh_id(version), "cache", actor=actor, scene=scene
+                version.version_id, str(shown.get("mesh_id")), "cache", actor=actor, scene=scene
             )
         except bsu_models.BsuError as exc:
             st.error(error_text(exc))

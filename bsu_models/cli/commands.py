@@ -8,6 +8,7 @@ on: add to them, never rename. User errors exit 2 with one ``error: ...`` line o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import secrets
 import sys
@@ -108,6 +109,26 @@ def cmd_import(cat: Catalogue, args: argparse.Namespace) -> int:
         longitude=args.lon,
     )
     _emit(args, result.to_json(), _version_text(result.version, _lang(args)))
+    # The import is done and reported; its web levels are finished before the process exits,
+    # so nothing else needs to be running for them (a failure is a warning on the version).
+    sys.stdout.flush()
+    with contextlib.suppress(BsuError):
+        cat.derive_levels(result.version.version_id)
+    return EXIT_OK
+
+
+def cmd_derive(cat: Catalogue, args: argparse.Namespace) -> int:
+    levels = cat.derive_levels(args.version_id)
+    lang = _lang(args)
+    text = "\n".join(
+        f"{level.level:<6} {level.status:<8} "
+        + t("{faces} faces, {bytes} bytes", lang).format(
+            faces=f"{level.faces:,}", bytes=f"{level.bytes:,}"
+        )
+        + (f"  {level.sha256}" if level.sha256 else "")
+        for level in levels
+    )
+    _emit(args, [level.to_json() for level in levels], text)
     return EXIT_OK
 
 
@@ -347,6 +368,14 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     show = sub.add_parser("show", parents=[json_flag], help=t("show one model version", lang))
     show.add_argument("version_id", type=int, metavar="ID", help=t("model version id", lang))
     show.set_defaults(handler=cmd_show)
+
+    derive = sub.add_parser(
+        "derive",
+        parents=[json_flag],
+        help=t("build (again) the web levels of a model version", lang),
+    )
+    derive.add_argument("version_id", type=int, metavar="VERSION", help=t("model version id", lang))
+    derive.set_defaults(handler=cmd_derive)
 
     verify = sub.add_parser(
         "verify",

@@ -106,5 +106,17 @@ def _version_text(v: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> str:
                 ).format(lat=v.latitude_deg, lon=v.longitude_deg),
             )
         )
+    lines += [
+        line(
+            t("web level", lang),
+            t("{level}: {status}, {faces} faces, {bytes} bytes", lang).format(
+                level=level.level,
+                status=level.status,
+                faces=f"{level.faces:,}",
+                bytes=f"{level.bytes:,}",
+            ),
+        )
+        for level in v.web_levels
+    ]
     lines += [line(t("warning", lang), localise(w, lang)) for w in v.warnings]
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from bsu_models.core.audit import record_event
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
-from bsu_models.core.orm import CctvFrameRow, PublicPostRow, StoredFileRow
+from bsu_models.core.orm import CctvFrameRow, PublicPostRow, StoredFileRow, WebLevelRow
 
 MIN_AGE_S = 3600.0
 
@@ -44,7 +44,10 @@ def referenced_keys(engine: Engine) -> set[str]:
         files = set(session.scalars(select(StoredFileRow.sha256)))
         posts = set(session.scalars(select(PublicPostRow.image_key)))
         frames = set(session.scalars(select(CctvFrameRow.sha256)))
-    return files | posts | frames
+        levels = set(
+            session.scalars(select(WebLevelRow.sha256).where(WebLevelRow.sha256.is_not(None)))
+        )
+    return files | posts | frames | {key for key in levels if key}
 
 
 def collect(

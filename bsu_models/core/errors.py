@@ -186,3 +186,7 @@ class StorageError(BsuError, OSError):
 
 class IntegrityError(StorageError):
     """Stored bytes do not match the SHA-256 recorded for them."""
+
+
+class DerivationFailed(BsuError, RuntimeError):
+    """A derived file (a web level) could not be made; the version stays usable without it."""

@@ -18,7 +18,13 @@ from bsu_models.core.audit_head import read_head_file
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
 from bsu_models.core.errors import Message
-from bsu_models.core.orm import CctvFrameRow, PublicPostRow, StoredFileRow, VersionRow
+from bsu_models.core.orm import (
+    CctvFrameRow,
+    PublicPostRow,
+    StoredFileRow,
+    VersionRow,
+    WebLevelRow,
+)
 from bsu_models.core.records import VerifyReport
 from bsu_models.core.state_ledger import StateReplay, all_rows, compare
 
@@ -30,14 +36,25 @@ def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> Verif
     # older than the snapshot (checked again below) but never newer.
     head_recorded = read_head_file(head_file)
     with read_session(engine, snapshot=True) as session:
-        files = session.execute(
+        files = list(
+            session.execute(
+                select(
+                    StoredFileRow.sha256,
+                    StoredFileRow.version_id,
+                    StoredFileRow.name,
+                    StoredFileRow.role,
+                )
+            ).all()
+        )
+        # A ready web level is a stored file of its version like any other.
+        files += session.execute(
             select(
-                StoredFileRow.sha256,
-                StoredFileRow.version_id,
-                StoredFileRow.name,
-                StoredFileRow.role,
-            )
-        ).all()
+                WebLevelRow.sha256,
+                WebLevelRow.version_id,
+                WebLevelRow.level,
+                WebLevelRow.status,
+            ).where(WebLevelRow.sha256.is_not(None))
+        ).all()  # type: ignore[arg-type]
         originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
         post_images = set(session.scalars(select(PublicPostRow.image_key)))
         frames = session.execute(select(CctvFrameRow.sha256, CctvFrameRow.scene_id)).all()

@@ -108,6 +108,7 @@ class VersionRow(Base):
         back_populates="version", order_by="StoredFileRow.id"
     )
     place: Mapped[VersionPlaceRow | None] = relationship(back_populates="version")
+    levels: Mapped[list[WebLevelRow]] = relationship(order_by="WebLevelRow.id")
 
 
 class StoredFileRow(Base):
@@ -127,6 +128,31 @@ class StoredFileRow(Base):
     generator: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     version: Mapped[VersionRow] = relationship(back_populates="files")
+
+
+class WebLevelRow(Base):
+    """A web derivative level of a version: a smaller, compressed copy for the browser.
+
+    A ``ready`` row names a stored blob (written before the row); a ``failed`` row has none and
+    holds the warning instead. Rebuilt levels replace their row."""
+
+    __tablename__ = "web_levels"
+    __table_args__ = (UniqueConstraint("version_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # ready | failed
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    web_sha256: Mapped[str] = mapped_column(String(64))  # the web copy it was made from
+    faces: Mapped[int] = mapped_column(BigInteger, default=0)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    texture_px: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    texture_format: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    tools: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    warning: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class AuditRow(Base):

@@ -45,6 +45,29 @@ def file_role_name(role: str) -> str | Message:
     return FILE_ROLE_NAMES.get(role, role.replace("_", " "))
 
 
+#: Web derivative levels of each version, smallest first (budgets in bsu_models.ingest.levels).
+WEB_LEVELS = ("low", "high")
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """One web derivative level of a version; ``status`` "ready", "failed" or "pending" (not
+    built yet). ``sha256`` is None unless ready; ``texture_px`` is the longest side or None."""
+
+    level: str
+    status: str
+    faces: int = 0
+    bytes: int = 0
+    sha256: str | None = None
+    texture_px: int | None = None
+    texture_format: str | None = None
+    tools: dict[str, Any] = field(default_factory=dict)
+    warning: str | Message | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "warning": None if self.warning is None else str(self.warning)}
+
+
 @dataclass(frozen=True)
 class VersionInfo:
     """One immutable version of a landmark model, with its mesh facts."""
@@ -81,11 +104,20 @@ class VersionInfo:
     #: Where the model's origin is on Earth (WGS84 degrees); None until located.
     latitude_deg: float | None = None
     longitude_deg: float | None = None
+    web_levels: tuple[LevelInfo, ...] = field(default=(), repr=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["uploaded_at"] = self.uploaded_at.isoformat()
+        data["web_levels"] = [level.to_json() for level in self.web_levels]
         return data
+
+    def level(self, name: str) -> LevelInfo | None:
+        """The web level ``name`` if it is ready."""
+        for level in self.web_levels:
+            if level.level == name and level.status == "ready":
+                return level
+        return None
 
     @property
     def real_world_size(self) -> tuple[float, float, float] | None:

@@ -39,6 +39,7 @@ class Settings:
     audit_head: str = ""  # empty: <data_dir>/audit-head.txt
     oidc_group_roles: str = ""
     signing_key: str = ""  # Ed25519 private key file that signs exhibit packages; "": unsigned
+    exhibit_viewer_max_bytes: int = 200 * MiB
 
     @property
     def blob_dir(self) -> Path:
@@ -118,6 +119,12 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "$BSU_DATA_DIR/audit-head.txt",
         "File outside the database that holds the audit chain's last event and hash; "
         "put it on other storage.",
+    ),
+    "BSU_EXHIBIT_VIEWER_MAX_BYTES": (
+        "exhibit_viewer_max_bytes",
+        "209715200",
+        "Largest model an exhibit's offline viewer embeds: the high web level, or the low one "
+        "when the high one is larger.",
     ),
     "BSU_OIDC_GROUP_ROLES": (
         "oidc_group_roles",

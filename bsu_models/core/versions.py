@@ -16,15 +16,47 @@ from sqlalchemy.orm import selectinload
 from bsu_models.core.audit import record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session
-from bsu_models.core.errors import Message, NotFound
-from bsu_models.core.orm import CaseRow, ModelRow, VersionRow
-from bsu_models.core.records import ModelSummary, StoredFileInfo, VersionInfo, file_role_name
+from bsu_models.core.errors import InvalidInput, Message, NotFound
+from bsu_models.core.orm import CaseRow, ModelRow, VersionRow, WebLevelRow
+from bsu_models.core.records import (
+    WEB_LEVELS,
+    LevelInfo,
+    ModelSummary,
+    StoredFileInfo,
+    VersionInfo,
+    file_role_name,
+)
 from bsu_models.core.text import casefold_search
 from bsu_models.core.units import format_scale, real_world_extent
 
 
+def _warning(value: Any) -> str | Message:
+    return Message.from_json(value) if isinstance(value, dict) else str(value)
+
+
+def _level_record(row: WebLevelRow) -> LevelInfo:
+    return LevelInfo(
+        level=row.level,
+        status=row.status,
+        faces=row.faces,
+        bytes=row.size_bytes,
+        sha256=row.sha256,
+        texture_px=row.texture_px,
+        texture_format=row.texture_format,
+        tools=dict(row.tools or {}),
+        warning=None if row.warning is None else _warning(row.warning),
+    )
+
+
+def _levels(row: VersionRow) -> tuple[LevelInfo, ...]:
+    """Every planned level: stored ones as recorded, the others "pending"."""
+    stored = {level.level: _level_record(level) for level in row.levels}
+    return tuple(stored.get(name, LevelInfo(name, "pending")) for name in WEB_LEVELS)
+
+
 def _version_record(row: VersionRow) -> VersionInfo:
     model = row.model
+    levels = _levels(row)
     lo, hi = row.bounds
     return VersionInfo(
         version_id=row.id,
@@ -53,9 +85,8 @@ def _version_record(row: VersionRow) -> VersionInfo:
         real_world_extent_m=real_world_extent(row.bounds, row.units, row.scale_denominator),
         up_axis=row.up_axis,
         north_axis=row.north_axis,
-        warnings=tuple(
-            Message.from_json(w) if isinstance(w, dict) else str(w) for w in row.warnings or ()
-        ),
+        warnings=tuple(_warning(w) for w in row.warnings or ())
+        + tuple(level.warning for level in levels if level.warning is not None),
         files=tuple(
             StoredFileInfo(
                 f.role, f.name, f.sha256, f.size_bytes, f.media_type, f.derived_from_sha256
@@ -64,6 +95,7 @@ def _version_record(row: VersionRow) -> VersionInfo:
         ),
         latitude_deg=row.place.latitude_deg if row.place else None,
         longitude_deg=row.place.longitude_deg if row.place else None,
+        web_levels=levels,
     )
 
 
@@ -72,6 +104,7 @@ def _version_query() -> Select[VersionRow]:
         selectinload(VersionRow.model).selectinload(ModelRow.case),
         selectinload(VersionRow.files),
         selectinload(VersionRow.place),
+        selectinload(VersionRow.levels),
     )
 
 
@@ -165,6 +198,30 @@ def version_file(ctx: ServiceContext, version_id: int, role: str) -> StoredFileI
             return stored
     raise NotFound(
         "Model version {version} has no {file}.", version=version_id, file=file_role_name(role)
+    )
+
+
+def web_copy(ctx: ServiceContext, version_id: int, sha256: str | None = None) -> StoredFileInfo:
+    """The browser copy of a version with SHA-256 ``sha256``: its web GLB (the default) or one
+    of its ready web levels (as a file of role "web_level", derived from the original)."""
+    version = get_version(ctx, version_id)
+    web = version_file(ctx, version_id, "web_glb")
+    if sha256 is None or sha256 == web.sha256:
+        return web
+    for level in version.web_levels:
+        if level.status == "ready" and level.sha256 == sha256:
+            return StoredFileInfo(
+                "web_level",
+                f"{level.level}.glb",
+                sha256,
+                level.bytes,
+                "model/gltf-binary",
+                version.original_sha256,
+            )
+    raise InvalidInput(
+        "The browser showed {shown}, which is not the web copy of model version {version}.",
+        shown=str(sha256)[:64],
+        version=version_id,
     )
 
 

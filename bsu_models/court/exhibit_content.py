@@ -26,11 +26,12 @@ from typing import Any
 import numpy as np
 
 from bsu_models import __version__
+from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.cases import list_cases
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language, error_text, translator
-from bsu_models.core.records import SceneInfo
+from bsu_models.core.records import SceneInfo, VersionInfo
 from bsu_models.core.software import software_fields
 from bsu_models.core.versions import get_version, web_glb
 from bsu_models.court.bagit_package import sha256_hex
@@ -79,6 +80,19 @@ from bsu_models.scenes.service import SceneService
 ORIGINAL_ROLES = ("mesh", "companion", "archive")
 MODEL_FOLDER = "model"
 
+
+
+def viewer_model(version: VersionInfo, web: bytes, blobs: BlobStore, limit: int) -> bytes:
+    """What the offline viewer embeds: the high web level, or the low one when the high one
+    is over ``limit`` bytes (BSU_EXHIBIT_VIEWER_MAX_BYTES), so that a laptop in court opens it
+    at once; the web copy ``web`` when the version has no levels yet. Each level names its
+    original inside (``asset.extras.derived_from_sha256``)."""
+    ready = [version.level(name) for name in ("high", "low")]
+    levels = [level for level in ready if level is not None and level.sha256]
+    for level in levels:
+        if level.bytes <= limit or level is levels[-1]:
+            return blobs.get_verified(str(level.sha256))
+    return web
 
 class ExhibitBuilder:
     """Builds the package of one frozen scene; every read it makes is audited as usual."""
@@ -423,7 +437,12 @@ class ExhibitBuilder:
             accounts.append(considered)
         glb = web_glb(self.ctx, self.version.version_id, actor=self.actor)
         payload["model.glb"] = glb
-        payload["viewer.html"] = build_offline_viewer(glb, self._viewer_data(exhibit), self.lang)
+        limit = self.ctx.settings.exhibit_viewer_max_bytes
+        payload["viewer.html"] = build_offline_viewer(
+            viewer_model(self.version, glb, self.ctx.blobs, limit),
+            self._viewer_data(exhibit),
+            self.lang,
+        )
         payload["README.txt"] = self._readme(exhibit)
         if self.video:
             payload[VIDEO_PATH] = exhibit_video(

@@ -1,7 +1,8 @@
 // Offline exhibit viewer: a read-only copy of one re-enactment scene, inlined into a single HTML
 // file by bsu_models/court/offline_viewer.py and opened from a USB stick (file://, no network, no
-// server). The page holds the scene (#bsu-data, JSON), the model (#bsu-glb, base64 GLB) and
-// three.js; its classic bootstrap script turns the embedded modules into blob: URLs and imports
+// server). The page holds the scene (#bsu-data, JSON), the model (#bsu-glb, base64 GLB; a web
+// level's is meshopt-compressed, with KTX2 textures and then the Basis transcoder in
+// #bsu-basis-js and #bsu-basis-wasm) and three.js; its classic bootstrap script turns the embedded modules into blob: URLs and imports
 // this one. It draws with the web viewer's own module (view3d.js of the scene3d component, embedded
 // with three.js), so the model and its marks look the same in both; everything that edits or
 // reports back is left out.
@@ -14,6 +15,8 @@
 // body[data-step] = the shown step's number, window.__bsuViewer = {stepCount}.
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { KTX2Loader } from 'three/addons/loaders/KTX2Loader.js';
+import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import {
   Y_AXIS, addModel, aimCamera, clearMarks, createStage, drawMarks, frameOf, hasText, isoDirection,
   fitView, lightModel, list, onDemand, orbitControls, sphereView, vec,
@@ -156,13 +159,26 @@ function setUpPanel() {
 }
 
 // ------------------------------------------------------------------ 3D view
-function decodeGlb() {
-  const text = $('bsu-glb').textContent.trim();
+function fromBase64(id) {
+  const text = $(id).textContent.trim();
   if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text).buffer;
   const bin = atob(text);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return bytes.buffer;
+}
+
+// The KTX2 loader fetches its transcoder by name: here it comes from the page, through blob: URLs.
+function gltfLoader(renderer) {
+  const loader = new GLTFLoader().setMeshoptDecoder(MeshoptDecoder);
+  if (!$('bsu-basis-js') || !$('bsu-basis-wasm')) return loader;
+  const urls = {
+    'basis_transcoder.js': URL.createObjectURL(new Blob([fromBase64('bsu-basis-js')], { type: 'text/javascript' })),
+    'basis_transcoder.wasm': URL.createObjectURL(new Blob([fromBase64('bsu-basis-wasm')], { type: 'application/wasm' })),
+  };
+  const manager = new THREE.LoadingManager();
+  manager.setURLModifier((url) => urls[url.split('/').pop()] ?? url);
+  return loader.setKTX2Loader(new KTX2Loader(manager).setTranscoderPath('').detectSupport(renderer));
 }
 
 function startView() {
@@ -228,7 +244,7 @@ function startView() {
   return {
     // Resolves once the model is shown (with the current step, if any).
     load: () => new Promise((resolve, reject) => {
-      new GLTFLoader().parse(decodeGlb(), '', (gltf) => {
+      gltfLoader(stage.renderer).parse(fromBase64('bsu-glb'), '', (gltf) => {
         showModel(gltf.scene);
         resolve();
       }, reject);

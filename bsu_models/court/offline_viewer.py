@@ -17,8 +17,10 @@ the exhibit book marks it: a "Sensitive" badge in the step's table and a red das
 
 The page carries three.js (the vendored release of the web viewer), the web viewer's drawing
 module ``view3d.js`` (one copy for both viewers), the viewer script ``offline_viewer.js``, the
-scene as JSON and the GLB as base64. ES modules inlined in a page cannot import one another by
-path, so each module's source is embedded as JSON, split at its import specifiers
+scene as JSON and the GLB as base64 (with three.js's Basis transcoder, also base64, when the
+GLB's textures are KTX2: a web level's; its meshopt geometry needs only the decoder module).
+ES modules inlined in a page cannot import one another by path, so each module's source is
+embedded as JSON, split at its import specifiers
 (``bsu_models.court.offline_viewer_modules``); a small classic script joins each one with the
 blob: URLs of its dependencies, in dependency order, and imports the viewer. The same inputs give
 the same bytes.
@@ -37,7 +39,12 @@ from typing import Any
 
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, check_language, translator
-from bsu_models.court.offline_viewer_modules import VIEWER_MODULE, three_license, viewer_modules
+from bsu_models.court.offline_viewer_modules import (
+    VIEWER_MODULE,
+    basis_transcoder,
+    three_license,
+    viewer_modules,
+)
 from bsu_models.court.offline_viewer_page import (
     _BOOTSTRAP,
     _CSS,
@@ -86,10 +93,16 @@ def build_offline_viewer(
     words = json.dumps(viewer_words(lang), ensure_ascii=False, separators=(",", ":"))
     loading = _css_string(_("Loading the model…"))
     css = _CSS.replace(_LOADING, f"content: {loading};")
+    head = _HEAD.format(
+        html_lang=HTML_LANG[lang], title=_text(title), css=css, license=_comment(license_text)
+    )
+    basis = _needs_basis(bytes(glb))
+    if basis:
+        # The Basis transcoder's bindings (Emscripten embind) build functions from strings. The
+        # page already runs its own inline scripts and still reaches nothing outside itself.
+        head = head.replace("'wasm-unsafe-eval'", "'wasm-unsafe-eval' 'unsafe-eval'", 1)
     parts = [
-        _HEAD.format(
-            html_lang=HTML_LANG[lang], title=_text(title), css=css, license=_comment(license_text)
-        ),
+        head,
         _body(title, subtitle, facts, lang),
         f'<script type="application/json" id="bsu-data">{_json_for_html(scene_json)}</script>\n',
         f'<script type="application/json" id="bsu-words">{_json_for_html(words)}</script>\n',
@@ -100,11 +113,15 @@ def build_offline_viewer(
             f'<script type="application/json" data-module="{_text(name)}">{body}</script>\n'
         )
     # Base64 is plain ASCII letters, digits, "+", "/" and "=": nothing the HTML parser acts on.
-    parts.append(
-        '<script type="text/plain" id="bsu-glb">'
-        + base64.b64encode(bytes(glb)).decode("ascii")
-        + "</script>\n"
-    )
+    embedded = {"bsu-glb": bytes(glb)}
+    if basis:
+        embedded["bsu-basis-js"], embedded["bsu-basis-wasm"] = basis_transcoder()
+    for element, content in embedded.items():
+        parts.append(
+            f'<script type="text/plain" id="{element}">'
+            + base64.b64encode(content).decode("ascii")
+            + "</script>\n"
+        )
     before, _reason, after = _(
         "The viewer could not start in this browser ({reason}). Open this file in a current "
         "version of Chrome, Edge, Firefox or Safari."
@@ -116,6 +133,12 @@ def build_offline_viewer(
     )
     parts.append("</body>\n</html>\n")
     return "".join(parts).encode("utf-8")
+
+
+def _needs_basis(glb: bytes) -> bool:
+    """Whether the GLB's JSON chunk names KTX2 (Basis) textures."""
+    json_length = int.from_bytes(glb[12:16], "little") if len(glb) >= 20 else 0
+    return b'"KHR_texture_basisu"' in glb[20 : 20 + json_length]
 
 
 def _plain(value: Any) -> Any:

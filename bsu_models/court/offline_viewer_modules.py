@@ -10,6 +10,7 @@ dependency before the module that imports it; the page's bootstrap script (see
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from pathlib import Path
@@ -29,6 +30,7 @@ SHARED_MODULE = "view3d.js"
 VIEWER_JS = Path(__file__).resolve().parent / "offline_viewer.js"
 VIEWER_MODULE = "offline_viewer.js"  # its name among the embedded modules
 THREE_LICENSE = "LICENSE-three.txt"
+MODULE_BASE = "file:///bsu-viewer/"  # what an embedded module sees as its own address
 
 # Static import/export-from statements at the start of a line. Anchoring at the line start skips
 # the usage examples in three's doc comments (" * @three_import import { X } from '...'").
@@ -114,7 +116,11 @@ def viewer_modules() -> list[tuple[str, list[str]]]:
             )
         visiting.add(name)
         if name not in sources:
-            sources[name] = _read(outside_vendor.get(name) or THREE_VENDOR_DIR / name)
+            # A blob: URL is no base for relative URLs, so a module's own address (KTX2Loader
+            # finds its transcoder from it) becomes a fixed one under which the page maps names.
+            sources[name] = _read(outside_vendor.get(name) or THREE_VENDOR_DIR / name).replace(
+                "import.meta.url", json.dumps(f"{MODULE_BASE}{name}")
+            )
         source = sources[name]
         pieces: list[str] = []
         at = 0
@@ -130,6 +136,20 @@ def viewer_modules() -> list[tuple[str, list[str]]]:
 
     visit(VIEWER_MODULE)
     return ordered
+
+
+def basis_transcoder() -> tuple[bytes, bytes]:
+    """The vendored Basis transcoder (its script and WebAssembly), for KTX2 textures."""
+    folder = THREE_VENDOR_DIR / "addons" / "libs" / "basis"
+    try:
+        return (
+            (folder / "basis_transcoder.js").read_bytes(),
+            (folder / "basis_transcoder.wasm").read_bytes(),
+        )
+    except OSError as exc:
+        raise StorageError(
+            "The offline viewer cannot read {path}: {reason}.", path=str(folder), reason=str(exc)
+        ) from None
 
 
 def three_license() -> str:

@@ -234,8 +234,11 @@ tr.sensitive td { background: #fdecee; }
 
 _LOADING = "content: LOADING;"  # the words shown while the model loads (a CSS string) go here
 # The page may not reach anything outside itself: no network, and scripts only inline or blob:.
+# 'wasm-unsafe-eval' lets the embedded meshopt and Basis decoders compile their WebAssembly (it
+# allows no JavaScript eval); workers come from blob: URLs of the page's own bytes.
 _CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; "
+    "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval' blob:; "
+    "worker-src blob:; style-src 'unsafe-inline'; "
     "img-src data: blob:; connect-src data: blob:; base-uri 'none'; form-action 'none'"
 )
 

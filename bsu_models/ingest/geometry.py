@@ -195,6 +195,30 @@ def snap_down(geometry: MeshGeometry, points: np.ndarray) -> tuple[np.ndarray, n
     return hits, faces
 
 
+def pick_on_surface(
+    geometry: MeshGeometry, origin: np.ndarray, direction: np.ndarray, near: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Where a click's ray ``origin, direction: (3,)`` first meets the full-resolution surface,
+    and that face. A browser may have picked ``near: (3,)`` on a simplified copy; where the ray
+    misses the full mesh (through a hole the copy had closed), the nearest surface point to it."""
+    direction = np.asarray(direction, dtype=float)
+    length = float(np.linalg.norm(direction))
+    if length > 0:
+        hits, faces = first_hits(
+            geometry,
+            np.asarray(origin, dtype=float).reshape(1, 3),
+            (direction / length).reshape(1, 3),
+        )
+        if not np.isnan(hits[0, 0]):
+            return hits[0], int(faces[0])
+    import trimesh
+
+    closest, _distance, triangle = trimesh.proximity.closest_point(
+        geometry.mesh, np.asarray(near, dtype=float).reshape(1, 3)
+    )
+    return closest[0], int(triangle[0])
+
+
 @dataclass(frozen=True, slots=True)
 class RayVerdict:
     visible: bool

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session, selectinload
 from bsu_models.core.audit import append_event, head_file_problems, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
-from bsu_models.core.errors import Conflict, IntegrityError, InvalidInput, Message, NotFound
+from bsu_models.core.errors import (
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    Message,
+    NotFound,
+)
 from bsu_models.core.orm import (
     ModelRow,
     SceneFreezeRow,
@@ -33,16 +39,13 @@ from bsu_models.core.state_ledger import confirm_rows, row_key
 from bsu_models.core.text import text_sha256
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import (
-    MeshGeometry,
     check_within_bounds,
-    load_geometry,
-    preset_camera,
-    snap_down,
 )
 from bsu_models.scenes.scene_accounts import SceneAccounts
 from bsu_models.scenes.scene_analysis import SceneAnalysis
 from bsu_models.scenes.scene_diff import scene_change_messages, scene_change_refs, scene_changes
-from bsu_models.scenes.scene_items import SavedView, check_label
+from bsu_models.scenes.scene_geometry import SceneGeometry
+from bsu_models.scenes.scene_items import check_label
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_public import public_document, public_tolerance
@@ -56,7 +59,6 @@ from bsu_models.scenes.site_frame import site_frame
 
 if TYPE_CHECKING:
     from pathlib import Path
-
 
 
 def _canonical(doc: SceneDoc) -> str:
@@ -146,7 +148,7 @@ def _refuse_if_frozen(row: SceneRow) -> None:
         )
 
 
-class SceneService(SceneReviewing, SceneAnalysis, SceneStates, SceneAccounts):
+class SceneService(SceneGeometry, SceneReviewing, SceneAnalysis, SceneStates, SceneAccounts):
     """Scenes of one catalogue; reached as ``catalogue.scenes``."""
 
     def __init__(self, ctx: ServiceContext) -> None:
@@ -316,26 +318,6 @@ class SceneService(SceneReviewing, SceneAnalysis, SceneStates, SceneAccounts):
 
     # -- geometry -------------------------------------------------------------------------------
 
-    def geometry(self, version_id: int) -> MeshGeometry:
-        version = get_version(self.ctx, version_id)
-        key = next((f.sha256 for f in version.files if f.role == "geometry"), None)
-        if key is None:
-            raise NotFound(
-                "Model version {version_id} has no stored geometry.", version_id=version_id
-            )
-        return load_geometry(key, self.ctx.blobs.get, version.up_axis, version.north_axis)
-
-    def snap(self, version_id: int, points: Any) -> np.ndarray:
-        """Points ``(n, 3)`` dropped onto the model's surface below them, ``(n, 3)``."""
-        snapped, _faces = snap_down(self.geometry(version_id), np.asarray(points, dtype=float))
-        return snapped
-
-    def preset_view(self, version_id: int, preset: str) -> SavedView:
-        geometry = self.geometry(version_id)
-        version = get_version(self.ctx, version_id)
-        camera = preset_camera(preset, geometry.bounds, version.up_axis, version.north_axis)
-        return SavedView(id=preset, name=preset.capitalize(), **camera)
-
     # -- writing --------------------------------------------------------------------------------
 
     def create(
@@ -343,9 +325,7 @@ class SceneService(SceneReviewing, SceneAnalysis, SceneStates, SceneAccounts):
     ) -> SceneInfo:
         """A new scene on a model version (empty, or with ``document``)."""
         version_info = get_version(self.ctx, version_id)
-        self.ctx.require_case(
-            "scene.edit", version_info.case_reference, "version", str(version_id)
-        )
+        self.ctx.require_case("scene.edit", version_info.case_reference, "version", str(version_id))
         doc = document or SceneDoc(name=check_label(name, Message("Scene name")))
         if document is not None and name:
             doc = SceneDoc(**{**doc.__dict__, "name": check_label(name, Message("Scene name"))})

@@ -42,8 +42,40 @@ with left:
             "give plan, elevations and isometric views; Walk puts you at eye height."
         )
     )
+
+
+def level_lines(levels: tuple[bsu_models.LevelInfo, ...]) -> list[str]:
+    lines = []
+    for level in levels:
+        if level.status == "ready":
+            lines.append(
+                t("{level}: {faces} faces, {size} MB").format(
+                    level=level.level, faces=f"{level.faces:,}", size=f"{level.bytes / 1e6:.1f}"
+                )
+            )
+        elif level.status == "pending":
+            lines.append(t("{level}: being made…").format(level=level.level))
+        else:
+            lines.append(t("{level}: not made (see the warning)").format(level=level.level))
+    return lines
+
+
+building = any(level.status == "pending" for level in version.web_levels)
+
+
+# While levels are being made the list refreshes itself; once they are done the page reruns
+# so that the viewer can use them.
+@st.fragment(run_every=3 if building else None)
+def web_levels() -> None:
+    levels = cat.get_version(version.version_id).web_levels
+    st.caption(t("Levels for the browser: {levels}").format(levels=" · ".join(level_lines(levels))))
+    if building and not any(level.status == "pending" for level in levels):
+        st.rerun()
+
+
 with right:
     show_facts(version)
+    web_levels()
     for warning in version.warnings:
         st.warning(plain(text_of(warning)))
     with st.expander(t("Versions of this model")):

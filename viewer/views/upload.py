@@ -6,6 +6,7 @@ import streamlit as st
 
 import bsu_models
 from viewer.shared import (
+    actor,
     catalogue,
     done,
     error_text,
@@ -170,6 +171,11 @@ if clicked:
         bar.empty()
         report_area.error(error_text(exc))
     else:
+        # The browser's smaller, compressed levels are made after the import has returned.
+        try:
+            cat.derive_levels_later(result.version.version_id, actor=actor())
+        except bsu_models.BsuError as exc:
+            report_area.warning(error_text(exc))
         st.session_state.pop("upload_candidates", None)
         # A fresh uploader and empty fields: the same files are not imported twice, and the
         # next model's name is not this one's. The report shows on the run that follows.

@@ -1,8 +1,10 @@
 // scene3d: Streamlit custom component (components v1 protocol; plain ES modules, no bundler) that
 // shows a landmark model with three.js and talks both ways with Python.
 //
-// Args: mesh_id (SHA-256 of the GLB); mesh (GLB bytes, delivered as a Uint8Array; base64 text in
-// mesh_b64 also works), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
+// Args: mesh_id (SHA-256 of the GLB); levels (optional: SHA-256s of the model's web levels,
+// smallest first, mesh_id among them: the first is shown, then each next one replaces it with the
+// camera and scene kept); mesh (GLB bytes, delivered as a Uint8Array; base64 text in mesh_b64
+// also works) of mesh_for (default mesh_id), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
 // measurements, sightlines, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
 // clicks, no Save view); height (px).
 // Value (JSON; the latest event wins; each carries a fresh, increasing integer nonce, and
@@ -10,7 +12,9 @@
 // so that Python records every display even when a later event supersedes `ready`):
 //   {type: 'need_mesh', mesh_id}        neither shown nor in IndexedDB: please pass `mesh`
 //   {type: 'ready', mesh_id, load_ms, triangles, source: 'python' | 'cache'}   first frame drawn
-//   {type: 'click', mesh_id, point, normal, face, entity}   short click on the model, world coords
+//   {type: 'click', mesh_id, point, normal, face, entity, ray: {origin, direction}}   short click
+//                                       on the model, world coords (Python re-casts the ray on
+//                                       the full-resolution mesh when a level was shown)
 //   {type: 'camera', mesh_id, view: {projection, position, target, up, fov_deg, ortho_scale}}
 //   {type: 'error', mesh_id, message}   the GLB passed in could not be parsed
 //   {type: 'step', mesh_id, delta}      tool 'present': an arrow key pressed in the view (±1)
@@ -19,6 +23,8 @@
 // drop the model and the scene from the page and close the mesh cache).
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { KTX2Loader } from 'three/addons/loaders/KTX2Loader.js';
+import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import {
   Y_AXIS, addModel, aimCamera, clearMarks, clipPlanes, createStage, disposeTree, drawMarks,
   fitOrtho, fitView, frameOf, isoDirection, lightModel, onDemand, orbitControls, setOrthoHeight,
@@ -44,6 +50,7 @@ const S = {
   scene: null, sceneKey: undefined, height: 0, tool: 'navigate',
   up: new THREE.Vector3(0, 0, 1), north: new THREE.Vector3(0, 1, 0), eye: 1.6,
   wantedId: null, phase: null, // phase of wantedId: idb | asked | parsing | shown | failed
+  chain: [], chainKey: '', // the levels to show in turn, smallest first
   meshId: null, model: null, box: null, centre: new THREE.Vector3(), diag: 1, triangles: 0,
   markers: [], entityCount: 0, renders: 0, lastClick: null,
   cameraNonce: undefined, pendingCamera: null, readyPending: null, walk: false, modelStatus: ['starting', {}],
@@ -86,7 +93,10 @@ function renderNow() {
   S.readyPending = null;
   // Report on the next frame, i.e. once the first frame with the mesh has been presented.
   requestAnimationFrame(() => {
-    if (S.meshId === ready.mesh_id) sendValue({ ...ready, load_ms: Math.round(performance.now() - t0) });
+    if (S.meshId !== ready.mesh_id) return;
+    sendValue({ ...ready, load_ms: Math.round(performance.now() - t0) });
+    // Only now ask for the next level: a request sent earlier would be replaced by 'ready'.
+    nextLevel(ready.mesh_id);
   });
 }
 
@@ -202,17 +212,27 @@ function toArrayBuffer(m) {
   if (typeof m === 'string' && m) return Uint8Array.from(atob(m), (c) => c.charCodeAt(0)).buffer;
   return null;
 }
-function onMeshArgs(id, bytes) {
-  if (S.blanked || !id || id === S.meshId) return; // already shown (or signed out): nothing to do
-  if (id !== S.wantedId) {
+function onMeshArgs(chain, bytesId, bytes) {
+  if (S.blanked || !chain.length) return; // signed out, or no model: nothing to do
+  const key = chain.join(' ');
+  if (key !== S.chainKey) {
     clearModel();
-    Object.assign(S, { wantedId: id, phase: 'idb' });
+    Object.assign(S, { chain, chainKey: key, wantedId: chain[0], phase: 'idb' });
     setStatus('loading');
-    if (!bytes) { lookupCache(id); return; }
+    if (!bytes || bytesId !== chain[0]) { lookupCache(chain[0]); return; }
   }
+  if (S.meshId === chain[chain.length - 1]) return; // the best level is on screen
   // Bytes are honoured for the wanted id unless already being parsed (or known to be unreadable).
-  const buf = bytes && S.phase !== 'parsing' && S.phase !== 'failed' ? toArrayBuffer(bytes) : null;
-  if (buf) loadBytes(id, buf, 'python');
+  const usable = bytes && bytesId === S.wantedId && !['parsing', 'failed', 'shown'].includes(S.phase);
+  const buf = usable ? toArrayBuffer(bytes) : null;
+  if (buf) loadBytes(S.wantedId, buf, 'python');
+}
+// After a level is on screen, fetch the next (larger) one from the cache or the app.
+function nextLevel(shownId) {
+  const i = S.chain.indexOf(shownId);
+  if (i < 0 || i + 1 >= S.chain.length || S.wantedId !== shownId) return;
+  Object.assign(S, { wantedId: S.chain[i + 1], phase: 'idb' });
+  lookupCache(S.wantedId);
 }
 
 async function lookupCache(id) {
@@ -227,11 +247,19 @@ function askForMesh(id) {
   sendValue({ type: 'need_mesh', mesh_id: id });
 }
 
+// Levels are meshopt-compressed with KTX2 textures; the decoders are vendored with three.js.
+let ktx2 = null;
+function gltfLoader() {
+  ktx2 ??= new KTX2Loader().setTranscoderPath('./vendor/addons/libs/basis/').detectSupport(stage.renderer);
+  return new GLTFLoader().setMeshoptDecoder(MeshoptDecoder).setKTX2Loader(ktx2);
+}
+
 function loadBytes(id, buf, source) {
   S.phase = 'parsing';
   const t0 = performance.now();
-  setStatus('reading', { size: (buf.byteLength / 1e6).toFixed(1) });
-  new GLTFLoader().parse(buf, '', (gltf) => {
+  // A larger level replacing a smaller one keeps the status line until it is shown.
+  if (!S.model) setStatus('reading', { size: (buf.byteLength / 1e6).toFixed(1) });
+  gltfLoader().parse(buf, '', (gltf) => {
     if (S.wantedId !== id) return; // another mesh was asked for meanwhile
     showModel(id, gltf.scene, t0, source);
     if (source === 'python') idbPut(id, buf);
@@ -256,7 +284,10 @@ function clearModel() {
 }
 
 function showModel(id, root, t0, source) {
-  clearModel();
+  // A larger level of the model on screen takes its place in the same view.
+  const swap = S.model !== null;
+  if (S.model) { scene.remove(S.model); disposeTree(S.model); S.model = null; }
+  if (!swap) clearModel();
   const { box, centre, diag, triangles, points } = addModel(scene, root);
   Object.assign(S, { box, centre, diag, triangles, points, model: root, meshId: id, phase: 'shown' });
   markShadowCasters(root);
@@ -264,9 +295,12 @@ function showModel(id, root, t0, source) {
   S.displayed = { mesh_id: id, source: source === 'cache' ? 'cache' : 'server', at: lastNonce };
   placeLights();
   rebuildOverlay();
-  if (S.pendingCamera) applyCameraArg(S.pendingCamera);
-  else preset('iso');
+  if (!swap) {
+    if (S.pendingCamera) applyCameraArg(S.pendingCamera);
+    else preset('iso');
+  }
   document.body.dataset.meshLoaded = id;
+  document.body.dataset.meshTriangles = String(S.triangles);
   setStatus(source === 'cache' ? 'triangles_cached' : 'triangles',
     { count: S.triangles.toLocaleString('en') });
   S.readyPending = { type: 'ready', mesh_id: id, triangles: S.triangles, source, t0 };
@@ -604,7 +638,8 @@ function pick(e) {
   const marker = raycaster.intersectObjects(S.markers, false)[0];
   const onMarker = marker && marker.distance <= hit.distance + 0.05 * S.diag;
   S.lastClick = { type: 'click', mesh_id: S.meshId, point: hit.point.toArray(), normal: normal.toArray(),
-    face: hit.faceIndex ?? null, entity: onMarker ? marker.object.userData.entityId ?? null : null };
+    face: hit.faceIndex ?? null, entity: onMarker ? marker.object.userData.entityId ?? null : null,
+    ray: { origin: raycaster.ray.origin.toArray(), direction: raycaster.ray.direction.toArray() } };
   sendValue(S.lastClick);
 }
 
@@ -680,7 +715,10 @@ window.addEventListener('message', (e) => {
   applySunArg(args.scene?.sun);
   const id = typeof args.mesh_id === 'string' && args.mesh_id ? args.mesh_id : null;
   if (!id && !S.wantedId) setStatus('no_model');
-  onMeshArgs(id, args.mesh ?? args.mesh_b64 ?? null);
+  const levels = Array.isArray(args.levels) ? args.levels.filter((x) => typeof x === 'string' && x) : [];
+  const chain = id ? (levels.includes(id) ? levels : [id]) : [];
+  const bytesId = typeof args.mesh_for === 'string' && args.mesh_for ? args.mesh_for : id;
+  onMeshArgs(chain, bytesId, args.mesh ?? args.mesh_b64 ?? null);
   applyCameraArg(args.camera);
   requestRender();
 });
@@ -695,7 +733,7 @@ window.__bsuBlank = () => {
   S.blanked = true;
   clearModel();
   S.scene = null;
-  Object.assign(S, { wantedId: null, phase: null });
+  Object.assign(S, { wantedId: null, phase: null, chain: [], chainKey: '' });
   dbPromise?.then((db) => db.close()).catch(() => {});
   dbPromise = null;
   document.body.dataset.blanked = '1';

@@ -1,0 +1,209 @@
+"""Web derivative levels: budgets kept, geometry and textures compressed, blobs before rows,
+rebuilt idempotently by ``derive``, listed by ``show --json``, nothing half-stored when killed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+
+import bsu_models
+from bench._common import textured_grid
+from bsu_models.core.errors import DerivationFailed
+from bsu_models.court.exhibit_content import viewer_model
+from bsu_models.ingest.levels import LEVELS, LevelSpec, build_level, ktx2_gpu_bytes, read_glb
+from tests.conftest import REPO, make_settings
+from tests.test_cli import run_cli
+
+
+def extensions(glb: bytes) -> set[str]:
+    doc, _ = read_glb(glb)
+    return set(doc.get("extensionsUsed", ()))
+
+
+def test_level_keeps_its_budgets_and_is_compressed() -> None:
+    glb = textured_grid(60, 256)  # 7,200 faces
+    built = build_level(glb, LevelSpec("low", 2_000, 64), "a" * 64)
+    assert 1_000 < built.faces <= 2_000
+    assert built.texture_px == 64 and built.texture_format == "ktx2" and built.warning is None
+    assert {"EXT_meshopt_compression", "KHR_mesh_quantization", "KHR_texture_basisu"} <= (
+        extensions(built.data)
+    )
+    doc, binary = read_glb(built.data)
+    (image,) = doc["images"]
+    assert image["mimeType"] == "image/ktx2"
+    view = doc["bufferViews"][image["bufferView"]]
+    ktx = binary[view.get("byteOffset", 0) : view.get("byteOffset", 0) + view["byteLength"]]
+    assert ktx.startswith(b"\xabKTX 20\xbb\r\n\x1a\n")
+    assert doc["textures"][0]["extensions"]["KHR_texture_basisu"]["source"] == 0
+    assert doc["asset"]["extras"]["derived_from_sha256"] == "a" * 64
+    gpu, rgba = ktx2_gpu_bytes(built.data)
+    assert 0 < gpu <= rgba / 4
+
+    # Under the budget the whole mesh is kept; the same input gives the same bytes.
+    whole = build_level(glb, LevelSpec("high", 500_000, 4096), "a" * 64)
+    assert whole.faces == 7_200 and whole.texture_px == 256
+    assert build_level(glb, LevelSpec("high", 500_000, 4096), "a" * 64).data == whole.data
+
+
+def test_vertex_colours_survive_simplification() -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=5)  # 20,480 faces
+    colours = np.zeros((len(sphere.vertices), 4), np.uint8)
+    colours[:, 0] = 200
+    colours[:, 3] = 255
+    sphere.visual = trimesh.visual.ColorVisuals(sphere, vertex_colors=colours)
+    built = build_level(sphere.export(file_type="glb"), LevelSpec("low", 5_000, 64), "b" * 64)
+    assert built.faces <= 5_000 and built.texture_px is None
+    doc, _ = read_glb(built.data)
+    (primitive,) = doc["meshes"][0]["primitives"]
+    assert "COLOR_0" in primitive["attributes"]
+
+
+def test_a_level_without_faces_is_refused() -> None:
+    cloud = trimesh.PointCloud(np.random.default_rng(0).random((50, 3)))
+    with pytest.raises(DerivationFailed):
+        build_level(trimesh.Scene(cloud).export(file_type="glb"), LEVELS[0], "c" * 64)
+
+
+def test_derive_stores_levels_idempotently(catalogue: bsu_models.Catalogue) -> None:
+    cat = catalogue
+    cat.add_case("KC-1", "levels")
+    # 168,200 faces: above the low budget, below the high one.
+    glb = textured_grid(290, 256)
+    result = cat.import_model([bsu_models.UploadFile("scan.glb", glb)], case="KC-1", name="Scan")
+    version = result.version
+    assert [level.status for level in version.web_levels] == ["pending", "pending"]
+
+    levels = cat.derive_levels(version.version_id)
+    low, high = levels
+    assert (low.level, high.level) == ("low", "high")
+    assert low.status == high.status == "ready"
+    assert 100_000 < low.faces <= 150_000 and high.faces == version.faces == 168_200
+    assert low.texture_px == high.texture_px == 256
+    for level in levels:
+        data = cat.blobs.get(level.sha256)
+        assert hashlib.sha256(data).hexdigest() == level.sha256 and len(data) == level.bytes
+        assert {"EXT_meshopt_compression", "KHR_texture_basisu"} <= extensions(data)
+        assert level.tools["gltfpack"] and level.tools["basisu"]
+        assert level.tools["fast-simplification"]
+    # Both levels together are far smaller than the plain web copy.
+    assert low.bytes * 4 < len(cat.web_glb(version.version_id))
+
+    last = cat.audit_events(limit=1)[0].event_id
+    assert cat.derive_levels(version.version_id) == levels
+    new = [e for e in reversed(cat.audit_events()) if e.event_id > last]
+    assert [(e.action, e.details["phase"]) for e in new] == [
+        ("model.derive", "start"),
+        ("model.derive", "end"),
+    ]  # the same bytes again: no row changed
+
+    shown = cat.get_version(version.version_id).to_json()["web_levels"]
+    assert [(s["level"], s["status"], s["sha256"]) for s in shown] == [
+        (level.level, "ready", level.sha256) for level in levels
+    ]
+    assert cat.verify().ok
+    assert not cat.collect_garbage(dry_run=True).blobs
+
+    # The offline exhibit viewer embeds high, or low when high passes the configured size.
+    shown_version = cat.get_version(version.version_id)
+    web = cat.web_glb(version.version_id)
+    assert viewer_model(shown_version, web, cat.blobs, high.bytes) == cat.blobs.get(high.sha256)
+    assert viewer_model(shown_version, web, cat.blobs, high.bytes - 1) == cat.blobs.get(low.sha256)
+    assert viewer_model(shown_version, web, cat.blobs, 1) == cat.blobs.get(low.sha256)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The command line's environment on a fresh data folder."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    return {**clean, "BSU_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(REPO)}
+
+
+def test_import_finishes_levels_and_show_lists_them(env, tmp_path: Path) -> None:
+    scan = tmp_path / "scan.glb"
+    scan.write_bytes(textured_grid(40, 128))
+    cat = bsu_models.open_catalogue(make_settings(tmp_path / "data"))
+    cat.add_case("KC-1", "t")
+    cat.close()
+    done = run_cli(env, "import", str(scan), "--case", "KC-1", "--name", "S", "--json")
+    assert done.returncode == 0, done.stderr
+    version_id = json.loads(done.stdout)["version_id"]  # the result is printed first
+    shown = json.loads(run_cli(env, "show", str(version_id), "--json").stdout)
+    levels = shown["web_levels"]
+    assert [level["level"] for level in levels] == ["low", "high"]
+    for level in levels:
+        assert level["status"] == "ready" and level["faces"] == 3_200
+        assert level["texture_px"] == 128 and len(level["sha256"]) == 64 and level["bytes"] > 0
+
+
+def test_a_killed_derive_leaves_nothing_half_stored(env, tmp_path: Path) -> None:
+    scan = tmp_path / "scan.glb"
+    scan.write_bytes(textured_grid(120, 512))
+    settings = make_settings(tmp_path / "data")
+    cat = bsu_models.open_catalogue(settings)
+    cat.add_case("KC-1", "t")
+    version_id = cat.import_model(
+        [bsu_models.UploadFile("scan.glb", scan.read_bytes())], case="KC-1", name="S"
+    ).version.version_id
+    env = {**env, "BSU_ACTOR": settings.actor}
+    job = subprocess.Popen(
+        [sys.executable, "-m", "bsu_models.cli", "derive", str(version_id)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Killed once low is stored, while high is being made (its blob may be written already).
+    deadline = time.monotonic() + 120
+    while cat.get_version(version_id).level("low") is None and job.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    job.send_signal(signal.SIGKILL)
+    job.wait(timeout=30)
+    assert job.returncode == -signal.SIGKILL  # it was still working
+    try:
+        for level in cat.get_version(version_id).web_levels:
+            assert level.status in ("pending", "ready")
+            if level.status == "ready":
+                assert cat.blobs.exists(level.sha256)
+        assert cat.verify().ok
+        again = cat.derive_levels(version_id)
+        assert [level.status for level in again] == ["ready", "ready"]
+        assert cat.verify().ok
+    finally:
+        cat.close()
+
+
+def test_a_level_that_cannot_be_made_is_a_warning_and_derive_retries(env, tmp_path: Path) -> None:
+    """Without gltfpack (not on PATH) no level is stored, each is a warning on the version;
+    derive with the tool back makes them."""
+    scan = tmp_path / "scan.glb"
+    scan.write_bytes(textured_grid(20, 64))
+    settings = make_settings(tmp_path / "data")
+    cat = bsu_models.open_catalogue(settings)
+    cat.add_case("KC-1", "t")
+    version_id = cat.import_model(
+        [bsu_models.UploadFile("scan.glb", scan.read_bytes())], case="KC-1", name="S"
+    ).version.version_id
+    cat.close()
+    failed = run_cli({**env, "PATH": str(tmp_path / "no-tools")}, "derive", str(version_id))
+    assert failed.returncode == 0, failed.stderr
+    shown = json.loads(run_cli(env, "show", str(version_id), "--json").stdout)
+    assert [(lv["status"], lv["sha256"]) for lv in shown["web_levels"]] == [("failed", None)] * 2
+    assert all("gltfpack" in str(lv["warning"]) for lv in shown["web_levels"])
+    assert sum("Web level" in json.dumps(w) for w in shown["warnings"]) == 2
+    assert run_cli(env, "verify").returncode == 0
+
+    assert run_cli(env, "derive", str(version_id)).returncode == 0
+    shown = json.loads(run_cli(env, "show", str(version_id), "--json").stdout)
+    assert [lv["status"] for lv in shown["web_levels"]] == ["ready", "ready"]
+    assert not any("Web level" in json.dumps(w) for w in shown["warnings"])
