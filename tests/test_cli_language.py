@@ -105,7 +105,15 @@ def test_text_follows_the_language_and_json_does_not(
         for phrase in expected["import"]:
             assert phrase in imported, (lang, phrase, imported)
         shown = ok(env, "show", "1")
-        assert shown == imported
+        # Only the web levels, finished after the import was reported, may have moved on.
+        changed = [
+            (before, after)
+            for before, after in zip(imported.splitlines(), shown.splitlines(), strict=True)
+            if before != after
+        ]
+        assert changed and all(
+            any(level in before for level in ("low", "high")) for before, _ in changed
+        ), changed
         assert expected["case list"] in ok(env, "case", "list")
         assert ok(env, "verify").startswith(expected["verify"])
         outputs[lang] = [

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from bsu_models.cli.scene import _pad
-from bsu_models.core.i18n import DEFAULT_LANGUAGE, format_datetime, localise, t
+from bsu_models.core.i18n import DEFAULT_LANGUAGE, N_, format_datetime, localise, t
 from bsu_models.core.records import CaseInfo, VersionInfo
+
+#: A web level's state, as the reader sees it.
+LEVEL_STATUS = {"pending": N_("being made"), "ready": N_("ready"), "failed": N_("not made")}
 
 
 def _case_json(case: CaseInfo) -> dict[str, Any]:
@@ -111,7 +114,7 @@ def _version_text(v: VersionInfo, lang: str = DEFAULT_LANGUAGE) -> str:
             t("web level", lang),
             t("{level}: {status}, {faces} faces, {bytes} bytes", lang).format(
                 level=level.level,
-                status=level.status,
+                status=t(LEVEL_STATUS.get(level.status, level.status), lang),
                 faces=f"{level.faces:,}",
                 bytes=f"{level.bytes:,}",
             ),
