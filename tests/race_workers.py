@@ -15,6 +15,7 @@ from typing import Any
 import bsu_models
 import bsu_models.catalogue  # loaded once by the fork server, not by every racer
 from bsu_models import Step
+from tests.conftest import approve_for_court
 
 Outcome = tuple[str, Any]
 
@@ -97,11 +98,8 @@ def add_revisions(catalogue: bsu_models.Catalogue, barrier: Any, worker: int,
     return outcomes
 
 
-REVIEW = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-
-
 def _review_and_freeze(catalogue: bsu_models.Catalogue, scene_id: int) -> int:
-    catalogue.scenes.review(scene_id, "approved", REVIEW, actor="race-reviewer")
+    approve_for_court(catalogue, scene_id, actor="race-reviewer")
     return catalogue.scenes.freeze(scene_id).frozen_revision or 0
 
 

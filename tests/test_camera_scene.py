@@ -23,7 +23,7 @@ from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.stills import _projector, _render_model
 from bsu_models.scenes.camera_service import pairs_from_arrays
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json, validate_scene_json
-from tests.conftest import upload
+from tests.conftest import approve_for_court, upload
 from tests.test_camera_solve import SIZE, frame_and_pairs, known_camera
 
 pytestmark = pytest.mark.render
@@ -287,8 +287,7 @@ def test_exhibit_holds_the_frame_its_hash_pairs_and_heights(sqlite_catalogue, te
     sha = hashlib.sha256(png).hexdigest()
     match = cat.cameras.solution(scene_id, "CAM 7")
     assert [h.label for h in match.heights] == ["Marker"]
-    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-    cat.scenes.review(scene_id, "approved", findings, actor="reviewer-1")
+    approve_for_court(cat, scene_id)
     cat.scenes.freeze(scene_id)
     result = cat.build_exhibit(scene_id, tmp_path / "exhibit", "JL/99")
     data = tmp_path / "exhibit" / "data"
