@@ -181,6 +181,12 @@ def upload(path: Path) -> list[bsu_models.UploadFile]:
     return [bsu_models.UploadFile(path.name, path.read_bytes())]
 
 
+# -- free text ---------------------------------------------------------------------------------
+
+#: Free text that would be markup if any page, book, picture or terminal read it as such.
+MARKUP = "<script>alert(1)</script> **bold** [x](javascript:alert(1)) $x$"
+
+
 # -- the technical review that must come before freezing for court ------------------------------
 
 #: A finding for every checklist item of the technical review.
