@@ -8,6 +8,7 @@ session with ``initdb`` + ``pg_ctl`` on a free loopback port (binaries from Debi
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 import bsu_models
 from bench._common import free_port
 from bsu_models import Settings
+from bsu_models.core.records import ReviewInfo
 
 REPO = Path(__file__).resolve().parents[1]
 MiB = 1024 * 1024
@@ -177,3 +179,50 @@ def case_reference(catalogue: bsu_models.Catalogue) -> str:
 
 def upload(path: Path) -> list[bsu_models.UploadFile]:
     return [bsu_models.UploadFile(path.name, path.read_bytes())]
+
+
+# -- free text ---------------------------------------------------------------------------------
+
+#: Free text that would be markup if any page, book, picture or terminal read it as such.
+MARKUP = "<script>alert(1)</script> **bold** [x](javascript:alert(1)) $x$"
+
+
+# -- the technical review that must come before freezing for court ------------------------------
+
+#: A finding for every checklist item of the technical review.
+CHECKED = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
+
+
+def approve_for_court(
+    catalogue: bsu_models.Catalogue,
+    scene_id: int,
+    findings: dict[str, str] | None = None,
+    actor: str = "reviewer-1",
+) -> ReviewInfo:
+    """Approve the scene's current revision in a technical review by ``actor`` (who must not
+    have authored it), so that it can be frozen for court."""
+    return catalogue.scenes.review(scene_id, "approved", findings or CHECKED, actor=actor)
+
+
+def approve_for_court_cli(
+    env: dict[str, str],
+    scene_id: int,
+    findings: dict[str, str] | None = None,
+    actor: str = "reviewer-1",
+) -> dict[str, object]:
+    """``approve_for_court`` through ``bsu-models scene review --approve``; its --json answer."""
+    from tests.test_cli import run_cli
+
+    checks = (f"--{item}={text}" for item, text in (findings or CHECKED).items())
+    reviewed = run_cli(
+        {**env, "BSU_ACTOR": actor},
+        "scene",
+        "review",
+        str(scene_id),
+        "--approve",
+        *checks,
+        "--json",
+    )
+    assert reviewed.returncode == 0, reviewed.stderr
+    result: dict[str, object] = json.loads(reviewed.stdout)
+    return result

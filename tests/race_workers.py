@@ -10,11 +10,13 @@ for anything else.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import bsu_models
 import bsu_models.catalogue  # loaded once by the fork server, not by every racer
 from bsu_models import Step
+from tests.conftest import approve_for_court
 
 Outcome = tuple[str, Any]
 
@@ -97,11 +99,8 @@ def add_revisions(catalogue: bsu_models.Catalogue, barrier: Any, worker: int,
     return outcomes
 
 
-REVIEW = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-
-
 def _review_and_freeze(catalogue: bsu_models.Catalogue, scene_id: int) -> int:
-    catalogue.scenes.review(scene_id, "approved", REVIEW, actor="race-reviewer")
+    approve_for_court(catalogue, scene_id, actor="race-reviewer")
     return catalogue.scenes.freeze(scene_id).frozen_revision or 0
 
 
@@ -123,6 +122,47 @@ def save_or_freeze(catalogue: bsu_models.Catalogue, barrier: Any, worker: int,
     if worker == 0:
         return freeze(catalogue, barrier, worker, scene_id)
     return add_revisions(catalogue, barrier, worker, scene_id, 4)
+
+
+def review_or_save(catalogue: bsu_models.Catalogue, barrier: Any, worker: int, scene_id: int,
+                   findings: dict[str, str]) -> list[Outcome]:  # fmt: skip
+    """Worker 0 saves a new revision while the others review the scene, each as a reviewer of
+    their own: every review lands on the revision that was current when it was written."""
+    barrier.wait()
+    if worker == 0:
+        info = catalogue.scenes.info(scene_id)
+        doc = catalogue.scenes.document(scene_id).with_step(Step("late", "Late step"))
+
+        def save() -> int:
+            return catalogue.scenes.save(scene_id, doc, info.revision, actor="race-saver").revision
+
+        return [_outcome(save)]
+
+    def review() -> int:
+        reviewer = f"race-reviewer-{worker}"
+        return catalogue.scenes.review(scene_id, "approved", findings, actor=reviewer).review_id
+
+    return [_outcome(review)]
+
+
+def add_frame(catalogue: bsu_models.Catalogue, barrier: Any, _worker: int, scene_id: int,
+              camera: str, data: bytes, source: dict[str, str]) -> list[Outcome]:  # fmt: skip
+    """Keep the same CCTV frame for the same camera as the others, at the same moment."""
+    barrier.wait()
+    cameras = catalogue.cameras
+    return [_outcome(lambda: cameras.add_frame(scene_id, camera, data, "f.png", **source).sha256)]
+
+
+def print_model(catalogue: bsu_models.Catalogue, barrier: Any, _worker: int, version_id: int,
+                out: str) -> list[Outcome]:  # fmt: skip
+    """Print the same version to the same file as the others, at the same moment."""
+    barrier.wait()
+
+    def print_it() -> list[str]:
+        result = catalogue.print_model(version_id, scale="1:200", out=Path(out))
+        return [sha for _path, sha in result.files]
+
+    return [_outcome(print_it)]
 
 
 def import_file(catalogue: bsu_models.Catalogue, barrier: Any, _worker: int, case: str,

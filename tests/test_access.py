@@ -13,7 +13,7 @@ import trimesh
 
 import bsu_models
 from bsu_models import AccessDenied, Entity, LoginFailed, Position, Step
-from tests.conftest import make_settings
+from tests.conftest import CHECKED, approve_for_court, make_settings
 
 pytestmark = pytest.mark.render
 MEMBER, OTHER = "KC-MEMBER", "KC-OTHER"
@@ -29,7 +29,6 @@ ROLES = (
     "reviewer",
 )
 READERS = {"modeller", "investigator", "presenter", "media_officer", "approver", "reviewer"}
-REVIEW = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
 #: Scene names must differ on a version: each reviewed copy gets the next number.
 COPIES = itertools.count(1)
 
@@ -144,7 +143,7 @@ def _case_actions(world: dict[str, Any], reference: str) -> dict[str, Callable[.
         "review the scene": lambda cat: cat.scenes.review(
             system.scenes.copy(ids["scene"], f"Copy for review {next(COPIES)}").scene_id,
             "approved",
-            REVIEW,
+            CHECKED,
         ),
         # Last: a frozen scene takes no more changes. Freezing needs an approved review of the
         # current revision, by someone who did not author it.
@@ -157,7 +156,7 @@ def _case_actions(world: dict[str, Any], reference: str) -> dict[str, Callable[.
 
 def _reviewed(system: bsu_models.Catalogue, scene_id: int) -> None:
     if not system.scenes.info(scene_id).frozen:
-        system.scenes.review(scene_id, "approved", REVIEW, actor="reviewer-of-record")
+        approve_for_court(system, scene_id, actor="reviewer-of-record")
 
 
 def _outcome(action: Callable[..., Any], cat: bsu_models.Catalogue) -> bool:

@@ -16,7 +16,7 @@ import bsu_models
 from bsu_models import Entity, InvalidInput
 from bsu_models.court.exhibit_rerender import rerender_package
 from bsu_models.demo import DEMO_DIR
-from tests.conftest import REPO, make_settings
+from tests.conftest import REPO, approve_for_court, make_settings
 from tests.test_cli import run_cli
 
 CASE = "KC-2026-0142"
@@ -168,8 +168,7 @@ def _first_steps(doc: bsu_models.SceneDoc, count: int, name: str) -> bsu_models.
 
 
 def _review_and_freeze(cat: bsu_models.Catalogue, scene_id: int) -> None:
-    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-    cat.scenes.review(scene_id, "approved", findings, actor="reviewer-1")
+    approve_for_court(cat, scene_id)
     cat.scenes.freeze(scene_id, actor="presenter-1")
 
 

@@ -23,7 +23,7 @@ from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.stills import _projector, _render_model
 from bsu_models.scenes.camera_service import pairs_from_arrays
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json, validate_scene_json
-from tests.conftest import upload
+from tests.conftest import MARKUP, approve_for_court, upload
 from tests.test_camera_solve import SIZE, frame_and_pairs, known_camera
 
 pytestmark = pytest.mark.render
@@ -190,6 +190,36 @@ def test_frames_are_checked_like_untrusted_uploads(sqlite_catalogue, testdata):
     assert cat.verify().ok
 
 
+def test_frame_sources_are_shown_as_typed(
+    sqlite_catalogue, testdata, tmp_path, monkeypatch, capsys
+):
+    cat = sqlite_catalogue
+    _version, scene_id, _mesh, _geometry = _setup(cat, testdata)
+    image = tmp_path / "**bold** $x$.png"
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(image)
+    monkeypatch.setenv("BSU_DATA_DIR", str(cat.settings.data_dir))
+    monkeypatch.setenv("BSU_DATABASE_URL", cat.settings.database_url)
+    add = ["camera", "frame", "add", str(scene_id), "--camera", "CAM 7", "--image", str(image),
+           "--time", "2026-11-20T21:03:15", "--exhibit", "JL/12 **bold** $x$"]  # fmt: skip
+    code = main([*add, "--camera-id", "NTN \x1b[2J RD"])
+    err = capsys.readouterr().err
+    assert code == 2 and "contains a control character" in err and "\x1b" not in err
+    assert main([*add, "--camera-id", MARKUP, "--json"]) == 0, capsys.readouterr().err
+    kept = json.loads(capsys.readouterr().out)
+    assert (kept["camera_id"], kept["exhibit"]) == (MARKUP, "JL/12 **bold** $x$")
+    assert kept["name"] == "**bold** $x$.png"
+    assert main(["camera", "frame", "list", str(scene_id)]) == 0
+    listed = capsys.readouterr().out
+    assert f"{MARKUP}  2026-11-20T21:03:15  JL/12 **bold** $x$" in listed, listed
+    assert main(["camera", "frame", "list", str(scene_id), "--json"]) == 0
+    [frame] = json.loads(capsys.readouterr().out)
+    assert (frame["camera_id"], frame["exhibit"], frame["name"]) == (
+        kept["camera_id"],
+        kept["exhibit"],
+        kept["name"],
+    )
+
+
 def test_cli_camera_solve(sqlite_catalogue, testdata, tmp_path, monkeypatch, capsys):
     cat = sqlite_catalogue
     version, _scene_id, mesh, _geometry = _setup(cat, testdata)
@@ -287,8 +317,7 @@ def test_exhibit_holds_the_frame_its_hash_pairs_and_heights(sqlite_catalogue, te
     sha = hashlib.sha256(png).hexdigest()
     match = cat.cameras.solution(scene_id, "CAM 7")
     assert [h.label for h in match.heights] == ["Marker"]
-    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-    cat.scenes.review(scene_id, "approved", findings, actor="reviewer-1")
+    approve_for_court(cat, scene_id)
     cat.scenes.freeze(scene_id)
     result = cat.build_exhibit(scene_id, tmp_path / "exhibit", "JL/99")
     data = tmp_path / "exhibit" / "data"

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 import bsu_models
 from bsu_models import Anchor, Entity, Measurement, Position, Provenance, SavedView, Sightline, Step
 from bsu_models.core import software
-from tests.conftest import REPO, make_settings, upload
+from tests.conftest import REPO, approve_for_court_cli, make_settings, upload
 from tests.test_cli import run_cli
 from tests.test_offline_viewer import _canvas_pixels, _shot, chromium, open_offline
 
@@ -103,16 +103,7 @@ def exhibit_setup(tmp_path_factory, testdata):
     assert key.returncode == 0, key.stderr
     refused = run_cli(env, "exhibit", str(scene_id), "--out", str(root / "early"))
     unreviewed = run_cli(env, "scene", "freeze", str(scene_id), "--json")
-    reviewed = run_cli(
-        {**env, "BSU_ACTOR": "reviewer-1"},
-        "scene",
-        "review",
-        str(scene_id),
-        "--approve",
-        *(f"--{item}={text}" for item, text in FINDINGS.items()),
-        "--json",
-    )
-    assert reviewed.returncode == 0, reviewed.stderr
+    review = approve_for_court_cli(env, scene_id, FINDINGS)
     frozen = run_cli(env, "scene", "freeze", str(scene_id), "--json")
     assert frozen.returncode == 0, frozen.stderr
     built = run_cli(
@@ -127,7 +118,7 @@ def exhibit_setup(tmp_path_factory, testdata):
         "version_id": version_id,
         "refused": refused,
         "unreviewed": unreviewed,
-        "review": json.loads(reviewed.stdout),
+        "review": review,
         "key": json.loads(key.stdout),
         "frozen": json.loads(frozen.stdout),
         "result": json.loads(built.stdout),

@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from bsu_models.core.errors import InvalidInput, InvalidSetting
+from bsu_models.court.book_review import BookReview
 from bsu_models.court.exhibit_book import (
     BookEntity,
     BookMeasurement,
@@ -34,7 +35,10 @@ from bsu_models.court.exhibit_book import (
     book_font,
     build_exhibit_book,
 )
+from bsu_models.court.exhibit_cctv import BookCamera
 from bsu_models.render.fonts import font_path
+from bsu_models.scenes.scene_review import CHECKLIST
+from tests.conftest import MARKUP
 
 REPO = Path(__file__).resolve().parents[1]
 # The running header and the footer lines (page numbers, and the label every page carries).
@@ -422,6 +426,47 @@ def test_a_typical_step_fits_on_one_page(cjk_font: Path, poppler: None, tmp_path
     assert len(texts) == 6  # cover, model, the step, technical review, method, annex
     assert not any("(continued)" in t for t in texts)
     assert "Person 5" in texts[2] and "M2" in texts[2] and "Sightlines" in texts[2]
+
+
+# The newest free-text fields: review findings and a CCTV frame's source.
+# fpdf2 would put the page count for {nb} if the text were not taken as typed.
+TYPED = MARKUP + " {nb}"
+
+
+def test_review_findings_and_cctv_sources_are_printed_as_typed(
+    cjk_font: Path, poppler: None, tmp_path: Path
+) -> None:
+    book = make_book(big=False, chinese=False)
+    review = BookReview(
+        reviewer="Sgt <b>Lee</b>",
+        reviewed_on="2024-03-01",
+        reviewed_at_utc="2024-03-01T10:00:00+00:00",
+        decision="approved",
+        revision=3,
+        revision_sha256=SHA,
+        findings=tuple((item, f"{item}: {TYPED}") for item in CHECKLIST),
+    )
+    camera = BookCamera(
+        "CAM 7",
+        still(700, 495, 30),
+        "cctv/c1-through-camera.png",
+        (("CCTV camera", f"camera {TYPED}"), ("Exhibit of the footage", f"exhibit {TYPED}")),
+        (),
+        (),
+        (),
+    )
+    path = tmp_path / "markup.pdf"
+    path.write_bytes(
+        build_exhibit_book(
+            dataclasses.replace(book, steps=book.steps[:1], review=review, cameras=(camera,)),
+            cjk_font,
+        )
+    )
+    text = squash("".join(page_texts(path)))
+    for item in CHECKLIST:
+        assert squash(f"{item}: {TYPED}") in text, item
+    assert squash(f"camera {TYPED}") in text and squash(f"exhibit {TYPED}") in text
+    assert squash("Sgt <b>Lee</b>") in text
 
 
 def test_a_scene_without_steps_shows_the_model_picture(cjk_font: Path, tmp_path: Path) -> None:

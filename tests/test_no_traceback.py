@@ -11,7 +11,7 @@ import tomllib
 from streamlit.testing.v1 import AppTest
 
 import bsu_models
-from tests.conftest import REPO
+from tests.conftest import REPO, approve_for_court
 from tests.test_pages import APP, _app, _by_label, app_env  # noqa: F401  (fixture)
 
 
@@ -74,8 +74,7 @@ def test_copying_a_frozen_scene_opens_the_copy(app_env):  # noqa: F811
         name="Corner",
     ).version
     scene = cat.scenes.create(version.version_id, "Sequence")
-    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-    cat.scenes.review(scene.scene_id, "approved", findings, actor="reviewer-1")
+    approve_for_court(cat, scene.scene_id)
     cat.scenes.freeze(scene.scene_id, scene.revision)
     cat.close()
     at = _app().run()

@@ -10,6 +10,7 @@ import re
 import pytest
 
 import bsu_models
+from tests.conftest import approve_for_court
 from tests.test_browser import (
     USER,
     _cli,
@@ -67,8 +68,7 @@ def test_presentation_freezes_and_builds_the_exhibit_package(app_env):
     _demo(app_env)
     cat = bsu_models.open_catalogue()
     [scene] = [s for s in cat.scenes.list_scenes() if s.name == SCENE]
-    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-    cat.scenes.review(scene.scene_id, "approved", findings, actor="reviewer-1")
+    approve_for_court(cat, scene.scene_id)
     cat.close()
     at = _present(_app().run())
     assert any("Technical review: approved by reviewer-1." in c.value for c in at.sidebar.caption)

@@ -18,7 +18,7 @@ import trimesh
 import bsu_models
 from bsu_models.cli.commands import main
 from bsu_models.fabricate import base_plate
-from tests.conftest import upload
+from tests.conftest import MARKUP, upload
 
 CASE = "KC-2026-0142"
 
@@ -249,3 +249,44 @@ def test_markers_of_a_scene_step(models, tmp_path):
     assert ((cx0 + cx1) / 2 - x0, (cy0 + cy1) / 2 - y0) == pytest.approx((50.0, 40.0), abs=0.2)
     event = cat.audit_events(limit=1)[0]
     assert event.details["markers"] == ["w1", "c1"] and event.details["step"] == 1
+
+
+def test_labels_and_names_are_printed_as_typed(sqlite_catalogue, tmp_path, monkeypatch, capsys):
+    """A marker's lettering is its label as typed: "**bold** $x$" is wider than "bold" by the
+    width of the characters that would be markup elsewhere; the report names the model as typed."""
+    from bsu_models import Entity, Position, Step
+    from bsu_models.fabricate import relief
+    from bsu_models.fabricate.markers import TAB_TEXT
+
+    cat = sqlite_catalogue
+    cat.add_case(CASE, MARKUP)
+    ground = trimesh.creation.box(extents=(200, 120, 10))
+    ground.apply_translation((100, 60, 5))
+    path = tmp_path / "yard.ply"
+    ground.export(path)
+    yard = cat.import_model(upload(path), case=CASE, name=MARKUP, units="mm", scale="1:100").version
+    with pytest.raises(bsu_models.InvalidInput, match="looks like markup"):
+        Entity("w3", "<script>alert(1)</script>", "witness")
+    scene = cat.scenes.create(yard.version_id, "Sequence")
+    doc = cat.scenes.document(scene.scene_id).with_step(Step("s1", "Seen"))
+    for n, label in ((1, "**bold** $x$"), (2, "bold")):
+        doc = doc.with_entity(Entity(f"w{n}", label, "witness"))
+        doc = doc.with_position(Position(f"w{n}", "s1", (50.0 * n, 40.0, 10.0)))
+    cat.scenes.save(scene.scene_id, doc, scene.revision)
+    monkeypatch.setenv("BSU_DATA_DIR", str(cat.settings.data_dir))
+    monkeypatch.setenv("BSU_DATABASE_URL", cat.settings.database_url)
+    out = tmp_path / "yard.3mf"
+    code = main(["print", str(yard.version_id), "--scale", "1:100", "--out", str(out),
+                 "--scene", str(scene.scene_id), "--json"])  # fmt: skip
+    printed, err = capsys.readouterr()
+    assert code == 0, err
+    report = Path(json.loads(printed)["report"]).read_text()
+    assert f"Model: {CASE} / {MARKUP}, version 1" in report
+    bodies = _bodies(out)
+    font = cat.settings.font_file
+    wider = relief.text_width("**bold** $x$", TAB_TEXT, font) - relief.text_width(
+        "bold", TAB_TEXT, font
+    )
+    assert wider > 5
+    grown = bodies["marker-w1"].extents[0] - bodies["marker-w2"].extents[0]
+    assert grown == pytest.approx(wider, abs=0.05)

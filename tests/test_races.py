@@ -8,6 +8,7 @@ the loser of a race gets a plain ``Conflict`` sentence, never a database error.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import multiprocessing
 import re
@@ -22,7 +23,7 @@ import trimesh
 import bsu_models
 from bsu_models import Entity, Position, Step
 from tests import race_workers
-from tests.conftest import REPO, _new_postgres_database, make_settings
+from tests.conftest import CHECKED, MARKUP, REPO, _new_postgres_database, make_settings, upload
 
 pytestmark = pytest.mark.render  # imports and public posts render pictures
 CASE = "KC-RACE-1"
@@ -198,6 +199,66 @@ def test_freezing_while_others_save_freezes_the_current_revision(world):
     assert sorted(revision for _step, revision in saved) == list(range(3, info.revision + 1))
     refused = [value for worker in mixed[1:] for kind, value in worker if kind == "conflict"]
     assert all("frozen" in text or "changed since" in text for text in refused)
+
+
+def test_reviews_written_while_the_scene_is_saved(world):
+    system = world["system"]
+    scene_id = _scene(world, "Reviewed while busy")
+    findings = {item: f"{item} {MARKUP}" for item in CHECKED}
+    outcomes = _race(world["settings"], race_workers.review_or_save,
+                     [(None, (scene_id, findings)) for _ in range(4)])  # fmt: skip
+    assert _raw(outcomes) == []
+    assert all(o[0][0] == "ok" for o in outcomes), outcomes
+    hashes = {r.number: r.sha256 for r in system.scenes.history(scene_id)}
+    reviews = system.scenes.reviews(scene_id)
+    assert len(reviews) == 3
+    for review in reviews:  # each names the revision it saw, by its hash
+        assert review.revision_sha256 == hashes[review.revision]
+        assert dict(review.checklist) == findings
+
+
+def test_the_same_cctv_frame_kept_at_once_is_kept_once(world):
+    import io
+
+    from PIL import Image
+
+    system = world["system"]
+    scene = system.scenes.create(world["version"], "Frames at once")
+    doc = system.scenes.document(scene.scene_id).with_entity(Entity("c1", "CAM 1", "camera"))
+    system.scenes.save(scene.scene_id, doc, scene.revision)
+    png = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(png, format="PNG")
+    source = {"camera_ref": MARKUP, "recorded_at": "2026-11-20T21:03:15", "exhibit": "JL/12 $x$"}
+    outcomes = _race(world["settings"], race_workers.add_frame,
+                     [(None, (scene.scene_id, "CAM 1", png.getvalue(), source))] * 4)  # fmt: skip
+    assert _raw(outcomes) == []
+    assert sorted(o[0][0] for o in outcomes) == ["conflict"] * 3 + ["ok"], outcomes
+    [frame] = system.cameras.frames(scene.scene_id)
+    assert (frame.camera_ref, frame.exhibit) == (MARKUP, "JL/12 $x$")
+    assert system.verify().ok
+
+
+def test_prints_of_the_same_version_to_the_same_file_at_once(world, tmp_path):
+    system = world["system"]
+    block = tmp_path / "block.ply"
+    trimesh.creation.box(extents=(20, 12, 3)).export(block)
+    version = system.import_model(
+        upload(block), case=CASE, name="Block to print", units="m", scale="1:1"
+    ).version
+    out = tmp_path / "block.3mf"
+    outcomes = _race(world["settings"], race_workers.print_model,
+                     [(None, (version.version_id, str(out)))] * 2)  # fmt: skip
+    assert _raw(outcomes) == []
+    assert [o[0][0] for o in outcomes] == ["ok", "ok"], outcomes
+    # Both wrote the same bytes; the file left is whole, whichever rename came last.
+    assert outcomes[0] == outcomes[1]
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == outcomes[0][0][1][0]
+    # No temporary file is left behind by either.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "block.3mf",
+        "block.ply",
+        "block.print-report.txt",
+    ]
 
 
 @pytest.mark.slow  # eight parses in eight sandboxes: 10-20 s on two cores

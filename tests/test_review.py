@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 import bsu_models
 from bsu_models import AccessDenied, Conflict, Entity, IntegrityError, InvalidInput, Position, Step
-from tests.conftest import make_settings
+from tests.conftest import MARKUP, make_settings
 from tests.test_access import _box_ply, yard_case
 from tests.test_cli import run_cli
 
@@ -135,6 +135,38 @@ def test_review_and_freeze_from_the_command_line(reviewed_world, monkeypatch):
     assert "rex" in listed.stdout and "W1 agrees with the survey" in listed.stdout
     frozen = run_cli({**env, "BSU_ACTOR": "pam"}, "scene", "freeze", scene, "--json")
     assert frozen.returncode == 0, frozen.stderr
+
+
+def test_findings_are_shown_as_typed_and_control_characters_refused(
+    reviewed_world, monkeypatch, capsys
+):
+    from bsu_models.cli.commands import main
+
+    w = reviewed_world
+    settings = w["system"].settings
+    monkeypatch.setenv("BSU_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("BSU_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("BSU_ACTOR", "rex")
+    scene = str(w["scene"])
+    # A terminal escape or a NUL would act on the reader's terminal or break the database.
+    for bad in ("\x1b[2J", "\x00", "\x07"):
+        code = main(["scene", "review", scene, "--approve", *(
+            f"--{item}=Checked {bad}" for item in FINDINGS
+        )])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2 and "contains a control character" in err, err
+        assert bad not in err and len(err.strip().splitlines()) == 1
+    findings = [f"--{item}={item} {MARKUP}" for item in FINDINGS]
+    assert main(["scene", "review", scene, "--approve", *findings, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["checklist"][1] == {"item": "measurements", "finding": f"measurements {MARKUP}"}
+    assert main(["scene", "reviews", scene]) == 0
+    listed = capsys.readouterr().out
+    for item in FINDINGS:
+        assert f"      {item}: {item} {MARKUP}\n" in listed + "\n", listed
+    assert [r.checklist[2][1] for r in w["system"].scenes.reviews(w["scene"])] == [
+        f"views {MARKUP}"
+    ]
 
 
 def test_a_rejection_turned_into_an_approval_outside_the_catalogue_is_caught(reviewed_world):

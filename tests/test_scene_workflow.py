@@ -9,7 +9,16 @@ import pytest
 import trimesh
 
 import bsu_models
-from bsu_models import Entity, Position, Provenance, SceneDoc, Step
+from bsu_models import (
+    Anchor,
+    Entity,
+    Measurement,
+    Position,
+    Provenance,
+    SceneDoc,
+    Sightline,
+    Step,
+)
 from bsu_models.cli.commands import main
 from tests.conftest import upload
 
@@ -126,6 +135,34 @@ def test_carried_positions_reach_json_and_older_revisions_hash_the_same(catalogu
     assert catalogue.verify().ok
 
 
+def test_an_older_revision_is_drawn_with_its_own_measurements_and_sightlines(
+    catalogue, ground_version
+):
+    scene = catalogue.scenes.create(ground_version.version_id, "Sequence")
+    doc = _two_people().with_measurement(
+        Measurement(
+            "m1", "distance", "W1 to V1", "s1", a=Anchor(entity="w1"), b=Anchor(entity="v1")
+        )
+    )
+    doc = doc.with_sightline(Sightline("l1", "w1", Anchor(entity="v1"), "s1"))
+    first = catalogue.scenes.save(scene.scene_id, doc, scene.revision)
+    moved = doc.with_position(Position("v1", "s1", (0, 100, 0)))
+    catalogue.scenes.save(scene.scene_id, moved, first.revision)
+
+    older = catalogue.scenes.document(scene.scene_id, first.revision)
+    layer = catalogue.scenes.layer(scene.scene_id, older, older.steps[0])
+    # 600 mm on a 1:100 model is 60 m; the current revision's V1 stands 40 m from W1.
+    [line] = layer.measurements
+    assert line.text.startswith("60.00 m") and line.b == (0, 300, 0)
+    [sight] = layer.sightlines
+    assert sight.target[1] == 300
+    current = catalogue.scenes.layer(scene.scene_id, moved, moved.steps[0])
+    assert (
+        current.measurements[0].text.startswith("40.00 m")
+        and current.sightlines[0].target[1] == 100
+    )
+
+
 def test_comparisons_without_units_are_plain_model_units(catalogue, case_reference, tmp_path):
     ground = trimesh.creation.box(extents=(2.0, 2.0, 0.01))
     path = tmp_path / "ground.ply"
@@ -139,8 +176,7 @@ def test_comparisons_without_units_are_plain_model_units(catalogue, case_referen
     scene = catalogue.scenes.save(scene.scene_id, moved, scene.revision)
     [change] = catalogue.scenes.compare(scene.scene_id, scene.revision - 1)
     assert change == (
-        "position of 'W1' at step 'One' moved from (0, 0.5, 0) to (0.25, 0.5, 0) "
-        "(0.25 model units)"
+        "position of 'W1' at step 'One' moved from (0, 0.5, 0) to (0.25, 0.5, 0) (0.25 model units)"
     )
     assert "e-" not in catalogue.scenes.compare(scene.scene_id, 1)[-1]
 

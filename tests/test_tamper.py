@@ -23,7 +23,7 @@ from sqlalchemy import text
 import bsu_models
 from bsu_models import Entity, Position, Step
 from bsu_models.cli.commands import main as cli_main
-from tests.conftest import make_settings
+from tests.conftest import approve_for_court, make_settings
 
 PASSWORD = "tamper-test-2026"
 
@@ -52,8 +52,7 @@ def _build(catalogue: bsu_models.Catalogue, mesh: Path) -> dict[str, int]:
         .with_position(Position("s1", "st1", (10.0, 20.0, 0.0)))
     )
     catalogue.scenes.save(frozen.scene_id, doc, frozen.revision)
-    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-    catalogue.scenes.review(frozen.scene_id, "approved", findings, actor="reviewer-1")
+    approve_for_court(catalogue, frozen.scene_id)
     catalogue.scenes.freeze(frozen.scene_id)
     public = catalogue.scenes.create(version.version_id, "For the public")
     doc = (

@@ -33,7 +33,7 @@ from bsu_models.render.video import (
 )
 from bsu_models.render.video_encode import ffmpeg_exe
 from bsu_models.scenes.scene_layer import Marker
-from tests.conftest import REPO, make_settings
+from tests.conftest import REPO, approve_for_court, make_settings
 
 pytestmark = pytest.mark.render
 SMALL = {"size": "square", "fps": 2, "seconds_per_step": 0.5, "date_text": "25 Nov 2026"}
@@ -250,8 +250,7 @@ def test_a_killed_render_leaves_no_file(tmp_path):
 @pytest.mark.slow
 def test_exhibit_with_video_holds_the_frozen_revision_s_mp4(demo, tmp_path):
     catalogue, scene_id = demo
-    findings = {item: "Checked" for item in ("positions", "measurements", "views", "captions")}
-    catalogue.scenes.review(scene_id, "approved", findings, actor="reviewer-1")
+    approve_for_court(catalogue, scene_id)
     catalogue.scenes.freeze(scene_id)
     out = tmp_path / "exhibit"
     result = catalogue.build_exhibit(

@@ -245,6 +245,57 @@ def _write(args: argparse.Namespace, png: bytes, size: tuple[int, int]) -> None:
     )
 
 
+# -- argument groups shared by the sub-commands ---------------------------------------------------
+
+
+def _command(cmds: Any, name: str, json_flag: argparse.ArgumentParser, help: str) -> Any:
+    return cmds.add_parser(name, parents=[json_flag], help=help)
+
+
+def _scene_camera(cmd: argparse.ArgumentParser) -> None:
+    """The scene and the label of its camera entity."""
+    cmd.add_argument("scene_id", type=int, metavar="SCENE")
+    cmd.add_argument("--camera", required=True, metavar="LABEL")
+
+
+def _frame_image(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--image", required=True, metavar="FRAME.png")
+
+
+def _points(cmd: argparse.ArgumentParser, lang: str) -> None:
+    cmd.add_argument(
+        "--points", required=True, metavar="PAIRS.csv", help=t("CSV with header u,v,x,y,z", lang)
+    )
+
+
+def _k1(cmd: argparse.ArgumentParser, lang: str) -> None:
+    cmd.add_argument("--k1", action="store_true", help=t("also solve radial distortion", lang))
+
+
+def _click_precision(cmd: argparse.ArgumentParser, lang: str) -> None:
+    cmd.add_argument(
+        "--click-px",
+        type=float,
+        default=1.0,
+        metavar="PX",
+        help=t("click precision, a standard deviation in pixels (default 1)", lang),
+    )
+
+
+def _picture(cmd: argparse.ArgumentParser, lang: str) -> None:
+    """Where a picture is written and which step it shows."""
+    cmd.add_argument("--out", required=True, metavar="FILE.png")
+    cmd.add_argument("--step", type=int, metavar="N", help=t("step number (from 1)", lang))
+
+
+def _picture_language(cmd: argparse.ArgumentParser, lang: str) -> None:
+    cmd.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
+    )
+
+
 def add_camera_commands(
     sub: Any, json_flag: argparse.ArgumentParser, lang: str = DEFAULT_LANGUAGE
 ) -> Any:
@@ -254,71 +305,67 @@ def add_camera_commands(
     )
     cmds = camera.add_subparsers(dest="camera_command", required=True)
 
-    solve = cmds.add_parser(
+    solve = _command(
+        cmds,
         "solve",
-        parents=[json_flag],
-        help=t("solve a camera from point pairs on a frame and a model version", lang),
+        json_flag,
+        t("solve a camera from point pairs on a frame and a model version", lang),
     )
     solve.add_argument("version_id", type=int, metavar="VERSION")
-    solve.add_argument("--image", required=True, metavar="FRAME.png")
-    solve.add_argument(
-        "--points", required=True, metavar="PAIRS.csv", help=t("CSV with header u,v,x,y,z", lang)
-    )
-    solve.add_argument("--k1", action="store_true", help=t("also solve radial distortion", lang))
+    _frame_image(solve)
+    _points(solve, lang)
+    _k1(solve, lang)
     solve.set_defaults(handler=cmd_solve)
 
     frame = cmds.add_parser("frame", help=t("CCTV frames kept as evidence", lang))
     frame_cmds = frame.add_subparsers(dest="frame_command", required=True)
-    add = frame_cmds.add_parser(
-        "add", parents=[json_flag], help=t("keep a CCTV still for a camera entity", lang)
-    )
-    add.add_argument("scene_id", type=int, metavar="SCENE")
-    add.add_argument("--camera", required=True, metavar="LABEL")
-    add.add_argument("--image", required=True, metavar="FRAME.png")
+    add = _command(frame_cmds, "add", json_flag, t("keep a CCTV still for a camera entity", lang))
+    _scene_camera(add)
+    _frame_image(add)
     add.add_argument(
         "--camera-id", required=True, metavar="TEXT", help=t("the CCTV system's camera", lang)
     )
     add.add_argument("--time", required=True, metavar="TIME", help=t("time on the footage", lang))
     add.add_argument("--exhibit", required=True, metavar="NUMBER")
     add.set_defaults(handler=cmd_frame_add)
-    frames = frame_cmds.add_parser(
-        "list", parents=[json_flag], help=t("frames kept for a scene's cameras", lang)
-    )
+    frames = _command(frame_cmds, "list", json_flag, t("frames kept for a scene's cameras", lang))
     frames.add_argument("scene_id", type=int, metavar="SCENE")
     frames.add_argument("--camera", metavar="LABEL")
     frames.set_defaults(handler=cmd_frames)
 
-    match = cmds.add_parser(
+    match = _command(
+        cmds,
         "match",
-        parents=[json_flag],
-        help=t("solve a scene's camera on its frame; stored in the next revision", lang),
+        json_flag,
+        t("solve a scene's camera on its frame; stored in the next revision", lang),
     )
-    match.add_argument("scene_id", type=int, metavar="SCENE")
-    match.add_argument("--camera", required=True, metavar="LABEL")
-    match.add_argument("--points", required=True, metavar="PAIRS.csv")
+    _scene_camera(match)
+    _points(match, lang)
     match.add_argument("--frame", metavar="SHA256", help=t("default: the camera's latest", lang))
-    match.add_argument("--k1", action="store_true", help=t("also solve radial distortion", lang))
+    _k1(match, lang)
     match.set_defaults(handler=cmd_match)
 
-    place = cmds.add_parser(
+    place = _command(
+        cmds,
         "place",
-        parents=[json_flag],
-        help=t("place an entity where the feet clicked on the frame stand", lang),
+        json_flag,
+        t("place an entity where the feet clicked on the frame stand", lang),
     )
-    place.add_argument("scene_id", type=int, metavar="SCENE")
-    place.add_argument("--camera", required=True, metavar="LABEL")
+    _scene_camera(place)
     place.add_argument("--entity", required=True, metavar="LABEL")
     place.add_argument("--step", type=int, default=1, metavar="N")
     place.add_argument("--pixel", required=True, type=_pixel, metavar="U,V")
     place.add_argument("--frame", metavar="SHA256")
+    _click_precision(place, lang)
+    place.set_defaults(handler=cmd_place)
 
-    height = cmds.add_parser(
+    height = _command(
+        cmds,
         "height",
-        parents=[json_flag],
-        help=t("height in metres from head and feet clicked on the frame", lang),
+        json_flag,
+        t("height in metres from head and feet clicked on the frame", lang),
     )
-    height.add_argument("scene_id", type=int, metavar="SCENE")
-    height.add_argument("--camera", required=True, metavar="LABEL")
+    _scene_camera(height)
     height.add_argument("--head", required=True, type=_pixel, metavar="U,V")
     height.add_argument("--feet", required=True, type=_pixel, metavar="U,V")
     height.add_argument(
@@ -326,52 +373,35 @@ def add_camera_commands(
         metavar="LABEL",
         help=t("keep the clicks with the camera under this label (next revision)", lang),
     )
-    for cmd in (place, height):
-        cmd.add_argument(
-            "--click-px",
-            type=float,
-            default=1.0,
-            metavar="PX",
-            help=t("click precision, a standard deviation in pixels (default 1)", lang),
-        )
-    place.set_defaults(handler=cmd_place)
+    _click_precision(height, lang)
     height.set_defaults(handler=cmd_height)
 
-    still = cmds.add_parser(
+    still = _command(
+        cmds,
         "still",
-        parents=[json_flag],
-        help=t("the scene seen through a matched camera, its frame over the model", lang),
+        json_flag,
+        t("the scene seen through a matched camera, its frame over the model", lang),
     )
-    still.add_argument("scene_id", type=int, metavar="SCENE")
-    still.add_argument("--camera", required=True, metavar="LABEL")
-    still.add_argument("--out", required=True, metavar="FILE.png")
-    still.add_argument("--step", type=int, metavar="N", help=t("step number (from 1)", lang))
+    _scene_camera(still)
+    _picture(still, lang)
     still.add_argument(
         "--opacity",
         type=float,
         default=0.5,
         help=t("of the frame over the model, 0 to 1 (default 0.5)", lang),
     )
+    _picture_language(still, lang)
     still.set_defaults(handler=cmd_still)
 
-    coverage = cmds.add_parser(
-        "coverage",
-        parents=[json_flag],
-        help=t("a still with what a matched camera sees shaded", lang),
+    coverage = _command(
+        cmds, "coverage", json_flag, t("a still with what a matched camera sees shaded", lang)
     )
-    coverage.add_argument("scene_id", type=int, metavar="SCENE")
-    coverage.add_argument("--camera", required=True, metavar="LABEL")
-    coverage.add_argument("--out", required=True, metavar="FILE.png")
-    coverage.add_argument("--step", type=int, metavar="N", help=t("step number (from 1)", lang))
+    _scene_camera(coverage)
+    _picture(coverage, lang)
     where = coverage.add_mutually_exclusive_group()
     where.add_argument("--view", metavar="NAME", help=t("a saved view of the scene", lang))
     where.add_argument("--preset", choices=PRESETS)
     coverage.add_argument("--size", choices=SIZES, default="1920x1080")
-    for cmd in (still, coverage):
-        cmd.add_argument(
-            "--language",
-            choices=LANGUAGES,
-            help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
-        )
+    _picture_language(coverage, lang)
     coverage.set_defaults(handler=cmd_coverage)
     return cmds

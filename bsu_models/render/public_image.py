@@ -78,9 +78,9 @@ KEPT_CHUNKS = (b"IHDR", b"IDAT", b"IEND")
 class PublicAnalysis(SceneAnalysis):
     """Scene computations that see only the public document.
 
-    ``SceneAnalysis.layer`` evaluates measurements and sightlines by re-reading the scene from
-    the store (``measure``/``sightline`` call ``document(scene_id)``); here every such read
-    answers the public document, so the layer cannot pick up anything that was taken out.
+    ``SceneAnalysis.layer`` evaluates measurements and sightlines on the document it is given;
+    here every other read of the scene (``info``, ``document``) answers the published scene and
+    its public document too, so nothing that was taken out can come back through them.
     """
 
     def __init__(self, ctx: ServiceContext, scene: SceneInfo, doc: SceneDoc) -> None:

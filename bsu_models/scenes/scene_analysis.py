@@ -21,7 +21,13 @@ from bsu_models.core.units import metres_per_model_unit
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import MeshGeometry, as_triple, line_of_sight
 from bsu_models.scenes.scene_camera import frustum_corners
-from bsu_models.scenes.scene_items import DEFAULT_EYE_HEIGHT_M, Anchor, Measurement, Step
+from bsu_models.scenes.scene_items import (
+    DEFAULT_EYE_HEIGHT_M,
+    Anchor,
+    Entity,
+    Measurement,
+    Step,
+)
 from bsu_models.scenes.scene_layer import (
     Frustum,
     Marker,
@@ -78,9 +84,14 @@ class SceneAnalysis:
     ) -> MeasuredValue:
         """Evaluate ``measurement`` on the scene, in metres where units and scale are known."""
         info = self.info(scene_id)
-        doc = self.document(scene_id, revision)
-        geometry = self.geometry(info.version_id)
-        factor = self._metres(info.version_id)
+        return self._measure_on(self.document(scene_id, revision), info.version_id, measurement)
+
+    def _measure_on(
+        self, doc: SceneDoc, version_id: int, measurement: Measurement
+    ) -> MeasuredValue:
+        """``measure`` on the positions of ``doc``, whichever revision it is."""
+        geometry = self.geometry(version_id)
+        factor = self._metres(version_id)
         known = factor is not None
         k = factor or 1.0
         per_end = geometry.point_uncertainty * k
@@ -195,14 +206,30 @@ class SceneAnalysis:
         sun, and does the observer look into it?"""
         info = self.info(scene_id)
         doc = self.document(scene_id)
-        step = doc.step_at(step_number)
-        observer = doc.entity_by_label(observer_label)
-        target = doc.entity_by_label(target_label)
-        eye = self.eye_point(doc, observer.id, step.id, info.version_id)
-        aim = self.eye_point(doc, target.id, step.id, info.version_id)
-        [verdict] = line_of_sight(self.geometry(info.version_id), eye[None], aim[None])
-        factor = self._metres(info.version_id)
-        geometry = self.geometry(info.version_id)
+        return self._sightline_on(
+            doc,
+            info.version_id,
+            doc.step_at(step_number),
+            doc.entity_by_label(observer_label),
+            doc.entity_by_label(target_label),
+            sun_at,
+        )
+
+    def _sightline_on(
+        self,
+        doc: SceneDoc,
+        version_id: int,
+        step: Step,
+        observer: Entity,
+        target: Entity,
+        sun_at: str | datetime | None = None,
+    ) -> SightlineResult:
+        """``sightline`` on the positions of ``doc``, whichever revision it is."""
+        eye = self.eye_point(doc, observer.id, step.id, version_id)
+        aim = self.eye_point(doc, target.id, step.id, version_id)
+        [verdict] = line_of_sight(self.geometry(version_id), eye[None], aim[None])
+        factor = self._metres(version_id)
+        geometry = self.geometry(version_id)
         name = Message("{start} to {end}", start=observer.label, end=target.label)
         distance = MeasuredValue(
             "distance",
@@ -214,7 +241,7 @@ class SceneAnalysis:
             "eye to target",
             label_message=name,
         )
-        sun = step_sun(get_version(self.ctx, info.version_id), doc, step, sun_at)
+        sun = step_sun(get_version(self.ctx, version_id), doc, step, sun_at)
         light = light_on_sightline(geometry, sun, eye, aim) if sun is not None else None
         return SightlineResult(
             observer.label,
@@ -237,8 +264,9 @@ class SceneAnalysis:
 
     def layer(self, scene_id: int, doc: SceneDoc, step: Step) -> SceneLayer:
         """What of ``doc`` is drawn at ``step``: markers where entities are, their paths up to
-        this step, distance measurements of the step, and sightlines evaluated at the step."""
-        self.info(scene_id)  # only for those who may read the scene
+        this step, distance measurements of the step, and sightlines evaluated at the step.
+        Everything is evaluated on ``doc`` itself, so an older revision shows its own values."""
+        info = self.info(scene_id)  # also: only for those who may read the scene
         order = [s.id for s in doc.steps]
         upto = set(order[: order.index(step.id) + 1])
         markers = tuple(
@@ -257,7 +285,7 @@ class SceneAnalysis:
                 continue
             if m.a is None or m.b is None:
                 continue
-            value = self.measure(scene_id, m)
+            value = self._measure_on(doc, info.version_id, m)
             a = self._anchor_point(doc, m.a, step.id)
             b = self._anchor_point(doc, m.b, step.id)
             measures.append(MeasureLine(as_triple(a), as_triple(b), value.text, value.message))
@@ -265,11 +293,12 @@ class SceneAnalysis:
         for line in doc.sightlines:
             if line.step != step.id or line.target.entity is None:
                 continue
-            result = self.sightline(
-                scene_id,
-                doc.entity(line.observer).label,
-                doc.entity(line.target.entity).label,
-                order.index(step.id) + 1,
+            result = self._sightline_on(
+                doc,
+                info.version_id,
+                step,
+                doc.entity(line.observer),
+                doc.entity(line.target.entity),
             )
             lines.append(
                 SightLine(result.eye_point, result.target_point, result.visible, result.occluder)

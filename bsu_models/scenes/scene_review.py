@@ -27,7 +27,7 @@ from bsu_models.core.errors import AccessDenied, Conflict, InvalidInput, Message
 from bsu_models.core.i18n import N_
 from bsu_models.core.orm import SceneReviewRow, SceneRow
 from bsu_models.core.records import ReviewInfo
-from bsu_models.core.text import check_length, text_sha256
+from bsu_models.core.text import clean_line, text_sha256
 
 #: The checklist: item -> what the reviewer checks (English; translated where shown).
 CHECKLIST: dict[str, str] = {
@@ -123,7 +123,8 @@ def _check_findings(findings: Mapping[str, str]) -> list[dict[str, str]]:
                 item=item,
                 items=", ".join(CHECKLIST),
             )
-        check_length(finding, Message("A review finding"), limits.TEXT)
+        # Printed in terminals, bag-info.txt and the book: no escape sequence or NUL gets in.
+        finding = clean_line(finding, Message("A review finding"), limit=limits.TEXT)
         rows.append({"item": item, "finding": finding})
     return rows
 
