@@ -119,6 +119,10 @@ _EXPORTS: dict[str, str] = {
     "PointPair": "bsu_models.scenes.scene_camera",
     "CameraMatch": "bsu_models.scenes.scene_camera",
     "read_pairs_csv": "bsu_models.scenes.scene_camera",
+    "REVIEW_CHECKLIST": "bsu_models.scenes.scene_review",
+    "REVIEW_DECISION_WORDS": "bsu_models.scenes.scene_review",
+    "ReviewInfo": "bsu_models.core.records",
+    "AccountsComparison": "bsu_models.core.records",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -266,6 +270,7 @@ if TYPE_CHECKING:
         translator,
     )
     from bsu_models.core.records import (
+        AccountsComparison,
         AuditEvent,
         AuditHead,
         CaseInfo,
@@ -274,6 +279,7 @@ if TYPE_CHECKING:
         ImportResult,
         MeasuredValue,
         ModelSummary,
+        ReviewInfo,
         RevisionInfo,
         SceneInfo,
         SightlineResult,
@@ -314,4 +320,5 @@ if TYPE_CHECKING:
     from bsu_models.scenes.scene_layer import SceneLayer
     from bsu_models.scenes.scene_model import SceneDoc
     from bsu_models.scenes.scene_public import public_document
+    from bsu_models.scenes.scene_review import REVIEW_CHECKLIST, REVIEW_DECISION_WORDS
     from bsu_models.scenes.service import SceneService

@@ -8,6 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 import bsu_models
+from viewer.court_review import review_section
 from viewer.names import type_name
 from viewer.scene3d import scene3d
 from viewer.shared import (
@@ -347,3 +348,5 @@ with st.expander(t("Legend"), expanded=True):
             "blocked."
         )
     )
+
+review_section(cat, scene, revision)

@@ -1,0 +1,169 @@
+"""The court foundation in the web app, in Debian's headless Chromium: the technical review on the
+Presentation page (a reviewer records findings and approves or rejects; authors and those without
+the reviewer right see why not).
+
+The demo case is loaded through the real CLI; a second account of the demo scene is a copy made
+by a reviewer who is also an investigator (so that it is their own work)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.test_browser import (
+    PASSWORD,
+    USER,
+    RunningApp,
+    _cli,
+    _shot,
+    _sign_in_if_asked,
+    _wait_idle,
+    browser_page,
+    grant,
+    running_app,
+)
+
+pytestmark = pytest.mark.browser
+DEMO_CASE = "KC-2026-0142"
+SCENE = "Footbridge handbag snatch 天橋搶劫"
+REVIEWER = "court-reviewer"  # reviewer only
+AUTHOR = "court-author"  # reviewer and investigator, author of the copy
+CHECKLIST = {
+    "positions": "Positions against their provenance (measured, CCTV, statement, assumption)",
+    "measurements": "Measurements and their uncertainty",
+    "views": "Saved views: each shows what its steps need, nothing misleading",
+    "captions": "Step titles, times, narratives and captions against the sources",
+}
+
+__all__ = ["browser_page", "running_app"]
+
+
+class World:
+    def __init__(self, app: RunningApp) -> None:
+        env = app.env
+        _cli(env, "demo")
+        grant(env, DEMO_CASE, USER)
+        for name, roles in ((REVIEWER, ["reviewer"]), (AUTHOR, ["reviewer", "investigator"])):
+            args = [a for r in roles for a in ("--role", r)]
+            _cli(env, "user", "add", name, *args, "--password-stdin", stdin=PASSWORD + "\n")
+            grant(env, DEMO_CASE, name)
+        models = json.loads(_cli(env, "list", "--json").stdout)
+        [bridge] = [m for m in models if m["name"].startswith("Footbridge")]
+        self.model = bridge["model_id"]
+        scenes = json.loads(_cli(env, "scene", "list", "--json").stdout)
+        [demo] = [s for s in scenes if s["name"] == SCENE]
+        self.scene = demo["scene_id"]
+        copied = _cli(
+            {**env, "BSU_ACTOR": AUTHOR},
+            "scene",
+            "copy",
+            str(self.scene),
+            "--name",
+            "Defence account",
+            "--json",
+        )
+        self.copy = json.loads(copied.stdout)["scene_id"]
+        self.base = app.base_url
+        self.env = env
+
+    def url(self, scene: int) -> str:
+        return f"{self.base}/presentation?model={self.model}&scene={scene}"
+
+
+@pytest.fixture(scope="module")
+def world(running_app: RunningApp) -> World:
+    return World(running_app)
+
+
+@pytest.fixture
+def as_user(browser_page) -> Iterator[Any]:
+    """A page of its own browser context (its own session) signed in as the given user."""
+    contexts = []
+
+    def page_for(user: str, url: str) -> Any:
+        context = browser_page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        _sign_in_if_asked(page, user, PASSWORD)
+        page.get_by_role("heading", name="Presentation").wait_for()
+        _wait_idle(page)
+        return page
+
+    yield page_for
+    for context in contexts:
+        context.close()
+
+
+def _findings(page, words: str) -> None:
+    for item, label in CHECKLIST.items():
+        field = page.get_by_label(label, exact=True)
+        field.fill(f"{words}: {item}")
+    _wait_idle(page)
+
+
+def test_a_reviewer_rejects_then_approves_the_revision_shown(world: World, as_user):
+    from playwright.sync_api import expect
+
+    page = as_user(REVIEWER, world.url(world.scene))
+    expect(page.get_by_role("heading", name="Technical review")).to_be_visible()
+    expect(page.get_by_text("Nobody has reviewed this scene yet.")).to_be_visible()
+    # A finding is needed for every item: one left empty is named, nothing is stored.
+    page.get_by_label(CHECKLIST["positions"], exact=True).fill("Each agrees with its source")
+    page.get_by_role("button", name="Approve revision 1").click()
+    _wait_idle(page)
+    expect(page.get_by_text("The review has no finding for 'measurements'")).to_be_visible()
+    _findings(page, "Step 3 caption does not match WS-12")
+    page.get_by_role("button", name="Reject revision 1").click()
+    _wait_idle(page)
+    expect(page.get_by_text("Revision 1 rejected in review.")).to_be_visible()
+    rejected = page.get_by_text(re.compile(rf"^Revision 1: rejected by {REVIEWER}, "))
+    expect(rejected).to_be_visible()
+    # The form is empty again for the next review.
+    expect(page.get_by_label(CHECKLIST["views"], exact=True)).to_have_value("")
+    _findings(page, "Checked against the sources")
+    page.get_by_role("button", name="Approve revision 1").click()
+    _wait_idle(page)
+    expect(page.get_by_text("Revision 1 approved in review.")).to_be_visible()
+    approved = page.get_by_text(re.compile(rf"^Revision 1: approved by {REVIEWER}, "))
+    expect(approved).to_be_visible()
+    approved.click()  # open it: the findings as written
+    expect(page.get_by_text("Checked against the sources: captions")).to_be_visible()
+    _shot(page, "presentation-review.png")
+
+    stored = json.loads(_cli(world.env, "scene", "reviews", str(world.scene), "--json").stdout)
+    assert [r["decision"] for r in stored] == ["rejected", "approved"]
+    assert all(r["reviewer"] == REVIEWER and r["revision"] == 1 for r in stored)
+    assert stored[-1]["checklist"] == [
+        {"item": item, "finding": f"Checked against the sources: {item}"} for item in CHECKLIST
+    ]
+
+
+def test_an_author_and_a_non_reviewer_see_why_they_may_not_review(world: World, as_user):
+    from playwright.sync_api import expect
+
+    page = as_user(AUTHOR, world.url(world.copy))
+    expect(page.get_by_role("heading", name="Technical review")).to_be_visible()
+    expect(
+        page.get_by_text(
+            f"{AUTHOR} authored scene {world.copy} (or one of its revisions) and may not "
+            "review it; the review must be by someone else."
+        )
+    ).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Approve revision"))).to_have_count(0)
+    _shot(page, "presentation-review-author.png")
+
+    page = as_user(USER, world.url(world.scene))
+    expect(page.get_by_role("heading", name="Technical review")).to_be_visible()
+    expect(
+        page.get_by_text(
+            f"{USER} may not review scene revisions before they are frozen: "
+            "that needs the role reviewer."
+        )
+    ).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Approve revision"))).to_have_count(0)
