@@ -1,6 +1,6 @@
 """The court foundation in the web app, in Debian's headless Chromium: the technical review on the
 Presentation page (a reviewer records findings and approves or rejects; authors and those without
-the reviewer right see why not).
+the reviewer right see why not) and the further accounts its exhibit download carries.
 
 The demo case is loaded through the real CLI; a second account of the demo scene is a copy made
 by a reviewer who is also an investigator (so that it is their own work)."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,6 +93,10 @@ def as_user(browser_page) -> Iterator[Any]:
         page.goto(url)
         _sign_in_if_asked(page, user, PASSWORD)
         page.get_by_role("heading", name="Presentation").wait_for()
+        # The 3D view asks for the model once it is on the page, and the app runs again to
+        # send it: a click before then could land in that run.
+        frame = page.locator('iframe[title*="scene3d"]').first.content_frame
+        frame.locator("body[data-mesh-loaded]").wait_for(timeout=120_000)
         _wait_idle(page)
         return page
 
@@ -167,3 +172,48 @@ def test_an_author_and_a_non_reviewer_see_why_they_may_not_review(world: World, 
         )
     ).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Approve revision"))).to_have_count(0)
+
+
+def _frozen_copy(world: World, name: str) -> int:
+    """A copy of the demo scene, reviewed by the reviewer and frozen by the presenter."""
+    copied = _cli(world.env, "scene", "copy", str(world.scene), "--name", name, "--json")
+    scene = str(json.loads(copied.stdout)["scene_id"])
+    checks = [a for item in CHECKLIST for a in (f"--{item}", "Checked")]
+    _cli({**world.env, "BSU_ACTOR": REVIEWER}, "scene", "review", scene, "--approve", *checks)
+    _cli(world.env, "scene", "freeze", scene)
+    return int(scene)
+
+
+def test_the_exhibit_download_carries_the_accounts_chosen(world: World, as_user, tmp_path):
+    from playwright.sync_api import expect
+
+    main = _frozen_copy(world, "Prosecution sequence")
+    other = _frozen_copy(world, "Witness B account")
+    page = as_user(USER, world.url(main))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text(re.compile(r"^Frozen at revision \d+\.$"))).to_be_visible()
+    # Only frozen scenes of the same model version are offered: not the demo scene itself.
+    sidebar.get_by_role("combobox", name=re.compile("Other accounts to carry")).click()
+    options = page.locator('[role="option"]')
+    expect(options).to_have_text([f"Witness B account (scene {other})"])
+    options.first.click()
+    page.keyboard.press("Escape")
+    sidebar.get_by_role("heading", name="For court").click()  # the list closed, for sure
+    _wait_idle(page)
+    expect(sidebar.get_by_role("button", name=f"Remove Witness B account (scene {other})"))
+    sidebar.get_by_role("button", name="Build exhibit package").click()
+    _wait_idle(page, timeout_ms=240_000)
+    carried = sidebar.get_by_text(f"Further accounts carried: scene {other}.")
+    expect(carried).to_be_visible(timeout=240_000)
+    with page.expect_download() as caught:
+        sidebar.get_by_role("button", name=re.compile(r"^Download .*\.zip$")).click()
+    _shot(page, "presentation-exhibit-accounts.png")
+    path = tmp_path / "exhibit.zip"
+    caught.value.save_as(path)
+    with zipfile.ZipFile(path) as bag:
+        names = bag.namelist()
+        info = next(n for n in names if n.endswith("bag-info.txt"))
+        fields = bag.read(info).decode()
+    assert any(f"data/accounts/scene-{other}/" in n for n in names)
+    # Account 1 is the exhibit's own scene.
+    assert f"BSU-Account-2: scene {other} (Witness B account) revision" in fields
