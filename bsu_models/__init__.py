@@ -123,6 +123,8 @@ _EXPORTS: dict[str, str] = {
     "REVIEW_DECISION_WORDS": "bsu_models.scenes.scene_review",
     "ReviewInfo": "bsu_models.core.records",
     "AccountsComparison": "bsu_models.core.records",
+    "account_text": "bsu_models.scenes.scene_accounts",
+    "ACCOUNT_MATCH_WORDS": "bsu_models.scenes.scene_accounts",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -302,6 +304,7 @@ if TYPE_CHECKING:
     from bsu_models.render.overlay import Overlays
     from bsu_models.render.public_image import PLATFORM_NAMES, PLATFORM_SIZES
     from bsu_models.render.stills import SIZES
+    from bsu_models.scenes.scene_accounts import ACCOUNT_MATCH_WORDS, account_text
     from bsu_models.scenes.scene_camera import CameraMatch, PointPair, read_pairs_csv
     from bsu_models.scenes.scene_items import (
         ENTITY_TYPES,

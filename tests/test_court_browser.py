@@ -1,6 +1,7 @@
 """The court foundation in the web app, in Debian's headless Chromium: the technical review on the
 Presentation page (a reviewer records findings and approves or rejects; authors and those without
-the reviewer right see why not) and the further accounts its exhibit download carries.
+the reviewer right see why not), the further accounts its exhibit download carries, and two
+accounts side by side with linked cameras.
 
 The demo case is loaded through the real CLI; a second account of the demo scene is a copy made
 by a reviewer who is also an investigator (so that it is their own work)."""
@@ -68,6 +69,13 @@ class World:
             "--json",
         )
         self.copy = json.loads(copied.stdout)["scene_id"]
+        # The other account puts the suspect 40 model units (2 m at 1:50 in mm) further east
+        # at step 1.
+        doc = json.loads(_cli(env, "scene", "export", str(self.copy)).stdout)
+        for pos in doc["positions"]:
+            if (pos["entity"], pos["step"]) == ("s1", "s1"):
+                pos["point"][0] += 40
+        _cli({**env, "BSU_ACTOR": AUTHOR}, "scene", "import", "-", stdin=json.dumps(doc))
         self.base = app.base_url
         self.env = env
 
@@ -85,14 +93,14 @@ def as_user(browser_page) -> Iterator[Any]:
     """A page of its own browser context (its own session) signed in as the given user."""
     contexts = []
 
-    def page_for(user: str, url: str) -> Any:
+    def page_for(user: str, url: str, title: str = "Presentation") -> Any:
         context = browser_page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
         page.goto(url)
         _sign_in_if_asked(page, user, PASSWORD)
-        page.get_by_role("heading", name="Presentation").wait_for()
+        page.get_by_role("heading", name=title).wait_for()
         # The 3D view asks for the model once it is on the page, and the app runs again to
         # send it: a click before then could land in that run.
         frame = page.locator('iframe[title*="scene3d"]').first.content_frame
@@ -217,3 +225,79 @@ def test_the_exhibit_download_carries_the_accounts_chosen(world: World, as_user,
     assert any(f"data/accounts/scene-{other}/" in n for n in names)
     # Account 1 is the exhibit's own scene.
     assert f"BSU-Account-2: scene {other} (Witness B account) revision" in fields
+
+
+def _view(frame) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return frame.evaluate("window.__scene3dLink.view")
+
+
+def _same_view(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    scale = max(1.0, *(abs(x) for x in a["position"] + a["target"]))
+    return a["projection"] == b["projection"] and all(
+        abs(x - y) <= 1e-4 * scale
+        for key in ("position", "target", "up")
+        for x, y in zip(a[key], b[key], strict=True)
+    )
+
+
+def _follows(page, leader, follower, before: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``follower`` shows ``leader``'s camera, which has moved from ``before``."""
+    for _ in range(50):
+        lead, follow = _view(leader), _view(follower)
+        if not _same_view(lead, before) and _same_view(lead, follow):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the views did not move together: {lead} / {follow} (from {before})")
+
+
+def test_two_accounts_side_by_side_with_linked_cameras(world: World, as_user):
+    from playwright.sync_api import expect
+
+    url = f"{world.base}/accounts?model={world.model}&a={world.scene}&b={world.copy}"
+    page = as_user(USER, url, "Accounts side by side")
+    frames = page.locator('iframe[title*="scene3d"]')
+    expect(frames).to_have_count(2)
+    left, right = (frames.nth(i).element_handle().content_frame() for i in (0, 1))
+    for frame in (left, right):
+        frame.locator("body[data-mesh-loaded]").wait_for(timeout=120_000)
+    heading = page.get_by_role("heading", name=re.compile("^Step \\d of both accounts"))
+    expect(heading).to_have_text("Step 1 of both accounts (4 at most)")
+    expect(page.get_by_role("heading", name="Defence account")).to_be_visible()
+    # The table of differences says what the command line says for the same two accounts.
+    compared = json.loads(
+        _cli(
+            world.env, "scene", "compare-accounts", str(world.scene), str(world.copy), "--json"
+        ).stdout
+    )
+    [suspect] = [
+        r for r in compared["rows"] if r["step"] == 1 and r["entity_a"].endswith("Suspect S1")
+    ]
+    assert suspect["distance"]["text"] == "2.00 m ± 0.25 m"
+    table = page.locator('[data-testid="stDataFrame"]').first
+    expect(table).to_contain_text("2.00 m ± 0.25 m")
+
+    # Turning the left view turns the right one; zooming the right one zooms the left.
+    before = _view(left)
+    assert _same_view(before, _view(right))
+    box = frames.nth(0).bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y + 30, steps=8)
+    page.mouse.up()
+    _follows(page, left, right, before)
+    before = _view(right)
+    box = frames.nth(1).bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)
+    _follows(page, right, left, before)
+    assert left.evaluate("window.__scene3dLink.received") >= 1
+    _shot(page, "accounts-side-by-side.png")
+
+    # Next pairs step 2 of each account.
+    page.get_by_role("button", name="Next ▶").click()
+    _wait_idle(page)
+    expect(heading).to_have_text("Step 2 of both accounts (4 at most)")
+    expect(page.get_by_text("Step 2 of 4 · 21:04")).to_have_count(2)

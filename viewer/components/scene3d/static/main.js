@@ -25,6 +25,7 @@ import {
   sphereView, vec,
 } from 'view3d';
 import { createStereo, createVrButton } from './stereo.js';
+import { createCameraLink } from './link.js';
 
 // ------------------------------------------------------------------ Streamlit protocol
 const post = (type, data = {}) => window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, '*');
@@ -705,3 +706,14 @@ window.__bsuBlank = () => {
 
 setTool('navigate');
 post('streamlit:componentReady', { apiVersion: 1 });
+
+// ------------------------------------------------------------------ linked views (link.js)
+// camera.link names a group of views (accounts side by side) that follow each other's camera.
+createCameraLink(
+  () => (S.model && !S.walk ? currentView() : null),
+  (view) => {
+    if (!S.box || S.walk) return false;
+    setView(view);
+    return true;
+  },
+);
