@@ -301,3 +301,11 @@ def test_two_accounts_side_by_side_with_linked_cameras(world: World, as_user):
     _wait_idle(page)
     expect(heading).to_have_text("Step 2 of both accounts (4 at most)")
     expect(page.get_by_text("Step 2 of 4 · 21:04")).to_have_count(2)
+    # In Chinese the page's own words switch; the accounts' names stay as entered.
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="中文（香港）").click()
+    _wait_idle(page)
+    expect(page.get_by_role("heading", name="並列比較說法")).to_be_visible()
+    expect(page.get_by_role("heading", name="兩個說法的步驟 2（最多 4 步）")).to_be_visible()
+    expect(page.get_by_role("heading", name="Defence account")).to_be_visible()
+    _shot(page, "accounts-side-by-side-zh.png")
