@@ -120,6 +120,12 @@ _EXPORTS: dict[str, str] = {
     "PointPair": "bsu_models.scenes.scene_camera",
     "CameraMatch": "bsu_models.scenes.scene_camera",
     "read_pairs_csv": "bsu_models.scenes.scene_camera",
+    "REVIEW_CHECKLIST": "bsu_models.scenes.scene_review",
+    "REVIEW_DECISION_WORDS": "bsu_models.scenes.scene_review",
+    "ReviewInfo": "bsu_models.core.records",
+    "AccountsComparison": "bsu_models.core.records",
+    "account_text": "bsu_models.scenes.scene_accounts",
+    "ACCOUNT_MATCH_WORDS": "bsu_models.scenes.scene_accounts",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -268,6 +274,7 @@ if TYPE_CHECKING:
         translator,
     )
     from bsu_models.core.records import (
+        AccountsComparison,
         AuditEvent,
         AuditHead,
         CaseInfo,
@@ -277,6 +284,7 @@ if TYPE_CHECKING:
         LevelInfo,
         MeasuredValue,
         ModelSummary,
+        ReviewInfo,
         RevisionInfo,
         SceneInfo,
         SightlineResult,
@@ -299,6 +307,7 @@ if TYPE_CHECKING:
     from bsu_models.render.overlay import Overlays
     from bsu_models.render.public_image import PLATFORM_NAMES, PLATFORM_SIZES
     from bsu_models.render.stills import SIZES
+    from bsu_models.scenes.scene_accounts import ACCOUNT_MATCH_WORDS, account_text
     from bsu_models.scenes.scene_camera import CameraMatch, PointPair, read_pairs_csv
     from bsu_models.scenes.scene_items import (
         ENTITY_TYPES,
@@ -317,4 +326,5 @@ if TYPE_CHECKING:
     from bsu_models.scenes.scene_layer import SceneLayer
     from bsu_models.scenes.scene_model import SceneDoc
     from bsu_models.scenes.scene_public import public_document
+    from bsu_models.scenes.scene_review import REVIEW_CHECKLIST, REVIEW_DECISION_WORDS
     from bsu_models.scenes.service import SceneService

@@ -124,6 +124,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.freeze": ("scene.freeze",),
     "SceneService.review": ("scene.review",),
     "SceneService.reviews": (V,),
+    "SceneService.review_refusal": (V,),
     "SceneService.compare_accounts": (V,),
     "SceneService.confirm_for_court": ("exhibit.export",),
     "SceneService.export_json": ("scene.export",),
@@ -473,6 +474,7 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "SceneService.freeze": lambda w, c: c.scenes.freeze(_fresh_scene(w)),
     "SceneService.review": lambda w, c: c.scenes.review(_fresh_scene(w), "approved", FINDINGS),
     "SceneService.reviews": lambda w, c: c.scenes.reviews(w.scene),
+    "SceneService.review_refusal": lambda w, c: c.scenes.review_refusal(w.scene),
     "SceneService.compare_accounts": lambda w, c: c.scenes.compare_accounts(
         w.scene, _fresh_scene(w)
     ),

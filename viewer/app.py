@@ -49,6 +49,7 @@ if user is None:
                     "model",
                     "scene_editor",
                     "presentation",
+                    "accounts",
                     "posts",
                     "audit",
                     "people",
@@ -107,6 +108,12 @@ if user.may("scene.view"):
             title=t("Presentation"),
             icon=":material/slideshow:",
             url_path="presentation",
+        ),
+        st.Page(
+            "views/accounts.py",
+            title=t("Accounts side by side"),
+            icon=":material/compare:",
+            url_path="accounts",
         ),
     ]
 if user.may("post.request") or user.may("post.decide"):

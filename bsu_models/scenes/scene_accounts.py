@@ -33,6 +33,7 @@ from bsu_models.scenes.scene_model import SceneDoc
 
 #: How two entities were paired, in words (translated where shown).
 MATCH_WORDS = {"id": N_("by id"), "label": N_("by label"), "": N_("unmatched")}
+ACCOUNT_MATCH_WORDS = MATCH_WORDS  # the name the package exports
 
 
 def account_text(row: AccountDifference, lang: str = DEFAULT_LANGUAGE) -> str:

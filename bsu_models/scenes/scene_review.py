@@ -38,6 +38,9 @@ CHECKLIST: dict[str, str] = {
 }
 DECISION_WORDS = {"approved": N_("approved"), "rejected": N_("rejected")}
 DECISIONS = tuple(DECISION_WORDS)
+#: The same, under the names the package exports (``bsu_models.REVIEW_CHECKLIST``).
+REVIEW_CHECKLIST = CHECKLIST
+REVIEW_DECISION_WORDS = DECISION_WORDS
 
 
 def review_info(row: SceneReviewRow) -> ReviewInfo:
@@ -129,6 +132,12 @@ def _check_findings(findings: Mapping[str, str]) -> list[dict[str, str]]:
     return rows
 
 
+def _closed(row: SceneRow) -> Message:
+    return Message(
+        "Scene {scene_id} is frozen for court already; its review is closed.", scene_id=row.id
+    )
+
+
 def _own_work(row: SceneRow, reviewer: str) -> Message | None:
     """Why ``reviewer`` may not review the scene: they made it or one of its revisions."""
     if reviewer not in {row.created_by, *(r.author for r in row.revisions)}:
@@ -204,10 +213,7 @@ class SceneReviewing:
                     revision=revision,
                 )
             if row.freeze is not None:
-                raise Conflict(
-                    "Scene {scene_id} is frozen for court already; its review is closed.",
-                    scene_id=scene_id,
-                )
+                raise Conflict(_closed(row))
             refusal = _own_work(row, reviewer)
             if refusal is not None:  # a revision saved since the check above
                 raise AccessDenied(refusal)
@@ -243,3 +249,15 @@ class SceneReviewing:
         self.require(scene_id, "scene.view")
         with read_session(self._engine) as session:
             return [review_info(r) for r in _reviews_of(session, scene_id)]
+
+    def review_refusal(self, scene_id: int, actor: str | None = None) -> Message | None:
+        """Why ``actor`` (the user) may not review the scene's current revision, as a sentence
+        to show in place of the review form: they authored the scene or one of its revisions,
+        or it is frozen; None when nothing about the scene stands in the way (the reviewer
+        right is ``Catalogue.refusal("scene.review", case)``). Records nothing."""
+        self.require(scene_id, "scene.view")
+        with read_session(self._engine) as session:
+            row = self._row(session, scene_id)
+            return _own_work(row, self._actor(actor)) or (
+                _closed(row) if row.freeze is not None else None
+            )

@@ -8,6 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 import bsu_models
+from viewer.court_review import review_section
 from viewer.names import type_name
 from viewer.scene3d import scene3d
 from viewer.shared import (
@@ -46,7 +47,28 @@ def provenance_mark(kind: str, reference: str = "") -> str:
     return f"{symbol} {words}" + (f" ({reference})" if reference else "")
 
 
-def freeze_controls(scene: bsu_models.SceneInfo) -> None:
+def account_choice(scene: bsu_models.SceneInfo, others: list[bsu_models.SceneInfo]) -> list[int]:
+    """The further accounts (frozen scenes on the same model version) to carry in the package."""
+    frozen = {s.scene_id: s for s in others if s.frozen and s.scene_id != scene.scene_id}
+    if not frozen:
+        st.caption(t("No other frozen account (scene) of this model version to carry."))
+        return []
+    chosen = st.multiselect(
+        t("Other accounts to carry"),
+        list(frozen),
+        key=f"present_accounts_{scene.scene_id}",
+        format_func=lambda i: t("{name} (scene {id})").format(name=frozen[i].name, id=i),
+        help=t(
+            "Each account chosen is carried frozen, with the comparison pages in the book: "
+            "the two accounts' stills side by side and the table of differences."
+        ),
+    )
+    return list(chosen)
+
+
+def freeze_controls(
+    scene: bsu_models.SceneInfo, others: list[bsu_models.SceneInfo] | None = None
+) -> None:
     """Freeze the scene and build the exhibit package; kept in the sidebar, out of the show.
     Each control is offered only to those the role table lets use it; the others see why."""
     with st.sidebar:
@@ -102,19 +124,26 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
             placeholder=f"{scene.case_reference}-S{scene.scene_id}",
             max_chars=40,
         )
+        accounts = account_choice(scene, others or [])
         if st.button(t("Build exhibit package"), icon=":material/inventory_2:"):
             with st.spinner(t("Rendering print stills, the exhibit book and the offline viewer…")):
                 try:
                     name, data, result = cat.exhibit_zip(
-                        scene.scene_id, number.strip() or None, actor=actor(), lang=language()
+                        scene.scene_id,
+                        number.strip() or None,
+                        actor=actor(),
+                        lang=language(),
+                        accounts=accounts,
                     )
                 except bsu_models.BsuError as exc:
                     st.error(error_text(exc))
                 else:
-                    st.session_state["present_package"] = (scene.scene_id, name, data, result)
+                    carried = [t("scene {id}").format(id=i) for i in accounts]
+                    package = (scene.scene_id, name, data, result, carried)
+                    st.session_state["present_package"] = package
         package = st.session_state.get("present_package")
         if package and package[0] == scene.scene_id:
-            _scene_id, name, data, result = package
+            _scene_id, name, data, result, carried = package
             st.download_button(
                 t("Download {name}").format(name=plain(name)),
                 data,
@@ -128,6 +157,10 @@ def freeze_controls(scene: bsu_models.SceneInfo) -> None:
                 )
             )
             st.code(result.manifest_sha256, language=None, wrap_lines=True)
+            if carried:
+                st.caption(
+                    t("Further accounts carried: {accounts}.").format(accounts=", ".join(carried))
+                )
 
 
 def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
@@ -212,7 +245,7 @@ scene = by_id[
     )
 ]
 st.query_params["scene"] = str(scene.scene_id)
-freeze_controls(scene)
+freeze_controls(scene, scenes)
 revision_key = f"present_revision_{scene.scene_id}"
 deep_link_number("revision", revision_key, scene.revision)
 # A linked older revision is shown as asked; otherwise the frozen one, else the latest.
@@ -347,3 +380,5 @@ with st.expander(t("Legend"), expanded=True):
             "blocked."
         )
     )
+
+review_section(cat, scene, revision)

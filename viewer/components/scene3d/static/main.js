@@ -31,6 +31,7 @@ import {
   sphereView, vec,
 } from 'view3d';
 import { createStereo, createVrButton } from './stereo.js';
+import { createCameraLink } from './link.js';
 
 // ------------------------------------------------------------------ Streamlit protocol
 const post = (type, data = {}) => window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, '*');
@@ -743,3 +744,14 @@ window.__bsuBlank = () => {
 
 setTool('navigate');
 post('streamlit:componentReady', { apiVersion: 1 });
+
+// ------------------------------------------------------------------ linked views (link.js)
+// camera.link names a group of views (accounts side by side) that follow each other's camera.
+createCameraLink(
+  () => (S.model && !S.walk ? currentView() : null),
+  (view) => {
+    if (!S.box || S.walk) return false;
+    setView(view);
+    return true;
+  },
+);
