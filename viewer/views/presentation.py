@@ -100,9 +100,9 @@ def freeze_controls(
                 st.caption(
                     t(
                         "Revision {revision} has no approved technical review; a reviewer "
-                        "must approve it before it can be frozen (bsu-models scene review "
-                        "{scene})."
-                    ).format(revision=scene.revision, scene=scene.scene_id)
+                        "must approve it (Technical review, at the foot of this page) before "
+                        "it can be frozen."
+                    ).format(revision=scene.revision)
                 )
             sure = st.checkbox(
                 t("Freeze revision {revision}; no further change to this scene").format(
