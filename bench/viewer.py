@@ -650,9 +650,11 @@ def _ours_timeline(
     if "iframeInserted" in marks:
         stamps["main: component iframe inserted"] = marks["iframeInserted"]
     if frame_nav is not None:
-        three = [r["end"] for r in frame_nav["resources"] if "/vendor/" in r["name"]]
+        stamps["frame: HTML received"] = frame_nav["responseEnd"]
+        three = [r for r in frame_nav["resources"] if "/vendor/" in r["name"]]
         if three:
-            stamps["frame: three.js files loaded"] = max(three)
+            stamps["frame: three.js files asked"] = min(r["start"] for r in three)
+            stamps["frame: three.js files loaded"] = max(r["end"] for r in three)
         stamps["frame: DOMContentLoaded (main.js run)"] = frame_nav["domContentLoaded"]
     for message in main["messages"]:
         name = message["value"] or message["type"].removeprefix("streamlit:")
@@ -904,6 +906,9 @@ OURS_SPANS = {
     "sign_in_run": ("main: sign-in form shown", "main: component iframe inserted"),
     "streamlit_shell": (None, "main: component iframe inserted"),
     "component_load": ("main: component iframe inserted", "frame->main: componentReady"),
+    "frame_html": ("main: component iframe inserted", "frame: HTML received"),
+    "frame_three": ("frame: HTML received", "frame: three.js files loaded"),
+    "frame_main_js": ("frame: three.js files loaded", "frame->main: componentReady"),
     "viewer_part": ("frame->main: componentReady", "frame: first frame drawn"),
     "idb_lookup": ("frame->main: componentReady", "frame->main: need_mesh"),
     "python_run": ("frame->main: need_mesh", "main: level WebSocket message"),
@@ -1042,7 +1047,9 @@ def report_model(
         f"  where ours' time goes: Streamlit shell to the sign-in form "
         f"{_ms(s['ours_to_sign_in_ms'])}, sign-in run until the component's iframe "
         f"{_ms(s['ours_sign_in_run_ms'])}, component "
-        f"page + three.js to componentReady {_ms(s['ours_component_load_ms'])}, then the viewer's "
+        f"page + three.js to componentReady {_ms(s['ours_component_load_ms'])} (its HTML "
+        f"{_ms(s['ours_frame_html_ms'])}, three.js files {_ms(s['ours_frame_three_ms'])}, main.js "
+        f"to componentReady {_ms(s['ours_frame_main_js_ms'])}), then the viewer's "
         f"own part (componentReady -> first frame) {_ms(s['ours_viewer_part_ms'])} = IndexedDB "
         f"lookup {_ms(s['ours_idb_lookup_ms'])} + need_mesh -> level on the WebSocket "
         f"{_ms(s['ours_python_run_ms'])} (to the script run's start {_ms(s['ours_run_start_ms'])}"
@@ -1156,6 +1163,13 @@ def headline(out: dict[str, Any], say: Callable[[str], None]) -> None:
         f"{_ms(smallest['summary']['ours_first_frame_ms'])} = {sizes:.2f} (target <= "
         f"{TARGET_SIZES}) {_ok(sizes <= TARGET_SIZES)}"
     )
+    part, small_part = s["ours_viewer_part_ms"], smallest["summary"]["ours_viewer_part_ms"]
+    if part and small_part:
+        out["headline"]["viewer_part_biggest_over_smallest"] = part / small_part
+        say(
+            f"    of which the viewer's own part (componentReady -> first frame), the part that "
+            f"depends on the model: {_ms(part)} / {_ms(small_part)} = {part / small_part:.2f}"
+        )
     for m in models:
         ms = m["summary"]
         say(
