@@ -712,9 +712,14 @@ def run_ours(browser: Any, base: str, model: dict[str, Any]) -> dict[str, Any]:
         )
         settle(page, wire, 0)
         main = page.evaluate("() => window.__bench")
-        timeline, pause = _ours_timeline(
-            main, frame_bench, page.evaluate(NAV_JS), _frame_eval(page, NAV_JS), model
-        )
+        frame_nav = _frame_eval(page, NAV_JS)
+        timeline, pause = _ours_timeline(main, frame_bench, page.evaluate(NAV_JS), frame_nav, model)
+        if frame_nav is not None:  # each file of the component's page, in ms from navigation
+            out["frame_resources_ms"] = [
+                [r["name"].rsplit("/", 1)[-1], round(r["start"] - main["origin"]),
+                 round(r["end"] - main["origin"]), r["size"]]
+                for r in frame_nav["resources"]
+            ]  # fmt: skip
         out["timeline_ms"] = timeline
         out["sign_in_typing_ms"] = pause
         out["levels_shown"] = [level["id"] for level in frame_bench["levels"]]
