@@ -4,10 +4,12 @@ framework's floor (an empty Streamlit page with an empty component, plus a bare 
 Not a test. Run from the repository root, e.g.::
 
     VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow python bench/viewer.py [--faces N [N ...]]
-        [--repeat N] [--json]
+        [--texture PX] [--repeat N] [--json]
 
 It writes (deterministically, in a temporary folder) the landmark-like meshes of
-``bench/ingest.py`` -- about 100k and 1.3M faces by default -- as binary PLY, and imports them with
+``bench/ingest.py`` -- about 100k and 1.3M faces by default -- as binary PLY (or, with
+``--texture PX``, textured wavy squares of the same face counts with a PX-pixel texture, as GLB,
+so that the levels carry KTX2 textures), and imports them with
 the real CLI into a throwaway data folder (``case add``; an account with two admins who grant it
 membership of the case; ``import --units mm --scale 1:100``, which finishes the web levels before
 it exits). ``show --json`` names the plain web GLB (role ``web_glb``: the whole mesh, not
@@ -105,6 +107,7 @@ from _common import (
     sign_in,
     source_sha,
     streamlit_app,
+    textured_grid,
     vm_hwm_mib,
 )
 from ingest import landmark_mesh, write_ply
@@ -410,24 +413,40 @@ def _levels_done(env: dict[str, str], version_id: int) -> dict[str, Any]:
         time.sleep(1.0)
 
 
+def source_file(root: Path, target: int, texture: int) -> tuple[Path, str]:
+    """The file to import for about ``target`` faces, and its name in the catalogue: the
+    landmark as binary PLY, or with ``texture`` a textured wavy square as GLB."""
+    if texture:
+        path = root / f"textured-{target}.glb"
+        path.write_bytes(textured_grid(max(1, round((target / 2) ** 0.5)), texture))
+        return path, f"Textured square {target:,} faces, {texture} px"
+    vertices, faces = landmark_mesh(target)
+    path = root / f"landmark-{target}.ply"
+    write_ply(path, vertices, faces)
+    return path, f"Landmark {target:,} faces"
+
+
 def prepare_models(
-    root: Path, env: dict[str, str], sizes: tuple[int, ...], bare_dir: Path, say: Callable
+    root: Path,
+    env: dict[str, str],
+    sizes: tuple[int, ...],
+    texture: int,
+    bare_dir: Path,
+    say: Callable,
 ) -> list[dict[str, Any]]:
-    """PLY files of the landmark mesh, imported with the CLI by a member of the case; each web
-    level copied to bare_dir."""
+    """The source files, imported with the CLI by a member of the case; each web level copied
+    to bare_dir."""
     cli_json(env, "case", "add", CASE, "--title", "Viewer benchmark")
     member_account(env, CASE, PASSWORD, ROLES)
     data_dir = Path(env["BSU_DATA_DIR"])
     models = []
     for target in sizes:
         t = time.perf_counter()
-        vertices, faces = landmark_mesh(target)
-        ply = root / f"landmark-{target}.ply"
-        write_ply(ply, vertices, faces)
+        source, name = source_file(root, target, texture)
         generate_s = time.perf_counter() - t
         t = time.perf_counter()
         imported = cli_json(
-            env, "import", str(ply), "--case", CASE, "--name", f"Landmark {target:,} faces",
+            env, "import", str(source), "--case", CASE, "--name", name,
             "--units", "mm", "--scale", "1:100",
         )  # fmt: skip
         import_s = time.perf_counter() - t
@@ -460,7 +479,7 @@ def prepare_models(
             "glb_bytes": glb["size_bytes"],
             "chain": chain,
             "all_levels": shown["web_levels"],
-            "ply_bytes": ply.stat().st_size,
+            "source_bytes": source.stat().st_size,
             "generate_s": generate_s,
             "import_s": import_s,
             "levels_wait_s": levels_s,
@@ -468,7 +487,8 @@ def prepare_models(
         levels = ", ".join(f"{c['level']} {c['faces']:,} faces {c['bytes']:,} bytes" for c in chain)
         say(
             f"model {model['model_id']}: {model['faces']:,} faces, {model['vertices']:,} vertices;"
-            f" PLY {model['ply_bytes'] / MiB:.1f} MiB, plain web GLB {model['glb_bytes']:,} bytes;"
+            f" {source.suffix[1:].upper()} {model['source_bytes'] / MiB:.1f} MiB, plain web GLB "
+            f"{model['glb_bytes']:,} bytes;"
             f" levels shown in turn: {levels}; generated {generate_s:.1f} s, imported (levels "
             f"included) {import_s:.1f} s; show --json listed them ready {levels_s:.1f} s later"
         )
@@ -617,6 +637,12 @@ def _classify_app(url: str) -> str:
     return "Streamlit app static (its JS/CSS bundle, fonts)"
 
 
+def _three_file(url: str) -> bool:
+    """three.js and its add-ons, without the Basis transcoder (fetched only when a level's
+    KTX2 texture is parsed)."""
+    return "/vendor/" in url and "/basis/" not in url
+
+
 def _ours_timeline(
     main: dict[str, Any],
     frame: dict[str, Any],
@@ -651,10 +677,13 @@ def _ours_timeline(
         stamps["main: component iframe inserted"] = marks["iframeInserted"]
     if frame_nav is not None:
         stamps["frame: HTML received"] = frame_nav["responseEnd"]
-        three = [r for r in frame_nav["resources"] if "/vendor/" in r["name"]]
+        three = [r for r in frame_nav["resources"] if _three_file(r["name"])]
         if three:
             stamps["frame: three.js files asked"] = min(r["start"] for r in three)
             stamps["frame: three.js files loaded"] = max(r["end"] for r in three)
+        basis = [r["end"] for r in frame_nav["resources"] if "/basis/" in r["name"]]
+        if basis:
+            stamps["frame: KTX2 transcoder loaded"] = max(basis)
         stamps["frame: DOMContentLoaded (main.js run)"] = frame_nav["domContentLoaded"]
     for message in main["messages"]:
         name = message["value"] or message["type"].removeprefix("streamlit:")
@@ -826,9 +855,12 @@ def run_bare(
         timeline = {k: float(v) for k, v in data.items()}
         nav = page.evaluate(NAV_JS)
         timeline["HTML received"] = nav["responseEnd"] - nav["origin"]
-        three = [r["end"] for r in nav["resources"] if "/vendor/" in r["name"]]
+        three = [r["end"] for r in nav["resources"] if _three_file(r["name"])]
         if three:
             timeline["three.js files loaded"] = max(three) - nav["origin"]
+        basis = [r["end"] for r in nav["resources"] if "/basis/" in r["name"]]
+        if basis:
+            timeline["KTX2 transcoder loaded"] = max(basis) - nav["origin"]
         out["timeline_ms"] = dict(sorted(timeline.items(), key=lambda kv: kv[1]))
         out["first_frame_ms"] = out["timeline_ms"]["firstFrame"]
         rays = []
@@ -1188,7 +1220,9 @@ def headline(out: dict[str, Any], say: Callable[[str], None]) -> None:
     )
 
 
-def measure(sizes: tuple[int, ...], repeat: int, say: Callable[[str], None]) -> dict[str, Any]:
+def measure(
+    sizes: tuple[int, ...], texture: int, repeat: int, say: Callable[[str], None]
+) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     out: dict[str, Any] = {
@@ -1196,6 +1230,7 @@ def measure(sizes: tuple[int, ...], repeat: int, say: Callable[[str], None]) -> 
         "main_js_sha256": source_sha(STATIC / "main.js"),
         "scene3d_py_sha256": source_sha(REPO / "viewer" / "scene3d.py"),
         "repeat": repeat,
+        "texture_px": texture or None,
         "platform": machine(),
         "targets": {
             "bytes_ratio_at_least": TARGET_BYTES,
@@ -1221,7 +1256,7 @@ def measure(sizes: tuple[int, ...], repeat: int, say: Callable[[str], None]) -> 
         shutil.copytree(STATIC / "vendor", bare_dir / "vendor")
         (bare_dir / "index.html").write_text(BARE_HTML, encoding="utf-8")
         env = app_env(data_dir, USER)
-        models = prepare_models(root, env, sizes, bare_dir, say)
+        models = prepare_models(root, env, sizes, texture, bare_dir, say)
         say(f"peak RSS after set-up: {peak_rss_mib():.0f} MiB")
         with servers(root, env, bare_dir) as srv, sync_playwright() as p:
             browser = launch_chromium(p, *SWIFTSHADER_ARGS)
@@ -1275,6 +1310,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--faces", type=int, nargs="+", default=list(SIZES), help="target triangle counts"
     )
+    parser.add_argument(
+        "--texture",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="import textured wavy squares with a PX-pixel texture instead of the landmarks",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="timed loads of each side")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     args = parser.parse_args(argv)
@@ -1283,7 +1325,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(line, flush=True)
 
-    report = measure(tuple(args.faces), max(1, args.repeat), say)
+    report = measure(tuple(args.faces), args.texture, max(1, args.repeat), say)
     if args.json:
         print(json.dumps(report, indent=2))
     return 0
