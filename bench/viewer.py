@@ -6,19 +6,18 @@ Not a test. Run from the repository root, e.g.::
     VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow python bench/viewer.py [--faces N [N ...]]
         [--texture PX] [--repeat N] [--json]
 
-It writes (deterministically, in a temporary folder) the landmark-like meshes of
-``bench/ingest.py`` -- about 100k and 1.3M faces by default -- as binary PLY (or, with
-``--texture PX``, textured wavy squares of the same face counts with a PX-pixel texture, as GLB,
-so that the levels carry KTX2 textures), and imports them with
-the real CLI into a throwaway data folder (``case add``; an account with two admins who grant it
-membership of the case; ``import --units mm --scale 1:100``, which finishes the web levels before
-it exits). ``show --json`` names the plain web GLB (role ``web_glb``: the whole mesh, not
-compressed) and the ready ``web_levels`` (``low``, ``high``); the browser shows them in turn,
-smallest first, as ``viewer/scene3d.py``'s ``mesh_chain`` does. Then three servers start on
-127.0.0.1 only: the real app (``streamlit run viewer/app.py``); a Streamlit script holding only an
-empty component (v1, in an iframe; or, with ``?v=2``, an empty ``st.components.v2`` component,
-which has no iframe); and Python's ``http.server`` on a folder holding the bare page, a copy of the
-component's ``vendor/`` three.js (same import map) and a copy of each level.
+It writes (deterministically, in a temporary folder) the landmark-like meshes of ``bench/ingest.py``
+-- about 100k and 1.3M faces by default -- as binary PLY (or, with ``--texture PX``, textured wavy
+squares of the same face counts with a PX-pixel texture, as GLB, so that the levels carry KTX2
+textures), and imports them with the real CLI into a throwaway data folder (``case add``; an account
+with two admins who grant it membership of the case; ``import --units mm --scale 1:100``, which
+finishes the web levels before it exits). ``show --json`` names the plain web GLB (role ``web_glb``:
+the whole mesh, not compressed) and the ready ``web_levels`` (``low``, ``high``); the browser shows
+them in turn, smallest first, as ``viewer/scene3d.py``'s ``mesh_chain`` does. Then three servers
+start on 127.0.0.1 only: the real app (``streamlit run viewer/app.py``); a Streamlit script holding
+only an empty component (v1, in an iframe; or, with ``?v=2``, an empty ``st.components.v2``
+component, which has no iframe); and Python's ``http.server`` on a folder holding the bare page, a
+copy of the component's ``vendor/`` three.js (same import map) and a copy of each level.
 
 Debian's Chromium (SwiftShader WebGL, as in the browser tests) is driven through Playwright; every
 page load gets a fresh browser context, so IndexedDB and the HTTP cache are empty. For each model:
@@ -64,6 +63,9 @@ point" with new coordinates is the click-to-Python round trip (the app re-casts 
 full-resolution mesh), in page: pointerup in the frame to the text, split at the component's click
 message. Bare has no Python: its raycast of the same click on the first level is timed in the
 page, first call (which builds the bounding sphere) and later calls.
+
+``--json`` also keeps, per load, the timeline, the bytes and each file of the component's page
+(name, start and end in ms from navigation start, bytes).
 
 Each side loads each model once untimed first (server imports, shader compilation in the shared
 GPU process), then ``--repeat`` times, alternating which side goes first; medians are printed.
