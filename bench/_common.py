@@ -2,8 +2,10 @@
 
 * Servers: a free loopback port; a process started from the repository root in a session of its
   own, waited for over HTTP and stopped with its children; the app (``streamlit run
-  viewer/app.py``) and the environment it runs in.
-* The browser: Debian's Chromium launched through Playwright.
+  viewer/app.py``, or another script) and the environment it runs in.
+* The command line: ``bsu-models`` run on that environment; an account that is a member of a
+  case (admins grant membership: one asks, a second approves).
+* The browser: Debian's Chromium launched through Playwright; the app's sign-in form filled in.
 * Memory: peak resident memory of this process, its children, or another live process.
 * Fingerprint: the commit measured and whether the code differs from it; the hash of a file.
 * Timing: one call, and the two sides of a comparison run in alternating order.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import resource
@@ -148,19 +151,65 @@ class App:
 
 
 @contextlib.contextmanager
-def streamlit_app(env: dict[str, str], log: Path, timeout_s: float) -> Iterator[App]:
-    """The real app on a free loopback port, once its health check answers, until the block
-    ends."""
+def streamlit_app(
+    env: dict[str, str], log: Path, timeout_s: float, script: str = "viewer/app.py"
+) -> Iterator[App]:
+    """The real app (or another Streamlit ``script``) on a free loopback port, once its health
+    check answers, until the block ends."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "streamlit", "run", "viewer/app.py", "--server.port", str(port)]
+    argv = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     argv += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     health = f"{base_url}/_stcore/health"
     with serving(argv, env, log, health, lambda body: body.strip() == b"ok", timeout_s) as process:
         yield App(process, base_url, log)
 
 
+# -- the command line ---------------------------------------------------------------------------
+
+
+def cli(env: dict[str, str], *args: str, stdin: str | None = None, timeout_s: float = 900) -> str:
+    """``bsu-models ARGS`` on the catalogue of ``env``; its standard output. RuntimeError with
+    its standard error when it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bsu_models.cli", *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"bsu-models {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def cli_json(env: dict[str, str], *args: str) -> Any:
+    """``bsu-models ARGS --json``, parsed."""
+    return json.loads(cli(env, *args, "--json"))
+
+
+def member_account(env: dict[str, str], case: str, password: str, roles: tuple[str, ...]) -> None:
+    """The account named by ``env``'s ``BSU_ACTOR`` (given ``roles`` and admin, who adds two
+    admins), made a member of ``case`` the way the app requires: nobody grants themself
+    membership, one admin asks and a second approves. Call it on a new catalogue, once the case
+    exists."""
+    user = env["BSU_ACTOR"]
+    flags = [arg for role in (*roles, "admin") for arg in ("--role", role)]
+    cli(env, "user", "add", user, *flags, "--password-stdin", stdin=password + "\n")
+    admins = (f"{user}-admin", f"{user}-admin2")
+    for admin in admins:
+        cli(env, "user", "add", admin, "--role", "admin", "--password-stdin", stdin=password + "\n")
+    cli({**env, "BSU_ACTOR": admins[0]}, "case", "member", "add", case, user)
+    cli({**env, "BSU_ACTOR": admins[1]}, "case", "member", "approve", case, user)
+
+
 # -- the browser --------------------------------------------------------------------------------
+
+SIGN_IN_HEADING = "Sign in to BSU Models"
 
 
 def launch_chromium(playwright: Any, *extra_args: str) -> Any:
@@ -172,6 +221,15 @@ def launch_chromium(playwright: Any, *extra_args: str) -> Any:
     return playwright.chromium.launch(
         executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args]
     )
+
+
+def sign_in(page: Any, user: str, password: str, timeout_s: float = 60) -> None:
+    """Fill in and send the app's sign-in form, which a new browser session is shown in place of
+    the page it opened (the page follows at the same address)."""
+    page.get_by_role("heading", name=SIGN_IN_HEADING).wait_for(timeout=timeout_s * 1000)
+    page.get_by_label("User name", exact=True).fill(user)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 # -- memory -------------------------------------------------------------------------------------
