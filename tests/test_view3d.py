@@ -102,3 +102,41 @@ def test_the_exhibit_page_carries_the_shared_module() -> None:
     # The viewer imports it from the page, as the component imports it from its folder.
     viewer = modules[offline_viewer_modules.VIEWER_MODULE]
     assert offline_viewer_modules.SHARED_MODULE in viewer[1::2]
+
+
+def _static_imports(path: Path, imports: dict[str, str]) -> set[Path]:
+    """The files ``path`` imports statically, resolved through the page's import map."""
+    found = set()
+    text = path.read_text(encoding="utf-8")
+    pattern = r"""^\s*(?:import\s*['"]|(?:import|export)\b[^'";]*?\bfrom\s*['"])([^'"]+)['"]"""
+    for spec in re.findall(pattern, text, re.M):
+        for prefix, target in sorted(imports.items(), key=lambda kv: -len(kv[0])):
+            if spec == prefix or (prefix.endswith("/") and spec.startswith(prefix)):
+                spec = target + spec[len(prefix) :]
+                break
+        base = MAIN.parent if spec.startswith("./vendor") or spec == "./view3d.js" else path.parent
+        found.add((base / spec).resolve())
+    return found
+
+
+def test_every_module_the_component_imports_is_preloaded():
+    """A module missing from index.html's preloads is fetched only after the one importing it
+    has arrived: one more round trip before the first frame."""
+    page = (MAIN.parent / "index.html").read_text(encoding="utf-8")
+    imports = json.loads(
+        re.search(r'<script type="importmap">(.*?)</script>', page, re.S).group(1)
+    )["imports"]
+    preloaded = {
+        (MAIN.parent / href).resolve()
+        for href in re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)
+    }
+    needed: set[Path] = set()
+    todo = [MAIN.resolve()]
+    while todo:
+        module = todo.pop()
+        for imported in _static_imports(module, imports) - needed:
+            needed.add(imported)
+            todo.append(imported)
+    assert needed and not (needed - preloaded), sorted(
+        str(p.relative_to(MAIN.parent.resolve())) for p in needed - preloaded
+    )
