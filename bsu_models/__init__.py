@@ -119,6 +119,8 @@ _EXPORTS: dict[str, str] = {
     "PointPair": "bsu_models.scenes.scene_camera",
     "CameraMatch": "bsu_models.scenes.scene_camera",
     "read_pairs_csv": "bsu_models.scenes.scene_camera",
+    "STEREO_MODES": "bsu_models.render.stereo",
+    "parse_interocular": "bsu_models.render.stereo",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -131,6 +133,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
 
 # Old module paths of the flat layout (``bsu_models.catalogue`` stays where it was): importing
 # ``bsu_models.<old>`` gives the very module at its new path, so names, patches and
@@ -295,6 +298,7 @@ if TYPE_CHECKING:
     from bsu_models.people.posts import POST_STATUSES, PostInfo
     from bsu_models.render.overlay import Overlays
     from bsu_models.render.public_image import PLATFORM_NAMES, PLATFORM_SIZES
+    from bsu_models.render.stereo import STEREO_MODES, parse_interocular
     from bsu_models.render.stills import SIZES
     from bsu_models.scenes.scene_camera import CameraMatch, PointPair, read_pairs_csv
     from bsu_models.scenes.scene_items import (
