@@ -21,6 +21,7 @@ from viewer.shared import (
     language,
     plain,
     progress_bar,
+    stereo_choices,
     t,
     text_of,
 )
@@ -200,10 +201,6 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
             st.code(result.sha256, language=None, wrap_lines=True)
 
 
-#: The stereo choices of a still, in the words of the 3D view's Stereo button.
-STEREO_CHOICES = {None: t("Off"), "anaglyph": t("anaglyph"), "side-by-side": t("side by side")}
-
-
 def still_controls(
     scene: bsu_models.SceneInfo, revision: int, number: int, view: bsu_models.SavedView | None
 ) -> None:
@@ -213,10 +210,11 @@ def still_controls(
         if not render_section(t("Still of this step"), scene):
             return
         size = st.selectbox(t("Picture size"), list(bsu_models.SIZES), key="present_still_size")
+        choices = stereo_choices()
         stereo = st.selectbox(
             t("Stereo"),
-            list(STEREO_CHOICES),
-            format_func=lambda mode: STEREO_CHOICES[mode],
+            list(choices),
+            format_func=lambda mode: choices[mode],
             key="present_still_stereo",
             help=t("Stereo for 3D glasses and displays: off, red-cyan anaglyph, side by side"),
         )
