@@ -126,6 +126,8 @@ _EXPORTS: dict[str, str] = {
     "AccountsComparison": "bsu_models.core.records",
     "account_text": "bsu_models.scenes.scene_accounts",
     "ACCOUNT_MATCH_WORDS": "bsu_models.scenes.scene_accounts",
+    "STEREO_MODES": "bsu_models.render.stereo",
+    "parse_interocular": "bsu_models.render.stereo",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -306,6 +308,7 @@ if TYPE_CHECKING:
     from bsu_models.people.posts import POST_STATUSES, PostInfo
     from bsu_models.render.overlay import Overlays
     from bsu_models.render.public_image import PLATFORM_NAMES, PLATFORM_SIZES
+    from bsu_models.render.stereo import STEREO_MODES, parse_interocular
     from bsu_models.render.stills import SIZES
     from bsu_models.scenes.scene_accounts import ACCOUNT_MATCH_WORDS, account_text
     from bsu_models.scenes.scene_camera import CameraMatch, PointPair, read_pairs_csv

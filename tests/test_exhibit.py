@@ -720,3 +720,4 @@ def test_book_states_each_uncertainty_at_k_2_with_matching_figures(exhibit_setup
     assert "私家車 HK-1234" in flat.split("Assumed positions (each listed)")[1]
     assert "Only this account is in this exhibit" in flat
     assert "Software-VTK" not in flat and "VTK" in flat  # the versions, named plainly
+    assert "The pictures are not lit by the sun (the model version has no place on Earth)" in flat

@@ -148,6 +148,16 @@ def test_tiles_put_together_make_the_whole(models, tmp_path):
         assert (_solid(pin) ^ union).volume() < 0.01 * pin.volume
 
 
+def yard_with_posts(path: Path) -> Path:
+    """A 200 mm yard with three lamp posts 4 mm across: 0.8 mm at 1:500 of a 1:100 model."""
+    ground = trimesh.creation.box(extents=(200, 200, 40))
+    posts = [trimesh.creation.cylinder(radius=2, height=200, sections=16) for _ in range(3)]
+    for number, post in enumerate(posts):
+        post.apply_translation((-60 + 60 * number, 0, 110))
+    trimesh.util.concatenate([ground, *posts]).export(path)
+    return path
+
+
 def test_refusals_come_before_anything_is_written(models, tmp_path, testdata):
     cat, bunny, _fandisk = models
     teapot = cat.import_model(upload(testdata / "teapot.obj"), case=CASE, name="Teapot").version
@@ -161,13 +171,7 @@ def test_refusals_come_before_anything_is_written(models, tmp_path, testdata):
         cat.print_model(bunny.version_id, scale="1:0.5", out=out)
     with pytest.raises(bsu_models.InvalidInput, match=r"as \.3mf or \.stl"):
         cat.print_model(bunny.version_id, scale="1:2", out=out.with_suffix(".obj"))
-    # A yard with lamp posts 4 mm across on a 1:100 model: 0.8 mm at 1:500.
-    ground = trimesh.creation.box(extents=(200, 200, 40))
-    posts = [trimesh.creation.cylinder(radius=2, height=200, sections=16) for _ in range(3)]
-    for number, post in enumerate(posts):
-        post.apply_translation((-60 + 60 * number, 0, 110))
-    path = tmp_path / "yard.ply"
-    trimesh.util.concatenate([ground, *posts]).export(path)
+    path = yard_with_posts(tmp_path / "yard.ply")
     yard = cat.import_model(upload(path), case=CASE, name="Yard", units="mm", scale="1:100").version
     with pytest.raises(bsu_models.InvalidInput, match=r"thinner than the minimum wall of 1\.2 mm"):
         cat.print_model(yard.version_id, scale="1:500", out=out, base=False)

@@ -497,3 +497,9 @@ def progress_bar(start: str) -> Callable[[float, object], None]:
             bar.progress(min(max(fraction, 0.0), 1.0), text=f"{percent}% · {text_of(message)}")
 
     return report
+
+
+def stereo_choices() -> dict[str | None, str]:
+    """The stereo choices of a picture in the user's words, as the 3D view's Stereo button
+    says them: None (off), then ``bsu_models.STEREO_MODES``."""
+    return {None: t("Off"), "anaglyph": t("anaglyph"), "side-by-side": t("side by side")}

@@ -25,7 +25,7 @@ from bsu_models.cli.keys import add_key_commands
 from bsu_models.cli.records import _case_json, _extent_text, _version_text
 from bsu_models.cli.review import add_review_commands
 from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
-from bsu_models.cli.sun import add_sun_commands
+from bsu_models.cli.sun import add_sun_at_flag, add_sun_commands
 from bsu_models.cli.users import add_user_commands
 from bsu_models.cli.video import add_video_command
 from bsu_models.core.errors import BsuError, InvalidInput, LoginFailed, Message
@@ -432,15 +432,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         choices=LANGUAGES,
         help=t("language of the words on the picture (default: BSU_LANGUAGE)", lang),
     )
-    render.add_argument(
-        "--sun-at",
-        metavar="ISO8601",
-        help=t(
-            "light the model by the sun at this date and time, with shadows "
-            "(default: the scene's date and the step's time, when the version is located)",
-            lang,
-        ),
-    )
+    add_sun_at_flag(render, lang)
     render.add_argument(
         "--stereo",
         choices=STEREO_MODES,

@@ -26,6 +26,7 @@ def cmd_print(cat: Catalogue, args: argparse.Namespace) -> int:
         bed=parse_bed(args.bed),
         min_wall=args.min_wall,
         tiles=not args.no_tiles,
+        thicken=args.thicken,
         scene_id=args.scene,
         step=args.step,
         lang=args.language or lang,
@@ -70,6 +71,11 @@ def add_print_command(
         default=DEFAULT_MIN_WALL,
         metavar="MM",
         help=t("thinnest wall the printer makes, mm (default 1.2; 0: no check)", lang),
+    )
+    command.add_argument(
+        "--thicken",
+        action="store_true",
+        help=t("thicken parts thinner than --min-wall rather than refuse the print", lang),
     )
     command.add_argument(
         "--no-tiles",

@@ -75,6 +75,19 @@ def cmd_locate(cat: Catalogue, args: argparse.Namespace) -> int:
     return 0
 
 
+def add_sun_at_flag(parser: argparse.ArgumentParser, lang: str) -> None:
+    """``--sun-at``, as pictures and videos take it."""
+    parser.add_argument(
+        "--sun-at",
+        metavar="ISO8601",
+        help=t(
+            "light the model by the sun at this date and time, with shadows "
+            "(default: the scene's date and the step's time, when the version is located)",
+            lang,
+        ),
+    )
+
+
 def add_sun_commands(
     sub: argparse._SubParsersAction,
     json_flag: argparse.ArgumentParser,

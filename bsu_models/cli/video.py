@@ -14,6 +14,7 @@ from typing import Any
 
 from bsu_models.catalogue import Catalogue
 from bsu_models.cli.scene import _emit, _lang
+from bsu_models.cli.sun import add_sun_at_flag
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localise, t
 from bsu_models.render.video import VIDEO_SIZES
@@ -56,6 +57,7 @@ def cmd_video(cat: Catalogue, args: argparse.Namespace) -> int:
         seconds_per_step=args.seconds_per_step,
         lang=args.language or lang,
         progress=_progress(lang),
+        sun_at=args.sun_at,
     )
     _emit(
         args,
@@ -99,4 +101,5 @@ def add_video_command(
         choices=LANGUAGES,
         help=t("language of the words in the video (default: BSU_LANGUAGE)", lang),
     )
+    add_sun_at_flag(video, lang)
     video.set_defaults(handler=cmd_video)

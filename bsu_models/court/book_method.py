@@ -1,7 +1,8 @@
 """The statement of method of an exhibit book, to the standard a court asks of a demonstrative
 aid: source data and their hashes, the software and locked library versions, the scale and
-units chain, each measurement with its expanded uncertainty, which positions are data and which
-are assumptions (counted, each listed), the accounts considered, the review and the limitations.
+units chain, whether and how the pictures are lit by the sun, each measurement with its expanded
+uncertainty, which positions are data and which are assumptions (counted, each listed), the
+accounts considered, the review and the limitations.
 
 Uncertainty. The ± a measurement carries on a step page (``MeasuredValue.uncertainty``) is the
 half-width *a* of the interval its value can lie in (from the mesh resolution, or as entered).
@@ -83,6 +84,8 @@ METHOD_WORDS = (
     ),
     N_("Review"),
     N_("Limitations"),
+    N_("Sunlight"),
+    N_("Sun"),
 )
 
 
@@ -130,6 +133,10 @@ class MethodStatement:
     assumptions: tuple[tuple[str, str, str], ...]  # (step, entity, reference)
     accounts: tuple[MethodAccount, ...]  # this scene first
     review_line: str  # already in the book's language
+    #: Whether and how the pictures are lit by the sun, already in the book's language, and
+    #: the sun of each step that has one: (step, the sun as its caption states it).
+    sunlight: tuple[str, ...] = ()
+    sun_steps: tuple[tuple[str, str], ...] = ()
 
 
 def method_pages(pdf: BookPdf, method: MethodStatement) -> None:
@@ -147,6 +154,15 @@ def method_pages(pdf: BookPdf, method: MethodStatement) -> None:
     heading(say("Scale and units"))
     for line in method.scale_chain:
         pdf.para(line, 5.4)
+    if method.sunlight:
+        if pdf.will_page_break(30):  # the heading with its first lines
+            pdf.add_page()
+        heading(say("Sunlight"))
+        for line in method.sunlight:
+            pdf.para(line, 5.4)
+        if method.sun_steps:
+            pdf.ln(1)
+            pdf.grid((say("Step"), say("Sun")), method.sun_steps, (2, 5))
     pdf.ln(2)
     heading(say("Measurement uncertainty"))
     pdf.para(

@@ -9,6 +9,7 @@ draws, its sentences in the package's language.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from importlib.metadata import version as distribution_version
 
 from bsu_models.core.i18n import N_, translator
 from bsu_models.core.records import VersionInfo
@@ -22,8 +23,9 @@ from bsu_models.court.book_method import (
 )
 from bsu_models.court.book_review import BookReview
 from bsu_models.court.exhibit_words import PROVENANCE_WORDS
-from bsu_models.render.still_service import metres_per_unit
+from bsu_models.render.still_service import metres_per_unit, sun_caption
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.scene_sun import step_sun
 
 SCALE_WORDS = (
     N_("The model file's coordinates are in {units}; the model is at scale {scale}."),
@@ -44,10 +46,95 @@ SCALE_WORDS = (
     N_("Model as shown in the viewer (model.glb, derived)"),
     N_("Technical review: {decision} by {reviewer} on {date}; see the technical review page."),
 )
+SUN_WORDS = (
+    N_(
+        "The pictures of each step with a clock time are lit by the sun as it stood at the "
+        "model's place on Earth (latitude {latitude}°, longitude {longitude}°, WGS84) on the "
+        "incident date {date}, clock times read in the zone {zone}; the model's north axis "
+        "turns the sun's bearing into the model."
+    ),
+    N_(
+        "The sun's azimuth (clockwise from true north) and elevation come from NREL's Solar "
+        "Position Algorithm (Reda and Andreas, 2008) as implemented in pvlib {pvlib}; the "
+        "elevation includes atmospheric refraction for a standard atmosphere of 1013.25 hPa "
+        "and 12 °C."
+    ),
+    N_(
+        "The model is lit by a directional sun casting shadows and by even sky light, so that "
+        "faces in shadow stay readable; a step before sunrise, after sunset or without a clock "
+        "time shows no sunlight. The video, where there is one, is lit the same way, the sun "
+        "moving from each step's time to the next."
+    ),
+    N_(
+        "Only the direction of direct sunlight is modelled: clouds, haze, light reflected from "
+        "surfaces and artificial lights are not."
+    ),
+    N_(
+        "The pictures are not lit by the sun ({reason}): they are lit evenly from several "
+        "directions and show no time of day and no shadows."
+    ),
+    N_("the model version has no place on Earth"),
+    N_("the scene has no incident date"),
+    N_("no step has a clock time"),
+)
 
 
 def _number(value: float) -> str:
     return f"{value:.6g}"
+
+
+def sun_statement(
+    version: VersionInfo, doc: SceneDoc, lang: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Whether and how the pictures of ``doc`` are lit by the sun (as ``scene_sun.step_sun``
+    lights the stills and the video, by default from the scene's date and each step's time),
+    and each lit step's sun as its caption states it."""
+    _ = translator(lang).gettext
+    suns = [(step, step_sun(version, doc, step)) for step in doc.steps]
+    rows = tuple((step.title, sun_caption(sun, doc.time_zone, _)) for step, sun in suns if sun)
+    if not rows:
+        if version.latitude_deg is None or version.longitude_deg is None:
+            reason = _("the model version has no place on Earth")
+        elif doc.date is None:
+            reason = _("the scene has no incident date")
+        else:
+            reason = _("no step has a clock time")
+        return (
+            _(
+                "The pictures are not lit by the sun ({reason}): they are lit evenly from "
+                "several directions and show no time of day and no shadows."
+            ).format(reason=reason),
+        ), ()
+    lines = (
+        _(
+            "The pictures of each step with a clock time are lit by the sun as it stood at the "
+            "model's place on Earth (latitude {latitude}°, longitude {longitude}°, WGS84) on "
+            "the incident date {date}, clock times read in the zone {zone}; the model's north "
+            "axis turns the sun's bearing into the model."
+        ).format(
+            latitude=_number(version.latitude_deg or 0.0),
+            longitude=_number(version.longitude_deg or 0.0),
+            date=doc.date,
+            zone=doc.zone_name,
+        ),
+        _(
+            "The sun's azimuth (clockwise from true north) and elevation come from NREL's Solar "
+            "Position Algorithm (Reda and Andreas, 2008) as implemented in pvlib {pvlib}; the "
+            "elevation includes atmospheric refraction for a standard atmosphere of 1013.25 hPa "
+            "and 12 °C."
+        ).format(pvlib=distribution_version("pvlib")),
+        _(
+            "The model is lit by a directional sun casting shadows and by even sky light, so "
+            "that faces in shadow stay readable; a step before sunrise, after sunset or without "
+            "a clock time shows no sunlight. The video, where there is one, is lit the same "
+            "way, the sun moving from each step's time to the next."
+        ),
+        _(
+            "Only the direction of direct sunlight is modelled: clouds, haze, light reflected "
+            "from surfaces and artificial lights are not."
+        ),
+    )
+    return lines, rows
 
 
 def method_statement(
@@ -138,6 +225,7 @@ def method_statement(
         review_line = _(
             "Technical review: {decision} by {reviewer} on {date}; see the technical review page."
         ).format(decision=_(review.decision), reviewer=review.reviewer, date=review.reviewed_on)
+    sunlight, sun_steps = sun_statement(version, doc, lang)
     return MethodStatement(
         sources=tuple(sources),
         software=software,
@@ -148,4 +236,6 @@ def method_statement(
         assumptions=assumed,
         accounts=tuple(accounts),
         review_line=review_line,
+        sunlight=sunlight,
+        sun_steps=sun_steps,
     )

@@ -2,7 +2,7 @@
 checked against the printer's minimum wall and bed, cut into tiles where it does not fit.
 
 Everything that can refuse a print (height above the bed, tiles needed but not allowed, walls
-too thin) is decided here, before any file is written by the caller.
+too thin and not to be thickened) is decided here, before any file is written by the caller.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bsu_models.fabricate import base_plate, tiles
 from bsu_models.fabricate.markers import MarkerSpec, marker_parts
 from bsu_models.fabricate.print_files import Part
 from bsu_models.fabricate.solid import print_frame_matrix, solid_arrays, solidify
+from bsu_models.fabricate.thicken import Thickening, thickened_solid
 from bsu_models.fabricate.walls import WallCheck, check_walls
 from bsu_models.ingest.geometry import as_triple
 
@@ -31,6 +32,8 @@ class PrintOptions:
     bed: tuple[float, float, float] = DEFAULT_BED
     min_wall: float = DEFAULT_MIN_WALL
     tiles: bool = True
+    #: Thicken parts thinner than ``min_wall`` (``fabricate.thicken``) rather than refuse.
+    thicken: bool = False
 
 
 @dataclass
@@ -50,6 +53,8 @@ class PrintJob:
     scale_bar_m: float | None = None
     pieces: dict[str, int] = field(default_factory=dict)  # closed / skirted / hulled
     enlarged_markers: list[str] = field(default_factory=list)  # markers made printable
+    thickened: Thickening | None = None  # thin parts thickened to the wall
+    walls_before: WallCheck | None = None  # the walls as the model had them, when thickened
 
 
 def parse_bed(text: str) -> tuple[float, float, float]:
@@ -136,14 +141,23 @@ def make_print(
         landmark = landmark.translate((0.0, 0.0, -plinth))
         plinth = 0.0
     # The model as it stands on the plate: a thin slab of ground is firm once joined to it.
-    walls = check_walls(*solid_arrays(landmark), options.min_wall, None if plan is None else plinth)
+    ground = None if plan is None else plinth
+    walls = check_walls(*solid_arrays(landmark), options.min_wall, ground)
+    thickened, before = None, None
+    if not walls.ok and options.thicken:
+        before = walls
+        grown, thickened = thickened_solid(landmark, options.min_wall, ground)
+        if grown is not None:
+            landmark = grown
+            walls = check_walls(*solid_arrays(landmark), options.min_wall, ground)
     if not walls.ok:
         where = walls.where or (0.0, 0.0, 0.0)
         raise InvalidInput(
             "At {scale}, {share} of the model's surface is thinner than the minimum wall of "
             "{min_wall} mm (thinnest {thinnest:.2f} mm, at {x:.0f} mm east, {y:.0f} mm north, "
             "{z:.0f} mm up from the model's south-west corner); nothing was written. Choose a "
-            "larger scale, or a smaller --min-wall (0 turns the check off).",
+            "larger scale, thicken thin parts (--thicken), or a smaller --min-wall (0 turns "
+            "the check off).",
             scale=scale,
             share=f"{walls.thin_share:.1%}",
             min_wall=f"{options.min_wall:g}",
@@ -160,6 +174,8 @@ def make_print(
         volume=float(whole.volume()),
         plinth=plinth,
         walls=walls,
+        thickened=thickened,
+        walls_before=before,
         scale_bar_m=plan.scale_bar_m if plan else None,
         pieces={"closed": made.closed, "skirted": made.skirted, "hulled": made.hulled},
     )

@@ -55,6 +55,8 @@ class PrintResult:
     tiles: tuple[int, int]  # rows, columns
     pins: int
     source_sha256: str
+    #: Thin parts thickened to the minimum wall: corners moved and the largest move (mm).
+    thickened: tuple[int, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,11 @@ class PrintResult:
             "tiles": list(self.tiles),
             "pins": self.pins,
             "source_sha256": self.source_sha256,
+            "thickened": (
+                None
+                if self.thickened is None
+                else {"corners_moved": self.thickened[0], "largest_move_mm": self.thickened[1]}
+            ),
         }
 
 
@@ -189,6 +196,20 @@ def report_text(job: PrintJob, result: PrintResult, version_text: str, when: str
                 wall=f"{job.walls.min_wall:g}",
             )
         )
+    if job.thickened is not None and job.walls_before is not None:
+        lines.append(
+            _(
+                "Thin parts thickened to the minimum wall of {wall} mm: {moved} corners moved "
+                "outwards along their normals, at most {largest:.2f} mm (before: thinnest "
+                "{thinnest:.2f} mm, {share} of the surface below the wall)"
+            ).format(
+                wall=f"{job.walls_before.min_wall:g}",
+                moved=job.thickened.moved,
+                largest=job.thickened.largest_mm,
+                thinnest=job.walls_before.thinnest or 0.0,
+                share=f"{job.walls_before.thin_share:.2%}",
+            )
+        )
     if job.scale_bar_m is not None:
         lines.append(
             _("Base plate: case reference, scale, north arrow and a {metres:g} m scale bar").format(
@@ -215,10 +236,12 @@ def export_print(
     step: int | None = None,
     actor: str | None = None,
     lang: str = "en",
+    thicken: bool = False,
 ) -> PrintResult:
     """Write the print of ``version_id`` at ``scale`` (``"1:500"``) to ``out`` (.3mf or .stl)
     with its report beside it; with ``scene_id``, a marker for each entity placed at ``step``
-    (its number, from 1) of the scene's current revision."""
+    (its number, from 1) of the scene's current revision; ``thicken``: parts thinner than
+    ``min_wall`` are thickened to it (``fabricate.thicken``) rather than refused."""
     lang = check_language(lang)
     version = get_version(ctx, version_id)
     ctx.require_case("model.print", version.case_reference, "version", str(version_id))
@@ -246,7 +269,7 @@ def export_print(
         up_axis=version.up_axis,
         north_axis=version.north_axis,
         mm_per_unit=per_unit * 1000.0 / denominator,
-        options=PrintOptions(denominator, base, bed, min_wall, tiles),
+        options=PrintOptions(denominator, base, bed, min_wall, tiles, thicken),
         case_reference=version.case_reference,
         font_file=ctx.settings.font_file,
         markers=markers,
@@ -279,6 +302,11 @@ def export_print(
         tiles=(job.rows, job.columns),
         pins=job.pins,
         source_sha256=version.original_sha256,
+        thickened=(
+            None
+            if job.thickened is None
+            else (job.thickened.moved, round(job.thickened.largest_mm, 4))
+        ),
     )
     when = format_datetime(datetime.now(UTC), lang)
     described = f"{version.case_reference} / {version.model_name}, version {version.number}"
@@ -311,6 +339,7 @@ def export_print(
                 "revision": revision,
                 "step": step if scene_id is not None else None,
                 "markers": [m.entity_id for m in markers],
+                "thickened": result.to_json()["thickened"],
             },
         )
     return result

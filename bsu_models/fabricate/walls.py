@@ -31,19 +31,13 @@ class WallCheck:
         return self.thin_share <= TOLERATED_SHARE
 
 
-def check_walls(
-    vertices: np.ndarray, faces: np.ndarray, min_wall: float, ground: float | None = None
-) -> WallCheck:
-    """Thickness of the closed solid ``vertices (n, 3), faces (m, 3)`` (mm) at sample points.
-
-    ``ground``: the height of the top of a plate the solid is joined to: surface at or below it
-    is inside the plate, and a ray that leaves the solid there goes on into the plate."""
+def face_thickness(
+    vertices: np.ndarray, faces: np.ndarray, chosen: np.ndarray, ground: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The faces of ``chosen`` that are measured (not degenerate, not on the plate), their
+    centres, areas and thickness inwards along their normals (inf: nothing measured)."""
     import trimesh
 
-    if min_wall <= 0 or len(faces) == 0:
-        return WallCheck(min_wall, 0.0, None, None)
-    stride = max(1, len(faces) // SAMPLES)
-    chosen = np.arange(0, len(faces), stride)
     corners = vertices[faces[chosen]]
     normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
     areas = np.linalg.norm(normals, axis=1) / 2
@@ -65,6 +59,22 @@ def check_walls(
         thickness[rays[points[:, 2] <= ground + 1e-6]] = np.inf
     # A ray that meets its own face again (Embree's single precision) measured nothing.
     thickness[rays[hit_faces == chosen[rays]]] = np.inf
+    return chosen, centres, areas, thickness
+
+
+def check_walls(
+    vertices: np.ndarray, faces: np.ndarray, min_wall: float, ground: float | None = None
+) -> WallCheck:
+    """Thickness of the closed solid ``vertices (n, 3), faces (m, 3)`` (mm) at sample points.
+
+    ``ground``: the height of the top of a plate the solid is joined to: surface at or below it
+    is inside the plate, and a ray that leaves the solid there goes on into the plate."""
+    if min_wall <= 0 or len(faces) == 0:
+        return WallCheck(min_wall, 0.0, None, None)
+    stride = max(1, len(faces) // SAMPLES)
+    _chosen, centres, areas, thickness = face_thickness(
+        vertices, faces, np.arange(0, len(faces), stride), ground
+    )
     thin = thickness < min_wall
     total = float(areas.sum()) or 1.0
     if not thin.any():

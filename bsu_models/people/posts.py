@@ -140,11 +140,17 @@ class PostService:
         view: str | None = None,
         *,
         lang: str = "en",
+        stereo: str | None = None,
+        interocular_m: float | None = None,
     ) -> PostInfo:
-        """Render the public picture of ``step`` (its fixed words in ``lang``) and ask for its
-        approval."""
+        """Render the public picture of ``step`` (its fixed words in ``lang``; ``stereo``: a
+        stereo pair, one of ``render.stereo.STEREO_MODES``, the eyes ``interocular_m`` apart)
+        and ask for its approval."""
         # Imported here: rendering libraries are heavy and most users never request a post.
         from bsu_models.render.public_image import PLATFORM_SIZES, render_public_image
+        from bsu_models.render.stereo import check_stereo
+
+        pair = None if stereo is None else check_stereo(stereo, interocular_m)
 
         self._scenes.require(scene_id, "post.request")
         if platform not in PLATFORM_SIZES:
@@ -165,6 +171,7 @@ class PostService:
             platform=platform,
             caption=caption,
             lang=lang,
+            stereo=pair,
         )
         key = self.ctx.blobs.put(png)
         post_id = self._store_request(

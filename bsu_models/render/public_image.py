@@ -13,6 +13,7 @@ watermark text) are in the language asked for; the officer's caption is drawn as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import struct
@@ -33,6 +34,7 @@ from bsu_models.core.text import clean_text, text_sha256
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import as_triple, axis_vector
 from bsu_models.render.fonts import font
+from bsu_models.render.stereo import Stereo, draw_stereo
 from bsu_models.render.still_service import (
     choose_camera,
     metres_per_unit,
@@ -241,9 +243,11 @@ def render_public_image(
     watermark_text: str | None = None,
     actor: str | None = None,
     lang: str = "en",
+    stereo: Stereo | None = None,
 ) -> bytes:
     """PNG bytes: the step drawn from the public document, at the platform size, watermarked
-    (text + the BSU badge), with the officer's caption only, and no metadata at all.
+    (text + the BSU badge), with the officer's caption only, and no metadata at all; with
+    ``stereo``, the scene part is a stereo pair (``render.stereo``) as court stills make it.
 
     The legend, scale, north letter and the watermark text (``PUBLIC_WATERMARK`` unless
     ``watermark_text`` is given) are in ``lang``; the caption is drawn as written."""
@@ -275,10 +279,9 @@ def render_public_image(
     scene_size = (size[0], size[1] - band_h)
     # Lit as at the step's time, like the stills, when the scene has a date and the version a place.
     sun = step_sun(version, doc, current)
-    scene = draw_picture(
+    draw = functools.partial(
+        draw_picture,
         version_mesh(ctx, version),
-        camera,
-        scene_size,
         north=as_triple(axis_vector(version.north_axis)),
         metres_per_unit=metres_per_unit(version),
         layer=layer,
@@ -287,7 +290,11 @@ def render_public_image(
         sizing="area",
         scale_note=False,  # a perspective view's "not to scale" means nothing to the public
         sun=sunlight(version, sun) if sun is not None else None,
-    ).image
+    )
+    if stereo is None:
+        scene = draw(camera, scene_size).image
+    else:
+        scene, _left = draw_stereo(draw, camera, scene_size, stereo, metres_per_unit(version))
     picture = Image.new("RGB", size)
     picture.paste(scene, (0, 0))
     picture.paste(band, (0, scene_size[1]))
@@ -308,6 +315,11 @@ def render_public_image(
             "png_sha256": hashlib.sha256(png).hexdigest(),
             "language": lang,
             **({"sun_at": sun.at.isoformat()} if sun is not None else {}),
+            **(
+                {"stereo": stereo.mode, "interocular_m": stereo.interocular_m}
+                if stereo is not None
+                else {}
+            ),
         },
     )
     return png

@@ -27,7 +27,7 @@ from bsu_models.render.public_image import (
     public_band,
     public_scene,
 )
-from bsu_models.render.still_service import record_render, version_mesh
+from bsu_models.render.still_service import record_render, sunlight, version_mesh
 from bsu_models.render.video import (
     Progress,
     VideoSettings,
@@ -36,7 +36,13 @@ from bsu_models.render.video import (
     render_video,
     video_size,
 )
-from bsu_models.render.video_service import WATERMARK, model_frame, rendered_bytes, video_steps
+from bsu_models.render.video_service import (
+    WATERMARK,
+    model_frame,
+    rendered_bytes,
+    step_suns,
+    video_steps,
+)
 from bsu_models.scenes.service import SceneService
 
 #: The sizes a public video comes in, each in words (English; pages translate them with ``t``).
@@ -88,7 +94,12 @@ def render_public_video(
     version = get_version(ctx, version_id)
     info, _stored, doc = public_scene(ctx, version_id, scene_id, revision)
     analysis = PublicAnalysis(ctx, info, doc)
-    steps = video_steps(doc, lambda step: analysis.layer(scene_id, doc, step)) or [VideoStep("")]
+    suns = step_suns(version, doc)
+    steps = video_steps(
+        doc,
+        lambda step: analysis.layer(scene_id, doc, step),
+        sun_of=lambda step: sunlight(version, suns[step.id]) if step.id in suns else None,
+    ) or [VideoStep("")]
     band, _height = public_band(pixels, caption, watermark_text, ctx.settings.font_file)
     settings = VideoSettings(
         size=pixels,
@@ -122,6 +133,11 @@ def render_public_video(
             "caption_sha256": text_sha256(caption),
             "mp4_sha256": digest,
             "language": lang,
+            **(
+                {"sun_at": [suns[s.id].at.isoformat() for s in doc.steps if s.id in suns]}
+                if suns
+                else {}
+            ),
         },
     )
     return PublicVideo(mp4, digest, frames)

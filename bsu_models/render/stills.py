@@ -94,6 +94,8 @@ SUN_INTENSITY = 1.0
 SUN_COLOUR = (1.0, 0.97, 0.92)
 SKY_AMBIENT = 0.38
 SKY_FILL = 0.22
+#: The light from the camera on the frames of a sunlit video whose step has no sun.
+NIGHT_FILL = 0.7
 #: Most texels of a side of the shadow map (it covers the model's box as the sun sees it).
 SHADOW_MAP_MAX = 4096
 
@@ -221,13 +223,10 @@ def _light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: 
         prop.SetAmbient(SKY_AMBIENT)
         prop.SetDiffuse(0.75)
         prop.SetSpecular(0.0)
-    low, high = mesh.bounds
-    centre = (np.asarray(low) + np.asarray(high)) / 2
-    reach = float(np.linalg.norm(np.asarray(high) - np.asarray(low))) or 1.0
-    direction = np.asarray(sun.direction, dtype=float)
+    position, centre = _sun_place(mesh, sun)
     light = pv.Light(
-        position=tuple(centre + direction * reach),
-        focal_point=tuple(centre),
+        position=position,
+        focal_point=centre,
         color=SUN_COLOUR,
         intensity=SUN_INTENSITY,
         light_type="scene light",
@@ -237,6 +236,31 @@ def _light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: 
     plotter.add_light(pv.Light(light_type="headlight", intensity=SKY_FILL))
     shadows = plotter.renderer._render_passes.enable_shadow_pass()
     shadows.GetShadowMapBakerPass().SetResolution(min(SHADOW_MAP_MAX, side))
+
+
+def _sun_place(
+    mesh: MeshArrays, sun: Sunlight
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """Where the sun light stands and what it looks at: the model's middle, from the sun."""
+    low, high = mesh.bounds
+    centre = (np.asarray(low) + np.asarray(high)) / 2
+    reach = float(np.linalg.norm(np.asarray(high) - np.asarray(low))) or 1.0
+    direction = np.asarray(sun.direction, dtype=float)
+    return as_triple(centre + direction * reach), as_triple(centre)
+
+
+def move_sun(plotter: Any, mesh: MeshArrays, sun: Sunlight) -> None:
+    """Put the sun of a sunlit plotter (``model_plotter``) where ``sun`` says, for the frames
+    of a video whose steps happen at different times; a sun below the horizon gives no light
+    and casts no shadow, the model lit from the camera instead. Call it while holding
+    ``_RENDER_LOCK``."""
+    for light in plotter.renderer.lights:
+        if light.light_type == light.SCENE_LIGHT and not light.positional:
+            light.position, light.focal_point = _sun_place(mesh, sun)
+            light.intensity = SUN_INTENSITY if sun.up else 0.0
+        elif light.light_type == light.HEADLIGHT:
+            # Without the sun the faint fill alone leaves the model flat and unreadable.
+            light.intensity = SKY_FILL if sun.up else NIGHT_FILL
 
 
 def _projector(world_to_clip: np.ndarray, size: tuple[int, int]) -> Project:

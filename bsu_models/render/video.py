@@ -9,7 +9,8 @@ renderer (one plotter for the whole video), the scene marks by ``bsu_models.rend
 the caption band and the watermark by ``bsu_models.render.overlay_furniture``. Only the overlays
 that make sense in motion are drawn: markers, labels and paths on every frame, measurements and
 sightlines only while the camera rests at their step; no legend, scale bar or north arrow, which
-would change meaning as the camera turns.
+would change meaning as the camera turns. Steps with a sun (``VideoStep.sun``) are lit by it
+as stills are, with shadows; between two steps the sun moves from one's place to the other's.
 
 Timing: a title card, then each step rests half of ``seconds_per_step`` and moves to the next in
 the other half (the last one rests the whole time), then an end card. Between two steps an entity
@@ -45,7 +46,15 @@ from bsu_models.render.offscreen import _RENDER_LOCK
 from bsu_models.render.overlay import Overlays, draw_scene
 from bsu_models.render.overlay_canvas import INK, _Canvas, new_canvas
 from bsu_models.render.overlay_furniture import draw_caption, watermark_layers
-from bsu_models.render.stills import Camera, _frame_above, _projector, model_plotter, shoot
+from bsu_models.render.stills import (
+    Camera,
+    Sunlight,
+    _frame_above,
+    _projector,
+    model_plotter,
+    move_sun,
+    shoot,
+)
 from bsu_models.render.video_encode import mp4_writer, write_frame
 from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
 
@@ -113,6 +122,8 @@ class VideoStep:
     measurements: tuple[MeasureLine, ...] = ()
     sightlines: tuple[SightLine, ...] = ()
     camera: Camera | None = None  # the step's saved view; None: none saved
+    #: The sun at the step's time, lighting the model as it lights stills; None: no sun.
+    sun: Sunlight | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,17 @@ class _Cameras:
         if frame.a == frame.b:
             return camera_of(self.poses[frame.a], self.projection)
         return between(self.poses, frame.a, frame.u, self.projection)
+
+
+def _sun_at(steps: Sequence[VideoStep], frame: Frame) -> Sunlight | None:
+    """The sun of ``frame``: its step's, or on the way between two steps' suns (both up)."""
+    a, b = steps[frame.a].sun, steps[frame.b].sun
+    if frame.a == frame.b or a is None or b is None or not (a.up and b.up):
+        return (a if frame.u < 0.5 else b) or a or b
+    s = ease(frame.u)
+    mixed = (1 - s) * np.asarray(a.direction) + s * np.asarray(b.direction)
+    mixed /= np.linalg.norm(mixed) or 1.0
+    return Sunlight((float(mixed[0]), float(mixed[1]), float(mixed[2])), True)
 
 
 class _Watermark:
@@ -347,8 +369,11 @@ def frames(
     title = _card_frame(settings, settings.title_lines, watermark)
     for _ in range(round(TITLE_SECONDS * settings.fps)):
         yield title
+    # One sunlit plotter for the whole video when the sun is up at any step; its sun moves
+    # with the steps' times (a step after sunset keeps only the sky's light).
+    risen = next((s.sun for s in steps if s.sun is not None and s.sun.up), None)
     with _RENDER_LOCK:
-        plotter = model_plotter(mesh, size)
+        plotter = model_plotter(mesh, size, sun=risen)
     try:
         for frame in step_frames(len(steps), settings.fps, settings.seconds_per_step,
                                  cameras.orbit):  # fmt: skip
@@ -356,7 +381,11 @@ def frames(
             line = step.caption if frame.a == frame.b else f"→ {step.caption}"
             band, top = fixed or bands.get((settings.heading, line))
             camera = _frame_above(cameras.at(frame), 1 - top / size[1])
+            sun = _sun_at(steps, frame) if risen is not None else None
             with _RENDER_LOCK:
+                if risen is not None:
+                    # A step with no time has no known sun: the sky's light only.
+                    move_sun(plotter, mesh, sun or Sunlight(risen.direction, up=False))
                 pixels, world_to_clip = shoot(plotter, camera, size)
             image = Image.fromarray(pixels)
             canvas = new_canvas(image, settings.font_file, settings.lang)

@@ -24,8 +24,14 @@ from bsu_models.core.i18n import N_, check_language, format_date, translator
 from bsu_models.core.records import VersionInfo
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import as_triple, axis_vector, preset_camera
-from bsu_models.render.still_service import record_render, version_mesh
-from bsu_models.render.stills import Camera
+from bsu_models.render.still_service import (
+    _sun_text,
+    record_render,
+    sun_caption,
+    sunlight,
+    version_mesh,
+)
+from bsu_models.render.stills import Camera, Sunlight
 from bsu_models.render.video import (
     Progress,
     VideoSettings,
@@ -38,7 +44,9 @@ from bsu_models.render.video_encode import check_out
 from bsu_models.scenes.scene_items import Step
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.scene_model import SceneDoc
+from bsu_models.scenes.scene_sun import step_sun
 from bsu_models.scenes.service import SceneService
+from bsu_models.scenes.sun import SunPosition
 
 #: The end card's first line and the default watermark (translated where drawn).
 END_NOTE = N_("Illustrative re-enactment; positions as stated in the exhibit book")
@@ -60,6 +68,8 @@ class VideoResult:
     revision: int
     revision_sha256: str
     source_sha256: str
+    #: The sun lighting each step (None for a step without one); empty when unlit.
+    suns: tuple[SunPosition | None, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -79,6 +89,7 @@ class VideoResult:
             "revision": self.revision,
             "revision_sha256": self.revision_sha256,
             "source_sha256": self.source_sha256,
+            "sun": [s.to_json() if s else None for s in self.suns] if self.suns else None,
         }
 
 
@@ -123,9 +134,11 @@ def video_steps(
     doc: SceneDoc,
     layer_of: Callable[[Step], SceneLayer],
     caption_of: Callable[[int, Step], str] = lambda _number, _step: "",
+    sun_of: Callable[[Step], Sunlight | None] = lambda _step: None,
 ) -> list[VideoStep]:
     """Each step of ``doc`` as the video shows it: its layer (``layer_of``: the court's, or
-    the public one), its saved view's camera and its caption line (numbered from 1)."""
+    the public one), its saved view's camera, its caption line (numbered from 1) and the sun
+    lighting it (``sun_of``)."""
     steps: list[VideoStep] = []
     for number, step in enumerate(doc.steps, 1):
         layer = layer_of(step)
@@ -143,9 +156,22 @@ def video_steps(
                 layer.measurements,
                 layer.sightlines,
                 camera,
+                sun_of(step),
             )
         )
     return steps
+
+
+def step_suns(
+    version: VersionInfo, doc: SceneDoc, sun_at: str | None = None
+) -> dict[str, SunPosition]:
+    """The sun of each step of ``doc`` that has one, by step id: at ``sun_at`` for all of
+    them, else at the scene's date and each step's time when the version is located (as
+    stills are lit, ``scene_sun.step_sun``)."""
+    found = {step.id: step_sun(version, doc, step, sun_at) for step in doc.steps}
+    if not doc.steps and sun_at is not None:
+        found[""] = step_sun(version, doc, None, sun_at)
+    return {key: sun for key, sun in found.items() if sun is not None}
 
 
 def render_scene_video(
@@ -163,9 +189,11 @@ def render_scene_video(
     date_text: str | None = None,
     actor: str | None = None,
     progress: Progress | None = None,
+    sun_at: str | None = None,
 ) -> VideoResult:
     """Write the video of scene ``scene_id`` at ``revision`` (default: current) to ``out``, a
-    new file; its words in ``lang``."""
+    new file; its words in ``lang``. Lit by the sun at ``sun_at``, or by default at each
+    step's time when the scene has a date and the version a place, as stills are."""
     _ = translator(check_language(lang)).gettext
     pixels = video_size(size)
     check_timing(fps, seconds_per_step)
@@ -183,8 +211,14 @@ def render_scene_video(
             "Scene {scene_id} has no revision {revision}.", scene_id=scene_id, revision=revision
         )
     revision_sha256 = found[0]
+    suns = step_suns(version, doc, sun_at)
 
     def caption(number: int, step: Step) -> str:
+        line = step_line(number, step)
+        sun = suns.get(step.id)
+        return f"{line} · {sun_caption(sun, doc.time_zone, _)}" if sun is not None else line
+
+    def step_line(number: int, step: Step) -> str:
         where = {
             "scene": doc.name,
             "revision": revision,
@@ -200,15 +234,22 @@ def render_scene_video(
             **where
         )
 
-    steps = video_steps(doc, lambda step: scenes.layer(scene_id, doc, step), caption)
+    def sun_of(step: Step) -> Sunlight | None:
+        sun = suns.get(step.id)
+        return sunlight(version, sun) if sun is not None else None
+
+    steps = video_steps(doc, lambda step: scenes.layer(scene_id, doc, step), caption, sun_of)
     if not steps:  # the model alone, circled
-        steps.append(
-            VideoStep(
-                _("Scene: {scene} (revision {revision}) · no steps yet").format(
-                    scene=doc.name, revision=revision
-                )
-            )
+        line = _("Scene: {scene} (revision {revision}) · no steps yet").format(
+            scene=doc.name, revision=revision
         )
+        alone = suns.get("")
+        if alone is not None:
+            line = f"{line} · {sun_caption(alone, doc.time_zone, _)}"
+        steps.append(VideoStep(line, sun=sunlight(version, alone) if alone else None))
+    lit = tuple(suns.get(step.id) for step in doc.steps) if doc.steps else (suns.get(""),)
+    lit = lit if any(lit) else ()
+    sun_tag = "; sun=" + " | ".join(_sun_text(s) if s else "none" for s in lit) if lit else ""
     if not date_text:
         now = datetime.now(UTC)
         date_text = now.strftime("%d %b %Y") if lang == "en" else format_date(now, lang)
@@ -247,7 +288,7 @@ def render_scene_video(
             (
                 "comment",
                 f"bsu-models video; derived-from-sha256={source}; scene={scene_id}@r{revision}; "
-                f"scene-revision-sha256={revision_sha256}",
+                f"scene-revision-sha256={revision_sha256}{sun_tag}",
             ),
         ),
     )
@@ -269,6 +310,7 @@ def render_scene_video(
             "exhibit": exhibit,
             "language": lang,
             "mp4_sha256": digest,
+            **({"sun": [_sun_text(s) if s else None for s in lit]} if lit else {}),
         },
     )
     return VideoResult(
@@ -282,4 +324,5 @@ def render_scene_video(
         revision=revision,
         revision_sha256=revision_sha256,
         source_sha256=source,
+        suns=lit,
     )

@@ -16,6 +16,7 @@ from viewer.shared import (
     notices,
     plain,
     progress_bar,
+    stereo_choices,
     t,
 )
 
@@ -124,11 +125,36 @@ if user.may("post.request"):
                         max_chars=280,
                         height=80,
                     )
+                    left_eye, right_eye = st.columns(2)
+                    choices = stereo_choices()
+                    stereo = left_eye.selectbox(
+                        t("Stereo"),
+                        list(choices),
+                        format_func=lambda mode: choices[mode],
+                        help=t(
+                            "Stereo for 3D glasses and displays: off, red-cyan anaglyph, side "
+                            "by side"
+                        ),
+                    )
+                    eyes = right_eye.text_input(
+                        t("Distance between the eyes (real world)"),
+                        "65mm",
+                        help=t("distance between the eyes in the real world (default 65mm)"),
+                    )
                     if st.form_submit_button(t("Request approval"), type="primary"):
                         with st.spinner(t("Rendering the public picture…")):
                             try:
                                 post = cat.posts.request(
-                                    scene_id, step, platform, caption, view, lang=language()
+                                    scene_id,
+                                    step,
+                                    platform,
+                                    caption,
+                                    view,
+                                    lang=language(),
+                                    stereo=stereo,
+                                    interocular_m=(
+                                        bsu_models.parse_interocular(eyes) if stereo else None
+                                    ),
                                 )
                             except bsu_models.BsuError as exc:
                                 st.error(error_text(exc))

@@ -22,6 +22,7 @@ from viewer.shared import (
     language,
     plain,
     progress_bar,
+    stereo_choices,
     t,
     text_of,
 )
@@ -163,14 +164,31 @@ def freeze_controls(
                 )
 
 
+def render_section(title: str, scene: bsu_models.SceneInfo) -> bool:
+    """A sidebar section's heading; False, with why, for those who may not render."""
+    st.subheader(title, anchor=False)
+    refusal = cat.refusal("render", scene.case_reference)
+    if refusal is not None:
+        st.caption(text_of(refusal))
+    return refusal is None
+
+
+def download(name: str, data: bytes, mime: str, key: str) -> None:
+    st.download_button(
+        t("Download {name}").format(name=plain(name)),
+        data,
+        file_name=name,
+        mime=mime,
+        icon=":material/download:",
+        key=key,
+    )
+
+
 def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
     """Render the fly-through video of the revision shown and offer it as a download; in the
     sidebar with the court controls, for those who may render."""
     with st.sidebar:
-        st.subheader(t("Fly-through video"), anchor=False)
-        refusal = cat.refusal("render", scene.case_reference)
-        if refusal is not None:
-            st.caption(text_of(refusal))
+        if not render_section(t("Fly-through video"), scene):
             return
         sizes = bsu_models.VIDEO_SIZES
         size = st.selectbox(
@@ -204,14 +222,7 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
         video = st.session_state.get("present_video")
         if video and video[:2] == (scene.scene_id, revision):
             _scene_id, _revision, name, data, result = video
-            st.download_button(
-                t("Download {name}").format(name=plain(name)),
-                data,
-                file_name=name,
-                mime="video/mp4",
-                icon=":material/download:",
-                key="present_video_download",
-            )
+            download(name, data, "video/mp4", "present_video_download")
             st.caption(
                 t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
                     width=result.size[0],
@@ -221,6 +232,62 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
                 )
             )
             st.code(result.sha256, language=None, wrap_lines=True)
+
+
+def still_controls(
+    scene: bsu_models.SceneInfo, revision: int, number: int, view: bsu_models.SavedView | None
+) -> None:
+    """Render a court still of the step shown (its saved view, else the isometric one), flat
+    or as a stereo pair as ``render --stereo --interocular`` makes it, for download."""
+    with st.sidebar:
+        if not render_section(t("Still of this step"), scene):
+            return
+        size = st.selectbox(t("Picture size"), list(bsu_models.SIZES), key="present_still_size")
+        choices = stereo_choices()
+        stereo = st.selectbox(
+            t("Stereo"),
+            list(choices),
+            format_func=lambda mode: choices[mode],
+            key="present_still_stereo",
+            help=t("Stereo for 3D glasses and displays: off, red-cyan anaglyph, side by side"),
+        )
+        eyes = st.text_input(
+            t("Distance between the eyes (real world)"),
+            "65mm",
+            key="present_still_eyes",
+            disabled=stereo is None,
+            help=t("distance between the eyes in the real world (default 65mm)"),
+        )
+        if st.button(t("Render still of step {number}").format(number=number),
+                     icon=":material/photo_camera:", key="present_still_render"):  # fmt: skip
+            try:
+                with st.spinner(t("Rendering the still…")):
+                    still = cat.render_still(
+                        scene.version_id,
+                        scene_id=scene.scene_id,
+                        revision=revision,
+                        step=number,
+                        view=view.id if view else None,
+                        preset=None if view else "iso",
+                        size=size,
+                        lang=language(),
+                        actor=actor(),
+                        stereo=stereo,
+                        interocular_m=bsu_models.parse_interocular(eyes) if stereo else None,
+                    )
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                name = f"scene-{scene.scene_id}-r{revision}-step-{number:02d}" + (
+                    f"-{stereo}.png" if stereo else ".png"
+                )
+                st.session_state["present_still"] = (scene.scene_id, revision, number, name,
+                                                      still.png)  # fmt: skip
+        shown = st.session_state.get("present_still")
+        if shown and shown[:3] == (scene.scene_id, revision, number):
+            _scene, _revision, _number, name, png = shown
+            st.image(png, width="stretch")
+            download(name, png, "image/png", "present_still_download")
 
 
 st.title(t("Presentation"))
@@ -315,6 +382,7 @@ layer = replace(
     ),
 )
 view = doc.view_for_step(step.id)
+still_controls(scene, revision, number, view)
 nonce = f"{scene.scene_id}-{revision}-{step.id}"
 camera = {"nonce": nonce, **({"view": view.camera_json()} if view else {"preset": "fit"})}
 event = scene3d(

@@ -33,6 +33,8 @@ FORM_KEYS = (
     "upload_up",
     "upload_north",
     "upload_member",
+    "upload_lat",
+    "upload_lon",
 )
 
 
@@ -118,6 +120,15 @@ up_axis = c3.selectbox(
     help=t("Scanners often use +y; check the thumbnail after import."),
 )
 north_axis = c4.selectbox(t("North axis"), AXES, index=1, key="upload_north")
+# Optional, as text: what is typed goes to the import as it is, so that a bad value gets the
+# service's own sentence (the same check as ``version locate`` and the Model page).
+place_help = t(
+    "WGS84 latitude and longitude of the model's origin: with its north axis, this puts the sun "
+    "where it was at the incident's time."
+)
+p1, p2 = st.columns(2)
+latitude = p1.text_input(t("Latitude (degrees, north +)"), key="upload_lat", help=place_help)
+longitude = p2.text_input(t("Longitude (degrees, east +)"), key="upload_lon", help=place_help)
 
 candidates = st.session_state.get("upload_candidates")
 member = None
@@ -154,6 +165,8 @@ if clicked:
             tags=[tags] if tags else [],
             up_axis=up_axis,
             north_axis=north_axis,
+            latitude=latitude.strip() or None,
+            longitude=longitude.strip() or None,
             progress=lambda fraction, message: bar.progress(fraction, text=plain(text_of(message))),
         )
     except bsu_models.AmbiguousUpload as exc:
