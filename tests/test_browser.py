@@ -259,6 +259,10 @@ def test_upload_through_page_then_see_it_in_catalogue(running_app: RunningApp, b
     expect(report).to_contain_text("6,320")
     expect(report).to_contain_text("Teapot test landmark")
     _wait_idle(page)
+    # The form is empty again, so the same model is not imported twice by a second click.
+    expect(page.get_by_label("Landmark model name", exact=True)).to_have_value("")
+    expect(page.get_by_label("Model scale (e.g. 1:50)", exact=True)).to_have_value("")
+    expect(page.locator('[data-testid="stFileUploaderFile"]')).to_have_count(0)
     _shot(page, "upload-report.png")
 
     _open(page, f"{running_app.base_url}/", "Catalogue")

@@ -21,18 +21,14 @@ from viewer.shared import (
 )
 
 AXES = ["+z", "+y", "+x", "-z", "-y", "-x"]
-# The form's fields, emptied after a stored import so that the next upload starts afresh (the
-# case stays: a series of uploads is usually for one case).
-FORM_KEYS = (
+# The form's typed fields, emptied after a stored import so that the next upload starts afresh.
+# The case, units and axes stay: a series of uploads is usually one case from one scanner.
+TEXT_KEYS = (
     "upload_name",
     "upload_location",
     "upload_description",
     "upload_tags",
-    "upload_units",
     "upload_scale",
-    "upload_up",
-    "upload_north",
-    "upload_member",
     "upload_lat",
     "upload_lon",
 )
@@ -56,6 +52,11 @@ def show_report(version: bsu_models.VersionInfo) -> None:
 
 
 st.title(t("Upload a landmark model"))
+if st.session_state.pop("upload_reset", False):
+    # Dropping a field's key would leave the browser showing the old text; a value set before
+    # the field is drawn again replaces it there too.
+    for key in TEXT_KEYS:
+        st.session_state[key] = ""
 cat = catalogue()
 
 try:
@@ -193,7 +194,6 @@ if clicked:
         # A fresh uploader and empty fields: the same files are not imported twice, and the
         # next model's name is not this one's. The report shows on the run that follows.
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
-        for key in FORM_KEYS:
-            st.session_state.pop(key, None)
+        st.session_state["upload_reset"] = True
         st.session_state["upload_stored"] = result.version.version_id
         st.rerun()
