@@ -5,7 +5,7 @@
 // smallest first, mesh_id among them: the first is shown, then each next one replaces it with the
 // camera and scene kept); mesh (GLB bytes, delivered as a Uint8Array; base64 text in mesh_b64
 // also works) of mesh_for (default mesh_id), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
-// measurements, sightlines, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
+// measurements, sightlines, frustums, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
 // clicks, no Save view); height (px).
 // Value (JSON; the latest event wins; each carries a fresh, increasing integer nonce, and
 // `displayed` {mesh_id, source, at}: the model on screen now, `at` naming that display, or null,
@@ -391,6 +391,7 @@ function clearOverlay() {
   clearMarks(overlay);
   Object.assign(S, { markers: [], entityCount: 0 });
   document.body.dataset.entityCount = '0';
+  document.body.dataset.frustumCount = '0';
 }
 
 function rebuildOverlay() {
@@ -401,7 +402,13 @@ function rebuildOverlay() {
   S.markers = drawMarks(overlay, sc, { up: axes().up, diag: S.diag, selected: sc.selected });
   S.entityCount = S.markers.length;
   document.body.dataset.entityCount = String(S.entityCount);
+  document.body.dataset.frustumCount = String(cameraPoints().length / 5);
 }
+// The matched CCTV cameras' centres and frame corners: framing keeps them in sight, since a
+// camera usually stands outside the part of the model it watches.
+const cameraPoints = () => (Array.isArray(S.scene?.frustums) ? S.scene.frustums : [])
+  .map((f) => [vec(f?.apex), ...(Array.isArray(f?.corners) ? f.corners : []).map(vec)])
+  .filter((p) => p.length === 5 && p.every(Boolean)).flat();
 
 function applySceneArg(sc) {
   const key = JSON.stringify(sc ?? null);
@@ -450,11 +457,12 @@ function preset(name) {
     dir.normalize();
     projection = camera.isOrthographicCamera && !S.walk ? 'orthographic' : 'perspective';
   }
+  const points = S.points?.length ? [...S.points, ...cameraPoints()] : S.points;
   if (projection === 'perspective') {
-    setView(fitView(persp, S.points, c, dir, up) ?? sphereView(persp, c, S.diag, dir));
+    setView(fitView(persp, points, c, dir, up) ?? sphereView(persp, c, S.diag, dir));
     return;
   }
-  const framed = fitOrtho(S.points, c, dir, up, persp.aspect);
+  const framed = fitOrtho(points, c, dir, up, persp.aspect);
   const target = framed?.target ?? c.clone();
   setView({ projection, position: target.clone().addScaledVector(dir, 2 * S.diag), target });
   if (framed) { setOrthoHeight(stage, framed.height, true); return; }

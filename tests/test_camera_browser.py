@@ -1,0 +1,104 @@
+"""A matched CCTV camera in the Scene editor: its frustum drawn and named in the 3D view. The
+frame is the fandisk rendered by the stills renderer from a known camera, matched on the
+command line with pairs from that camera's own projection. Real app, Debian's headless
+Chromium."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+from bsu_models.ingest.meshdata import MeshArrays
+from tests.test_browser import (
+    CASE,
+    SCREENSHOTS,
+    _cli,
+    _open,
+    _shot,
+    _testdata,
+    _wait_idle,
+    browser_page,
+    running_app,
+)
+from tests.test_camera_solve import frame_and_pairs, known_camera
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser_page", "running_app"]  # fixtures used by name
+CAMERA_COLOUR = "#ff00ff"  # nothing else in the view is magenta
+
+
+@pytest.fixture(scope="module")
+def matched(running_app, tmp_path_factory):
+    """A scene on the fandisk with camera CAM 7 matched on its frame: (model id, scene id)."""
+    env, folder = running_app.env, tmp_path_factory.mktemp("cctv")
+    fandisk = _testdata() / "fandisk.obj"
+    mesh = trimesh.load(fandisk, process=False, force="mesh")
+    arrays = MeshArrays(np.asarray(mesh.vertices, float), np.asarray(mesh.faces, np.int64))
+    png, pixels, points, _image = frame_and_pairs(arrays, known_camera(arrays), 12)
+    (folder / "frame.png").write_bytes(png)
+    with open(folder / "pairs.csv", "w", newline="") as f:
+        rows = csv.writer(f)
+        rows.writerow(["u", "v", "x", "y", "z"])
+        rows.writerows([*p, *q] for p, q in zip(pixels.tolist(), points.tolist(), strict=True))
+    imported = json.loads(
+        _cli(env, "import", str(fandisk), "--case", CASE, "--name", "Fandisk CCTV", "--units",
+             "m", "--scale", "1:1", "--json").stdout
+    )  # fmt: skip
+    (folder / "scene.json").write_text(
+        json.dumps(
+            {
+                "schema": "bsu-scene/1",
+                "scene": {"name": "CCTV sequence"},
+                "entities": [
+                    {"id": "c1", "label": "CAM 7", "type": "camera", "colour": CAMERA_COLOUR},
+                    {"id": "w1", "label": "W1", "type": "witness"},
+                ],
+                "steps": [{"id": "s1", "title": "Arrives", "clock": "21:03"}],
+                "positions": [],
+            }
+        )
+    )
+    scene = json.loads(
+        _cli(env, "scene", "import", str(folder / "scene.json"), "--version",
+             str(imported["version_id"]), "--json").stdout
+    )["scene_id"]  # fmt: skip
+    _cli(env, "camera", "frame", "add", str(scene), "--camera", "CAM 7", "--image",
+         str(folder / "frame.png"), "--camera-id", "NTN-RD-07", "--time", "2026-11-20T21:03:15",
+         "--exhibit", "JL/12")  # fmt: skip
+    _cli(env, "camera", "match", str(scene), "--camera", "CAM 7", "--points",
+         str(folder / "pairs.csv"))  # fmt: skip
+    return imported["model_id"], scene
+
+
+def _magenta(frame) -> int:  # type: ignore[no-untyped-def]
+    shot = frame.locator("canvas").first.screenshot()
+    rgb = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=int)
+    return int(((rgb[..., 0] > 180) & (rgb[..., 1] < 110) & (rgb[..., 2] > 180)).sum())
+
+
+def test_the_frustum_is_drawn_and_named_in_the_3d_view(running_app, browser_page, matched):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    model, scene = matched
+    _open(page, f"{running_app.base_url}/scene_editor?model={model}&scene={scene}&step=1",
+          "Scene editor")  # fmt: skip
+    frame = page.locator('iframe[title*="scene3d"]').first.content_frame
+    frame.locator("body[data-mesh-loaded]").wait_for(timeout=120_000)
+    expect(frame.locator("body")).to_have_attribute("data-frustum-count", "1")
+    label = frame.locator(".label.frustum")
+    expect(label).to_have_text("CAM 7")
+    expect(label).to_be_visible()
+    page.wait_for_timeout(500)
+    # The framing keeps the camera in sight: its lines are on screen, in its colour.
+    assert _magenta(frame) > 300
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    frame.locator("canvas").first.screenshot(path=str(SCREENSHOTS / "cctv-frustum-3d.png"))
+    _wait_idle(page)
+    _shot(page, "cctv-frustum-editor.png")
