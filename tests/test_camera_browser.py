@@ -1,13 +1,15 @@
-"""A matched CCTV camera in the Scene editor: its frustum drawn and named in the 3D view. The
-frame is the fandisk rendered by the stills renderer from a known camera, matched on the
-command line with pairs from that camera's own projection. Real app, Debian's headless
-Chromium."""
+"""A matched CCTV camera in the Scene editor: its frustum drawn and named in the 3D view, and
+its frame over the model as the solved camera sees it, at the opacity of a slider. The frame is
+the fandisk rendered by the stills renderer from a known camera (its colours inverted, so that
+frame and model tell apart), matched on the command line with pairs from that camera's own
+projection. Real app, Debian's headless Chromium."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from urllib.parse import urljoin
 
 import numpy as np
 import pytest
@@ -35,13 +37,15 @@ CAMERA_COLOUR = "#ff00ff"  # nothing else in the view is magenta
 
 @pytest.fixture(scope="module")
 def matched(running_app, tmp_path_factory):
-    """A scene on the fandisk with camera CAM 7 matched on its frame: (model id, scene id)."""
+    """A scene on the fandisk with camera CAM 7 matched on its frame: (model id, scene id,
+    the frame's pixels)."""
     env, folder = running_app.env, tmp_path_factory.mktemp("cctv")
     fandisk = _testdata() / "fandisk.obj"
     mesh = trimesh.load(fandisk, process=False, force="mesh")
     arrays = MeshArrays(np.asarray(mesh.vertices, float), np.asarray(mesh.faces, np.int64))
-    png, pixels, points, _image = frame_and_pairs(arrays, known_camera(arrays), 12)
-    (folder / "frame.png").write_bytes(png)
+    _png, pixels, points, image = frame_and_pairs(arrays, known_camera(arrays), 12)
+    # The model's own picture with its colours inverted: where it lies over the model shows.
+    Image.fromarray(255 - image).save(folder / "frame.png")
     with open(folder / "pairs.csv", "w", newline="") as f:
         rows = csv.writer(f)
         rows.writerow(["u", "v", "x", "y", "z"])
@@ -73,7 +77,7 @@ def matched(running_app, tmp_path_factory):
          "--exhibit", "JL/12")  # fmt: skip
     _cli(env, "camera", "match", str(scene), "--camera", "CAM 7", "--points",
          str(folder / "pairs.csv"))  # fmt: skip
-    return imported["model_id"], scene
+    return imported["model_id"], scene, 255 - image
 
 
 def _magenta(frame) -> int:  # type: ignore[no-untyped-def]
@@ -86,7 +90,7 @@ def test_the_frustum_is_drawn_and_named_in_the_3d_view(running_app, browser_page
     from playwright.sync_api import expect
 
     page = browser_page
-    model, scene = matched
+    model, scene, _frame = matched
     _open(page, f"{running_app.base_url}/scene_editor?model={model}&scene={scene}&step=1",
           "Scene editor")  # fmt: skip
     frame = page.locator('iframe[title*="scene3d"]').first.content_frame
@@ -102,3 +106,56 @@ def test_the_frustum_is_drawn_and_named_in_the_3d_view(running_app, browser_page
     frame.locator("canvas").first.screenshot(path=str(SCREENSHOTS / "cctv-frustum-3d.png"))
     _wait_idle(page)
     _shot(page, "cctv-frustum-editor.png")
+
+
+def _look_through(page) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The look-through picture on the page, as its pixels."""
+    image = page.locator('[data-testid="stImage"] img').first
+    src = image.get_attribute("src")
+    assert src
+    response = page.request.get(urljoin(page.url, src))
+    assert response.ok
+    return np.asarray(Image.open(io.BytesIO(response.body())).convert("RGB"), dtype=int)
+
+
+def _difference(picture: np.ndarray, frame: np.ndarray) -> float:
+    """Median difference of the picture (the frame's pixels enlarged, a band under them) and
+    the frame."""
+    scale = picture.shape[1] // frame.shape[1]
+    top = picture[: frame.shape[0] * scale : scale, ::scale][:, : frame.shape[1]]
+    return float(np.median(np.abs(top - frame.astype(int))))
+
+
+def test_the_frame_over_the_model_at_the_sliders_opacity(running_app, browser_page, matched):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    model, scene, frame = matched
+    _open(page, f"{running_app.base_url}/scene_editor?model={model}&scene={scene}&step=1",
+          "Scene editor")  # fmt: skip
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="CCTV cameras")).to_be_visible()
+    slider = main.locator('[data-testid="stSlider"]').filter(has_text="Frame over the model")
+    expect(slider).to_contain_text("50")
+    half = _look_through(page)
+    _shot(page, "cctv-overlay-50.png")
+
+    thumb = slider.get_by_role("slider")
+    thumb.focus()
+    thumb.press("End")  # 100 %: the frame alone
+    _wait_idle(page)
+    expect(slider).to_contain_text("100")
+    whole = _look_through(page)
+    thumb.press("Home")  # 0 %: the model alone, as the solved camera sees it
+    _wait_idle(page)
+    expect(slider).to_contain_text("0")
+    none = _look_through(page)
+    for name, picture in (("50", half), ("100", whole), ("0", none)):
+        Image.fromarray(picture.astype(np.uint8)).save(
+            SCREENSHOTS / f"cctv-look-through-{name}.png"
+        )
+    # The frame alone matches the kept frame; the model alone is its negative (the frame was
+    # inverted); half and half lies between.
+    assert _difference(whole, frame) < 6
+    assert _difference(none, frame) > 60
+    assert 6 < _difference(half, frame) < _difference(none, frame)

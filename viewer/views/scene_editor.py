@@ -11,6 +11,7 @@ import streamlit as st
 import bsu_models
 from bsu_models import N_
 from viewer.scene3d import scene3d
+from viewer.scene_cctv import cctv_section
 from viewer.scene_editing import Editing
 from viewer.scene_forms import (
     edit_entity,
@@ -222,6 +223,9 @@ last_measurement()
 pending = st.session_state.get("editor_camera")
 if pending and step is not None and not read_only:
     save_view_form(editing, pending)
+
+# -- CCTV cameras: the frame over the model -----------------------------------------------------
+cctv_section(cat, scene, doc, number if step is not None else None)
 
 # -- entities ----------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
