@@ -17,6 +17,7 @@ import trimesh
 from PIL import Image
 
 from bsu_models.ingest.meshdata import MeshArrays
+from bsu_models.render.stills import _projector, _render_model
 from tests.test_browser import (
     CASE,
     SCREENSHOTS,
@@ -28,7 +29,7 @@ from tests.test_browser import (
     browser_page,
     running_app,
 )
-from tests.test_camera_solve import frame_and_pairs, known_camera
+from tests.test_camera_solve import SIZE, frame_and_pairs, known_camera
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_page", "running_app"]  # fixtures used by name
@@ -38,12 +39,13 @@ CAMERA_COLOUR = "#ff00ff"  # nothing else in the view is magenta
 @pytest.fixture(scope="module")
 def matched(running_app, tmp_path_factory):
     """A scene on the fandisk with camera CAM 7 matched on its frame: (model id, scene id,
-    the frame's pixels)."""
+    the frame's pixels, the mesh, the known camera)."""
     env, folder = running_app.env, tmp_path_factory.mktemp("cctv")
     fandisk = _testdata() / "fandisk.obj"
     mesh = trimesh.load(fandisk, process=False, force="mesh")
     arrays = MeshArrays(np.asarray(mesh.vertices, float), np.asarray(mesh.faces, np.int64))
-    _png, pixels, points, image = frame_and_pairs(arrays, known_camera(arrays), 12)
+    camera = known_camera(arrays)
+    _png, pixels, points, image = frame_and_pairs(arrays, camera, 12)
     # The model's own picture with its colours inverted: where it lies over the model shows.
     Image.fromarray(255 - image).save(folder / "frame.png")
     with open(folder / "pairs.csv", "w", newline="") as f:
@@ -77,7 +79,7 @@ def matched(running_app, tmp_path_factory):
          "--exhibit", "JL/12")  # fmt: skip
     _cli(env, "camera", "match", str(scene), "--camera", "CAM 7", "--points",
          str(folder / "pairs.csv"))  # fmt: skip
-    return imported["model_id"], scene, 255 - image
+    return imported["model_id"], scene, 255 - image, arrays, camera
 
 
 def _magenta(frame) -> int:  # type: ignore[no-untyped-def]
@@ -90,7 +92,7 @@ def test_the_frustum_is_drawn_and_named_in_the_3d_view(running_app, browser_page
     from playwright.sync_api import expect
 
     page = browser_page
-    model, scene, _frame = matched
+    model, scene, *_rest = matched
     _open(page, f"{running_app.base_url}/scene_editor?model={model}&scene={scene}&step=1",
           "Scene editor")  # fmt: skip
     frame = page.locator('iframe[title*="scene3d"]').first.content_frame
@@ -130,7 +132,7 @@ def test_the_frame_over_the_model_at_the_sliders_opacity(running_app, browser_pa
     from playwright.sync_api import expect
 
     page = browser_page
-    model, scene, frame = matched
+    model, scene, frame, *_rest = matched
     _open(page, f"{running_app.base_url}/scene_editor?model={model}&scene={scene}&step=1",
           "Scene editor")  # fmt: skip
     main = page.locator('[data-testid="stMain"]')
@@ -159,3 +161,52 @@ def test_the_frame_over_the_model_at_the_sliders_opacity(running_app, browser_pa
     assert _difference(whole, frame) < 6
     assert _difference(none, frame) > 60
     assert 6 < _difference(half, frame) < _difference(none, frame)
+
+
+def test_pairs_clicked_on_the_frame_and_the_model_solve_the_camera(
+    running_app, browser_page, matched
+):
+    from playwright.sync_api import expect
+
+    page, env = browser_page, running_app.env
+    model, scene, _frame, mesh, camera = matched
+    _open(page, f"{running_app.base_url}/scene_editor?model={model}&scene={scene}&step=1",
+          "Scene editor")  # fmt: skip
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("Pair with frame", exact=True).click()
+    _wait_idle(page)
+    view = page.locator('iframe[title*="scene3d"]').first.content_frame
+    view.locator("body[data-mesh-loaded]").wait_for(timeout=120_000)
+    expect(view.locator("body")).to_have_attribute("data-tool", "pair")
+    clicks = page.locator('iframe[title*="frame_click"]').first.content_frame
+    # The list starts from the stored match; the first pair is removed.
+    expect(clicks.locator("body")).to_have_attribute("data-marks", "12")
+    main.get_by_role("button", name="Remove pair").click()
+    _wait_idle(page)
+    expect(clicks.locator("body")).to_have_attribute("data-marks", "11")
+
+    # The model first, then the same place on the frame (where the known camera sees it).
+    view.locator("canvas").first.click()
+    _wait_idle(page)
+    expect(main).to_contain_text("Model point chosen")
+    point = np.array(view.locator("body").evaluate("() => window.__scene3d.lastClick.point"))
+    _pixels, world_to_clip = _render_model(mesh, camera, SIZE)
+    u, v = _projector(world_to_clip, SIZE)(point[None])[0]
+    assert 0 < u < SIZE[0] and 0 < v < SIZE[1]
+    image = clicks.locator("#image")
+    box = image.bounding_box()
+    assert box
+    image.click(position={"x": u / SIZE[0] * box["width"], "y": v / SIZE[1] * box["height"]})
+    _wait_idle(page)
+    expect(clicks.locator("body")).to_have_attribute("data-marks", "12")
+    expect(main).not_to_contain_text("Model point chosen")
+    _shot(page, "cctv-pairs.png")
+
+    main.get_by_role("button", name="Solve camera").click()
+    _wait_idle(page)
+    expect(main).to_contain_text("Camera solved from 12 pairs: RMS error")
+    stored = json.loads(_cli(env, "scene", "export", str(scene)).stdout)["cameras"][0]
+    assert len(stored["pairs"]) == 12
+    assert np.allclose(stored["pairs"][-1][:2], (u, v), atol=1.5)
+    # The model point as the app re-cast the click on the full-resolution mesh.
+    assert np.allclose(stored["pairs"][-1][2:], point, atol=1e-3)

@@ -2,7 +2,8 @@
 
 A matched camera shows the model drawn from its solve with its frame laid over it at the opacity
 the slider sets (the stills renderer's look-through picture, with each pair and its residual),
-so that anyone can judge the fit. A camera with a frame but no match yet shows its frame alone.
+so that anyone can judge the fit. Where the scene may change, its frame follows, to pair points
+on (``scene_pairs``); otherwise a camera with a frame but no match yet shows its frame alone.
 Each picture is an audited render or frame read, so the page keeps the last one it showed and
 draws it again only when the scene, the step, the camera or the opacity change.
 """
@@ -14,16 +15,18 @@ from collections.abc import Callable
 import streamlit as st
 
 import bsu_models
+from viewer.scene_pairs import pairs_section
 from viewer.shared import actor, error_text, language, plain, t, text_of
 
 
-def _once(key: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
-    """The picture for ``key``: the one shown last when it is the same, else ``make()``."""
-    kept = st.session_state.get("editor_cctv_picture")
+def _once(slot: str, key: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
+    """The picture in ``slot`` for ``key``: the one shown last when it is the same, else
+    ``make()``."""
+    kept = st.session_state.get(f"editor_cctv_{slot}")
     if kept is not None and kept[0] == key:
         return kept[1]
     png = make()
-    st.session_state["editor_cctv_picture"] = (key, png)
+    st.session_state[f"editor_cctv_{slot}"] = (key, png)
     return png
 
 
@@ -32,8 +35,10 @@ def cctv_section(
     scene: bsu_models.SceneInfo,
     doc: bsu_models.SceneDoc,
     step_number: int | None,
+    editable: bool,
 ) -> None:
-    """The chosen CCTV camera's frame over the model (or alone), with an opacity slider."""
+    """The chosen CCTV camera's frame over the model (or alone), with an opacity slider; where
+    the scene may change, the frame to pair points on (``scene_pairs``)."""
     frames = cat.cameras.frames(scene.scene_id)
     matched = {m.entity for m in doc.cameras}
     ids = [
@@ -50,19 +55,26 @@ def cctv_section(
         chosen = st.selectbox(
             t("Camera"), ids, format_func=lambda i: plain(labels[i]), key="editor_cctv_camera"
         )
+    match = doc.camera(chosen)
+    own = [f for f in frames if f.entity_id == chosen]
     try:
         if chosen in matched:
             _look_through(cat, scene, chosen, step_number)
-        else:
-            latest = [f for f in frames if f.entity_id == chosen][-1]
-            png = _once(
-                (scene.scene_id, latest.sha256),
-                lambda: cat.cameras.frame_bytes(scene.scene_id, latest.sha256, actor=actor()),
-            )
+        if not own:
+            return
+        frame = next((f for f in own if match and f.sha256 == match.frame_sha256), own[-1])
+        png = _once(
+            "frame",
+            (scene.scene_id, frame.sha256),
+            lambda: cat.cameras.frame_bytes(scene.scene_id, frame.sha256, actor=actor()),
+        )
+        if editable:
+            pairs_section(cat, scene, match, chosen, frame, png)
+        elif chosen not in matched:
             st.image(png, width="stretch")
             st.caption(
                 t("{camera} is not matched yet: its frame {sha} alone.").format(
-                    camera=plain(labels[chosen]), sha=latest.sha256[:12]
+                    camera=plain(labels[chosen]), sha=frame.sha256[:12]
                 )
             )
     except bsu_models.BsuError as exc:
@@ -87,6 +99,7 @@ def _look_through(
     )
     lang = language()
     png = _once(
+        "look",
         (scene.scene_id, scene.revision, camera, step_number, opacity, lang),
         lambda: (
             cat.camera_still(

@@ -28,6 +28,7 @@ from viewer.scene_measure import (
     save_view_form,
     sightline_form,
 )
+from viewer.scene_pairs import model_click as pair_click
 from viewer.scene_tools import scene_controls, undo_redo
 from viewer.shared import (
     actor,
@@ -176,6 +177,9 @@ else:
         st.text(step.narrative)
 editing = replace(editing, step=step)
 
+if cat.cameras.frames(scene.scene_id):
+    # Translators: the tool that pairs a point of a CCTV frame with the same place on the model.
+    TOOLS["pair"] = t("Pair with frame")
 if "editor_tool_next" in st.session_state:  # a widget's value can only be set before it is drawn
     st.session_state["editor_tool"] = st.session_state.pop("editor_tool_next")
 tool = (
@@ -214,6 +218,8 @@ if event and event.get("type") == "click" and step is not None and not read_only
         move_click(editing, point)
     elif tool == "measure":
         measure_click(editing, measure_kind, point)
+    elif tool == "pair":
+        pair_click(point)
 if event and event.get("type") == "camera":
     st.session_state["editor_camera"] = event["view"]
 notices("viewer")
@@ -225,7 +231,7 @@ if pending and step is not None and not read_only:
     save_view_form(editing, pending)
 
 # -- CCTV cameras: the frame over the model -----------------------------------------------------
-cctv_section(cat, scene, doc, number if step is not None else None)
+cctv_section(cat, scene, doc, number if step is not None else None, not read_only)
 
 # -- entities ----------------------------------------------------------------------------------
 left, right = st.columns([3, 2])

@@ -144,6 +144,7 @@ const LABELS = {
   hint_place: 'Click the model to place an entity.',
   hint_measure: 'Click two points on the model to measure.',
   hint_sightline: 'Click the eye point, then the target.',
+  hint_pair: 'Click the place on the model that matches the point of the CCTV frame.',
   hint_present: 'Read-only: drag to orbit, right-drag to pan, wheel to zoom.',
   hint_walk: 'Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves.',
   sun: 'Sun', sun_title: "Light the model by the sun at the step's time, casting shadows",
@@ -156,7 +157,7 @@ const words = { ...LABELS };
 const tr = (key, values = {}) => (words[key] ?? LABELS[key] ?? key)
   .replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m));
 const TOOL_CURSORS = { navigate: 'grab', place: 'crosshair', measure: 'crosshair',
-  sightline: 'crosshair', present: 'grab' };
+  sightline: 'crosshair', pair: 'crosshair', present: 'grab' };
 
 // The status line keeps what it says as a key and values, so a language switch redraws it.
 function setStatus(key, values) {
