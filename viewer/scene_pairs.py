@@ -54,6 +54,10 @@ def pairs_section(
         ).format(count=MIN_PAIRS)
     )
     pairs = _pairs(scene.scene_id, match, camera)
+    # A frame point chosen on another camera's frame (or another scene's) is not this one's.
+    here = f"{scene.scene_id}/{camera}"
+    if st.session_state.get("editor_pair_frame") != here:
+        st.session_state.pop("editor_pair_pixel", None)
     pixel = st.session_state.get("editor_pair_pixel")
     marks = [[p[0], p[1], str(i)] for i, p in enumerate(pairs, start=1)]
     if pixel is not None:
@@ -69,6 +73,7 @@ def pairs_section(
     if isinstance(value, dict) and value.get("nonce") != st.session_state.get("editor_pair_seen"):
         st.session_state["editor_pair_seen"] = value.get("nonce")
         st.session_state["editor_pair_pixel"] = [float(value["u"]), float(value["v"])]
+        st.session_state["editor_pair_frame"] = here
     pixel = st.session_state.get("editor_pair_pixel")
     point = st.session_state.get("editor_pair_point")
     if pixel is not None and point is not None:

@@ -180,6 +180,8 @@ editing = replace(editing, step=step)
 if cat.cameras.frames(scene.scene_id):
     # Translators: the tool that pairs a point of a CCTV frame with the same place on the model.
     TOOLS["pair"] = t("Pair with frame")
+elif st.session_state.get("editor_tool") == "pair":  # a scene without frames offers no pairing
+    st.session_state["editor_tool"] = "navigate"
 if "editor_tool_next" in st.session_state:  # a widget's value can only be set before it is drawn
     st.session_state["editor_tool"] = st.session_state.pop("editor_tool_next")
 tool = (
