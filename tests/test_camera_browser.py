@@ -162,6 +162,16 @@ def test_the_frame_over_the_model_at_the_sliders_opacity(running_app, browser_pa
     assert _difference(none, frame) > 60
     assert 6 < _difference(half, frame) < _difference(none, frame)
 
+    # In Chinese: the section's words switch; the camera's name stays.
+    page.locator('[data-testid="stSidebar"]').locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="中文（香港）").click()
+    _wait_idle(page)
+    expect(main.get_by_role("heading", name="閉路電視鏡頭")).to_be_visible()
+    expect(
+        main.locator('[data-testid="stSlider"]').filter(has_text="畫面疊於模型之上")
+    ).to_be_visible()
+    _shot(page, "cctv-overlay-zh.png")
+
 
 def test_pairs_clicked_on_the_frame_and_the_model_solve_the_camera(
     running_app, browser_page, matched
