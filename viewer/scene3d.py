@@ -122,6 +122,7 @@ def viewer_labels() -> dict[str, str]:
         "hint_place": t("Click the model to place an entity."),
         "hint_measure": t("Click two points on the model to measure."),
         "hint_sightline": t("Click the eye point, then the target."),
+        "hint_pair": t("Click the place on the model that matches the point of the CCTV frame."),
         "hint_present": t("Read-only: drag to orbit, right-drag to pan, wheel to zoom."),
         "hint_walk": t(
             "Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves."

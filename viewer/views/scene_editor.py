@@ -11,6 +11,7 @@ import streamlit as st
 import bsu_models
 from bsu_models import N_
 from viewer.scene3d import scene3d
+from viewer.scene_cctv import cctv_section
 from viewer.scene_editing import Editing
 from viewer.scene_forms import (
     edit_entity,
@@ -27,6 +28,7 @@ from viewer.scene_measure import (
     save_view_form,
     sightline_form,
 )
+from viewer.scene_pairs import model_click as pair_click
 from viewer.scene_tools import scene_controls, undo_redo
 from viewer.shared import (
     actor,
@@ -175,6 +177,11 @@ else:
         st.text(step.narrative)
 editing = replace(editing, step=step)
 
+if cat.cameras.frames(scene.scene_id):
+    # Translators: the tool that pairs a point of a CCTV frame with the same place on the model.
+    TOOLS["pair"] = t("Pair with frame")
+elif st.session_state.get("editor_tool") == "pair":  # a scene without frames offers no pairing
+    st.session_state["editor_tool"] = "navigate"
 if "editor_tool_next" in st.session_state:  # a widget's value can only be set before it is drawn
     st.session_state["editor_tool"] = st.session_state.pop("editor_tool_next")
 tool = (
@@ -213,6 +220,8 @@ if event and event.get("type") == "click" and step is not None and not read_only
         move_click(editing, point)
     elif tool == "measure":
         measure_click(editing, measure_kind, point)
+    elif tool == "pair":
+        pair_click(point)
 if event and event.get("type") == "camera":
     st.session_state["editor_camera"] = event["view"]
 notices("viewer")
@@ -222,6 +231,9 @@ last_measurement()
 pending = st.session_state.get("editor_camera")
 if pending and step is not None and not read_only:
     save_view_form(editing, pending)
+
+# -- CCTV cameras: the frame over the model -----------------------------------------------------
+cctv_section(cat, scene, doc, number if step is not None else None, not read_only)
 
 # -- entities ----------------------------------------------------------------------------------
 left, right = st.columns([3, 2])

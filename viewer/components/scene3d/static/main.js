@@ -5,7 +5,7 @@
 // smallest first, mesh_id among them: the first is shown, then each next one replaces it with the
 // camera and scene kept); mesh (GLB bytes, delivered as a Uint8Array; base64 text in mesh_b64
 // also works) of mesh_for (default mesh_id), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
-// measurements, sightlines, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
+// measurements, sightlines, frustums, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
 // clicks, no Save view); height (px).
 // Value (JSON; the latest event wins; each carries a fresh, increasing integer nonce, and
 // `displayed` {mesh_id, source, at}: the model on screen now, `at` naming that display, or null,
@@ -144,6 +144,7 @@ const LABELS = {
   hint_place: 'Click the model to place an entity.',
   hint_measure: 'Click two points on the model to measure.',
   hint_sightline: 'Click the eye point, then the target.',
+  hint_pair: 'Click the place on the model that matches the point of the CCTV frame.',
   hint_present: 'Read-only: drag to orbit, right-drag to pan, wheel to zoom.',
   hint_walk: 'Walk: W A S D / arrow keys move (Shift = faster), drag to look, Esc leaves.',
   sun: 'Sun', sun_title: "Light the model by the sun at the step's time, casting shadows",
@@ -156,7 +157,7 @@ const words = { ...LABELS };
 const tr = (key, values = {}) => (words[key] ?? LABELS[key] ?? key)
   .replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m));
 const TOOL_CURSORS = { navigate: 'grab', place: 'crosshair', measure: 'crosshair',
-  sightline: 'crosshair', present: 'grab' };
+  sightline: 'crosshair', pair: 'crosshair', present: 'grab' };
 
 // The status line keeps what it says as a key and values, so a language switch redraws it.
 function setStatus(key, values) {
@@ -391,6 +392,7 @@ function clearOverlay() {
   clearMarks(overlay);
   Object.assign(S, { markers: [], entityCount: 0 });
   document.body.dataset.entityCount = '0';
+  document.body.dataset.frustumCount = '0';
 }
 
 function rebuildOverlay() {
@@ -401,7 +403,13 @@ function rebuildOverlay() {
   S.markers = drawMarks(overlay, sc, { up: axes().up, diag: S.diag, selected: sc.selected });
   S.entityCount = S.markers.length;
   document.body.dataset.entityCount = String(S.entityCount);
+  document.body.dataset.frustumCount = String(cameraPoints().length / 5);
 }
+// The matched CCTV cameras' centres and frame corners: framing keeps them in sight, since a
+// camera usually stands outside the part of the model it watches.
+const cameraPoints = () => (Array.isArray(S.scene?.frustums) ? S.scene.frustums : [])
+  .map((f) => [vec(f?.apex), ...(Array.isArray(f?.corners) ? f.corners : []).map(vec)])
+  .filter((p) => p.length === 5 && p.every(Boolean)).flat();
 
 function applySceneArg(sc) {
   const key = JSON.stringify(sc ?? null);
@@ -450,11 +458,12 @@ function preset(name) {
     dir.normalize();
     projection = camera.isOrthographicCamera && !S.walk ? 'orthographic' : 'perspective';
   }
+  const points = S.points?.length ? [...S.points, ...cameraPoints()] : S.points;
   if (projection === 'perspective') {
-    setView(fitView(persp, S.points, c, dir, up) ?? sphereView(persp, c, S.diag, dir));
+    setView(fitView(persp, points, c, dir, up) ?? sphereView(persp, c, S.diag, dir));
     return;
   }
-  const framed = fitOrtho(S.points, c, dir, up, persp.aspect);
+  const framed = fitOrtho(points, c, dir, up, persp.aspect);
   const target = framed?.target ?? c.clone();
   setView({ projection, position: target.clone().addScaledVector(dir, 2 * S.diag), target });
   if (framed) { setOrthoHeight(stage, framed.height, true); return; }

@@ -1,7 +1,7 @@
 // view3d: what the two 3D viewers share, so that a model and its scene marks look the same in the
 // app (main.js of this component) and in a court exhibit's offline copy
 // (bsu_models/court/offline_viewer.js): the renderers, lights and cameras, framing, and the marks
-// of one scene layer (entity markers, labels, paths, measurements, sightlines).
+// of one scene layer (entity markers, labels, paths, measurements, sightlines, CCTV frustums).
 //
 // It lives in the component's folder because Streamlit serves a component only from there; the
 // offline builder (bsu_models/court/offline_viewer_modules.py) embeds it from here, as it does the
@@ -342,7 +342,7 @@ function markerGeometry(type, r) {
   return [new THREE.TetrahedronGeometry(1.2 * r), 0.7 * r];
 }
 
-// Draws one scene layer {entities, paths, measurements, sightlines} into `group`, in a model
+// Draws one scene layer {entities, paths, measurements, sightlines, frustums} into `group`, in a model
 // `diag` across with `up` as up. `selected`: the id of the entity to show larger; `sensitiveWord`:
 // where given, a sensitive entity's label says it in that word and is drawn as such. Returns the
 // entity markers (each with userData.entityId) for picking.
@@ -435,6 +435,24 @@ export function drawMarks(group, layer, { up, diag, selected = null, sensitiveWo
     addBall(eye, 0.3 * r, colour);
     const occluder = vec(s.occluder);
     if (occluder) addBall(occluder, 0.5 * r, new THREE.Color('#67001f'));
+  }
+  // A matched CCTV camera: lines from its centre to the corners of its frame, as far out as the
+  // points it was matched on, the frame's outline there, and a faint face so the eye reads
+  // which way it looks. Labelled with the camera's name.
+  for (const f of list(layer?.frustums)) {
+    const apex = vec(f?.apex), corners = list(f?.corners).map(vec).filter(Boolean);
+    if (!apex || corners.length !== 4) continue;
+    const colour = colourOf(f.colour, '#444444');
+    corners.forEach((c, i) => {
+      addSegment(apex, c, 0.08 * r, colour);
+      addSegment(c, corners[(i + 1) % 4], 0.08 * r, colour);
+    });
+    const face = new THREE.BufferGeometry().setFromPoints([0, 1, 2, 0, 2, 3].map((i) => corners[i]));
+    group.add(new THREE.Mesh(face, new THREE.MeshBasicMaterial({
+      color: colour, transparent: true, opacity: 0.12, side: THREE.DoubleSide, depthWrite: false,
+    })));
+    addBall(apex, 0.35 * r, colour);
+    if (hasText(f.label)) addLabel(f.label, apex.clone().addScaledVector(up, 0.6 * r), 'frustum', colour);
   }
   return markers;
 }
