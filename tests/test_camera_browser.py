@@ -21,6 +21,7 @@ from bsu_models.render.stills import _projector, _render_model
 from tests.test_browser import (
     CASE,
     SCREENSHOTS,
+    _choose,
     _cli,
     _open,
     _shot,
@@ -171,6 +172,8 @@ def test_the_frame_over_the_model_at_the_sliders_opacity(running_app, browser_pa
         main.locator('[data-testid="stSlider"]').filter(has_text="畫面疊於模型之上")
     ).to_be_visible()
     _shot(page, "cctv-overlay-zh.png")
+    # The account keeps the language it chose; the next test reads English words.
+    _choose(page, "Language · 語言", "English")
 
 
 def test_pairs_clicked_on_the_frame_and_the_model_solve_the_camera(
