@@ -76,3 +76,50 @@ def test_a_swapped_model_file_is_named(exhibit_setup, tmp_path):  # noqa: F811
     _rewrite_manifests(copy)
     with pytest.raises(Exception, match="but its stills were made from"):
         rerender_package(copy, load_settings())
+
+
+def _nudge_still(path: Path, levels: int) -> None:
+    """The small, even change another graphics driver makes: every channel off by ``levels``."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        pixels = np.asarray(picture.convert("RGB"), dtype=np.int16)
+    nudged = np.clip(pixels + np.where(pixels < 128, levels, -levels), 0, 255).astype(np.uint8)
+    Image.fromarray(nudged).save(path)
+
+
+def test_other_software_is_held_to_the_stated_tolerance_and_the_same_software_to_identity(
+    exhibit_setup, tmp_path  # noqa: F811
+):
+    # The same software: a still off by a few levels no longer matches.
+    same = _copy(exhibit_setup["bag"], tmp_path / "same")
+    _nudge_still(same / "data" / "stills" / "step-01.png", 3)
+    _rewrite_manifests(same)
+    checked = run_cli(exhibit_setup["env"], "exhibit-verify", str(same), "--rerender", "--json")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)["rerender"]
+    assert report["software_matches"] and not report["ok"]
+
+    # Made elsewhere (another VTK): the same few levels are within the tolerance, and the report
+    # names what differs; a marker moved would still differ by far more (the edited-scene test).
+    other = _copy(exhibit_setup["bag"], tmp_path / "other")
+    _nudge_still(other / "data" / "stills" / "step-01.png", 3)
+    info = other / "bag-info.txt"
+    lines = info.read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("Software-VTK: ") for line in lines)
+    info.write_text(
+        "\n".join(
+            "Software-VTK: 9.0.0" if line.startswith("Software-VTK: ") else line for line in lines
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    _rewrite_manifests(other)
+    checked = run_cli(exhibit_setup["env"], "exhibit-verify", str(other), "--rerender", "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)["rerender"]
+    assert not report["software_matches"] and report["ok"]
+    assert any("Software-VTK" in d and "9.0.0" in d for d in report["software_differences"])
+    [first] = [s for s in report["stills"] if s["step"] == 1]
+    assert first["matches"] and not first["identical"] and first["within_tolerance"]

@@ -170,6 +170,7 @@ def _rerender_json(report: RerenderReport) -> dict[str, Any]:
                 "scene_file": c.scene_file,
                 "matches": report.matches(c),
                 "identical": c.identical,
+                "within_tolerance": c.within_tolerance,
                 "differing_pixels": c.differing_pixels,
                 "largest_block_difference": c.largest_block_difference,
             }
