@@ -164,6 +164,84 @@ def freeze_controls(
                 )
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def step_thumbnail(
+    _cat: bsu_models.Catalogue,
+    version_id: int,
+    scene_id: int,
+    revision: int,
+    revision_sha256: str,
+    number: int,
+    view: str | None,
+    size: str,
+    lang: str,
+    _actor: str,
+) -> bytes:
+    """A step's storyboard picture, drawn by the stills renderer (which records the render in
+    the audit log); kept per scene, revision (by its SHA-256), step and size, so a rerun does
+    not draw it again."""
+    still = _cat.render_still(
+        version_id,
+        scene_id=scene_id,
+        revision=revision,
+        step=number,
+        view=view,
+        preset=None if view else "iso",
+        size=size,
+        overlays=bsu_models.Overlays(
+            labels=False,
+            measurements=False,
+            scale_bar=False,
+            north_arrow=False,
+            legend=False,
+            caption=False,
+        ),
+        lang=lang,
+        actor=_actor,
+    )
+    return still.png
+
+
+def storyboard(
+    scene: bsu_models.SceneInfo, doc: bsu_models.SceneDoc, revision: int, number: int
+) -> int | None:
+    """A strip of small pictures, one per step, the step shown marked; the step whose button
+    was pressed, or None."""
+    if cat.refusal("render", scene.case_reference) is not None:
+        return None
+    try:
+        sha = {r.number: r.sha256 for r in cat.scenes.history(scene.scene_id)}[revision]
+    except (bsu_models.BsuError, KeyError):
+        return None
+    chosen = None
+    per_row = min(max(len(doc.steps), 4), 6)
+    with st.container(key="storyboard", border=True):
+        st.caption(t("Storyboard"))
+        for start in range(0, len(doc.steps), per_row):
+            columns = st.columns(per_row)
+            for column, (index, each) in zip(
+                columns, enumerate(doc.steps[start : start + per_row], start + 1), strict=False
+            ):
+                saved = doc.view_for_step(each.id)
+                with column:
+                    try:
+                        png = step_thumbnail(cat, scene.version_id, scene.scene_id, revision,
+                                             sha, index, saved.id if saved else None,
+                                             "storyboard", language(), actor())  # fmt: skip
+                    except bsu_models.BsuError as exc:
+                        st.caption(error_text(exc))
+                    else:
+                        st.image(png, width="stretch")
+                    if st.button(
+                        f"{index} · {plain(each.title)}",
+                        key=f"storyboard_{scene.scene_id}_{index}",
+                        type="primary" if index == number else "secondary",
+                        width="stretch",
+                    ):
+                        chosen = index
+    return chosen
+
+
 def render_section(title: str, scene: bsu_models.SceneInfo) -> bool:
     """A sidebar section's heading; False, with why, for those who may not render."""
     st.subheader(title, anchor=False)
@@ -367,6 +445,12 @@ title_col.markdown(
     "### " + t("Step {number} of {count}").format(number=number, count=count) + clock
 )
 title_col.text(step.title)
+with st.spinner(t("Drawing the storyboard…")):
+    picked = storyboard(scene, doc, revision, number)
+if picked is not None and picked != number:
+    st.session_state[step_key] = picked
+    st.query_params["step"] = str(picked)
+    st.rerun()
 
 layer = cat.scenes.layer(scene.scene_id, doc, step)
 # 3D labels carry the provenance symbol, so how a position is known is seen on the model too.
