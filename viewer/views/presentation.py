@@ -242,6 +242,40 @@ def storyboard(
     return chosen
 
 
+# Court mode: no sidebar or Streamlit chrome, the page full width and its words large enough to
+# read across a courtroom. Static CSS only; Streamlit has no setting for any of it.
+COURT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], #MainMenu, footer {
+  display: none !important;
+}
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 2rem; }
+[data-testid="stMain"] h3 { font-size: 2.6rem; }
+[data-testid="stMain"] [data-testid="stText"], [data-testid="stMain"] .stMarkdown p {
+  font-size: 1.5rem;
+}
+[data-testid="stMain"] [data-testid="stTable"] td,
+[data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.35rem; }
+</style>"""
+
+
+def court_mode() -> bool:
+    """The Court mode switch, carried in the address (``&court=1``) so a reload keeps it."""
+    if "present_court" not in st.session_state:
+        st.session_state["present_court"] = st.query_params.get("court") == "1"
+    on = st.toggle(
+        t("Court mode"),
+        key="present_court",
+        help=t("Full screen for the courtroom: no sidebar, large words and labels."),
+    )
+    if on:
+        st.query_params["court"] = "1"
+        st.html(COURT_CSS)
+    elif "court" in st.query_params:
+        del st.query_params["court"]
+    return on
+
+
 def render_section(title: str, scene: bsu_models.SceneInfo) -> bool:
     """A sidebar section's heading; False, with why, for those who may not render."""
     st.subheader(title, anchor=False)
@@ -369,6 +403,7 @@ def still_controls(
 
 
 st.title(t("Presentation"))
+court = court_mode()
 cat = catalogue()
 version = choose_version(cat, key="present")
 if version is None:
@@ -477,9 +512,10 @@ event = scene3d(
     layer=layer,
     camera=camera,
     tool="present",
-    height=600,
+    height=760 if court else 600,
     scene=(scene.scene_id, revision),
     sun=bsu_models.sun_track(version, doc, step),
+    large_labels=court,
 )
 if event and event.get("type") == "step":
     # An arrow key pressed while the 3D view had the focus.
@@ -508,7 +544,9 @@ with people:
                 ),
             }
         )
-    if rows:
+    if rows and court:
+        st.table(rows, hide_index=True)  # a grid's canvas text cannot be made larger
+    elif rows:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:
         st.text(t("Nobody is placed at this step."))
