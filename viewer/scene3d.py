@@ -147,12 +147,14 @@ def scene3d(
     height: int = 560,
     scene: tuple[int, int] | None = None,
     sun: dict | None = None,
+    large_labels: bool = False,
 ) -> dict | None:
     """Show the viewer; returns a new event from the browser (click, camera) or None.
 
     ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display;
     ``sun`` (``bsu_models.sun_track``) lets the view cast the sun's shadows around the step's
-    time, with a toggle and a time slider."""
+    time, with a toggle and a time slider; ``large_labels`` draws the labels larger (court
+    mode)."""
     chain = mesh_chain(version)
     if st.session_state.get(f"{key}:warm") != version.version_id:
         # Clicks are re-cast on the full mesh: have it loaded before the first one.
@@ -188,6 +190,7 @@ def scene3d(
         camera=camera,
         tool=tool,
         labels=viewer_labels(),
+        large_labels=large_labels,
         height=height,
         key=key,
         default=None,

@@ -53,12 +53,16 @@ SIZES: dict[str, tuple[int, int]] = {
     "a4": (3508, 2480),  # landscape at 300 dpi
     "a3": (4961, 3508),
 }
+# Small pictures not offered as a still size: the storyboard strip's step thumbnails.
+THUMBNAIL_SIZES: dict[str, tuple[int, int]] = {"storyboard": (320, 180)}
 PRINT_DPI = 300
 BACKGROUND = (0.96, 0.96, 0.95)
 MODEL_COLOUR = (0.83, 0.81, 0.77)
 
 
 def picture_size(name: str) -> tuple[int, int]:
+    if name in THUMBNAIL_SIZES:
+        return THUMBNAIL_SIZES[name]
     if name not in SIZES:
         raise InvalidInput(
             "Size {size!r} is not one of {choices}.", size=name, choices=", ".join(SIZES)

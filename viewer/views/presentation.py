@@ -164,6 +164,118 @@ def freeze_controls(
                 )
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def step_thumbnail(
+    _cat: bsu_models.Catalogue,
+    version_id: int,
+    scene_id: int,
+    revision: int,
+    revision_sha256: str,
+    number: int,
+    view: str | None,
+    size: str,
+    lang: str,
+    _actor: str,
+) -> bytes:
+    """A step's storyboard picture, drawn by the stills renderer (which records the render in
+    the audit log); kept per scene, revision (by its SHA-256), step and size, so a rerun does
+    not draw it again."""
+    still = _cat.render_still(
+        version_id,
+        scene_id=scene_id,
+        revision=revision,
+        step=number,
+        view=view,
+        preset=None if view else "iso",
+        size=size,
+        overlays=bsu_models.Overlays(
+            labels=False,
+            measurements=False,
+            scale_bar=False,
+            north_arrow=False,
+            legend=False,
+            caption=False,
+        ),
+        lang=lang,
+        actor=_actor,
+    )
+    return still.png
+
+
+def storyboard(
+    scene: bsu_models.SceneInfo, doc: bsu_models.SceneDoc, revision: int, number: int
+) -> int | None:
+    """A strip of small pictures, one per step, the step shown marked; the step whose button
+    was pressed, or None."""
+    if cat.refusal("render", scene.case_reference) is not None:
+        return None
+    try:
+        sha = {r.number: r.sha256 for r in cat.scenes.history(scene.scene_id)}[revision]
+    except (bsu_models.BsuError, KeyError):
+        return None
+    chosen = None
+    per_row = min(max(len(doc.steps), 4), 6)
+    with st.container(key="storyboard", border=True):
+        st.caption(t("Storyboard"))
+        for start in range(0, len(doc.steps), per_row):
+            columns = st.columns(per_row)
+            for column, (index, each) in zip(
+                columns, enumerate(doc.steps[start : start + per_row], start + 1), strict=False
+            ):
+                saved = doc.view_for_step(each.id)
+                with column:
+                    try:
+                        png = step_thumbnail(cat, scene.version_id, scene.scene_id, revision,
+                                             sha, index, saved.id if saved else None,
+                                             "storyboard", language(), actor())  # fmt: skip
+                    except bsu_models.BsuError as exc:
+                        st.caption(error_text(exc))
+                    else:
+                        st.image(png, width="stretch")
+                    if st.button(
+                        f"{index} · {plain(each.title)}",
+                        key=f"storyboard_{scene.scene_id}_{index}",
+                        type="primary" if index == number else "secondary",
+                        width="stretch",
+                    ):
+                        chosen = index
+    return chosen
+
+
+# Court mode: no sidebar or Streamlit chrome, the page full width and its words large enough to
+# read across a courtroom. Static CSS only; Streamlit has no setting for any of it.
+COURT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], #MainMenu, footer {
+  display: none !important;
+}
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 2rem; }
+[data-testid="stMain"] h3 { font-size: 2.6rem; }
+[data-testid="stMain"] [data-testid="stText"], [data-testid="stMain"] .stMarkdown p {
+  font-size: 1.5rem;
+}
+[data-testid="stMain"] [data-testid="stTable"] td,
+[data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.35rem; }
+</style>"""
+
+
+def court_mode() -> bool:
+    """The Court mode switch, carried in the address (``&court=1``) so a reload keeps it."""
+    if "present_court" not in st.session_state:
+        st.session_state["present_court"] = st.query_params.get("court") == "1"
+    on = st.toggle(
+        t("Court mode"),
+        key="present_court",
+        help=t("Full screen for the courtroom: no sidebar, large words and labels."),
+    )
+    if on:
+        st.query_params["court"] = "1"
+        st.html(COURT_CSS)
+    elif "court" in st.query_params:
+        del st.query_params["court"]
+    return on
+
+
 def render_section(title: str, scene: bsu_models.SceneInfo) -> bool:
     """A sidebar section's heading; False, with why, for those who may not render."""
     st.subheader(title, anchor=False)
@@ -291,6 +403,7 @@ def still_controls(
 
 
 st.title(t("Presentation"))
+court = court_mode()
 cat = catalogue()
 version = choose_version(cat, key="present")
 if version is None:
@@ -367,6 +480,12 @@ title_col.markdown(
     "### " + t("Step {number} of {count}").format(number=number, count=count) + clock
 )
 title_col.text(step.title)
+with st.spinner(t("Drawing the storyboard…")):
+    picked = storyboard(scene, doc, revision, number)
+if picked is not None and picked != number:
+    st.session_state[step_key] = picked
+    st.query_params["step"] = str(picked)
+    st.rerun()
 
 layer = cat.scenes.layer(scene.scene_id, doc, step)
 # 3D labels carry the provenance symbol, so how a position is known is seen on the model too.
@@ -393,9 +512,10 @@ event = scene3d(
     layer=layer,
     camera=camera,
     tool="present",
-    height=600,
+    height=760 if court else 600,
     scene=(scene.scene_id, revision),
     sun=bsu_models.sun_track(version, doc, step),
+    large_labels=court,
 )
 if event and event.get("type") == "step":
     # An arrow key pressed while the 3D view had the focus.
@@ -424,7 +544,9 @@ with people:
                 ),
             }
         )
-    if rows:
+    if rows and court:
+        st.table(rows, hide_index=True)  # a grid's canvas text cannot be made larger
+    elif rows:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:
         st.text(t("Nobody is placed at this step."))

@@ -719,6 +719,8 @@ window.addEventListener('message', (e) => {
   const args = d.args ?? {};
   applyTheme(d.theme);
   applyLabels(args.labels);
+  // Court mode: labels large enough to read across a courtroom (styled in index.html).
+  document.body.classList.toggle('large-labels', args.large_labels === true);
   setHeight(args.height);
   setTool(args.tool);
   applySceneArg(args.scene);
