@@ -4,6 +4,7 @@ difference table checked against the documents themselves, and refused across mo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -213,6 +214,19 @@ def test_exhibit_carries_both_accounts_and_re_renders_them(accounts, tmp_path):
     assert "Account B: Defence account" in text
     assert "2.00 m ±" in text and "by label" in text
     assert "Illustrative demonstrative aid" in text
+    # The offline viewer carries the further account as its stills were drawn from it.
+    viewer = (out / "data" / "viewer.html").read_text(encoding="utf-8")
+    embedded = re.search(r'<script type="application/json" id="bsu-data">(.*?)</script>', viewer)
+    assert embedded is not None
+    shown = json.loads(embedded.group(1))
+    [account] = shown["accounts"]
+    assert account["title"] == "Defence account, steps 1-2"
+    assert str(defence.scene_id) in account["subtitle"]
+    defence_doc = cat.scenes.document(defence.scene_id)
+    assert [s["title"] for s in account["steps"]] == [s.title for s in defence_doc.steps]
+    assert [s["title"] for s in shown["steps"]] == [
+        s.title for s in cat.scenes.document(prosecution.scene_id).steps
+    ]
     report = rerender_package(out, cat.settings)
     assert report.ok, report.differing
     assert {c.still for c in report.checks} >= {f"{folder}/stills/step-02.png"}

@@ -570,3 +570,48 @@ def test_sensitive_entities_are_marked_in_both_languages(bunny, glb, tmp_path, o
         expect(rows.first).to_have_class("sensitive")
         expect(opened.page.locator("#entity-rows .badge")).to_have_count(1)
         assert opened.outside == []
+
+
+def test_an_exhibit_with_further_accounts_switches_between_them(
+    bunny, glb, tmp_path, open_offline
+):
+    from playwright.sync_api import expect
+
+    data = _scene(bunny)
+    defence = {**_scene(bunny, narrative_2=HOSTILE), "title": HOSTILE, "subtitle": "scene 2"}
+    defence["steps"] = defence["steps"][:2]
+    data["accounts"] = [{k: defence[k] for k in ("title", "subtitle", "steps")}]
+    html_file = tmp_path / "exhibit" / "viewer.html"
+    html_file.parent.mkdir()
+    html_file.write_bytes(build_offline_viewer(glb, data))
+    opened = open_offline(html_file)
+    page = opened.page
+    page.locator('body[data-ready="1"]').wait_for(state="attached", timeout=READY_TIMEOUT_MS)
+    picker = page.locator("#account")
+    expect(picker).to_be_visible()
+    expect(picker.locator("option")).to_have_text([data["title"], HOSTILE])
+    page.keyboard.press("End")
+    expect(page.locator("#step-heading")).to_have_text("Step 3 of 3 · Plan 平面")
+    picker.select_option("1")
+    expect(page.locator("body")).to_have_attribute("data-account", "1")
+    # The further account has two steps: the view goes to its last, with its own words.
+    expect(page.locator("#step-heading")).to_have_text("Step 2 of 2 · 21:04 · Turn 轉身")
+    expect(page.locator("#title")).to_have_text(HOSTILE)
+    assert page.locator("#title *, #account *:not(option)").count() == 0
+    expect(page.locator("#narrative")).to_have_text(HOSTILE)
+    _shot(page, "offline-viewer-accounts.png")
+    picker.select_option("0")
+    expect(page.locator("#title")).to_have_text(data["title"])
+    expect(page.locator("#step-heading")).to_have_text(re.compile(r"^Step 2 of 3"))
+    assert opened.outside == [] and opened.problems == []
+
+
+def test_one_account_shows_no_account_choice(bunny, glb, tmp_path, open_offline):
+    from playwright.sync_api import expect
+
+    html_file = tmp_path / "exhibit" / "viewer.html"
+    html_file.parent.mkdir()
+    html_file.write_bytes(build_offline_viewer(glb, _scene(bunny)))
+    page = open_offline(html_file).page
+    page.locator('body[data-ready="1"]').wait_for(state="attached", timeout=READY_TIMEOUT_MS)
+    expect(page.locator("#account-choice")).to_be_hidden()

@@ -184,13 +184,15 @@ class ExhibitBuilder:
             scene_file="scene.json",
         )
 
-    def _entities(self, step: Step) -> tuple[BookEntity, ...]:
+    def _entities(self, step: Step, doc: SceneDoc | None = None) -> tuple[BookEntity, ...]:
+        """The entities at ``step`` of ``doc`` (this exhibit's scene unless another account)."""
+        doc = doc or self.doc
         east, north, up, factor = _frame(self.version)
         base = min(float(np.asarray(corner) @ up) for corner in self.version.bounds)
-        numbers: dict[str | None, int] = {s.id: n for n, s in enumerate(self.doc.steps, 1)}
+        numbers: dict[str | None, int] = {s.id: n for n, s in enumerate(doc.steps, 1)}
         rows = []
-        for entity in self.doc.entities:
-            pos = self.doc.position(entity.id, step.id)
+        for entity in doc.entities:
+            pos = doc.position(entity.id, step.id)
             metres = None
             if pos is not None and factor is not None:
                 p = np.asarray(pos.point)
@@ -284,15 +286,12 @@ class ExhibitBuilder:
             distance=full,
         )
 
-    def _viewer_data(self, exhibit: str) -> dict[str, Any]:
-        version = self.version
-        lo, hi = version.bounds
-        diagonal = float(np.linalg.norm(np.subtract(hi, lo)))
-        factor = _frame(version)[3]
+    def _viewer_steps(self, scene_id: int, doc: SceneDoc) -> list[dict[str, Any]]:
+        """Each step of an account as the offline viewer shows it: its view, layer and table."""
         steps = []
-        for number, step in enumerate(self.doc.steps, 1):
-            view = self.doc.view_for_step(step.id)
-            layer = self._scenes.layer(self.info.scene_id, self.doc, step)
+        for number, step in enumerate(doc.steps, 1):
+            view = doc.view_for_step(step.id)
+            layer = self._scenes.layer(scene_id, doc, step)
             steps.append(
                 {
                     "number": number,
@@ -309,11 +308,35 @@ class ExhibitBuilder:
                             "reference": e.reference,
                             "sensitive": e.sensitive,
                         }
-                        for e in self._entities(step)
+                        for e in self._entities(step, doc)
                         if e.model_point is not None
                     ],
                 }
             )
+        return steps
+
+    def _viewer_data(self, exhibit: str) -> dict[str, Any]:
+        version = self.version
+        lo, hi = version.bounds
+        diagonal = float(np.linalg.norm(np.subtract(hi, lo)))
+        factor = _frame(version)[3]
+        steps = self._viewer_steps(self.info.scene_id, self.doc)
+        # The further accounts, each as its stills were drawn: the viewer switches between them.
+        accounts = [
+            {
+                "title": account.doc.name,
+                "subtitle": self._(
+                    "{case} · Exhibit {exhibit} · scene {scene} revision {revision} (frozen)"
+                ).format(
+                    case=version.case_reference,
+                    exhibit=exhibit,
+                    scene=account.info.scene_id,
+                    revision=account.revision,
+                ),
+                "steps": self._viewer_steps(account.info.scene_id, account.doc),
+            }
+            for account in self.accounts
+        ]
         return {
             "title": self.doc.name,
             "subtitle": self._(
@@ -329,6 +352,7 @@ class ExhibitBuilder:
             "eye_height": 1.6 / factor if factor else 0.01 * diagonal,
             "facts": [list(row) for row in _model_facts(version, self.lang)],
             "steps": steps,
+            "accounts": accounts,
         }
 
     def _readme(self, exhibit: str) -> bytes:

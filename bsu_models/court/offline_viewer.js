@@ -62,7 +62,13 @@ const WORDS = (() => {
 // A word with its {placeholders} filled in.
 const fill = (word, values) => word.replace(/\{(\w+)\}/g,
   (all, name) => (Object.hasOwn(values, name) ? String(values[name]) : all));
-const steps = list(DATA.steps).filter((s) => s && typeof s === 'object');
+// The exhibit's own account first, then the further accounts it carries (competing accounts),
+// each with the steps its stills were drawn from.
+const stepsOf = (a) => list(a?.steps).filter((s) => s && typeof s === 'object');
+const accounts = [DATA, ...list(DATA.accounts).filter((a) => a && typeof a === 'object')].map(
+  (a) => ({ title: String(a.title ?? ''), subtitle: String(a.subtitle ?? ''), steps: stepsOf(a) }),
+);
+let steps = accounts[0].steps;
 Object.defineProperty(window, '__bsuViewer', {
   value: Object.freeze({ stepCount: steps.length }), writable: false, configurable: false,
 });
@@ -135,7 +141,29 @@ function showStep(i) {
   view?.showStep(s);
 }
 
+function setUpAccounts() {
+  if (accounts.length < 2) return;
+  const picker = $('account');
+  accounts.forEach((a, i) => {
+    const option = document.createElement('option');
+    option.value = String(i);
+    option.textContent = a.title; // user text: never innerHTML
+    picker.append(option);
+  });
+  $('account-choice').hidden = false;
+  document.body.dataset.account = '0';
+  picker.addEventListener('change', () => {
+    const chosen = accounts[Number(picker.value)] ?? accounts[0];
+    steps = chosen.steps;
+    $('title').textContent = chosen.title;
+    $('subtitle').textContent = chosen.subtitle;
+    document.body.dataset.account = picker.value;
+    showStep(Math.min(Math.max(current, 0), steps.length - 1));
+  });
+}
+
 function setUpPanel() {
+  setUpAccounts();
   if (!steps.length) {
     $('step-heading').textContent = WORDS.no_steps;
     $('step-nav').hidden = true;
@@ -152,6 +180,7 @@ function setUpPanel() {
   };
   window.addEventListener('keydown', (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey || !Object.hasOwn(keys, e.key)) return;
+    if (e.target instanceof HTMLSelectElement) return; // the keys choose an account there
     e.preventDefault(); // PageUp/Down and Home/End would otherwise scroll the panel
     showStep(keys[e.key]());
   });

@@ -137,6 +137,7 @@ def _body(title: str, subtitle: str, facts: list[tuple[str, str]], lang: str) ->
         lines=lines,
         provenance=provenance,
         readonly=_text(_("Read-only exhibit copy: nothing here can be changed or saved.")),
+        account=_text(_("Account shown:")),
         view=_attribute(_("3D view: drag to orbit, right-drag to pan, wheel to zoom")),
         noscript=_text(_("This exhibit viewer needs JavaScript to show the model and the steps.")),
         previous=_text(_("Previous")),
@@ -169,6 +170,8 @@ body {
 header { flex: 0 0 auto; padding: 8px 14px; border-bottom: 1px solid var(--line); }
 header h1 { margin: 0; font-size: 18px; }
 header .subtitle { color: var(--muted); }
+header #account-choice { display: inline-block; margin-top: 4px; }
+header #account-choice[hidden] { display: none; }
 .readonly {
   display: inline-block; margin-top: 4px; padding: 1px 8px; border: 1px solid var(--accent);
   border-radius: 3px; color: var(--accent); font-weight: 600; font-size: 12px;
@@ -263,6 +266,7 @@ _BODY = """\
 <h1 id="title">{title}</h1>
 <div class="subtitle" id="subtitle">{subtitle}</div>
 <div class="readonly" id="readonly">{readonly}</div>
+<label id="account-choice" hidden>{account} <select id="account"></select></label>
 </header>
 <main>
 <div id="viewport" aria-label="{view}">\
