@@ -213,7 +213,8 @@ class SceneReviewing:
                     revision=revision,
                 )
             if row.freeze is not None:
-                raise Conflict(_closed(row))
+                closed = _closed(row)
+                raise Conflict(closed)
             refusal = _own_work(row, reviewer)
             if refusal is not None:  # a revision saved since the check above
                 raise AccessDenied(refusal)
