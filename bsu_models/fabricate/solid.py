@@ -59,7 +59,15 @@ def _clean_faces(faces: np.ndarray) -> np.ndarray:
     ok = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
     faces = faces[ok]
     key = np.sort(faces, axis=1)
-    _unique, first = np.unique(key, axis=0, return_index=True)
+    n = int(key.max()) + 1 if len(key) else 1
+    if n < 2_000_000:
+        # One int64 per face: a 1-D sort is several times faster than unique rows.
+        flat = (key[:, 0] * n + key[:, 1]) * n + key[:, 2]
+        order = np.argsort(flat, kind="stable")
+        ordered = flat[order]
+        first = order[np.r_[True, ordered[1:] != ordered[:-1]]]
+    else:
+        _unique, first = np.unique(key, axis=0, return_index=True)
     return faces[np.sort(first)]
 
 
