@@ -97,25 +97,21 @@ class _Edges:
 def _edge_facts(faces: np.ndarray, vertex_count: int) -> _Edges:
     directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
     n = np.int64(max(vertex_count, 1))
-    forward = directed[:, 0] * n + directed[:, 1]
-    backward = directed[:, 1] * n + directed[:, 0]
-    # Sorted lookups rather than np.isin, which is slow on wide-ranging keys.
-    ordered = np.sort(forward)
-    at = np.minimum(np.searchsorted(ordered, backward), len(ordered) - 1)
-    rim = ordered[at] != backward
-    twice = ordered[1:][ordered[1:] == ordered[:-1]]
-    bad = np.zeros(len(forward), dtype=bool)
-    if len(twice):
-        at = np.minimum(np.searchsorted(twice, forward), len(twice) - 1)
-        bad |= twice[at] == forward
-    key = np.minimum(forward, backward)
-    undirected = np.sort(key)
-    run_start = np.r_[True, undirected[1:] != undirected[:-1]]
-    counts = np.diff(np.r_[np.flatnonzero(run_start), len(undirected)])
-    crowded = undirected[run_start][counts > 2]
-    if len(crowded):
-        at = np.minimum(np.searchsorted(crowded, key), len(crowded) - 1)
-        bad |= crowded[at] == key
+    # Each edge's undirected key and its direction; one sort groups the uses of each edge.
+    up = directed[:, 0] < directed[:, 1]
+    key = np.where(up, directed[:, 0] * n + directed[:, 1], directed[:, 1] * n + directed[:, 0])
+    order = np.argsort(key)
+    ordered = key[order]
+    run_start = np.r_[True, ordered[1:] != ordered[:-1]]
+    group = np.empty(len(key), dtype=np.int64)
+    group[order] = np.cumsum(run_start) - 1
+    total = np.bincount(group)
+    upward = np.bincount(group, weights=up)
+    same = np.where(up, upward[group], total[group] - upward[group])
+    # A rim edge: no face has its reverse. Not orientable: used twice in the same direction,
+    # or shared by more than two faces.
+    rim = same == total[group]
+    bad = (same >= 2) | (total[group] > 2)
     return _Edges(directed, rim, bad)
 
 
