@@ -186,11 +186,17 @@ def _apart_groups(
     """For each piece, a group number such that the boxes of the ``chosen`` pieces in one group
     do not meet (greedy colouring of the boxes' overlaps); -1 for the others."""
     count = len(chosen)
-    corners = vertices[faces]
+    # Pieces share no vertices, so each piece's box is that of its own vertices.
+    owner = np.full(len(vertices), -1, dtype=np.int64)
+    owner[faces.ravel()] = np.repeat(piece_of, 3)
+    used = np.flatnonzero(owner >= 0)
+    by_piece = used[np.argsort(owner[used], kind="stable")]
+    owners = owner[by_piece]
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
     low = np.full((count, 3), np.inf)
     high = np.full((count, 3), -np.inf)
-    np.minimum.at(low, piece_of, corners.min(axis=1))
-    np.maximum.at(high, piece_of, corners.max(axis=1))
+    low[owners[starts]] = np.minimum.reduceat(vertices[by_piece], starts, axis=0)
+    high[owners[starts]] = np.maximum.reduceat(vertices[by_piece], starts, axis=0)
     ids = np.flatnonzero(chosen)
     group = np.full(count, -1)
     lo, hi = low[ids], high[ids]
@@ -267,8 +273,9 @@ def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Sol
 
 def _signed_volume_of_sheet(vertices: np.ndarray, faces: np.ndarray) -> float:
     """Which way an open sheet faces: its projected area in plan, positive when facing up."""
-    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
-    return float(np.cross(b - a, c - a)[:, 2].sum())
+    a, b, c = vertices[faces[:, 0], :2], vertices[faces[:, 1], :2], vertices[faces[:, 2], :2]
+    u, v = b - a, c - a
+    return float((u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]).sum())
 
 
 def solid_arrays(solid: object) -> tuple[np.ndarray, np.ndarray]:
