@@ -175,7 +175,7 @@ def test_an_author_and_a_non_reviewer_see_why_they_may_not_review(world: World, 
     expect(page.get_by_role("heading", name="Technical review")).to_be_visible()
     expect(
         page.get_by_text(
-            f"{USER} may not review scene revisions before they are frozen: "
+            f"{USER} may not make the technical review of a scene revision for court: "
             "that needs the role reviewer."
         )
     ).to_be_visible()

@@ -140,7 +140,7 @@ _ACTION_WORDS: dict[str, Message] = {
     "case.members": Message("request, approve or end case membership"),
     "case.lead": Message("grant membership of the case"),
     "model.print": Message("export printable physical models"),
-    "scene.review": Message("review scene revisions before they are frozen"),
+    "scene.review": Message("make the technical review of a scene revision for court"),
 }
 
 _MEMBERSHIP_WORDS = {ANY: "yes", MEMBER: "member", LEAD: "lead"}
