@@ -33,6 +33,8 @@ ENTITY_TYPE_NAMES = {
     "other": N_("Other"),
 }
 VEHICLE_KINDS = ("car", "van", "bus", "motorcycle")
+#: The types that have a true size of their own (people: height; vehicles: all three).
+SIZED_TYPES = (*PERSON_TYPES, "vehicle")
 #: Display names of the vehicle kinds, as msgids.
 VEHICLE_KIND_NAMES = {
     "car": N_("Car"),
@@ -194,7 +196,7 @@ class Entity:
                 kind=self.vehicle_kind,
                 choices=", ".join(VEHICLE_KINDS),
             )
-        sized = self.is_person or self.type == "vehicle"
+        sized = self.type in SIZED_TYPES
         footprint = self.length_m is not None or self.width_m is not None
         for value in (self.height_m, self.length_m, self.width_m):
             if value is None:
