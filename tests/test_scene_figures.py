@@ -68,6 +68,8 @@ def test_sizes_reach_the_layer_in_model_units(yard):
     assert person.height * k == pytest.approx(1.80)
     assert _extent(person, person.up) * k == pytest.approx(1.80)
     assert _extent(witness, witness.up) * k == pytest.approx(PERSON_HEIGHT_M)
+    # No heading given, no direction drawn: the witness has no nose.
+    assert len(witness.parts) == len(person.parts) - 1
     # The suspect faces east (+x): the nose sticks out that way.
     assert person.forward == pytest.approx((1.0, 0.0, 0.0))
     length, width, height = VEHICLE_SIZES_M["car"]

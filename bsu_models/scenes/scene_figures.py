@@ -79,9 +79,13 @@ def _triple(v: np.ndarray) -> Point:
     return (float(v[0]), float(v[1]), float(v[2]))
 
 
-def entity_figure(entity: Entity, position: Position, frame: SiteFrame) -> Figure | None:
+def entity_figure(
+    entity: Entity, position: Position, frame: SiteFrame, matched: bool = False
+) -> Figure | None:
     """The figure of ``entity`` standing at ``position``; None for kinds drawn as plain markers
-    (evidence, other) and where the model's units are unknown."""
+    (evidence, other) and where the model's units are unknown. A direction nobody gave is not
+    drawn: no nose and no cone without a heading, and no cone for a camera ``matched`` to its
+    frame (its solved frustum shows what it sees)."""
     shaped = entity.is_person or entity.type in ("vehicle", "camera")
     if frame.metres_per_unit is None or not shaped:
         return None
@@ -104,9 +108,11 @@ def entity_figure(entity: Entity, position: Position, frame: SiteFrame) -> Figur
         parts = (
             box(0.0, body / 2, (length, width, body)),
             box(0.0, body + head / 2, (head, head, head)),
-            # The nose shows where the person faces.
-            box(length / 2 + head / 4, body + head / 2, (head / 2, head / 4, head / 4)),
         )
+        if position.heading_deg is not None:
+            # The nose shows where the person faces.
+            nose = box(length / 2 + head / 4, body + head / 2, (head / 2, head / 4, head / 4))
+            parts = (*parts, nose)
     elif entity.type == "vehicle":
         lower = 0.55 * height
         cabin = 0.6 * length
@@ -122,9 +128,8 @@ def entity_figure(entity: Entity, position: Position, frame: SiteFrame) -> Figur
     else:
         reach = CAMERA_RANGE_M * k
         radius = reach * math.tan(math.radians(CAMERA_FOV_DEG / 2))
-        parts = (
-            box(0.0, 0.0, (length, width, height)),
-            Part("cone", _triple(base), (reach, radius, 0.0)),
-        )
+        parts = (box(0.0, 0.0, (length, width, height)),)
+        if position.heading_deg is not None and not matched:
+            parts = (*parts, Part("cone", _triple(base), (reach, radius, 0.0)))
         height = height / 2
     return Figure(_triple(forward), _triple(side), _triple(up), parts, height)
