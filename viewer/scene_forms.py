@@ -139,6 +139,17 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
             key=f"edit_sensitive_{entity.id}",
         )
         notes = st.text_area(t("Notes"), entity.notes, height=68, key=f"edit_notes_{entity.id}")
+        size = size_fields(entity)
+        heading = None
+        if position is not None and entity.type in (*bsu_models.SIZED_TYPES, "camera"):
+            heading = st.number_input(
+                t("Heading at this step (degrees from north, clockwise)"),
+                0.0,
+                359.9,
+                float(position.heading_deg or 0.0),
+                step=5.0,
+                key=f"edit_heading_{entity.id}",
+            )
         provenance = reference = None
         if position is not None:
             provenance = st.selectbox(
@@ -161,6 +172,7 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
                         colour=colour,
                         sensitive=sensitive,
                         notes=notes,
+                        **sizes_for(kind, size),
                     )
                 )
                 chosen = Provenance(provenance or "assumption", reference or "")
@@ -170,10 +182,71 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
                     and (chosen != position.provenance)
                 ):
                     changed = changed.with_position(position.edited(provenance=chosen))
+                turned = changed.position(entity.id, step.id) if step is not None else None
+                # An untouched 0 leaves "no heading given" as it was.
+                if (
+                    turned is not None
+                    and heading is not None
+                    and heading != (turned.heading_deg or 0.0)
+                ):
+                    changed = changed.with_position(turned.edited(heading_deg=heading))
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
                 editing.save(changed, N_("edited {label}"), "entity", label=label)
+
+
+def size_fields(entity: Entity) -> dict[str, object]:
+    """The true-size fields of a person (height) or vehicle (kind, length, width, height);
+    0 stands for "typical"."""
+    if entity.type not in bsu_models.SIZED_TYPES:
+        return {}
+    key = entity.id
+    fields: dict[str, object] = {}
+    if entity.type == "vehicle":
+        kinds = bsu_models.VEHICLE_KINDS
+        fields["vehicle_kind"] = st.selectbox(
+            t("Vehicle kind"),
+            kinds,
+            index=kinds.index(entity.vehicle_kind or "car"),
+            format_func=lambda k: t(bsu_models.VEHICLE_KIND_NAMES[k]),
+            key=f"edit_vehicle_{key}",
+        )
+    measures = [("height_m", t("Height (m), 0: typical"))]
+    if entity.type == "vehicle":
+        measures = [
+            ("length_m", t("Length (m), 0: typical")),
+            ("width_m", t("Width (m), 0: typical")),
+            *measures,
+        ]
+    for name, label in measures:
+        fields[name] = st.number_input(
+            label,
+            0.0,
+            30.0,
+            float(getattr(entity, name) or 0.0),
+            step=0.01,
+            key=f"edit_{name}_{key}",
+        )
+    return fields
+
+
+def sizes_for(kind: str, fields: dict[str, object]) -> dict[str, object]:
+    """The entity's size fields for its (perhaps changed) ``kind``: none that do not apply."""
+    person = kind in bsu_models.SIZED_TYPES and kind != "vehicle"
+    sizes: dict[str, object] = {
+        "height_m": None,
+        "vehicle_kind": None,
+        "length_m": None,
+        "width_m": None,
+    }
+    if kind == "vehicle" or person:
+        sizes["height_m"] = fields.get("height_m") or None
+    if kind == "vehicle":
+        sizes["vehicle_kind"] = fields.get("vehicle_kind") or None
+        sizes["length_m"] = fields.get("length_m") or None
+        sizes["width_m"] = fields.get("width_m") or None
+    return sizes
 
 
 def new_entity_form() -> None:

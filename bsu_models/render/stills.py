@@ -22,6 +22,7 @@ from PIL import Image
 from bsu_models.core.errors import InvalidInput
 from bsu_models.ingest.geometry import as_triple, preset_camera
 from bsu_models.ingest.meshdata import MeshArrays
+from bsu_models.render.figures import add_figures
 from bsu_models.render.offscreen import (
     _RENDER_LOCK,
     THUMBNAIL_FACE_BUDGET,
@@ -208,12 +209,15 @@ def _render_model(
     fit: bool = False,
     face_budget: int | None = None,
     sun: Sunlight | None = None,
+    layer: SceneLayer | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels ``(h, w, 3)`` of the model and the 4x4 world-to-clip matrix of the camera (see
-    ``model_plotter`` and ``shoot``)."""
+    """Pixels ``(h, w, 3)`` of the model, with the entities of ``layer`` at true size, and the
+    4x4 world-to-clip matrix of the camera (see ``model_plotter`` and ``shoot``)."""
     with _RENDER_LOCK:
         plotter = model_plotter(mesh, size, face_budget=face_budget, sun=sun)
         try:
+            if layer is not None:
+                add_figures(_pyvista(), plotter, layer)
             return shoot(plotter, camera, size, fit=fit)
         finally:
             plotter.close()
@@ -344,7 +348,8 @@ def draw_picture(
     overlays = overlays or Overlays()
     if overlays.caption and caption:
         camera = _frame_above(camera, caption_height(len(caption), size[1]) / size[1])
-    pixels, world_to_clip = _render_model(mesh, camera, size, sun=sun)
+    shown = layer if layer is not None and overlays.markers else None
+    pixels, world_to_clip = _render_model(mesh, camera, size, sun=sun, layer=shown)
     project = _projector(world_to_clip, size)
     image = Image.fromarray(pixels)
     canvas = new_canvas(image, font_file, lang)

@@ -21,6 +21,7 @@ from bsu_models.core.units import metres_per_model_unit
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import MeshGeometry, as_triple, line_of_sight
 from bsu_models.scenes.scene_camera import frustum_corners
+from bsu_models.scenes.scene_figures import entity_figure
 from bsu_models.scenes.scene_items import (
     DEFAULT_EYE_HEIGHT_M,
     Anchor,
@@ -38,6 +39,7 @@ from bsu_models.scenes.scene_layer import (
 )
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_sun import light_on_sightline, step_sun
+from bsu_models.scenes.site_frame import site_frame
 
 
 class SceneAnalysis:
@@ -269,8 +271,18 @@ class SceneAnalysis:
         info = self.info(scene_id)  # also: only for those who may read the scene
         order = [s.id for s in doc.steps]
         upto = set(order[: order.index(step.id) + 1])
+        frame = site_frame(get_version(self.ctx, info.version_id))
         markers = tuple(
-            Marker(e.label, e.type, e.colour, pos.point, e.id, e.sensitive, pos.carried)
+            Marker(
+                e.label,
+                e.type,
+                e.colour,
+                pos.point,
+                e.id,
+                e.sensitive,
+                pos.carried,
+                entity_figure(e, pos, frame, doc.camera(e.id) is not None),
+            )
             for e in doc.entities
             if (pos := doc.position(e.id, step.id)) is not None
         )

@@ -32,6 +32,16 @@ ENTITY_TYPE_NAMES = {
     "camera": N_("Camera / CCTV"),
     "other": N_("Other"),
 }
+VEHICLE_KINDS = ("car", "van", "bus", "motorcycle")
+#: The types that have a true size of their own (people: height; vehicles: all three).
+SIZED_TYPES = (*PERSON_TYPES, "vehicle")
+#: Display names of the vehicle kinds, as msgids.
+VEHICLE_KIND_NAMES = {
+    "car": N_("Car"),
+    "van": N_("Van"),
+    "bus": N_("Bus"),
+    "motorcycle": N_("Motorcycle"),
+}
 PROVENANCE_KINDS = ("measured", "cctv", "witness_statement", "assumption")
 MEASUREMENT_KINDS = ("distance", "path_length", "height", "angle")
 PROJECTIONS = ("perspective", "orthographic")
@@ -146,6 +156,12 @@ class Entity:
     colour: str = "#1f77b4"
     notes: str = ""
     sensitive: bool = False
+    # True size: a person's stated height; a vehicle's kind and any measured dimensions
+    # (None: the kind's typical size, scene_figures.VEHICLE_SIZES_M).
+    height_m: float | None = None
+    vehicle_kind: str | None = None
+    length_m: float | None = None
+    width_m: float | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -167,6 +183,30 @@ class Entity:
         object.__setattr__(
             self, "notes", clean_text(self.notes, Message("Notes of {label}", label=self.label))
         )
+        self._check_size()
+
+    def _check_size(self) -> None:
+        if self.vehicle_kind is not None and (
+            self.type != "vehicle" or self.vehicle_kind not in VEHICLE_KINDS
+        ):
+            raise InvalidInput(
+                "Entity {label!r}: vehicle kind {kind!r} must be one of {choices}, "
+                "and only for vehicles.",
+                label=self.label,
+                kind=self.vehicle_kind,
+                choices=", ".join(VEHICLE_KINDS),
+            )
+        sized = self.type in SIZED_TYPES
+        footprint = self.length_m is not None or self.width_m is not None
+        for value in (self.height_m, self.length_m, self.width_m):
+            if value is None:
+                continue
+            if not sized or not 0.1 <= value <= 30 or (self.is_person and footprint):
+                raise InvalidInput(
+                    "Entity {label!r}: sizes are for people (height) and vehicles "
+                    "(length, width, height), from 0.1 to 30 m.",
+                    label=self.label,
+                )
 
     @property
     def is_person(self) -> bool:

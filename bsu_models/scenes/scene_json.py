@@ -85,6 +85,12 @@ def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[s
                 "colour": e.colour,
                 "notes": e.notes,
                 "sensitive": e.sensitive,
+                # Only when set: documents stored before true sizes existed hash the same.
+                **{
+                    name: getattr(e, name)
+                    for name in ("height_m", "vehicle_kind", "length_m", "width_m")
+                    if getattr(e, name) is not None
+                },
             }
             for e in doc.entities
         ],

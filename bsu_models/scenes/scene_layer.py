@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bsu_models.core.errors import Message
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, localise
+from bsu_models.scenes.scene_figures import Figure
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Marker:
     sensitive: bool = False
     #: Repeats the placement of an earlier step (not placed at this one).
     carried: bool = False
+    #: The entity at true size (``scene_figures``); None: a plain marker.
+    figure: Figure | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class SceneLayer:
                     "point": list(m.point),
                     "sensitive": m.sensitive,
                     "carried": m.carried,
+                    **({"figure": m.figure.to_json()} if m.figure is not None else {}),
                 }
                 for m in self.markers
             ],

@@ -645,7 +645,7 @@ function pick(e) {
   const normalMatrix = new THREE.Matrix3().getNormalMatrix(hit.object.matrixWorld);
   const normal = hit.face.normal.clone().applyNormalMatrix(normalMatrix);
   if (normal.dot(raycaster.ray.direction) > 0) normal.negate(); // double-sided: the side facing the viewer
-  const marker = raycaster.intersectObjects(S.markers, false)[0];
+  const marker = raycaster.intersectObjects(S.markers, true)[0];
   const onMarker = marker && marker.distance <= hit.distance + 0.05 * S.diag;
   S.lastClick = { type: 'click', mesh_id: S.meshId, point: hit.point.toArray(), normal: normal.toArray(),
     face: hit.faceIndex ?? null, entity: onMarker ? marker.object.userData.entityId ?? null : null,

@@ -342,6 +342,53 @@ function markerGeometry(type, r) {
   return [new THREE.TetrahedronGeometry(1.2 * r), 0.7 * r];
 }
 
+// An entity at true size (the layer's `figure`, made by bsu_models/scenes/scene_figures.py): boxes
+// of the given sizes along forward, side and up, and a see-through field-of-view cone with its
+// apex at the camera. Only builds what the layer says, so it matches the stills. Null when the
+// layer has no usable figure (then the plain marker is drawn).
+function figureOf(figure, material) {
+  const forward = vec(figure?.forward), up = vec(figure?.up), parts = list(figure?.parts);
+  if (!forward || !up || !parts.length) return null;
+  const back = new THREE.Vector3().crossVectors(forward, up);
+  const turn = new THREE.Quaternion().setFromRotationMatrix(new THREE.Matrix4().makeBasis(forward, up, back));
+  const shape = new THREE.Group();
+  for (const part of parts) {
+    const centre = vec(part?.centre), size = part?.size;
+    if (!centre || !Array.isArray(size) || !size.slice(0, 2).every((v) => Number.isFinite(v) && v > 0)) continue;
+    if (part.kind === 'cone') {
+      const cone = new THREE.Mesh(new THREE.ConeGeometry(size[1], size[0], 24, 1, true), new THREE.MeshBasicMaterial({
+        color: material.color, transparent: true, opacity: 0.2, side: THREE.DoubleSide, depthWrite: false,
+      }));
+      cone.quaternion.setFromUnitVectors(Y_AXIS, forward.clone().negate());
+      cone.position.copy(centre).addScaledVector(forward, size[0] / 2);
+      cone.name = 'fov';
+      cone.raycast = () => {}; // a click through the cone is not a click on the camera
+      shape.add(cone);
+    } else if (Number.isFinite(size[2]) && size[2] > 0) {
+      const box = new THREE.Mesh(new THREE.BoxGeometry(size[0], size[2], size[1]), material);
+      box.quaternion.copy(turn);
+      box.position.copy(centre);
+      shape.add(box);
+    }
+  }
+  return shape.children.length ? shape : null;
+}
+
+// Each drawn figure's height in world units (its solid parts' bounding box along `up`), on the
+// page's body as data-figure-heights {entity id: height}: what a reader or a test can check
+// against the stated heights.
+function recordFigureHeights(figures, up) {
+  const heights = {};
+  for (const [id, shape] of figures) {
+    shape.updateWorldMatrix(true, true);
+    const box = new THREE.Box3();
+    shape.children.filter((c) => c.name !== 'fov').forEach((c) => box.expandByObject(c));
+    const size = box.getSize(new THREE.Vector3());
+    heights[id] = Math.abs(size.x * up.x) + Math.abs(size.y * up.y) + Math.abs(size.z * up.z);
+  }
+  document.body.dataset.figureHeights = JSON.stringify(heights);
+}
+
 // Draws one scene layer {entities, paths, measurements, sightlines, frustums} into `group`, in a model
 // `diag` across with `up` as up. `selected`: the id of the entity to show larger; `sensitiveWord`:
 // where given, a sensitive entity's label says it in that word and is drawn as such. Returns the
@@ -381,23 +428,37 @@ export function drawMarks(group, layer, { up, diag, selected = null, sensitiveWo
     group.add(m);
   }
 
-  const markers = [];
+  const markers = [], figures = [];
   const upRot = new THREE.Quaternion().setFromUnitVectors(Y_AXIS, up);
   for (const e of list(layer?.entities)) {
     const p = vec(e?.point);
     if (!p) continue;
     const isSelected = selected != null && e.id === selected;
     const colour = colourOf(e.colour, '#777777');
-    const [geometry, half] = markerGeometry(e.type, r);
-    const mesh = new THREE.Mesh(geometry, new THREE.MeshStandardMaterial({
+    const material = new THREE.MeshStandardMaterial({
       color: colour, roughness: 0.55, metalness: 0, emissive: colour, emissiveIntensity: isSelected ? 0.6 : 0.25,
-    }));
-    const scale = isSelected ? 1.5 : 1;
-    mesh.scale.setScalar(scale);
-    mesh.quaternion.copy(upRot);
-    mesh.position.copy(p).addScaledVector(up, half * scale); // rest on the point
+    });
+    const shape = figureOf(e.figure, material);
+    let mesh, half, scale = 1;
+    if (shape) {
+      // True size is the point: a selected figure glows rather than grows.
+      mesh = shape;
+      half = Math.max(Number(e.figure.height) || 0, 0) / 2;
+      figures.push([e.id, shape]);
+    } else {
+      let geometry;
+      [geometry, half] = markerGeometry(e.type, r);
+      mesh = new THREE.Mesh(geometry, material);
+      scale = isSelected ? 1.5 : 1;
+      mesh.scale.setScalar(scale);
+      mesh.quaternion.copy(upRot);
+      mesh.position.copy(p).addScaledVector(up, half * scale); // rest on the point
+    }
     // The type and the point let a viewer stand someone at a person's place ("Enter VR").
     Object.assign(mesh.userData, { entityId: e.id, type: e.type, person: PEOPLE.has(e.type), point: p.clone() });
+    // A hit on a part names the entity; the cone, wide and see-through, is no place to click and
+    // nothing for labels to avoid.
+    if (shape) shape.children.forEach((c) => { if (c.name !== 'fov') c.userData = mesh.userData; });
     group.add(mesh);
     markers.push(mesh);
     const labelAt = p.clone().addScaledVector(up, 2 * half * scale + 0.4 * r);
@@ -405,6 +466,7 @@ export function drawMarks(group, layer, { up, diag, selected = null, sensitiveWo
       addLabel(`${hasText(e.label) ? `${e.label} · ` : ''}${sensitiveWord}`, labelAt, 'sensitive', null);
     } else if (hasText(e.label)) addLabel(e.label, labelAt, isSelected ? 'selected' : '', colour);
   }
+  recordFigureHeights(figures, up);
   for (const path of list(layer?.paths)) {
     // Lifted a little so a path drawn on the ground does not z-fight with it.
     const pts = list(path?.points).map(vec).filter(Boolean).map((q) => q.addScaledVector(up, 0.25 * r));

@@ -1,0 +1,135 @@
+"""Entities at true size: the one definition of the shapes drawn for them.
+
+A person is a standing figure of their stated height (body and head) with a nose pointing where
+they face; a vehicle is a block of its kind's real size (or its own) with a lower bonnet at the
+front; a camera is a small body with its field-of-view cone. Each figure is a few parts in
+model units, placed with the version's axes (``SiteFrame``) and the position's heading (a
+compass bearing, 0 north, 90 east), so that the browser, the offline viewer and the stills
+only build boxes and cones of the given sizes. Without known units there are no true sizes:
+no figure (the viewers keep their plain markers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from bsu_models.scenes.scene_items import Entity, Point, Position
+from bsu_models.scenes.site_frame import SiteFrame
+
+PERSON_HEIGHT_M = 1.70
+#: Length, width and height in metres of a typical vehicle of each kind.
+VEHICLE_SIZES_M: dict[str, tuple[float, float, float]] = {
+    "car": (4.5, 1.8, 1.5),
+    "van": (5.4, 2.0, 2.4),
+    "bus": (12.0, 2.55, 3.2),
+    "motorcycle": (2.1, 0.8, 1.2),
+}
+DEFAULT_VEHICLE_KIND = "car"
+CAMERA_FOV_DEG = 60.0
+CAMERA_RANGE_M = 8.0
+CAMERA_BODY_M = 0.3
+
+
+@dataclass(frozen=True)
+class Part:
+    """A box: ``centre`` and ``size`` (along forward, side, up); or a cone: ``centre`` is its
+    apex and ``size`` its (length along forward, radius of the open end, 0)."""
+
+    kind: str
+    centre: Point
+    size: Point
+
+
+@dataclass(frozen=True)
+class Figure:
+    forward: Point
+    side: Point
+    up: Point
+    parts: tuple[Part, ...]
+    #: From the placed point to the top, model units (a camera hangs at its point).
+    height: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "forward": list(self.forward),
+            "side": list(self.side),
+            "up": list(self.up),
+            "height": self.height,
+            "parts": [
+                {"kind": p.kind, "centre": list(p.centre), "size": list(p.size)} for p in self.parts
+            ],
+        }
+
+
+def entity_size_m(entity: Entity) -> tuple[float, float, float]:
+    """Length, width and height in metres the entity is drawn at."""
+    if entity.is_person:
+        height = entity.height_m or PERSON_HEIGHT_M
+        return (0.15 * height, 0.26 * height, height)
+    if entity.type == "vehicle":
+        length, width, height = VEHICLE_SIZES_M[entity.vehicle_kind or DEFAULT_VEHICLE_KIND]
+        return (entity.length_m or length, entity.width_m or width, entity.height_m or height)
+    return (CAMERA_BODY_M, CAMERA_BODY_M, CAMERA_BODY_M)
+
+
+def _triple(v: np.ndarray) -> Point:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def entity_figure(
+    entity: Entity, position: Position, frame: SiteFrame, matched: bool = False
+) -> Figure | None:
+    """The figure of ``entity`` standing at ``position``; None for kinds drawn as plain markers
+    (evidence, other) and where the model's units are unknown. A direction nobody gave is not
+    drawn: no nose and no cone without a heading, and no cone for a camera ``matched`` to its
+    frame (its solved frustum shows what it sees)."""
+    shaped = entity.is_person or entity.type in ("vehicle", "camera")
+    if frame.metres_per_unit is None or not shaped:
+        return None
+    k = 1.0 / frame.metres_per_unit
+    up, north, east = (np.asarray(v, dtype=float) for v in (frame.up, frame.north, frame.east))
+    bearing = math.radians(position.heading_deg or 0.0)
+    forward = north * math.cos(bearing) + east * math.sin(bearing)
+    side = np.cross(up, forward)
+    base = np.asarray(position.point, dtype=float)
+    length, width, height = (d * k for d in entity_size_m(entity))
+
+    def box(along: float, rise: float, size: tuple[float, float, float]) -> Part:
+        centre = base + forward * along + up * rise
+        return Part("box", _triple(centre), size)
+
+    parts: tuple[Part, ...]
+    if entity.is_person:
+        head = 0.13 * height
+        body = height - head
+        parts = (
+            box(0.0, body / 2, (length, width, body)),
+            box(0.0, body + head / 2, (head, head, head)),
+        )
+        if position.heading_deg is not None:
+            # The nose shows where the person faces.
+            nose = box(length / 2 + head / 4, body + head / 2, (head / 2, head / 4, head / 4))
+            parts = (*parts, nose)
+    elif entity.type == "vehicle":
+        lower = 0.55 * height
+        cabin = 0.6 * length
+        parts = (
+            box(0.0, lower / 2, (length, width, lower)),
+            # The cabin stands back from the front, so the bonnet shows the heading.
+            box(
+                -(length - cabin) / 2,
+                lower + (height - lower) / 2,
+                (cabin, 0.9 * width, height - lower),
+            ),
+        )
+    else:
+        reach = CAMERA_RANGE_M * k
+        radius = reach * math.tan(math.radians(CAMERA_FOV_DEG / 2))
+        parts = (box(0.0, 0.0, (length, width, height)),)
+        if position.heading_deg is not None and not matched:
+            parts = (*parts, Part("cone", _triple(base), (reach, radius, 0.0)))
+        height = height / 2
+    return Figure(_triple(forward), _triple(side), _triple(up), parts, height)

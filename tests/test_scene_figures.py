@@ -1,0 +1,113 @@
+"""Entities at true size: a person of a stated 1.80 m stands 1.80 m tall in the layer sent to
+the viewers and in a still; a car without measurements is a block of a typical car's size."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+from bsu_models import Entity, Overlays, Position, SavedView, Step
+from bsu_models.core.versions import get_version
+from bsu_models.render.figures import figure_triangles
+from bsu_models.render.still_service import metres_per_unit
+from bsu_models.scenes.scene_figures import PERSON_HEIGHT_M, VEHICLE_SIZES_M
+from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
+from tests.conftest import upload
+
+pytestmark = pytest.mark.render
+CASE = "KC-2026-0816"
+RED, BLUE, TEAL = "#ff0000", "#0000ff", "#00aaaa"
+
+
+@pytest.fixture
+def yard(sqlite_catalogue, tmp_path):
+    """A flat yard 40 m x 20 m (mm at 1:100) with a 1.80 m suspect facing east, a car facing
+    north and an unnamed-height witness; returns (catalogue, version, scene id, doc, step)."""
+    cat = sqlite_catalogue
+    cat.add_case(CASE, "Figures case")
+    ground = trimesh.creation.box(extents=(400, 200, 10))
+    ground.apply_translation((0, 0, -5))
+    path = tmp_path / "yard.ply"
+    ground.export(path)
+    version = cat.import_model(upload(path), case=CASE, name="Yard", units="mm", scale="1:100")
+    scene = cat.scenes.create(version.version.version_id, "Figures")
+    doc = cat.scenes.document(scene.scene_id)
+    doc = doc.with_entity(Entity("s1", "S1", "suspect", RED, height_m=1.80))
+    doc = doc.with_entity(Entity("c1", "Car", "vehicle", BLUE))
+    doc = doc.with_entity(Entity("w1", "W1", "witness", TEAL))
+    doc = doc.with_step(Step("st1", "Arrive", "21:03"))
+    doc = doc.with_position(Position("s1", "st1", (0.0, 0.0, 0.0), heading_deg=90.0))
+    doc = doc.with_position(Position("c1", "st1", (60.0, 40.0, 0.0), heading_deg=0.0))
+    doc = doc.with_position(Position("w1", "st1", (-60.0, 0.0, 0.0)))
+    # Looking north at the suspect from the south, level, 4 m across.
+    doc = doc.with_view(
+        SavedView("side", "Side", "orthographic", (0, -150, 9), (0, 0, 9), (0, 0, 1), None, 40.0)
+    )
+    scene_id = cat.scenes.save(scene.scene_id, doc, 1, "placed").scene_id
+    doc = cat.scenes.document(scene_id)
+    return cat, get_version(cat.ctx, version.version.version_id), scene_id, doc, doc.steps[0]
+
+
+def _extent(figure, axis) -> float:
+    vertices, _triangles, _cone = figure_triangles(figure)
+    along = vertices @ np.asarray(axis)
+    return float(along.max() - along.min())
+
+
+def test_sizes_reach_the_layer_in_model_units(yard):
+    cat, version, scene_id, doc, step = yard
+    k = metres_per_unit(version)
+    assert k == pytest.approx(0.1)
+    layer = cat.scenes.layer(scene_id, doc, step)
+    figures = {m.entity_id: m.figure for m in layer.markers}
+    person, car, witness = figures["s1"], figures["c1"], figures["w1"]
+    assert person.height * k == pytest.approx(1.80)
+    assert _extent(person, person.up) * k == pytest.approx(1.80)
+    assert _extent(witness, witness.up) * k == pytest.approx(PERSON_HEIGHT_M)
+    # No heading given, no direction drawn: the witness has no nose.
+    assert len(witness.parts) == len(person.parts) - 1
+    # The suspect faces east (+x): the nose sticks out that way.
+    assert person.forward == pytest.approx((1.0, 0.0, 0.0))
+    length, width, height = VEHICLE_SIZES_M["car"]
+    assert car.forward == pytest.approx((0.0, 1.0, 0.0))
+    assert _extent(car, car.forward) * k == pytest.approx(length)
+    assert _extent(car, car.side) * k == pytest.approx(width)
+    assert _extent(car, car.up) * k == pytest.approx(height)
+    sent = layer.to_json()["entities"]
+    assert {e["id"]: e["figure"]["height"] * k for e in sent}["s1"] == pytest.approx(1.80)
+
+
+def test_a_still_shows_the_person_at_their_height(yard, tmp_path):
+    cat, version, scene_id, _doc, _step = yard
+    overlays = Overlays(
+        labels=False, legend=False, caption=False, scale_bar=False, north_arrow=False, paths=False
+    )
+    still = cat.render_still(
+        version.version_id, scene_id=scene_id, step=1, view="side", size="1920x1080",
+        overlays=overlays,
+    )  # fmt: skip
+    (tmp_path / "side.png").write_bytes(still.png)
+    pixels = np.asarray(Image.open(io.BytesIO(still.png)).convert("RGB")).astype(int)
+    red = (pixels[:, :, 0] > 180) & (pixels[:, :, 1] < 80) & (pixels[:, :, 2] < 80)
+    rows = np.flatnonzero(red.any(axis=1))
+    # The ground's top edge, away from the figure: where the background ends.
+    column = pixels[:, 20]
+    ground_top = int(np.flatnonzero(np.abs(column - column[0]).sum(axis=1) > 30)[0])
+    assert still.metres_per_pixel is not None
+    tall = (ground_top - rows.min()) * still.metres_per_pixel
+    assert tall == pytest.approx(1.80, abs=2 * still.metres_per_pixel)
+
+
+def test_sizes_round_trip_and_old_documents_stay_as_they_were(yard):
+    _cat, _version, _scene_id, doc, _step = yard
+    data = scene_to_json(doc)
+    entities = {e["id"]: e for e in data["entities"]}
+    assert entities["s1"]["height_m"] == 1.80
+    assert "height_m" not in entities["c1"] and "vehicle_kind" not in entities["c1"]
+    assert scene_from_json(data) == doc
+    van = doc.with_entity(Entity("v2", "Van", "vehicle", BLUE, vehicle_kind="van", length_m=6.0))
+    assert scene_from_json(scene_to_json(van)) == van
