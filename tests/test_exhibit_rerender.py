@@ -12,6 +12,7 @@ from pathlib import Path
 import bagit
 import pytest
 
+from bsu_models import InvalidInput
 from bsu_models.core.settings import load_settings
 from bsu_models.court.exhibit_rerender import rerender_package
 from tests.test_cli import run_cli
@@ -123,3 +124,27 @@ def test_other_software_is_held_to_the_stated_tolerance_and_the_same_software_to
     assert any("Software-VTK" in d and "9.0.0" in d for d in report["software_differences"])
     [first] = [s for s in report["stills"] if s["step"] == 1]
     assert first["matches"] and not first["identical"] and first["within_tolerance"]
+
+
+def test_the_figures_setting_is_kept_and_an_older_package_is_redrawn_without_figures(
+    exhibit_setup, tmp_path  # noqa: F811
+):
+    from bsu_models.court.exhibit_stills import StillSettings
+
+    copy = _copy(exhibit_setup["bag"], tmp_path)
+    settings_file = copy / "data" / "stills" / "step-01.json"
+    recorded = json.loads(settings_file.read_text())
+    assert recorded["figures"] is True  # this package's stills show people at true size
+    # A package made before figures existed has no such key: its stills had plain markers.
+    del recorded["figures"]
+    older = json.dumps(recorded).encode()
+    assert StillSettings.from_bytes("step-01.json", older).figures is False
+    with pytest.raises(InvalidInput, match="not a still's render settings"):
+        StillSettings.from_bytes("step-01.json", json.dumps({**recorded, "figures": 1}).encode())
+    # Drawn again the older way, the still no longer matches one drawn with figures.
+    settings_file.write_bytes(older)
+    _rewrite_manifests(copy)
+    checked = run_cli(exhibit_setup["env"], "exhibit-verify", str(copy), "--rerender")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "DIFFERS: stills/step-01.png (step 1" in checked.stdout
+    assert "OK: stills/step-02.png (step 2)" in checked.stdout

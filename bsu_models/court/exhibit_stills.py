@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import InvalidInput
 from bsu_models.court.bagit_package import sha256_hex
+from bsu_models.render.overlay import Overlays
 from bsu_models.render.still_service import ShownAs, render_version_still
 from bsu_models.render.stills import Still
 from bsu_models.scenes.scene_items import Step
@@ -42,6 +43,9 @@ class StillSettings:
     language: str
     notice: str  # the label line under the caption
     still_sha256: str = ""  # of the PNG as made
+    # Entities drawn at true size. Packages made before figures existed lack the key: their
+    # stills had plain markers, and are made again that way.
+    figures: bool = True
 
     @property
     def settings_file(self) -> str:
@@ -60,7 +64,8 @@ class StillSettings:
             if data.pop("schema") != SETTINGS_SCHEMA:
                 raise ValueError
             wanted = {f.name: f.type for f in fields(cls)}
-            if set(data) != set(wanted):
+            data.setdefault("figures", False)
+            if set(data) != set(wanted) or not isinstance(data["figures"], bool):
                 raise ValueError
             settings = cls(**data)
             if not all(isinstance(getattr(settings, key), str) for key in _TEXT):
@@ -146,6 +151,7 @@ def draw_still(
         lang=settings.language,
         notice=settings.notice,
         shown_as=shown_as,
+        overlays=Overlays(figures=settings.figures),
     )
 
 

@@ -46,6 +46,8 @@ class Overlays:
     measurements: bool = True
     sightlines: bool = True
     frustums: bool = True
+    #: People, vehicles and cameras drawn at true size in the model (else their plain markers).
+    figures: bool = True
     scale_bar: bool = True
     north_arrow: bool = True
     legend: bool = True

@@ -348,7 +348,7 @@ def draw_picture(
     overlays = overlays or Overlays()
     if overlays.caption and caption:
         camera = _frame_above(camera, caption_height(len(caption), size[1]) / size[1])
-    shown = layer if layer is not None and overlays.markers else None
+    shown = layer if layer is not None and overlays.markers and overlays.figures else None
     pixels, world_to_clip = _render_model(mesh, camera, size, sun=sun, layer=shown)
     project = _projector(world_to_clip, size)
     image = Image.fromarray(pixels)
