@@ -102,6 +102,7 @@ _EXPORTS: dict[str, str] = {
     "PUBLIC_VIDEO_SIZES": "bsu_models.render.public_video",
     "PUBLIC_VIDEO_NAMES": "bsu_models.render.public_video",
     "VIDEO_SIZES": "bsu_models.render.video",
+    "movement_samples": "bsu_models.render.video",
     "VideoResult": "bsu_models.render.video_service",
     "AccessDenied": "bsu_models.core.errors",
     "LoginFailed": "bsu_models.core.errors",

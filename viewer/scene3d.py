@@ -148,13 +148,15 @@ def scene3d(
     scene: tuple[int, int] | None = None,
     sun: dict | None = None,
     large_labels: bool = False,
+    movement: dict | None = None,
 ) -> dict | None:
     """Show the viewer; returns a new event from the browser (click, camera) or None.
 
     ``scene`` (scene id, revision) names the scene drawn, for the audit trail of the display;
     ``sun`` (``bsu_models.sun_track``) lets the view cast the sun's shadows around the step's
     time, with a toggle and a time slider; ``large_labels`` draws the labels larger (court
-    mode)."""
+    mode); ``movement`` (``viewer.scene_play.movement``) plays the entities' way to the next
+    step."""
     chain = mesh_chain(version)
     if st.session_state.get(f"{key}:warm") != version.version_id:
         # Clicks are re-cast on the full mesh: have it loaded before the first one.
@@ -186,7 +188,7 @@ def scene3d(
         levels=chain,
         mesh_for=wanted if send_now else None,
         mesh=data,
-        scene={**scene_payload(version, layer), "sun": sun},
+        scene={**scene_payload(version, layer), "sun": sun, "movement": movement},
         camera=camera,
         tool=tool,
         labels=viewer_labels(),

@@ -176,20 +176,43 @@ def step_frames(count: int, fps: int, seconds_per_step: float, orbit: bool) -> l
     return [Frame(a, b, u, i / span) for i, (a, b, u) in enumerate(timeline)]
 
 
-def _moving_layer(steps: Sequence[VideoStep], frame: Frame) -> SceneLayer:
-    """Markers where the entities are at ``frame`` and the paths they have walked so far."""
-    a, b = steps[frame.a], steps[frame.b]
-    s = ease(frame.u)
-    ends = {m.entity_id: m for m in b.markers}
+def moved_markers(start: Sequence[Marker], end: Sequence[Marker], u: float) -> list[Marker]:
+    """The markers of one step ``u`` (0..1, eased) of the way to where the next step has them;
+    one that the next step does not place is left out while moving."""
+    s = ease(u)
+    ends = {m.entity_id: m for m in end}
     markers: list[Marker] = []
-    for marker in a.markers:
+    for marker in start:
         other = ends.get(marker.entity_id)
-        if frame.a == frame.b:
-            markers.append(marker)
-        elif other is not None:
+        if other is not None:
             point = (1 - s) * np.asarray(marker.point) + s * np.asarray(other.point)
             markers.append(replace(marker, point=(float(point[0]), float(point[1]),
                                                   float(point[2]))))  # fmt: skip
+    return markers
+
+
+def movement_samples(
+    start: SceneLayer, end: SceneLayer, count: int
+) -> list[dict[str, tuple[float, float, float]]]:
+    """Where each entity is at ``count`` moments between two steps, as the video moves them
+    (the same easing and the same moments as a video's frames between the steps): one
+    ``{entity id: point}`` per moment, ending where the next step places them."""
+    if count < 1:
+        raise InvalidInput("The number of moments must be at least {minimum}.", minimum=1)
+    moments = [(j + 1) / (count + 1) for j in range(count)] + [1.0]
+    return [
+        {m.entity_id: m.point for m in moved_markers(start.markers, end.markers, u)}
+        for u in moments
+    ]
+
+
+def _moving_layer(steps: Sequence[VideoStep], frame: Frame) -> SceneLayer:
+    """Markers where the entities are at ``frame`` and the paths they have walked so far."""
+    a, b = steps[frame.a], steps[frame.b]
+    if frame.a == frame.b:
+        markers = list(a.markers)
+    else:
+        markers = moved_markers(a.markers, b.markers, frame.u)
     walked: dict[str, list[tuple[float, float, float]]] = {}
     colours: dict[str, str] = {}
     for step in steps[: frame.a + 1]:

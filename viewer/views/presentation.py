@@ -3,6 +3,7 @@ building its exhibit package."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import streamlit as st
@@ -11,6 +12,7 @@ import bsu_models
 from viewer.court_review import review_section
 from viewer.names import type_name
 from viewer.scene3d import scene3d
+from viewer.scene_play import movement, played
 from viewer.shared import (
     actor,
     catalogue,
@@ -464,7 +466,21 @@ count = len(doc.steps)
 step_key = f"present_step_{scene.scene_id}"
 deep_link_number("step", step_key, count)
 number = min(st.session_state.get(step_key, 1), count)
-prev_col, title_col, next_col = st.columns([1, 6, 1], vertical_alignment="center")
+prev_col, title_col, next_col, play_col = st.columns([1, 5, 1, 1], vertical_alignment="center")
+playing_key = f"present_playing_{scene.scene_id}"
+play_id = st.session_state.get(playing_key)
+if play_col.button(
+    t("Pause") if play_id else t("Play"),
+    width="stretch",
+    icon=":material/pause:" if play_id else ":material/play_arrow:",
+    disabled=count < 2,
+    help=t("Move the entities from step to step along their paths, as the video does"),
+    key=f"present_play_{scene.scene_id}",
+):
+    st.session_state[playing_key] = None if play_id else str(time.time_ns())
+    if not play_id and number >= count:
+        st.session_state[step_key] = 1
+    st.rerun()  # the button was drawn with its old word
 # Arrow keys step through; the buttons say so, so a presenter never needs the mouse.
 if prev_col.button(
     t("◀ Previous"), shortcut="Left", disabled=number <= 1, width="stretch", type="secondary"
@@ -503,6 +519,7 @@ layer = replace(
 view = doc.view_for_step(step.id)
 still_controls(scene, revision, number, view)
 nonce = f"{scene.scene_id}-{revision}-{step.id}"
+move = movement(cat, scene.scene_id, doc, number, play_id) if play_id else None
 camera = {"nonce": nonce, **({"view": view.camera_json()} if view else {"preset": "fit"})}
 event = scene3d(
     cat,
@@ -516,7 +533,14 @@ event = scene3d(
     scene=(scene.scene_id, revision),
     sun=bsu_models.sun_track(version, doc, step),
     large_labels=court,
+    movement=move,
 )
+if played(event, move):
+    st.session_state[step_key] = number + 1
+    st.rerun()
+if play_id and move is None:  # the last step: nowhere further to go
+    st.session_state[playing_key] = None
+    st.rerun()
 if event and event.get("type") == "step":
     # An arrow key pressed while the 3D view had the focus.
     st.session_state[step_key] = min(max(number + int(event.get("delta", 0)), 1), count)

@@ -3,7 +3,6 @@ measure, check sightlines, save views; every change is a new revision of the sce
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import streamlit as st
@@ -29,6 +28,7 @@ from viewer.scene_measure import (
     sightline_form,
 )
 from viewer.scene_pairs import model_click as pair_click
+from viewer.scene_play import movement, played
 from viewer.scene_tools import scene_controls, undo_redo
 from viewer.shared import (
     actor,
@@ -155,10 +155,10 @@ else:
         icon=":material/pause:" if playing else ":material/play_arrow:",
         disabled=count < 2,
     ):
-        playing = not playing
-        st.session_state["editor_playing"] = playing
-        if playing and number >= count:
-            number = 1
+        st.session_state["editor_playing"] = not playing
+        if not playing and number >= count:
+            st.session_state["editor_step"] = 1
+        st.rerun()  # the button was drawn with its old word
     if prev_col.button(t("◀ Previous"), disabled=number <= 1, width="stretch"):
         number -= 1
     if next_col.button(t("Next ▶"), disabled=number >= count, width="stretch"):
@@ -200,6 +200,11 @@ measure_kind = "distance"
 if tool == "measure" and step is not None:
     measure_kind = choose_measure(editing)
 layer = cat.scenes.layer(scene.scene_id, doc, step) if step is not None else None
+move = (
+    movement(cat, scene.scene_id, doc, number, "editor")
+    if step is not None and st.session_state.get("editor_playing")
+    else None
+)
 event = scene3d(
     cat,
     version,
@@ -209,7 +214,14 @@ event = scene3d(
     tool=tool if step is not None and not read_only else "navigate",
     scene=(scene.scene_id, scene.revision),
     sun=bsu_models.sun_track(version, doc, step) if step is not None else None,
+    movement=move,
 )
+if played(event, move):
+    st.session_state["editor_step"] = number + 1
+    st.rerun()
+if st.session_state.get("editor_playing") and step is not None and move is None:
+    st.session_state["editor_playing"] = False  # the last step: nowhere further to go
+    st.rerun()
 
 # -- what a click or a saved camera means ------------------------------------------------------
 if event and event.get("type") == "click" and step is not None and not read_only:
@@ -292,12 +304,3 @@ with st.expander(
         old = st.number_input(t("Compare revision"), 1, scene.revision - 1, scene.revision - 1)
         for change in cat.scenes.compare_messages(scene.scene_id, int(old)):
             st.text(f"• {text_of(change)}")
-
-if doc.steps and st.session_state.get("editor_playing"):
-    # Presenting: hold each step a moment, then move on; stop at the last one.
-    time.sleep(2.5)
-    if st.session_state.get("editor_step", 1) >= len(doc.steps):
-        st.session_state["editor_playing"] = False
-    else:
-        st.session_state["editor_step"] = st.session_state.get("editor_step", 1) + 1
-    st.rerun()

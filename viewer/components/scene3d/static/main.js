@@ -32,6 +32,7 @@ import {
 } from 'view3d';
 import { createStereo, createVrButton } from './stereo.js';
 import { createCameraLink } from './link.js';
+import { createPlayer } from './play.js';
 
 // ------------------------------------------------------------------ Streamlit protocol
 const post = (type, data = {}) => window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, '*');
@@ -411,6 +412,12 @@ const cameraPoints = () => (Array.isArray(S.scene?.frustums) ? S.scene.frustums 
   .map((f) => [vec(f?.apex), ...(Array.isArray(f?.corners) ? f.corners : []).map(vec)])
   .filter((p) => p.length === 5 && p.every(Boolean)).flat();
 
+// Moving between steps (Play): the points come from the app (play.js).
+const playMovement = createPlayer(
+  () => S.markers, () => overlay.children.filter((o) => o.isCSS2DObject), S.up, requestRender,
+  (key) => sendValue({ type: 'played', key }),
+);
+
 function applySceneArg(sc) {
   const key = JSON.stringify(sc ?? null);
   if (key === S.sceneKey) return;
@@ -725,6 +732,7 @@ window.addEventListener('message', (e) => {
   setTool(args.tool);
   applySceneArg(args.scene);
   applySunArg(args.scene?.sun);
+  playMovement(args.scene?.movement);
   const id = typeof args.mesh_id === 'string' && args.mesh_id ? args.mesh_id : null;
   if (!id && !S.wantedId) setStatus('no_model');
   const levels = Array.isArray(args.levels) ? args.levels.filter((x) => typeof x === 'string' && x) : [];

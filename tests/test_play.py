@@ -1,0 +1,139 @@
+"""Play: the entities move from step to step as the video moves them (``movement_samples``,
+the video's own easing and moments), shown by the 3D view of the Presentation page in Debian's
+headless Chromium, which then lands on the next step."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import bsu_models
+from bsu_models.render import video
+from bsu_models.scenes.scene_layer import Marker, SceneLayer
+from tests.test_browser import (
+    SCREENSHOTS,
+    USER,
+    _choose,
+    _cli,
+    _open,
+    _shot,
+    _wait_idle,
+    browser_page,
+    grant,
+    running_app,
+)
+
+__all__ = ["browser_page", "running_app"]  # fixtures
+
+
+def _layer(*points: tuple[str, tuple[float, float, float]]) -> SceneLayer:
+    return SceneLayer(tuple(Marker(k, "person", "#ff0000", p, entity_id=k) for k, p in points))
+
+
+def test_movement_samples_are_the_videos_frames_between_two_steps():
+    start = _layer(("a", (0.0, 0.0, 0.0)), ("b", (5.0, 5.0, 0.0)), ("gone", (1.0, 1.0, 1.0)))
+    end = _layer(("a", (10.0, 0.0, 2.0)), ("b", (5.0, 5.0, 0.0)), ("new", (3.0, 3.0, 3.0)))
+    fps, seconds = 10, 2.0
+    frames = [f for f in video.step_frames(2, fps, seconds, orbit=False) if f.a != f.b]
+    samples = bsu_models.movement_samples(start, end, len(frames))
+    assert len(samples) == len(frames) + 1
+    steps = [video.VideoStep("1", start.markers), video.VideoStep("2", end.markers)]
+    for frame, sample in zip(frames, samples, strict=False):
+        drawn = {m.entity_id: m.point for m in video._moving_layer(steps, frame).markers}
+        assert drawn == sample  # the browser plays exactly what the video draws
+    # Eased: slow at both ends, along the straight stretch, landing on the next step's place.
+    xs = [s["a"][0] for s in samples]
+    assert xs == sorted(xs) and 0 < xs[0] < 1 and xs[-1] == 10.0
+    assert xs[len(xs) // 2] - xs[len(xs) // 2 - 1] > xs[1] - xs[0]
+    assert all(s["b"] == (5.0, 5.0, 0.0) for s in samples)
+    # Someone not placed at the next step is not moved anywhere; a newcomer appears on landing.
+    assert all("gone" not in s and "new" not in s for s in samples)
+    with pytest.raises(bsu_models.InvalidInput):
+        bsu_models.movement_samples(start, end, 0)
+
+
+@pytest.mark.browser
+def test_presentation_plays_the_movement_to_the_next_step(running_app, browser_page):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    assert _cli(running_app.env, "demo").returncode == 0
+    grant(running_app.env, "KC-2026-0142", USER)
+    models = json.loads(_cli(running_app.env, "list", "--json").stdout)
+    [footbridge] = [m for m in models if m["name"].startswith("Footbridge")]
+    scenes = json.loads(_cli(running_app.env, "scene", "list", "--json").stdout)
+    [scene] = [s for s in scenes if s["name"].startswith("Footbridge")]
+    doc = bsu_models.scene_from_json(
+        json.loads(_cli(running_app.env, "scene", "export", str(scene["scene_id"])).stdout)
+    )
+    _open(
+        page, f"{running_app.base_url}/presentation?model={footbridge['model_id']}", "Presentation"
+    )
+    heading = page.get_by_role("heading", name=re.compile(r"^Step \d of 4"))
+    expect(heading).to_have_text(re.compile(r"^Step 1 of 4"))
+    frame = page.locator('iframe[title*="scene3d"]').first.content_frame
+    frame.locator("body[data-mesh-loaded]").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Play").click()
+    # Part-way: a marker stands between its places at steps 1 and 2.
+    frame.locator("body[data-playing='1']").wait_for(timeout=30_000)
+    inside = page.locator('iframe[title*="scene3d"]').first.element_handle().content_frame()
+    assert inside is not None
+    # One reading of the attributes, taken in one animation frame of the browser.
+    data = inside.wait_for_function(
+        """() => { const d = document.body.dataset, i = Number(d.playSample);
+                   return i >= 8 && i <= 40 && d.playPoint ? { ...d } : null; }""",
+        timeout=30_000,
+    ).json_value()
+    sample, entity = int(data["playSample"]), data["playEntity"]
+    point = np.array(json.loads(data["playPoint"]))
+    body = frame.locator("body")
+    page.locator('iframe[title*="scene3d"]').first.screenshot(
+        path=str(SCREENSHOTS / "play-moving.png")
+    )
+    first = doc.position(entity, doc.steps[0].id)
+    second = doc.position(entity, doc.steps[1].id)
+    assert first is not None and second is not None
+    a, b = np.array(first.point), np.array(second.point)
+    assert np.linalg.norm(b - a) > 0, "the demo's entity moves between steps 1 and 2"
+    u = float(np.dot(point - a, b - a) / np.dot(b - a, b - a))
+    off_line = np.linalg.norm(point - (a + u * (b - a)))
+    assert 0 < u < 1 and off_line < 1e-6 * (1 + np.linalg.norm(b - a)), (sample, u, off_line)
+    # Then the page lands on step 2, where the view stands still.
+    expect(heading).to_have_text(re.compile(r"^Step 2 of 4"), timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+    _wait_idle(page)
+    landed = heading.inner_text()
+    assert re.match(r"^Step [23] of 4", landed), landed  # stopped at once, not at the end
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(3_000)
+    assert heading.inner_text() == landed  # paused: no more steps
+    expect(body).to_have_attribute("data-playing", "0")
+    _shot(page, "presentation-play.png")
+    # In Chinese the same control, in its words.
+    _choose(page, "Language · 語言", "中文（香港）")
+    _wait_idle(page)
+    expect(page.get_by_role("button", name="播放")).to_be_visible()
+    _shot(page, "presentation-play-zh.png")
+    _choose(page, "Language · 語言", "English")  # the account's language outlives this test
+    _wait_idle(page)
+    # The editor's Play moves the entities the same way.
+    _open(
+        page,
+        f"{running_app.base_url}/scene_editor?model={footbridge['model_id']}"
+        f"&scene={scene['scene_id']}&step=1",
+        "Scene editor",
+    )
+    editor_heading = page.get_by_role("heading", name=re.compile(r"^Step \d of 4"))
+    expect(editor_heading).to_contain_text("Step 1 of 4")
+    frame.locator("body[data-mesh-loaded]").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Play").click()
+    frame.locator("body[data-playing='1']").wait_for(timeout=30_000)
+    expect(editor_heading).to_contain_text("Step 2 of 4", timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+    _wait_idle(page)
+    _shot(page, "editor-play.png")
