@@ -382,11 +382,14 @@ function recordFigureHeights(figures, up) {
   for (const [id, shape] of figures) {
     shape.updateWorldMatrix(true, true);
     const box = new THREE.Box3();
-    shape.children.filter((c) => c.name !== 'fov').forEach((c) => box.expandByObject(c));
+    shape.children.filter((c) => c.name !== 'fov' && c.name !== 'pin').forEach((c) => box.expandByObject(c));
     const size = box.getSize(new THREE.Vector3());
     heights[id] = Math.abs(size.x * up.x) + Math.abs(size.y * up.y) + Math.abs(size.z * up.z);
   }
   document.body.dataset.figureHeights = JSON.stringify(heights);
+  document.body.dataset.figurePins = JSON.stringify(
+    figures.filter(([, shape]) => shape.children.some((c) => c.name === 'pin')).map(([id]) => id),
+  );
 }
 
 // Draws one scene layer {entities, paths, measurements, sightlines, frustums} into `group`, in a model
@@ -445,6 +448,17 @@ export function drawMarks(group, layer, { up, diag, selected = null, sensitiveWo
       mesh = shape;
       half = Math.max(Number(e.figure.height) || 0, 0) / 2;
       figures.push([e.id, shape]);
+      const [pinGeometry, pinHalf] = markerGeometry(e.type, r);
+      if (2 * half < 4 * pinHalf) {
+        // Too small to find in a view of the whole model: the plain marker stands over the
+        // figure as a pin, and the label over the pin.
+        const pin = new THREE.Mesh(pinGeometry, material);
+        pin.name = 'pin';
+        pin.quaternion.copy(upRot);
+        pin.position.copy(p).addScaledVector(up, 2 * half + pinHalf);
+        shape.add(pin);
+        half += pinHalf;
+      }
     } else {
       let geometry;
       [geometry, half] = markerGeometry(e.type, r);
