@@ -17,6 +17,10 @@ if [[ "${1:-}" == "--test" ]]; then
 fi
 missing=()
 for package in "${packages[@]}"; do
+  # Node.js from NodeSource brings its own npm and conflicts with Debian's npm package.
+  if [[ "$package" == npm ]] && command -v npm >/dev/null 2>&1; then
+    continue
+  fi
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$package")
 done
