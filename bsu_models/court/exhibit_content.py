@@ -315,6 +315,13 @@ class ExhibitBuilder:
             )
         return steps
 
+    def _viewer_subtitle(self, exhibit: str, scene_id: int, revision: int) -> str:
+        return self._(
+            "{case} · Exhibit {exhibit} · scene {scene} revision {revision} (frozen)"
+        ).format(
+            case=self.version.case_reference, exhibit=exhibit, scene=scene_id, revision=revision
+        )
+
     def _viewer_data(self, exhibit: str) -> dict[str, Any]:
         version = self.version
         lo, hi = version.bounds
@@ -325,28 +332,14 @@ class ExhibitBuilder:
         accounts = [
             {
                 "title": account.doc.name,
-                "subtitle": self._(
-                    "{case} · Exhibit {exhibit} · scene {scene} revision {revision} (frozen)"
-                ).format(
-                    case=version.case_reference,
-                    exhibit=exhibit,
-                    scene=account.info.scene_id,
-                    revision=account.revision,
-                ),
+                "subtitle": self._viewer_subtitle(exhibit, account.info.scene_id, account.revision),
                 "steps": self._viewer_steps(account.info.scene_id, account.doc),
             }
             for account in self.accounts
         ]
         return {
             "title": self.doc.name,
-            "subtitle": self._(
-                "{case} · Exhibit {exhibit} · scene {scene} revision {revision} (frozen)"
-            ).format(
-                case=version.case_reference,
-                exhibit=exhibit,
-                scene=self.info.scene_id,
-                revision=self.revision,
-            ),
+            "subtitle": self._viewer_subtitle(exhibit, self.info.scene_id, self.revision),
             "up": list(axis_vector(version.up_axis)),
             "north": list(axis_vector(version.north_axis)),
             "eye_height": 1.6 / factor if factor else 0.01 * diagonal,
