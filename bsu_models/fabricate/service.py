@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,7 +95,8 @@ def _check_out(out: Path) -> str:
 
 
 def _write(path: Path, data: bytes) -> str:
-    temporary = path.with_name(f".{path.name}.partial")
+    # A name of its own: two prints to the same file at once must not share (and steal) one.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.partial")
     try:
         temporary.write_bytes(data)
         os.replace(temporary, path)
