@@ -45,7 +45,7 @@ def pairs_section(
     frame_png: bytes,
 ) -> None:
     """The frame to click, the pairs so far with removal, and “Solve camera”."""
-    st.markdown(f"**{t('Point pairs')}**")
+    st.subheader(t("Point pairs"), anchor=False)
     st.caption(
         t(
             "Choose the tool “Pair with frame”, then click a point on the frame and the same "

@@ -58,7 +58,7 @@ def _account_view(
 ) -> None:
     """One account at step ``number``, in its own 3D view (its camera linked to the other's)."""
     with column:
-        st.markdown(f"#### {plain(doc.name)}")
+        st.subheader(plain(doc.name), anchor=False)
         st.caption(
             t("Scene {scene}, revision {revision}").format(
                 scene=scene.scene_id, revision=scene.revision
@@ -68,7 +68,7 @@ def _account_view(
         if step is None:
             st.info(t("This account has no step {number}.").format(number=number))
             return
-        clock = f" · {step.clock}" if step.clock else ""
+        clock = " · " + plain(step.clock) if step.clock else ""
         st.markdown(
             "**"
             + t("Step {number} of {count}").format(number=number, count=len(doc.steps))
