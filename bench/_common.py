@@ -143,6 +143,10 @@ def app_env(data_dir: Path, actor: str) -> dict[str, str]:
     return env
 
 
+def _says_ok(body: bytes) -> bool:
+    return body.strip() == b"ok"
+
+
 @dataclass(frozen=True)
 class App:
     process: subprocess.Popen[bytes]
@@ -161,8 +165,47 @@ def streamlit_app(
     argv = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     argv += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     health = f"{base_url}/_stcore/health"
-    with serving(argv, env, log, health, lambda body: body.strip() == b"ok", timeout_s) as process:
+    with serving(argv, env, log, health, _says_ok, timeout_s) as process:
         yield App(process, base_url, log)
+
+
+HAPROXY = Path("/usr/sbin/haproxy")
+HAPROXY_CONFIG = REPO / "docs" / "deploy" / "haproxy.cfg"
+
+
+@dataclass(frozen=True)
+class BalancedApp:
+    base_url: str
+    servers: tuple[App, App]
+    log: Path
+
+
+@contextlib.contextmanager
+def load_balanced_app(
+    env: dict[str, str], log_dir: Path, timeout_s: float
+) -> Iterator[BalancedApp]:
+    """Two app servers on one catalogue behind Debian's haproxy, configured by the deployment's
+    own ``docs/deploy/haproxy.cfg`` (a cookie pins each browser session to its server)."""
+    if not HAPROXY.exists():
+        raise FileNotFoundError(f"{HAPROXY} is missing; `scripts/setup.sh --test` installs it.")
+    with contextlib.ExitStack() as stack:
+        servers = tuple(
+            stack.enter_context(streamlit_app(env, log_dir / f"app{n}.log", timeout_s))
+            for n in (1, 2)
+        )
+        port = free_port()
+        lb_env = {
+            **env,
+            "LB_BIND": f"127.0.0.1:{port}",
+            "APP_SERVER_1": servers[0].base_url.removeprefix("http://"),
+            "APP_SERVER_2": servers[1].base_url.removeprefix("http://"),
+        }
+        base_url = f"http://127.0.0.1:{port}"
+        log = log_dir / "haproxy.log"
+        argv = [str(HAPROXY), "-db", "-f", str(HAPROXY_CONFIG)]
+        health = f"{base_url}/_stcore/health"
+        stack.enter_context(serving(argv, lb_env, log, health, _says_ok, timeout_s))
+        yield BalancedApp(base_url, (servers[0], servers[1]), log)
 
 
 # -- the command line ---------------------------------------------------------------------------
