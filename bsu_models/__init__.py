@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "Measurement": "bsu_models.scenes.scene_items",
     "Sightline": "bsu_models.scenes.scene_items",
     "SavedView": "bsu_models.scenes.scene_items",
+    "Section": "bsu_models.scenes.scene_items",
     "ENTITY_TYPES": "bsu_models.scenes.scene_items",
     "VEHICLE_KINDS": "bsu_models.scenes.scene_items",
     "SIZED_TYPES": "bsu_models.scenes.scene_items",
@@ -329,6 +330,7 @@ if TYPE_CHECKING:
         Position,
         Provenance,
         SavedView,
+        Section,
         Sightline,
         Step,
     )

@@ -243,3 +243,100 @@ def test_presentation_deep_link_keys_at_the_last_step_and_labels(running_app, br
     frame = _viewer(page)
     frame.locator("#btn-fit").click()
     assert _fill_fraction(page) >= 0.7
+
+
+def _room(path) -> None:  # type: ignore[no-untyped-def]
+    """A closed room, 8 m x 6 m x 3 m (in mm), with a pillar inside: from above, only the roof
+    shows until a section box cuts it away."""
+    import trimesh
+
+    walls = trimesh.creation.box(extents=(8000, 6000, 3000))
+    walls.apply_translation((0, 0, 1500))
+    inner = trimesh.creation.box(extents=(7600, 5600, 2600))
+    inner.apply_translation((0, 0, 1500))
+    inner.invert()  # the inside faces of the walls, floor and roof
+    pillar = trimesh.creation.box(extents=(600, 600, 2600))
+    pillar.apply_translation((1500, 1000, 1500))
+    trimesh.util.concatenate([walls, inner, pillar]).export(path)
+
+
+def test_a_section_box_opens_the_model_and_is_kept_with_the_view(
+    running_app, browser_page, tmp_path
+):
+    from PIL import Image, ImageChops
+    from playwright.sync_api import expect
+
+    page = browser_page
+    env = running_app.env
+    room = tmp_path / "room.ply"
+    _room(room)
+    imported = json.loads(
+        _cli(env, "import", str(room), "--case", CASE, "--name", "Closed room", "--units", "mm",
+             "--json").stdout
+    )  # fmt: skip
+    scene_file = tmp_path / "room-scene.json"
+    scene_file.write_text(
+        json.dumps(
+            {
+                "schema": "bsu-scene/1",
+                "scene": {"name": "Inside the room"},
+                "entities": [{"id": "p1", "label": "P1", "type": "witness"}],
+                "steps": [{"id": "s1", "title": "Waiting"}],
+                "positions": [{"entity": "p1", "step": "s1", "point": [-1500, -1000, 200]}],
+            }
+        )
+    )
+    scene = json.loads(
+        _cli(env, "scene", "import", str(scene_file), "--version", str(imported["version_id"]),
+             "--json").stdout
+    )["scene_id"]  # fmt: skip
+
+    base = running_app.base_url
+    _open(page, f"{base}/scene_editor?model={imported['model_id']}&scene={scene}&step=1",
+          "Scene editor")  # fmt: skip
+    frame = _viewer(page)
+    frame.locator("#btn-fit").click()
+    page.wait_for_timeout(500)
+    closed = Image.open(io.BytesIO(frame.locator("canvas").first.screenshot())).convert("RGB")
+    assert frame.locator("body").get_attribute("data-section-planes") in (None, "0")
+
+    # Cut the roof away: the box on, its height ending half-way up.
+    page.get_by_text("Section: look inside").click()
+    page.get_by_text("Cut the model to a box").click()
+    _wait_idle(page)
+    # The upper end of the height range down by four tenths (react-aria: a page is a tenth).
+    top = page.locator('input[type="range"][aria-label^="Height ("][aria-label$="— end"]')
+    expect(top).to_have_value("3000")
+    top.focus()
+    for _ in range(4):
+        top.press("PageDown")
+    expect(top).to_have_value("1800")
+    _wait_idle(page)
+    frame = _viewer(page)
+    expect(frame.locator('body[data-section-planes="6"]')).to_have_count(1)
+    frame.locator("#btn-fit").click()
+    page.wait_for_timeout(500)
+    opened = Image.open(io.BytesIO(frame.locator("canvas").first.screenshot())).convert("RGB")
+    changed = ImageChops.difference(closed, opened).convert("L").point(lambda v: 255 * (v > 24))
+    assert changed.getbbox() is not None, "the section changed nothing on screen"
+    assert sum(changed.histogram()[255:]) > 0.02 * closed.width * closed.height
+    _shot(page, "editor-section.png")
+
+    # The box is kept with the view saved now, and Presentation shows the view with it.
+    frame.get_by_role("button", name="Save view").click()
+    _wait_idle(page)
+    _fill(page, "View name", "Into the room")
+    page.get_by_role("button", name="Save view").last.click()
+    _wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("saved view 'Into the room'").first).to_be_visible(timeout=30_000)
+    exported = json.loads(_cli(env, "scene", "export", str(scene)).stdout)
+    view = next(v for v in exported["views"] if v["name"] == "Into the room")
+    low, high = view["section"]["low"], view["section"]["high"]
+    assert 1200 < high[2] < 2600 and low[2] < 0  # cut at ~60 % of 3 m, the floor kept
+
+    _open(page, f"{base}/presentation?model={imported['model_id']}&scene={scene}&step=1",
+          "Presentation")  # fmt: skip
+    presented = _viewer(page)
+    expect(presented.locator('body[data-section-planes="6"]')).to_have_count(1)
+    _shot(page, "presentation-section.png")

@@ -115,6 +115,9 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.pick": ("case.view",),
     "SceneService.warm": ("case.view",),
     "SceneService.preset_view": ("case.view",),
+    "SceneService.section_extent": ("case.view",),
+    "SceneService.section_box": ("case.view",),
+    "SceneService.section_ranges": ("case.view",),
     "SceneService.create": ("scene.edit",),
     "SceneService.save": ("scene.edit",),
     "SceneService.copy": ("scene.edit",),
@@ -461,6 +464,11 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     ),
     "SceneService.warm": lambda w, c: c.scenes.warm(w.version),
     "SceneService.preset_view": lambda w, c: c.scenes.preset_view(w.version, "plan"),
+    "SceneService.section_extent": lambda w, c: c.scenes.section_extent(w.version),
+    "SceneService.section_box": lambda w, c: c.scenes.section_box(w.version, {"up": (0.0, 1.0)}),
+    "SceneService.section_ranges": lambda w, c: c.scenes.section_ranges(
+        w.version, bsu_models.Section((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    ),
     "SceneService.create": lambda w, c: c.scenes.create(w.version, "New scene"),
     "SceneService.save": _save,
     "SceneService.copy": lambda w, c: c.scenes.copy(w.scene, "Copied"),

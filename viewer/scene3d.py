@@ -149,6 +149,8 @@ def scene3d(
     sun: dict | None = None,
     large_labels: bool = False,
     movement: dict | None = None,
+    section_form: bool = False,
+    section: dict | None = None,
 ) -> dict | None:
     """Show the viewer; returns a new event from the browser (click, camera) or None.
 
@@ -156,7 +158,8 @@ def scene3d(
     ``sun`` (``bsu_models.sun_track``) lets the view cast the sun's shadows around the step's
     time, with a toggle and a time slider; ``large_labels`` draws the labels larger (court
     mode); ``movement`` (``viewer.scene_play.movement``) plays the entities' way to the next
-    step."""
+    step. A page with a ``section_form`` (``viewer.scene_section``) says which ``section`` box
+    to show (None: the whole model); on other pages a saved view shows its own."""
     chain = mesh_chain(version)
     if st.session_state.get(f"{key}:warm") != version.version_id:
         # Clicks are re-cast on the full mesh: have it loaded before the first one.
@@ -196,6 +199,7 @@ def scene3d(
         height=height,
         key=key,
         default=None,
+        **({"section": section} if section_form else {}),
     )
     _record_display(catalogue, version, key, actor, value, scene)
     if not isinstance(value, dict) or value.get("nonce") == st.session_state.get(seen_key):

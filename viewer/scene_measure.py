@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 import bsu_models
-from bsu_models import N_, Anchor, Measurement, SavedView, Sightline
+from bsu_models import N_, Anchor, Measurement, SavedView, Section, Sightline
 from viewer.scene_editing import Editing
 from viewer.shared import error_text, notices, t, text_of
 
@@ -84,6 +84,13 @@ def last_measurement() -> None:
         st.metric(t("Last measurement"), text_of(last))
 
 
+def _section(shown: Any) -> Section | None:
+    """The section box the viewer reported with its camera (None: the whole model)."""
+    if not isinstance(shown, dict):
+        return None
+    return Section(low=tuple(shown.get("low") or ()), high=tuple(shown.get("high") or ()))
+
+
 def save_view_form(editing: Editing, pending: dict[str, Any]) -> None:
     """Keep the camera the viewer reported as a saved view of the step."""
     assert editing.step is not None
@@ -104,6 +111,7 @@ def save_view_form(editing: Editing, pending: dict[str, Any]) -> None:
                     fov_deg=view.get("fov_deg"),
                     ortho_scale=view.get("ortho_scale"),
                     steps=(editing.step.id,),
+                    section=_section(view.get("section")),
                 )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))

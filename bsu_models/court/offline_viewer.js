@@ -18,7 +18,7 @@ import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { KTX2Loader } from 'three/addons/loaders/KTX2Loader.js';
 import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import {
-  Y_AXIS, addModel, aimCamera, clearMarks, createStage, drawMarks, frameOf, hasText, isoDirection,
+  Y_AXIS, addModel, aimCamera, applySection, clearMarks, createStage, drawMarks, frameOf, hasText, isoDirection,
   fitView, lightModel, list, onDemand, orbitControls, sphereView, vec,
 } from 'view3d';
 
@@ -249,6 +249,7 @@ function startView() {
   }
 
   function applyCamera(cam) {
+    applySection(S.root, cam?.section); // a saved view's section box, or the whole model
     const position = vec(cam?.position), target = vec(cam?.target);
     if (!position || !target || position.distanceTo(target) < 1e-12) { fit(); return; }
     setView({ projection: cam.projection, position, target, up: vec(cam.up),
@@ -266,7 +267,7 @@ function startView() {
     root.traverse((o) => {
       if (o.isMesh && !o.geometry.attributes.normal) o.geometry.computeVertexNormals();
     });
-    Object.assign(S, addModel(scene, root));
+    Object.assign(S, addModel(scene, root), { root });
     lightModel(stage, axes(), S.centre, S.diag);
   }
 

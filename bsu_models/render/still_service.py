@@ -9,6 +9,7 @@ overlays' fixed words are in the language asked for; names, titles and labels ar
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -151,6 +152,7 @@ def choose_camera(
             saved.up,
             saved.fov_deg,
             saved.ortho_scale,
+            section=saved.section,
         )
         return camera, saved
     name = preset or "iso"
@@ -306,7 +308,8 @@ def render_version_still(
             scale=_unknown(version.scale, _),
             view=shown_view,
             projection=_(PROJECTION_NAMES.get(camera.projection, camera.projection)),
-        ),
+        )
+        + (_(" · the model cut by a section box") if camera.section is not None else ""),
         _("Rendered {date} by BSU Models").format(date=date_text),
         *([notice] if notice else []),
     ]
@@ -331,6 +334,7 @@ def render_version_still(
             "generator": "bsu-models still",
             **({"sun": _sun_text(sun)} if sun is not None else {}),
             **({"stereo": pair.mode, "interocular-m": f"{pair.interocular_m:g}"} if pair else {}),
+            **({"section": json.dumps(camera.section.json())} if camera.section else {}),
         },
         sun=sunlight(version, sun) if sun is not None else None,
         stereo=pair,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,6 +42,7 @@ from bsu_models.render.overlay_furniture import (
     draw_scale_bar,
     draw_watermark,
 )
+from bsu_models.scenes.scene_items import Section
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.sun import SunPosition
 
@@ -82,6 +83,8 @@ class Camera:
     #: Where the line of sight meets the picture, in the picture's -1..1 coordinates (0, 0:
     #: its middle); an eye of a stereo pair looks off-centre (``bsu_models.render.stereo``).
     window_center: tuple[float, float] = (0.0, 0.0)
+    #: A saved view's section box (``scene_items.Section``): the model is drawn only inside it.
+    section: Section | None = None
 
 
 @dataclass(frozen=True)
@@ -120,12 +123,14 @@ def model_plotter(
     *,
     face_budget: int | None = None,
     sun: Sunlight | None = None,
+    section: Section | None = None,
 ) -> Any:
     """An off-screen plotter holding the model, lit, with no camera set yet; the caller closes
     it. Create it while holding ``_RENDER_LOCK``.
 
     ``face_budget`` lets an untextured mesh be clustered down to about that many faces first;
-    ``sun`` (above the horizon) lights it from the sun, casting shadows, with sky light.
+    ``sun`` (above the horizon) lights it from the sun, casting shadows, with sky light;
+    ``section`` cuts the model to a box (``cut_to_section``).
     """
     pv = _pyvista()
     sunlit = sun is not None and sun.up
@@ -144,12 +149,16 @@ def model_plotter(
         )
         if mesh.uv is not None and mesh.texture_png is not None:
             image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
-            plotter.add_mesh(poly, texture=pv.Texture(image), ambient=0.2)
+            actor = plotter.add_mesh(poly, texture=pv.Texture(image), ambient=0.2)
         elif mesh.colours is not None:
             poly.point_data["colours"] = mesh.colours
-            plotter.add_mesh(poly, scalars="colours", rgb=True, ambient=0.25)
+            actor = plotter.add_mesh(poly, scalars="colours", rgb=True, ambient=0.25)
         else:
-            plotter.add_mesh(poly, color=MODEL_COLOUR, ambient=0.22, diffuse=0.85, specular=0.08)
+            actor = plotter.add_mesh(
+                poly, color=MODEL_COLOUR, ambient=0.22, diffuse=0.85, specular=0.08
+            )
+        if section is not None:
+            cut_to_section(actor, section)
         if sunlit:
             assert sun is not None
             _light_by_sun(pv, plotter, mesh, sun, side)
@@ -159,6 +168,18 @@ def model_plotter(
         plotter.close()
         raise
     return plotter
+
+
+def cut_to_section(actor: Any, section: Section) -> None:
+    """Draw ``actor`` only inside ``section``: clipping planes in its mapper, so that faces are
+    cut where they cross the box, pixel by pixel, as three.js does in the browser."""
+    import vtk
+
+    for origin, normal in section.planes():
+        plane = vtk.vtkPlane()
+        plane.SetOrigin(*origin)
+        plane.SetNormal(*normal)
+        actor.mapper.AddClippingPlane(plane)
 
 
 def _aim(plotter: Any, camera: Camera, stretch: float = 1.0) -> None:
@@ -214,7 +235,9 @@ def _render_model(
     """Pixels ``(h, w, 3)`` of the model, with the entities of ``layer`` at true size, and the
     4x4 world-to-clip matrix of the camera (see ``model_plotter`` and ``shoot``)."""
     with _RENDER_LOCK:
-        plotter = model_plotter(mesh, size, face_budget=face_budget, sun=sun)
+        plotter = model_plotter(
+            mesh, size, face_budget=face_budget, sun=sun, section=camera.section
+        )
         try:
             if layer is not None:
                 add_figures(_pyvista(), plotter, layer)
@@ -299,14 +322,10 @@ def _frame_above(camera: Camera, band: float) -> Camera:
     up -= forward * (up @ forward)
     up /= np.linalg.norm(up)
     shift = -up * (band / 2) * scale
-    return Camera(
-        camera.projection,
-        as_triple(position + shift),
-        as_triple(target + shift),
-        camera.up,
-        camera.fov_deg,
-        scale,
-    )
+    return replace(
+        camera, position=as_triple(position + shift), target=as_triple(target + shift),
+        ortho_scale=scale,
+    )  # fmt: skip
 
 
 #: How overlays are sized: to the picture's height (stills: screens and prints), or to its area

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,12 +20,28 @@ from bsu_models.core.limits import MAX_COORDINATE
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import (
     MeshGeometry,
+    axis_vector,
     load_geometry,
     pick_on_surface,
     preset_camera,
     snap_down,
 )
-from bsu_models.scenes.scene_items import SavedView
+from bsu_models.scenes.scene_items import SavedView, Section
+
+#: The directions a section box is set along, in this order: ranges are measured from the
+#: model's west, south and lowest side.
+SECTION_DIRECTIONS = ("east", "north", "up")
+
+
+@dataclass(frozen=True)
+class SectionExtent:
+    """How far a model reaches along east, north and up: in metres (``metres``) when its units
+    and scale are known, else in its own units. A section form offers ranges within these."""
+
+    east: float
+    north: float
+    up: float
+    metres: bool
 
 
 def _finite3(value: Any, name: str) -> np.ndarray:
@@ -86,3 +103,86 @@ class SceneGeometry:
         version = get_version(self.ctx, version_id)
         camera = preset_camera(preset, geometry.bounds, version.up_axis, version.north_axis)
         return SavedView(id=preset, name=preset.capitalize(), **camera)
+
+    def _section_frame(
+        self, version_id: int
+    ) -> tuple[np.ndarray, list[tuple[int, float]], np.ndarray, float, bool]:
+        """Model bounds ``(2, 3)``, for east, north and up the model axis and its sign, the
+        extent along each in the section's measure, units per measure, and whether in metres."""
+        version = get_version(self.ctx, version_id)
+        bounds = np.array(version.bounds, dtype=float)
+        up, north = axis_vector(version.up_axis), axis_vector(version.north_axis)
+        east = np.cross(north, up)
+        axes = [(int(np.argmax(np.abs(v))), float(np.sign(v[np.argmax(np.abs(v))])))
+                for v in (east, north, up)]  # fmt: skip
+        size = bounds[1] - bounds[0]
+        per_unit = 1.0
+        if version.real_world_extent_m is not None and size[0] > 0:
+            per_unit = version.real_world_extent_m[0] / size[0]
+        extent = np.array([size[i] for i, _ in axes]) * per_unit
+        return bounds, axes, extent, per_unit, version.real_world_extent_m is not None
+
+    def section_extent(self, version_id: int) -> SectionExtent:
+        """How far the model reaches along east, north and up (see ``SectionExtent``)."""
+        _bounds, _axes, extent, _per_unit, metres = self._section_frame(version_id)
+        return SectionExtent(float(extent[0]), float(extent[1]), float(extent[2]), metres)
+
+    def section_box(
+        self, version_id: int, ranges: dict[str, tuple[float, float]]
+    ) -> Section | None:
+        """The section box keeping, along each of ``SECTION_DIRECTIONS``, the range (from, to)
+        measured from the model's west, south or lowest side in the measure of
+        ``section_extent``; a direction left out keeps all. None when nothing is cut away."""
+        bounds, axes, extent, per_unit, _metres = self._section_frame(version_id)
+        unknown = set(ranges) - set(SECTION_DIRECTIONS)
+        if unknown:
+            raise InvalidInput(
+                "A section is set along {choices}, not {name}.",
+                choices=", ".join(SECTION_DIRECTIONS),
+                name=sorted(unknown)[0],
+            )
+        # Just beyond the model where a range reaches its side, so faces lying on the side
+        # are not cut in two by rounding.
+        margin = 1e-3 * float(np.linalg.norm(bounds[1] - bounds[0]) or 1.0)
+        low, high = bounds[0] - margin, bounds[1] + margin
+        cut = False
+        for direction, (axis, sign), reach in zip(SECTION_DIRECTIONS, axes, extent, strict=True):
+            if direction not in ranges:
+                continue
+            start, end = sorted(float(v) for v in ranges[direction])
+            if not (np.isfinite(start) and np.isfinite(end)) or end - start <= 0:
+                raise InvalidInput("A section range must run from a lower to a higher value.")
+            start, end = max(start, 0.0), min(end, float(reach))
+            if end <= start:
+                raise InvalidInput("A section range must overlap the model.")
+            origin = bounds[0][axis] if sign > 0 else bounds[1][axis]
+            ends = sorted(origin + sign * v / per_unit for v in (start, end))
+            if start > 0:
+                (low if sign > 0 else high)[axis] = ends[0 if sign > 0 else 1]
+                cut = True
+            if end < reach:
+                (high if sign > 0 else low)[axis] = ends[1 if sign > 0 else 0]
+                cut = True
+        if not cut:
+            return None
+        return Section(
+            (float(low[0]), float(low[1]), float(low[2])),
+            (float(high[0]), float(high[1]), float(high[2])),
+        )
+
+    def section_ranges(self, version_id: int, section: Section) -> dict[str, tuple[float, float]]:
+        """The ranges of ``section`` along ``SECTION_DIRECTIONS`` (``section_box`` backwards),
+        each within the model's extent."""
+        bounds, axes, extent, per_unit, _metres = self._section_frame(version_id)
+        ranges = {}
+        for direction, (axis, sign), reach in zip(SECTION_DIRECTIONS, axes, extent, strict=True):
+            origin = bounds[0][axis] if sign > 0 else bounds[1][axis]
+            ends = sorted(
+                sign * (value - origin) * per_unit
+                for value in (section.low[axis], section.high[axis])
+            )
+            ranges[direction] = (
+                float(min(max(ends[0], 0.0), reach)),
+                float(min(max(ends[1], 0.0), reach)),
+            )
+        return ranges

@@ -345,6 +345,46 @@ class Sightline:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A section box: the model is drawn only inside it (people, vehicles and marks stay whole),
+    to look into a car park level or up a staircase. ``low`` and ``high`` are opposite corners,
+    ``(3,) float`` in model coordinates, each coordinate of ``low`` below that of ``high``; the
+    box's faces are the cutting planes, the same in the browser, the stills and the videos."""
+
+    low: Point
+    high: Point
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "low", check_point(self.low, Message("Section corner")))
+        object.__setattr__(self, "high", check_point(self.high, Message("Section corner")))
+        if not all(lo < hi for lo, hi in zip(self.low, self.high, strict=True)):
+            raise InvalidInput(
+                "A section box needs each lower corner coordinate below the upper one, "
+                "got {low} and {high}.",
+                low=self.low,
+                high=self.high,
+            )
+
+    def json(self) -> dict[str, list[float]]:
+        return {"low": list(self.low), "high": list(self.high)}
+
+    def planes(self) -> list[tuple[Point, Point]]:
+        """The box's six faces as (a point on the plane, its normal pointing into the box): the
+        model is drawn where it is in front of all six. Stills and the browser viewers cut with
+        these very planes."""
+        planes: list[tuple[Point, Point]] = []
+        for axis in range(3):
+            inward = tuple(1.0 if a == axis else 0.0 for a in range(3))
+            planes.append((self.low, inward))  # type: ignore[arg-type]
+            planes.append((self.high, tuple(-c for c in inward)))  # type: ignore[arg-type]
+        return planes
+
+    def shown(self) -> dict[str, Any]:
+        """The section as the browser viewers take it: its corners and its cutting planes."""
+        return {**self.json(), "planes": [[list(p), list(n)] for p, n in self.planes()]}
+
+
+@dataclass(frozen=True)
 class SavedView:
     id: str
     name: str
@@ -357,6 +397,7 @@ class SavedView:
     visible_entities: tuple[str, ...] | None = None  # None: all
     show_labels: bool = True
     steps: tuple[str, ...] = ()  # steps this view is presented at
+    section: Section | None = None  # None: the whole model
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -388,4 +429,5 @@ class SavedView:
             "up": list(self.up),
             "fov_deg": self.fov_deg,
             "ortho_scale": self.ortho_scale,
+            "section": self.section.shown() if self.section else None,
         }

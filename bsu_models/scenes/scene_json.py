@@ -22,6 +22,7 @@ from bsu_models.scenes.scene_items import (
     Position,
     Provenance,
     SavedView,
+    Section,
     Sightline,
     Step,
 )
@@ -145,11 +146,20 @@ def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[s
                 else None,
                 "show_labels": v.show_labels,
                 "steps": list(v.steps),
+                # Only when set, so that the documents (and hashes) of views without one stay
+                # as they were.
+                **({"section": v.section.json()} if v.section else {}),
             }
             for v in doc.views
         ],
         **cameras,
     }
+
+
+def _section(data: dict[str, Any] | None) -> Section | None:
+    if data is None:
+        return None
+    return Section(low=tuple(data["low"]), high=tuple(data["high"]))
 
 
 def _anchor(data: dict[str, Any] | None) -> Anchor | None:
@@ -240,6 +250,7 @@ def scene_from_json(data: Any) -> SceneDoc:
                     else None,
                     show_labels=v.get("show_labels", True),
                     steps=tuple(v.get("steps", ())),
+                    section=_section(v.get("section")),
                 )
                 for v in data.get("views", [])
             ),

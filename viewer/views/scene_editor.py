@@ -29,6 +29,7 @@ from viewer.scene_measure import (
 )
 from viewer.scene_pairs import model_click as pair_click
 from viewer.scene_play import movement, played
+from viewer.scene_section import section_form
 from viewer.scene_tools import scene_controls, undo_redo
 from viewer.shared import (
     actor,
@@ -205,6 +206,7 @@ move = (
     if step is not None and st.session_state.get("editor_playing")
     else None
 )
+section = section_form(cat, version, doc, step) if step is not None else None
 event = scene3d(
     cat,
     version,
@@ -215,6 +217,8 @@ event = scene3d(
     scene=(scene.scene_id, scene.revision),
     sun=bsu_models.sun_track(version, doc, step) if step is not None else None,
     movement=move,
+    section_form=True,
+    section=section,
 )
 if played(event, move):
     st.session_state["editor_step"] = number + 1

@@ -5,8 +5,9 @@
 // smallest first, mesh_id among them: the first is shown, then each next one replaces it with the
 // camera and scene kept); mesh (GLB bytes, delivered as a Uint8Array; base64 text in mesh_b64
 // also works) of mesh_for (default mesh_id), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
-// measurements, sightlines, frustums, selected}; camera {nonce, preset | view}; tool ('present' is read-only: no
-// clicks, no Save view); height (px).
+// measurements, sightlines, frustums, selected}; camera {nonce, preset | view}, a view's section box
+// {low, high, planes} shown with it; section (optional: the section box to show whatever the view;
+// null: none); tool ('present' is read-only: no clicks, no Save view); height (px).
 // Value (JSON; the latest event wins; each carries a fresh, increasing integer nonce, and
 // `displayed` {mesh_id, source, at}: the model on screen now, `at` naming that display, or null,
 // so that Python records every display even when a later event supersedes `ready`):
@@ -15,7 +16,7 @@
 //   {type: 'click', mesh_id, point, normal, face, entity, ray: {origin, direction}}   short click
 //                                       on the model, world coords (Python re-casts the ray on
 //                                       the full-resolution mesh when a level was shown)
-//   {type: 'camera', mesh_id, view: {projection, position, target, up, fov_deg, ortho_scale}}
+//   {type: 'camera', mesh_id, view: {projection, position, target, up, fov_deg, ortho_scale, section}}
 //   {type: 'error', mesh_id, message}   the GLB passed in could not be parsed
 //   {type: 'step', mesh_id, delta}      tool 'present': an arrow key pressed in the view (±1)
 // For the page's session guard (viewer/components/guard): window.__bsuLastActivity (ms of the
@@ -27,8 +28,8 @@ import { KTX2Loader } from 'three/addons/loaders/KTX2Loader.js';
 import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import {
   Y_AXIS, addModel, aimCamera, clearMarks, clipPlanes, createStage, disposeTree, drawMarks,
-  fitOrtho, fitView, frameOf, isoDirection, lightModel, onDemand, orbitControls, setOrthoHeight,
-  sphereView, vec,
+  applySection, fitOrtho, fitView, frameOf, isoDirection, lightModel, onDemand, orbitControls,
+  setOrthoHeight, shownHit, sphereView, vec,
 } from 'view3d';
 import { createStereo, createVrButton } from './stereo.js';
 import { createCameraLink } from './link.js';
@@ -58,6 +59,7 @@ const S = {
   cameraNonce: undefined, pendingCamera: null, readyPending: null, walk: false, modelStatus: ['starting', {}],
   displayed: null, blanked: false,
   sunTrack: null, shadows: false, // the sun around the step's time (from Python), and the toggle
+  section: null, clip: [], sectionArg: undefined, // the section box shown, its planes, the page's
 };
 
 // Read-only hooks for tests.
@@ -66,6 +68,7 @@ Object.defineProperty(window, '__scene3d', { writable: false, configurable: fals
   get entityCount() { return S.entityCount; }, get renders() { return S.renders; },
   get lastClick() { return S.lastClick && structuredClone(S.lastClick); },
   get stereo() { return stereo.mode; },
+  get sectionPlanes() { return S.clip.length; },
 }) });
 
 // ------------------------------------------------------------------ renderer, scene, cameras
@@ -293,6 +296,7 @@ function showModel(id, root, t0, source) {
   if (!swap) clearModel();
   const { box, centre, diag, triangles, points } = addModel(scene, root);
   Object.assign(S, { box, centre, diag, triangles, points, model: root, meshId: id, phase: 'shown' });
+  S.clip = applySection(root, S.section); // a larger level keeps the section
   markShadowCasters(root);
   lastNonce = Math.max(lastNonce + 1, Date.now() * 1000);
   S.displayed = { mesh_id: id, source: source === 'cache' ? 'cache' : 'server', at: lastNonce };
@@ -479,11 +483,21 @@ function preset(name) {
   setOrthoHeight(stage, 1.08 * Math.max(size.y, size.x / persp.aspect), true);
 }
 
+// The section box of a saved view (or the one the editor's section form asks for); null: none.
+function setSection(section) {
+  S.section = section && typeof section === 'object' && Array.isArray(section.planes) ? section : null;
+  S.clip = applySection(S.model, S.section);
+  document.body.dataset.sectionPlanes = String(S.clip.length);
+  requestRender();
+}
+
 function applyCameraArg(cam) {
   if (!cam || typeof cam !== 'object' || cam.nonce === undefined || cam.nonce === S.cameraNonce) return;
   if (!S.box) { S.pendingCamera = cam; return; } // applied once the model is shown
   Object.assign(S, { cameraNonce: cam.nonce, pendingCamera: null });
   const v = cam.view;
+  // A page with a section form says which section to show itself (args.section).
+  if (S.sectionArg === undefined && v) setSection(v.section ?? null);
   if (!vec(v?.position) || !vec(v?.target)) { preset(String(cam.preset ?? 'fit')); return; }
   setView({ projection: v.projection, position: vec(v.position), target: vec(v.target), up: vec(v.up),
     fov: Number(v.fov_deg), orthoHeight: Number(v.ortho_scale) });
@@ -501,6 +515,7 @@ function currentView() {
     // Perspective views report the height seen at the target distance (handy to switch projection).
     ortho_scale: isOrtho ? (ortho.top - ortho.bottom) / ortho.zoom
       : 2 * camera.position.distanceTo(target) * Math.tan(THREE.MathUtils.degToRad(persp.fov) / 2),
+    section: S.section ? { low: S.section.low, high: S.section.high } : null,
   };
 }
 
@@ -515,7 +530,7 @@ function groundBelow(p, rise) {
   const { up } = axes();
   raycaster.set(p.clone().addScaledVector(up, rise), up.negate());
   raycaster.far = rise + 2 * S.diag;
-  const hit = raycaster.intersectObject(S.model, true).find((h) => h.face);
+  const hit = shownHit(raycaster.intersectObject(S.model, true), S.clip);
   raycaster.far = Infinity;
   return hit ? hit.point : null;
 }
@@ -647,8 +662,8 @@ function pick(e) {
   // symmetric near/far: start them at the near plane (behind the camera) so nothing is missed.
   if (camera.isOrthographicCamera) raycaster.ray.origin.addScaledVector(raycaster.ray.direction, ortho.near);
   if (S.tool === 'present') return; // read-only: a click in court changes nothing
-  const hit = raycaster.intersectObject(S.model, true).find((h) => h.face);
-  if (!hit) return; // empty space: nothing to report
+  const hit = shownHit(raycaster.intersectObject(S.model, true), S.clip);
+  if (!hit) return; // empty space (or only parts a section cut away): nothing to report
   const normalMatrix = new THREE.Matrix3().getNormalMatrix(hit.object.matrixWorld);
   const normal = hit.face.normal.clone().applyNormalMatrix(normalMatrix);
   if (normal.dot(raycaster.ray.direction) > 0) normal.negate(); // double-sided: the side facing the viewer
@@ -740,6 +755,10 @@ window.addEventListener('message', (e) => {
   const bytesId = typeof args.mesh_for === 'string' && args.mesh_for ? args.mesh_for : id;
   onMeshArgs(chain, bytesId, args.mesh ?? args.mesh_b64 ?? null);
   applyCameraArg(args.camera);
+  if (args.section !== undefined) {
+    const key = JSON.stringify(args.section);
+    if (key !== S.sectionArg) { S.sectionArg = key; setSection(args.section); }
+  }
   requestRender();
 });
 

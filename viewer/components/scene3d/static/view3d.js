@@ -69,6 +69,7 @@ export function createStage(viewport, redraw) {
     return /swiftshader|llvmpipe|software/i.test(name);
   })();
   const renderer = new THREE.WebGLRenderer({ antialias: !software });
+  renderer.localClippingEnabled = true; // a saved view's section box (applySection)
   renderer.setPixelRatio(software ? 1 : Math.min(window.devicePixelRatio || 1, 2));
   const canvas = viewport.appendChild(renderer.domElement);
   canvas.addEventListener('webglcontextrestored', () => redraw()); // three restores its state
@@ -293,6 +294,25 @@ export function addModel(scene, root) {
   return { box, centre: box.getCenter(new THREE.Vector3()), diag, triangles: Math.round(triangles),
     points: samplePoints(root, triangles) };
 }
+
+// A saved view's section box: the model's materials draw only what is in front of every plane
+// of `section.planes` ([point, inward normal] pairs, made by Python's Section.planes, which the
+// stills cut with too); people, vehicles and marks stay whole. No section: the whole model.
+// Returns the planes applied (hits behind one are on cut-away parts: see `shownHit`).
+export function applySection(root, section) {
+  const planes = list(section?.planes).map((p) => [vec(p?.[0]), vec(p?.[1])])
+    .filter(([point, normal]) => point && normal && normal.lengthSq() > 0)
+    .map(([point, normal]) => new THREE.Plane().setFromNormalAndCoplanarPoint(normal.normalize(), point));
+  root?.traverse((o) => {
+    if (!o.isMesh) return;
+    [].concat(o.material).forEach((m) => { m.clippingPlanes = planes.length ? planes : null; });
+  });
+  return planes;
+}
+
+// The first of a raycaster's hits on a drawn face: not on a part a section cut away.
+export const shownHit = (hits, planes) => hits.find((h) => h.face
+  && list(planes).every((plane) => plane.distanceToPoint(h.point) >= -1e-9));
 
 // Up to ~6000 of the model's vertices in world space, evenly spread, for framing (fitView).
 function samplePoints(root, triangles) {
