@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from urllib.parse import urljoin
 
 import numpy as np
@@ -223,3 +224,90 @@ def test_pairs_clicked_on_the_frame_and_the_model_solve_the_camera(
     assert np.allclose(stored["pairs"][-1][:2], (u, v), atol=1.5)
     # The model point as the app re-cast the click on the full-resolution mesh.
     assert np.allclose(stored["pairs"][-1][2:], point, atol=1e-3)
+
+
+def _visible_face_centre(mesh: MeshArrays, camera) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The centre of the largest face the camera sees whole-heartedly (its centre not hidden),
+    facing up: a click there is far from any edge."""
+    surface = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
+    eye = np.array(camera.position)
+    centres = surface.triangles_center
+    up_facing = np.flatnonzero(surface.face_normals[:, 2] > 0.5)
+    directions = centres[up_facing] - eye
+    distance = np.linalg.norm(directions, axis=1)
+    hits, rays, _ = surface.ray.intersects_location(
+        np.tile(eye, (len(up_facing), 1)), directions / distance[:, None], multiple_hits=False
+    )
+    first = np.full(len(up_facing), np.inf)
+    first[rays] = np.linalg.norm(hits - eye, axis=1)
+    seen = up_facing[first > distance * (1 - 1e-6)]
+    return centres[seen[np.argmax(surface.area_faces[seen])]]
+
+
+def _click_frame(page, u: float, v: float) -> None:  # type: ignore[no-untyped-def]
+    clicks = page.locator('iframe[title*="frame_click"]').first.content_frame
+    image = clicks.locator("#image")
+    box = image.bounding_box()
+    assert box
+    image.click(position={"x": u / SIZE[0] * box["width"], "y": v / SIZE[1] * box["height"]})
+    _wait_idle(page)
+
+
+def test_a_frame_kept_in_the_page_and_a_place_and_height_read_off_the_frame(
+    running_app, browser_page, matched, tmp_path
+):
+    from playwright.sync_api import expect
+
+    page, env = browser_page, running_app.env
+    model, scene, frame_pixels, mesh, camera = matched
+    _open(page, f"{running_app.base_url}/scene_editor?model={model}&scene={scene}&step=1",
+          "Scene editor")  # fmt: skip
+    main = page.locator('[data-testid="stMain"]')
+
+    # Another still of the same camera, kept as evidence from the page.
+    later = tmp_path / "later.jpg"
+    Image.fromarray(frame_pixels[::-1].astype(np.uint8)).save(later, quality=90)
+    main.get_by_text("Add a CCTV frame").click()
+    form = main.locator('[data-testid="stForm"]').filter(has_text="Keep the frame")
+    form.locator('input[type="file"]').set_input_files(str(later))
+    form.get_by_label("CCTV camera (as the system names it)").fill("NTN-RD-07")
+    form.get_by_label("Time on the footage").fill("2026-11-20T21:03:16")
+    form.get_by_label("Exhibit number").fill("JL/13")
+    form.get_by_role("button", name="Keep the frame").click()
+    _wait_idle(page)
+    expect(main).to_contain_text(re.compile(r"Kept frame [0-9a-f]{12} \(640×480\) for CAM 7\."))
+    kept = json.loads(_cli(env, "camera", "frame", "list", str(scene), "--json").stdout)
+    assert {f["exhibit"] for f in kept} == {"JL/12", "JL/13"}
+
+    # W1's feet where the known camera sees the middle of a large face: placed there, from CCTV.
+    _pixels, world_to_clip = _render_model(mesh, camera, SIZE)
+    project = _projector(world_to_clip, SIZE)
+    spot = _visible_face_centre(mesh, camera)
+    main.get_by_text("places an entity where its feet are").click()
+    _wait_idle(page)
+    _click_frame(page, *project(spot[None])[0])
+    expect(main).to_contain_text("Placed W1 from the frame at pixel")
+    stored = json.loads(_cli(env, "scene", "export", str(scene)).stdout)
+    placed = next(p for p in stored["positions"] if p["entity"] == "w1")
+    diagonal = float(np.linalg.norm(mesh.bounds[1] - mesh.bounds[0]))
+    assert np.linalg.norm(np.array(placed["point"]) - spot) < 0.01 * diagonal
+    assert placed["provenance"]["kind"] == "cctv"
+
+    # A height: head, then feet, read off the frame with its ±, kept with the camera.
+    tall = 0.1 * diagonal
+    head = spot + np.array([0.0, 0.0, tall])
+    head_uv, feet_uv = project(np.array([head, spot]))
+    main.get_by_text("reads a height (head, then feet)").click()
+    _wait_idle(page)
+    main.get_by_label("Whose height").fill("Suspect")
+    _wait_idle(page)
+    _click_frame(page, *head_uv)
+    expect(main).to_contain_text("Head chosen: now click the feet.")
+    _click_frame(page, *feet_uv)
+    reading = main.get_by_text(re.compile(r"Suspect: \d+\.\d+ ± \d+\.\d+ m, kept with"))
+    expect(reading).to_be_visible()
+    value, plus_minus = map(float, re.findall(r"\d+\.\d+", reading.inner_text())[:2])
+    assert abs(value - tall) <= plus_minus + 0.02 * tall
+    _shot(page, "cctv-frame-readings.png")
+    stored = json.loads(_cli(env, "scene", "export", str(scene)).stdout)["cameras"][0]
+    assert [h["label"] for h in stored["heights"]] == ["Suspect"]

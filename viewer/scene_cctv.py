@@ -11,10 +11,12 @@ draws it again only when the scene, the step, the camera or the opacity change.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
 import bsu_models
+from viewer.scene_frame_tools import add_frame_form, frame_use, read_click, reading_form
 from viewer.scene_pairs import pairs_section
 from viewer.shared import actor, error_text, language, plain, t, text_of
 
@@ -46,9 +48,14 @@ def cctv_section(
         for i in dict.fromkeys([*(m.entity for m in doc.cameras), *(f.entity_id for f in frames)])
         if doc.entity(i) is not None
     ]
-    if not ids:
+    has_cameras = any(e.type == "camera" for e in doc.entities)
+    if not ids and not (editable and has_cameras):
         return
     st.subheader(t("CCTV cameras"), anchor=False)
+    if editable:
+        add_frame_form(cat, scene, doc)
+    if not ids:
+        return
     labels = {i: doc.entity(i).label for i in ids}
     chosen = ids[0]
     if len(ids) > 1:
@@ -69,7 +76,16 @@ def cctv_section(
             lambda: cat.cameras.frame_bytes(scene.scene_id, frame.sha256, actor=actor()),
         )
         if editable:
-            pairs_section(cat, scene, match, chosen, frame, png)
+            # One block whatever it holds, so the frame below keeps its place on the page
+            # (a component that moves is drawn afresh, without its picture).
+            with st.container():
+                use = frame_use(chosen in matched)
+                on_click = None
+                if use != "pair":
+                    target = reading_form(cat, scene, doc, chosen, use, step_number)
+                    on_click = partial(read_click, cat, scene, chosen, use, target,
+                                       step_number=step_number)  # fmt: skip
+            pairs_section(cat, scene, match, chosen, frame, png, on_click=on_click)
         elif chosen not in matched:
             st.image(png, width="stretch")
             st.caption(

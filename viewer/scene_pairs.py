@@ -9,6 +9,7 @@ stored pairs, so a match can be corrected and solved again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -43,8 +44,11 @@ def pairs_section(
     camera: str,
     frame: bsu_models.FrameInfo,
     frame_png: bytes,
+    on_click: Callable[[tuple[float, float]], None] | None = None,
 ) -> None:
-    """The frame to click, the pairs so far with removal, and “Solve camera”."""
+    """The frame to click, the pairs so far with removal, and “Solve camera”; with
+    ``on_click``, a click on the frame goes there instead of making a pair (a reading off a
+    matched camera's frame, ``scene_frame_tools``)."""
     st.subheader(t("Point pairs"), anchor=False)
     st.caption(
         t(
@@ -67,11 +71,15 @@ def pairs_section(
         width=frame.width,
         height=frame.height,
         marks=marks,
+        frame=frame.sha256,  # a new frame's picture replaces the one shown
         key="editor_frame_click",
         default=None,
     )
     if isinstance(value, dict) and value.get("nonce") != st.session_state.get("editor_pair_seen"):
         st.session_state["editor_pair_seen"] = value.get("nonce")
+        if on_click is not None:
+            on_click((float(value["u"]), float(value["v"])))
+            return
         st.session_state["editor_pair_pixel"] = [float(value["u"]), float(value["v"])]
         st.session_state["editor_pair_frame"] = here
     pixel = st.session_state.get("editor_pair_pixel")
