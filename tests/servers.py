@@ -9,7 +9,6 @@ with a timeout and then SIGKILL.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket

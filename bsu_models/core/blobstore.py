@@ -24,9 +24,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from bsu_models.core.errors import IntegrityError, NotFound, StorageError
+
+if TYPE_CHECKING:
+    from bsu_models.core.settings import Settings
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
@@ -53,7 +56,8 @@ class BlobStore(Protocol):
     """Where bytes live. Keys are lower-case hex SHA-256 digests of the content.
 
     Every service reaches bytes through this interface only (``LocalBlobStore`` is the
-    implementation on a local folder).
+    implementation on a local folder, ``s3_blobstore.S3BlobStore`` the one on a bucket;
+    ``open_blob_store`` picks one from the settings).
     """
 
     def put(self, data: bytes) -> str: ...
@@ -236,3 +240,15 @@ class BlobWriting:
         for key in removed:
             self._store.discard(key)
         return removed
+
+
+def open_blob_store(settings: Settings) -> BlobStore:
+    """The blob store ``settings`` name: ``BSU_BLOB_STORE``'s bucket, else ``<data_dir>/blobs``."""
+    location = settings.s3_location
+    if location is None:
+        return LocalBlobStore(settings.blob_dir)
+    # boto3 loads only where a bucket is configured: the embedded default never needs it.
+    from bsu_models.core.s3_blobstore import S3BlobStore
+
+    bucket, prefix = location
+    return S3BlobStore(bucket, prefix, endpoint_url=settings.s3_endpoint_url or None)

@@ -129,9 +129,7 @@ class S3BlobStore:
                     bucket=self.bucket,
                 )
             if code in _MISSING and key:
-                return NotFound(
-                    "Stored file {key} is missing from the blob store.", key=key[:12]
-                )
+                return NotFound("Stored file {key} is missing from the blob store.", key=key[:12])
             return StorageError(
                 "The object store refused a request for bucket {bucket!r} ({code}).",
                 bucket=self.bucket,
