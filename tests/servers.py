@@ -99,7 +99,7 @@ def _weed() -> str:
     return found
 
 
-def stop(process: subprocess.Popen[bytes], timeout_s: float = 5.0) -> None:
+def stop(process: subprocess.Popen[bytes], timeout_s: float = 3.0) -> None:
     """SIGTERM, then SIGKILL if it has not ended within ``timeout_s``."""
     if process.poll() is not None:
         return

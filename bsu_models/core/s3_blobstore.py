@@ -57,7 +57,7 @@ class S3BlobStore:
     """Blobs as objects ``PREFIX/ab/cd/<sha256>`` in ``bucket`` of an S3-compatible server.
 
     Credentials and region come from the standard ``AWS_*`` variables (boto3 reads them).
-    ``multipart_threshold`` and ``part_size`` (bytes, parts at least 5 MiB on real S3) decide
+    ``multipart_threshold`` and ``part_size`` (bytes; S3 and SeaweedFS refuse parts under 5 MiB but the last) decide
     when and how an upload is split; ``orphan_age_s`` is the age below which ``undo`` never
     removes a blob.
     """

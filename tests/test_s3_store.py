@@ -1,0 +1,304 @@
+"""The blob store on a real S3-compatible server (SeaweedFS on loopback, ``tests/servers.py``):
+the protocol, multipart uploads that never leave a key on partial bytes, a catalogue on
+PostgreSQL whose every stored byte lands in the bucket, ``verify`` (and ``--sample``) naming an
+object changed behind our back, and plain sentences when the store cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import bsu_models
+from bench._common import free_port
+from bsu_models.core.blob_gc import collect, referenced_keys
+from bsu_models.core.blobstore import open_blob_store, sha256_bytes
+from bsu_models.core.db import read_session
+from bsu_models.core.errors import NotFound, StorageError
+from bsu_models.core.orm import ModelRow, StoredFileRow, VersionRow
+from bsu_models.core.s3_blobstore import S3BlobStore
+from bsu_models.core.settings import load_settings
+from tests.conftest import _new_postgres_database, make_settings, upload
+from tests.servers import S3Server, seaweedfs  # noqa: F401 -- the fixture
+from tests.test_cli import run_cli
+
+REPO = Path(__file__).resolve().parents[1]
+KiB = 1024
+MiB = 1024 * KiB
+CASE = "KC-2026-0142"
+
+
+@pytest.fixture
+def s3(seaweedfs: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:  # noqa: F811
+    """The session's server, with its credentials in the standard AWS variables."""
+    for name, value in seaweedfs.env().items():
+        monkeypatch.setenv(name, value)
+    return seaweedfs
+
+
+@pytest.fixture
+def store(s3: S3Server) -> S3BlobStore:
+    """A store under a prefix of a new bucket; uploads from 6 MiB on go in 5 MiB parts (the
+    smallest part but the last that S3, and SeaweedFS, accept)."""
+    return S3BlobStore(
+        s3.new_bucket(),
+        "bsu/blobs",
+        endpoint_url=s3.endpoint_url,
+        multipart_threshold=6 * MiB,
+        part_size=5 * MiB,
+    )
+
+
+def _objects(s3: S3Server, bucket: str) -> list[str]:
+    answer = s3.client().list_objects_v2(Bucket=bucket)
+    return sorted(item["Key"] for item in answer.get("Contents", []))
+
+
+def test_protocol_on_a_bucket(store: S3BlobStore, s3: S3Server) -> None:
+    data = b"scale model bytes \x00\xff" * 100
+    key, created = store.store(data)
+    assert (key, created) == (sha256_bytes(data), True)
+    assert store.store(data) == (key, False)  # kept once, reused
+    assert store.put(data) == key
+    assert _objects(s3, store.bucket) == [f"bsu/blobs/{key[:2]}/{key[2:4]}/{key}"]
+    assert store.get(key) == data == store.get_verified(key)
+    assert store.exists(key) and list(store.keys()) == [key]
+    assert store.rehash(key) == key
+    assert 0 <= store.age_seconds(key) < 120
+    other = sha256_bytes(b"never stored")
+    assert not store.exists(other)
+    with pytest.raises(NotFound, match="missing from the blob store"):
+        store.get(other)
+    with pytest.raises(NotFound, match="not a SHA-256"):
+        store.get("../../etc/passwd")
+
+    # An object under the prefix that is not a blob is a stray; gc's discard_stray removes it.
+    s3.client().put_object(Bucket=store.bucket, Key=f"bsu/blobs/{key[:2]}/junk", Body=b"x")
+    assert list(store.stray_files()) == [f"{key[:2]}/junk"]
+    assert list(store.keys()) == [key]
+    with pytest.raises(NotFound):
+        store.discard_stray(f"{key[:2]}/{key[2:4]}/{key}")
+    store.discard_stray(f"{key[:2]}/junk")
+    assert list(store.stray_files()) == []
+
+    # A failed writer's undo leaves its young blobs (another server may be about to use them);
+    # what gc hands over (older than orphan_age_s, unreferenced) goes.
+    with store.writing() as hold:
+        assert hold.undo([key], lambda _keys: set()) == []
+    assert store.exists(key)
+    store.orphan_age_s = 0.0
+    with store.writing() as hold:
+        assert hold.undo([key], lambda keys: set(keys)) == []  # still referenced
+        assert hold.undo([key], lambda _keys: set()) == [key]
+    assert not store.exists(key) and list(store.keys()) == []
+
+
+def test_multipart_object_reads_back_byte_identical(store: S3BlobStore, s3: S3Server) -> None:
+    data = os.urandom(11 * MiB + 17)
+    key, created = store.store(data)
+    assert created
+    head = s3.client().head_object(Bucket=store.bucket, Key=f"bsu/blobs/{key[:2]}/{key[2:4]}/{key}")
+    assert head["ETag"].strip('"').endswith("-3")  # 5 + 5 + 1 MiB: a multipart upload
+    assert store.get(key) == data
+    assert store.rehash(key) == key
+    assert list(store.stray_files()) == []  # the upload is complete, nothing left open
+
+
+_KILLED_WRITER = """
+import os, sys, time
+import boto3
+from bsu_models.core.s3_blobstore import S3BlobStore
+
+client = boto3.client("s3", endpoint_url=sys.argv[2])
+sent = []
+
+def after_part(**_kwargs):
+    sent.append(1)
+    if len(sent) == 3:
+        print("three parts sent", flush=True)
+        time.sleep(600)
+
+client.meta.events.register("after-call.s3.UploadPart", after_part)
+store = S3BlobStore(sys.argv[1], "bsu", client=client, multipart_threshold=1, part_size=64 * 1024)
+store.store(os.urandom(1024 * 1024))
+"""
+
+
+def test_a_writer_killed_mid_upload_leaves_no_key_and_gc_aborts_its_upload(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    bucket = s3.new_bucket()
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, bucket, s3.endpoint_url],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "three parts sent"
+    finally:
+        writer.kill()  # SIGKILL: no handler runs, the upload is never aborted by the writer
+        writer.wait(10)
+    settings = make_settings(
+        tmp_path / "data", blob_store=f"s3://{bucket}/bsu", s3_endpoint_url=s3.endpoint_url
+    )
+    cat = bsu_models.open_catalogue(settings)
+    try:
+        assert list(cat.blobs.keys()) == []
+        assert _objects(s3, bucket) == []
+        strays = list(cat.blobs.stray_files())
+        assert len(strays) == 1 and "(incomplete upload " in strays[0]
+        report = cat.verify()
+        assert report.ok and any("incomplete upload" in item for item in report.cleanable)
+        assert cat.collect_garbage(dry_run=False).strays == ()  # younger than an hour: kept
+        swept = collect(cat.engine, cat.blobs, "test", dry_run=False, min_age_s=0.0)
+        assert swept.strays == tuple(strays)
+        assert list(cat.blobs.stray_files()) == []
+        assert s3.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    finally:
+        cat.close()
+
+
+@pytest.fixture
+def s3_catalogue(
+    s3: S3Server, postgres_server: str, tmp_path: Path
+) -> Iterator[bsu_models.Catalogue]:
+    """A catalogue on PostgreSQL whose blob store is a new bucket."""
+    bucket = s3.new_bucket()
+    settings = make_settings(
+        tmp_path / "data",
+        _new_postgres_database(postgres_server),
+        blob_store=f"s3://{bucket}/bsu",
+        s3_endpoint_url=s3.endpoint_url,
+    )
+    cat = bsu_models.open_catalogue(settings)
+    yield cat
+    cat.close()
+
+
+def _cli_env(cat: bsu_models.Catalogue, s3: S3Server) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    settings = cat.settings
+    env.update(
+        s3.env(),
+        BSU_DATA_DIR=str(settings.data_dir),
+        BSU_DATABASE_URL=settings.database_url,
+        BSU_BLOB_STORE=settings.blob_store,
+        BSU_S3_ENDPOINT_URL=settings.s3_endpoint_url,
+        BSU_ACTOR="cli-test",
+    )
+    return env
+
+
+@pytest.mark.postgres
+@pytest.mark.render
+def test_catalogue_on_postgresql_and_s3_keeps_every_byte_in_the_bucket(
+    s3_catalogue: bsu_models.Catalogue, s3: S3Server, testdata: Path
+) -> None:
+    cat = s3_catalogue
+    cat.add_case(CASE, "旺角 Mong Kok")
+    version = cat.import_model(upload(testdata / "teapot.obj"), case=CASE, name="Teapot yard")
+    scene = cat.scenes.create(version.version_id, "Footbridge re-enactment")
+    post = cat.posts.request(scene.scene_id, 1, "square", "Appeal for witnesses 呼籲證人")
+
+    referenced = referenced_keys(cat.engine)
+    assert post.image_sha256 in referenced
+    assert len(referenced) >= 5  # original, web copy, thumbnail, geometry, post image
+    bucket = cat.settings.s3_location[0]  # type: ignore[index]
+    names = set(_objects(s3, bucket))
+    assert {f"bsu/{k[:2]}/{k[2:4]}/{k}" for k in referenced} <= names
+    assert not (cat.settings.data_dir / "blobs").exists()
+    report = cat.verify()
+    assert report.ok, report.problems
+    assert report.blobs_checked == report.blobs_rehashed == len(names)
+
+    # Different bytes put under a key behind the catalogue's back: verify names that key.
+    victim = sorted(referenced)[0]
+    s3.client().put_object(
+        Bucket=bucket, Key=f"bsu/{victim[:2]}/{victim[2:4]}/{victim}", Body=b"not the model"
+    )
+    report = cat.verify()
+    assert not report.ok
+    assert [p for p in report.problems if "corrupt" in p] == [
+        f"corrupt: stored file {victim[:12]} now hashes to {sha256_bytes(b'not the model')[:12]}."
+    ]
+
+    env = _cli_env(cat, s3)
+    sampled = run_cli(env, "verify", "--sample", "1", "--json")
+    payload = json.loads(sampled.stdout)
+    assert payload["blobs_rehashed"] == 1 and payload["blobs_checked"] == len(names)
+    assert sampled.returncode in (0, 1)  # the one re-hashed may or may not be the changed one
+    whole = run_cli(env, "verify", "--sample", str(len(names)))
+    assert whole.returncode == 1 and f"stored file {victim[:12]} now hashes" in whole.stdout
+    assert f"Re-hashed {len(names)} of {len(names)} stored files" in whole.stdout
+
+
+def _counts(cat: bsu_models.Catalogue) -> tuple[int, int, int]:
+    with read_session(cat.engine) as session:
+        return tuple(  # type: ignore[return-value]
+            session.scalar(select(func.count()).select_from(table))
+            for table in (ModelRow, VersionRow, StoredFileRow)
+        )
+
+
+def test_an_unreachable_store_is_one_sentence_and_records_nothing(
+    s3: S3Server, tmp_path: Path, testdata: Path
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = make_settings(
+        tmp_path / "data", blob_store="s3://nowhere/bsu", s3_endpoint_url=closed
+    )
+    cat = bsu_models.open_catalogue(settings)
+    try:
+        cat.add_case(CASE, "旺角 Mong Kok")
+        with pytest.raises(StorageError) as raised:
+            cat.import_model(upload(testdata / "teapot.obj"), case=CASE, name="Teapot")
+        assert str(raised.value) == f"Cannot reach the object store at {closed}."
+        assert _counts(cat) == (0, 0, 0)
+        assert not (settings.data_dir / "blobs").exists()
+    finally:
+        cat.close()
+
+
+def test_missing_bucket_and_refused_credentials_are_plain_sentences(
+    s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = S3BlobStore("no-such-bucket", "bsu", endpoint_url=s3.endpoint_url)
+    with pytest.raises(StorageError) as raised:
+        missing.put(b"bytes")
+    assert str(raised.value) == "The object store has no bucket 'no-such-bucket'."
+    with pytest.raises(StorageError, match="no bucket"):
+        list(missing.keys())
+
+    bucket = s3.new_bucket()
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    refused = S3BlobStore(bucket, "bsu", endpoint_url=s3.endpoint_url)
+    with pytest.raises(StorageError) as raised:
+        list(refused.keys())
+    assert str(raised.value) == (
+        f"The object store refused the credentials for bucket {bucket!r} "
+        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."
+    )
+    with pytest.raises(StorageError, match="refused the credentials"):
+        refused.put(b"bytes")
+
+
+def test_blob_store_setting() -> None:
+    assert load_settings({"BSU_DATA_DIR": "/tmp/x"}).s3_location is None
+    chosen = load_settings({"BSU_BLOB_STORE": "s3://evidence/bsu/blobs/"})
+    assert chosen.s3_location == ("evidence", "bsu/blobs")
+    assert load_settings({"BSU_BLOB_STORE": "s3://evidence"}).s3_location == ("evidence", "")
+    for wrong in ("/srv/blobs", "s3://", "gs://evidence/bsu", "evidence"):
+        with pytest.raises(bsu_models.InvalidSetting, match="BSU_BLOB_STORE must be"):
+            load_settings({"BSU_BLOB_STORE": wrong})
+    local = open_blob_store(make_settings(Path("/tmp/bsu-unused")))
+    assert type(local).__name__ == "LocalBlobStore"
