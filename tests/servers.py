@@ -171,6 +171,7 @@ def seaweedfs() -> Iterator[S3Server]:
         "-s3.port.lance=0",
         f"-s3.localSocket={root / 's3.sock'}",
         f"-s3.config={root / 'identities.json'}",
+        "-s3.autoCreateBucket=false",  # as on S3: a missing bucket is an error, not made
     ]
     log = root / "weed.log"
     with log.open("wb") as out:

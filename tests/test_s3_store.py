@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 import bsu_models
+from bsu_models import Step
 from bench._common import free_port
 from bsu_models.core.blob_gc import collect, referenced_keys
 from bsu_models.core.blobstore import open_blob_store, sha256_bytes
@@ -206,8 +207,12 @@ def test_catalogue_on_postgresql_and_s3_keeps_every_byte_in_the_bucket(
 ) -> None:
     cat = s3_catalogue
     cat.add_case(CASE, "旺角 Mong Kok")
-    version = cat.import_model(upload(testdata / "teapot.obj"), case=CASE, name="Teapot yard")
+    version = cat.import_model(
+        upload(testdata / "teapot.obj"), case=CASE, name="Teapot yard"
+    ).version
     scene = cat.scenes.create(version.version_id, "Footbridge re-enactment")
+    doc = cat.scenes.document(scene.scene_id).with_step(Step("st1", "Approach", "21:03"))
+    cat.scenes.save(scene.scene_id, doc, scene.revision, "one step")
     post = cat.posts.request(scene.scene_id, 1, "square", "Appeal for witnesses 呼籲證人")
 
     referenced = referenced_keys(cat.engine)

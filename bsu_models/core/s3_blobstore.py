@@ -85,7 +85,11 @@ class S3BlobStore:
             read_timeout=60,
             retries={"max_attempts": 3, "mode": "standard"},
         )
-        self._s3 = client or boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
+        # A session of its own reads the AWS_* variables now (boto3's default one keeps the
+        # credentials it first found).
+        self._s3 = client or boto3.session.Session().client(
+            "s3", endpoint_url=endpoint_url or None, config=config
+        )
 
     def __repr__(self) -> str:
         return f"S3BlobStore(s3://{self.bucket}/{self.prefix})"
