@@ -307,3 +307,41 @@ def test_blob_store_setting() -> None:
             load_settings({"BSU_BLOB_STORE": wrong})
     local = open_blob_store(make_settings(Path("/tmp/bsu-unused")))
     assert type(local).__name__ == "LocalBlobStore"
+
+
+def test_a_failed_import_leaves_its_blobs_as_orphans_for_gc_and_no_rows(
+    s3: S3Server, tmp_path: Path, testdata: Path
+) -> None:
+    """Undo on a bucket keeps the blobs (another server may be about to refer to them): verify
+    lists them as cleanable, and gc takes them once old enough."""
+    bucket = s3.new_bucket()
+    settings = make_settings(
+        tmp_path / "data", blob_store=f"s3://{bucket}/bsu", s3_endpoint_url=s3.endpoint_url
+    )
+    cat = bsu_models.open_catalogue(settings)
+
+    def interrupted(fraction: float, _message: object) -> None:
+        if fraction >= 0.95:  # the blobs are stored; the rows are next
+            raise StorageError("The connection to the browser was lost.")
+
+    try:
+        cat.add_case(CASE, "旺角 Mong Kok")
+        with pytest.raises(StorageError, match="browser was lost"):
+            cat.import_model(
+                upload(testdata / "teapot.obj"), case=CASE, name="Teapot", progress=interrupted
+            )
+        assert _counts(cat) == (0, 0, 0)
+        stored = list(cat.blobs.keys())
+        assert len(stored) == 4  # original, web copy, thumbnail, geometry
+        report = cat.verify()
+        assert report.ok and len(report.cleanable) == 4
+        assert all(item.startswith("orphan:") for item in report.cleanable)
+        assert cat.collect_garbage(dry_run=False).blobs == ()  # younger than an hour
+        swept = collect(cat.engine, cat.blobs, "test", dry_run=False, min_age_s=0.0)
+        assert swept.blobs == ()  # the store's own orphan age (an hour) still holds them
+        cat.blobs.orphan_age_s = 0.0  # type: ignore[attr-defined]
+        swept = collect(cat.engine, cat.blobs, "test", dry_run=False, min_age_s=0.0)
+        assert sorted(swept.blobs) == sorted(stored)
+        assert _objects(s3, bucket) == []
+    finally:
+        cat.close()
