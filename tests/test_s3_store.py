@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 import bsu_models
-from bsu_models import Step
 from bench._common import free_port
+from bsu_models import Step
 from bsu_models.core.blob_gc import collect, referenced_keys
 from bsu_models.core.blobstore import open_blob_store, sha256_bytes
 from bsu_models.core.db import read_session
@@ -220,11 +220,17 @@ def test_catalogue_on_postgresql_and_s3_keeps_every_byte_in_the_bucket(
     assert len(referenced) >= 5  # original, web copy, thumbnail, geometry, post image
     bucket = cat.settings.s3_location[0]  # type: ignore[index]
     names = set(_objects(s3, bucket))
-    assert {f"bsu/{k[:2]}/{k[2:4]}/{k}" for k in referenced} <= names
-    assert not (cat.settings.data_dir / "blobs").exists()
+    # The audit chain's head is kept beside the blobs, where every app server writes it.
+    names.remove("bsu/audit-head.txt")
+    head = cat.audit_head()
+    stored_head = s3.client().get_object(Bucket=bucket, Key="bsu/audit-head.txt")["Body"].read()
+    assert stored_head == f"{head.event_id} {head.hash}\n".encode()
+    assert {f"bsu/{k[:2]}/{k[2:4]}/{k}" for k in referenced} == names
+    assert sorted(cat.settings.data_dir.iterdir()) == []  # nothing stays on this server's disk
     report = cat.verify()
     assert report.ok, report.problems
     assert report.blobs_checked == report.blobs_rehashed == len(names)
+    assert report.cleanable == ()
 
     # Different bytes put under a key behind the catalogue's back: verify names that key.
     victim = sorted(referenced)[0]
@@ -245,6 +251,14 @@ def test_catalogue_on_postgresql_and_s3_keeps_every_byte_in_the_bucket(
     whole = run_cli(env, "verify", "--sample", str(len(names)))
     assert whole.returncode == 1 and f"stored file {victim[:12]} now hashes" in whole.stdout
     assert f"Re-hashed {len(names)} of {len(names)} stored files" in whole.stdout
+
+    # A head put back to an earlier event (a chain cut short would need it) is a finding.
+    first = cat.audit_events(limit=None)[-1]
+    s3.client().put_object(
+        Bucket=bucket, Key="bsu/audit-head.txt", Body=f"{first.event_id} {first.hash}\n".encode()
+    )
+    problems = cat.verify().problems
+    assert any(f"s3://{bucket}/bsu/audit-head.txt" in p and "older" in p for p in problems)
 
 
 def _counts(cat: bsu_models.Catalogue) -> tuple[int, int, int]:
@@ -342,6 +356,6 @@ def test_a_failed_import_leaves_its_blobs_as_orphans_for_gc_and_no_rows(
         cat.blobs.orphan_age_s = 0.0  # type: ignore[attr-defined]
         swept = collect(cat.engine, cat.blobs, "test", dry_run=False, min_age_s=0.0)
         assert sorted(swept.blobs) == sorted(stored)
-        assert _objects(s3, bucket) == []
+        assert _objects(s3, bucket) == ["bsu/audit-head.txt"]
     finally:
         cat.close()

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 from bsu_models.core.errors import IntegrityError, NotFound, StorageError
 
 if TYPE_CHECKING:
+    from bsu_models.core.audit_head import HeadPlace
     from bsu_models.core.settings import Settings
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -252,3 +253,16 @@ def open_blob_store(settings: Settings) -> BlobStore:
 
     bucket, prefix = location
     return S3BlobStore(bucket, prefix, endpoint_url=settings.s3_endpoint_url or None)
+
+
+def open_audit_head(settings: Settings, blobs: BlobStore) -> HeadPlace:
+    """Where the audit chain's head is kept: ``BSU_AUDIT_HEAD_FILE`` when set; else, with blobs
+    in a bucket, an object beside them (several app servers share it); else
+    ``<data_dir>/audit-head.txt``."""
+    if settings.audit_head or settings.s3_location is None:
+        return settings.audit_head_file
+    from bsu_models.core.s3_blobstore import S3AuditHead, S3BlobStore
+
+    if not isinstance(blobs, S3BlobStore):
+        return settings.audit_head_file
+    return S3AuditHead(blobs)

@@ -10,12 +10,11 @@ and as messages to show in the user's language).
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from bsu_models.core.audit import head_file_problems, verify_chain
-from bsu_models.core.audit_head import read_head_file
+from bsu_models.core.audit_head import HeadPlace, read_head_file
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
 from bsu_models.core.errors import InvalidInput, Message
@@ -31,7 +30,7 @@ from bsu_models.core.state_ledger import StateReplay, all_rows, compare
 
 
 def verify_catalogue(
-    engine: Engine, blobs: BlobStore, head_file: Path, sample: int | None = None
+    engine: Engine, blobs: BlobStore, head_file: HeadPlace, sample: int | None = None
 ) -> VerifyReport:
     """Problems found in the stored files and the audit log, and what was checked.
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -35,15 +36,19 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from bsu_models.core.audit_head import parse_head
 from bsu_models.core.blob_gc import MIN_AGE_S
 from bsu_models.core.blobstore import sha256_bytes
 from bsu_models.core.errors import BsuError, IntegrityError, NotFound, StorageError
 
 MiB = 1024 * 1024
+_log = logging.getLogger(__name__)
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 _BLOB_NAME = re.compile(r"^([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
 _UPLOAD = re.compile(r"^(?P<name>.+) \(incomplete upload (?P<upload>[^()]+)\)$")
 _CHUNK = MiB
+#: The audit chain's head, kept beside the blobs (``S3AuditHead``); not a stray.
+HEAD_NAME = "audit-head.txt"
 # Bucket-level refusals: the request never reached the object, so no answer about it is true.
 _REFUSED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}
 _MISSING = {"NoSuchKey", "404", "NotFound"}
@@ -57,9 +62,9 @@ class S3BlobStore:
     """Blobs as objects ``PREFIX/ab/cd/<sha256>`` in ``bucket`` of an S3-compatible server.
 
     Credentials and region come from the standard ``AWS_*`` variables (boto3 reads them).
-    ``multipart_threshold`` and ``part_size`` (bytes; S3 and SeaweedFS refuse parts under 5 MiB but the last) decide
-    when and how an upload is split; ``orphan_age_s`` is the age below which ``undo`` never
-    removes a blob.
+    ``multipart_threshold`` and ``part_size`` (bytes; S3 and SeaweedFS refuse parts under 5 MiB
+    but the last) decide when and how an upload is split; ``orphan_age_s`` is the age below
+    which ``undo`` never removes a blob.
     """
 
     def __init__(
@@ -320,7 +325,7 @@ class S3BlobStore:
         (``<name> (incomplete upload <id>)``), e.g. left by a killed writer."""
         for item in self._objects():
             relative = self._relative(item["Key"])
-            if not self._is_blob(relative):
+            if not self._is_blob(relative) and relative != HEAD_NAME:
                 yield relative
         for upload in self._uploads():
             yield f"{self._relative(upload['Key'])} (incomplete upload {upload['UploadId']})"
@@ -351,7 +356,7 @@ class S3BlobStore:
         """Remove a stray object or abort an unfinished upload named by ``stray_files``."""
         upload = _UPLOAD.match(name)
         relative = upload["name"] if upload else name
-        if self._is_blob(relative) and not upload:
+        if (self._is_blob(relative) or relative == HEAD_NAME) and not upload:
             raise NotFound("{path} is not a stray file of the blob store.", path=name)
         with self._requests():
             if upload:
@@ -380,3 +385,65 @@ class S3Writing:
         for key in removed:
             self._store.discard(key)
         return removed
+
+
+class S3AuditHead:
+    """The audit chain's head (``<event id> <sha256>``) as the object ``PREFIX/audit-head.txt``
+    beside the blobs: what every app server writes after its commits, where a local head file
+    would know only its own server's. A write is conditional on the object being as read (or
+    absent), so no server moves the head back over another's later event."""
+
+    def __init__(self, store: S3BlobStore) -> None:
+        self._store = store
+        self._name = store._base + HEAD_NAME
+
+    def __str__(self) -> str:
+        return f"s3://{self._store.bucket}/{self._name}"
+
+    def _current(self) -> tuple[tuple[int, str] | None, str]:
+        """The head stored now and its ETag (None and "" when there is none)."""
+        s3, bucket = self._store._s3, self._store.bucket
+        try:
+            answer = s3.get_object(Bucket=bucket, Key=self._name)
+            text = answer["Body"].read().decode("ascii", "replace")
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
+                return None, ""
+            raise self._store._failure(exc) from None
+        except BotoCoreError as exc:
+            raise self._store._failure(exc) from None
+        return parse_head(text), answer["ETag"]
+
+    def read(self) -> tuple[int, str] | None:
+        return self._current()[0]
+
+    def write(self, head: tuple[int, str]) -> None:
+        """Record ``head`` after its commit. A store that cannot be reached is logged, not
+        raised: the rows are committed already, and ``verify`` names a head left behind
+        (the next write that reaches the store brings it up to date)."""
+        try:
+            self._write(head)
+        except BsuError as exc:
+            _log.warning("audit head %s not written (event %d): %s", self, head[0], exc)
+
+    def _write(self, head: tuple[int, str]) -> None:
+        for _attempt in range(20):
+            current, etag = self._current()
+            if current is not None and current[0] >= head[0]:
+                return
+            condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+            try:
+                self._store._s3.put_object(
+                    Bucket=self._store.bucket,
+                    Key=self._name,
+                    Body=f"{head[0]} {head[1]}\n".encode("ascii"),
+                    **condition,
+                )
+                return
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code", ""))
+                if code not in ("PreconditionFailed", "ConditionalRequestConflict", "412", "409"):
+                    raise self._store._failure(exc) from None
+            except BotoCoreError as exc:
+                raise self._store._failure(exc) from None
+        # Twenty servers overtook this one: the head they wrote is later than ours anyway.
