@@ -135,7 +135,8 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "audit_head",
         "$BSU_DATA_DIR/audit-head.txt",
         "File outside the database that holds the audit chain's last event and hash; "
-        "put it on other storage.",
+        "put it on other storage. Unset with BSU_BLOB_STORE a bucket: the object "
+        "PREFIX/audit-head.txt in it.",
     ),
     "BSU_EXHIBIT_VIEWER_MAX_BYTES": (
         "exhibit_viewer_max_bytes",
