@@ -40,6 +40,13 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def checked(key: str, data: bytes) -> bytes:
+    """``data``, read from the store under ``key``, if it still hashes to ``key``."""
+    if sha256_bytes(data) != key:
+        raise IntegrityError("Stored file {key} no longer matches its SHA-256.", key=key[:12])
+    return data
+
+
 def sha256_stream(stream: BinaryIO) -> str:
     digest = hashlib.sha256()
     while chunk := stream.read(_CHUNK):
@@ -160,10 +167,7 @@ class LocalBlobStore:
             ) from exc
 
     def get_verified(self, key: str) -> bytes:
-        data = self.get(key)
-        if sha256_bytes(data) != key:
-            raise IntegrityError("Stored file {key} no longer matches its SHA-256.", key=key[:12])
-        return data
+        return checked(key, self.get(key))
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -38,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from bsu_models.core.audit_head import parse_head
 from bsu_models.core.blob_gc import MIN_AGE_S
-from bsu_models.core.blobstore import sha256_bytes
+from bsu_models.core.blobstore import checked, sha256_bytes
 from bsu_models.core.errors import BsuError, IntegrityError, NotFound, StorageError
 
 MiB = 1024 * 1024
@@ -275,21 +275,20 @@ class S3BlobStore:
         return data
 
     def get_verified(self, key: str) -> bytes:
-        data = self.get(key)
-        if sha256_bytes(data) != key:
-            raise IntegrityError("Stored file {key} no longer matches its SHA-256.", key=key[:12])
-        return data
+        return checked(key, self.get(key))
 
     def exists(self, key: str) -> bool:
         return self._head(self._name(key)) is not None
 
-    def _objects(self) -> Iterator[dict[str, Any]]:
-        pages = self._s3.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self._base
-        )
+    def _listing(self, operation: str, field: str) -> Iterator[dict[str, Any]]:
+        """Every entry under the prefix, a page at a time."""
+        pages = self._s3.get_paginator(operation).paginate(Bucket=self.bucket, Prefix=self._base)
         with self._requests():
             for page in pages:
-                yield from page.get("Contents", [])
+                yield from page.get(field, [])
+
+    def _objects(self) -> Iterator[dict[str, Any]]:
+        return self._listing("list_objects_v2", "Contents")
 
     def keys(self) -> Iterator[str]:
         for item in self._objects():
@@ -313,12 +312,7 @@ class S3BlobStore:
     # -- what gc and verify see ------------------------------------------------------------
 
     def _uploads(self) -> Iterator[dict[str, Any]]:
-        pages = self._s3.get_paginator("list_multipart_uploads").paginate(
-            Bucket=self.bucket, Prefix=self._base
-        )
-        with self._requests():
-            for page in pages:
-                yield from page.get("Uploads", [])
+        return self._listing("list_multipart_uploads", "Uploads")
 
     def stray_files(self) -> Iterator[str]:
         """Objects under the prefix that are not blobs, and unfinished multipart uploads
