@@ -24,7 +24,7 @@ from bsu_models.core.blobstore import open_blob_store, sha256_bytes
 from bsu_models.core.db import read_session
 from bsu_models.core.errors import NotFound, StorageError
 from bsu_models.core.orm import ModelRow, StoredFileRow, VersionRow
-from bsu_models.core.s3_blobstore import S3BlobStore
+from bsu_models.core.s3_blobstore import S3AuditHead, S3BlobStore
 from bsu_models.core.settings import load_settings
 from tests.conftest import _new_postgres_database, make_settings, upload
 from tests.servers import S3Server, seaweedfs  # noqa: F401 -- the fixture
@@ -101,6 +101,17 @@ def test_protocol_on_a_bucket(store: S3BlobStore, s3: S3Server) -> None:
     assert not store.exists(key) and list(store.keys()) == []
 
 
+def test_the_audit_head_in_the_bucket_never_moves_back(store: S3BlobStore) -> None:
+    head = S3AuditHead(store)
+    assert head.read() is None and str(head) == f"s3://{store.bucket}/bsu/blobs/audit-head.txt"
+    head.write((5, "e" * 64))
+    head.write((3, "c" * 64))  # a slower server's earlier event
+    assert head.read() == (5, "e" * 64)
+    head.write((6, "f" * 64))
+    assert head.read() == (6, "f" * 64)
+    assert list(store.stray_files()) == [] and list(store.keys()) == []
+
+
 def test_multipart_object_reads_back_byte_identical(store: S3BlobStore, s3: S3Server) -> None:
     data = os.urandom(11 * MiB + 17)
     key, created = store.store(data)
@@ -115,7 +126,7 @@ def test_multipart_object_reads_back_byte_identical(store: S3BlobStore, s3: S3Se
 _KILLED_WRITER = """
 import os, sys, time
 import boto3
-from bsu_models.core.s3_blobstore import S3BlobStore
+from bsu_models.core.s3_blobstore import S3AuditHead, S3BlobStore
 
 client = boto3.client("s3", endpoint_url=sys.argv[2])
 sent = []
@@ -310,6 +321,18 @@ def test_missing_bucket_and_refused_credentials_are_plain_sentences(
     )
     with pytest.raises(StorageError, match="refused the credentials"):
         refused.put(b"bytes")
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no cloud instance to ask
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    anonymous = S3BlobStore(bucket, "bsu", endpoint_url=s3.endpoint_url)
+    with pytest.raises(StorageError) as raised:
+        anonymous.put(b"bytes")
+    assert str(raised.value) == (
+        "The object store needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+    )
 
 
 def test_blob_store_setting() -> None:
