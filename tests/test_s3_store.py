@@ -281,6 +281,7 @@ def _counts(cat: bsu_models.Catalogue) -> tuple[int, int, int]:
         )
 
 
+@pytest.mark.render
 def test_an_unreachable_store_is_one_sentence_and_records_nothing(
     s3: S3Server, tmp_path: Path, testdata: Path
 ) -> None:
@@ -347,6 +348,7 @@ def test_blob_store_setting() -> None:
     assert type(local).__name__ == "LocalBlobStore"
 
 
+@pytest.mark.render
 def test_a_failed_import_leaves_its_blobs_as_orphans_for_gc_and_no_rows(
     s3: S3Server, tmp_path: Path, testdata: Path
 ) -> None:
