@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,6 +100,19 @@ def test_protocol_on_a_bucket(store: S3BlobStore, s3: S3Server) -> None:
         assert hold.undo([key], lambda keys: set(keys)) == []  # still referenced
         assert hold.undo([key], lambda _keys: set()) == [key]
     assert not store.exists(key) and list(store.keys()) == []
+
+
+def test_a_reused_blob_is_made_young_again_so_gc_leaves_it(store: S3BlobStore) -> None:
+    """A writer finding a blob stored long ago refreshes its time: gc takes only old orphans,
+    and this one is about to get a row."""
+    store.orphan_age_s = 4.0  # reuse refreshes blobs older than a quarter of it: one second
+    key = store.put(b"reused bytes")
+    time.sleep(2.1)
+    aged = store.age_seconds(key)
+    assert aged >= 1.0
+    assert store.store(b"reused bytes") == (key, False)
+    assert store.age_seconds(key) < aged - 1.0
+    assert store.get(key) == b"reused bytes"
 
 
 def test_the_audit_head_in_the_bucket_never_moves_back(store: S3BlobStore) -> None:
