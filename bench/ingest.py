@@ -24,6 +24,7 @@ package's steps rather than change them.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import io
 import json
@@ -325,7 +326,12 @@ def stage_breakdown(root: Path, name: str, data: bytes, settings: Any) -> dict[s
         derived.append(pack_geometry(parsed.mesh.vertices, parsed.mesh.faces))
         times["pack_geometry"] = time.perf_counter() - t
     store_dir = root / "blobs-breakdown"
-    blobs = LocalBlobStore(store_dir)
+    try:  # newer packages store where the settings say (a bucket with BSU_BLOB_STORE)
+        from bsu_models.core.blobstore import open_blob_store
+    except ImportError:
+        blobs = LocalBlobStore(store_dir)
+    else:
+        blobs = open_blob_store(dataclasses.replace(settings, data_dir=store_dir))
     t = time.perf_counter()
     for blob in (data, *derived):
         blobs.put(blob)

@@ -18,9 +18,9 @@ from bsu_models.core.access import AccessControl, Principal, system_principal
 from bsu_models.core.audit import head as audit_head
 from bsu_models.core.audit import record_event, to_record
 from bsu_models.core.audit_export import AuditFilter, events_csv, filter_events
-from bsu_models.core.audit_head import register_head_file
+from bsu_models.core.audit_head import register_head_file, registered_head
 from bsu_models.core.blob_gc import GcResult, collect
-from bsu_models.core.blobstore import BlobStore, LocalBlobStore
+from bsu_models.core.blobstore import BlobStore, open_audit_head, open_blob_store
 from bsu_models.core.cases import CASE_STATUSES
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import make_engine, read_session
@@ -82,15 +82,11 @@ class Catalogue:
                 reason=exc.strerror,
             ) from exc
         engine = make_engine(settings.database_url)
-        register_head_file(engine, settings.audit_head_file)
+        blobs = open_blob_store(settings)
+        register_head_file(engine, open_audit_head(settings, blobs))
         ensure_baseline(engine)
         self._compose(
-            ServiceContext(
-                engine,
-                LocalBlobStore(settings.blob_dir),
-                settings,
-                user or system_principal(settings.actor),
-            )
+            ServiceContext(engine, blobs, settings, user or system_principal(settings.actor))
         )
 
     def _compose(self, ctx: ServiceContext) -> None:
@@ -346,11 +342,12 @@ class Catalogue:
 
     # -- integrity -----------------------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Re-hash every stored file, match rows to files both ways, and walk the audit chain
-        (``bsu_models.core.integrity``)."""
+    def verify(self, sample: int | None = None) -> VerifyReport:
+        """Re-hash every stored file (or ``sample`` of them, chosen at random), match rows to
+        files both ways, and walk the audit chain (``bsu_models.core.integrity``)."""
         self.access.require("integrity.verify", object_type="catalogue")
-        return verify_catalogue(self.engine, self.blobs, self.settings.audit_head_file)
+        head = registered_head(self.engine, self.settings.audit_head_file)
+        return verify_catalogue(self.engine, self.blobs, head, sample)
 
     def audit_head(self) -> AuditHead:
         """The audit chain's last event and hash: print or send it daily to anchor the chain

@@ -170,7 +170,7 @@ def cmd_show(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
-    report = cat.verify()
+    report = cat.verify(sample=args.sample)
     payload = {
         "ok": report.ok,
         "problems": list(report.problems),
@@ -178,6 +178,7 @@ def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
         "rows_checked": report.rows_checked,
         "audit_events_checked": report.audit_events_checked,
     }
+    payload["blobs_rehashed"] = report.blobs_rehashed
     summary = t(
         "All well: {blobs} stored files, {rows} file rows, {events} audit events checked.",
         _lang(args),
@@ -188,11 +189,18 @@ def cmd_verify(cat: Catalogue, args: argparse.Namespace) -> int:
     # The problems in the command's language; ``--json`` keeps them in English.
     found = [localise(finding, _lang(args)) for finding in report.findings or report.problems]
     notes = [localise(item, _lang(args)) for item in report.cleanable_findings]
+    if args.sample is not None:
+        found.append(
+            t(
+                "Re-hashed {rehashed} of {blobs} stored files, chosen at random.", _lang(args)
+            ).format(rehashed=report.blobs_rehashed, blobs=report.blobs_checked)
+        )
     if notes:
         notes.append(
             t("Cleanable (not corruption): bsu-models gc removes these after an hour.", _lang(args))
         )
-    _emit(args, payload, "\n".join([*(found if report.problems else [summary]), *notes]))
+    lines = found if report.problems else [summary, *found]
+    _emit(args, payload, "\n".join([*lines, *notes]))
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
@@ -381,6 +389,15 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         "verify",
         parents=[json_flag],
         help=t("re-hash stored files, match rows and files, check the audit chain", lang),
+    )
+    verify.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help=t(
+            "re-hash only N stored files chosen at random (every row's file is still looked up)",
+            lang,
+        ),
     )
     verify.set_defaults(handler=cmd_verify)
 

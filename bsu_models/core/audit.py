@@ -13,14 +13,13 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bsu_models.core import limits
-from bsu_models.core.audit_head import SESSION_KEY, read_head_file
+from bsu_models.core.audit_head import SESSION_KEY, HeadPlace, read_head_file
 from bsu_models.core.db import GENESIS_HASH, read_session, write_session
 from bsu_models.core.errors import Message
 from bsu_models.core.orm import AuditHeadRow, AuditRow
@@ -188,14 +187,14 @@ def verify_chain(
     return problems, count
 
 
-def check_head_file(path: Path, engine: Engine) -> list[Message]:
+def check_head_file(path: HeadPlace, engine: Engine) -> list[Message]:
     """Problems found comparing the head file with the stored chain."""
     with read_session(engine) as session:
         return head_file_problems(path, session)
 
 
 def head_file_problems(
-    path: Path,
+    path: HeadPlace,
     session: Session,
     *,
     allow_older: bool = False,
@@ -261,7 +260,7 @@ def head_file_problems(
     return []
 
 
-def _head_catches_up(path: Path, stored_last: int, wait_s: float = 2.0) -> bool:
+def _head_catches_up(path: HeadPlace, stored_last: int, wait_s: float = 2.0) -> bool:
     """Whether the head file reaches ``stored_last`` within ``wait_s``: a writer that has just
     committed writes the file a moment later, and that is no finding."""
     deadline = time.monotonic() + wait_s

@@ -24,9 +24,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from bsu_models.core.errors import IntegrityError, NotFound, StorageError
+
+if TYPE_CHECKING:
+    from bsu_models.core.audit_head import HeadPlace
+    from bsu_models.core.settings import Settings
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
@@ -34,6 +38,13 @@ _CHUNK = 1024 * 1024
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def checked(key: str, data: bytes) -> bytes:
+    """``data``, read from the store under ``key``, if it still hashes to ``key``."""
+    if sha256_bytes(data) != key:
+        raise IntegrityError("Stored file {key} no longer matches its SHA-256.", key=key[:12])
+    return data
 
 
 def sha256_stream(stream: BinaryIO) -> str:
@@ -53,7 +64,8 @@ class BlobStore(Protocol):
     """Where bytes live. Keys are lower-case hex SHA-256 digests of the content.
 
     Every service reaches bytes through this interface only (``LocalBlobStore`` is the
-    implementation on a local folder).
+    implementation on a local folder, ``s3_blobstore.S3BlobStore`` the one on a bucket;
+    ``open_blob_store`` picks one from the settings).
     """
 
     def put(self, data: bytes) -> str: ...
@@ -155,10 +167,7 @@ class LocalBlobStore:
             ) from exc
 
     def get_verified(self, key: str) -> bytes:
-        data = self.get(key)
-        if sha256_bytes(data) != key:
-            raise IntegrityError("Stored file {key} no longer matches its SHA-256.", key=key[:12])
-        return data
+        return checked(key, self.get(key))
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -236,3 +245,28 @@ class BlobWriting:
         for key in removed:
             self._store.discard(key)
         return removed
+
+
+def open_blob_store(settings: Settings) -> BlobStore:
+    """The blob store ``settings`` name: ``BSU_BLOB_STORE``'s bucket, else ``<data_dir>/blobs``."""
+    location = settings.s3_location
+    if location is None:
+        return LocalBlobStore(settings.blob_dir)
+    # boto3 loads only where a bucket is configured: the embedded default never needs it.
+    from bsu_models.core.s3_blobstore import S3BlobStore
+
+    bucket, prefix = location
+    return S3BlobStore(bucket, prefix, endpoint_url=settings.s3_endpoint_url or None)
+
+
+def open_audit_head(settings: Settings, blobs: BlobStore) -> HeadPlace:
+    """Where the audit chain's head is kept: ``BSU_AUDIT_HEAD_FILE`` when set; else, with blobs
+    in a bucket, an object beside them (several app servers share it); else
+    ``<data_dir>/audit-head.txt``."""
+    if settings.audit_head or settings.s3_location is None:
+        return settings.audit_head_file
+    from bsu_models.core.s3_blobstore import S3AuditHead, S3BlobStore
+
+    if not isinstance(blobs, S3BlobStore):
+        return settings.audit_head_file
+    return S3AuditHead(blobs)

@@ -9,15 +9,15 @@ and as messages to show in the user's language).
 
 from __future__ import annotations
 
-from pathlib import Path
+import random
 
 from sqlalchemy import Engine, select
 
 from bsu_models.core.audit import head_file_problems, verify_chain
-from bsu_models.core.audit_head import read_head_file
+from bsu_models.core.audit_head import HeadPlace, read_head_file
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
-from bsu_models.core.errors import Message
+from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.core.orm import (
     CctvFrameRow,
     PublicPostRow,
@@ -29,8 +29,17 @@ from bsu_models.core.records import VerifyReport
 from bsu_models.core.state_ledger import StateReplay, all_rows, compare
 
 
-def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> VerifyReport:
-    """Problems found in the stored files and the audit log, and what was checked."""
+def verify_catalogue(
+    engine: Engine, blobs: BlobStore, head_file: HeadPlace, sample: int | None = None
+) -> VerifyReport:
+    """Problems found in the stored files and the audit log, and what was checked.
+
+    Every referenced key is looked up in one listing of the store; with ``sample`` only that
+    many stored files, chosen at random, are re-hashed (a spot check of a very big store)."""
+    if sample is not None and sample < 1:
+        raise InvalidInput(
+            "The sample must be at least one stored file, got {sample}.", sample=sample
+        )
     problems: list[Message] = []
     # The head file is read before the snapshot: written after each commit, it can then be
     # older than the snapshot (checked again below) but never newer.
@@ -69,8 +78,10 @@ def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> Verif
             else [*replay.problems, *compare(replay.recorded, all_rows(session))]
         )
     referenced = {sha for sha, _v, _n, _r in files} | post_images | {sha for sha, _s in frames}
+    on_disk = list(blobs.keys())
+    stored = set(on_disk)
     for sha, scene_id in frames:
-        if not blobs.exists(sha):
+        if sha not in stored:
             problems.append(
                 Message(
                     "missing: CCTV frame {sha} of scene {scene} is not in the blob store.",
@@ -79,7 +90,7 @@ def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> Verif
                 )
             )
     for sha, version_id, name, _role in files:
-        if not blobs.exists(sha):
+        if sha not in stored:
             problems.append(
                 Message(
                     "missing: version {version} file {name!r} ({sha}) is not in the blob store.",
@@ -89,9 +100,11 @@ def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> Verif
                 )
             )
     cleanable: list[Message] = []
-    on_disk = list(blobs.keys())
+    rehashed = set(on_disk)
+    if sample is not None and sample < len(on_disk):
+        rehashed = set(random.SystemRandom().sample(on_disk, sample))
     for key in on_disk:
-        actual = blobs.rehash(key)
+        actual = blobs.rehash(key) if key in rehashed else key
         if actual != key:
             problems.append(
                 Message(
@@ -131,4 +144,5 @@ def verify_catalogue(engine: Engine, blobs: BlobStore, head_file: Path) -> Verif
         findings=tuple(problems),
         cleanable=tuple(str(item) for item in cleanable),
         cleanable_findings=tuple(cleanable),
+        blobs_rehashed=len(rehashed),
     )

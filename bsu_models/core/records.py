@@ -190,6 +190,7 @@ class VerifyReport:
     # Bytes without a row (left by an interrupted import): not corruption; ``gc`` removes them.
     cleanable: tuple[str, ...] = ()
     cleanable_findings: tuple[Message, ...] = ()
+    blobs_rehashed: int | None = None  # of ``blobs_checked``; fewer with ``verify --sample``
 
     @property
     def ok(self) -> bool:

@@ -40,10 +40,27 @@ class Settings:
     oidc_group_roles: str = ""
     signing_key: str = ""  # Ed25519 private key file that signs exhibit packages; "": unsigned
     exhibit_viewer_max_bytes: int = 200 * MiB
+    blob_store: str = ""  # empty: the folder <data_dir>/blobs; s3://BUCKET/PREFIX: a bucket
+    s3_endpoint_url: str = ""
 
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """(bucket, prefix) from ``BSU_BLOB_STORE``, or None for the local blob folder."""
+        if not self.blob_store:
+            return None
+        scheme, _sep, rest = self.blob_store.partition("://")
+        bucket, _sep, prefix = rest.partition("/")
+        if scheme != "s3" or not bucket:
+            raise InvalidSetting(
+                "BSU_BLOB_STORE must be empty (the local blob folder) or s3://BUCKET/PREFIX, "
+                "got {value!r}.",
+                value=self.blob_store,
+            )
+        return bucket, prefix.strip("/")
 
     @property
     def audit_head_file(self) -> Path:
@@ -118,7 +135,8 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "audit_head",
         "$BSU_DATA_DIR/audit-head.txt",
         "File outside the database that holds the audit chain's last event and hash; "
-        "put it on other storage.",
+        "put it on other storage. Unset with BSU_BLOB_STORE a bucket: the object "
+        "PREFIX/audit-head.txt in it.",
     ),
     "BSU_EXHIBIT_VIEWER_MAX_BYTES": (
         "exhibit_viewer_max_bytes",
@@ -138,11 +156,24 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "The unit's Ed25519 private key file (PEM) that signs exhibit packages; keep it "
         "outside the data folder (bsu-models keys create makes one).",
     ),
+    "BSU_BLOB_STORE": (
+        "blob_store",
+        "(none: $BSU_DATA_DIR/blobs)",
+        "Where stored files go: empty for the local folder, or s3://BUCKET/PREFIX for an "
+        "S3-compatible bucket (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+        "AWS_DEFAULT_REGION).",
+    ),
+    "BSU_S3_ENDPOINT_URL": (
+        "s3_endpoint_url",
+        "(none: AWS)",
+        "The S3-compatible server's URL, e.g. http://HOST:PORT, when the bucket is not on AWS.",
+    ),
 }
 
 _TEXT_FIELDS = (
     "data_dir", "database_url", "actor", "font_file", "language", "audit_head",
     "oidc_group_roles", "signing_key",
+    "blob_store", "s3_endpoint_url",
 )  # fmt: skip
 
 
@@ -190,7 +221,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "got {language!r}.",
             language=language,
         )
-    return Settings(
+    settings = Settings(
         data_dir=data_dir,
         database_url=database_url,
         actor=actor,
@@ -199,5 +230,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         audit_head=env.get("BSU_AUDIT_HEAD_FILE", ""),
         oidc_group_roles=env.get("BSU_OIDC_GROUP_ROLES", ""),
         signing_key=env.get("BSU_SIGNING_KEY", ""),
+        blob_store=env.get("BSU_BLOB_STORE", "").strip(),
+        s3_endpoint_url=env.get("BSU_S3_ENDPOINT_URL", "").strip(),
         **numeric,  # type: ignore[arg-type]
     )
+    settings.s3_location  # noqa: B018 -- refused here, at start, not at the first stored file
+    return settings

@@ -31,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 
 from bsu_models.core.access import system_principal
 from bsu_models.core.audit_head import register_head_file
-from bsu_models.core.blobstore import LocalBlobStore
+from bsu_models.core.blobstore import open_blob_store
 from bsu_models.core.cases import add_case
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import make_engine
@@ -131,14 +131,13 @@ def _throwaway(folder: Path, base: Settings) -> ServiceContext:
         database_url=f"sqlite:///{folder / 'rerender.sqlite3'}",
         actor=ACTOR,
         audit_head="",
+        blob_store="",  # its bytes are thrown away with the folder, never sent to the bucket
     )
     folder.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     register_head_file(engine, settings.audit_head_file)
     ensure_baseline(engine)
-    return ServiceContext(
-        engine, LocalBlobStore(settings.blob_dir), settings, system_principal(ACTOR)
-    )
+    return ServiceContext(engine, open_blob_store(settings), settings, system_principal(ACTOR))
 
 
 def _scene_header(payload: dict[str, bytes], name: str) -> dict:

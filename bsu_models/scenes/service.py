@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from bsu_models.core.audit import append_event, head_file_problems, record_event
+from bsu_models.core.audit_head import HeadPlace, registered_head
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_session
 from bsu_models.core.errors import (
@@ -56,9 +57,6 @@ from bsu_models.scenes.scene_review import (
 )
 from bsu_models.scenes.scene_states import SceneStates, refuse_if_archived, refuse_taken_name
 from bsu_models.scenes.site_frame import site_frame
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _canonical(doc: SceneDoc) -> str:
@@ -103,7 +101,7 @@ def _check_revision(row: SceneRow, revision: SceneRevisionRow) -> None:
         )
 
 
-def _confirm_rows(session: Session, row: SceneRow, head_file: Path) -> None:
+def _confirm_rows(session: Session, row: SceneRow, head_file: HeadPlace) -> None:
     """Refuse court output from a scene whose rows (the scene, its revisions and freeze, the
     model version and its files) differ from what the audit chain records."""
     version = row.version
@@ -157,6 +155,9 @@ class SceneService(SceneGeometry, SceneReviewing, SceneAnalysis, SceneStates, Sc
     @property
     def _engine(self) -> Engine:
         return self.ctx.engine
+
+    def _head(self) -> HeadPlace:
+        return registered_head(self.ctx.engine, self.ctx.settings.audit_head_file)
 
     def _actor(self, actor: str | None) -> str:
         return self.ctx.actor_name(actor)
@@ -290,7 +291,7 @@ class SceneService(SceneGeometry, SceneReviewing, SceneAnalysis, SceneStates, Sc
             row = self._row(session, scene_id)
             for revision in row.revisions:
                 _check_revision(row, revision)
-            _confirm_rows(session, row, self.ctx.settings.audit_head_file)
+            _confirm_rows(session, row, self._head())
 
     def history(self, scene_id: int) -> list[RevisionInfo]:
         """Every revision with its author and summary (whole-scene readers only: summaries
@@ -446,7 +447,7 @@ class SceneService(SceneGeometry, SceneReviewing, SceneAnalysis, SceneStates, Sc
             frozen = row.revisions[-1]
             _check_revision(row, frozen)
             review = require_approved_review(session, row)
-            _confirm_rows(session, row, self.ctx.settings.audit_head_file)
+            _confirm_rows(session, row, self._head())
             row.freeze = SceneFreezeRow(
                 scene_id=row.id, revision=number, sha256=frozen.sha256, frozen_by=actor
             )
