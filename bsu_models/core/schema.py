@@ -24,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, inspect, insert, text
+from sqlalchemy import Connection, Engine, create_engine, insert, inspect, text
 
 from bsu_models.core.errors import SchemaOutdated, SchemaTooNew, StorageError
 from bsu_models.core.orm import AuditHeadRow, Base
