@@ -298,3 +298,25 @@ def test_opening_a_new_catalogue_stamps_it_once(settings: Settings, bare: Engine
         rows = connection.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar()
         heads = connection.execute(select(func.count()).select_from(AuditHeadRow)).scalar()
     assert (rows, heads) == (1, 1)
+
+
+def test_processes_opening_or_upgrading_at_once_do_it_once(settings: Settings, bare: Engine):
+    """Three processes open a new catalogue at once; three upgrade an old one at once."""
+    from tests import race_workers
+    from tests.test_races import _together
+
+    outcomes = _together(race_workers.open_new, [(settings,)] * 3)
+    assert outcomes == [[("ok", None)]] * 3
+    assert _revision(bare) == head_revision()
+    with bare.begin() as connection:
+        connection.execute(text(f"DROP TABLE {VERSION_TABLE}"))  # as if made before migrations
+    outcomes = _together(race_workers.upgrade_schema, [(settings,)] * 3)
+    found = sorted(outcome[0][1][0] for outcome in outcomes if outcome[0][0] == "ok")
+    assert found == ["current", "current", "unversioned"], outcomes
+    with bare.connect() as connection:
+        assert connection.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
+    cat = bsu_models.open_catalogue(settings)
+    try:
+        assert cat.verify().ok
+    finally:
+        cat.close()
