@@ -120,7 +120,7 @@ def refuse(state: SchemaState) -> None:
 
 
 def _create(connection: Connection) -> None:
-    Base.metadata.create_all(connection)
+    Base.metadata.create_all(connection, checkfirst=False)  # none of them is there
     MigrationContext.configure(connection).stamp(_script(), "head")
     connection.execute(insert(AuditHeadRow).values(id=1, last_id=0, last_hash=GENESIS_HASH))
 
