@@ -200,47 +200,57 @@ def test_a_catalogue_of_the_first_revision_is_upgraded_and_verifies(
         cat.close()
 
 
-def _before_migrations(settings: Settings) -> None:
-    """A catalogue made by the release before migrations: its tables (the first revision's),
-    no ``alembic_version``, used by that release (an account)."""
+def _before_migrations(settings: Settings, used: bool = False) -> None:
+    """A catalogue made by the release before migrations: its tables (the first revision's)
+    and no ``alembic_version``; if ``used``, with an admin account and a case."""
+    if used:
+        old = _at_first_revision(settings)
+        old.accounts.add_user("admin.wong", PASSWORD, ["admin"], "Wong")
+        old.add_case("KC-2026-0003", "Before migrations")
+        old.close()
     engine = make_engine(settings.database_url, check_schema=False)
     try:
-        _migrate(engine, BASELINE_REVISION)
+        if not used:
+            _migrate(engine, BASELINE_REVISION)
+            with engine.begin() as connection:
+                connection.execute(
+                    AuditHeadRow.__table__.insert().values(id=1, last_id=0, last_hash=GENESIS_HASH)
+                )
         with engine.begin() as connection:
             connection.execute(text(f"DROP TABLE {VERSION_TABLE}"))
-            connection.execute(
-                AuditHeadRow.__table__.insert().values(id=1, last_id=0, last_hash=GENESIS_HASH)
-            )
     finally:
         engine.dispose()
 
 
 def test_a_catalogue_made_before_migrations_is_refused_then_upgraded(settings: Settings, cli):
-    _before_migrations(settings)
+    _before_migrations(settings, used=True)
     with pytest.raises(SchemaOutdated) as refused:
         bsu_models.open_catalogue(settings)
     assert str(refused.value) == OUTDATED
     assert isinstance(refused.value, StorageError)
     code, _out, err = cli("case", "list")
     assert code == 2 and err == f"error: {OUTDATED}\n"
-    code, out, _err = cli("db", "status", "--json")
+    code, out, _err = cli("db", "status", "--json", actor="admin.wong")
     assert json.loads(out) == {
         "current_revision": None,
         "head_revision": head_revision(),
         "upgrade_needed": True,
         "state": "unversioned",
     }
-    code, out, err = cli("db", "upgrade")
+    code, _out, err = cli("db", "upgrade", actor="nobody")
+    assert code == 2 and "'nobody' is not an active account" in err
+    code, out, err = cli("db", "upgrade", actor="admin.wong")
     assert code == 0, err
     made = "Upgraded the catalogue database, made before migrations, to schema {}.\n"
     assert out == made.format(head_revision())
     cat = bsu_models.open_catalogue(settings)
     try:
+        assert [c.reference for c in cat.list_cases()] == ["KC-2026-0003"]
         cat.add_case("KC-2026-0002", "After the upgrade")
         assert cat.verify().ok
     finally:
         cat.close()
-    code, out, _err = cli("db", "status", "--json")
+    code, out, _err = cli("db", "status", "--json", actor="admin.wong")
     assert json.loads(out)["upgrade_needed"] is False
 
 
