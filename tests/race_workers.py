@@ -225,3 +225,20 @@ def write_or_verify(catalogue: bsu_models.Catalogue, barrier: Any, worker: int,
         _outcome(lambda n=n: catalogue.add_case(f"KC-BUSY-{worker}-{n}", "Busy").reference)
         for n in range(rounds)
     ]
+
+
+def upgrade_schema(settings: bsu_models.Settings, barrier: Any, results: Any, worker: int) -> None:
+    """Process entry point: ``bsu-models db upgrade`` (as set-up), with the others; the state
+    each found and left."""
+    from bsu_models.core.upgrade import open_schema_service
+
+    def upgrade() -> tuple[str, str | None]:
+        service = open_schema_service(settings)
+        try:
+            before, after = service.upgrade()
+        finally:
+            service.close()
+        return before.state, after.current
+
+    barrier.wait()
+    results.put((worker, [_outcome(upgrade)]))

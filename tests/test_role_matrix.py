@@ -35,6 +35,7 @@ from bsu_models.catalogue import Catalogue
 from bsu_models.cli.commands import main
 from bsu_models.core.access import LEAD, PERMISSIONS, ROLES, role_table_markdown
 from bsu_models.core.orm import AuditRow
+from bsu_models.core.upgrade import SchemaService
 from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
@@ -60,6 +61,7 @@ SERVICES = {
     "AccountService": AccountService,
     "MembershipService": MembershipService,
     "CameraService": CameraService,
+    "SchemaService": SchemaService,
 }
 
 V, VP = "scene.view", "scene.view_public"
@@ -178,6 +180,9 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "CameraService.place": ("scene.edit",),
     "CameraService.height": (V,),
     "CameraService.record_height": ("scene.edit",),
+    "SchemaService.close": None,
+    "SchemaService.status": ("integrity.verify",),
+    "SchemaService.upgrade": ("db.upgrade",),
 }
 
 #: CLI command -> the service method it calls (its actions are that method's); None: no
@@ -237,6 +242,8 @@ CLI_METHODS: dict[str, str | None] = {
     "camera coverage": "Catalogue.camera_coverage",
     "sun": None,  # computes where the sun is; no catalogue at all
     "version locate": "Catalogue.locate_version",
+    "db status": "SchemaService.status",
+    "db upgrade": "SchemaService.upgrade",
 }
 
 
@@ -585,6 +592,8 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "CameraService.height": lambda w, c: c.cameras.height(
         _matched(w), "CAM", (320, 200), (320, 300)
     ),
+    "SchemaService.status": lambda w, c: SchemaService(c.engine, c.user).status(),
+    "SchemaService.upgrade": lambda w, c: SchemaService(c.engine, c.user).upgrade(),
 }
 
 

@@ -19,6 +19,7 @@ from bsu_models import __version__
 from bsu_models.catalogue import CASE_STATUSES, Catalogue, open_catalogue
 from bsu_models.cli.args import argparse_language, parser_class
 from bsu_models.cli.camera import add_camera_commands
+from bsu_models.cli.db import add_db_commands
 from bsu_models.cli.exhibit import add_exhibit_commands
 from bsu_models.cli.fabricate import add_print_command
 from bsu_models.cli.keys import add_key_commands
@@ -471,6 +472,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     add_camera_commands(sub, json_flag, lang)
     add_sun_commands(sub, json_flag, lang)
     add_print_command(sub, json_flag, lang)
+    add_db_commands(sub, json_flag, lang)
     return parser
 
 

@@ -68,6 +68,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], bool | str]] = {
     "case.lead": (_CASE_READERS, LEAD),
     "model.print": (frozenset({"modeller", "investigator", "presenter"}), MEMBER),
     "scene.review": (frozenset({"reviewer"}), MEMBER),
+    "db.upgrade": (frozenset({"admin"}), ANY),
 }
 
 
@@ -141,6 +142,7 @@ _ACTION_WORDS: dict[str, Message] = {
     "case.lead": Message("grant membership of the case"),
     "model.print": Message("export printable physical models"),
     "scene.review": Message("make the technical review of a scene revision for court"),
+    "db.upgrade": Message("upgrade the catalogue database to this release"),
 }
 
 _MEMBERSHIP_WORDS = {ANY: "yes", MEMBER: "member", LEAD: "lead"}

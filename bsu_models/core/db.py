@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from bsu_models.core.audit_head import SESSION_KEY, write_head_file
 from bsu_models.core.errors import BsuError, Conflict, Message, StorageError
-from bsu_models.core.orm import AuditHeadRow, Base
+from bsu_models.core.orm import AuditHeadRow
+from bsu_models.core.schema import GENESIS_HASH, open_schema
 
-GENESIS_HASH = "0" * 64
 # session.info key of the rows a write transaction touched (``bsu_models.core.state_ledger``)
 LEDGER_KEY = "bsu_state_ledger"
 #: How often :func:`write_retrying` runs a unit of work that clashed with another writer.
@@ -80,34 +80,25 @@ def _shown_url(url: str) -> str:
         return url.split("@")[-1]  # no password, whatever the rest looks like
 
 
-def _create_schema(engine: Engine) -> None:
-    """Create missing tables; two processes opening a new PostgreSQL catalogue at once may
-    both try to create one, and the loser's second look finds it there."""
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            Base.metadata.create_all(engine)
-            return
-        except (sa_exc.IntegrityError, sa_exc.ProgrammingError):
-            if attempt == WRITE_ATTEMPTS:
-                raise
-            time.sleep(random.uniform(0.01, 0.05 * attempt))
-
-
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url`` and make sure the schema exists."""
+def make_engine(url: str, *, check_schema: bool = True) -> Engine:
+    """Create an engine for ``url``: a new database gets the catalogue's tables, an existing one
+    must be at the schema revision of this release (``bsu_models.core.schema``). Without
+    ``check_schema`` nothing is read or made (for ``bsu-models db``, which upgrades it)."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": 30})
             _configure_sqlite(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        _create_schema(engine)
+        if not check_schema:
+            return engine
+        open_schema(engine)
         try:
             with Session(engine) as session, session.begin():
                 if session.get(AuditHeadRow, 1) is None:
                     session.add(AuditHeadRow(id=1, last_id=0, last_hash=GENESIS_HASH))
         except sa_exc.IntegrityError:
-            pass  # another process opening a new catalogue wrote the head row first
+            pass  # another process opening the catalogue wrote the head row first
     except sa_exc.SQLAlchemyError as exc:
         _log.error("Cannot open the catalogue database", exc_info=exc)
         raise StorageError(

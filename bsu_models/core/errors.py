@@ -19,7 +19,9 @@ its message, which is one plain sentence naming the file or object and the probl
     │   └── LoginFailed                    wrong name or password, or a locked or closed account
     ├── ParseFailed (RuntimeError)         the sandboxed parser crashed or ran out of time/memory
     └── StorageError (OSError)             the blob store or database could not do its work
-        └── IntegrityError                 stored bytes do not match their recorded hash
+        ├── IntegrityError                 stored bytes do not match their recorded hash
+        ├── SchemaOutdated                 the database is older than this release
+        └── SchemaTooNew                   the database was upgraded by a newer release
 
 Messages are gettext msgids with ``{named}`` placeholders, and the values travel beside them, so
 one error can be shown in either language of the interface::
@@ -186,6 +188,14 @@ class StorageError(BsuError, OSError):
 
 class IntegrityError(StorageError):
     """Stored bytes do not match the SHA-256 recorded for them."""
+
+
+class SchemaOutdated(StorageError):
+    """The catalogue's database is older than this release: ``bsu-models db upgrade`` fixes it."""
+
+
+class SchemaTooNew(StorageError):
+    """The catalogue's database was upgraded by a newer release than this one."""
 
 
 class DerivationFailed(BsuError, RuntimeError):

@@ -2,6 +2,9 @@
 
 Rows never leave the service layer; ``bsu_models.core.records`` holds the frozen dataclasses that
 do. Files are referred to by their SHA-256 blob keys, never by path.
+
+A table added or changed here needs a migration (``bsu_models/core/migrations``; see
+docs/migrations.md): tests/test_migrations.py fails until the migrations make what these declare.
 """
 
 from __future__ import annotations
