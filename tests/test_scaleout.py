@@ -1,10 +1,12 @@
 """Several machines' worth of BSU Models on one: two app servers behind Debian's haproxy (with the
-deployment's own ``docs/deploy/haproxy.cfg``) sharing one PostgreSQL catalogue, soaked by eight
-concurrent clients doing imports and scene edits for a bounded time.
+deployment's own ``docs/deploy/haproxy.cfg``) sharing one PostgreSQL catalogue and one bucket of a
+real S3 server (SeaweedFS), soaked by eight concurrent clients doing imports and scene edits for a
+bounded time.
 
 Six clients are processes using the public API, two are headless Chromium sessions uploading
 through the load balancer's address. Afterwards every write a client was told was saved is in
-the catalogue, nobody saw a raw error, and ``verify`` finds the audit chain intact.
+the catalogue, every byte is in the bucket and none on the servers' disk, nobody saw a raw
+error, and ``verify`` finds the audit chain intact.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ import bsu_models
 from bench._common import app_env, load_balanced_app
 from tests import soak_clients
 from tests.conftest import _new_postgres_database, make_settings
+from tests.servers import S3Server, seaweedfs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.slow]
+__all__ = ["seaweedfs"]  # a fixture, used by name
 
 CASE, TITLE = "KC-2026-0700", "Soak"
 USER, PASSWORD = "soak-user", "soak-password-2026"
@@ -58,11 +62,17 @@ def _start_all(clients: list[tuple[Any, tuple[Any, ...]]]) -> list[tuple[str, li
 
 
 def test_two_app_servers_and_eight_clients_lose_no_write(
-    postgres_server: str, tmp_path: Path
+    postgres_server: str, seaweedfs: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = _new_postgres_database(postgres_server)
+    bucket = seaweedfs.new_bucket()
+    store = {"BSU_BLOB_STORE": f"s3://{bucket}/bsu", "BSU_S3_ENDPOINT_URL": seaweedfs.endpoint_url}
+    for name, value in seaweedfs.env().items():
+        monkeypatch.setenv(name, value)  # the API clients, forked from here, read them too
     data_dir = tmp_path / "data"
-    settings = make_settings(data_dir, url)
+    settings = make_settings(
+        data_dir, url, blob_store=store["BSU_BLOB_STORE"], s3_endpoint_url=seaweedfs.endpoint_url
+    )
     system = bsu_models.open_catalogue(settings)
     system.add_case(CASE, TITLE)
     box = trimesh.creation.box(extents=(2000, 1200, 20))
@@ -74,7 +84,7 @@ def test_two_app_servers_and_eight_clients_lose_no_write(
     system.accounts.add_user(USER, PASSWORD, ["modeller", "investigator"])
     system.accounts.add_member(CASE, USER)
 
-    env = {**app_env(data_dir, USER), "BSU_DATABASE_URL": url}
+    env = {**app_env(data_dir, USER), "BSU_DATABASE_URL": url, **store, **seaweedfs.env()}
     with load_balanced_app(env, tmp_path, 60) as lb:
         deadline = time.time() + SOAK_S
         api = [
@@ -114,4 +124,10 @@ def test_two_app_servers_and_eight_clients_lose_no_write(
     assert steps - {step.id for step in final.steps} == set()
     report = system.verify()
     assert list(report.problems) == []
+    # Every stored byte went to the bucket; the servers' data folder holds no blob.
+    keys = {o["Key"] for page in seaweedfs.client().get_paginator("list_objects_v2").paginate(
+        Bucket=bucket) for o in page.get("Contents", [])}  # fmt: skip
+    stored_keys = {k.rsplit("/", 1)[-1] for k in keys}
+    assert set(system.blobs.keys()) <= stored_keys and len(stored_keys) > len(imported)
+    assert not (data_dir / "blobs").exists() or not any((data_dir / "blobs").rglob("*"))
     system.close()
