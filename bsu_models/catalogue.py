@@ -33,6 +33,7 @@ from bsu_models.core.records import (
     AuditHead,
     CaseInfo,
     ImportResult,
+    JobInfo,
     LevelInfo,
     ModelSummary,
     VerifyReport,
@@ -44,6 +45,7 @@ from bsu_models.core.text import text_sha256
 from bsu_models.ingest import level_jobs
 from bsu_models.ingest.service import ImportRequest, Progress, run_import
 from bsu_models.ingest.upload import UploadFile
+from bsu_models.jobs.service import JobService
 from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
@@ -100,6 +102,7 @@ class Catalogue:
         self.memberships = MembershipService(ctx)
         self.posts = PostService(ctx)
         self.cameras = CameraService(ctx)
+        self._jobs = JobService(ctx)
 
     def as_user(self, user: Principal) -> Catalogue:
         """The same catalogue acting for ``user``: every read and change is checked against
@@ -225,9 +228,35 @@ class Catalogue:
         """Build (or rebuild) a version's web levels now (``level_jobs.derive_levels``)."""
         return level_jobs.derive_levels(self.ctx, version_id, actor)
 
-    def derive_levels_later(self, version_id: int, actor: str | None = None) -> None:
-        """Build a version's web levels in the background (``level_jobs.derive_in_background``)."""
-        level_jobs.derive_in_background(self.ctx, version_id, actor)
+    def derive_levels_later(self, version_id: int, actor: str | None = None) -> JobInfo:
+        """Ask for a version's web levels as a job (in-process, or on the queue's workers when
+        ``BSU_QUEUE_URL`` is set); refused here, before it is queued."""
+        return self._jobs.derive_levels(version_id, actor)
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def job(self, job_id: int) -> JobInfo:
+        """Job ``job_id`` (its status, progress and result), for whoever may see its case."""
+        return self._jobs.job(job_id)
+
+    def jobs(
+        self,
+        case: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[JobInfo]:
+        """Jobs of the cases the user may see, newest first."""
+        return self._jobs.jobs(case, kind, status, limit)
+
+    def render_video_later(self, scene_id: int, **options: Any) -> JobInfo:
+        """Ask for the fly-through video of a scene as a job; options as
+        ``video_service.render_scene_video`` (less ``out`` and ``progress``)."""
+        return self._jobs.render_video(scene_id, **options)
+
+    def job_video_mp4(self, job_id: int) -> tuple[str, bytes]:
+        """The MP4 a finished video job made, with its file name (a download)."""
+        return self._jobs.video_mp4(job_id)
 
     def _record_refusal(self, request: ImportRequest, actor: str, exc: BsuError) -> None:
         # The refusal itself is what the user needs to see, even if it cannot be recorded.

@@ -40,6 +40,8 @@ class Settings:
     oidc_group_roles: str = ""
     signing_key: str = ""  # Ed25519 private key file that signs exhibit packages; "": unsigned
     exhibit_viewer_max_bytes: int = 200 * MiB
+    queue_url: str = ""  # "": jobs run in-process; redis://HOST:PORT/DB: on the queue
+    queue_heartbeat_s: float = 60.0
 
     @property
     def blob_dir(self) -> Path:
@@ -138,11 +140,23 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "The unit's Ed25519 private key file (PEM) that signs exhibit packages; keep it "
         "outside the data folder (bsu-models keys create makes one).",
     ),
+    "BSU_QUEUE_URL": (
+        "queue_url",
+        "(none: jobs run in the app's process)",
+        "Redis URL of the job queue, e.g. redis://127.0.0.1:6379/0; heavy work (web levels, "
+        "videos) then runs on workers started by bsu-models worker.",
+    ),
+    "BSU_QUEUE_HEARTBEAT_S": (
+        "queue_heartbeat_s",
+        "60",
+        "Seconds without a worker's heartbeat after which its unfinished jobs go to another "
+        "worker.",
+    ),
 }
 
 _TEXT_FIELDS = (
     "data_dir", "database_url", "actor", "font_file", "language", "audit_head",
-    "oidc_group_roles", "signing_key",
+    "oidc_group_roles", "signing_key", "queue_url",
 )  # fmt: skip
 
 
@@ -199,5 +213,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         audit_head=env.get("BSU_AUDIT_HEAD_FILE", ""),
         oidc_group_roles=env.get("BSU_OIDC_GROUP_ROLES", ""),
         signing_key=env.get("BSU_SIGNING_KEY", ""),
+        queue_url=_queue_url(env.get("BSU_QUEUE_URL", "")),
         **numeric,  # type: ignore[arg-type]
     )
+
+
+def _queue_url(url: str) -> str:
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise InvalidSetting(
+            "BSU_QUEUE_URL must be a Redis URL such as redis://127.0.0.1:6379/0, got {url!r}.",
+            url=url,
+        )
+    return url

@@ -1,0 +1,56 @@
+"""What each kind of job does: the service it runs and what it leaves to record at its end.
+
+A kind's ``run`` does the heavy work as the person who asked: it may store blobs (content-
+addressed, so a retry stores the same bytes) but writes no row; it returns an ``Outcome``
+whose ``write`` the runner calls in the one transaction that also ends the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bsu_models.core.context import ServiceContext
+from bsu_models.core.errors import Message
+from bsu_models.ingest import level_jobs
+from bsu_models.render.video_service import scene_video_mp4
+
+Progress = Callable[[float, Message], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job made: ``result`` (blob keys and facts) and the rows to write at its end."""
+
+    result: dict[str, Any]
+    write: Callable[[Session], None] | None = field(default=None, compare=False)
+
+
+def run_levels(
+    ctx: ServiceContext, parameters: dict[str, Any], actor: str, progress: Progress
+) -> Outcome:
+    built = level_jobs.build_levels(ctx, int(parameters["version_id"]), actor, progress)
+    return Outcome({"levels": built.outcomes, "keys": built.keys}, built.store)
+
+
+def run_video(
+    ctx: ServiceContext, parameters: dict[str, Any], actor: str, progress: Progress
+) -> Outcome:
+    options = dict(parameters)
+    scene_id = int(options.pop("scene_id"))
+    name, data, result = scene_video_mp4(ctx, scene_id, actor=actor, progress=progress, **options)
+    progress(0.99, Message("Storing the video"))
+    key = ctx.blobs.put(data)
+    facts = result.to_json()
+    facts.pop("out", None)
+    return Outcome({"name": name, "mp4": key, "video": facts})
+
+
+#: kind -> what it runs.
+KINDS: dict[str, Callable[[ServiceContext, dict[str, Any], str, Progress], Outcome]] = {
+    "web_levels": run_levels,
+    "video": run_video,
+}
