@@ -112,13 +112,14 @@ def get_job(ctx: ServiceContext, job_id: int) -> JobInfo:
             .outerjoin(CaseRow, CaseRow.id == JobRow.case_id)
             .where(JobRow.id == job_id)
         ).one_or_none()
-    if found is None:
-        raise NotFound("There is no job {job}.", job=job_id)
-    row, reference = found
+        if found is None:
+            raise NotFound("There is no job {job}.", job=job_id)
+        row, reference = found
+        case_id, job = row.case_id, to_record(row, reference)
     ctx.access.require(
-        "case.view", row.case_id, object_type="job", object_id=str(job_id), case_label=reference
+        "case.view", case_id, object_type="job", object_id=str(job_id), case_label=reference
     )
-    return to_record(row, reference)
+    return job
 
 
 def list_jobs(

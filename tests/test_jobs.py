@@ -1,0 +1,221 @@
+"""Jobs on a real Redis queue with real ``bsu-models worker`` processes, against PostgreSQL and
+a local blob folder: web levels made by the workers, audited with who asked, done once when
+asked twice, and finished on retry after a worker is killed mid-job with nothing half-stored.
+The embedded default (jobs in-process) is covered by test_web_levels.py and test_video.py."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import bsu_models
+from bench._common import textured_grid
+from tests.conftest import REPO, _new_postgres_database, make_settings, upload
+from tests.queue_servers import redis_server  # noqa: F401 -- a fixture
+
+pytestmark = pytest.mark.postgres
+
+PASSWORD = "correct horse battery staple"
+HEARTBEAT_S = 2.0
+
+
+class Queue:
+    """A catalogue on PostgreSQL whose jobs go to a Redis queue, and its worker processes."""
+
+    def __init__(self, settings: bsu_models.Settings, logs: Path) -> None:
+        self.settings = settings
+        self.logs = logs
+        self.cat = bsu_models.open_catalogue(settings)
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def env(self) -> dict[str, str]:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+        return {
+            **clean,
+            "PYTHONPATH": str(REPO),
+            "BSU_DATA_DIR": str(self.settings.data_dir),
+            "BSU_DATABASE_URL": self.settings.database_url,
+            "BSU_QUEUE_URL": self.settings.queue_url,
+            "BSU_QUEUE_HEARTBEAT_S": str(self.settings.queue_heartbeat_s),
+            "BSU_ACTOR": "worker-host",
+        }
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bsu_models.cli", "worker", "--processes", "1"],
+            env=self.env(),
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.workers.append(worker)
+        return worker
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                worker.terminate()
+        for worker in self.workers:
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+        self.cat.close()
+
+
+@pytest.fixture
+def queue(
+    request: pytest.FixtureRequest, redis_server: str, tmp_path: Path  # noqa: F811
+) -> Iterator[Queue]:
+    database = _new_postgres_database(request.getfixturevalue("postgres_server"))
+    # Each test its own Redis database, so no message outlives its catalogue.
+    number = 1 + sum(map(ord, request.node.name)) % 15
+    settings = replace(
+        make_settings(tmp_path / "data", database),
+        queue_url=f"{redis_server}{number}",
+        queue_heartbeat_s=HEARTBEAT_S,
+    )
+    found = Queue(settings, tmp_path)
+    yield found
+    found.stop()
+
+
+def wait_for(
+    cat: bsu_models.Catalogue, job_id: int, done: Callable[[bsu_models.JobInfo], bool]
+) -> bsu_models.JobInfo:
+    deadline = time.monotonic() + 90
+    while True:
+        job = cat.job(job_id)
+        if done(job):
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} stayed {job.status}"
+        time.sleep(0.02)
+
+
+def job_events(cat: bsu_models.Catalogue, job_id: int) -> list[bsu_models.AuditEvent]:
+    return [
+        e
+        for e in reversed(cat.audit_events(limit=None))
+        if e.object_type == "job" and e.object_id == str(job_id)
+    ]
+
+
+def modeller(cat: bsu_models.Catalogue, case: str) -> bsu_models.Catalogue:
+    cat.accounts.add_user("alice", PASSWORD, ["modeller"])
+    cat.accounts.add_member(case, "alice")
+    return cat.as_user(cat.accounts.principal("alice"))
+
+
+def test_workers_make_web_levels_once_audited_with_who_asked(
+    queue: Queue, testdata: Path
+) -> None:
+    cat = queue.cat
+    cat.add_case("KC-1", "t")
+    alice = modeller(cat, "KC-1")
+    version = alice.import_model(
+        upload(testdata / "stanford-bunny.obj"), case="KC-1", name="Bunny"
+    ).version
+    queue.start_worker()
+    queue.start_worker()
+    job = alice.derive_levels_later(version.version_id)
+    assert job.status == "queued" and job.actor == "alice" and job.case_reference == "KC-1"
+    done = wait_for(cat, job.job_id, lambda j: j.finished)
+    assert done.status == "done", done.error
+    assert done.attempts == 1 and done.progress == 1.0
+    levels = cat.get_version(version.version_id).web_levels
+    assert [level.status for level in levels] == ["ready", "ready"]
+    assert done.result == {
+        "levels": {"low": "ready", "high": "ready"},
+        "keys": {level.level: level.sha256 for level in levels},
+    }
+    events = job_events(cat, job.job_id)
+    assert [(e.action, e.outcome, e.actor) for e in events] == [
+        ("job.submit", "ok", "alice"),
+        ("job.start", "ok", "alice"),
+        ("job.end", "ok", "alice"),
+    ]
+    # Run by a worker, not by this process.
+    runner_pid = int(events[1].details["runner"].rpartition(":")[2])
+    assert runner_pid in {w.pid for w in queue.workers}
+
+    # Asked again (the same version, the same inputs): the same job, not run again.
+    again = alice.derive_levels_later(version.version_id)
+    assert again.job_id == job.job_id and again.status == "done"
+    time.sleep(0.5)
+    assert len(job_events(cat, job.job_id)) == 3
+    assert cat.get_version(version.version_id).web_levels == levels
+    assert [j.job_id for j in alice.jobs(case="KC-1")] == [job.job_id]
+    report = cat.verify()
+    assert report.ok, report.problems
+
+
+def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_finishes_on_retry(
+    queue: Queue,
+) -> None:
+    cat = queue.cat
+    cat.add_case("KC-1", "t")
+    # Big enough (a 2048-pixel texture to compress twice) that the kill lands mid-job.
+    version = cat.import_model(
+        [bsu_models.UploadFile("scan.glb", textured_grid(200, 2048))], case="KC-1", name="S"
+    ).version
+    first = queue.start_worker()
+    job = cat.derive_levels_later(version.version_id)
+    running = wait_for(cat, job.job_id, lambda j: j.status == "running")
+    assert running.attempts == 1
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    after_kill = cat.job(job.job_id)
+    assert after_kill.status == "running" and after_kill.result is None
+    # Nothing of the job's result is recorded: no level row, and the catalogue verifies.
+    assert [level.status for level in cat.get_version(version.version_id).web_levels] == [
+        "pending",
+        "pending",
+    ]
+    assert cat.verify().ok
+    assert [e.action for e in job_events(cat, job.job_id)] == ["job.submit", "job.start"]
+
+    # Another worker gets the job once the dead one's heartbeat has run out.
+    queue.start_worker()
+    done = wait_for(cat, job.job_id, lambda j: j.finished)
+    assert done.status == "done", done.error
+    assert done.attempts == 2
+    levels = cat.get_version(version.version_id).web_levels
+    assert [level.status for level in levels] == ["ready", "ready"]
+    assert [(e.action, e.details.get("attempt")) for e in job_events(cat, job.job_id)] == [
+        ("job.submit", None),
+        ("job.start", 1),
+        ("job.start", 2),
+        ("job.end", 2),
+    ]
+    report = cat.verify()
+    assert report.ok, report.problems
+
+
+def test_the_worker_says_plainly_when_there_is_no_queue(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
+    env = {**clean, "PYTHONPATH": str(REPO), "BSU_DATA_DIR": str(tmp_path / "data")}
+    command = [sys.executable, "-m", "bsu_models.cli", "worker"]
+    none = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert none.returncode == 2
+    assert none.stderr.startswith("error: No job queue is configured")
+    gone = subprocess.run(
+        command,
+        env={**env, "BSU_QUEUE_URL": "redis://127.0.0.1:1/0"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert gone.returncode == 2
+    assert gone.stderr.startswith("error: The job queue at redis://127.0.0.1:1/0 cannot be")
+    assert "Traceback" not in gone.stderr
