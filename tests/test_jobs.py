@@ -21,8 +21,6 @@ from bench._common import textured_grid
 from tests.conftest import REPO, _new_postgres_database, make_settings, upload
 from tests.queue_servers import redis_server  # noqa: F401 -- a fixture
 
-pytestmark = pytest.mark.postgres
-
 PASSWORD = "correct horse battery staple"
 HEARTBEAT_S = 2.0
 
@@ -116,6 +114,7 @@ def modeller(cat: bsu_models.Catalogue, case: str) -> bsu_models.Catalogue:
     return cat.as_user(cat.accounts.principal("alice"))
 
 
+@pytest.mark.postgres
 def test_workers_make_web_levels_once_audited_with_who_asked(
     queue: Queue, testdata: Path
 ) -> None:
@@ -159,6 +158,7 @@ def test_workers_make_web_levels_once_audited_with_who_asked(
     assert report.ok, report.problems
 
 
+@pytest.mark.postgres
 def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_finishes_on_retry(
     queue: Queue,
 ) -> None:
@@ -219,3 +219,26 @@ def test_the_worker_says_plainly_when_there_is_no_queue(tmp_path: Path) -> None:
     assert gone.returncode == 2
     assert gone.stderr.startswith("error: The job queue at redis://127.0.0.1:1/0 cannot be")
     assert "Traceback" not in gone.stderr
+
+
+def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
+    sqlite_catalogue: bsu_models.Catalogue, testdata: Path
+) -> None:
+    cat = sqlite_catalogue
+    cat.add_case("KC-1", "t")
+    cat.add_case("KC-2", "other")
+    alice = modeller(cat, "KC-1")
+    version = alice.import_model(upload(testdata / "teapot.obj"), case="KC-1", name="Pot").version
+    job = alice.derive_levels_later(version.version_id)
+    done = wait_for(cat, job.job_id, lambda j: j.finished)
+    assert done.status == "done" and done.actor == "alice"
+    assert int(job_events(cat, job.job_id)[1].details["runner"].rpartition(":")[2]) == os.getpid()
+    assert all(level.status == "ready" for level in cat.get_version(version.version_id).web_levels)
+    # Whoever may see the case sees its jobs; others are refused, and see none listed.
+    cat.accounts.add_user("bob", PASSWORD, ["investigator"])
+    cat.accounts.add_member("KC-2", "bob")
+    bob = cat.as_user(cat.accounts.principal("bob"))
+    with pytest.raises(bsu_models.AccessDenied):
+        bob.job(job.job_id)
+    assert bob.jobs() == []
+    assert [j.job_id for j in alice.jobs()] == [job.job_id]
