@@ -73,7 +73,9 @@ class Queue:
 
 @pytest.fixture
 def queue(
-    request: pytest.FixtureRequest, redis_server: str, tmp_path: Path  # noqa: F811
+    request: pytest.FixtureRequest,
+    redis_server: str,  # noqa: F811 -- the fixture imported above
+    tmp_path: Path,
 ) -> Iterator[Queue]:
     database = _new_postgres_database(request.getfixturevalue("postgres_server"))
     # Each test its own Redis database, so no message outlives its catalogue.
@@ -115,9 +117,7 @@ def modeller(cat: bsu_models.Catalogue, case: str) -> bsu_models.Catalogue:
 
 
 @pytest.mark.postgres
-def test_workers_make_web_levels_once_audited_with_who_asked(
-    queue: Queue, testdata: Path
-) -> None:
+def test_workers_make_web_levels_once_audited_with_who_asked(queue: Queue, testdata: Path) -> None:
     cat = queue.cat
     cat.add_case("KC-1", "t")
     alice = modeller(cat, "KC-1")

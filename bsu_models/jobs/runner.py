@@ -19,7 +19,7 @@ from bsu_models.core.access import Principal, system_principal
 from bsu_models.core.audit import append_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_retrying
-from bsu_models.core.errors import BsuError, Message
+from bsu_models.core.errors import BsuError, Message, params_to_json
 from bsu_models.core.orm import JobRow
 from bsu_models.jobs.kinds import KINDS, Outcome
 from bsu_models.jobs.store import now, report_progress, this_runner
@@ -43,7 +43,9 @@ def execute(ctx: ServiceContext, job_id: int) -> str:
             outcome = KINDS[kind](ctx.as_user(user), parameters, actor, _reporter(ctx, job_id))
             return _finish(ctx, job_id, outcome)
     except BsuError as exc:
-        return _fail(ctx, job_id, Message(exc.template, **exc.params))
+        # The refusal or failure itself, to be shown to the asker in their language.
+        reason = Message.from_json({"template": exc.template, "params": params_to_json(exc.params)})
+        return _fail(ctx, job_id, reason)
     except Exception:
         log.exception("job %s (%s) failed unexpectedly", job_id, kind)
         return _fail(ctx, job_id, Message("The job stopped on an unexpected error."))
