@@ -23,7 +23,7 @@ from viewer.shared import (
     error_text,
     language,
     plain,
-    progress_bar,
+    show_job,
     stereo_choices,
     t,
     text_of,
@@ -317,9 +317,8 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
         fps = st.number_input(t("Frames per second"), 1, 60, 30, key="present_video_fps")
         if st.button(t("Render video of revision {revision}").format(revision=revision),
                      icon=":material/movie:", key="present_video_render"):  # fmt: skip
-            report = progress_bar(t("Rendering the video…"))
             try:
-                name, data, result = cat.video_mp4(
+                job = cat.render_video_later(
                     scene.scene_id,
                     revision=revision,
                     size=size,
@@ -327,25 +326,54 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
                     seconds_per_step=float(seconds),
                     lang=language(),
                     actor=actor(),
-                    progress=report,
                 )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                st.session_state["present_video"] = (scene.scene_id, revision, name, data, result)
+                st.session_state["present_video"] = (scene.scene_id, revision, job.job_id)
         video = st.session_state.get("present_video")
         if video and video[:2] == (scene.scene_id, revision):
-            _scene_id, _revision, name, data, result = video
-            download(name, data, "video/mp4", "present_video_download")
-            st.caption(
-                t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
-                    width=result.size[0],
-                    height=result.size[1],
-                    seconds=f"{result.seconds:.1f}",
-                    frames=result.frames,
-                )
-            )
-            st.code(result.sha256, language=None, wrap_lines=True)
+            video_job(video[2])
+
+
+@st.fragment(run_every=1)
+def video_progress(job_id: int) -> None:
+    """The video job's progress, refreshed until it ends; then the page shows its outcome."""
+    job = cat.job(job_id)
+    show_job(job)
+    if job.finished:
+        st.rerun()
+
+
+def video_job(job_id: int) -> None:
+    """The video job of the revision shown: its progress, or its sentence, or its download."""
+    try:
+        job = cat.job(job_id)
+    except bsu_models.BsuError as exc:
+        st.error(error_text(exc))
+        return
+    if not job.finished:
+        video_progress(job_id)
+        return
+    show_job(job)
+    if job.status != "done" or not job.result:
+        return
+    try:
+        name, data = cat.job_video_mp4(job_id)
+    except bsu_models.BsuError as exc:
+        st.error(error_text(exc))
+        return
+    facts = job.result["video"]
+    download(name, data, "video/mp4", "present_video_download")
+    st.caption(
+        t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
+            width=facts["width"],
+            height=facts["height"],
+            seconds=f"{facts['seconds']:.1f}",
+            frames=facts["frames"],
+        )
+    )
+    st.code(facts["sha256"], language=None, wrap_lines=True)
 
 
 def still_controls(
