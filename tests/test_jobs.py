@@ -5,6 +5,7 @@ The embedded default (jobs in-process) is covered by test_web_levels.py and test
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -136,6 +137,7 @@ def test_workers_make_web_levels_once_audited_with_who_asked(queue: Queue, testd
     assert done.result == {
         "levels": {"low": "ready", "high": "ready"},
         "keys": {level.level: level.sha256 for level in levels},
+        "blobs": [level.sha256 for level in levels],
     }
     events = job_events(cat, job.job_id)
     assert [(e.action, e.outcome, e.actor) for e in events] == [
@@ -242,3 +244,32 @@ def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
         bob.job(job.job_id)
     assert bob.jobs() == []
     assert [j.job_id for j in alice.jobs()] == [job.job_id]
+
+
+@pytest.mark.postgres
+@pytest.mark.render
+def test_a_worker_renders_the_video_which_is_kept_and_verified(
+    queue: Queue, testdata: Path
+) -> None:
+    cat = queue.cat
+    cat.add_case("KC-1", "t")
+    version = cat.import_model(upload(testdata / "teapot.obj"), case="KC-1", name="Pot").version
+    scene = cat.scenes.create(version.version_id, "Around the pot")
+    queue.start_worker()
+    options = {"size": "square", "fps": 2, "seconds_per_step": 0.5, "date_text": "25 Nov 2026"}
+    job = cat.render_video_later(scene.scene_id, **options)
+    done = wait_for(cat, job.job_id, lambda j: j.finished)
+    assert done.status == "done", done.error
+    name, data = cat.job_video_mp4(job.job_id)
+    assert name == done.result["name"] and name.endswith("-r1-1080x1080.mp4")
+    assert b"ftyp" in data[:16]
+    assert hashlib.sha256(data).hexdigest() == done.result["mp4"] == done.result["video"]["sha256"]
+    [render] = [e for e in cat.audit_events(limit=None) if e.action == "render"]
+    assert render.details["mp4_sha256"] == done.result["mp4"]
+    # The MP4 is referenced by the job: gc keeps it and verify counts it.
+    garbage = cat.collect_garbage(dry_run=True)
+    assert garbage.blobs == () and garbage.kept_young == 0
+    report = cat.verify()
+    assert report.ok and not report.cleanable, report
+    # The same video asked again is the same job.
+    assert cat.render_video_later(scene.scene_id, **options).job_id == job.job_id

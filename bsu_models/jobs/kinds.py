@@ -23,7 +23,8 @@ Progress = Callable[[float, Message], None]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a job made: ``result`` (blob keys and facts) and the rows to write at its end."""
+    """What a job made: ``result`` (facts, and in ``blobs`` every blob key it made, which
+    ``gc`` keeps and ``verify`` counts as referenced) and the rows to write at its end."""
 
     result: dict[str, Any]
     write: Callable[[Session], None] | None = field(default=None, compare=False)
@@ -33,7 +34,9 @@ def run_levels(
     ctx: ServiceContext, parameters: dict[str, Any], actor: str, progress: Progress
 ) -> Outcome:
     built = level_jobs.build_levels(ctx, int(parameters["version_id"]), actor, progress)
-    return Outcome({"levels": built.outcomes, "keys": built.keys}, built.store)
+    keys = built.keys
+    made = [key for key in keys.values() if key]
+    return Outcome({"levels": built.outcomes, "keys": keys, "blobs": made}, built.store)
 
 
 def run_video(
@@ -46,7 +49,7 @@ def run_video(
     key = ctx.blobs.put(data)
     facts = result.to_json()
     facts.pop("out", None)
-    return Outcome({"name": name, "mp4": key, "video": facts})
+    return Outcome({"name": name, "mp4": key, "video": facts, "blobs": [key]})
 
 
 #: kind -> what it runs.
