@@ -19,11 +19,13 @@ import pytest
 
 import bsu_models
 from bench._common import textured_grid
+from bsu_models.cli import main
 from tests.conftest import REPO, _new_postgres_database, make_settings, upload
 from tests.queue_servers import redis_server  # noqa: F401 -- a fixture
 
 PASSWORD = "correct horse battery staple"
 HEARTBEAT_S = 2.0
+VIDEO = {"size": "square", "fps": 2, "seconds_per_step": 0.5, "date_text": "25 Nov 2026"}
 
 
 class Queue:
@@ -118,17 +120,22 @@ def modeller(cat: bsu_models.Catalogue, case: str) -> bsu_models.Catalogue:
 
 
 @pytest.mark.postgres
-def test_workers_make_web_levels_once_audited_with_who_asked(queue: Queue, testdata: Path) -> None:
+@pytest.mark.render
+def test_two_workers_make_levels_and_a_video_once_audited_with_who_asked(
+    queue: Queue, testdata: Path
+) -> None:
+    queue.start_worker()
+    queue.start_worker()
     cat = queue.cat
     cat.add_case("KC-1", "t")
     alice = modeller(cat, "KC-1")
     version = alice.import_model(
         upload(testdata / "stanford-bunny.obj"), case="KC-1", name="Bunny"
     ).version
-    queue.start_worker()
-    queue.start_worker()
+    scene = cat.scenes.create(version.version_id, "Around the bunny")
     job = alice.derive_levels_later(version.version_id)
     assert job.status == "queued" and job.actor == "alice" and job.case_reference == "KC-1"
+    video = alice.render_video_later(scene.scene_id, **VIDEO)
     done = wait_for(cat, job.job_id, lambda j: j.finished)
     assert done.status == "done", done.error
     assert done.attempts == 1 and done.progress == 1.0
@@ -152,30 +159,53 @@ def test_workers_make_web_levels_once_audited_with_who_asked(queue: Queue, testd
     # Asked again (the same version, the same inputs): the same job, not run again.
     again = alice.derive_levels_later(version.version_id)
     assert again.job_id == job.job_id and again.status == "done"
-    time.sleep(0.5)
+
+    # The video, made by a worker as alice, kept by its job's row.
+    made = wait_for(cat, video.job_id, lambda j: j.finished)
+    assert made.status == "done", made.error
+    name, data = alice.job_video_mp4(video.job_id)
+    assert name == made.result["name"] and name.endswith("-r1-1080x1080.mp4")
+    assert b"ftyp" in data[:16]
+    assert hashlib.sha256(data).hexdigest() == made.result["mp4"] == made.result["video"]["sha256"]
+    [render] = [e for e in cat.audit_events(limit=None) if e.action == "render"]
+    assert render.actor == "alice" and render.details["mp4_sha256"] == made.result["mp4"]
+    assert alice.render_video_later(scene.scene_id, **VIDEO).job_id == video.job_id
+    assert [e.action for e in job_events(cat, video.job_id)] == [
+        "job.submit",
+        "job.start",
+        "job.end",
+    ]
+
     assert len(job_events(cat, job.job_id)) == 3
     assert cat.get_version(version.version_id).web_levels == levels
-    assert [j.job_id for j in alice.jobs(case="KC-1")] == [job.job_id]
+    assert {j.job_id for j in alice.jobs(case="KC-1")} == {job.job_id, video.job_id}
+    # What the jobs made is referenced by their rows: gc keeps it and verify counts it.
+    garbage = cat.collect_garbage(dry_run=True)
+    assert garbage.blobs == () and garbage.kept_young == 0
     report = cat.verify()
-    assert report.ok, report.problems
+    assert report.ok and not report.cleanable, report
 
 
 @pytest.mark.postgres
 def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_finishes_on_retry(
     queue: Queue,
 ) -> None:
+    first, second = queue.start_worker(), queue.start_worker()
     cat = queue.cat
     cat.add_case("KC-1", "t")
     # Big enough (a 2048-pixel texture to compress twice) that the kill lands mid-job.
     version = cat.import_model(
         [bsu_models.UploadFile("scan.glb", textured_grid(200, 2048))], case="KC-1", name="S"
     ).version
-    first = queue.start_worker()
     job = cat.derive_levels_later(version.version_id)
     running = wait_for(cat, job.job_id, lambda j: j.status == "running")
     assert running.attempts == 1
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
+    [start] = [e for e in job_events(cat, job.job_id) if e.action == "job.start"]
+    pid = int(start.details["runner"].rpartition(":")[2])
+    killed, other = (first, second) if pid == first.pid else (second, first)
+    assert killed.pid == pid
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=10)
     after_kill = cat.job(job.job_id)
     assert after_kill.status == "running" and after_kill.result is None
     # Nothing of the job's result is recorded: no level row, and the catalogue verifies.
@@ -186,11 +216,12 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_finishes_on_retry(
     assert cat.verify().ok
     assert [e.action for e in job_events(cat, job.job_id)] == ["job.submit", "job.start"]
 
-    # Another worker gets the job once the dead one's heartbeat has run out.
-    queue.start_worker()
+    # The other worker gets the job once the dead one's heartbeat has run out.
     done = wait_for(cat, job.job_id, lambda j: j.finished)
     assert done.status == "done", done.error
     assert done.attempts == 2
+    [_first, restart] = [e for e in job_events(cat, job.job_id) if e.action == "job.start"]
+    assert int(restart.details["runner"].rpartition(":")[2]) == other.pid
     levels = cat.get_version(version.version_id).web_levels
     assert [level.status for level in levels] == ["ready", "ready"]
     assert [(e.action, e.details.get("attempt")) for e in job_events(cat, job.job_id)] == [
@@ -203,24 +234,19 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_finishes_on_retry(
     assert report.ok, report.problems
 
 
-def test_the_worker_says_plainly_when_there_is_no_queue(tmp_path: Path) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("BSU_")}
-    env = {**clean, "PYTHONPATH": str(REPO), "BSU_DATA_DIR": str(tmp_path / "data")}
-    command = [sys.executable, "-m", "bsu_models.cli", "worker"]
-    none = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert none.returncode == 2
-    assert none.stderr.startswith("error: No job queue is configured")
-    gone = subprocess.run(
-        command,
-        env={**env, "BSU_QUEUE_URL": "redis://127.0.0.1:1/0"},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert gone.returncode == 2
-    assert gone.stderr.startswith("error: The job queue at redis://127.0.0.1:1/0 cannot be")
-    assert "Traceback" not in gone.stderr
+def test_the_worker_says_plainly_when_there_is_no_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in [k for k in os.environ if k.startswith("BSU_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BSU_DATA_DIR", str(tmp_path / "data"))
+    assert main(["worker"]) == 2
+    assert capsys.readouterr().err.startswith("error: No job queue is configured")
+    monkeypatch.setenv("BSU_QUEUE_URL", "redis://127.0.0.1:1/0")
+    assert main(["worker"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: The job queue at redis://127.0.0.1:1/0 cannot be reached")
+    assert "Traceback" not in said and said.count("\n") == 1
 
 
 def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
@@ -244,32 +270,3 @@ def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
         bob.job(job.job_id)
     assert bob.jobs() == []
     assert [j.job_id for j in alice.jobs()] == [job.job_id]
-
-
-@pytest.mark.postgres
-@pytest.mark.render
-def test_a_worker_renders_the_video_which_is_kept_and_verified(
-    queue: Queue, testdata: Path
-) -> None:
-    cat = queue.cat
-    cat.add_case("KC-1", "t")
-    version = cat.import_model(upload(testdata / "teapot.obj"), case="KC-1", name="Pot").version
-    scene = cat.scenes.create(version.version_id, "Around the pot")
-    queue.start_worker()
-    options = {"size": "square", "fps": 2, "seconds_per_step": 0.5, "date_text": "25 Nov 2026"}
-    job = cat.render_video_later(scene.scene_id, **options)
-    done = wait_for(cat, job.job_id, lambda j: j.finished)
-    assert done.status == "done", done.error
-    name, data = cat.job_video_mp4(job.job_id)
-    assert name == done.result["name"] and name.endswith("-r1-1080x1080.mp4")
-    assert b"ftyp" in data[:16]
-    assert hashlib.sha256(data).hexdigest() == done.result["mp4"] == done.result["video"]["sha256"]
-    [render] = [e for e in cat.audit_events(limit=None) if e.action == "render"]
-    assert render.details["mp4_sha256"] == done.result["mp4"]
-    # The MP4 is referenced by the job: gc keeps it and verify counts it.
-    garbage = cat.collect_garbage(dry_run=True)
-    assert garbage.blobs == () and garbage.kept_young == 0
-    report = cat.verify()
-    assert report.ok and not report.cleanable, report
-    # The same video asked again is the same job.
-    assert cat.render_video_later(scene.scene_id, **options).job_id == job.job_id

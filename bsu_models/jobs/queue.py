@@ -28,6 +28,9 @@ ACTOR_NAME = "bsu_models_job"
 MAINTENANCE_CHANCE = 250_000
 #: How long a stopping worker waits for the jobs it is running (milliseconds).
 STOP_TIMEOUT_MS = 30_000
+#: Longest wait between two looks at an idle queue (milliseconds); each look is also the
+#: worker's heartbeat and a chance of upkeep.
+POLL_MS = 250
 
 _brokers: dict[tuple[str, float], Any] = {}
 _lock = threading.Lock()
@@ -98,7 +101,7 @@ def run_worker(settings: Settings, run: Callable[[int], Any], threads: int = 1) 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: stop.set())
-    worker = Worker(broker, queues={QUEUE_NAME}, worker_threads=threads)
+    worker = Worker(broker, queues={QUEUE_NAME}, worker_threads=threads, worker_timeout=POLL_MS)
     worker.start()
     log.info("worker started on %s with %d thread(s)", settings.queue_url, threads)
     try:
