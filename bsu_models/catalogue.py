@@ -254,9 +254,21 @@ class Catalogue:
         ``video_service.render_scene_video`` (less ``out`` and ``progress``)."""
         return self._jobs.render_video(scene_id, **options)
 
-    def job_video_mp4(self, job_id: int) -> tuple[str, bytes]:
-        """The MP4 a finished video job made, with its file name (a download)."""
-        return self._jobs.video_mp4(job_id)
+    def build_exhibit_later(
+        self,
+        scene_id: int,
+        exhibit_number: str | None = None,
+        actor: str | None = None,
+        lang: str = "en",
+        accounts: Iterable[int] = (),
+    ) -> JobInfo:
+        """Ask for the court exhibit package of a frozen scene as a job (as ``exhibit_zip``)."""
+        return self._jobs.build_exhibit(scene_id, exhibit_number, actor, lang, tuple(accounts))
+
+    def job_file(self, job_id: int, actor: str | None = None) -> tuple[str, str, bytes]:
+        """The file a finished job made (a video's MP4, an exhibit's zip): its name, media
+        type and bytes (a download, recorded as an audit event)."""
+        return self._jobs.job_file(job_id, actor)
 
     def _record_refusal(self, request: ImportRequest, actor: str, exc: BsuError) -> None:
         # The refusal itself is what the user needs to see, even if it cannot be recorded.

@@ -163,17 +163,18 @@ def test_two_workers_make_levels_and_a_video_once_audited_with_who_asked(
     # The video, made by a worker as alice, kept by its job's row.
     made = wait_for(cat, video.job_id, lambda j: j.finished)
     assert made.status == "done", made.error
-    name, data = alice.job_video_mp4(video.job_id)
+    name, media_type, data = alice.job_file(video.job_id)
     assert name == made.result["name"] and name.endswith("-r1-1080x1080.mp4")
-    assert b"ftyp" in data[:16]
-    assert hashlib.sha256(data).hexdigest() == made.result["mp4"] == made.result["video"]["sha256"]
+    assert media_type == "video/mp4" and b"ftyp" in data[:16]
+    assert hashlib.sha256(data).hexdigest() == made.result["file"] == made.result["video"]["sha256"]
     [render] = [e for e in cat.audit_events(limit=None) if e.action == "render"]
-    assert render.actor == "alice" and render.details["mp4_sha256"] == made.result["mp4"]
+    assert render.actor == "alice" and render.details["mp4_sha256"] == made.result["file"]
     assert alice.render_video_later(scene.scene_id, **VIDEO).job_id == video.job_id
     assert [e.action for e in job_events(cat, video.job_id)] == [
         "job.submit",
         "job.start",
         "job.end",
+        "job.download",
     ]
 
     assert len(job_events(cat, job.job_id)) == 3
@@ -270,3 +271,25 @@ def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
         bob.job(job.job_id)
     assert bob.jobs() == []
     assert [j.job_id for j in alice.jobs()] == [job.job_id]
+
+
+def test_a_job_that_cannot_be_done_fails_with_its_plain_sentence(
+    sqlite_catalogue: bsu_models.Catalogue, testdata: Path
+) -> None:
+    cat = sqlite_catalogue
+    cat.add_case("KC-1", "t")
+    version = cat.import_model(upload(testdata / "teapot.obj"), case="KC-1", name="Pot").version
+    scene = cat.scenes.create(version.version_id, "Not frozen yet")
+    job = cat.build_exhibit_later(scene.scene_id, "BSU/1")
+    failed = wait_for(cat, job.job_id, lambda j: j.finished)
+    assert failed.status == "failed" and failed.result is None
+    assert failed.error is not None and "frozen" in str(failed.error)
+    assert bsu_models.localise(failed.error, "zh_HK") != str(failed.error)  # translated
+    end = job_events(cat, job.job_id)[-1]
+    assert (end.action, end.outcome, end.details["reason"]) == (
+        "job.end",
+        "failed",
+        str(failed.error),
+    )
+    with pytest.raises(bsu_models.InvalidInput):
+        cat.job_file(job.job_id)

@@ -82,7 +82,8 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.job": ("case.view",),
     "Catalogue.jobs": ("case.view",),
     "Catalogue.render_video_later": ("render",),
-    "Catalogue.job_video_mp4": ("render",),
+    "Catalogue.job_file": ("render",),  # tried on a video job
+    "Catalogue.build_exhibit_later": ("exhibit.export",),
     "Catalogue.get_version": ("case.view",),
     "Catalogue.versions_of": ("case.view",),
     "Catalogue.locate_version": ("model.import",),
@@ -424,7 +425,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.job": lambda w, c: c.job(_levels_job(w)),
     "Catalogue.jobs": lambda w, c: _listed(_levels_job(w) in {j.job_id for j in c.jobs()}),
     "Catalogue.render_video_later": lambda w, c: c.render_video_later(w.scene, **SMALL_VIDEO),
-    "Catalogue.job_video_mp4": lambda w, c: c.job_video_mp4(_video_job(w)),
+    "Catalogue.job_file": lambda w, c: c.job_file(_video_job(w)),
+    # The scene is not frozen: allowed, the job then fails with the Conflict.
+    "Catalogue.build_exhibit_later": lambda w, c: c.build_exhibit_later(w.scene),
     "Catalogue.get_version": lambda w, c: c.get_version(w.version),
     "Catalogue.versions_of": lambda w, c: c.versions_of(w.model),
     "Catalogue.locate_version": lambda w, c: c.locate_version(w.version, 22.3, 114.17),

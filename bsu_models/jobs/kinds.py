@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import Message
+from bsu_models.court.exhibit import exhibit_zip
 from bsu_models.ingest import level_jobs
 from bsu_models.render.video_service import scene_video_mp4
 
@@ -49,11 +50,37 @@ def run_video(
     key = ctx.blobs.put(data)
     facts = result.to_json()
     facts.pop("out", None)
-    return Outcome({"name": name, "mp4": key, "video": facts, "blobs": [key]})
+    return Outcome({"name": name, "file": key, "video": facts, "blobs": [key]})
+
+
+def run_exhibit(
+    ctx: ServiceContext, parameters: dict[str, Any], actor: str, progress: Progress
+) -> Outcome:
+    progress(0.05, Message("Building the exhibit package"))
+    name, data, result = exhibit_zip(
+        ctx,
+        int(parameters["scene_id"]),
+        parameters.get("exhibit_number"),
+        actor,
+        str(parameters.get("lang") or "en"),
+        tuple(int(i) for i in parameters.get("accounts", ())),
+    )
+    progress(0.95, Message("Storing the package"))
+    key = ctx.blobs.put(data)
+    facts = result.to_json()
+    facts.pop("out", None)
+    return Outcome({"name": name, "file": key, "exhibit": facts, "blobs": [key]})
 
 
 #: kind -> what it runs.
 KINDS: dict[str, Callable[[ServiceContext, dict[str, Any], str, Progress], Outcome]] = {
     "web_levels": run_levels,
     "video": run_video,
+    "exhibit": run_exhibit,
+}
+
+#: What a kind's file is, and the action that lets one download it.
+FILES: dict[str, tuple[str, str]] = {
+    "video": ("video/mp4", "render"),
+    "exhibit": ("application/zip", "exhibit.export"),
 }

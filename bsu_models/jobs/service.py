@@ -12,12 +12,14 @@ import socket
 import threading
 from typing import Any
 
+from bsu_models.core.audit import record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import InvalidInput, NotFound
 from bsu_models.core.records import JobInfo
 from bsu_models.core.versions import get_version, version_file
 from bsu_models.ingest import level_jobs
 from bsu_models.jobs import queue, store
+from bsu_models.jobs.kinds import FILES
 from bsu_models.jobs.runner import execute
 from bsu_models.scenes.service import SceneService
 
@@ -80,14 +82,50 @@ class JobService:
             actor,
         )
 
-    def video_mp4(self, job_id: int) -> tuple[str, bytes]:
-        """The MP4 a finished video job made, with its file name."""
+    def build_exhibit(
+        self,
+        scene_id: int,
+        exhibit_number: str | None = None,
+        actor: str | None = None,
+        lang: str = "en",
+        accounts: tuple[int, ...] = (),
+    ) -> JobInfo:
+        """Ask for the court exhibit package of a frozen scene (``court.exhibit.exhibit_zip``)."""
+        scenes = SceneService(self.ctx)
+        info = scenes.info(scene_id)
+        self.ctx.require_case("exhibit.export", info.case_reference, "scene", str(scene_id))
+        chosen = sorted({int(i) for i in accounts} - {scene_id})
+        inputs = [_shown_revision(scenes, i) for i in (scene_id, *chosen)]
+        return self._submit(
+            "exhibit",
+            {"scene_id": scene_id, "exhibit_number": exhibit_number, "lang": lang,
+             "accounts": chosen},
+            [*inputs, get_version(self.ctx, info.version_id).original_sha256],
+            info.case_reference,
+            actor,
+        )  # fmt: skip
+
+    def job_file(self, job_id: int, actor: str | None = None) -> tuple[str, str, bytes]:
+        """The file a finished job made (a video's MP4, an exhibit's zip): its name, media type
+        and bytes, integrity-checked; fetching it is an audit event."""
         job = self.job(job_id)
-        if job.kind != "video" or job.status != "done" or not job.result:
-            raise InvalidInput("Job {job} has made no video.", job=job_id)
+        if job.kind not in FILES or job.status != "done" or not job.result:
+            raise InvalidInput("Job {job} has made no file to download.", job=job_id)
         assert job.case_reference is not None
-        self.ctx.require_case("render", job.case_reference, "job", str(job_id))
-        return str(job.result["name"]), self.ctx.blobs.get_verified(str(job.result["mp4"]))
+        media_type, action = FILES[job.kind]
+        self.ctx.require_case(action, job.case_reference, "job", str(job_id))
+        key = str(job.result["file"])
+        data = self.ctx.blobs.get_verified(key)
+        record_event(
+            self.ctx.engine,
+            actor=self.ctx.actor_name(actor),
+            action="job.download",
+            object_type="job",
+            object_id=str(job_id),
+            object_sha256=key,
+            details={"kind": job.kind, "name": job.result["name"]},
+        )
+        return str(job.result["name"]), media_type, data
 
     def _submit(
         self,
@@ -104,6 +142,15 @@ class JobService:
         elif not queued and (start or _abandoned_here(self.ctx, job)):
             _run_in_thread(self.ctx, job.job_id)
         return job
+
+
+def _shown_revision(scenes: SceneService, scene_id: int) -> str:
+    """SHA-256 of the revision an exhibit of the scene shows: its frozen one, else its latest
+    (the build then refuses it as not frozen)."""
+    info = scenes.info(scene_id)
+    number = info.frozen_revision or info.revision
+    found = [r.sha256 for r in scenes.history(scene_id) if r.number == number]
+    return found[0] if found else ""
 
 
 def _abandoned_here(ctx: ServiceContext, job: JobInfo) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import streamlit as st
 
@@ -129,41 +130,74 @@ def freeze_controls(
         )
         accounts = account_choice(scene, others or [])
         if st.button(t("Build exhibit package"), icon=":material/inventory_2:"):
-            with st.spinner(t("Rendering print stills, the exhibit book and the offline viewer…")):
-                try:
-                    name, data, result = cat.exhibit_zip(
-                        scene.scene_id,
-                        number.strip() or None,
-                        actor=actor(),
-                        lang=language(),
-                        accounts=accounts,
-                    )
-                except bsu_models.BsuError as exc:
-                    st.error(error_text(exc))
-                else:
-                    carried = [t("scene {id}").format(id=i) for i in accounts]
-                    package = (scene.scene_id, name, data, result, carried)
-                    st.session_state["present_package"] = package
+            try:
+                job = cat.build_exhibit_later(
+                    scene.scene_id,
+                    number.strip() or None,
+                    actor=actor(),
+                    lang=language(),
+                    accounts=accounts,
+                )
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                carried = [t("scene {id}").format(id=i) for i in accounts]
+                st.session_state["present_package"] = (scene.scene_id, job.job_id, carried)
         package = st.session_state.get("present_package")
         if package and package[0] == scene.scene_id:
-            _scene_id, name, data, result, carried = package
-            st.download_button(
-                t("Download {name}").format(name=plain(name)),
-                data,
-                file_name=name,
-                mime="application/zip",
-                icon=":material/download:",
-            )
+            _scene_id, job_id, carried = package
+            made = job_outcome(job_id, "present_package_download")
+            if made is None:
+                return
+            facts = made["exhibit"]
+            payload = sum(1 for f in facts["files"] if f["path"].startswith("data/"))
             st.caption(
                 t("{payload} payload files and {tags} tag files; manifest SHA-256").format(
-                    payload=result.payload_files, tags=result.tag_files
+                    payload=payload, tags=len(facts["files"]) - payload
                 )
             )
-            st.code(result.manifest_sha256, language=None, wrap_lines=True)
+            st.code(facts["manifest_sha256"], language=None, wrap_lines=True)
             if carried:
                 st.caption(
                     t("Further accounts carried: {accounts}.").format(accounts=", ".join(carried))
                 )
+
+
+@st.fragment(run_every=1)
+def job_progress(job_id: int) -> None:
+    """A job's progress, refreshed until it ends; then the page reruns to show its outcome."""
+    job = cat.job(job_id)
+    show_job(job)
+    if job.finished:
+        st.rerun()
+
+
+def job_outcome(job_id: int, key: str) -> dict[str, Any] | None:
+    """A job of this page: its progress while it runs, its sentence if it failed, and once it
+    is done the download of its file; returns its result when done."""
+    try:
+        job = cat.job(job_id)
+    except bsu_models.BsuError as exc:
+        st.error(error_text(exc))
+        return None
+    if not job.finished:
+        job_progress(job_id)
+        return None
+    show_job(job)
+    if job.status != "done" or not job.result:
+        return None
+    # Fetched once (an audit event), then kept for the download button's reruns.
+    kept = st.session_state.get(f"{key}_file")
+    if not kept or kept[0] != job_id:
+        try:
+            name, media_type, data = cat.job_file(job_id, actor=actor())
+        except bsu_models.BsuError as exc:
+            st.error(error_text(exc))
+            return None
+        kept = st.session_state[f"{key}_file"] = (job_id, name, media_type, data)
+    _job_id, name, media_type, data = kept
+    download(name, data, media_type, key)
+    return job.result
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -336,35 +370,12 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
             video_job(video[2])
 
 
-@st.fragment(run_every=1)
-def video_progress(job_id: int) -> None:
-    """The video job's progress, refreshed until it ends; then the page shows its outcome."""
-    job = cat.job(job_id)
-    show_job(job)
-    if job.finished:
-        st.rerun()
-
-
 def video_job(job_id: int) -> None:
     """The video job of the revision shown: its progress, or its sentence, or its download."""
-    try:
-        job = cat.job(job_id)
-    except bsu_models.BsuError as exc:
-        st.error(error_text(exc))
+    made = job_outcome(job_id, "present_video_download")
+    if made is None:
         return
-    if not job.finished:
-        video_progress(job_id)
-        return
-    show_job(job)
-    if job.status != "done" or not job.result:
-        return
-    try:
-        name, data = cat.job_video_mp4(job_id)
-    except bsu_models.BsuError as exc:
-        st.error(error_text(exc))
-        return
-    facts = job.result["video"]
-    download(name, data, "video/mp4", "present_video_download")
+    facts = made["video"]
     st.caption(
         t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
             width=facts["width"],
