@@ -7,4 +7,7 @@ by ``runner.execute``: in a thread of the asking process on the embedded default
 start and its end are audit events; what it makes is stored as content-addressed blobs and its
 rows are written with its end in one transaction, so a job killed half-way has recorded nothing
 and runs again from the start on another worker.
+
+May import: ``people``, ``court`` and the layers below them; imported by ``catalogue`` and
+``cli`` (the worker command).
 """
