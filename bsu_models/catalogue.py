@@ -254,6 +254,11 @@ class Catalogue:
         ``video_service.render_scene_video`` (less ``out`` and ``progress``)."""
         return self._jobs.render_video(scene_id, **options)
 
+    def render_still_later(self, version_id: int, **options: Any) -> JobInfo:
+        """Ask for a still of a version as a job (an A3 print still takes a while); options as
+        ``render_still``, JSON values only. Its PNG comes from ``job_file``."""
+        return self._jobs.render_still(version_id, **options)
+
     def build_exhibit_later(
         self,
         scene_id: int,

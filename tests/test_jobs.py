@@ -6,6 +6,7 @@ The embedded default (jobs in-process) is covered by test_web_levels.py and test
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 import bsu_models
 from bench._common import textured_grid
@@ -250,6 +252,7 @@ def test_the_worker_says_plainly_when_there_is_no_queue(
     assert "Traceback" not in said and said.count("\n") == 1
 
 
+@pytest.mark.render
 def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
     sqlite_catalogue: bsu_models.Catalogue, testdata: Path
 ) -> None:
@@ -263,6 +266,21 @@ def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
     assert done.status == "done" and done.actor == "alice"
     assert int(job_events(cat, job.job_id)[1].details["runner"].rpartition(":")[2]) == os.getpid()
     assert all(level.status == "ready" for level in cat.get_version(version.version_id).web_levels)
+    # A print still at A3, made as a job; its PNG is what the job's row names.
+    still = alice.render_still_later(version.version_id, preset="plan", size="a3")
+    drawn = wait_for(cat, still.job_id, lambda j: j.finished)
+    assert drawn.status == "done", drawn.error
+    name, media_type, png = alice.job_file(still.job_id)
+    assert (name, media_type) == (f"version-{version.version_id}-a3.png", "image/png")
+    assert (
+        Image.open(io.BytesIO(png)).size
+        == (4961, 3508)
+        == (
+            drawn.result["still"]["width"],
+            drawn.result["still"]["height"],
+        )
+    )
+    assert hashlib.sha256(png).hexdigest() == drawn.result["file"]
     # Whoever may see the case sees its jobs; others are refused, and see none listed.
     cat.accounts.add_user("bob", PASSWORD, ["investigator"])
     cat.accounts.add_member("KC-2", "bob")
@@ -270,7 +288,7 @@ def test_without_a_queue_the_job_runs_in_process_for_members_to_see(
     with pytest.raises(bsu_models.AccessDenied):
         bob.job(job.job_id)
     assert bob.jobs() == []
-    assert [j.job_id for j in alice.jobs()] == [job.job_id]
+    assert [j.job_id for j in alice.jobs()] == [still.job_id, job.job_id]
 
 
 def test_a_job_that_cannot_be_done_fails_with_its_plain_sentence(

@@ -84,6 +84,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.render_video_later": ("render",),
     "Catalogue.job_file": ("render",),  # tried on a video job
     "Catalogue.build_exhibit_later": ("exhibit.export",),
+    "Catalogue.render_still_later": ("render",),
     "Catalogue.get_version": ("case.view",),
     "Catalogue.versions_of": ("case.view",),
     "Catalogue.locate_version": ("model.import",),
@@ -428,6 +429,9 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     "Catalogue.job_file": lambda w, c: c.job_file(_video_job(w)),
     # The scene is not frozen: allowed, the job then fails with the Conflict.
     "Catalogue.build_exhibit_later": lambda w, c: c.build_exhibit_later(w.scene),
+    "Catalogue.render_still_later": lambda w, c: c.render_still_later(
+        w.version, preset="plan", size="1920x1080"
+    ),
     "Catalogue.get_version": lambda w, c: c.get_version(w.version),
     "Catalogue.versions_of": lambda w, c: c.versions_of(w.model),
     "Catalogue.locate_version": lambda w, c: c.locate_version(w.version, 22.3, 114.17),

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import Message
+from bsu_models.core.versions import get_version
 from bsu_models.court.exhibit import exhibit_zip
 from bsu_models.ingest import level_jobs
+from bsu_models.render.still_service import render_version_still
 from bsu_models.render.video_service import scene_video_mp4
 
 Progress = Callable[[float, Message], None]
@@ -72,15 +74,33 @@ def run_exhibit(
     return Outcome({"name": name, "file": key, "exhibit": facts, "blobs": [key]})
 
 
+def run_still(
+    ctx: ServiceContext, parameters: dict[str, Any], actor: str, progress: Progress
+) -> Outcome:
+    options = dict(parameters)
+    version_id = int(options.pop("version_id"))
+    name = str(options.pop("name"))
+    version = get_version(ctx, version_id)
+    ctx.require_case("render", version.case_reference, "version", str(version_id))
+    progress(0.05, Message("Rendering the still"))
+    still = render_version_still(ctx, version_id, actor=actor, **options)
+    progress(0.95, Message("Storing the still"))
+    key = ctx.blobs.put(still.png)
+    facts = {"width": still.size[0], "height": still.size[1], "sha256": key}
+    return Outcome({"name": name, "file": key, "still": facts, "blobs": [key]})
+
+
 #: kind -> what it runs.
 KINDS: dict[str, Callable[[ServiceContext, dict[str, Any], str, Progress], Outcome]] = {
     "web_levels": run_levels,
     "video": run_video,
     "exhibit": run_exhibit,
+    "still": run_still,
 }
 
 #: What a kind's file is, and the action that lets one download it.
 FILES: dict[str, tuple[str, str]] = {
     "video": ("video/mp4", "render"),
     "exhibit": ("application/zip", "exhibit.export"),
+    "still": ("image/png", "render"),
 }

@@ -68,19 +68,36 @@ class JobService:
         info = scenes.info(scene_id)
         self.ctx.require_case("render", info.case_reference, "scene", str(scene_id))
         revision = int(options.pop("revision", None) or info.revision)
-        found = [r.sha256 for r in scenes.history(scene_id) if r.number == revision]
-        if not found:
-            raise NotFound(
-                "Scene {scene_id} has no revision {revision}.", scene_id=scene_id, revision=revision
-            )
         version = get_version(self.ctx, info.version_id)
         return self._submit(
             "video",
             {"scene_id": scene_id, "revision": revision, **options},
-            [found[0], version.original_sha256],
+            [_revision_sha256(scenes, scene_id, revision), version.original_sha256],
             info.case_reference,
             actor,
         )
+
+    def render_still(self, version_id: int, actor: str | None = None, **options: Any) -> JobInfo:
+        """Ask for a still of a version, of a scene step when ``scene_id`` is given (options as
+        ``still_service.render_version_still``: JSON values only, e.g. an A3 print still)."""
+        version = get_version(self.ctx, version_id)
+        self.ctx.require_case("render", version.case_reference, "version", str(version_id))
+        inputs = [version.original_sha256]
+        scene_id = options.get("scene_id")
+        if scene_id is not None:
+            scenes = SceneService(self.ctx)
+            info = scenes.info_on(int(scene_id), version_id)
+            revision = options["revision"] = int(options.get("revision") or info.revision)
+            inputs.append(_revision_sha256(scenes, info.scene_id, revision))
+            name = f"scene-{scene_id}-r{revision}-step-{int(options.get('step') or 0):02d}"
+        else:
+            name = f"version-{version_id}-{options.get('size') or '1920x1080'}"
+        stereo = options.get("stereo")
+        name += f"-{stereo}.png" if stereo else ".png"
+        return self._submit(
+            "still", {"version_id": version_id, "name": name, **options}, inputs,
+            version.case_reference, actor,
+        )  # fmt: skip
 
     def build_exhibit(
         self,
@@ -144,13 +161,20 @@ class JobService:
         return job
 
 
+def _revision_sha256(scenes: SceneService, scene_id: int, revision: int) -> str:
+    found = [r.sha256 for r in scenes.history(scene_id) if r.number == revision]
+    if not found:
+        raise NotFound(
+            "Scene {scene_id} has no revision {revision}.", scene_id=scene_id, revision=revision
+        )
+    return found[0]
+
+
 def _shown_revision(scenes: SceneService, scene_id: int) -> str:
     """SHA-256 of the revision an exhibit of the scene shows: its frozen one, else its latest
     (the build then refuses it as not frozen)."""
     info = scenes.info(scene_id)
-    number = info.frozen_revision or info.revision
-    found = [r.sha256 for r in scenes.history(scene_id) if r.number == number]
-    return found[0] if found else ""
+    return _revision_sha256(scenes, scene_id, info.frozen_revision or info.revision)
 
 
 def _abandoned_here(ctx: ServiceContext, job: JobInfo) -> bool:

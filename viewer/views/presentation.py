@@ -149,7 +149,7 @@ def freeze_controls(
             made = job_outcome(job_id, "present_package_download")
             if made is None:
                 return
-            facts = made["exhibit"]
+            facts = made[0]["exhibit"]
             payload = sum(1 for f in facts["files"] if f["path"].startswith("data/"))
             st.caption(
                 t("{payload} payload files and {tags} tag files; manifest SHA-256").format(
@@ -172,9 +172,9 @@ def job_progress(job_id: int) -> None:
         st.rerun()
 
 
-def job_outcome(job_id: int, key: str) -> dict[str, Any] | None:
+def job_outcome(job_id: int, key: str) -> tuple[dict[str, Any], bytes] | None:
     """A job of this page: its progress while it runs, its sentence if it failed, and once it
-    is done the download of its file; returns its result when done."""
+    is done the download of its file; returns its result and the file's bytes when done."""
     try:
         job = cat.job(job_id)
     except bsu_models.BsuError as exc:
@@ -197,7 +197,7 @@ def job_outcome(job_id: int, key: str) -> dict[str, Any] | None:
         kept = st.session_state[f"{key}_file"] = (job_id, name, media_type, data)
     _job_id, name, media_type, data = kept
     download(name, data, media_type, key)
-    return job.result
+    return job.result, data
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -375,7 +375,7 @@ def video_job(job_id: int) -> None:
     made = job_outcome(job_id, "present_video_download")
     if made is None:
         return
-    facts = made["video"]
+    facts = made[0]["video"]
     st.caption(
         t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
             width=facts["width"],
@@ -414,33 +414,28 @@ def still_controls(
         if st.button(t("Render still of step {number}").format(number=number),
                      icon=":material/photo_camera:", key="present_still_render"):  # fmt: skip
             try:
-                with st.spinner(t("Rendering the still…")):
-                    still = cat.render_still(
-                        scene.version_id,
-                        scene_id=scene.scene_id,
-                        revision=revision,
-                        step=number,
-                        view=view.id if view else None,
-                        preset=None if view else "iso",
-                        size=size,
-                        lang=language(),
-                        actor=actor(),
-                        stereo=stereo,
-                        interocular_m=bsu_models.parse_interocular(eyes) if stereo else None,
-                    )
+                job = cat.render_still_later(
+                    scene.version_id,
+                    scene_id=scene.scene_id,
+                    revision=revision,
+                    step=number,
+                    view=view.id if view else None,
+                    preset=None if view else "iso",
+                    size=size,
+                    lang=language(),
+                    actor=actor(),
+                    stereo=stereo,
+                    interocular_m=bsu_models.parse_interocular(eyes) if stereo else None,
+                )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                name = f"scene-{scene.scene_id}-r{revision}-step-{number:02d}" + (
-                    f"-{stereo}.png" if stereo else ".png"
-                )
-                st.session_state["present_still"] = (scene.scene_id, revision, number, name,
-                                                      still.png)  # fmt: skip
+                st.session_state["present_still"] = (scene.scene_id, revision, number, job.job_id)
         shown = st.session_state.get("present_still")
         if shown and shown[:3] == (scene.scene_id, revision, number):
-            _scene, _revision, _number, name, png = shown
-            st.image(png, width="stretch")
-            download(name, png, "image/png", "present_still_download")
+            made = job_outcome(shown[3], "present_still_download")
+            if made is not None:
+                st.image(made[1], width="stretch")
 
 
 st.title(t("Presentation"))
