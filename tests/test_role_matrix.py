@@ -21,6 +21,7 @@ import io
 import itertools
 import json
 import sys
+import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -80,6 +81,12 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "Catalogue.import_model": ("model.import",),
     "Catalogue.derive_levels": ("model.import",),
     "Catalogue.derive_levels_later": ("model.import",),
+    "Catalogue.job": ("case.view",),
+    "Catalogue.jobs": ("case.view",),
+    "Catalogue.render_video_later": ("render",),
+    "Catalogue.job_file": ("render",),  # tried on a video job
+    "Catalogue.build_exhibit_later": ("exhibit.export",),
+    "Catalogue.render_still_later": ("render",),
     "Catalogue.get_version": ("case.view",),
     "Catalogue.versions_of": ("case.view",),
     "Catalogue.locate_version": ("model.import",),
@@ -244,6 +251,7 @@ CLI_METHODS: dict[str, str | None] = {
     "version locate": "Catalogue.locate_version",
     "db status": "SchemaService.status",
     "db upgrade": "SchemaService.upgrade",
+    "worker": None,  # runs each job as the person who asked; no catalogue access of its own
 }
 
 
@@ -425,6 +433,15 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
     ),
     "Catalogue.derive_levels": lambda w, c: c.derive_levels(w.version),
     "Catalogue.derive_levels_later": lambda w, c: c.derive_levels_later(w.version),
+    "Catalogue.job": lambda w, c: c.job(_levels_job(w)),
+    "Catalogue.jobs": lambda w, c: _listed(_levels_job(w) in {j.job_id for j in c.jobs()}),
+    "Catalogue.render_video_later": lambda w, c: c.render_video_later(w.scene, **SMALL_VIDEO),
+    "Catalogue.job_file": lambda w, c: c.job_file(_video_job(w)),
+    # The scene is not frozen: allowed, the job then fails with the Conflict.
+    "Catalogue.build_exhibit_later": lambda w, c: c.build_exhibit_later(w.scene),
+    "Catalogue.render_still_later": lambda w, c: c.render_still_later(
+        w.version, preset="plan", size="1920x1080"
+    ),
     "Catalogue.get_version": lambda w, c: c.get_version(w.version),
     "Catalogue.versions_of": lambda w, c: c.versions_of(w.model),
     "Catalogue.locate_version": lambda w, c: c.locate_version(w.version, 22.3, 114.17),
@@ -633,6 +650,26 @@ def _matched(w: Any) -> int:
         w.system.cameras.add_frame(w.matched, "CAM", png, "cam.png", **FRAME_SOURCE)
         w.system.cameras.match(w.matched, "CAM", pairs)
     return int(w.matched)
+
+
+SMALL_VIDEO = {"size": "square", "fps": 1, "seconds_per_step": 0.5}
+
+
+def _finished(w: Any, job: bsu_models.JobInfo) -> int:
+    deadline = time.monotonic() + 120
+    while not w.system.job(job.job_id).finished:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return job.job_id
+
+
+def _levels_job(w: Any) -> int:
+    """The job that made the version's levels (asked again: the same job)."""
+    return _finished(w, w.system.derive_levels_later(w.version))
+
+
+def _video_job(w: Any) -> int:
+    return _finished(w, w.system.render_video_later(w.scene, **SMALL_VIDEO))
 
 
 def _hidden(call: Callable[[], Any]) -> None:

@@ -499,6 +499,25 @@ def progress_bar(start: str) -> Callable[[float, object], None]:
     return report
 
 
+def show_job(job: bsu_models.JobInfo) -> None:
+    """A job's progress bar with its stage while it waits or runs, a full one once done, and
+    its plain sentence once it has failed."""
+    if job.status == "failed":
+        st.error(plain(text_of(job.error)) if job.error else t("The job failed."))
+        return
+    if job.status == "done":
+        st.progress(1.0, text=t("100% · done"))
+        return
+    if job.stage is not None:
+        stage = text_of(job.stage)
+    elif job.status == "queued":
+        stage = t("waiting for a worker")
+    else:
+        stage = t("starting")
+    fraction = min(max(job.progress, 0.0), 1.0)
+    st.progress(fraction, text=f"{int(fraction * 100)}% · {plain(stage)}")
+
+
 def stereo_choices() -> dict[str | None, str]:
     """The stereo choices of a picture in the user's words, as the 3D view's Stereo button
     says them: None (off), then ``bsu_models.STEREO_MODES``."""

@@ -29,6 +29,7 @@ from bsu_models.cli.scene import _emit, _lang, _pad, add_scene_commands
 from bsu_models.cli.sun import add_sun_at_flag, add_sun_commands
 from bsu_models.cli.users import add_user_commands
 from bsu_models.cli.video import add_video_command
+from bsu_models.cli.worker import add_worker_command
 from bsu_models.core.errors import BsuError, InvalidInput, LoginFailed, Message
 from bsu_models.core.i18n import (
     DEFAULT_LANGUAGE,
@@ -473,6 +474,7 @@ def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     add_sun_commands(sub, json_flag, lang)
     add_print_command(sub, json_flag, lang)
     add_db_commands(sub, json_flag, lang)
+    add_worker_command(sub, lang)
     return parser
 
 

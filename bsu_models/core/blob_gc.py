@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from bsu_models.core.audit import record_event
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
-from bsu_models.core.orm import CctvFrameRow, PublicPostRow, StoredFileRow, WebLevelRow
+from bsu_models.core.orm import CctvFrameRow, JobRow, PublicPostRow, StoredFileRow, WebLevelRow
 
 MIN_AGE_S = 3600.0
 
@@ -47,7 +48,14 @@ def referenced_keys(engine: Engine) -> set[str]:
         levels = set(
             session.scalars(select(WebLevelRow.sha256).where(WebLevelRow.sha256.is_not(None)))
         )
-    return files | posts | frames | {key for key in levels if key}
+        made = job_result_keys(session)
+    return files | posts | frames | made | {key for key in levels if key}
+
+
+def job_result_keys(session: Session) -> set[str]:
+    """The blobs finished jobs made (a video's MP4), named in their result's ``blobs``."""
+    results = session.scalars(select(JobRow.result).where(JobRow.status == "done"))
+    return {str(key) for result in results if result for key in result.get("blobs", ()) if key}
 
 
 def collect(

@@ -15,6 +15,8 @@ from sqlalchemy import Engine, select
 
 from bsu_models.core.audit import head_file_problems, verify_chain
 from bsu_models.core.audit_head import HeadPlace, read_head_file
+from bsu_models.core.audit_head import read_head_file
+from bsu_models.core.blob_gc import job_result_keys
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
 from bsu_models.core.errors import InvalidInput, Message
@@ -67,6 +69,7 @@ def verify_catalogue(
         originals = session.execute(select(VersionRow.id, VersionRow.original_sha256)).all()
         post_images = set(session.scalars(select(PublicPostRow.image_key)))
         frames = session.execute(select(CctvFrameRow.sha256, CctvFrameRow.scene_id)).all()
+        made = job_result_keys(session)
         replay = StateReplay()
         audit_problems, events = verify_chain(session, replay.visit)
         head_problems = head_file_problems(head_file, session, recorded=head_recorded)
@@ -80,6 +83,7 @@ def verify_catalogue(
     referenced = {sha for sha, _v, _n, _r in files} | post_images | {sha for sha, _s in frames}
     on_disk = list(blobs.keys())
     stored = set(on_disk)
+    referenced |= made
     for sha, scene_id in frames:
         if sha not in stored:
             problems.append(

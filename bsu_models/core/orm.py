@@ -432,3 +432,31 @@ class PublicPostVideoRow(Base):
     seconds_per_step: Mapped[float] = mapped_column(Float)
     frames: Mapped[int] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(16))
+
+
+class JobRow(Base):
+    """One piece of heavy work (web levels, a video, ...), run in-process or by a worker.
+
+    ``idempotency_key`` is the SHA-256 of the kind, its parameters and the SHA-256 of every
+    input it reads, so the same work asked twice is one row and is done once. Its result (blob
+    keys) is recorded in the same transaction as the rows the work writes."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    actor: Mapped[str] = mapped_column(String(ACTOR))  # who asked
+    actor_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued|running|done|failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # a Message
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    runner: Mapped[str | None] = mapped_column(String(128), nullable=True)  # host:pid running it
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # a Message
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -410,3 +410,30 @@ class CctvReading:
     frame_sha256: str
     pixel: tuple[float, float]
     revision: int | None = None  # the scene revision it was placed in, if placed
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """One job: heavy work asked for by ``actor`` on case ``case_reference``. ``status`` is
+    "queued", "running", "done" or "failed"; ``progress`` runs 0..1 with ``stage`` saying what
+    it is doing; ``result`` names what it made (blob SHA-256 keys and facts); ``error`` is the
+    plain sentence of a failed job."""
+
+    job_id: int
+    kind: str
+    parameters: dict[str, Any]
+    actor: str
+    case_reference: str | None
+    status: str
+    progress: float
+    stage: Message | None
+    attempts: int
+    result: dict[str, Any] | None
+    error: Message | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")

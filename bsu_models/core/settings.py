@@ -42,6 +42,8 @@ class Settings:
     exhibit_viewer_max_bytes: int = 200 * MiB
     blob_store: str = ""  # empty: the folder <data_dir>/blobs; s3://BUCKET/PREFIX: a bucket
     s3_endpoint_url: str = ""
+    queue_url: str = ""  # "": jobs run in-process; redis://HOST:PORT/DB: on the queue
+    queue_heartbeat_s: float = 60.0
 
     @property
     def blob_dir(self) -> Path:
@@ -168,12 +170,24 @@ SETTINGS_HELP: dict[str, tuple[str, str, str]] = {
         "(none: AWS)",
         "The S3-compatible server's URL, e.g. http://HOST:PORT, when the bucket is not on AWS.",
     ),
+    "BSU_QUEUE_URL": (
+        "queue_url",
+        "(none: jobs run in the app's process)",
+        "Redis URL of the job queue, e.g. redis://127.0.0.1:6379/0; heavy work (web levels, "
+        "videos) then runs on workers started by bsu-models worker.",
+    ),
+    "BSU_QUEUE_HEARTBEAT_S": (
+        "queue_heartbeat_s",
+        "60",
+        "Seconds without a worker's heartbeat after which its unfinished jobs go to another "
+        "worker.",
+    ),
 }
 
 _TEXT_FIELDS = (
     "data_dir", "database_url", "actor", "font_file", "language", "audit_head",
     "oidc_group_roles", "signing_key",
-    "blob_store", "s3_endpoint_url",
+    "blob_store", "s3_endpoint_url", "queue_url",
 )  # fmt: skip
 
 
@@ -232,7 +246,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signing_key=env.get("BSU_SIGNING_KEY", ""),
         blob_store=env.get("BSU_BLOB_STORE", "").strip(),
         s3_endpoint_url=env.get("BSU_S3_ENDPOINT_URL", "").strip(),
+        queue_url=_queue_url(env.get("BSU_QUEUE_URL", "")),
         **numeric,  # type: ignore[arg-type]
     )
     settings.s3_location  # noqa: B018 -- refused here, at start, not at the first stored file
     return settings
+
+
+def _queue_url(url: str) -> str:
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise InvalidSetting(
+            "BSU_QUEUE_URL must be a Redis URL such as redis://127.0.0.1:6379/0, got {url!r}.",
+            url=url,
+        )
+    return url

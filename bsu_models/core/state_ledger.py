@@ -42,9 +42,10 @@ from bsu_models.core.errors import Message
 from bsu_models.core.orm import AuditRow, Base
 
 UNTRACKED_TABLES = frozenset({"audit_events", "audit_head"})
-# Columns that decide nothing and change without an audit event of their own; none today
-# (the lockout counters are evidence of a guessing attack, and sign-ins are audited).
-VOLATILE_COLUMNS: Mapping[str, frozenset[str]] = {}
+# Columns that decide nothing and change without an audit event of their own: a job's progress
+# (its start and end are audited; the lockout counters are evidence of a guessing attack, and
+# sign-ins are audited).
+VOLATILE_COLUMNS: Mapping[str, frozenset[str]] = {"jobs": frozenset({"progress", "stage"})}
 BASELINE = "state.baseline"
 BEFORE_KEY = "bsu_state_before"  # session.info: key -> fingerprint as the transaction found it
 
@@ -62,6 +63,7 @@ ROW_NAMES: Mapping[str, Message] = {
     "case_members": Message("case membership row"),
     "public_posts": Message("public post row"),
     "public_post_videos": Message("public post video row"),
+    "jobs": Message("job row"),
 }
 
 

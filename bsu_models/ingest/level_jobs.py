@@ -1,7 +1,9 @@
 """Building, storing and recording a version's web derivative levels (``levels.build_level``).
 
-Levels are made after the import has returned: by a background thread in the web app, by the
-command line once it has printed the import's result, and again by ``bsu-models derive``. For
+Levels are made after the import has returned: by a job in the web app (``bsu_models.jobs``:
+in-process, or on a worker), by the command line once it has printed the import's result, and
+again by ``bsu-models derive``. A job builds every level and writes all their rows with its own
+end in one transaction (``build_levels``); ``derive_levels`` writes each level as it is made. For
 each level the blob is written first and its row after, with its audit event, in one
 transaction; a job killed in between leaves at most an unreferenced blob (``gc`` takes it) and
 ``derive`` builds the level again. A rebuilt level whose bytes hash the same changes nothing.
@@ -10,7 +12,8 @@ transaction; a job killed in between leaves at most an unreferenced blob (``gc``
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session
 from bsu_models.core.audit import append_event, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_retrying
-from bsu_models.core.errors import BsuError, DerivationFailed, Message
+from bsu_models.core.errors import DerivationFailed, Message
 from bsu_models.core.orm import WebLevelRow
 from bsu_models.core.records import LevelInfo, VersionInfo
 from bsu_models.core.versions import get_version, version_file
@@ -33,6 +36,8 @@ from bsu_models.ingest.levels import (
 )
 
 log = logging.getLogger(__name__)
+#: What a job reports as it goes: fraction done (0..1) and what it is doing.
+Progress = Callable[[float, Message], None]
 
 
 def derive_levels(
@@ -86,6 +91,23 @@ def _one_level(
     spec: LevelSpec,
     actor: str,
 ) -> str:
+    with ctx.blobs.writing():
+        fields = _level_fields(ctx, version, web_sha256, parts, spec)
+        write_retrying(
+            ctx.engine, lambda session: _store_row(session, version, spec.name, fields, actor)
+        )
+    return str(fields["status"])
+
+
+def _level_fields(
+    ctx: ServiceContext,
+    version: VersionInfo,
+    web_sha256: str,
+    parts: list[Any] | None,
+    spec: LevelSpec,
+) -> dict[str, Any]:
+    """Build one level and store its blob (inside the caller's ``blobs.writing()``); returns
+    the columns of its row."""
     built: BuiltLevel | None = None
     failure: Message | DerivationFailed | None = None
     try:
@@ -117,79 +139,100 @@ def _one_level(
                 "Web level {level} was not made: {reason}", level=spec.name, reason=failure
             ).to_json(),
         )
-        _write_row(ctx, version, spec.name, fields, actor)
-        return "failed"
-    with ctx.blobs.writing():
-        key = ctx.blobs.put(built.data)
-        fields.update(
-            status="ready",
-            sha256=key,
-            faces=built.faces,
-            size_bytes=len(built.data),
-            texture_px=built.texture_px,
-            texture_format=built.texture_format,
-            warning=None if built.warning is None else built.warning.to_json(),
-        )
-        _write_row(ctx, version, spec.name, fields, actor)
-    return "ready"
+        return fields
+    fields.update(
+        status="ready",
+        sha256=ctx.blobs.put(built.data),
+        faces=built.faces,
+        size_bytes=len(built.data),
+        texture_px=built.texture_px,
+        texture_format=built.texture_format,
+        warning=None if built.warning is None else built.warning.to_json(),
+    )
+    return fields
 
 
-def _write_row(
-    ctx: ServiceContext, version: VersionInfo, level: str, fields: dict[str, Any], actor: str
+def _store_row(
+    session: Session, version: VersionInfo, level: str, fields: dict[str, Any], actor: str
 ) -> None:
-    def work(session: Session) -> None:
-        row = session.scalars(
-            select(WebLevelRow)
-            .where(WebLevelRow.version_id == version.version_id, WebLevelRow.level == level)
-            .with_for_update()
-        ).one_or_none()
-        if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
-            return  # the same bytes again: nothing to record
-        if row is None:
-            row = WebLevelRow(version_id=version.version_id, level=level, **fields)
-            session.add(row)
-        else:
-            for name, value in fields.items():
-                setattr(row, name, value)
-        session.flush()
-        append_event(
-            session,
-            actor=actor,
-            action="model.derive",
-            object_type="version",
-            object_id=str(version.version_id),
-            object_sha256=version.original_sha256,
-            outcome="ok" if fields["status"] == "ready" else "failed",
-            details={
-                "phase": "level",
-                "level": level,
-                "sha256": fields["sha256"],
-                "faces": fields["faces"],
-                "derived_from": fields["web_sha256"],
-                "tools": fields["tools"],
-            },
-        )
-
-    write_retrying(ctx.engine, work)
+    row = session.scalars(
+        select(WebLevelRow)
+        .where(WebLevelRow.version_id == version.version_id, WebLevelRow.level == level)
+        .with_for_update()
+    ).one_or_none()
+    if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
+        return  # the same bytes again: nothing to record
+    if row is None:
+        row = WebLevelRow(version_id=version.version_id, level=level, **fields)
+        session.add(row)
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+    session.flush()
+    append_event(
+        session,
+        actor=actor,
+        action="model.derive",
+        object_type="version",
+        object_id=str(version.version_id),
+        object_sha256=version.original_sha256,
+        outcome="ok" if fields["status"] == "ready" else "failed",
+        details={
+            "phase": "level",
+            "level": level,
+            "sha256": fields["sha256"],
+            "faces": fields["faces"],
+            "derived_from": fields["web_sha256"],
+            "tools": fields["tools"],
+        },
+    )
 
 
-def derive_in_background(
-    ctx: ServiceContext, version_id: int, actor: str | None = None
-) -> threading.Thread:
-    """Start building a version's levels in a thread (the web app's import returns at once).
+@dataclass(frozen=True)
+class BuiltLevels:
+    """Every level of a version built and its blob stored, its rows not yet written."""
 
-    If the process ends first, nothing is half-stored and ``bsu-models derive`` finishes them.
-    A refusal is raised here, before the thread starts."""
-    _checked(ctx, version_id)
+    version: VersionInfo
+    actor: str
+    rows: tuple[tuple[str, dict[str, Any]], ...]  # (level, columns of its row)
 
-    def run() -> None:
-        try:
-            derive_levels(ctx, version_id, actor)
-        except BsuError:
-            log.exception("web levels of version %s were not made", version_id)
-        except Exception:
-            log.exception("web levels of version %s failed unexpectedly", version_id)
+    @property
+    def outcomes(self) -> dict[str, str]:
+        return {level: str(fields["status"]) for level, fields in self.rows}
 
-    thread = threading.Thread(target=run, name=f"web-levels-{version_id}", daemon=True)
-    thread.start()
-    return thread
+    @property
+    def keys(self) -> dict[str, str | None]:
+        return {level: fields["sha256"] for level, fields in self.rows}
+
+    def store(self, session: Session) -> None:
+        """Write every level's row (each with its audit event) in the caller's transaction."""
+        for level, fields in self.rows:
+            _store_row(session, self.version, level, fields, self.actor)
+
+
+def build_levels(
+    ctx: ServiceContext,
+    version_id: int,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> BuiltLevels:
+    """Build every web level of a version and store their blobs (inside the caller's
+    ``blobs.writing()``), writing no row: a job writes them all with its own end, in one
+    transaction, so that a job killed half-way has recorded nothing."""
+    version = _checked(ctx, version_id)
+    actor = ctx.actor_name(actor)
+    report = progress or (lambda _fraction, _stage: None)
+    report(0.02, Message("Reading the web copy"))
+    web = version_file(ctx, version_id, "web_glb")
+    glb = ctx.blobs.get_verified(web.sha256)
+    try:
+        parts: list[Any] | None = load_parts(glb)
+    except Exception:  # an unreadable web copy: each level says so
+        log.exception("the web copy of version %s could not be read", version_id)
+        parts = None
+    rows = []
+    for number, spec in enumerate(LEVELS):
+        report(0.1 + 0.85 * number / len(LEVELS), Message("Making level {level}", level=spec.name))
+        rows.append((spec.name, _level_fields(ctx, version, web.sha256, parts, spec)))
+    report(0.97, Message("Recording the levels"))
+    return BuiltLevels(version, actor, tuple(rows))

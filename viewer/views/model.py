@@ -14,6 +14,7 @@ from viewer.shared import (
     error_text,
     plain,
     show_facts,
+    show_job,
     t,
     text_of,
 )
@@ -60,16 +61,33 @@ def level_lines(levels: tuple[bsu_models.LevelInfo, ...]) -> list[str]:
     return lines
 
 
-building = any(level.status == "pending" for level in version.web_levels)
+def level_job() -> bsu_models.JobInfo | None:
+    """The latest job that makes this version's levels, if any."""
+    try:
+        found = cat.jobs(case=version.case_reference, kind="web_levels")
+    except bsu_models.BsuError:
+        return None
+    return next((j for j in found if j.parameters.get("version_id") == version.version_id), None)
 
 
-# While levels are being made the list refreshes itself; once they are done the page reruns
-# so that the viewer can use them.
-@st.fragment(run_every=3 if building else None)
+started = level_job()
+if started is not None:
+    building = not started.finished
+else:  # made before levels were jobs, or by `bsu-models derive`
+    building = any(level.status == "pending" for level in version.web_levels)
+
+
+# While levels are being made the list and the job's progress refresh themselves; once they are
+# done the page reruns so that the viewer can use them.
+@st.fragment(run_every=1 if building else None)
 def web_levels() -> None:
     levels = cat.get_version(version.version_id).web_levels
     st.caption(t("Levels for the browser: {levels}").format(levels=" · ".join(level_lines(levels))))
-    if building and not any(level.status == "pending" for level in levels):
+    job = level_job()
+    if job is not None and job.status != "done":
+        show_job(job)
+    pending = any(level.status == "pending" for level in levels)
+    if building and (job.finished if job is not None else not pending):  # done: rerun once
         st.rerun()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import streamlit as st
 
@@ -23,7 +24,7 @@ from viewer.shared import (
     error_text,
     language,
     plain,
-    progress_bar,
+    show_job,
     stereo_choices,
     t,
     text_of,
@@ -129,41 +130,74 @@ def freeze_controls(
         )
         accounts = account_choice(scene, others or [])
         if st.button(t("Build exhibit package"), icon=":material/inventory_2:"):
-            with st.spinner(t("Rendering print stills, the exhibit book and the offline viewer…")):
-                try:
-                    name, data, result = cat.exhibit_zip(
-                        scene.scene_id,
-                        number.strip() or None,
-                        actor=actor(),
-                        lang=language(),
-                        accounts=accounts,
-                    )
-                except bsu_models.BsuError as exc:
-                    st.error(error_text(exc))
-                else:
-                    carried = [t("scene {id}").format(id=i) for i in accounts]
-                    package = (scene.scene_id, name, data, result, carried)
-                    st.session_state["present_package"] = package
+            try:
+                job = cat.build_exhibit_later(
+                    scene.scene_id,
+                    number.strip() or None,
+                    actor=actor(),
+                    lang=language(),
+                    accounts=accounts,
+                )
+            except bsu_models.BsuError as exc:
+                st.error(error_text(exc))
+            else:
+                carried = [t("scene {id}").format(id=i) for i in accounts]
+                st.session_state["present_package"] = (scene.scene_id, job.job_id, carried)
         package = st.session_state.get("present_package")
         if package and package[0] == scene.scene_id:
-            _scene_id, name, data, result, carried = package
-            st.download_button(
-                t("Download {name}").format(name=plain(name)),
-                data,
-                file_name=name,
-                mime="application/zip",
-                icon=":material/download:",
-            )
+            _scene_id, job_id, carried = package
+            made = job_outcome(job_id, "present_package_download")
+            if made is None:
+                return
+            facts = made[0]["exhibit"]
+            payload = sum(1 for f in facts["files"] if f["path"].startswith("data/"))
             st.caption(
                 t("{payload} payload files and {tags} tag files; manifest SHA-256").format(
-                    payload=result.payload_files, tags=result.tag_files
+                    payload=payload, tags=len(facts["files"]) - payload
                 )
             )
-            st.code(result.manifest_sha256, language=None, wrap_lines=True)
+            st.code(facts["manifest_sha256"], language=None, wrap_lines=True)
             if carried:
                 st.caption(
                     t("Further accounts carried: {accounts}.").format(accounts=", ".join(carried))
                 )
+
+
+@st.fragment(run_every=1)
+def job_progress(job_id: int) -> None:
+    """A job's progress, refreshed until it ends; then the page reruns to show its outcome."""
+    job = cat.job(job_id)
+    show_job(job)
+    if job.finished:
+        st.rerun()
+
+
+def job_outcome(job_id: int, key: str) -> tuple[dict[str, Any], bytes] | None:
+    """A job of this page: its progress while it runs, its sentence if it failed, and once it
+    is done the download of its file; returns its result and the file's bytes when done."""
+    try:
+        job = cat.job(job_id)
+    except bsu_models.BsuError as exc:
+        st.error(error_text(exc))
+        return None
+    if not job.finished:
+        job_progress(job_id)
+        return None
+    show_job(job)
+    if job.status != "done" or not job.result:
+        return None
+    # Fetched once (an audit event), then kept for the download button's reruns.
+    kept = st.session_state.get(f"{key}_file")
+    if not kept or kept[0] != job_id:
+        try:
+            name, media_type, data = cat.job_file(job_id, actor=actor())
+        except bsu_models.BsuError as exc:
+            st.error(error_text(exc))
+            return None
+        kept = st.session_state[f"{key}_file"] = (job_id, name, media_type, data)
+    _job_id, name, media_type, data = kept
+    download(name, data, media_type, key)
+    return job.result, data
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -317,9 +351,8 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
         fps = st.number_input(t("Frames per second"), 1, 60, 30, key="present_video_fps")
         if st.button(t("Render video of revision {revision}").format(revision=revision),
                      icon=":material/movie:", key="present_video_render"):  # fmt: skip
-            report = progress_bar(t("Rendering the video…"))
             try:
-                name, data, result = cat.video_mp4(
+                job = cat.render_video_later(
                     scene.scene_id,
                     revision=revision,
                     size=size,
@@ -327,25 +360,31 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
                     seconds_per_step=float(seconds),
                     lang=language(),
                     actor=actor(),
-                    progress=report,
                 )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                st.session_state["present_video"] = (scene.scene_id, revision, name, data, result)
+                st.session_state["present_video"] = (scene.scene_id, revision, job.job_id)
         video = st.session_state.get("present_video")
         if video and video[:2] == (scene.scene_id, revision):
-            _scene_id, _revision, name, data, result = video
-            download(name, data, "video/mp4", "present_video_download")
-            st.caption(
-                t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
-                    width=result.size[0],
-                    height=result.size[1],
-                    seconds=f"{result.seconds:.1f}",
-                    frames=result.frames,
-                )
-            )
-            st.code(result.sha256, language=None, wrap_lines=True)
+            video_job(video[2])
+
+
+def video_job(job_id: int) -> None:
+    """The video job of the revision shown: its progress, or its sentence, or its download."""
+    made = job_outcome(job_id, "present_video_download")
+    if made is None:
+        return
+    facts = made[0]["video"]
+    st.caption(
+        t("{width}×{height}, {seconds} s, {frames} frames; SHA-256").format(
+            width=facts["width"],
+            height=facts["height"],
+            seconds=f"{facts['seconds']:.1f}",
+            frames=facts["frames"],
+        )
+    )
+    st.code(facts["sha256"], language=None, wrap_lines=True)
 
 
 def still_controls(
@@ -375,33 +414,28 @@ def still_controls(
         if st.button(t("Render still of step {number}").format(number=number),
                      icon=":material/photo_camera:", key="present_still_render"):  # fmt: skip
             try:
-                with st.spinner(t("Rendering the still…")):
-                    still = cat.render_still(
-                        scene.version_id,
-                        scene_id=scene.scene_id,
-                        revision=revision,
-                        step=number,
-                        view=view.id if view else None,
-                        preset=None if view else "iso",
-                        size=size,
-                        lang=language(),
-                        actor=actor(),
-                        stereo=stereo,
-                        interocular_m=bsu_models.parse_interocular(eyes) if stereo else None,
-                    )
+                job = cat.render_still_later(
+                    scene.version_id,
+                    scene_id=scene.scene_id,
+                    revision=revision,
+                    step=number,
+                    view=view.id if view else None,
+                    preset=None if view else "iso",
+                    size=size,
+                    lang=language(),
+                    actor=actor(),
+                    stereo=stereo,
+                    interocular_m=bsu_models.parse_interocular(eyes) if stereo else None,
+                )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                name = f"scene-{scene.scene_id}-r{revision}-step-{number:02d}" + (
-                    f"-{stereo}.png" if stereo else ".png"
-                )
-                st.session_state["present_still"] = (scene.scene_id, revision, number, name,
-                                                      still.png)  # fmt: skip
+                st.session_state["present_still"] = (scene.scene_id, revision, number, job.job_id)
         shown = st.session_state.get("present_still")
         if shown and shown[:3] == (scene.scene_id, revision, number):
-            _scene, _revision, _number, name, png = shown
-            st.image(png, width="stretch")
-            download(name, png, "image/png", "present_still_download")
+            made = job_outcome(shown[3], "present_still_download")
+            if made is not None:
+                st.image(made[1], width="stretch")
 
 
 st.title(t("Presentation"))
