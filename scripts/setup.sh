@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 packages=(libegl1 libgl1-mesa-dri fonts-noto-cjk gltfpack npm)
 if [[ "${1:-}" == "--test" ]]; then
   # postgresql: throwaway clusters for the PostgreSQL test run; chromium: browser tests;
-  # redis-server: the job queue's tests start their own on loopback.
-  packages+=(postgresql chromium poppler-utils redis-server)
+  # redis-server: the job queue's tests start their own on loopback; haproxy: the load balancer
+  # in front of two app servers (docs/deploy/haproxy.cfg) in the scale-out soak.
+  packages+=(postgresql chromium poppler-utils redis-server haproxy)
 fi
 missing=()
 for package in "${packages[@]}"; do

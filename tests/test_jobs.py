@@ -23,7 +23,7 @@ import bsu_models
 from bench._common import textured_grid
 from bsu_models.cli import main
 from tests.conftest import REPO, _new_postgres_database, make_settings, upload
-from tests.queue_servers import redis_server  # noqa: F401 -- a fixture
+from tests.servers import redis_server  # noqa: F401 -- a fixture
 
 PASSWORD = "correct horse battery staple"
 HEARTBEAT_S = 2.0

@@ -319,7 +319,9 @@ def test_processes_opening_or_upgrading_at_once_do_it_once(settings: Settings, b
     assert outcomes == [[("ok", None)]] * 3
     assert _revision(bare) == head_revision()
     with bare.begin() as connection:
-        connection.execute(text(f"DROP TABLE {VERSION_TABLE}"))  # as if made before migrations
+        # As if made before migrations: the first revision's tables, nothing recorded.
+        command.downgrade(alembic_config(connection), BASELINE_REVISION)
+        connection.execute(text(f"DROP TABLE {VERSION_TABLE}"))
     outcomes = _together(race_workers.upgrade_schema, [(settings,)] * 3)
     found = sorted(outcome[0][1][0] for outcome in outcomes if outcome[0][0] == "ok")
     assert found == ["current", "current", "unversioned"], outcomes
