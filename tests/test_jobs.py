@@ -23,7 +23,7 @@ import bsu_models
 from bench._common import textured_grid
 from bsu_models.cli import main
 from tests.conftest import REPO, _new_postgres_database, make_settings, upload
-from tests.servers import redis_server  # noqa: F401 -- a fixture
+from tests.servers import S3Server, redis_server, seaweedfs  # noqa: F401 -- fixtures
 
 PASSWORD = "correct horse battery staple"
 HEARTBEAT_S = 2.0
@@ -49,6 +49,12 @@ class Queue:
             "BSU_QUEUE_URL": self.settings.queue_url,
             "BSU_QUEUE_HEARTBEAT_S": str(self.settings.queue_heartbeat_s),
             "BSU_ACTOR": "worker-host",
+            **({"BSU_BLOB_STORE": self.settings.blob_store} if self.settings.blob_store else {}),
+            **(
+                {"BSU_S3_ENDPOINT_URL": self.settings.s3_endpoint_url}
+                if self.settings.s3_endpoint_url
+                else {}
+            ),
         }
 
     def start_worker(self) -> subprocess.Popen[bytes]:
@@ -95,6 +101,33 @@ def queue(
     found.stop()
 
 
+@pytest.fixture
+def bucket_queue(
+    request: pytest.FixtureRequest,
+    redis_server: str,  # noqa: F811 -- the fixture imported above
+    seaweedfs: S3Server,  # noqa: F811 -- the fixture imported above
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[Queue, S3Server, str]]:
+    """As ``queue``, with every byte in a bucket of a real S3 server (SeaweedFS): the parts of
+    a deployment on several machines, all on loopback."""
+    for name, value in seaweedfs.env().items():
+        monkeypatch.setenv(name, value)  # this process and the workers it starts
+    bucket = seaweedfs.new_bucket()
+    database = _new_postgres_database(request.getfixturevalue("postgres_server"))
+    number = 1 + sum(map(ord, request.node.name)) % 15
+    settings = replace(
+        make_settings(tmp_path / "data", database),
+        queue_url=f"{redis_server}{number}",
+        queue_heartbeat_s=HEARTBEAT_S,
+        blob_store=f"s3://{bucket}/bsu",
+        s3_endpoint_url=seaweedfs.endpoint_url,
+    )
+    found = Queue(settings, tmp_path)
+    yield found, seaweedfs, bucket
+    found.stop()
+
+
 def wait_for(
     cat: bsu_models.Catalogue, job_id: int, done: Callable[[bsu_models.JobInfo], bool]
 ) -> bsu_models.JobInfo:
@@ -124,8 +157,9 @@ def modeller(cat: bsu_models.Catalogue, case: str) -> bsu_models.Catalogue:
 @pytest.mark.postgres
 @pytest.mark.render
 def test_two_workers_make_levels_and_a_video_once_audited_with_who_asked(
-    queue: Queue, testdata: Path
+    bucket_queue: tuple[Queue, S3Server, str], testdata: Path
 ) -> None:
+    queue, s3, bucket = bucket_queue
     queue.start_worker()
     queue.start_worker()
     cat = queue.cat
@@ -187,6 +221,15 @@ def test_two_workers_make_levels_and_a_video_once_audited_with_who_asked(
     assert garbage.blobs == () and garbage.kept_young == 0
     report = cat.verify()
     assert report.ok and not report.cleanable, report
+    # Everything the app and the workers stored is in the bucket; nothing on this disk.
+    listed = {
+        o["Key"].rsplit("/", 1)[-1]
+        for page in s3.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page.get("Contents", [])
+    }
+    stored = set(cat.blobs.keys())
+    assert {level.sha256 for level in levels} | {made.result["file"]} <= stored <= listed
+    assert not (queue.settings.data_dir / "blobs").exists()
 
 
 @pytest.mark.postgres
