@@ -216,10 +216,14 @@ def test_pairs_clicked_on_the_frame_and_the_model_solve_the_camera(
     expect(main).not_to_contain_text("Model point chosen")
     _shot(page, "cctv-pairs.png")
 
+    main.get_by_text("Also solve radial distortion (k1)").click()
+    _wait_idle(page)
     main.get_by_role("button", name="Solve camera").click()
     _wait_idle(page)
     expect(main).to_contain_text("Camera solved from 12 pairs: RMS error")
+    expect(main).to_contain_text("Radial distortion k1 = ")
     stored = json.loads(_cli(env, "scene", "export", str(scene)).stdout)["cameras"][0]
+    assert stored["solution"]["solve_k1"] is True
     assert len(stored["pairs"]) == 12
     assert np.allclose(stored["pairs"][-1][:2], (u, v), atol=1.5)
     # The model point as the app re-cast the click on the full-resolution mesh.

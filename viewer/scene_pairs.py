@@ -116,6 +116,15 @@ def pairs_section(
             del pairs[gone - 1]
             st.rerun()
     notices("pairs")
+    solve_k1 = st.checkbox(
+        t("Also solve radial distortion (k1)"),
+        value=bool(match and match.solution.solve_k1),
+        key="editor_pairs_k1",
+        help=t(
+            "For wide-angle CCTV lenses whose straight lines bow; needs pairs near the frame's "
+            "edges as well as its middle."
+        ),
+    )
     if st.button(
         t("Solve camera"),
         icon=":material/photo_camera:",
@@ -128,6 +137,7 @@ def pairs_section(
                 camera,
                 tuple(bsu_models.PointPair(*p) for p in pairs),
                 frame=frame.sha256,
+                solve_k1=solve_k1,
                 base_revision=scene.revision,
                 actor=actor(),
             )
@@ -137,5 +147,10 @@ def pairs_section(
             "pairs",
             t("Camera solved from {count} pairs: RMS error {rms} px.").format(
                 count=len(pairs), rms=f"{solution.rms_px:.2f}"
+            )
+            + (
+                " " + t("Radial distortion k1 = {k1}.").format(k1=f"{solution.k1:.4g}")
+                if solution.solve_k1
+                else ""
             ),
         )

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, select
 
 from bsu_models.core.audit import head_file_problems, verify_chain
 from bsu_models.core.audit_head import HeadPlace, read_head_file
-from bsu_models.core.audit_head import read_head_file
 from bsu_models.core.blob_gc import job_result_keys
 from bsu_models.core.blobstore import BlobStore
 from bsu_models.core.db import read_session
