@@ -8,6 +8,7 @@ user must never see (a traceback, a database's or a library's own words).
 
 from __future__ import annotations
 
+import os
 import time
 from functools import partial
 from pathlib import Path
@@ -28,9 +29,12 @@ def unique_box(worker: int, n: int) -> bytes:
     return bytes(box.export(file_type="ply"))
 
 
-def api_client(settings: bsu_models.Settings, username: str, worker: int, deadline: float,
-               case: str, scene_id: int, results: Any) -> None:  # fmt: skip
-    """Process entry point: imports (even workers) or scene steps (odd ones) until ``deadline``."""
+def api_client(settings: bsu_models.Settings, env: dict[str, str], username: str, worker: int,
+               deadline: float, case: str, scene_id: int, results: Any) -> None:  # fmt: skip
+    """Process entry point: imports (even workers) or scene steps (odd ones) until ``deadline``.
+    ``env`` (the object store's credentials) is set first: the fork server that starts this
+    process may have been started by other tests, before they were known."""
+    os.environ.update(env)
     outcomes: list[Outcome] = []
     try:
         system = bsu_models.open_catalogue(settings)

@@ -213,11 +213,11 @@ def test_verify_findings_are_shown_in_chinese_and_json_stays_english(
         f"孤立：已儲存檔案 {orphan[:12]} 在目錄中沒有記錄。"
     )
     # `bsu-models verify`: the text in the user's language, --json in English; exit 1.
-    assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="zh_HK")) == 1
+    assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="zh_HK", sample=None)) == 1
     assert capsys.readouterr().out.startswith("\n".join(chinese) + "\n孤立")
-    assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="en")) == 1
+    assert cmd_verify(catalogue, argparse.Namespace(json=False, ui_lang="en", sample=None)) == 1
     assert capsys.readouterr().out.startswith("\n".join(english) + "\norphan:")
-    assert cmd_verify(catalogue, argparse.Namespace(json=True, ui_lang="zh_HK")) == 1
+    assert cmd_verify(catalogue, argparse.Namespace(json=True, ui_lang="zh_HK", sample=None)) == 1
     assert json.loads(capsys.readouterr().out)["problems"] == list(english)
 
 

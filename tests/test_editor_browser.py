@@ -15,6 +15,7 @@ from tests.test_browser import (
     CASE,
     PASSWORD,
     USER,
+    _choose,
     _cli,
     _fill,
     _open,
@@ -292,8 +293,12 @@ def test_a_section_box_opens_the_model_and_is_kept_with_the_view(
     )["scene_id"]  # fmt: skip
 
     base = running_app.base_url
-    _open(page, f"{base}/scene_editor?model={imported['model_id']}&scene={scene}&step=1",
-          "Scene editor")  # fmt: skip
+    page.goto(f"{base}/scene_editor?model={imported['model_id']}&scene={scene}&step=1")
+    _sign_in_if_asked(page)
+    # The account keeps the language an earlier test chose: English for the words read here.
+    _choose(page, "Language · 語言", "English")
+    expect(page.get_by_role("heading", name="Scene editor")).to_be_visible()
+    _wait_idle(page)
     frame = _viewer(page)
     frame.locator("#btn-fit").click()
     page.wait_for_timeout(500)

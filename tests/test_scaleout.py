@@ -68,7 +68,7 @@ def test_two_app_servers_and_eight_clients_lose_no_write(
     bucket = seaweedfs.new_bucket()
     store = {"BSU_BLOB_STORE": f"s3://{bucket}/bsu", "BSU_S3_ENDPOINT_URL": seaweedfs.endpoint_url}
     for name, value in seaweedfs.env().items():
-        monkeypatch.setenv(name, value)  # the API clients, forked from here, read them too
+        monkeypatch.setenv(name, value)  # this process's own catalogue
     data_dir = tmp_path / "data"
     settings = make_settings(
         data_dir, url, blob_store=store["BSU_BLOB_STORE"], s3_endpoint_url=seaweedfs.endpoint_url
@@ -88,7 +88,10 @@ def test_two_app_servers_and_eight_clients_lose_no_write(
     with load_balanced_app(env, tmp_path, 60) as lb:
         deadline = time.time() + SOAK_S
         api = [
-            (soak_clients.api_client, (settings, USER, n, deadline, CASE, scene_id))
+            (
+                soak_clients.api_client,
+                (settings, seaweedfs.env(), USER, n, deadline, CASE, scene_id),
+            )
             for n in range(API_CLIENTS)
         ]
         browsers = [

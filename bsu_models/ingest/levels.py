@@ -24,13 +24,15 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import trimesh
 from PIL import Image
 
 from bsu_models.core.errors import DerivationFailed, Message
+
+if TYPE_CHECKING:  # trimesh takes a second to load; the command line imports this module
+    import trimesh
 
 _TOOL_TIMEOUT_S = 900.0
 
@@ -79,6 +81,7 @@ def _first_line(command: list[str]) -> str | None:
 def tool_versions() -> dict[str, str | None]:
     """Versions of everything that shapes a level's bytes (recorded with each level)."""
     import fast_simplification
+    import trimesh
 
     basisu = basisu_path()
     return {
@@ -91,6 +94,8 @@ def tool_versions() -> dict[str, str | None]:
 
 def load_parts(glb: bytes) -> list[trimesh.Trimesh]:
     """The meshes of a web GLB (read once for all its levels)."""
+    import trimesh
+
     loaded = trimesh.load(io.BytesIO(glb), file_type="glb", process=False)
     if isinstance(loaded, trimesh.Scene):
         return [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces)]
@@ -100,6 +105,7 @@ def load_parts(glb: bytes) -> list[trimesh.Trimesh]:
 def _simplified(mesh: Any, target: int) -> trimesh.Trimesh:
     """``mesh`` with at most about ``target`` faces, its UVs or vertex colours kept."""
     import fast_simplification
+    import trimesh
 
     if len(mesh.faces) <= target:
         return mesh.copy()  # its texture is fitted per level: the loaded part stays as it was
@@ -131,6 +137,8 @@ def _image_of(material: Any) -> Image.Image | None:
 def _fit_texture(mesh: Any, max_px: int) -> int | None:
     """Shrink the mesh's texture to at most ``max_px`` on its longest side (sides multiples
     of 4, as Basis needs); returns the longest side kept, None without texture."""
+    import trimesh
+
     if mesh.visual.kind != "texture":
         return None
     material = mesh.visual.material
@@ -167,6 +175,8 @@ def build_level(
 ) -> BuiltLevel:
     """The level ``spec`` of a version whose web GLB is ``glb`` (or its ``load_parts``).
     Raises ``DerivationFailed``."""
+    import trimesh
+
     parts = load_parts(glb) if isinstance(glb, bytes) else glb
     total = sum(len(p.faces) for p in parts)
     if total == 0:

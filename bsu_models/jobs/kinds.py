@@ -16,10 +16,7 @@ from sqlalchemy.orm import Session
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import Message
 from bsu_models.core.versions import get_version
-from bsu_models.court.exhibit import exhibit_zip
 from bsu_models.ingest import level_jobs
-from bsu_models.render.still_service import render_version_still
-from bsu_models.render.video_service import scene_video_mp4
 
 Progress = Callable[[float, Message], None]
 
@@ -47,6 +44,8 @@ def run_video(
 ) -> Outcome:
     options = dict(parameters)
     scene_id = int(options.pop("scene_id"))
+    from bsu_models.render.video_service import scene_video_mp4  # heavy: loaded when run
+
     name, data, result = scene_video_mp4(ctx, scene_id, actor=actor, progress=progress, **options)
     progress(0.99, Message("Storing the video"))
     key = ctx.blobs.put(data)
@@ -59,6 +58,8 @@ def run_exhibit(
     ctx: ServiceContext, parameters: dict[str, Any], actor: str, progress: Progress
 ) -> Outcome:
     progress(0.05, Message("Building the exhibit package"))
+    from bsu_models.court.exhibit import exhibit_zip  # heavy: loaded when run
+
     name, data, result = exhibit_zip(
         ctx,
         int(parameters["scene_id"]),
@@ -83,6 +84,8 @@ def run_still(
     version = get_version(ctx, version_id)
     ctx.require_case("render", version.case_reference, "version", str(version_id))
     progress(0.05, Message("Rendering the still"))
+    from bsu_models.render.still_service import render_version_still  # loaded when run
+
     still = render_version_still(ctx, version_id, actor=actor, **options)
     progress(0.95, Message("Storing the still"))
     key = ctx.blobs.put(still.png)

@@ -206,7 +206,10 @@ move = (
     if step is not None and st.session_state.get("editor_playing")
     else None
 )
-section = section_form(cat, version, doc, step) if step is not None else None
+# Always one block above the viewer, whatever it holds, so the viewer keeps its place on the
+# page (a component that moves is mounted afresh and a click in the old one is lost).
+with st.container():
+    section = section_form(cat, version, doc, step) if step is not None else None
 event = scene3d(
     cat,
     version,
