@@ -24,6 +24,7 @@ from tests.test_browser import (
     SCREENSHOTS,
     _choose,
     _cli,
+    _fill,
     _open,
     _shot,
     _testdata,
@@ -303,8 +304,7 @@ def test_a_frame_kept_in_the_page_and_a_place_and_height_read_off_the_frame(
     head_uv, feet_uv = project(np.array([head, spot]))
     main.get_by_text("reads a height (head, then feet)").click()
     _wait_idle(page)
-    main.get_by_label("Whose height").fill("Suspect")
-    _wait_idle(page)
+    _fill(page, "Whose height", "Suspect")  # committed before the clicks on the frame
     _click_frame(page, *head_uv)
     expect(main).to_contain_text("Head chosen: now click the feet.")
     _click_frame(page, *feet_uv)
