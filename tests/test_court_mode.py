@@ -120,6 +120,9 @@ def _court_mode_shown(page, frame) -> None:
     label = frame.locator(".label").first
     label.wait_for(timeout=60_000)
     assert label.evaluate("l => getComputedStyle(l).fontSize") == "20px"
+    # The pointer: over the model the mouse is a red laser dot, not the arrow.
+    cursor = frame.locator("#viewport canvas").first.evaluate("c => getComputedStyle(c).cursor")
+    assert cursor.startswith('url("data:image/svg+xml') and "ff1a1a" in cursor, cursor
 
 
 @pytest.mark.browser
@@ -136,6 +139,8 @@ def test_court_mode_hides_the_chrome_and_survives_a_reload(running_app, browser_
     label = frame.locator(".label").first
     label.wait_for(timeout=60_000)
     assert label.evaluate("l => getComputedStyle(l).fontSize") == "12px"
+    canvas = frame.locator("#viewport canvas").first
+    assert "ff1a1a" not in canvas.evaluate("c => getComputedStyle(c).cursor")
 
     page.get_by_text("Court mode", exact=True).click()
     _wait_idle(page)
