@@ -82,21 +82,27 @@ class Queue:
         self.cat.close()
 
 
+def _queue_settings(request: pytest.FixtureRequest, redis_url: str, tmp_path: Path,
+                    **store: str) -> bsu_models.Settings:  # fmt: skip
+    """Settings for a fresh PostgreSQL catalogue with its own Redis database, so no message
+    outlives its catalogue; ``store`` names a bucket instead of the data folder."""
+    database = _new_postgres_database(request.getfixturevalue("postgres_server"))
+    number = 1 + sum(map(ord, request.node.name)) % 15
+    return replace(
+        make_settings(tmp_path / "data", database),
+        queue_url=f"{redis_url}{number}",
+        queue_heartbeat_s=HEARTBEAT_S,
+        **store,
+    )
+
+
 @pytest.fixture
 def queue(
     request: pytest.FixtureRequest,
     redis_server: str,  # noqa: F811 -- the fixture imported above
     tmp_path: Path,
 ) -> Iterator[Queue]:
-    database = _new_postgres_database(request.getfixturevalue("postgres_server"))
-    # Each test its own Redis database, so no message outlives its catalogue.
-    number = 1 + sum(map(ord, request.node.name)) % 15
-    settings = replace(
-        make_settings(tmp_path / "data", database),
-        queue_url=f"{redis_server}{number}",
-        queue_heartbeat_s=HEARTBEAT_S,
-    )
-    found = Queue(settings, tmp_path)
+    found = Queue(_queue_settings(request, redis_server, tmp_path), tmp_path)
     yield found
     found.stop()
 
@@ -114,15 +120,10 @@ def bucket_queue(
     for name, value in seaweedfs.env().items():
         monkeypatch.setenv(name, value)  # this process and the workers it starts
     bucket = seaweedfs.new_bucket()
-    database = _new_postgres_database(request.getfixturevalue("postgres_server"))
-    number = 1 + sum(map(ord, request.node.name)) % 15
-    settings = replace(
-        make_settings(tmp_path / "data", database),
-        queue_url=f"{redis_server}{number}",
-        queue_heartbeat_s=HEARTBEAT_S,
-        blob_store=f"s3://{bucket}/bsu",
-        s3_endpoint_url=seaweedfs.endpoint_url,
-    )
+    settings = _queue_settings(
+        request, redis_server, tmp_path,
+        blob_store=f"s3://{bucket}/bsu", s3_endpoint_url=seaweedfs.endpoint_url,
+    )  # fmt: skip
     found = Queue(settings, tmp_path)
     yield found, seaweedfs, bucket
     found.stop()

@@ -12,8 +12,6 @@ import hashlib
 import itertools
 import multiprocessing
 import re
-import sys
-import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,6 +22,7 @@ import bsu_models
 from bsu_models import Entity, Position, Step
 from tests import race_workers
 from tests.conftest import CHECKED, MARKUP, REPO, _new_postgres_database, make_settings, upload
+from tests.processes import start_processes
 
 pytestmark = pytest.mark.render  # imports and public posts render pictures
 CASE = "KC-RACE-1"
@@ -77,15 +76,7 @@ def _together(target: Callable[..., None], arguments: list[tuple[Any, ...]]
         _CONTEXT.Process(target=target, args=(*args, barrier, results, n))
         for n, args in enumerate(arguments)
     ]
-    # A child re-imports the parent's __main__; after an AppTest in this process that is a
-    # Streamlit page, which must not run there. A bare module has nothing to re-import.
-    saved_main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        for process in processes:
-            process.start()
-    finally:
-        sys.modules["__main__"] = saved_main
+    start_processes(processes)
     collected = dict(results.get(timeout=180) for _ in processes)
     for process in processes:
         process.join(timeout=30)

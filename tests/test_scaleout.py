@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-import sys
 import time
-import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ import bsu_models
 from bench._common import app_env, load_balanced_app
 from tests import soak_clients
 from tests.conftest import _new_postgres_database, make_settings
+from tests.processes import start_processes
 from tests.servers import S3Server, seaweedfs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.slow]
@@ -47,14 +46,7 @@ _CONTEXT.set_forkserver_preload(["tests.soak_clients"])
 def _start_all(clients: list[tuple[Any, tuple[Any, ...]]]) -> list[tuple[str, list[Any]]]:
     results = _CONTEXT.Queue()
     processes = [_CONTEXT.Process(target=target, args=(*args, results)) for target, args in clients]
-    # A child re-imports the parent's __main__, which must not be a Streamlit page.
-    saved_main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        for process in processes:
-            process.start()
-    finally:
-        sys.modules["__main__"] = saved_main
+    start_processes(processes)
     collected = [results.get(timeout=SOAK_S + 300) for _ in processes]
     for process in processes:
         process.join(timeout=30)
