@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bsu_models.core.blobstore import sha256_bytes
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.errors import Message
 from bsu_models.core.versions import get_version
@@ -48,10 +49,7 @@ def run_video(
 
     name, data, result = scene_video_mp4(ctx, scene_id, actor=actor, progress=progress, **options)
     progress(0.99, Message("Storing the video"))
-    key = ctx.blobs.put(data)
-    facts = result.to_json()
-    facts.pop("out", None)
-    return Outcome({"name": name, "file": key, "video": facts, "blobs": [key]})
+    return _stored_file(ctx, name, data, "video", result.to_json())
 
 
 def run_exhibit(
@@ -69,10 +67,7 @@ def run_exhibit(
         tuple(int(i) for i in parameters.get("accounts", ())),
     )
     progress(0.95, Message("Storing the package"))
-    key = ctx.blobs.put(data)
-    facts = result.to_json()
-    facts.pop("out", None)
-    return Outcome({"name": name, "file": key, "exhibit": facts, "blobs": [key]})
+    return _stored_file(ctx, name, data, "exhibit", result.to_json())
 
 
 def run_still(
@@ -88,9 +83,18 @@ def run_still(
 
     still = render_version_still(ctx, version_id, actor=actor, **options)
     progress(0.95, Message("Storing the still"))
-    key = ctx.blobs.put(still.png)
-    facts = {"width": still.size[0], "height": still.size[1], "sha256": key}
-    return Outcome({"name": name, "file": key, "still": facts, "blobs": [key]})
+    facts = {"width": still.size[0], "height": still.size[1], "sha256": sha256_bytes(still.png)}
+    return _stored_file(ctx, name, still.png, "still", facts)
+
+
+def _stored_file(
+    ctx: ServiceContext, name: str, data: bytes, kind: str, facts: dict[str, Any]
+) -> Outcome:
+    """A job that made one file: its bytes stored, offered for download under ``name``. The
+    facts lose any ``out`` path, which named the maker's own disk."""
+    key = ctx.blobs.put(data)
+    facts = {fact: value for fact, value in facts.items() if fact != "out"}
+    return Outcome({"name": name, "file": key, kind: facts, "blobs": [key]})
 
 
 #: kind -> what it runs.

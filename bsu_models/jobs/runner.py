@@ -110,19 +110,25 @@ def _finish(ctx: ServiceContext, job_id: int, outcome: Outcome) -> str:
             outcome.write(session)
         row.status, row.progress, row.stage = "done", 1.0, None
         row.result, row.error, row.finished_at = outcome.result, None, now()
-        session.flush()
-        append_event(
-            session,
-            actor=row.actor,
-            action="job.end",
-            object_type="job",
-            object_id=str(row.id),
-            object_sha256=row.idempotency_key,
-            details={"kind": row.kind, "attempt": row.attempts, "result": outcome.result},
-        )
+        _record_end(session, row, "ok", {"result": outcome.result})
         return "done"
 
     return write_retrying(ctx.engine, work)
+
+
+def _record_end(session: Session, row: JobRow, outcome: str, details: dict[str, object]) -> None:
+    """The ``job.end`` audit event of ``row``'s attempt, in the transaction that ends it."""
+    session.flush()
+    append_event(
+        session,
+        actor=row.actor,
+        action="job.end",
+        object_type="job",
+        object_id=str(row.id),
+        object_sha256=row.idempotency_key,
+        outcome=outcome,
+        details={"kind": row.kind, "attempt": row.attempts, **details},
+    )
 
 
 def _fail(ctx: ServiceContext, job_id: int, reason: Message) -> str:
@@ -131,17 +137,7 @@ def _fail(ctx: ServiceContext, job_id: int, reason: Message) -> str:
         if row.status == "done":
             return "done"
         row.status, row.stage, row.error, row.finished_at = "failed", None, reason.to_json(), now()
-        session.flush()
-        append_event(
-            session,
-            actor=row.actor,
-            action="job.end",
-            object_type="job",
-            object_id=str(row.id),
-            object_sha256=row.idempotency_key,
-            outcome="failed",
-            details={"kind": row.kind, "attempt": row.attempts, "reason": str(reason)},
-        )
+        _record_end(session, row, "failed", {"reason": str(reason)})
         return "failed"
 
     return write_retrying(ctx.engine, work)
