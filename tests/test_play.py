@@ -12,6 +12,7 @@ import pytest
 
 import bsu_models
 from bsu_models.render import video
+from bsu_models.render.stills import Camera
 from bsu_models.scenes.scene_layer import Marker, SceneLayer
 from tests.test_browser import (
     SCREENSHOTS,
@@ -25,6 +26,7 @@ from tests.test_browser import (
     grant,
     running_app,
 )
+from viewer.scene_play import SAMPLES
 
 __all__ = ["browser_page", "running_app"]  # fixtures
 
@@ -55,6 +57,28 @@ def test_movement_samples_are_the_videos_frames_between_two_steps():
         bsu_models.movement_samples(start, end, 0)
 
 
+def test_flight_samples_are_the_videos_cameras_between_two_steps():
+    keys = [
+        Camera("perspective", (100.0, -100.0, 50.0), (0.0, 0.0, 0.0), (0.0, 0.0, 1.0), 45.0),
+        None,
+        Camera("orthographic", (0.0, -200.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 1.0), None, 80.0),
+        Camera("perspective", (-100.0, 50.0, 30.0), (0.0, 0.0, 5.0), (0.0, 0.0, 1.0), 40.0),
+    ]
+    steps = [video.VideoStep(str(i), camera=k) for i, k in enumerate(keys)]
+    flown = video._Cameras(steps, video.VideoSettings(size=(64, 64)))
+    frames = [f for f in video.step_frames(4, 10, 2.0, orbit=False) if (f.a, f.b) == (2, 3)]
+    flight = bsu_models.flight_samples(keys, 2, len(frames))
+    assert flight is not None and len(flight) == len(frames) + 1
+    assert flight[:-1] == [flown.at(f) for f in frames]  # the browser flies as the video does
+    landed = flown.at(video.Frame(3, 3, 0.0, 1.0))
+    assert np.allclose(flight[-1].position, landed.position)
+    assert np.allclose(flight[-1].target, landed.target)
+    # A step without a saved view: the viewer keeps its own camera on the way to it and from it.
+    assert bsu_models.flight_samples(keys, 0, 5) is None
+    assert bsu_models.flight_samples(keys, 1, 5) is None
+    assert bsu_models.flight_samples(keys, 3, 5) is None  # the last step goes nowhere
+
+
 @pytest.mark.browser
 def test_presentation_plays_the_movement_to_the_next_step(running_app, browser_page):
     from playwright.sync_api import expect
@@ -76,17 +100,21 @@ def test_presentation_plays_the_movement_to_the_next_step(running_app, browser_p
     expect(heading).to_have_text(re.compile(r"^Step 1 of 4"))
     frame = page.locator('iframe[title*="scene3d"]').first.content_frame
     frame.locator("body[data-mesh-loaded]").wait_for(timeout=120_000)
+    inside = page.locator('iframe[title*="scene3d"]').first.element_handle().content_frame()
+    assert inside is not None
+    # One reading of the attributes, taken in one animation frame of the browser part-way from
+    # step 1 to step 2: watched from before Play, so that a slow round trip cannot miss it.
+    inside.evaluate(
+        """() => { const look = () => { const d = document.body.dataset, i = Number(d.playSample);
+                     if (i >= 8 && i <= 40 && d.playPoint && d.playPathEnd && d.playCamera)
+                       window.__playReading = { ...d };
+                     else requestAnimationFrame(look); };
+                   requestAnimationFrame(look); }"""
+    )
     page.get_by_role("button", name="Play").click()
     # Part-way: a marker stands between its places at steps 1 and 2.
     frame.locator("body[data-playing='1']").wait_for(timeout=30_000)
-    inside = page.locator('iframe[title*="scene3d"]').first.element_handle().content_frame()
-    assert inside is not None
-    # One reading of the attributes, taken in one animation frame of the browser.
-    data = inside.wait_for_function(
-        """() => { const d = document.body.dataset, i = Number(d.playSample);
-                   return i >= 8 && i <= 40 && d.playPoint ? { ...d } : null; }""",
-        timeout=30_000,
-    ).json_value()
+    data = inside.wait_for_function("() => window.__playReading", timeout=30_000).json_value()
     sample, entity = int(data["playSample"]), data["playEntity"]
     point = np.array(json.loads(data["playPoint"]))
     body = frame.locator("body")
@@ -101,6 +129,18 @@ def test_presentation_plays_the_movement_to_the_next_step(running_app, browser_p
     u = float(np.dot(point - a, b - a) / np.dot(b - a, b - a))
     off_line = np.linalg.norm(point - (a + u * (b - a)))
     assert 0 < u < 1 and off_line < 1e-6 * (1 + np.linalg.norm(b - a)), (sample, u, off_line)
+    # The entity's path is drawn as far as it has come: it ends where the marker stands now.
+    path_end = np.array(json.loads(data["playPathEnd"]))
+    assert np.linalg.norm(path_end - point) < 1e-4 * (1 + np.linalg.norm(point)), (path_end, point)
+    # Both steps have a saved view: the camera is on the video's way from one to the other.
+    keys = bsu_models.step_cameras(doc)
+    flight = bsu_models.flight_samples(keys, 0, SAMPLES)
+    assert keys[0] is not None and flight is not None
+    seen = np.array(json.loads(data["playCamera"]))
+    assert np.allclose(seen, flight[sample].position, rtol=1e-9, atol=1e-6), (seen, sample)
+    start, end = np.array(keys[0].position), np.array(flight[-1].position)  # the views' poses
+    u = float(np.dot(seen - start, end - start) / np.dot(end - start, end - start))
+    assert 0.02 < u < 0.98, u
     # Then the page lands on step 2, where the view stands still.
     expect(heading).to_have_text(re.compile(r"^Step 2 of 4"), timeout=30_000)
     page.get_by_role("button", name="Pause").click()

@@ -5,9 +5,16 @@ easing a video uses (``bsu_models.movement_samples``); the browser only shows th
 turn and says when it has done so (``played``), and the page then lands on the next step. No
 wait is spent in Python, so Pause and the other buttons answer at once. Play stops at the last
 step.
+
+Each entity's path is drawn as far as the entity has come: its places up to the step, then the
+point it stands on now. Where both steps have a saved view, the camera flies from one to the
+other at the same moments, along the video's camera path (``bsu_models.flight_samples``);
+otherwise the viewer keeps its camera.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import bsu_models
 
@@ -31,12 +38,44 @@ def movement(
     start = catalogue.scenes.layer(scene_id, doc, doc.step_at(number))
     end = catalogue.scenes.layer(scene_id, doc, doc.step_at(number + 1))
     samples = bsu_models.movement_samples(start, end, SAMPLES)
+    step = doc.step_at(number)
+    walked = {e.id: (e.colour, doc.path_until(e.id, step.id)) for e in doc.entities}
+    views = bsu_models.flight_samples(bsu_models.step_cameras(doc), number - 1, SAMPLES)
     return {
         "key": f"{play_id}-{scene_id}-{number}",
         "seconds": MOVE_SECONDS,
         "hold": HOLD_SECONDS,
         "samples": [{k: list(p) for k, p in sample.items()} for sample in samples],
+        # Where each entity has been up to this step; the browser adds where it stands now.
+        "walked": {
+            entity: {"colour": colour, "points": [list(p.point) for p in points]}
+            for entity, (colour, points) in walked.items()
+            if points
+        },
+        **({"views": [_view_json(c) for c in views]} if views else {}),
     }
+
+
+def _view_json(camera: Any) -> dict:
+    """A camera of the flight as the 3D view takes a saved view."""
+    return {
+        "projection": camera.projection,
+        "position": list(camera.position),
+        "target": list(camera.target),
+        "up": list(camera.up),
+        "fov_deg": camera.fov_deg,
+        "ortho_scale": camera.ortho_scale,
+    }
+
+
+def play_camera(doc: bsu_models.SceneDoc, number: int, play_id: str) -> dict | None:
+    """The camera argument of a view that plays from step ``number``: the step's saved view,
+    so that the flight to the next one starts where it stands (None: the step has none)."""
+    step = doc.step_at(number)
+    view = doc.view_for_step(step.id)
+    if view is None:
+        return None
+    return {"nonce": f"play-{play_id}-{step.id}", "view": view.camera_json()}
 
 
 def played(event: dict | None, move: dict | None) -> bool:

@@ -197,13 +197,41 @@ def movement_samples(
     """Where each entity is at ``count`` moments between two steps, as the video moves them
     (the same easing and the same moments as a video's frames between the steps): one
     ``{entity id: point}`` per moment, ending where the next step places them."""
-    if count < 1:
-        raise InvalidInput("The number of moments must be at least {minimum}.", minimum=1)
-    moments = [(j + 1) / (count + 1) for j in range(count)] + [1.0]
     return [
         {m.entity_id: m.point for m in moved_markers(start.markers, end.markers, u)}
-        for u in moments
+        for u in _moments(count)
     ]
+
+
+def _moments(count: int) -> list[float]:
+    """The ``u`` of the ``count`` frames of a move between two steps (as ``step_frames`` has
+    them), then 1: landed."""
+    if count < 1:
+        raise InvalidInput("The number of moments must be at least {minimum}.", minimum=1)
+    return [(j + 1) / (count + 1) for j in range(count)] + [1.0]
+
+
+def flight_samples(keys: Sequence[Camera | None], leg: int, count: int) -> list[Camera] | None:
+    """The camera at the moments of ``movement_samples`` on the way from step ``leg`` (from 0)
+    to the next, as a video flies it between the steps' saved views ``keys`` (one per step, None
+    where none is saved). None where either of the two steps has no saved view: a viewer then
+    keeps its own camera."""
+    moments = _moments(count)
+    if not 0 <= leg < len(keys) - 1 or keys[leg] is None or keys[leg + 1] is None:
+        return None
+    projection, poses = _key_poses(keys)
+    return [between(poses, leg, u, projection) for u in moments]
+
+
+def _key_poses(keys: Sequence[Camera | None]) -> tuple[str, list[Pose]]:
+    """The projection of a video flying between ``keys`` and each step's pose; a step without a
+    saved view keeps the view of the step before it (else after it)."""
+    known = [k for k in keys if k is not None]
+    filled: list[Camera] = []
+    for k in keys:
+        filled.append(k if k is not None else (filled[-1] if filled else known[0]))
+    projection = video_projection(filled)
+    return projection, [pose(k, projection) for k in filled]
 
 
 def _moving_layer(steps: Sequence[VideoStep], frame: Frame) -> SceneLayer:
@@ -247,12 +275,7 @@ class _Cameras:
             self.centre = np.asarray(start.target, dtype=float)
             self.up = np.asarray(settings.up, dtype=float)
             return
-        # A step without a saved view keeps the view of the step before it (else after it).
-        filled: list[Camera] = []
-        for k in keys:
-            filled.append(k if k is not None else (filled[-1] if filled else known[0]))
-        self.projection = video_projection(filled)
-        self.poses: list[Pose] = [pose(k, self.projection) for k in filled]
+        self.projection, self.poses = _key_poses(keys)
 
     def at(self, frame: Frame) -> Camera:
         if self.orbit:

@@ -140,15 +140,8 @@ def video_steps(
     the public one), its saved view's camera, its caption line (numbered from 1) and the sun
     lighting it (``sun_of``)."""
     steps: list[VideoStep] = []
-    for number, step in enumerate(doc.steps, 1):
+    for (number, step), camera in zip(enumerate(doc.steps, 1), step_cameras(doc), strict=True):
         layer = layer_of(step)
-        view = doc.view_for_step(step.id)
-        camera = None
-        if view is not None:
-            camera = Camera(
-                view.projection, view.position, view.target, view.up, view.fov_deg,
-                view.ortho_scale,
-            )  # fmt: skip
         steps.append(
             VideoStep(
                 caption_of(number, step),
@@ -160,6 +153,21 @@ def video_steps(
             )
         )
     return steps
+
+
+def step_cameras(doc: SceneDoc) -> list[Camera | None]:
+    """The camera of each step's saved view, as a video flies between them (None: no view)."""
+    cameras: list[Camera | None] = []
+    for step in doc.steps:
+        view = doc.view_for_step(step.id)
+        camera = None
+        if view is not None:
+            camera = Camera(
+                view.projection, view.position, view.target, view.up, view.fov_deg,
+                view.ortho_scale,
+            )  # fmt: skip
+        cameras.append(camera)
+    return cameras
 
 
 def step_suns(

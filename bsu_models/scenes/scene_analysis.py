@@ -269,8 +269,6 @@ class SceneAnalysis:
         this step, distance measurements of the step, and sightlines evaluated at the step.
         Everything is evaluated on ``doc`` itself, so an older revision shows its own values."""
         info = self.info(scene_id)  # also: only for those who may read the scene
-        order = [s.id for s in doc.steps]
-        upto = set(order[: order.index(step.id) + 1])
         frame = site_frame(get_version(self.ctx, info.version_id))
         markers = tuple(
             Marker(
@@ -289,7 +287,7 @@ class SceneAnalysis:
         paths = tuple(
             PathLine(e.colour, tuple(p.point for p in points))
             for e in doc.entities
-            if len(points := [p for p in doc.path(e.id) if p.step in upto]) > 1
+            if len(points := doc.path_until(e.id, step.id)) > 1
         )
         measures = []
         for m in doc.measurements:

@@ -243,6 +243,12 @@ class SceneDoc:
             (p for p in self.positions if p.entity == entity_id), key=lambda p: order[p.step]
         )
 
+    def path_until(self, entity_id: str, step_id: str) -> list[Position]:
+        """The entity's path as far as step ``step_id``: where it has been up to then."""
+        order = [s.id for s in self.steps]
+        upto = set(order[: order.index(step_id) + 1])
+        return [p for p in self.path(entity_id) if p.step in upto]
+
     def next_id(self, prefix: str) -> str:
         used = {
             i.id

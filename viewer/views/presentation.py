@@ -552,7 +552,9 @@ layer = replace(
 )
 view = doc.view_for_step(step.id)
 still_controls(scene, revision, number, view)
-nonce = f"{scene.scene_id}-{revision}-{step.id}"
+# Play and Pause show a step's saved view afresh: the flight starts from it, and a pause
+# mid-flight puts the camera back on the view of the step the page shows.
+nonce = f"{scene.scene_id}-{revision}-{step.id}" + (f"-{play_id}" if play_id and view else "")
 move = movement(cat, scene.scene_id, doc, number, play_id) if play_id else None
 camera = {"nonce": nonce, **({"view": view.camera_json()} if view else {"preset": "fit"})}
 event = scene3d(

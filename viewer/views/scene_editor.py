@@ -3,6 +3,7 @@ measure, check sightlines, save views; every change is a new revision of the sce
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import streamlit as st
@@ -28,7 +29,7 @@ from viewer.scene_measure import (
     sightline_form,
 )
 from viewer.scene_pairs import model_click as pair_click
-from viewer.scene_play import movement, played
+from viewer.scene_play import movement, play_camera, played
 from viewer.scene_section import section_form
 from viewer.scene_tools import scene_controls, undo_redo
 from viewer.shared import (
@@ -156,7 +157,8 @@ else:
         icon=":material/pause:" if playing else ":material/play_arrow:",
         disabled=count < 2,
     ):
-        st.session_state["editor_playing"] = not playing
+        # Each Play its own id: its first step's view is shown again even where it was before.
+        st.session_state["editor_playing"] = None if playing else str(time.time_ns())
         if not playing and number >= count:
             st.session_state["editor_step"] = 1
         st.rerun()  # the button was drawn with its old word
@@ -220,6 +222,7 @@ event = scene3d(
     scene=(scene.scene_id, scene.revision),
     sun=bsu_models.sun_track(version, doc, step) if step is not None else None,
     movement=move,
+    camera=play_camera(doc, number, str(st.session_state["editor_playing"])) if move else None,
     section_form=True,
     section=section,
 )

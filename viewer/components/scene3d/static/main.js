@@ -78,6 +78,8 @@ const statusEl = document.getElementById('status');
 const requestRender = onDemand(renderNow);
 const stage = createStage(viewport, requestRender);
 const { canvas, scene, overlay, persp, ortho, renderer, sun, hemi, software } = stage;
+const playPaths = new THREE.Group(); // Play: the paths as far as the entities have come
+scene.add(playPaths);
 const stereo = createStereo(renderer);
 new ResizeObserver(() => {
   stereo.setSize(Math.max(1, viewport.clientWidth), Math.max(1, viewport.clientHeight));
@@ -395,6 +397,7 @@ sunSlider.addEventListener('input', () => {
 // ------------------------------------------------------------------ scene overlay
 function clearOverlay() {
   clearMarks(overlay);
+  clearMarks(playPaths);
   Object.assign(S, { markers: [], entityCount: 0 });
   document.body.dataset.entityCount = '0';
   document.body.dataset.frustumCount = '0';
@@ -417,9 +420,35 @@ const cameraPoints = () => (Array.isArray(S.scene?.frustums) ? S.scene.frustums 
   .filter((p) => p.length === 5 && p.every(Boolean)).flat();
 
 // Moving between steps (Play): the points come from the app (play.js).
+// Draws `paths` [{entity, colour, points}] in place of the step's own (null: the step's own
+// again); returns where each drawn path ends, as a point of the model.
+function drawPlayPaths(paths) {
+  clearMarks(playPaths);
+  for (const o of overlay.children) if (o.userData.path) o.visible = !paths;
+  const ends = new Map();
+  for (const path of paths ?? []) {
+    const from = playPaths.children.length;
+    drawMarks(playPaths, { paths: [path] }, { up: axes().up, diag: S.diag });
+    const line = playPaths.children.slice(from).findLast((o) => o.isLine);
+    const at = line?.geometry.getAttribute('position');
+    if (at) ends.set(path.entity, new THREE.Vector3().fromBufferAttribute(at, at.count - 1)
+      .addScaledVector(axes().up, -line.userData.lift));
+  }
+  requestRender();
+  return ends;
+}
+// Shows one camera of the flight between two steps' views; the walker keeps their own eyes.
+// Returns where the camera stands. Between frames the user may still turn the view; the next
+// frame of the flight takes it back, and once landed it stays theirs.
+function flyTo(v) {
+  if (S.walk || !S.box || !vec(v?.position) || !vec(v?.target)) return null;
+  setView({ projection: v.projection, position: vec(v.position), target: vec(v.target), up: vec(v.up),
+    fov: Number(v.fov_deg), orthoHeight: Number(v.ortho_scale) });
+  return camera.position.clone();
+}
 const playMovement = createPlayer(
   () => S.markers, () => overlay.children.filter((o) => o.isCSS2DObject), S.up, requestRender,
-  (key) => sendValue({ type: 'played', key }),
+  (key) => sendValue({ type: 'played', key }), { drawPaths: drawPlayPaths, fly: flyTo },
 );
 
 function applySceneArg(sc) {

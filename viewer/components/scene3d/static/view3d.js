@@ -500,7 +500,9 @@ export function drawMarks(group, layer, { up, diag, selected = null, sensitiveWo
       addLabel(`${hasText(e.label) ? `${e.label} · ` : ''}${sensitiveWord}`, labelAt, 'sensitive', null);
     } else if (hasText(e.label)) addLabel(e.label, labelAt, isSelected ? 'selected' : '', colour);
   }
-  recordFigureHeights(figures, up);
+  // A layer of paths alone (Play redrawing them) leaves the figures' record alone.
+  if (layer?.entities !== undefined) recordFigureHeights(figures, up);
+  const pathsFrom = group.children.length;
   for (const path of list(layer?.paths)) {
     // Lifted a little so a path drawn on the ground does not z-fight with it.
     const pts = list(path?.points).map(vec).filter(Boolean).map((q) => q.addScaledVector(up, 0.25 * r));
@@ -515,6 +517,9 @@ export function drawMarks(group, layer, { up, diag, selected = null, sensitiveWo
       }
     }
   }
+  // Play hides the step's paths while it draws them as far as the entities have come, and reads
+  // back where a drawn path ends (less the lift).
+  for (const o of group.children.slice(pathsFrom)) Object.assign(o.userData, { path: true, lift: 0.25 * r });
   const amber = new THREE.Color('#f0b400');
   for (const m of list(layer?.measurements)) {
     const a = vec(m?.a), b = vec(m?.b);
