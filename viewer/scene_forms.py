@@ -12,7 +12,7 @@ import bsu_models
 from bsu_models import N_, Entity, Position, Provenance, Step
 from viewer.names import provenance_name, type_name
 from viewer.scene_editing import Editing
-from viewer.shared import error_text, notices, plain, t
+from viewer.shared import error_text, kept_choice, notices, plain, t
 
 TYPE_COLOURS = {
     "suspect": "#d62828",
@@ -130,7 +130,7 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
             bsu_models.ENTITY_TYPES,
             index=bsu_models.ENTITY_TYPES.index(entity.type),
             format_func=type_name,
-            key=f"edit_type_{entity.id}",
+            key=kept_choice(f"edit_type_{entity.id}"),
         )
         colour = st.color_picker(t("Colour"), entity.colour, key=f"edit_colour_{entity.id}")
         sensitive = st.checkbox(
@@ -157,7 +157,7 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
                 bsu_models.PROVENANCE_KINDS,
                 index=bsu_models.PROVENANCE_KINDS.index(position.provenance.kind),
                 format_func=provenance_name,
-                key=f"edit_prov_{entity.id}",
+                key=kept_choice(f"edit_prov_{entity.id}"),
             )
             reference = st.text_input(
                 t("Reference"), position.provenance.reference, key=f"edit_ref_{entity.id}"
@@ -210,7 +210,7 @@ def size_fields(entity: Entity) -> dict[str, object]:
             kinds,
             index=kinds.index(entity.vehicle_kind or "car"),
             format_func=lambda k: t(bsu_models.VEHICLE_KIND_NAMES[k]),
-            key=f"edit_vehicle_{key}",
+            key=kept_choice(f"edit_vehicle_{key}"),
         )
     measures = [("height_m", t("Height (m), 0: typical"))]
     if entity.type == "vehicle":

@@ -10,7 +10,7 @@ import streamlit as st
 import bsu_models
 from bsu_models import N_, Anchor, Measurement, SavedView, Section, Sightline
 from viewer.scene_editing import Editing
-from viewer.shared import error_text, notices, t, text_of
+from viewer.shared import error_text, kept_choice, notices, t, text_of
 
 #: Clicks on the model that each kind of measurement takes (a path length takes none).
 CLICKS = {"distance": 2, "height": 1, "angle": 3}
@@ -34,7 +34,7 @@ def choose_measure(editing: Editing) -> str:
         list(names),
         format_func=names.get,
         horizontal=True,
-        key="editor_measure_kind",
+        key=kept_choice("editor_measure_kind"),
     )
     if kind == "path_length":
         walker = st.session_state.get("editor_selected")
