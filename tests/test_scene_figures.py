@@ -15,6 +15,7 @@ from bsu_models.core.versions import get_version
 from bsu_models.render.figures import figure_triangles
 from bsu_models.render.still_service import metres_per_unit
 from bsu_models.scenes.scene_figures import PERSON_HEIGHT_M, VEHICLE_SIZES_M
+from bsu_models.scenes.scene_items import DEFAULT_EYE_HEIGHT_M, EYE_HEIGHT_RATIO, eye_height
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
 from tests.conftest import upload
 
@@ -111,3 +112,13 @@ def test_sizes_round_trip_and_old_documents_stay_as_they_were(yard):
     assert scene_from_json(data) == doc
     van = doc.with_entity(Entity("v2", "Van", "vehicle", BLUE, vehicle_kind="van", length_m=6.0))
     assert scene_from_json(scene_to_json(van)) == van
+
+
+def test_eye_height_comes_from_the_stated_height():
+    tall = Entity("s1", "S1", "suspect", height_m=1.80)
+    stated = (pytest.approx(1.80 * EYE_HEIGHT_RATIO, abs=5e-4), "stated_height")
+    assert eye_height(tall, None) == stated
+    assert eye_height(Entity("w1", "W1", "witness"), None) == (DEFAULT_EYE_HEIGHT_M, "default")
+    crouching = Position("s1", "st1", (0.0, 0.0, 0.0), eye_height_m=1.1)
+    assert eye_height(tall, crouching) == (1.1, "step")
+    assert eye_height(Entity("k1", "Cam", "camera"), None) is None

@@ -140,14 +140,33 @@ def sightline_form(editing: Editing, labels: dict[str, str], number: int) -> Non
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                editing.save(
-                    doc.with_sightline(line),
+                # The eye and face heights it was drawn at go with the verdict, and so into the
+                # revision's summary.
+                summary = (
                     N_("sightline: {observer} can see {target} ({distance})")
                     if result.visible
-                    else N_("sightline: {observer} cannot see (blocked) {target} ({distance})"),
+                    else N_("sightline: {observer} cannot see (blocked) {target} ({distance})")
+                )
+                if result.heights_message is not None:
+                    summary = (
+                        N_("sightline: {observer} can see {target} ({distance}). {heights}")
+                        if result.visible
+                        else N_(
+                            "sightline: {observer} cannot see (blocked) {target} ({distance}). "
+                            "{heights}"
+                        )
+                    )
+                editing.save(
+                    doc.with_sightline(line),
+                    summary,
                     "sightline",
                     kind="success" if result.visible else "warning",
                     observer=result.observer,
                     target=result.target,
                     distance=result.distance.message,
+                    **(
+                        {"heights": result.heights_message}
+                        if result.heights_message is not None
+                        else {}
+                    ),
                 )
