@@ -14,9 +14,15 @@ from bsu_models import Entity, Overlays, Position, SavedView, Step
 from bsu_models.core.versions import get_version
 from bsu_models.render.figures import figure_triangles
 from bsu_models.render.still_service import metres_per_unit
-from bsu_models.scenes.scene_figures import PERSON_HEIGHT_M, VEHICLE_SIZES_M
+from bsu_models.scenes.scene_figures import (
+    PERSON_HEIGHT_M,
+    VEHICLE_SIZES_M,
+    entity_figure,
+    travel_heading,
+)
 from bsu_models.scenes.scene_items import DEFAULT_EYE_HEIGHT_M, EYE_HEIGHT_RATIO, eye_height
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
+from bsu_models.scenes.site_frame import SiteFrame
 from tests.conftest import upload
 
 pytestmark = pytest.mark.render
@@ -112,6 +118,38 @@ def test_sizes_round_trip_and_old_documents_stay_as_they_were(yard):
     assert scene_from_json(data) == doc
     van = doc.with_entity(Entity("v2", "Van", "vehicle", BLUE, vehicle_kind="van", length_m=6.0))
     assert scene_from_json(scene_to_json(van)) == van
+
+
+# -- a vehicle's direction of travel (no model needed) ----------------------------------------
+
+# Model units of 0.1 m (mm at 1:100), z up, y north: the yard's frame.
+FRAME = SiteFrame((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), 0.0, 0.1)
+
+
+def test_a_vehicle_without_a_heading_faces_its_direction_of_travel():
+    car = Entity("c1", "Car", "vehicle")
+    path = [
+        Position("c1", "s1", (0.0, 0.0, 0.0)),
+        Position("c1", "s2", (100.0, 0.0, 0.0)),  # 10 m east
+        Position("c1", "s3", (100.0, 1.0, 0.0)),  # 10 cm north: standing
+    ]
+    forwards = [entity_figure(car, p, FRAME, path=path) for p in path]
+    # Toward the next step; at the last step, standing, the way it came.
+    for figure in forwards:
+        assert figure.forward == pytest.approx((1.0, 0.0, 0.0), abs=0.02)
+        assert figure.heading_from == "travel"
+    assert travel_heading(path[0], path, FRAME) == pytest.approx(90.0)
+    # A heading given wins; a car that never moved faces north, as before.
+    turned = Position("c1", "s1", (0.0, 0.0, 0.0), heading_deg=180.0)
+    given = entity_figure(car, turned, FRAME, path=[turned, path[1]])
+    assert given.forward == pytest.approx((0.0, -1.0, 0.0)) and given.heading_from == "given"
+    parked = [Position("c1", "s1", (5.0, 5.0, 0.0)), Position("c1", "s2", (6.0, 5.0, 0.0))]
+    still = entity_figure(car, parked[0], FRAME, path=parked)
+    assert still.forward == pytest.approx((0.0, 1.0, 0.0)) and still.heading_from is None
+    assert "heading_from" not in still.to_json()
+    # People keep "no heading, no nose": travel turns vehicles only.
+    walker = entity_figure(Entity("w1", "W1", "witness"), path[0], FRAME, path=path)
+    assert walker.forward == pytest.approx((0.0, 1.0, 0.0))
 
 
 def test_eye_height_comes_from_the_stated_height():

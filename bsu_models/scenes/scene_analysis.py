@@ -330,7 +330,7 @@ class SceneAnalysis:
                 e.id,
                 e.sensitive,
                 pos.carried,
-                entity_figure(e, pos, frame, doc.camera(e.id) is not None),
+                entity_figure(e, pos, frame, doc.camera(e.id) is not None, doc.path(e.id)),
             )
             for e in doc.entities
             if (pos := doc.position(e.id, step.id)) is not None
