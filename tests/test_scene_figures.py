@@ -4,17 +4,20 @@ the viewers and in a still; a car without measurements is a block of a typical c
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
 import trimesh
 from PIL import Image
 
-from bsu_models import Entity, Overlays, Position, SavedView, Step
+from bsu_models import Entity, Overlays, Position, SavedView, SceneDoc, Step
+from bsu_models.core.errors import InvalidInput
 from bsu_models.core.versions import get_version
 from bsu_models.render.figures import figure_triangles
 from bsu_models.render.still_service import metres_per_unit
 from bsu_models.scenes.scene_figures import (
+    CAMERA_RANGE_M,
     PERSON_HEIGHT_M,
     VEHICLE_SIZES_M,
     entity_figure,
@@ -120,7 +123,7 @@ def test_sizes_round_trip_and_old_documents_stay_as_they_were(yard):
     assert scene_from_json(scene_to_json(van)) == van
 
 
-# -- a vehicle's direction of travel (no model needed) ----------------------------------------
+# -- a vehicle's direction of travel; a camera's field of view (no model needed) --------------
 
 # Model units of 0.1 m (mm at 1:100), z up, y north: the yard's frame.
 FRAME = SiteFrame((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), 0.0, 0.1)
@@ -150,6 +153,36 @@ def test_a_vehicle_without_a_heading_faces_its_direction_of_travel():
     # People keep "no heading, no nose": travel turns vehicles only.
     walker = entity_figure(Entity("w1", "W1", "witness"), path[0], FRAME, path=path)
     assert walker.forward == pytest.approx((0.0, 1.0, 0.0))
+
+
+def test_a_camera_draws_its_own_field_of_view():
+    spot = Position("k1", "s1", (0.0, 0.0, 30.0), heading_deg=0.0)
+    widths = {}
+    for fov in (None, 90.0, 170.0):
+        camera = Entity("k1", "Cam", "camera", fov_deg=fov)
+        [cone] = [p for p in entity_figure(camera, spot, FRAME).parts if p.kind == "cone"]
+        length, radius, _ = cone.size
+        widths[fov] = 2 * math.degrees(math.atan2(radius, length))
+        assert math.hypot(length, radius) * 0.1 == pytest.approx(CAMERA_RANGE_M)
+    assert widths == pytest.approx({None: 60.0, 90.0: 90.0, 170.0: 170.0})
+    for wrong in (0.5, 180.0, float("nan")):
+        with pytest.raises(InvalidInput, match="field of view"):
+            Entity("k1", "Cam", "camera", fov_deg=wrong)
+    with pytest.raises(InvalidInput, match="field of view"):
+        Entity("c1", "Car", "vehicle", fov_deg=60.0)
+
+
+def test_a_field_of_view_is_kept_only_when_set():
+    doc = SceneDoc(name="Cameras").with_entity(Entity("k1", "Cam", "camera"))
+    plain = scene_to_json(doc)
+    assert "fov_deg" not in plain["entities"][0]  # older revisions hash as before
+    wide = doc.with_entity(Entity("k1", "Cam", "camera", fov_deg=110.0))
+    data = scene_to_json(wide)
+    assert data["entities"][0]["fov_deg"] == 110.0
+    assert scene_from_json(data) == wide
+    data["entities"][0]["fov_deg"] = 200
+    with pytest.raises(InvalidInput):
+        scene_from_json(data)
 
 
 def test_eye_height_comes_from_the_stated_height():

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bsu_models.scenes.scene_items import Entity, Point, Position
+from bsu_models.scenes.scene_items import DEFAULT_CAMERA_FOV_DEG, Entity, Point, Position
 from bsu_models.scenes.site_frame import SiteFrame
 
 PERSON_HEIGHT_M = 1.70
@@ -30,7 +30,7 @@ VEHICLE_SIZES_M: dict[str, tuple[float, float, float]] = {
     "motorcycle": (2.1, 0.8, 1.2),
 }
 DEFAULT_VEHICLE_KIND = "car"
-CAMERA_FOV_DEG = 60.0
+CAMERA_FOV_DEG = DEFAULT_CAMERA_FOV_DEG
 #: A vehicle that moved less than this between steps (metres, along the ground) gives no
 #: direction of travel: a placement's own scatter is not a heading.
 TRAVEL_MIN_M = 0.25
@@ -110,6 +110,11 @@ def entity_size_m(entity: Entity) -> tuple[float, float, float]:
     return (CAMERA_BODY_M, CAMERA_BODY_M, CAMERA_BODY_M)
 
 
+def camera_fov_deg(entity: Entity) -> float:
+    """A camera's horizontal field of view in degrees: its own, else ``CAMERA_FOV_DEG``."""
+    return entity.fov_deg if entity.fov_deg is not None else CAMERA_FOV_DEG
+
+
 def _triple(v: np.ndarray) -> Point:
     return (float(v[0]), float(v[1]), float(v[2]))
 
@@ -169,8 +174,11 @@ def entity_figure(
             ),
         )
     else:
-        reach = CAMERA_RANGE_M * k
-        radius = reach * math.tan(math.radians(CAMERA_FOV_DEG / 2))
+        # Its sides are CAMERA_RANGE_M long whatever the angle, so that a 170° view is a wide
+        # shallow cone rather than a disc hundreds of metres across.
+        half = math.radians(camera_fov_deg(entity) / 2)
+        reach = CAMERA_RANGE_M * k * math.cos(half)
+        radius = CAMERA_RANGE_M * k * math.sin(half)
         parts = (box(0.0, 0.0, (length, width, height)),)
         if position.heading_deg is not None and not matched:
             parts = (*parts, Part("cone", _triple(base), (reach, radius, 0.0)))

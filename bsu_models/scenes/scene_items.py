@@ -51,6 +51,8 @@ DEFAULT_EYE_HEIGHT_M = 1.6
 #: Movement*, fig. 4.1), the ratio biomechanics uses. A ratio rather than a fixed 12 cm keeps a
 #: child's eyes as low as theirs are.
 EYE_HEIGHT_RATIO = 0.936
+#: A camera's horizontal field of view when none is given, degrees.
+DEFAULT_CAMERA_FOV_DEG = 60.0
 #: Where an eye height comes from: set at the step, the person's stated height, or the default.
 EYE_HEIGHT_SOURCES = ("step", "stated_height", "default")
 
@@ -169,6 +171,8 @@ class Entity:
     vehicle_kind: str | None = None
     length_m: float | None = None
     width_m: float | None = None
+    # A camera's horizontal field of view, degrees (None: DEFAULT_CAMERA_FOV_DEG).
+    fov_deg: float | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -214,6 +218,15 @@ class Entity:
                     "(length, width, height), from 0.1 to 30 m.",
                     label=self.label,
                 )
+        if self.fov_deg is not None and (
+            self.type != "camera"
+            or not isinstance(self.fov_deg, int | float)
+            or not 1 <= self.fov_deg <= 179
+        ):
+            raise InvalidInput(
+                "Entity {label!r}: a field of view is for cameras, from 1 to 179 degrees.",
+                label=self.label,
+            )
 
     @property
     def is_person(self) -> bool:
