@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "VEHICLE_KINDS": "bsu_models.scenes.scene_items",
     "SIZED_TYPES": "bsu_models.scenes.scene_items",
     "VEHICLE_KIND_NAMES": "bsu_models.scenes.scene_items",
+    "DEFAULT_CAMERA_FOV_DEG": "bsu_models.scenes.scene_items",
     "PROVENANCE_KINDS": "bsu_models.scenes.scene_items",
     "MEASUREMENT_KINDS": "bsu_models.scenes.scene_items",
     "PRESETS": "bsu_models.ingest.geometry",
@@ -322,6 +323,7 @@ if TYPE_CHECKING:
     from bsu_models.scenes.scene_accounts import ACCOUNT_MATCH_WORDS, account_text
     from bsu_models.scenes.scene_camera import CameraMatch, PointPair, read_pairs_csv
     from bsu_models.scenes.scene_items import (
+        DEFAULT_CAMERA_FOV_DEG,
         ENTITY_TYPES,
         MEASUREMENT_KINDS,
         PROVENANCE_KINDS,

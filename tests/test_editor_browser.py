@@ -180,6 +180,10 @@ def test_editor_carries_shows_results_in_place_and_keeps_its_address(running_app
     page.get_by_role("option", name="中文（香港）").click()
     _wait_idle(page)
     expect(main.locator('[data-testid="stTable"]').first).to_contain_text("沿用自步驟 1")
+    # A chosen option's label follows the language (the choice kept, its words anew).
+    expect(page.get_by_role("combobox", name="場景", exact=True)).to_have_value(
+        re.compile(r"^Day, revised（場景 \d+）$")
+    )
     _shot(page, "editor-day-zh.png")
     sidebar.get_by_role("link", name="上載").click()
     _wait_idle(page)

@@ -609,6 +609,12 @@ def test_blocked_sightline_is_given_in_metres(exhibit_setup):
     assert "model units" not in verdict
     assert verdict.startswith("blocked by the model 10.00 m from the eye, at E / N / height ")
     assert verdict.endswith(" m; the target is 30.00 m ± 0.05 m away")
+    # Each sightline says the eye and face heights it was drawn at.
+    [row] = builder._sightlines(2, builder.doc.steps[1])
+    assert row.verdict.endswith(
+        ". Eye height 1.60 m (the default for a person of unstated height); aimed at the "
+        "target's face, 1.60 m up (the default for a person of unstated height)."
+    )
 
 
 def test_build_says_what_its_file_count_counts(capsys):

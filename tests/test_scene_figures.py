@@ -4,18 +4,28 @@ the viewers and in a still; a car without measurements is a block of a typical c
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
 import trimesh
 from PIL import Image
 
-from bsu_models import Entity, Overlays, Position, SavedView, Step
+from bsu_models import Entity, Overlays, Position, SavedView, SceneDoc, Step
+from bsu_models.core.errors import InvalidInput
 from bsu_models.core.versions import get_version
 from bsu_models.render.figures import figure_triangles
 from bsu_models.render.still_service import metres_per_unit
-from bsu_models.scenes.scene_figures import PERSON_HEIGHT_M, VEHICLE_SIZES_M
+from bsu_models.scenes.scene_figures import (
+    CAMERA_RANGE_M,
+    PERSON_HEIGHT_M,
+    VEHICLE_SIZES_M,
+    entity_figure,
+    travel_heading,
+)
+from bsu_models.scenes.scene_items import DEFAULT_EYE_HEIGHT_M, EYE_HEIGHT_RATIO, eye_height
 from bsu_models.scenes.scene_json import scene_from_json, scene_to_json
+from bsu_models.scenes.site_frame import SiteFrame
 from tests.conftest import upload
 
 pytestmark = pytest.mark.render
@@ -111,3 +121,75 @@ def test_sizes_round_trip_and_old_documents_stay_as_they_were(yard):
     assert scene_from_json(data) == doc
     van = doc.with_entity(Entity("v2", "Van", "vehicle", BLUE, vehicle_kind="van", length_m=6.0))
     assert scene_from_json(scene_to_json(van)) == van
+
+
+# -- a vehicle's direction of travel; a camera's field of view (no model needed) --------------
+
+# Model units of 0.1 m (mm at 1:100), z up, y north: the yard's frame.
+FRAME = SiteFrame((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), 0.0, 0.1)
+
+
+def test_a_vehicle_without_a_heading_faces_its_direction_of_travel():
+    car = Entity("c1", "Car", "vehicle")
+    path = [
+        Position("c1", "s1", (0.0, 0.0, 0.0)),
+        Position("c1", "s2", (100.0, 0.0, 0.0)),  # 10 m east
+        Position("c1", "s3", (100.0, 1.0, 0.0)),  # 10 cm north: standing
+    ]
+    forwards = [entity_figure(car, p, FRAME, path=path) for p in path]
+    # Toward the next step; at the last step, standing, the way it came.
+    for figure in forwards:
+        assert figure.forward == pytest.approx((1.0, 0.0, 0.0), abs=0.02)
+        assert figure.heading_from == "travel"
+    assert travel_heading(path[0], path, FRAME) == pytest.approx(90.0)
+    # A heading given wins; a car that never moved faces north, as before.
+    turned = Position("c1", "s1", (0.0, 0.0, 0.0), heading_deg=180.0)
+    given = entity_figure(car, turned, FRAME, path=[turned, path[1]])
+    assert given.forward == pytest.approx((0.0, -1.0, 0.0)) and given.heading_from == "given"
+    parked = [Position("c1", "s1", (5.0, 5.0, 0.0)), Position("c1", "s2", (6.0, 5.0, 0.0))]
+    still = entity_figure(car, parked[0], FRAME, path=parked)
+    assert still.forward == pytest.approx((0.0, 1.0, 0.0)) and still.heading_from is None
+    assert "heading_from" not in still.to_json()
+    # People keep "no heading, no nose": travel turns vehicles only.
+    walker = entity_figure(Entity("w1", "W1", "witness"), path[0], FRAME, path=path)
+    assert walker.forward == pytest.approx((0.0, 1.0, 0.0))
+
+
+def test_a_camera_draws_its_own_field_of_view():
+    spot = Position("k1", "s1", (0.0, 0.0, 30.0), heading_deg=0.0)
+    widths = {}
+    for fov in (None, 90.0, 170.0):
+        camera = Entity("k1", "Cam", "camera", fov_deg=fov)
+        [cone] = [p for p in entity_figure(camera, spot, FRAME).parts if p.kind == "cone"]
+        length, radius, _ = cone.size
+        widths[fov] = 2 * math.degrees(math.atan2(radius, length))
+        assert math.hypot(length, radius) * 0.1 == pytest.approx(CAMERA_RANGE_M)
+    assert widths == pytest.approx({None: 60.0, 90.0: 90.0, 170.0: 170.0})
+    for wrong in (0.5, 180.0, float("nan")):
+        with pytest.raises(InvalidInput, match="field of view"):
+            Entity("k1", "Cam", "camera", fov_deg=wrong)
+    with pytest.raises(InvalidInput, match="field of view"):
+        Entity("c1", "Car", "vehicle", fov_deg=60.0)
+
+
+def test_a_field_of_view_is_kept_only_when_set():
+    doc = SceneDoc(name="Cameras").with_entity(Entity("k1", "Cam", "camera"))
+    plain = scene_to_json(doc)
+    assert "fov_deg" not in plain["entities"][0]  # older revisions hash as before
+    wide = doc.with_entity(Entity("k1", "Cam", "camera", fov_deg=110.0))
+    data = scene_to_json(wide)
+    assert data["entities"][0]["fov_deg"] == 110.0
+    assert scene_from_json(data) == wide
+    data["entities"][0]["fov_deg"] = 200
+    with pytest.raises(InvalidInput):
+        scene_from_json(data)
+
+
+def test_eye_height_comes_from_the_stated_height():
+    tall = Entity("s1", "S1", "suspect", height_m=1.80)
+    stated = (pytest.approx(1.80 * EYE_HEIGHT_RATIO, abs=5e-4), "stated_height")
+    assert eye_height(tall, None) == stated
+    assert eye_height(Entity("w1", "W1", "witness"), None) == (DEFAULT_EYE_HEIGHT_M, "default")
+    crouching = Position("s1", "st1", (0.0, 0.0, 0.0), eye_height_m=1.1)
+    assert eye_height(tall, crouching) == (1.1, "step")
+    assert eye_height(Entity("k1", "Cam", "camera"), None) is None

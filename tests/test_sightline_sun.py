@@ -132,3 +132,42 @@ def test_sun_track_for_the_browser_slider(yard):
     other = system.scenes.document(unlocated)
     other_version = system.get_version(system.scenes.info(unlocated).version_id)
     assert bsu_models.sun_track(other_version, other, other.steps[1]) is None
+
+
+def test_eyes_and_faces_at_the_stated_heights(yard, monkeypatch, capsys):
+    system, settings, scene, _other = yard
+    version_id = system.scenes.info(scene).version_id
+    tall = system.scenes.create(version_id, "Heights")
+    doc = (
+        system.scenes.document(tall.scene_id)
+        .with_entity(Entity("w1", "W1", "witness", height_m=1.75))
+        .with_entity(Entity("v1", "V1", "victim"))
+        .with_step(Step("s1", "Seen"))
+        .with_position(Position("w1", "s1", (200.0, 0.0, 0.0)))
+        .with_position(Position("v1", "s1", (-30.0, 0.0, 0.0)))
+        .with_sightline(bsu_models.Sightline("l1", "w1", bsu_models.Anchor(entity="v1"), "s1"))
+    )
+    system.scenes.save(tall.scene_id, doc, 1)
+    result = system.scenes.sightline(tall.scene_id, "W1", "V1", 1)
+    # 0.936 of 1.75 m, in model units of 0.1 m above the ground at z = 0; the victim's face
+    # (no height stated) at the default 1.6 m.
+    assert (result.eye_height_m, result.eye_height_source) == (1.638, "stated_height")
+    assert (result.target_height_m, result.target_height_source) == (1.6, "default")
+    assert result.eye_point[2] == pytest.approx(16.38)
+    assert result.target_point[2] == pytest.approx(16.0)
+    # The stills draw the line from that very eye.
+    saved = system.scenes.document(tall.scene_id)
+    [line] = system.scenes.layer(tall.scene_id, saved, saved.steps[0]).sightlines
+    assert line.eye == pytest.approx(result.eye_point)
+    monkeypatch.setenv("BSU_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("BSU_DATABASE_URL", settings.database_url)
+    args = ["scene", "sightline", str(tall.scene_id), "--from", "W1", "--to", "V1"]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["eye_height_m"] == 1.638 and out["eye_height_source"] == "stated_height"
+    assert out["target_height_m"] == 1.6 and out["target_height_source"] == "default"
+    assert main(args) == 0
+    assert "Eye height 1.64 m (0.936 × the stated height of 1.75 m)" in capsys.readouterr().out
+    monkeypatch.setenv("BSU_LANGUAGE", "zh_HK")
+    assert main(args) == 0
+    assert "眼睛高度 1.64 米（所述身高 1.75 米的 0.936 倍）" in capsys.readouterr().out

@@ -12,7 +12,7 @@ import bsu_models
 from bsu_models import N_, Entity, Position, Provenance, Step
 from viewer.names import provenance_name, type_name
 from viewer.scene_editing import Editing
-from viewer.shared import error_text, notices, plain, t
+from viewer.shared import error_text, kept_choice, notices, plain, t
 
 TYPE_COLOURS = {
     "suspect": "#d62828",
@@ -130,7 +130,7 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
             bsu_models.ENTITY_TYPES,
             index=bsu_models.ENTITY_TYPES.index(entity.type),
             format_func=type_name,
-            key=f"edit_type_{entity.id}",
+            key=kept_choice(f"edit_type_{entity.id}"),
         )
         colour = st.color_picker(t("Colour"), entity.colour, key=f"edit_colour_{entity.id}")
         sensitive = st.checkbox(
@@ -157,7 +157,7 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
                 bsu_models.PROVENANCE_KINDS,
                 index=bsu_models.PROVENANCE_KINDS.index(position.provenance.kind),
                 format_func=provenance_name,
-                key=f"edit_prov_{entity.id}",
+                key=kept_choice(f"edit_prov_{entity.id}"),
             )
             reference = st.text_input(
                 t("Reference"), position.provenance.reference, key=f"edit_ref_{entity.id}"
@@ -172,7 +172,7 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
                         colour=colour,
                         sensitive=sensitive,
                         notes=notes,
-                        **sizes_for(kind, size),
+                        **sizes_for(kind, size, entity),
                     )
                 )
                 chosen = Provenance(provenance or "assumption", reference or "")
@@ -198,10 +198,22 @@ def edit_entity(editing: Editing, entity: Entity) -> None:
 
 def size_fields(entity: Entity) -> dict[str, object]:
     """The true-size fields of a person (height) or vehicle (kind, length, width, height);
-    0 stands for "typical"."""
+    0 stands for "typical"; a camera's field of view."""
+    key = entity.id
+    if entity.type == "camera":
+        fov = entity.fov_deg if entity.fov_deg is not None else bsu_models.DEFAULT_CAMERA_FOV_DEG
+        return {
+            "fov_deg": st.number_input(
+                t("Field of view (degrees, horizontal)"),
+                1.0,
+                179.0,
+                float(fov),
+                step=1.0,
+                key=f"edit_fov_{key}",
+            )
+        }
     if entity.type not in bsu_models.SIZED_TYPES:
         return {}
-    key = entity.id
     fields: dict[str, object] = {}
     if entity.type == "vehicle":
         kinds = bsu_models.VEHICLE_KINDS
@@ -210,7 +222,7 @@ def size_fields(entity: Entity) -> dict[str, object]:
             kinds,
             index=kinds.index(entity.vehicle_kind or "car"),
             format_func=lambda k: t(bsu_models.VEHICLE_KIND_NAMES[k]),
-            key=f"edit_vehicle_{key}",
+            key=kept_choice(f"edit_vehicle_{key}"),
         )
     measures = [("height_m", t("Height (m), 0: typical"))]
     if entity.type == "vehicle":
@@ -231,15 +243,24 @@ def size_fields(entity: Entity) -> dict[str, object]:
     return fields
 
 
-def sizes_for(kind: str, fields: dict[str, object]) -> dict[str, object]:
-    """The entity's size fields for its (perhaps changed) ``kind``: none that do not apply."""
+def sizes_for(
+    kind: str, fields: dict[str, object], before: Entity | None = None
+) -> dict[str, object]:
+    """The entity's size fields for its (perhaps changed) ``kind``: none that do not apply. A
+    camera's untouched default field of view stays unset, so its scene document is unchanged."""
     person = kind in bsu_models.SIZED_TYPES and kind != "vehicle"
     sizes: dict[str, object] = {
         "height_m": None,
         "vehicle_kind": None,
         "length_m": None,
         "width_m": None,
+        "fov_deg": None,
     }
+    fov = fields.get("fov_deg")
+    if kind == "camera" and fov is not None:
+        unset = before is None or before.fov_deg is None
+        if not (unset and fov == bsu_models.DEFAULT_CAMERA_FOV_DEG):
+            sizes["fov_deg"] = fov
     if kind == "vehicle" or person:
         sizes["height_m"] = fields.get("height_m") or None
     if kind == "vehicle":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import actor, done, error_text, notices, plain, t
+from viewer.shared import actor, done, error_text, kept_choice, notices, plain, t
 
 #: What a click on a matched camera's frame does.
 FRAME_USES = ("pair", "place", "height")
@@ -78,7 +78,7 @@ def frame_use(matched: bool) -> str:
     names = frame_use_names()
     use: str = st.radio(
         t("A click on the frame"), FRAME_USES, format_func=names.get, horizontal=True,
-        key="editor_frame_use",
+        key=kept_choice("editor_frame_use"),
     )  # fmt: skip
     return use
 

@@ -10,7 +10,7 @@ import streamlit as st
 import bsu_models
 from bsu_models import N_, Anchor, Measurement, SavedView, Section, Sightline
 from viewer.scene_editing import Editing
-from viewer.shared import error_text, notices, t, text_of
+from viewer.shared import error_text, kept_choice, notices, t, text_of
 
 #: Clicks on the model that each kind of measurement takes (a path length takes none).
 CLICKS = {"distance": 2, "height": 1, "angle": 3}
@@ -34,7 +34,7 @@ def choose_measure(editing: Editing) -> str:
         list(names),
         format_func=names.get,
         horizontal=True,
-        key="editor_measure_kind",
+        key=kept_choice("editor_measure_kind"),
     )
     if kind == "path_length":
         walker = st.session_state.get("editor_selected")
@@ -140,14 +140,33 @@ def sightline_form(editing: Editing, labels: dict[str, str], number: int) -> Non
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
             else:
-                editing.save(
-                    doc.with_sightline(line),
+                # The eye and face heights it was drawn at go with the verdict, and so into the
+                # revision's summary.
+                summary = (
                     N_("sightline: {observer} can see {target} ({distance})")
                     if result.visible
-                    else N_("sightline: {observer} cannot see (blocked) {target} ({distance})"),
+                    else N_("sightline: {observer} cannot see (blocked) {target} ({distance})")
+                )
+                if result.heights_message is not None:
+                    summary = (
+                        N_("sightline: {observer} can see {target} ({distance}). {heights}")
+                        if result.visible
+                        else N_(
+                            "sightline: {observer} cannot see (blocked) {target} ({distance}). "
+                            "{heights}"
+                        )
+                    )
+                editing.save(
+                    doc.with_sightline(line),
+                    summary,
                     "sightline",
                     kind="success" if result.visible else "warning",
                     observer=result.observer,
                     target=result.target,
                     distance=result.distance.message,
+                    **(
+                        {"heights": result.heights_message}
+                        if result.heights_message is not None
+                        else {}
+                    ),
                 )

@@ -409,11 +409,23 @@ def deep_link_number(name: str, key: str, highest: int) -> None:
     st.session_state[seen] = True
 
 
-def language_key(key: str) -> str:
-    """A widget key that changes with the language, for a widget whose chosen option is shown
-    through a translated ``format_func``: Streamlit keeps showing a kept choice in the words it
-    was chosen in ("Any outcome" after a switch to 中文), so the widget starts afresh instead."""
-    return f"{key}_{language()}"
+# The language each keyed picker was last drawn in, by widget key (see ``kept_choice``).
+CHOICE_LANGUAGES_KEY = "bsu_choice_languages"
+
+
+def kept_choice(key: str) -> str:
+    """The ``key`` of a keyed picker (selectbox, radio, multiselect) whose options are stable
+    ids shown through a translated ``format_func``. Streamlit's browser side keeps a chosen
+    option's label in the words it was drawn in ("Any outcome", "Van" after a switch to 中文),
+    while the script keeps the id. When the language changed since the picker was last drawn,
+    its kept id is set again (the stale label then no longer counts), so it is drawn anew in
+    the current language and the choice stays. Call it as the widget's ``key=``, every run."""
+    drawn_in = st.session_state.setdefault(CHOICE_LANGUAGES_KEY, {})
+    now = language()
+    if key in st.session_state and drawn_in.get(key) not in (None, now):
+        st.session_state[key] = st.session_state[key]
+    drawn_in[key] = now
+    return key
 
 
 def uploader_words() -> None:

@@ -166,6 +166,10 @@ def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
             "target_in_sun": result.target_in_sun,
             "glare": result.glare,
             "angle_to_sun_deg": result.angle_to_sun_deg,
+            "eye_height_m": result.eye_height_m,
+            "eye_height_source": result.eye_height_source,
+            "target_height_m": result.target_height_m,
+            "target_height_source": result.target_height_source,
         },
         "\n".join(
             [
@@ -177,6 +181,7 @@ def cmd_sightline(cat: Catalogue, args: argparse.Namespace) -> int:
                     where=where,
                     distance=result.distance.text_in(lang),
                 ),
+                *([result.heights_in(lang)] if result.heights_message else []),
                 *_light_lines(result, lang),
             ]
         ),

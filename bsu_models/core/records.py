@@ -379,6 +379,18 @@ class SightlineResult:
     target_in_sun: bool | None = None
     glare: bool | None = None
     angle_to_sun_deg: float | None = None
+    #: The observer's eye height above its point and the target's face height, metres, and
+    #: where each comes from ("step", "stated_height" or "default"); None: the entity's point.
+    eye_height_m: float | None = None
+    eye_height_source: str | None = None
+    target_height_m: float | None = None
+    target_height_source: str | None = None
+    #: Those heights and their sources in words (translate with ``localise``).
+    heights_message: Message | None = field(default=None, compare=False)
+
+    def heights_in(self, lang: str) -> str:
+        """The eye and face heights in words in ``lang``; "" when neither end has one."""
+        return "" if self.heights_message is None else localise(self.heights_message, lang)
 
 
 @dataclass(frozen=True)

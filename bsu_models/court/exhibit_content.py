@@ -253,6 +253,8 @@ class ExhibitBuilder:
                 verdict = self._("clear over {distance}").format(distance=distance)
             else:
                 verdict = self._blocked(result.eye_point, result.occluder, distance)
+            if result.heights_message is not None:
+                verdict = f"{verdict}. {result.heights_in(self.lang)}"
             rows.append(BookSightline(observer, target, verdict))
         return tuple(rows)
 

@@ -53,8 +53,11 @@ METHOD = (
         "entered."
     ),
     N_(
-        "Sightlines are straight lines from the observer's eye height (1.6 m for people unless "
-        "set) to the target, tested against every surface of the model; 'blocked' gives the "
+        "Sightlines are straight lines from the observer's eye height to the target (a "
+        "person's face at their eye height), tested against every surface of the model. A "
+        "person's eye height is the one set at the step, else 0.936 of their stated height "
+        "(the eye level of Drillis and Contini's body proportions), else 1.6 m; each sightline "
+        "says which it used. 'blocked' gives the "
         "first surface point in the way (east / north / height as above) and its distance from "
         "the eye. The model holds only what was modelled: trees, vehicles or people not in the "
         "model do not block a sightline here."

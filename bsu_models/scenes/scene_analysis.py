@@ -23,11 +23,12 @@ from bsu_models.ingest.geometry import MeshGeometry, as_triple, line_of_sight
 from bsu_models.scenes.scene_camera import frustum_corners
 from bsu_models.scenes.scene_figures import entity_figure
 from bsu_models.scenes.scene_items import (
-    DEFAULT_EYE_HEIGHT_M,
+    EYE_HEIGHT_RATIO,
     Anchor,
     Entity,
     Measurement,
     Step,
+    eye_height,
 )
 from bsu_models.scenes.scene_layer import (
     Frustum,
@@ -40,6 +41,50 @@ from bsu_models.scenes.scene_layer import (
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_sun import light_on_sightline, step_sun
 from bsu_models.scenes.site_frame import site_frame
+
+
+def _height_source(entity: Entity, known: tuple[float, str]) -> Message:
+    if known[1] == "step":
+        return Message("as set at this step")
+    if known[1] == "stated_height":
+        return Message(
+            "{ratio} × the stated height of {height} m",
+            ratio=EYE_HEIGHT_RATIO,
+            height=f"{entity.height_m:.2f}",
+        )
+    return Message("the default for a person of unstated height")
+
+
+def heights_message(
+    observer: Entity,
+    seeing: tuple[float, str] | None,
+    target: Entity,
+    seen: tuple[float, str] | None,
+) -> Message | None:
+    """The eye height a sightline was drawn from and the face height it aims at, with where each
+    comes from, in words (None: both ends are the entities' points)."""
+    if seeing is None and seen is None:
+        return None
+    if seen is None:
+        assert seeing is not None
+        return Message(
+            "Eye height {eye} m ({source}).",
+            eye=f"{seeing[0]:.2f}",
+            source=_height_source(observer, seeing),
+        )
+    if seeing is None:
+        return Message(
+            "Aimed at the target's face, {face} m up ({source}).",
+            face=f"{seen[0]:.2f}",
+            source=_height_source(target, seen),
+        )
+    return Message(
+        "Eye height {eye} m ({source}); aimed at the target's face, {face} m up ({face_source}).",
+        eye=f"{seeing[0]:.2f}",
+        source=_height_source(observer, seeing),
+        face=f"{seen[0]:.2f}",
+        face_source=_height_source(target, seen),
+    )
 
 
 class SceneAnalysis:
@@ -173,17 +218,14 @@ class SceneAnalysis:
         return replace(value, label_message=name)
 
     def eye_point(self, doc: SceneDoc, entity_id: str, step_id: str, version_id: int) -> np.ndarray:
-        """Where an entity sees from: a person's eyes above the position, else the position."""
+        """Where an entity sees from: a person's eyes above the position (``eye_height``), else
+        the position."""
         entity = doc.entity(entity_id)
         point = self._anchor_point(doc, Anchor(entity=entity_id), step_id)
-        pos = doc.position(entity_id, step_id)
-        height = (
-            pos.eye_height_m
-            if pos and pos.eye_height_m is not None
-            else (DEFAULT_EYE_HEIGHT_M if entity.is_person else None)
-        )
-        if height is None:
+        known = eye_height(entity, doc.position(entity_id, step_id))
+        if known is None:
             return point
+        height = known[0]
         factor = self._metres(version_id)
         if factor is None:
             raise InvalidInput(
@@ -245,6 +287,8 @@ class SceneAnalysis:
         )
         sun = step_sun(get_version(self.ctx, version_id), doc, step, sun_at)
         light = light_on_sightline(geometry, sun, eye, aim) if sun is not None else None
+        seeing = eye_height(observer, doc.position(observer.id, step.id))
+        seen = eye_height(target, doc.position(target.id, step.id))
         return SightlineResult(
             observer.label,
             target.label,
@@ -260,6 +304,11 @@ class SceneAnalysis:
             target_in_sun=light.target_in_sun if light else None,
             glare=light.glare if light else None,
             angle_to_sun_deg=light.angle_to_sun_deg if light else None,
+            eye_height_m=seeing[0] if seeing else None,
+            eye_height_source=seeing[1] if seeing else None,
+            target_height_m=seen[0] if seen else None,
+            target_height_source=seen[1] if seen else None,
+            heights_message=heights_message(observer, seeing, target, seen),
         )
 
     # -- what is shown at a step ----------------------------------------------------------------
@@ -279,7 +328,7 @@ class SceneAnalysis:
                 e.id,
                 e.sensitive,
                 pos.carried,
-                entity_figure(e, pos, frame, doc.camera(e.id) is not None),
+                entity_figure(e, pos, frame, doc.camera(e.id) is not None, doc.path(e.id)),
             )
             for e in doc.entities
             if (pos := doc.position(e.id, step.id)) is not None

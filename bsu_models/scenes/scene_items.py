@@ -46,6 +46,15 @@ PROVENANCE_KINDS = ("measured", "cctv", "witness_statement", "assumption")
 MEASUREMENT_KINDS = ("distance", "path_length", "height", "angle")
 PROJECTIONS = ("perspective", "orthographic")
 DEFAULT_EYE_HEIGHT_M = 1.6
+#: A standing person's eye level as a share of their stature: 0.936 H, from Drillis and
+#: Contini's body-segment proportions (1966; Winter, *Biomechanics and Motor Control of Human
+#: Movement*, fig. 4.1), the ratio biomechanics uses. A ratio rather than a fixed 12 cm keeps a
+#: child's eyes as low as theirs are.
+EYE_HEIGHT_RATIO = 0.936
+#: A camera's horizontal field of view when none is given, degrees.
+DEFAULT_CAMERA_FOV_DEG = 60.0
+#: Where an eye height comes from: set at the step, the person's stated height, or the default.
+EYE_HEIGHT_SOURCES = ("step", "stated_height", "default")
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -162,6 +171,8 @@ class Entity:
     vehicle_kind: str | None = None
     length_m: float | None = None
     width_m: float | None = None
+    # A camera's horizontal field of view, degrees (None: DEFAULT_CAMERA_FOV_DEG).
+    fov_deg: float | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -207,6 +218,15 @@ class Entity:
                     "(length, width, height), from 0.1 to 30 m.",
                     label=self.label,
                 )
+        if self.fov_deg is not None and (
+            self.type != "camera"
+            or not isinstance(self.fov_deg, int | float)
+            or not 1 <= self.fov_deg <= 179
+        ):
+            raise InvalidInput(
+                "Entity {label!r}: a field of view is for cameras, from 1 to 179 degrees.",
+                label=self.label,
+            )
 
     @property
     def is_person(self) -> bool:
@@ -269,6 +289,21 @@ class Position:
     def edited(self, **changes: Any) -> Position:
         """This position changed by hand at its own step: no longer carried."""
         return replace(self, carried_from=None, **changes)
+
+
+def eye_height(entity: Entity, position: Position | None) -> tuple[float, str] | None:
+    """How high above its point ``entity`` sees from, in metres, and where that comes from (one
+    of ``EYE_HEIGHT_SOURCES``): the eye height set at the step; else, for a person, their stated
+    height times ``EYE_HEIGHT_RATIO``; else a person's ``DEFAULT_EYE_HEIGHT_M``. None: the
+    entity sees from its point (a camera, a vehicle). The one rule for sightlines' eyes and the
+    faces they aim at."""
+    if position is not None and position.eye_height_m is not None:
+        return position.eye_height_m, "step"
+    if not entity.is_person:
+        return None
+    if entity.height_m is not None:
+        return round(entity.height_m * EYE_HEIGHT_RATIO, 3), "stated_height"
+    return DEFAULT_EYE_HEIGHT_M, "default"
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def scene_to_json(doc: SceneDoc, header: dict[str, Any] | None = None) -> dict[s
                 # Only when set: documents stored before true sizes existed hash the same.
                 **{
                     name: getattr(e, name)
-                    for name in ("height_m", "vehicle_kind", "length_m", "width_m")
+                    for name in ("height_m", "vehicle_kind", "length_m", "width_m", "fov_deg")
                     if getattr(e, name) is not None
                 },
             }

@@ -15,6 +15,7 @@ from viewer.shared import (
     choose_version,
     deep_link_number,
     error_text,
+    kept_choice,
     language,
     plain,
     t,
@@ -34,7 +35,9 @@ def _pick(label: str, key: str, by_id: dict[int, bsu_models.SceneInfo], default:
         linked = int(wanted) if wanted and wanted.isdigit() else None
         st.session_state[key] = linked if linked in by_id else default
     return int(
-        st.selectbox(label, list(by_id), key=key, format_func=lambda i: _scene_label(by_id[i]))
+        st.selectbox(
+            label, list(by_id), key=kept_choice(key), format_func=lambda i: _scene_label(by_id[i])
+        )
     )
 
 

@@ -18,7 +18,7 @@ from viewer.shared import (
     catalogue,
     datetime_text,
     error_text,
-    language_key,
+    kept_choice,
     nt,
     plain,
     t,
@@ -60,7 +60,7 @@ with st.container(border=True):
     object_id = third.text_input(t("Object id"), key="audit_object")
     first, second, third, fourth = st.columns([3, 3, 3, 2])
     outcome = first.selectbox(
-        t("Outcome"), ["", *OUTCOMES], format_func=_outcome_text, key=language_key("audit_outcome")
+        t("Outcome"), ["", *OUTCOMES], format_func=_outcome_text, key=kept_choice("audit_outcome")
     )
     since = second.date_input(t("From (Hong Kong date)"), value=None, key="audit_since")
     until = third.date_input(t("To (Hong Kong date, inclusive)"), value=None, key="audit_until")

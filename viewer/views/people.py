@@ -16,6 +16,7 @@ from viewer.shared import (
     current_user,
     datetime_text,
     error_text,
+    kept_choice,
     notices,
     notify,
     plain,
@@ -110,7 +111,7 @@ def account_section() -> None:
             list(bsu_models.ROLES),
             format_func=role_text,
             placeholder=t("Choose roles"),
-            key="people_new_roles",
+            key=kept_choice("people_new_roles"),
         )
         left, right = st.columns(2)
         new_password = left.text_input(
@@ -123,7 +124,7 @@ def account_section() -> None:
             t("Language"),
             ["", *bsu_models.LANGUAGES],
             format_func=language_text,
-            key="people_new_language",
+            key=kept_choice("people_new_language"),
         )
         if st.form_submit_button(t("Add user"), type="primary"):
             if new_password != new_password2:
@@ -192,7 +193,7 @@ def account_section() -> None:
             default=[r for r in person.roles if r in bsu_models.ROLES],
             format_func=role_text,
             placeholder=t("Choose roles"),
-            key=f"people_roles_{chosen}_pick",
+            key=kept_choice(f"people_roles_{chosen}_pick"),
         )
         if st.form_submit_button(t("Save roles")):
             try:

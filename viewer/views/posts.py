@@ -12,6 +12,7 @@ from viewer.shared import (
     datetime_text,
     done,
     error_text,
+    kept_choice,
     language,
     notices,
     plain,
@@ -47,7 +48,10 @@ def video_request(scene_id: int) -> None:
         st.markdown(t("**Video of every step**"))
         sizes = bsu_models.PUBLIC_VIDEO_NAMES
         size = st.selectbox(
-            t("Video size"), list(sizes), format_func=lambda s: t(sizes[s]), key="post_video_size"
+            t("Video size"),
+            list(sizes),
+            format_func=lambda s: t(sizes[s]),
+            key=kept_choice("post_video_size"),
         )
         seconds = st.number_input(
             t("Seconds per step"), 0.5, 60.0, 4.0, 0.5, key="post_video_seconds"

@@ -22,6 +22,7 @@ from viewer.shared import (
     deep_link_number,
     deep_link_scene,
     error_text,
+    kept_choice,
     language,
     plain,
     show_job,
@@ -60,7 +61,7 @@ def account_choice(scene: bsu_models.SceneInfo, others: list[bsu_models.SceneInf
     chosen = st.multiselect(
         t("Other accounts to carry"),
         list(frozen),
-        key=f"present_accounts_{scene.scene_id}",
+        key=kept_choice(f"present_accounts_{scene.scene_id}"),
         format_func=lambda i: t("{name} (scene {id})").format(name=frozen[i].name, id=i),
         help=t(
             "Each account chosen is carried frozen, with the comparison pages in the book: "
@@ -401,7 +402,7 @@ def still_controls(
             t("Stereo"),
             list(choices),
             format_func=lambda mode: choices[mode],
-            key="present_still_stereo",
+            key=kept_choice("present_still_stereo"),
             help=t("Stereo for 3D glasses and displays: off, red-cyan anaglyph, side by side"),
         )
         eyes = st.text_input(
@@ -454,7 +455,7 @@ scene = by_id[
     st.selectbox(
         t("Scene"),
         list(by_id),
-        key="present_scene",
+        key=kept_choice("present_scene"),
         format_func=lambda i: (
             t("{name} (scene {id}) — frozen") if by_id[i].frozen else t("{name} (scene {id})")
         ).format(name=by_id[i].name, id=i),

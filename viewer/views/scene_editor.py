@@ -40,6 +40,7 @@ from viewer.shared import (
     deep_link_number,
     deep_link_scene,
     error_text,
+    kept_choice,
     notices,
     notify,
     nt,
@@ -96,7 +97,7 @@ deep_link_scene(by_id, "editor_scene")
 scene_id = st.selectbox(
     t("Scene"),
     list(by_id),
-    key="editor_scene",
+    key=kept_choice("editor_scene"),
     # A label that changed with each revision would reset the selection after every save.
     format_func=lambda i: t("{name} (scene {id})").format(name=by_id[i].name, id=i),
 )
@@ -195,7 +196,7 @@ tool = (
         list(TOOLS),
         format_func=TOOLS.get,
         horizontal=True,
-        key="editor_tool",
+        key=kept_choice("editor_tool"),
         disabled=step is None or scene.frozen,
     )
 )
