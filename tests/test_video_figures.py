@@ -128,9 +128,8 @@ def test_a_step_whose_view_has_a_section_box_shows_inside_the_room(
     # Level, from the south, 5 m tall: the closed room's south wall; then the same view cut
     # 0.5 m into the room and 1.2 m above its lowest point, so the room's inside shows and
     # the person's head stands above the cut walls.
-    camera = dict(projection="perspective", position=(0, -14000, 1500), target=(0, 0, 1500),
+    camera = dict(projection="orthographic", position=(0, -14000, 1500), target=(0, 0, 1500),
                   up=(0, 0, 1), fov_deg=None, ortho_scale=5000.0)  # fmt: skip
-    camera["projection"] = "orthographic"
     cut = cat.scenes.section_box(version.version_id, {"north": (0.5, 6.0), "up": (0.0, 1.2)})
     doc = doc.with_view(SavedView("v1", "Outside", steps=("s1",), **camera))
     doc = doc.with_view(SavedView("v2", "Inside", steps=("s2",), section=cut, **camera))
@@ -162,6 +161,9 @@ def test_a_step_whose_view_has_a_section_box_shows_inside_the_room(
     # The wall shows 1.2 m (from the floor slab's underside to the cut), the head of a 1.80 m
     # person standing on the slab rises 0.7 m higher; cut with the walls, it would not.
     assert top - head == pytest.approx(0.7 / 1.2 * (bottom - top), rel=0.1)
+    # The box goes on as the camera leaves for its step: the move already looks inside.
+    moving = _red_body(shown[title + 1].astype(int))
+    assert np.array_equal(moving.any(axis=1), standing.any(axis=1))
     # The video says what it was cut by: the tag, --json and the audit log.
     record = {"low": list(cut.low), "high": list(cut.high)}
     assert printed["figures"] is True and printed["section"] == [None, record]
