@@ -7,12 +7,13 @@ Not a test. Run from the repository root, e.g.::
 
 For each mesh size (default 100k and 1.3M faces) it builds the landmark-like mesh of
 ``bench/ingest.py`` (as ``bench/render.py`` does) with a four-step scene of that bench's kind
-of markers (30, each moved a little from step to step), four saved views (iso, plan,
-south, iso again) and times, in this one process:
+of markers (30, each moved and turned a little from step to step; people, vehicles and
+cameras with their figures at true size, the model taken as 100 m across), four saved views
+(iso, plan, south, iso again) and times, in this one process:
 
 * ours: ``render.video.render_video``: one plotter, the camera path between the views, entities
-  moving, labels, markers, paths, the caption band, the watermark, title and end cards, encoded
-  by ``render.video_encode`` (libx264 through imageio-ffmpeg's ffmpeg);
+  moving (their figures too), labels, markers, paths, the caption band, the watermark, title
+  and end cards, encoded by ``render.video_encode`` (libx264 through imageio-ffmpeg's ffmpeg);
 * bare: a plain pyvista loop over the very same cameras (``Plotter``, ``add_mesh``, camera
   position, focal point, view up, view angle or parallel scale, ``render``, ``screenshot``)
   writing the pixels to the same ffmpeg command, without overlays; for ours' title and end
@@ -43,7 +44,10 @@ from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render import video
 from bsu_models.render.stills import Camera, _frame_above
 from bsu_models.render.video_encode import mp4_writer, write_frame
+from bsu_models.scenes.scene_figures import entity_figure
+from bsu_models.scenes.scene_items import Entity, Position
 from bsu_models.scenes.scene_layer import Marker
+from bsu_models.scenes.site_frame import SiteFrame
 
 TARGET_RATIO = 1.30
 STEPS = 4
@@ -75,24 +79,25 @@ def build_steps(mesh: MeshArrays) -> list[video.VideoStep]:
     kinds = ("witness", "victim", "suspect", "officer", "vehicle", "evidence", "camera", "other")
     span = float(np.linalg.norm(mesh.bounds[1] - mesh.bounds[0]))
     start = mesh.vertices[rng.choice(len(mesh.vertices), 30)]
+    frame = SiteFrame((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), 0.0, 100.0 / span)
     steps = []
     for number in range(STEPS):
         points = start + rng.normal(0, span * 0.01, start.shape) * number
-        markers = tuple(
-            Marker(
-                f"證人 W{i}" if i % 7 == 0 else f"E{i}",
-                kinds[i % len(kinds)],
-                f"#{(37 * i) % 256:02x}{(91 * i) % 256:02x}{(53 * i) % 256:02x}",
-                (float(p[0]), float(p[1]), float(p[2])),
-                f"e{i}",
-            )
-            for i, p in enumerate(points)
-        )
+        markers = []
+        for i, p in enumerate(points):
+            point = (float(p[0]), float(p[1]), float(p[2]))
+            colour = f"#{(37 * i) % 256:02x}{(91 * i) % 256:02x}{(53 * i) % 256:02x}"
+            entity = Entity(f"e{i}", f"E{i}", kinds[i % len(kinds)], colour)
+            heading = (37.0 * i + 30 * number) % 360
+            at = Position(entity.id, f"s{number}", point, heading_deg=heading)
+            label = f"證人 W{i}" if i % 7 == 0 else f"E{i}"
+            figure = entity_figure(entity, at, frame)
+            markers.append(Marker(label, entity.type, colour, point, entity.id, figure=figure))
         camera = Camera(**preset_camera(VIEWS[number], mesh.bounds, "+z", "+y"))
         steps.append(
             video.VideoStep(
                 f"Scene: bench (revision 1) · step {number + 1} of {STEPS}: 現場 step",
-                markers,
+                tuple(markers),
                 camera=camera,
             )
         )

@@ -58,6 +58,7 @@ def cmd_video(cat: Catalogue, args: argparse.Namespace) -> int:
         lang=args.language or lang,
         progress=_progress(lang),
         sun_at=args.sun_at,
+        figures="figures" not in (args.hide or []),
     )
     _emit(
         args,
@@ -102,4 +103,11 @@ def add_video_command(
         help=t("language of the words in the video (default: BSU_LANGUAGE)", lang),
     )
     add_sun_at_flag(video, lang)
+    # As ``render --hide figures``: the entities as plain markers, not at true size.
+    video.add_argument(
+        "--hide",
+        action="append",
+        choices=("figures",),
+        help=t("switch an overlay off (repeatable)", lang),
+    )
     video.set_defaults(handler=cmd_video)

@@ -40,6 +40,7 @@ from bsu_models.render.video_service import (
     WATERMARK,
     model_frame,
     rendered_bytes,
+    step_sections,
     step_suns,
     video_steps,
 )
@@ -133,6 +134,12 @@ def render_public_video(
             "caption_sha256": text_sha256(caption),
             "mp4_sha256": digest,
             "language": lang,
+            "figures": settings.figures,
+            **(
+                {"section": [c.json() if c else None for c in cuts]}
+                if (cuts := step_sections(steps))
+                else {}
+            ),
             **(
                 {"sun_at": [suns[s.id].at.isoformat() for s in doc.steps if s.id in suns]}
                 if suns

@@ -9,8 +9,12 @@ renderer (one plotter for the whole video), the scene marks by ``bsu_models.rend
 the caption band and the watermark by ``bsu_models.render.overlay_furniture``. Only the overlays
 that make sense in motion are drawn: markers, labels and paths on every frame, measurements and
 sightlines only while the camera rests at their step; no legend, scale bar or north arrow, which
-would change meaning as the camera turns. Steps with a sun (``VideoStep.sun``) are lit by it
-as stills are, with shadows; between two steps the sun moves from one's place to the other's.
+would change meaning as the camera turns. People, vehicles and cameras are drawn at true size
+in the model as stills draw them (``bsu_models.render.figures``; ``VideoSettings.figures``),
+moving and turning with their markers. A step whose saved view has a section box shows the
+model cut by it, as its still does (the figures stay whole). Steps with a sun
+(``VideoStep.sun``) are lit by it as stills are, with shadows; between two steps the sun moves
+from one's place to the other's.
 
 Timing: a title card, then each step rests half of ``seconds_per_step`` and moves to the next in
 the other half (the last one rests the whole time), then an end card. Between two steps an entity
@@ -41,6 +45,7 @@ from bsu_models.render.camera_path import (
     pose,
     video_projection,
 )
+from bsu_models.render.figures import FigureActors, figure_between
 from bsu_models.render.fonts import font
 from bsu_models.render.offscreen import _RENDER_LOCK
 from bsu_models.render.overlay import Overlays, draw_scene
@@ -51,11 +56,13 @@ from bsu_models.render.stills import (
     Sunlight,
     _frame_above,
     _projector,
+    cut_to_section,
     model_plotter,
     move_sun,
     shoot,
 )
 from bsu_models.render.video_encode import mp4_writer, write_frame
+from bsu_models.scenes.scene_items import Section
 from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
 
 VIDEO_SIZES: dict[str, tuple[int, int]] = {
@@ -121,7 +128,8 @@ class VideoStep:
     markers: tuple[Marker, ...] = ()
     measurements: tuple[MeasureLine, ...] = ()
     sightlines: tuple[SightLine, ...] = ()
-    camera: Camera | None = None  # the step's saved view; None: none saved
+    #: The step's saved view, its section box included; None: none saved.
+    camera: Camera | None = None
     #: The sun at the step's time, lighting the model as it lights stills; None: no sun.
     sun: Sunlight | None = None
 
@@ -145,6 +153,9 @@ class VideoSettings:
     #: A band drawn along the bottom of every frame, cards included, instead of the caption
     #: band of each step (public posts: the officer's caption, the badge and watermark).
     band: Image.Image | None = field(default=None, repr=False, compare=False)
+    #: People, vehicles and cameras at true size (``Overlays.figures`` of stills); else only
+    #: their plain markers.
+    figures: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,8 +188,9 @@ def step_frames(count: int, fps: int, seconds_per_step: float, orbit: bool) -> l
 
 
 def moved_markers(start: Sequence[Marker], end: Sequence[Marker], u: float) -> list[Marker]:
-    """The markers of one step ``u`` (0..1, eased) of the way to where the next step has them;
-    one that the next step does not place is left out while moving."""
+    """The markers of one step ``u`` (0..1, eased) of the way to where the next step has them,
+    their figures carried and turned with them; one that the next step does not place is left
+    out while moving."""
     s = ease(u)
     ends = {m.entity_id: m for m in end}
     markers: list[Marker] = []
@@ -186,8 +198,13 @@ def moved_markers(start: Sequence[Marker], end: Sequence[Marker], u: float) -> l
         other = ends.get(marker.entity_id)
         if other is not None:
             point = (1 - s) * np.asarray(marker.point) + s * np.asarray(other.point)
-            markers.append(replace(marker, point=(float(point[0]), float(point[1]),
-                                                  float(point[2]))))  # fmt: skip
+            moved = (float(point[0]), float(point[1]), float(point[2]))
+            figure = marker.figure
+            if figure is not None:
+                figure = figure_between(
+                    figure, marker.point, other.figure or figure, other.point, s
+                )
+            markers.append(replace(marker, point=moved, figure=figure))
     return markers
 
 
@@ -219,17 +236,22 @@ def flight_samples(keys: Sequence[Camera | None], leg: int, count: int) -> list[
     moments = _moments(count)
     if not 0 <= leg < len(keys) - 1 or keys[leg] is None or keys[leg + 1] is None:
         return None
-    projection, poses = _key_poses(keys)
+    projection, poses = _key_poses(_filled(keys))
     return [between(poses, leg, u, projection) for u in moments]
 
 
-def _key_poses(keys: Sequence[Camera | None]) -> tuple[str, list[Pose]]:
-    """The projection of a video flying between ``keys`` and each step's pose; a step without a
-    saved view keeps the view of the step before it (else after it)."""
+def _filled(keys: Sequence[Camera | None]) -> list[Camera]:
+    """Each step's view: a step without a saved view keeps the view of the step before it
+    (else after it), its section box included; empty when none has a view."""
     known = [k for k in keys if k is not None]
     filled: list[Camera] = []
-    for k in keys:
+    for k in keys if known else ():
         filled.append(k if k is not None else (filled[-1] if filled else known[0]))
+    return filled
+
+
+def _key_poses(filled: Sequence[Camera]) -> tuple[str, list[Pose]]:
+    """The projection of a video flying between the steps' views ``filled`` and each pose."""
     projection = video_projection(filled)
     return projection, [pose(k, projection) for k in filled]
 
@@ -260,6 +282,12 @@ def _moving_layer(steps: Sequence[VideoStep], frame: Frame) -> SceneLayer:
     return SceneLayer(tuple(markers), paths)
 
 
+def filled_cameras(steps: Sequence[VideoStep]) -> list[Camera]:
+    """The view each step is shown from: a step without a saved view keeps the view of the
+    step before it (else after it), its section box included; empty when none has a view."""
+    return _filled([s.camera for s in steps])
+
+
 class _Cameras:
     """The camera of each frame: between the steps' views, or circling the model."""
 
@@ -275,14 +303,25 @@ class _Cameras:
             self.centre = np.asarray(start.target, dtype=float)
             self.up = np.asarray(settings.up, dtype=float)
             return
-        self.projection, self.poses = _key_poses(keys)
+        filled = _filled(keys)
+        self.projection, self.poses = _key_poses(filled)
+        self.sections = [k.section for k in filled]
 
     def at(self, frame: Frame) -> Camera:
+        """The camera of ``frame``, with the section box the model is cut by."""
         if self.orbit:
-            return orbit_camera(self.start, self.centre, self.up, frame.orbit)
+            camera = orbit_camera(self.start, self.centre, self.up, frame.orbit)
+            return replace(camera, section=self.start.section)
         if frame.a == frame.b:
-            return camera_of(self.poses[frame.a], self.projection)
-        return between(self.poses, frame.a, frame.u, self.projection)
+            camera = camera_of(self.poses[frame.a], self.projection)
+            return replace(camera, section=self.sections[frame.a])
+        camera = between(self.poses, frame.a, frame.u, self.projection)
+        # A box is not blended between two steps: a box half way between two saved ones (or
+        # between one and none) would show a cut nobody chose. The box of the step flown to is
+        # put on as the camera leaves, so it flies into an interior through the cut-away roof
+        # rather than through a wall, and one flown away from stays until the camera arrives.
+        after, before = self.sections[frame.b], self.sections[frame.a]
+        return replace(camera, section=after if after is not None else before)
 
 
 def _sun_at(steps: Sequence[VideoStep], frame: Frame) -> Sunlight | None:
@@ -420,6 +459,10 @@ def frames(
     risen = next((s.sun for s in steps if s.sun is not None and s.sun.up), None)
     with _RENDER_LOCK:
         plotter = model_plotter(mesh, size, sun=risen)
+    # Before any figure is added the model is the plotter's only actor; only it is cut.
+    model = next(iter(plotter.renderer.actors.values()))
+    figures = FigureActors(plotter) if settings.figures else None
+    cut: Section | None = None
     try:
         for frame in step_frames(len(steps), settings.fps, settings.seconds_per_step,
                                  cameras.orbit):  # fmt: skip
@@ -428,18 +471,25 @@ def frames(
             band, top = fixed or bands.get((settings.heading, line))
             camera = _frame_above(cameras.at(frame), 1 - top / size[1])
             sun = _sun_at(steps, frame) if risen is not None else None
+            layer = _moving_layer(steps, frame)
             with _RENDER_LOCK:
                 if risen is not None:
                     # A step with no time has no known sun: the sky's light only.
                     move_sun(plotter, mesh, sun or Sunlight(risen.direction, up=False))
+                if camera.section != cut:
+                    model.mapper.RemoveAllClippingPlanes()
+                    if camera.section is not None:
+                        cut_to_section(model, camera.section)
+                    cut = camera.section
+                if figures is not None:
+                    figures.show(layer)
                 pixels, world_to_clip = shoot(plotter, camera, size)
             image = Image.fromarray(pixels)
             canvas = new_canvas(image, settings.font_file, settings.lang)
             image.paste(Image.fromarray(band), (0, top))
             canvas.taken.append((0, top, size[0], size[1]))
             overlays = RESTING if frame.a == frame.b else MOVING
-            draw_scene(canvas, _moving_layer(steps, frame), _projector(world_to_clip, size),
-                       overlays)  # fmt: skip
+            draw_scene(canvas, layer, _projector(world_to_clip, size), overlays)
             watermark.lay(image)
             yield np.asarray(image)
     finally:

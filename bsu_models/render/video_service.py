@@ -5,12 +5,14 @@ measurements and sightlines as the stills draw them, the steps' saved views, the
 and cards in the language asked for), writes the MP4 and records the render as one audit event
 with the MP4's SHA-256, the original's and the scene revision's. The MP4 carries the original's
 and the revision's SHA-256 in its ``comment`` tag, so a copy found later says what it was made
-from.
+from, and how it was drawn: entities at true size or as plain markers (``figures=on|off``), the
+section box of each step whose view cuts the model, the sun.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,11 +39,12 @@ from bsu_models.render.video import (
     VideoSettings,
     VideoStep,
     check_timing,
+    filled_cameras,
     render_video,
     video_size,
 )
 from bsu_models.render.video_encode import check_out
-from bsu_models.scenes.scene_items import Step
+from bsu_models.scenes.scene_items import Section, Step
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_sun import step_sun
@@ -70,6 +73,10 @@ class VideoResult:
     source_sha256: str
     #: The sun lighting each step (None for a step without one); empty when unlit.
     suns: tuple[SunPosition | None, ...] = ()
+    #: People, vehicles and cameras drawn at true size (else plain markers).
+    figures: bool = True
+    #: The section box cutting the model at each step (None: uncut); empty when none is.
+    sections: tuple[Section | None, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -90,6 +97,8 @@ class VideoResult:
             "revision_sha256": self.revision_sha256,
             "source_sha256": self.source_sha256,
             "sun": [s.to_json() if s else None for s in self.suns] if self.suns else None,
+            "figures": self.figures,
+            "section": [c.json() if c else None for c in self.sections] or None,
         }
 
 
@@ -164,10 +173,24 @@ def step_cameras(doc: SceneDoc) -> list[Camera | None]:
         if view is not None:
             camera = Camera(
                 view.projection, view.position, view.target, view.up, view.fov_deg,
-                view.ortho_scale,
+                view.ortho_scale, section=view.section,
             )  # fmt: skip
         cameras.append(camera)
     return cameras
+
+
+def step_sections(steps: list[VideoStep]) -> tuple[Section | None, ...]:
+    """The section box each step is shown cut by (that of the view it is shown from,
+    ``video.filled_cameras``); empty when no step is cut."""
+    cuts = tuple(camera.section for camera in filled_cameras(steps))
+    return cuts if any(cuts) else ()
+
+
+def section_text(sections: tuple[Section | None, ...]) -> str:
+    """The section boxes as the MP4's tag records them: one per step, ``none`` where uncut."""
+    return " | ".join(
+        json.dumps(s.json(), separators=(",", ":")) if s else "none" for s in sections
+    )
 
 
 def step_suns(
@@ -198,10 +221,12 @@ def render_scene_video(
     actor: str | None = None,
     progress: Progress | None = None,
     sun_at: str | None = None,
+    figures: bool = True,
 ) -> VideoResult:
     """Write the video of scene ``scene_id`` at ``revision`` (default: current) to ``out``, a
     new file; its words in ``lang``. Lit by the sun at ``sun_at``, or by default at each
-    step's time when the scene has a date and the version a place, as stills are."""
+    step's time when the scene has a date and the version a place, as stills are. ``figures``:
+    people, vehicles and cameras at true size, as stills draw them (else plain markers)."""
     _ = translator(check_language(lang)).gettext
     pixels = video_size(size)
     check_timing(fps, seconds_per_step)
@@ -258,6 +283,15 @@ def render_scene_video(
     lit = tuple(suns.get(step.id) for step in doc.steps) if doc.steps else (suns.get(""),)
     lit = lit if any(lit) else ()
     sun_tag = "; sun=" + " | ".join(_sun_text(s) if s else "none" for s in lit) if lit else ""
+    sections = step_sections(steps)
+    if sections:  # the band says so, as a still's caption does
+        steps = [
+            replace(step, caption=step.caption + _(" · the model cut by a section box"))
+            if cut is not None
+            else step
+            for step, cut in zip(steps, sections, strict=True)
+        ]
+    section_tag = f"; section={section_text(sections)}" if sections else ""
     if not date_text:
         now = datetime.now(UTC)
         date_text = now.strftime("%d %b %Y") if lang == "en" else format_date(now, lang)
@@ -296,9 +330,11 @@ def render_scene_video(
             (
                 "comment",
                 f"bsu-models video; derived-from-sha256={source}; scene={scene_id}@r{revision}; "
-                f"scene-revision-sha256={revision_sha256}{sun_tag}",
+                f"scene-revision-sha256={revision_sha256}{sun_tag}; "
+                f"figures={'on' if figures else 'off'}{section_tag}",
             ),
         ),
+        figures=figures,
     )
     frames = render_video(version_mesh(ctx, version), steps, settings, out, progress)
     digest, length = _file_sha256(out)
@@ -319,6 +355,8 @@ def render_scene_video(
             "language": lang,
             "mp4_sha256": digest,
             **({"sun": [_sun_text(s) if s else None for s in lit]} if lit else {}),
+            "figures": figures,
+            **({"section": [s.json() if s else None for s in sections]} if sections else {}),
         },
     )
     return VideoResult(
@@ -333,4 +371,6 @@ def render_scene_video(
         revision_sha256=revision_sha256,
         source_sha256=source,
         suns=lit,
+        figures=figures,
+        sections=sections,
     )
