@@ -157,19 +157,33 @@ def make_print(
             walls = check_walls(*solid_arrays(landmark), options.min_wall, ground)
     if not walls.ok:
         where = walls.where or (0.0, 0.0, 0.0)
+        facts = {
+            "scale": scale,
+            "share": f"{walls.thin_share:.1%}",
+            "min_wall": f"{options.min_wall:g}",
+            "thinnest": walls.thinnest or 0.0,
+            "x": where[0],
+            "y": where[1],
+            "z": where[2],
+        }
+        if before is not None:
+            # Thickening was asked for and fell short: say so, rather than suggest it again.
+            raise InvalidInput(
+                "At {scale}, the thin parts could not be thickened to the minimum wall of "
+                "{min_wall} mm: {share} of the model's surface is still thinner (before: "
+                "{before}), thinnest {thinnest:.2f} mm in the part at {x:.0f} mm east, {y:.0f} mm "
+                "north, {z:.0f} mm up from the model's south-west corner; nothing was written. "
+                "Choose a larger scale or a smaller --min-wall (0 turns the check off).",
+                before=f"{before.thin_share:.1%}",
+                **facts,
+            )
         raise InvalidInput(
             "At {scale}, {share} of the model's surface is thinner than the minimum wall of "
             "{min_wall} mm (thinnest {thinnest:.2f} mm, at {x:.0f} mm east, {y:.0f} mm north, "
             "{z:.0f} mm up from the model's south-west corner); nothing was written. Choose a "
             "larger scale, thicken thin parts (--thicken), or a smaller --min-wall (0 turns "
             "the check off).",
-            scale=scale,
-            share=f"{walls.thin_share:.1%}",
-            min_wall=f"{options.min_wall:g}",
-            thinnest=walls.thinnest or 0.0,
-            x=where[0],
-            y=where[1],
-            z=where[2],
+            **facts,
         )
     whole = landmark if plan is None else landmark + (plan.slab + plan.relief)
     job = PrintJob(

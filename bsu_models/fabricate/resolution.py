@@ -45,12 +45,6 @@ def _areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return np.linalg.norm(cross, axis=1) / 2
 
 
-def target_faces(vertices: np.ndarray, faces: np.ndarray, nozzle_mm: float) -> int:
-    """Faces needed at the nozzle's resolution: each face at least a nozzle-sized triangle
-    counts once, the smaller ones as the number of such triangles their area covers."""
-    return int(_piece_targets(_areas(vertices, faces), np.zeros(len(faces), int), 1, nozzle_mm)[0])
-
-
 def _piece_targets(
     areas: np.ndarray, piece_of: np.ndarray, count: int, nozzle_mm: float
 ) -> np.ndarray:
