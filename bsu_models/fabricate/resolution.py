@@ -24,6 +24,8 @@ NOZZLE_MM = 0.4
 WORTHWHILE = 0.8
 #: Pieces this small cost nothing to keep as they are.
 MIN_PIECE_FACES = 32
+#: Decimations tried per piece, each to a few more faces, before it is kept as it was.
+TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -55,26 +57,56 @@ def _piece_targets(
     return large + np.ceil(covered / cell).astype(np.int64)
 
 
+def _sound(faces: np.ndarray, vertex_count: int, closed: bool) -> bool:
+    """Whether a decimated piece can still be made solid as the original could: no edge
+    shared by more than two faces or used twice one way, and a closed piece still closed,
+    an open one still rimmed by simple loops (for its skirt)."""
+    from bsu_models.fabricate.solid import _edge_facts, _rim_loops
+
+    edges = _edge_facts(faces, vertex_count)
+    if edges.bad.any():
+        return False
+    if closed:
+        return not edges.rim.any()
+    return _rim_loops(edges.directed[edges.rim]) is not None
+
+
 def _decimated_piece(
     vertices: np.ndarray, faces: np.ndarray, target: int, nozzle_mm: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """One piece decimated to ``target`` faces (its own corners and faces), or None when the
-    decimation lost its shape: quadric collapse can fold a small piece away."""
+    """One piece decimated to about ``target`` faces (its own corners and faces), or None
+    when no try keeps it as sound as it was (``_sound``) and as large: quadric collapse now
+    and then folds a few faces onto each other, or a small piece away."""
     import fast_simplification
 
+    from bsu_models.fabricate.solid import _edge_facts, _rim_loops
+
     used, local = np.unique(faces, return_inverse=True)
-    points = vertices[used]
-    new_points, new_faces = fast_simplification.simplify(
-        points, local.reshape(-1, 3), target_count=max(target, 4), preserve_border=True
-    )
-    if len(new_faces) == 0:
+    points, local = vertices[used], local.reshape(-1, 3)
+    edges = _edge_facts(local, len(points))
+    if edges.bad.any():
+        return None  # made solid another way (a hull): nothing to keep sound
+    closed = not edges.rim.any()
+    if not closed and _rim_loops(edges.directed[edges.rim]) is None:
         return None
-    new_points = np.asarray(new_points, np.float64)
-    # The piece keeps its extent, to well within a nozzle: the print stays true to scale.
-    moved = np.r_[new_points.min(0) - points.min(0), new_points.max(0) - points.max(0)]
-    if np.abs(moved).max() > nozzle_mm / 4:
-        return None
-    return new_points, np.asarray(new_faces, np.int64)
+    for tries in range(TRIES):
+        new_points, new_faces = fast_simplification.simplify(
+            points,
+            local,
+            target_count=max(int(target * (1 + 0.05 * tries)), 4),
+            preserve_border=True,
+        )
+        new_points = np.asarray(new_points, np.float64)
+        new_faces = np.asarray(new_faces, np.int64)
+        if len(new_faces) == 0:
+            return None
+        # The piece keeps its extent, to well within a nozzle: the print stays true to scale.
+        moved = np.r_[new_points.min(0) - points.min(0), new_points.max(0) - points.max(0)]
+        if np.abs(moved).max() > nozzle_mm / 4:
+            return None
+        if _sound(new_faces, len(new_points), closed):
+            return new_points, new_faces
+    return None
 
 
 def to_printer_resolution(
