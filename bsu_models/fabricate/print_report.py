@@ -158,7 +158,9 @@ def report_pdf(
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(18, 18, 18)
     pdf.set_auto_page_break(True, margin=15)
-    pdf.set_creation_date(made)
+    # To the minute, as the report's own words: the same print made twice in a minute is the
+    # same PDF.
+    pdf.set_creation_date(made.replace(second=0, microsecond=0))
     pdf.set_title(title)
     pdf.set_subject(lines[0] if lines else title)
     pdf.set_creator("BSU Models")
