@@ -6,7 +6,9 @@ and the audit event."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -14,10 +16,11 @@ import manifold3d
 import numpy as np
 import pytest
 import trimesh
+from pypdf import PdfReader
 
 import bsu_models
 from bsu_models.cli.commands import main
-from bsu_models.fabricate import base_plate
+from bsu_models.fabricate import base_plate, print_report
 from tests.conftest import MARKUP, upload
 
 CASE = "KC-2026-0142"
@@ -87,6 +90,19 @@ def test_bodies_are_closed_and_true_to_scale(models, tmp_path):
         assert size[:2] == pytest.approx(expected[:2], rel=0.005)
         assert size[2] - result.plinth_mm == pytest.approx(expected[2], rel=0.005)
         assert result.landmark_size_mm == pytest.approx(tuple(expected), rel=0.005)
+        assert result.decimated is None  # every face large enough to print
+    # At 1:10 the bunny is 15 mm long: most of its faces are smaller than the nozzle, and the
+    # print keeps as many as it can show, still closed and true to scale.
+    out = tmp_path / "small-bunny.stl"
+    result = cat.print_model(bunny.version_id, scale="1:10", out=out, base=False, min_wall=0)
+    before, after, nozzle = result.decimated
+    assert nozzle == 0.4 and after < before / 4
+    (body,) = _bodies(out).values()
+    assert body.is_watertight and body.volume > 0
+    expected = _expected_mm(bunny, 10)
+    assert body.extents[:2] == pytest.approx(expected[:2], rel=0.005)
+    assert body.extents[2] - result.plinth_mm == pytest.approx(expected[2], rel=0.005)
+    assert f"{after} of {before} faces kept" in Path(result.report).read_text()
 
 
 def test_base_plate_lettering_is_geometry(models, tmp_path):
@@ -186,12 +202,15 @@ def test_cli_json_audit_and_same_bytes(models, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("BSU_DATA_DIR", str(cat.settings.data_dir))
     monkeypatch.setenv("BSU_DATABASE_URL", cat.settings.database_url)
     outs = [tmp_path / "a.3mf", tmp_path / "b.3mf"]
-    for out in outs:
+    reports = []
+    for out, language in zip(outs, ("en", "zh_HK"), strict=True):
         code = main(
-            ["print", str(fandisk.version_id), "--scale", "1:80", "--out", str(out), "--json"]
-        )
+            ["print", str(fandisk.version_id), "--scale", "1:80", "--out", str(out), "--json",
+             "--language", language]
+        )  # fmt: skip
         printed, err = capsys.readouterr()
         assert code == 0, err
+        reports.append(json.loads(printed))
     payload = json.loads(printed)
     assert payload["scale"] == "1:80" and payload["source_sha256"] == fandisk.original_sha256
     assert payload["files"][0]["sha256"] == hashlib.sha256(outs[1].read_bytes()).hexdigest()
@@ -201,9 +220,26 @@ def test_cli_json_audit_and_same_bytes(models, tmp_path, monkeypatch, capsys):
     assert 'unit="millimeter"' in model and fandisk.original_sha256 in model
     report = Path(payload["report"]).read_text()
     assert fandisk.original_sha256 in report and "1:80" in report
+    assert "manifold3d " in report and "fast-simplification " in report
+    # The PDF report: the same facts, in the report's language, with a picture of the print.
+    for sent, title in zip(reports, ("Print report", "列印報告"), strict=True):
+        pdf = Path(sent["report_pdf"]).read_bytes()
+        assert sent["report_pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
+        (page,) = PdfReader(io.BytesIO(pdf)).pages
+        # poppler's pdftotext reads the text as a court's PDF reader would.
+        text = subprocess.run(
+            ["pdftotext", sent["report_pdf"], "-"], capture_output=True, text=True, check=True
+        ).stdout.replace("\n", " ")
+        assert title in text and fandisk.original_sha256 in text and "1:80" in text
+        assert sent["files"][0]["sha256"] in text and "manifold3d" in text
+        (picture,) = page.images
+        assert picture.image.size == print_report.PICTURE_PX
+        # The print stands out of the background: the picture is not one flat colour.
+        assert np.asarray(picture.image.convert("L")).std() > 10
     event = cat.audit_events(limit=1)[0]
     assert (event.action, event.object_sha256) == ("model.print", fandisk.original_sha256)
     assert event.details["files"][0]["sha256"] == payload["files"][0]["sha256"]
+    assert event.details["report_pdf_sha256"] == payload["report_pdf_sha256"]
     code = main(
         ["print", str(fandisk.version_id), "--scale", "1:80", "--out", "x.3mf", "--bed", "9x9"]
     )

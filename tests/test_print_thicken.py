@@ -49,6 +49,12 @@ def test_teapot_thin_places_are_thickened_not_refused(thin, tmp_path):
     with pytest.raises(bsu_models.InvalidInput, match=r"thicken thin parts \(--thicken\)"):
         cat.print_model(teapot.version_id, scale="1:0.05", out=refused, base=False)
     assert not refused.exists()
+    # Half that size the spout and handle are too thin for thickening by moving corners: the
+    # refusal says so (rather than suggest --thicken again) and where.
+    with pytest.raises(bsu_models.InvalidInput, match="could not be thickened") as failed:
+        cat.print_model(teapot.version_id, scale="1:0.1", out=refused, base=False, thicken=True)
+    assert "--thicken" not in str(failed.value) and "mm east" in str(failed.value)
+    assert not refused.exists()
 
     # 3MF: the teapot's spout and handle touch its body along edges, which STL, keeping no
     # shared corners, cannot tell from an opening (thickened or not).

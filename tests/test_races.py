@@ -248,6 +248,7 @@ def test_prints_of_the_same_version_to_the_same_file_at_once(world, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "block.3mf",
         "block.ply",
+        "block.print-report.pdf",
         "block.print-report.txt",
     ]
 

@@ -41,11 +41,11 @@ def _installed(distribution: str) -> str:
         return NOT_INSTALLED
 
 
-def software_versions() -> dict[str, str]:
-    """``{"Python": "3.11.7", "VTK": "9.3.1", ...}``: Python and each ``TRACKED`` library as
-    installed now (``"not installed"`` for one that is missing)."""
+def software_versions(tracked: dict[str, str] = TRACKED) -> dict[str, str]:
+    """``{"Python": "3.11.7", "VTK": "9.3.1", ...}``: Python and each library of ``tracked``
+    (label -> distribution) as installed now (``"not installed"`` for one that is missing)."""
     versions = {"Python": platform.python_version()}
-    versions |= {label: _installed(name) for label, name in TRACKED.items()}
+    versions |= {label: _installed(name) for label, name in tracked.items()}
     return versions
 
 

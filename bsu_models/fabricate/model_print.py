@@ -16,6 +16,7 @@ from bsu_models.core.errors import InvalidInput
 from bsu_models.fabricate import base_plate, tiles
 from bsu_models.fabricate.markers import MarkerSpec, marker_parts
 from bsu_models.fabricate.print_files import Part
+from bsu_models.fabricate.resolution import NOZZLE_MM, Resolution, to_printer_resolution
 from bsu_models.fabricate.solid import print_frame_matrix, solid_arrays, solidify
 from bsu_models.fabricate.thicken import Thickening, thickened_solid
 from bsu_models.fabricate.walls import WallCheck, check_walls
@@ -34,6 +35,8 @@ class PrintOptions:
     tiles: bool = True
     #: Thicken parts thinner than ``min_wall`` (``fabricate.thicken``) rather than refuse.
     thicken: bool = False
+    #: The nozzle's width (mm): faces smaller than it are decimated away first; 0 keeps all.
+    nozzle: float = NOZZLE_MM
 
 
 @dataclass
@@ -55,6 +58,7 @@ class PrintJob:
     enlarged_markers: list[str] = field(default_factory=list)  # markers made printable
     thickened: Thickening | None = None  # thin parts thickened to the wall
     walls_before: WallCheck | None = None  # the walls as the model had them, when thickened
+    resolution: Resolution | None = None  # faces before and after decimation to the nozzle
 
 
 def parse_bed(text: str) -> tuple[float, float, float]:
@@ -134,7 +138,8 @@ def make_print(
             bed_x=bed_x,
             bed_y=bed_y,
         )
-    made = solidify(plain + np.array([0.0, 0.0, plinth]), faces, floor=0.0)
+    fine, fine_faces, resolution = to_printer_resolution(plain, faces, options.nozzle)
+    made = solidify(fine + np.array([0.0, 0.0, plinth]), fine_faces, floor=0.0)
     landmark = made.solid
     if plan is None and not made.skirted:
         # Closed pieces only: nothing stands under the model, so it stands on the bed itself.
@@ -152,19 +157,33 @@ def make_print(
             walls = check_walls(*solid_arrays(landmark), options.min_wall, ground)
     if not walls.ok:
         where = walls.where or (0.0, 0.0, 0.0)
+        facts = {
+            "scale": scale,
+            "share": f"{walls.thin_share:.1%}",
+            "min_wall": f"{options.min_wall:g}",
+            "thinnest": walls.thinnest or 0.0,
+            "x": where[0],
+            "y": where[1],
+            "z": where[2],
+        }
+        if before is not None:
+            # Thickening was asked for and fell short: say so, rather than suggest it again.
+            raise InvalidInput(
+                "At {scale}, the thin parts could not be thickened to the minimum wall of "
+                "{min_wall} mm: {share} of the model's surface is still thinner (before: "
+                "{before}), thinnest {thinnest:.2f} mm in the part at {x:.0f} mm east, {y:.0f} mm "
+                "north, {z:.0f} mm up from the model's south-west corner; nothing was written. "
+                "Choose a larger scale or a smaller --min-wall (0 turns the check off).",
+                before=f"{before.thin_share:.1%}",
+                **facts,
+            )
         raise InvalidInput(
             "At {scale}, {share} of the model's surface is thinner than the minimum wall of "
             "{min_wall} mm (thinnest {thinnest:.2f} mm, at {x:.0f} mm east, {y:.0f} mm north, "
             "{z:.0f} mm up from the model's south-west corner); nothing was written. Choose a "
             "larger scale, thicken thin parts (--thicken), or a smaller --min-wall (0 turns "
             "the check off).",
-            scale=scale,
-            share=f"{walls.thin_share:.1%}",
-            min_wall=f"{options.min_wall:g}",
-            thinnest=walls.thinnest or 0.0,
-            x=where[0],
-            y=where[1],
-            z=where[2],
+            **facts,
         )
     whole = landmark if plan is None else landmark + (plan.slab + plan.relief)
     job = PrintJob(
@@ -176,6 +195,7 @@ def make_print(
         walls=walls,
         thickened=thickened,
         walls_before=before,
+        resolution=resolution,
         scale_bar_m=plan.scale_bar_m if plan else None,
         pieces={"closed": made.closed, "skirted": made.skirted, "hulled": made.hulled},
     )

@@ -3,8 +3,9 @@
 The version's stored geometry (never the upload itself) is scaled from its file units and model
 scale to 1:N of the real world, made solid and checked (``model_print``); only then are the
 files written, each through a temporary file renamed into place. The print report (a text file
-beside the print) names the original's SHA-256, the scale, the printed size, the volume and the
-parts; the export is an audit event with the SHA-256 of every file written.
+and a PDF beside the print, ``print_report``) names the original's SHA-256, the scale, the
+printed size, the volume and the parts; the export is an audit event with the SHA-256 of
+every file written.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from bsu_models.core.audit import append_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_session
 from bsu_models.core.errors import InvalidInput
-from bsu_models.core.i18n import check_language, format_datetime, translator
+from bsu_models.core.i18n import check_language, format_datetime
 from bsu_models.core.text import text_sha256
 from bsu_models.core.units import metres_per_model_unit, parse_scale
 from bsu_models.core.versions import get_version
@@ -29,11 +30,11 @@ from bsu_models.fabricate.markers import MarkerSpec
 from bsu_models.fabricate.model_print import (
     DEFAULT_BED,
     DEFAULT_MIN_WALL,
-    PrintJob,
     PrintOptions,
     make_print,
 )
 from bsu_models.fabricate.print_files import Part, stl_bytes, threemf_bytes
+from bsu_models.fabricate.print_report import report_pdf, report_text
 from bsu_models.render.still_service import version_geometry
 from bsu_models.scenes.service import SceneService
 
@@ -58,6 +59,11 @@ class PrintResult:
     source_sha256: str
     #: Thin parts thickened to the minimum wall: corners moved and the largest move (mm).
     thickened: tuple[int, float] | None = None
+    #: The report as PDF, with a picture of the print, and its SHA-256.
+    report_pdf: str = ""
+    report_pdf_sha256: str = ""
+    #: Faces before and after decimation to the nozzle, and the nozzle (mm); None: not needed.
+    decimated: tuple[int, int, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +83,15 @@ class PrintResult:
                 None
                 if self.thickened is None
                 else {"corners_moved": self.thickened[0], "largest_move_mm": self.thickened[1]}
+            ),
+            "report_pdf": self.report_pdf,
+            "report_pdf_sha256": self.report_pdf_sha256,
+            "decimated": (
+                None
+                if self.decimated is None
+                else dict(
+                    zip(("faces_before", "faces_after", "nozzle_mm"), self.decimated, strict=True)
+                )
             ),
         }
 
@@ -143,85 +158,6 @@ def _markers(
                 )
             )
     return tuple(specs), info.revision
-
-
-def report_text(job: PrintJob, result: PrintResult, version_text: str, when: str, lang: str) -> str:
-    _ = translator(lang).gettext
-    x, y, z = result.size_mm
-    lx, ly, lz = result.landmark_size_mm
-    lines = [
-        _("Print report"),
-        _("Model: {model}").format(model=version_text),
-        _("Original SHA-256: {sha}").format(sha=result.source_sha256),
-        _("Scale: {scale} of the real world").format(scale=result.scale),
-        _("Printed size: {x:.1f} x {y:.1f} x {z:.1f} mm (east-west, north-south, height)").format(
-            x=x, y=y, z=z
-        ),
-        _("Model alone: {x:.1f} x {y:.1f} x {z:.1f} mm, on {plinth:.1f} mm of plinth").format(
-            x=lx, y=ly, z=lz, plinth=result.plinth_mm
-        ),
-        _("Volume: {volume:.1f} cm³").format(volume=result.volume_mm3 / 1000),
-        _("Tiles: {rows} x {columns}, {pins} alignment pins").format(
-            rows=result.tiles[0], columns=result.tiles[1], pins=result.pins
-        ),
-        *(
-            [
-                _("{count} seams had no room for a pin: glue them").format(
-                    count=job.seams_without_pins
-                )
-            ]
-            if job.seams_without_pins
-            else []
-        ),
-        _("Parts: {parts}").format(parts=", ".join(result.parts)),
-        *(
-            [
-                _("Markers larger than the scale, so that they can be printed: {markers}").format(
-                    markers=", ".join(job.enlarged_markers)
-                )
-            ]
-            if job.enlarged_markers
-            else []
-        ),
-        _(
-            "Mesh pieces: {closed} closed, {skirted} closed down to the plinth, "
-            "{hulled} replaced by their convex hull"
-        ).format(**job.pieces),
-    ]
-    if job.walls is not None and job.walls.thinnest is not None:
-        lines.append(
-            _(
-                "Thinnest wall measured: {thinnest:.2f} mm ({share} of the surface below {wall} mm)"
-            ).format(
-                thinnest=job.walls.thinnest,
-                share=f"{job.walls.thin_share:.2%}",
-                wall=f"{job.walls.min_wall:g}",
-            )
-        )
-    if job.thickened is not None and job.walls_before is not None:
-        lines.append(
-            _(
-                "Thin parts thickened to the minimum wall of {wall} mm: {moved} corners moved "
-                "outwards along their normals, at most {largest:.2f} mm (before: thinnest "
-                "{thinnest:.2f} mm, {share} of the surface below the wall)"
-            ).format(
-                wall=f"{job.walls_before.min_wall:g}",
-                moved=job.thickened.moved,
-                largest=job.thickened.largest_mm,
-                thinnest=job.walls_before.thinnest or 0.0,
-                share=f"{job.walls_before.thin_share:.2%}",
-            )
-        )
-    if job.scale_bar_m is not None:
-        lines.append(
-            _("Base plate: case reference, scale, north arrow and a {metres:g} m scale bar").format(
-                metres=job.scale_bar_m
-            )
-        )
-    lines.append(_("Files:"))
-    lines += [f"  {Path(p).name}  SHA-256 {s}" for p, s in result.files]
-    lines.append(_("Made {when} by BSU Models").format(when=when))
-    return "\n".join(lines) + "\n"
 
 
 def export_print(
@@ -291,6 +227,8 @@ def export_print(
             header = f"bsu-models {scale_text} {part.name} src {version.original_sha256[:40]}"
             written.append((str(path), _write(path, stl_bytes(part, header))))
     report_path = out.with_name(f"{out.stem}.print-report.txt")
+    pdf_path = out.with_name(f"{out.stem}.print-report.pdf")
+    resolution = job.resolution
     result = PrintResult(
         version_id=version_id,
         scale=scale_text,
@@ -309,11 +247,20 @@ def export_print(
             if job.thickened is None
             else (job.thickened.moved, round(job.thickened.largest_mm, 4))
         ),
+        report_pdf=str(pdf_path),
+        decimated=(
+            None
+            if resolution is None or not resolution.decimated
+            else (resolution.faces_before, resolution.faces_after, resolution.nozzle_mm)
+        ),
     )
-    when = format_datetime(datetime.now(UTC), lang)
+    made = datetime.now(UTC)
+    when = format_datetime(made, lang)
     described = f"{version.case_reference} / {version.model_name}, version {version.number}"
-    report = report_text(job, result, described, when, lang).encode("utf-8")
-    report_sha = _write(report_path, report)
+    text = report_text(job, result, described, when, lang)
+    report_sha = _write(report_path, text.encode("utf-8"))
+    pdf = report_pdf(job, text, version.original_sha256, made, lang, ctx.settings.font_file)
+    result = replace(result, report_pdf_sha256=_write(pdf_path, pdf))
     with write_session(ctx.engine) as session:
         append_event(
             session,
@@ -337,6 +284,8 @@ def export_print(
                     {"name_sha256": text_sha256(Path(p).name), "sha256": s} for p, s in written
                 ],
                 "report_sha256": report_sha,
+                "report_pdf_sha256": result.report_pdf_sha256,
+                "decimated": result.to_json()["decimated"],
                 "scene": scene_id,
                 "revision": revision,
                 "step": step if scene_id is not None else None,
