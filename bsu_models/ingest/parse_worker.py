@@ -2,11 +2,11 @@
 
 Run only by ``bsu_models.ingest.sandbox`` as
 ``python -m bsu_models.ingest.parse_worker WORKDIR MEMORY_BYTES CPU_SECONDS``. It reads
-``WORKDIR/request.json`` and the files it lists, and writes ``WORKDIR/out/``: ``mesh.npz``
-(validated arrays), ``web.glb`` (the browser copy), optionally ``texture.png``, and
-``result.json`` (facts, or an error: its class, msgid, values and English sentence). Companion
-files (MTL, textures, glTF buffers) are served from memory by ``UploadResolver``: the parser
-never opens a path it was given.
+``WORKDIR/request.json`` and the files it lists, and writes ``WORKDIR/out/``: ``vertices.npy``,
+``faces.npy``, optionally ``uv.npy`` and ``colours.npy`` (validated arrays), ``web.glb`` (the
+browser copy), optionally ``texture.png``, and ``result.json`` (facts, or an error: its class,
+msgid, values and English sentence). Companion files (MTL, textures, glTF buffers) are served
+from memory by ``UploadResolver``: the parser never opens a path it was given.
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ import trimesh
 from PIL import Image
 
 from bsu_models.core.errors import BsuError, InvalidMesh, LimitExceeded, Message, params_to_json
-from bsu_models.ingest.meshdata import is_watertight, merge_positions, surface_area, validate_arrays
+from bsu_models.ingest.meshdata import (
+    is_watertight,
+    merge_positions,
+    position_ids,
+    surface_area,
+    validate_arrays,
+)
 from bsu_models.ingest.ply_strips import read_ply_with_strips
 from bsu_models.ingest.textures import check_textures
 
@@ -217,6 +223,8 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
         raise InvalidMesh(
             "{label}: the file holds no surface mesh (no faces were found).", label=label
         )
+    if len(meshes) == 1:  # no joining: no copy of every face
+        return np.asarray(meshes[0].vertices), np.asarray(meshes[0].faces), meshes[0]
     offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
     vertices = np.concatenate([np.asarray(m.vertices) for m in meshes])
     faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
@@ -332,10 +340,13 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
 
     # Watertightness is a property of the surface, not of how the file splits vertices (STL
     # repeats every corner; OBJ splits at UV seams), so it is judged on merged positions.
-    merged_vertices, merged_faces = merge_positions(vertices, faces)
-    watertight = is_watertight(merged_faces, len(merged_vertices))
     if fmt == "stl":
-        vertices, faces, colours = merged_vertices, merged_faces, None
+        vertices, faces = merge_positions(vertices, faces)
+        colours = None
+        watertight = is_watertight(faces, len(vertices))
+    else:
+        ids, positions = position_ids(vertices)
+        watertight = is_watertight(ids[faces], positions)
     mesh = trimesh.Trimesh(
         vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False
     )
@@ -365,8 +376,9 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
         (out / "texture.png").write_bytes(texture_png)
     if colours is not None:
         arrays["colours"] = colours
-    # numpy's stub types savez's keyword arrays as its own options; the names are array names.
-    np.savez(out / "mesh.npz", **arrays)  # type: ignore[arg-type]
+    # One .npy file per array: a zip (savez) would add a checksum pass on each side.
+    for name, array in arrays.items():
+        np.save(out / f"{name}.npy", array, allow_pickle=False)
     # Warnings travel as messages (msgid and values), so they can be shown in either language.
     notes: list[dict[str, Any]] = []
     unused = sorted(

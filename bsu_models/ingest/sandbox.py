@@ -207,10 +207,13 @@ def _crash(label: str, returncode: int | None, stderr: bytes) -> ParsedUpload:
 
 
 def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) -> ParsedUpload:
-    with np.load(out / "mesh.npz", allow_pickle=False) as arrays:
-        vertices, faces = arrays["vertices"], arrays["faces"]
-        uv = arrays["uv"] if "uv" in arrays.files else None
-        colours = arrays["colours"] if "colours" in arrays.files else None
+    def array(name: str) -> np.ndarray | None:
+        path = out / f"{name}.npy"
+        return np.load(path, allow_pickle=False) if path.exists() else None
+
+    vertices, faces, uv, colours = (array(n) for n in ("vertices", "faces", "uv", "colours"))
+    if vertices is None or faces is None:
+        raise errors.ParseFailed("{label}: the parser left no mesh.", label=label)
     vertices, faces, uv = validate_arrays(label, vertices, faces, settings.max_faces, uv)
     texture_path = out / "texture.png"
     texture = texture_path.read_bytes() if uv is not None and texture_path.exists() else None
