@@ -15,6 +15,9 @@ import numpy as np
 from bsu_models.core.errors import InvalidMesh, LimitExceeded
 from bsu_models.core.limits import MAX_COORDINATE
 
+#: The line the parser process writes to its parent once it has written a mesh's arrays.
+MESH_READY = "mesh-ready"
+
 
 @dataclass(frozen=True)
 class MeshArrays:

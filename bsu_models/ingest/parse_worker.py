@@ -20,6 +20,7 @@ import resource
 import struct
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from PIL import Image
 
 from bsu_models.core.errors import BsuError, InvalidMesh, LimitExceeded, Message, params_to_json
 from bsu_models.ingest.meshdata import (
+    MESH_READY,
     is_watertight,
     merge_positions,
     position_ids,
@@ -279,7 +281,14 @@ def _describe_parser_error(exc: Exception) -> Message:
     return Message("unreadable data ({kind})", kind=type(exc).__name__)
 
 
-def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -> dict[str, Any]:
+def parse_upload(
+    request: dict[str, Any],
+    inputs: dict[str, bytes],
+    out: Path,
+    mesh_ready: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """Parse one upload into ``out``; ``mesh_ready`` is called once the validated arrays are
+    written there, before the facts and the web copy are made."""
 
     label = request["label"]
     mesh_name = request["mesh_name"]
@@ -338,15 +347,24 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     if uv is None:
         texture_png = None
 
-    # Watertightness is a property of the surface, not of how the file splits vertices (STL
-    # repeats every corner; OBJ splits at UV seams), so it is judged on merged positions.
-    if fmt == "stl":
+    if fmt == "stl":  # STL repeats every corner: its mesh is kept with positions merged
         vertices, faces = merge_positions(vertices, faces)
         colours = None
-        watertight = is_watertight(faces, len(vertices))
-    else:
-        ids, positions = position_ids(vertices)
-        watertight = is_watertight(ids[faces], positions)
+    arrays: dict[str, np.ndarray] = {"vertices": vertices, "faces": faces}
+    if uv is not None and texture_png is not None:
+        arrays["uv"] = uv
+        (out / "texture.png").write_bytes(texture_png)
+    if colours is not None:
+        arrays["colours"] = colours
+    # One .npy file per array: a zip (savez) would add a checksum pass on each side.
+    for name, array in arrays.items():
+        np.save(out / f"{name}.npy", array, allow_pickle=False)
+    mesh_ready()  # the parent may draw the thumbnail while the facts and web copy are made
+
+    # Watertightness is a property of the surface, not of how the file splits vertices (OBJ
+    # splits at UV seams), so it is judged on merged positions.
+    ids, positions = position_ids(vertices)
+    watertight = is_watertight(ids[faces], positions)
     mesh = trimesh.Trimesh(
         vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False
     )
@@ -370,15 +388,6 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
 
     glb = trimesh.exchange.gltf.export_glb(scene, tree_postprocessor=tag_source)
     (out / "web.glb").write_bytes(glb)
-    arrays: dict[str, np.ndarray] = {"vertices": vertices, "faces": faces}
-    if uv is not None and texture_png is not None:
-        arrays["uv"] = uv
-        (out / "texture.png").write_bytes(texture_png)
-    if colours is not None:
-        arrays["colours"] = colours
-    # One .npy file per array: a zip (savez) would add a checksum pass on each side.
-    for name, array in arrays.items():
-        np.save(out / f"{name}.npy", array, allow_pickle=False)
     # Warnings travel as messages (msgid and values), so they can be shown in either language.
     notes: list[dict[str, Any]] = []
     unused = sorted(
@@ -433,7 +442,7 @@ def parse_folder(workdir: Path) -> int:
         for index, name in enumerate(request["files"])
     }
     try:
-        result = parse_upload(request, inputs, out)
+        result = parse_upload(request, inputs, out, _say_mesh_ready)
     except BsuError as exc:
         result = _failure(exc)
     except MemoryError:
@@ -452,6 +461,12 @@ def parse_folder(workdir: Path) -> int:
         )
     (out / "result.json").write_text(json.dumps(result))
     return 0
+
+
+def _say_mesh_ready() -> None:
+    """Tell the parent (on standard output) that the arrays are written."""
+    sys.stdout.write(f"{MESH_READY}\n")
+    sys.stdout.flush()
 
 
 def _failure(exc: BsuError) -> dict[str, Any]:

@@ -4,9 +4,9 @@ Order of work, chosen so a crash at any point leaves no row pointing at a missin
 
 1. check the case exists and the metadata is valid (cheap refusals first);
 2. unpack and choose the mesh (in memory), hash every original;
-3. parse in the limited child process, validate again here;
-4. write all blobs (each atomically: temp file, fsync, rename), the originals, the web copy and
-   the geometry while the thumbnail renders, then the thumbnail;
+3. parse in the limited child process, validate again here, render the thumbnail (while the
+   parser goes on to measure the facts and make the web copy);
+4. write all blobs (each atomically: temp file, fsync, rename);
 5. one database transaction adds the model/version/file rows and the audit event; it locks the
    case row first, so concurrent imports into a case take version numbers one after another.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
@@ -156,37 +155,42 @@ def run_import(
     prepared = prepare_upload(list(request.files), settings, request.member)
     mesh_sha = hashlib.sha256(prepared.mesh_data).hexdigest()
     report(0.15, Message("Parsing {name}", name=prepared.mesh_name))
-    parsed = parse_in_sandbox(prepared, mesh_sha, settings)
-    report(0.70, Message("Rendering the thumbnail"))
+    thumbnails: list[bytes] = []
+
+    def draw(mesh: MeshArrays) -> None:
+        report(0.50, Message("Rendering the thumbnail"))
+        thumbnails.append(
+            render_thumbnail(
+                mesh, settings.thumbnail_size, mesh_sha, request.up_axis, request.north_axis
+            )
+        )
+
+    # The thumbnail is drawn here while the parser measures the facts and makes the web copy.
+    parsed = parse_in_sandbox(prepared, mesh_sha, settings, on_mesh=draw)
+    if not thumbnails:
+        draw(parsed.mesh)
+    thumbnail = thumbnails[0]
+
+    geometry = pack_geometry(parsed.mesh.vertices, parsed.mesh.faces)
+    report(0.85, Message("Storing files"))
     written: list[str] = []
     generator = f"bsu-models {__version__}"
     with blobs.writing() as writing:
         try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                # The files are hashed and written (neither holds the interpreter) while the
-                # thumbnail renders: on two cores the writes cost almost nothing extra.
-                early = pool.submit(
-                    _store_files, blobs, prepared, parsed, mesh_sha, generator, written
-                )
-                thumbnail = render_thumbnail(
-                    parsed.mesh, settings.thumbnail_size, mesh_sha, request.up_axis,
-                    request.north_axis,
-                )  # fmt: skip
-                originals, web, geometry = early.result()
-            report(0.85, Message("Storing files"))
             stored = [
-                *originals,
-                web,
+                StoredBlob(role, name, _put(blobs, data, written), len(data), _media_type(data))
+                for role, name, data in _originals(prepared)
+            ]
+            derived = (
+                ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
+                ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
+                ("geometry", "geometry.bin", geometry, "application/x-bsu-geometry"),
+            )
+            stored += [
                 StoredBlob(
-                    "thumbnail",
-                    "thumbnail.png",
-                    _put(blobs, thumbnail, written),
-                    len(thumbnail),
-                    "image/png",
-                    mesh_sha,
-                    generator,
-                ),
-                geometry,
+                    role, name, _put(blobs, data, written), len(data), media, mesh_sha, generator
+                )
+                for role, name, data, media in derived
             ]
             report(0.95, Message("Recording in the catalogue"))
             version_id = write_retrying(
@@ -200,34 +204,6 @@ def run_import(
             raise
     report(1.0, Message("Done"))
     return version_id
-
-
-def _store_files(
-    blobs: BlobStore,
-    prepared: PreparedUpload,
-    parsed: ParsedUpload,
-    mesh_sha: str,
-    generator: str,
-    written: list[str],
-) -> tuple[list[StoredBlob], StoredBlob, StoredBlob]:
-    """Store the originals, the web copy and the geometry: (originals, web copy, geometry)."""
-    originals = [
-        StoredBlob(role, name, _put(blobs, data, written), len(data), _media_type(data))
-        for role, name, data in _originals(prepared)
-    ]
-    derived = [
-        StoredBlob(role, name, _put(blobs, data, written), len(data), media, mesh_sha, generator)
-        for role, name, data, media in (
-            ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
-            (
-                "geometry",
-                "geometry.bin",
-                pack_geometry(parsed.mesh.vertices, parsed.mesh.faces),
-                "application/x-bsu-geometry",
-            ),
-        )
-    ]
-    return originals, derived[0], derived[1]
 
 
 def _put(blobs: BlobStore, data: bytes, written: list[str]) -> str:
