@@ -300,6 +300,17 @@ def vm_hwm_mib(pid: int) -> float | None:
 # -- fingerprint --------------------------------------------------------------------------------
 
 
+def print_result(result: dict[str, Any], as_json: bool, targets: str) -> None:
+    """A benchmark's result: as one JSON object, or a line per key and then its targets."""
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    width = max(len(key) for key in result)
+    for key, value in result.items():
+        print(f"{key:>{width}}: {value}")
+    print(targets)
+
+
 def code_version(*folders: str) -> str:
     """The commit measured, and whether ``folders`` differ from it: others edit the tree while a
     benchmark runs, so a figure only compares with the code it names."""

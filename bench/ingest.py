@@ -52,9 +52,12 @@ SEED = 20260142
 # With the package as written (progress messages in parentheses):
 #   start .. "Checking the upload"            request validation, case check (db read)
 #   "Checking the upload" .. "Parsing X"       prepare_upload + sha256
-#   "Parsing X" .. "Rendering the thumbnail"   parse_in_sandbox
-#   "Rendering the thumbnail" .. "Storing files"   render_thumbnail (and anything else before store)
-#   "Storing files" .. "Recording in the catalogue"  blob puts (fsync)
+#   "Parsing X" .. "Rendering the thumbnail"   parse_in_sandbox until the parser hands over the
+#                                              mesh's arrays
+#   "Rendering the thumbnail" .. "Storing files"   render_thumbnail and the blob puts of all but the
+#                                              web copy, while the parser measures the facts and
+#                                              makes the web copy; then waiting for it
+#   "Storing files" .. "Recording in the catalogue"  the web copy's blob put (fsync)
 #   "Recording in the catalogue" .. "Done"     the database transaction (rows, audit event)
 #   "Done" .. returned                         get_version
 

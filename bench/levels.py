@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, code_version, machine, textured_grid
+from _common import REPO, code_version, machine, print_result, textured_grid
 
 sys.path.insert(0, str(REPO))
 
@@ -106,12 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         "high_texture_gpu_over_rgba": round(gpu / rgba, 3) if rgba else None,
         "tools": tool_versions(),
     }
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        for key, value in result.items():
-            print(f"{key:>28}: {value}")
-        print("targets: first_frame_bytes_ratio >= 8, high_texture_gpu_over_rgba <= 0.25")
+    print_result(
+        result,
+        args.json,
+        "targets: first_frame_bytes_ratio >= 8, high_texture_gpu_over_rgba <= 0.25",
+    )
     return 0
 
 

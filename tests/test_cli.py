@@ -137,13 +137,13 @@ def test_verify_exits_1_with_one_line_per_problem(cli_env, testdata):
     run_cli(cli_env, "case", "add", "KC-1", "--title", "t")
     run_cli(cli_env, "import", str(testdata / "teapot.obj"), "--case", "KC-1", "--name", "pot")
     blobs = [p for p in (Path(cli_env["BSU_DATA_DIR"]) / "blobs").rglob("*") if p.is_file()]
-    # The original, web copy, thumbnail and geometry, and the web levels (for a mesh this small
-    # low and high are the same bytes, stored once).
+    # The original, web copy, thumbnail and geometry, the web levels (for a mesh this small
+    # low and high are the same bytes, stored once) and the click index.
     levels = {
         level["sha256"]
         for level in json.loads(run_cli(cli_env, "show", "1", "--json").stdout)["web_levels"]
     }
-    assert len(levels) == 1 and len(blobs) == 5
+    assert len(levels) == 1 and len(blobs) == 6
     next(p for p in blobs if p.name not in levels).unlink()
     checked = run_cli(cli_env, "verify")
     assert checked.returncode == 1

@@ -3,9 +3,18 @@ survives, and nothing is stored."""
 
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 import bsu_models
+from bench._common import textured_grid
+from bsu_models.core.errors import ParseFailed
+from bsu_models.ingest.service import ImportRequest, run_import
+from bsu_models.render.stills import render_thumbnail
 from tests.hostile_corpus import HostileUpload, hostile_uploads
 
 CORPUS = hostile_uploads()
@@ -31,3 +40,43 @@ def test_hostile_upload_is_refused_and_nothing_is_stored(sqlite_catalogue, hosti
     refusal = sqlite_catalogue.audit_events(limit=1)[0]
     assert (refusal.action, refusal.outcome) == ("model.import", "refused")
     assert sqlite_catalogue.verify().ok
+
+
+def _parser_processes() -> list[tuple[int, str]]:
+    """This process's parser children (``bsu_models.ingest.parse_worker``): pid and state."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, parent = stat.rpartition(")")[2].split()[:2]
+        if int(parent) == os.getpid() and b"bsu_models.ingest.parse_worker" in command:
+            found.append((int(entry.name), state))
+    return found
+
+
+def test_a_parser_dying_after_handing_over_the_mesh_leaves_nothing(sqlite_catalogue):
+    """The thumbnail, geometry and originals are stored while the parser still makes the web
+    copy: when it then dies, the import is refused and what it stored is removed."""
+    cat = sqlite_catalogue
+    cat.add_case("KC-2026-0666", "Hostile files")
+    killed: list[tuple[int, str]] = []
+
+    def draw_after_killing_the_parser(*args: Any) -> bytes:
+        # 320,000 faces: the parser still has the web copy to make when its arrays are read.
+        for pid, state in _parser_processes():
+            os.kill(pid, signal.SIGKILL)
+            killed.append((pid, state))
+        return render_thumbnail(*args)
+
+    scan = bsu_models.UploadFile("scan.glb", textured_grid(400, 64))
+    request = ImportRequest("KC-2026-0666", "scan", (scan,))
+    with pytest.raises(ParseFailed, match=r"scan\.glb"):
+        run_import(cat.engine, cat.blobs, cat.settings, request, "t", draw_after_killing_the_parser)
+    assert [state for _pid, state in killed] in (["R"], ["S"], ["D"])  # alive when killed
+    assert list(cat.blobs.keys()) == [] and list(cat.blobs.stray_files()) == []
+    assert cat.list_models() == []

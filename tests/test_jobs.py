@@ -22,6 +22,7 @@ from PIL import Image
 import bsu_models
 from bench._common import textured_grid
 from bsu_models.cli import main
+from bsu_models.ingest.level_jobs import snap_key
 from tests.conftest import REPO, _new_postgres_database, make_settings, upload
 from tests.servers import S3Server, redis_server, seaweedfs  # noqa: F401 -- fixtures
 
@@ -178,10 +179,11 @@ def test_two_workers_make_levels_and_a_video_once_audited_with_who_asked(
     assert done.attempts == 1 and done.progress == 1.0
     levels = cat.get_version(version.version_id).web_levels
     assert [level.status for level in levels] == ["ready", "ready"]
+    snap = snap_key(cat.ctx, cat.get_version(version.version_id))  # the click index
     assert done.result == {
-        "levels": {"low": "ready", "high": "ready"},
-        "keys": {level.level: level.sha256 for level in levels},
-        "blobs": [level.sha256 for level in levels],
+        "levels": {"low": "ready", "high": "ready", "snap": "ready"},
+        "keys": {**{level.level: level.sha256 for level in levels}, "snap": snap},
+        "blobs": [*(level.sha256 for level in levels), snap],
     }
     events = job_events(cat, job.job_id)
     assert [(e.action, e.outcome, e.actor) for e in events] == [

@@ -236,6 +236,8 @@ def test_one_file_without_outside_references(bunny, glb):
         rb'<script type="application/json" data-module="[^"]+">.*?</script>', b"", page, flags=re.S
     )
     assert b"http://" not in outside and b"https://" not in outside
+    # Without a KTX2 texture no string is ever run as script: the policy says so.
+    assert b"'wasm-unsafe-eval' blob:" in page and b"'unsafe-eval'" not in page
     # Every static import of every module names another embedded module (the bootstrap swaps in
     # its blob: URL), and none is dynamic.
     for attrs, text in parsed.scripts:
@@ -498,6 +500,9 @@ def test_a_compressed_web_level_opens_offline(bunny, tmp_path, open_offline):
     level = build_level(textured_grid(60, 256), LevelSpec("low", 1_500, 128), "a" * 64)
     html = build_offline_viewer(level.data, {**_scene(bunny), "steps": []})
     assert b'id="bsu-basis-wasm"' in html
+    # The Basis transcoder's bindings need 'unsafe-eval' (measured: Chromium refuses them with
+    # 'wasm-unsafe-eval' alone).
+    assert b"'wasm-unsafe-eval' 'unsafe-eval'" in html
     html_file = tmp_path / "level.html"
     html_file.write_bytes(html)
     opened = open_offline(html_file)

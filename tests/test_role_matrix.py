@@ -123,6 +123,7 @@ METHOD_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "SceneService.snap": ("case.view",),
     "SceneService.pick": ("case.view",),
     "SceneService.warm": ("case.view",),
+    "SceneService.surface": ("case.view",),
     "SceneService.preset_view": ("case.view",),
     "SceneService.section_extent": ("case.view",),
     "SceneService.section_box": ("case.view",),
@@ -487,6 +488,7 @@ CALLS: dict[str, Callable[[Any, Catalogue], Any]] = {
         w.version, [0.0, 0.0, 500.0], [0.0, 0.0, -1.0], [0.0, 0.0, 0.0]
     ),
     "SceneService.warm": lambda w, c: c.scenes.warm(w.version),
+    "SceneService.surface": lambda w, c: c.scenes.surface(w.version),
     "SceneService.preset_view": lambda w, c: c.scenes.preset_view(w.version, "plan"),
     "SceneService.section_extent": lambda w, c: c.scenes.section_extent(w.version),
     "SceneService.section_box": lambda w, c: c.scenes.section_box(w.version, {"up": (0.0, 1.0)}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -20,6 +21,8 @@ import bsu_models
 from bench._common import textured_grid
 from bsu_models.core.errors import DerivationFailed
 from bsu_models.court.exhibit_content import viewer_model
+from bsu_models.ingest import geometry
+from bsu_models.ingest.level_jobs import snap_key
 from bsu_models.ingest.levels import LEVELS, LevelSpec, build_level, ktx2_gpu_bytes, read_glb
 from tests.conftest import REPO, make_settings
 from tests.test_cli import run_cli
@@ -119,6 +122,37 @@ def test_derive_stores_levels_idempotently(catalogue: bsu_models.Catalogue) -> N
     assert viewer_model(shown_version, web, cat.blobs, high.bytes) == cat.blobs.get(high.sha256)
     assert viewer_model(shown_version, web, cat.blobs, high.bytes - 1) == cat.blobs.get(low.sha256)
     assert viewer_model(shown_version, web, cat.blobs, 1) == cat.blobs.get(low.sha256)
+
+    # The click index is stored with the levels. A click answered through it lands on the
+    # same face and point as on the loaded mesh; an index whose bytes changed is passed over.
+    key = snap_key(cat.ctx, shown_version)
+    assert key is not None and cat.blobs.exists(key)
+    geometry._CACHE.clear(), geometry._INDEXES.clear()  # as in a fresh process
+    assert isinstance(cat.scenes.surface(version.version_id), geometry.IndexedSurface)
+    ray = ([0.31, 0.62, 1.0], [0.1, -0.05, -1.0], [0.3, 0.6, 0.0])
+    miss = ([2.0, 2.0, 1.0], [1.0, 0.0, 0.0], [0.9, 0.1, 0.0])  # nearest to the third
+    drops = np.array([[0.7013, 0.2031, 0.5], [0.2047, 0.9011, 0.3]])  # off the grid lines
+    quick = cat.scenes.pick(version.version_id, *ray)
+    dropped = cat.scenes.snap(version.version_id, drops)
+    missed = cat.scenes.pick(version.version_id, *miss)
+    loaded = cat.scenes.geometry(version.version_id)
+    assert isinstance(cat.scenes.surface(version.version_id), geometry.MeshGeometry)
+    assert quick == cat.scenes.pick(version.version_id, *ray)
+    # A ray that misses: the nearest surface point, found exactly (trimesh's own search may
+    # settle for one a little farther).
+    (point, _face), (full, _f) = missed, cat.scenes.pick(version.version_id, *miss)
+    assert math.dist(point, miss[2]) <= math.dist(full, miss[2]) + 1e-12
+    assert trimesh.proximity.closest_point(loaded.mesh, [point])[1][0] < 1e-9
+    assert np.array_equal(dropped, geometry.snap_down(loaded, drops)[0])
+
+    path = cat.blobs._path(key)
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF  # a face id in the last cell
+    path.write_bytes(bytes(data))
+    geometry._CACHE.clear(), geometry._INDEXES.clear()
+    assert isinstance(cat.scenes.surface(version.version_id), geometry.MeshGeometry)
+    assert cat.scenes.pick(version.version_id, *ray) == quick
 
 
 @pytest.fixture

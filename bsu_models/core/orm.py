@@ -137,7 +137,8 @@ class WebLevelRow(Base):
     """A web derivative level of a version: a smaller, compressed copy for the browser.
 
     A ``ready`` row names a stored blob (written before the row); a ``failed`` row has none and
-    holds the warning instead. Rebuilt levels replace their row."""
+    holds the warning instead. Rebuilt levels replace their row. Level ``snap`` is the server's
+    click index (``ingest.snap_index``), made from the geometry file ``web_sha256`` names."""
 
     __tablename__ = "web_levels"
     __table_args__ = (UniqueConstraint("version_id", "level"),)

@@ -98,7 +98,9 @@ def build_offline_viewer(
     )
     basis = _needs_basis(bytes(glb))
     if basis:
-        # The Basis transcoder's bindings (Emscripten embind) build functions from strings. The
+        # The Basis transcoder's bindings (Emscripten embind) build functions from strings:
+        # with 'wasm-unsafe-eval' alone Chromium stops them ("Evaluating a string as JavaScript
+        # violates ... 'unsafe-eval'"), and the worker they run in keeps the page's policy. The
         # page already runs its own inline scripts and still reaches nothing outside itself.
         head = head.replace("'wasm-unsafe-eval'", "'wasm-unsafe-eval' 'unsafe-eval'", 1)
     parts = [

@@ -7,6 +7,9 @@ end in one transaction (``build_levels``); ``derive_levels`` writes each level a
 each level the blob is written first and its row after, with its audit event, in one
 transaction; a job killed in between leaves at most an unreferenced blob (``gc`` takes it) and
 ``derive`` builds the level again. A rebuilt level whose bytes hash the same changes nothing.
+
+With the levels comes the version's click index (``snap_index``), a row of level ``SNAP_LEVEL``
+made from the geometry file (its ``web_sha256`` names that file): the browser never sees it.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from bsu_models.core.audit import append_event, record_event
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.db import write_retrying
+from bsu_models.core.db import read_session, write_retrying
 from bsu_models.core.errors import DerivationFailed, Message
 from bsu_models.core.orm import WebLevelRow
 from bsu_models.core.records import LevelInfo, VersionInfo
 from bsu_models.core.versions import get_version, version_file
+from bsu_models.ingest.geometry import unpack_geometry
 from bsu_models.ingest.levels import (
     LEVELS,
     BuiltLevel,
@@ -34,10 +38,13 @@ from bsu_models.ingest.levels import (
     load_parts,
     tool_versions,
 )
+from bsu_models.ingest.snap_index import SNAP_MAGIC, build_snap_index
 
 log = logging.getLogger(__name__)
 #: What a job reports as it goes: fraction done (0..1) and what it is doing.
 Progress = Callable[[float, Message], None]
+#: The level name of a version's click index.
+SNAP_LEVEL = "snap"
 
 
 def derive_levels(
@@ -69,6 +76,13 @@ def derive_levels(
         log.exception("the web copy of version %s could not be read", version_id)
         parts = None
     outcomes = [_one_level(ctx, version, web.sha256, parts, spec, actor) for spec in LEVELS]
+    with ctx.blobs.writing():
+        snap = _snap_fields(ctx, version)
+        if snap is not None:
+            write_retrying(
+                ctx.engine,
+                lambda session: _store_row(session, version, SNAP_LEVEL, snap, actor),
+            )
     event(
         "ok" if all(o == "ready" for o in outcomes) else "failed",
         {"phase": "end", "levels": dict(zip(names, outcomes, strict=True))},
@@ -150,6 +164,46 @@ def _level_fields(
         warning=None if built.warning is None else built.warning.to_json(),
     )
     return fields
+
+
+def _snap_fields(ctx: ServiceContext, version: VersionInfo) -> dict[str, Any] | None:
+    """Build the version's click index and store its blob (inside the caller's
+    ``blobs.writing()``); returns the columns of its row, or None when it cannot be made (a
+    click is then answered on the loaded mesh, as without one)."""
+    import numpy as np
+
+    try:
+        geometry = version_file(ctx, version.version_id, "geometry")
+        vertices, faces = unpack_geometry(ctx.blobs.get_verified(geometry.sha256))
+        data = build_snap_index(vertices, faces, version.original_sha256, geometry.sha256)
+    except Exception:
+        log.exception("the click index of version %s could not be made", version.version_id)
+        return None
+    return {
+        "original_sha256": version.original_sha256,
+        "web_sha256": geometry.sha256,
+        "tools": {"numpy": np.__version__, "layout": SNAP_MAGIC.decode()},
+        "status": "ready",
+        "sha256": ctx.blobs.put(data),
+        "faces": len(faces),
+        "size_bytes": len(data),
+        "texture_px": None,
+        "texture_format": None,
+        "warning": None,
+    }
+
+
+def snap_key(ctx: ServiceContext, version: VersionInfo) -> str | None:
+    """The blob key of the click index of ``version`` (read with ``get_version``, so the user
+    may see it), None when it has none (yet)."""
+    with read_session(ctx.engine) as session:
+        return session.scalars(
+            select(WebLevelRow.sha256).where(
+                WebLevelRow.version_id == version.version_id,
+                WebLevelRow.level == SNAP_LEVEL,
+                WebLevelRow.status == "ready",
+            )
+        ).one_or_none()
 
 
 def _store_row(
@@ -234,5 +288,9 @@ def build_levels(
     for number, spec in enumerate(LEVELS):
         report(0.1 + 0.85 * number / len(LEVELS), Message("Making level {level}", level=spec.name))
         rows.append((spec.name, _level_fields(ctx, version, web.sha256, parts, spec)))
+    report(0.95, Message("Making the click index"))
+    snap = _snap_fields(ctx, version)
+    if snap is not None:
+        rows.append((SNAP_LEVEL, snap))
     report(0.97, Message("Recording the levels"))
     return BuiltLevels(version, actor, tuple(rows))

@@ -15,6 +15,9 @@ import numpy as np
 from bsu_models.core.errors import InvalidMesh, LimitExceeded
 from bsu_models.core.limits import MAX_COORDINATE
 
+#: The line the parser process writes to its parent once it has written a mesh's arrays.
+MESH_READY = "mesh-ready"
+
 
 @dataclass(frozen=True)
 class MeshArrays:
@@ -112,13 +115,44 @@ def merge_positions(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray
     return ordered[first], merged_index[faces]
 
 
+#: Odd 64-bit multipliers (from splitmix64 and xxhash) mixing a position's bits into one key.
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+
+
+def position_ids(vertices: np.ndarray) -> tuple[np.ndarray, int]:
+    """A number per vertex ``(n,)``, equal exactly for vertices at the same position, and how
+    many positions there are: ``merge_positions``' re-indexing without its ordering, sorting
+    one mixed 64-bit key per vertex instead of three coordinates (several times faster)."""
+    exact = np.ascontiguousarray(vertices, dtype=np.float64) + 0.0  # -0.0 is 0.0, as in ==
+    bits = exact.view(np.uint64).reshape(-1, 3)
+    key = np.zeros(len(bits), dtype=np.uint64)
+    for axis in range(3):
+        column = bits[:, axis]
+        key ^= (column ^ (column >> np.uint64(32))) * _MIX[axis]
+    key ^= key >> np.uint64(31)
+    key *= _MIX[0]
+    key ^= key >> np.uint64(29)
+    order = np.argsort(key)
+    ordered = key[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    rows = bits[order]
+    if (rows[1:][~first[1:]] != rows[:-1][~first[1:]]).any():
+        # Two positions share a key (rare): the exact sort instead.
+        merged, faces = merge_positions(vertices, np.arange(len(vertices)).reshape(-1, 1))
+        return faces.ravel(), len(merged)
+    ids = np.empty(len(key), dtype=np.int64)
+    ids[order] = np.cumsum(first) - 1
+    return ids, int(first.sum())
+
+
 def is_watertight(faces: np.ndarray, vertex_count: int) -> bool:
     """Every edge of ``faces: (m, 3)`` (merged positions) is shared by exactly two faces."""
     edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
     keys = np.minimum(edges[:, 0], edges[:, 1]) * np.int64(vertex_count) + np.maximum(
         edges[:, 0], edges[:, 1]
     )
-    keys.sort(kind="stable")
+    keys.sort()  # only equal neighbours matter: the fastest sort will do
     if len(keys) == 0 or len(keys) % 2:
         return False
     # Sorted, each key exactly twice: pairs are equal and each pair differs from the next.
@@ -126,9 +160,10 @@ def is_watertight(faces: np.ndarray, vertex_count: int) -> bool:
 
 
 def surface_area(vertices: np.ndarray, faces: np.ndarray) -> float:
-    a = vertices[faces[:, 0]]
-    b = vertices[faces[:, 1]] - a
-    c = vertices[faces[:, 2]] - a
+    # np.take gathers rows faster than indexing, with the same values.
+    a = np.take(vertices, faces[:, 0], axis=0)
+    b = np.take(vertices, faces[:, 1], axis=0) - a
+    c = np.take(vertices, faces[:, 2], axis=0) - a
     x = b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1]
     y = b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2]
     z = b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0]

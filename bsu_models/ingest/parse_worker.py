@@ -2,11 +2,11 @@
 
 Run only by ``bsu_models.ingest.sandbox`` as
 ``python -m bsu_models.ingest.parse_worker WORKDIR MEMORY_BYTES CPU_SECONDS``. It reads
-``WORKDIR/request.json`` and the files it lists, and writes ``WORKDIR/out/``: ``mesh.npz``
-(validated arrays), ``web.glb`` (the browser copy), optionally ``texture.png``, and
-``result.json`` (facts, or an error: its class, msgid, values and English sentence). Companion
-files (MTL, textures, glTF buffers) are served from memory by ``UploadResolver``: the parser
-never opens a path it was given.
+``WORKDIR/request.json`` and the files it lists, and writes ``WORKDIR/out/``: ``vertices.npy``,
+``faces.npy``, optionally ``uv.npy`` and ``colours.npy`` (validated arrays), ``web.glb`` (the
+browser copy), optionally ``texture.png``, and ``result.json`` (facts, or an error: its class,
+msgid, values and English sentence). Companion files (MTL, textures, glTF buffers) are served
+from memory by ``UploadResolver``: the parser never opens a path it was given.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import resource
 import struct
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,14 @@ import trimesh
 from PIL import Image
 
 from bsu_models.core.errors import BsuError, InvalidMesh, LimitExceeded, Message, params_to_json
-from bsu_models.ingest.meshdata import is_watertight, merge_positions, surface_area, validate_arrays
+from bsu_models.ingest.meshdata import (
+    MESH_READY,
+    is_watertight,
+    merge_positions,
+    position_ids,
+    surface_area,
+    validate_arrays,
+)
 from bsu_models.ingest.ply_strips import read_ply_with_strips
 from bsu_models.ingest.textures import check_textures
 
@@ -217,6 +225,8 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
         raise InvalidMesh(
             "{label}: the file holds no surface mesh (no faces were found).", label=label
         )
+    if len(meshes) == 1:  # no joining: no copy of every face
+        return np.asarray(meshes[0].vertices), np.asarray(meshes[0].faces), meshes[0]
     offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
     vertices = np.concatenate([np.asarray(m.vertices) for m in meshes])
     faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
@@ -271,7 +281,14 @@ def _describe_parser_error(exc: Exception) -> Message:
     return Message("unreadable data ({kind})", kind=type(exc).__name__)
 
 
-def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -> dict[str, Any]:
+def parse_upload(
+    request: dict[str, Any],
+    inputs: dict[str, bytes],
+    out: Path,
+    mesh_ready: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """Parse one upload into ``out``; ``mesh_ready`` is called once the validated arrays are
+    written there, before the facts and the web copy are made."""
 
     label = request["label"]
     mesh_name = request["mesh_name"]
@@ -330,12 +347,24 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
     if uv is None:
         texture_png = None
 
-    # Watertightness is a property of the surface, not of how the file splits vertices (STL
-    # repeats every corner; OBJ splits at UV seams), so it is judged on merged positions.
-    merged_vertices, merged_faces = merge_positions(vertices, faces)
-    watertight = is_watertight(merged_faces, len(merged_vertices))
-    if fmt == "stl":
-        vertices, faces, colours = merged_vertices, merged_faces, None
+    if fmt == "stl":  # STL repeats every corner: its mesh is kept with positions merged
+        vertices, faces = merge_positions(vertices, faces)
+        colours = None
+    arrays: dict[str, np.ndarray] = {"vertices": vertices, "faces": faces}
+    if uv is not None and texture_png is not None:
+        arrays["uv"] = uv
+        (out / "texture.png").write_bytes(texture_png)
+    if colours is not None:
+        arrays["colours"] = colours
+    # One .npy file per array: a zip (savez) would add a checksum pass on each side.
+    for name, array in arrays.items():
+        np.save(out / f"{name}.npy", array, allow_pickle=False)
+    mesh_ready()  # the parent may draw the thumbnail while the facts and web copy are made
+
+    # Watertightness is a property of the surface, not of how the file splits vertices (OBJ
+    # splits at UV seams), so it is judged on merged positions.
+    ids, positions = position_ids(vertices)
+    watertight = is_watertight(ids[faces], positions)
     mesh = trimesh.Trimesh(
         vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False
     )
@@ -359,14 +388,6 @@ def parse_upload(request: dict[str, Any], inputs: dict[str, bytes], out: Path) -
 
     glb = trimesh.exchange.gltf.export_glb(scene, tree_postprocessor=tag_source)
     (out / "web.glb").write_bytes(glb)
-    arrays: dict[str, np.ndarray] = {"vertices": vertices, "faces": faces}
-    if uv is not None and texture_png is not None:
-        arrays["uv"] = uv
-        (out / "texture.png").write_bytes(texture_png)
-    if colours is not None:
-        arrays["colours"] = colours
-    # numpy's stub types savez's keyword arrays as its own options; the names are array names.
-    np.savez(out / "mesh.npz", **arrays)  # type: ignore[arg-type]
     # Warnings travel as messages (msgid and values), so they can be shown in either language.
     notes: list[dict[str, Any]] = []
     unused = sorted(
@@ -421,7 +442,7 @@ def parse_folder(workdir: Path) -> int:
         for index, name in enumerate(request["files"])
     }
     try:
-        result = parse_upload(request, inputs, out)
+        result = parse_upload(request, inputs, out, _say_mesh_ready)
     except BsuError as exc:
         result = _failure(exc)
     except MemoryError:
@@ -440,6 +461,12 @@ def parse_folder(workdir: Path) -> int:
         )
     (out / "result.json").write_text(json.dumps(result))
     return 0
+
+
+def _say_mesh_ready() -> None:
+    """Tell the parent (on standard output) that the arrays are written."""
+    sys.stdout.write(f"{MESH_READY}\n")
+    sys.stdout.flush()
 
 
 def _failure(exc: BsuError) -> dict[str, Any]:

@@ -9,13 +9,17 @@ temporary folder and are validated again here before use.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,7 @@ import numpy as np
 
 from bsu_models.core import errors
 from bsu_models.core.settings import Settings
-from bsu_models.ingest.meshdata import MeshArrays, validate_arrays
+from bsu_models.ingest.meshdata import MESH_READY, MeshArrays, validate_arrays
 from bsu_models.ingest.textures import check_texture, check_textures
 from bsu_models.ingest.upload import PreparedUpload
 
@@ -65,7 +69,7 @@ class WorkerPool:
         return subprocess.Popen(
             [sys.executable, "-m", "bsu_models.ingest.parse_worker", "--serve", *map(str, limits)],
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,  # one line: the arrays are ready
             stderr=subprocess.PIPE,
             env=_child_env(),
             # The child sets its own rlimits first thing: preexec_fn is unsafe in threaded
@@ -114,9 +118,16 @@ atexit.register(WORKERS.close)
 
 
 def parse_in_sandbox(
-    prepared: PreparedUpload, source_sha256: str, settings: Settings
+    prepared: PreparedUpload,
+    source_sha256: str,
+    settings: Settings,
+    on_mesh: Callable[[MeshArrays], None] | None = None,
 ) -> ParsedUpload:
-    """Parse ``prepared`` in a limited child process; raises a ``BsuError`` on any failure."""
+    """Parse ``prepared`` in a limited child process; raises a ``BsuError`` on any failure.
+
+    ``on_mesh`` is called here with the validated arrays as soon as the parser has written
+    them, while it goes on to measure the facts and make the web copy (the two overlap on two
+    cores); it is not called when the parser fails first."""
     label = (
         prepared.upload_label
         if prepared.mesh_name == prepared.upload_label
@@ -140,9 +151,17 @@ def parse_in_sandbox(
         }
         (workdir / "request.json").write_text(json.dumps(request))
         timeout = settings.parse_timeout_s
+        deadline = time.monotonic() + timeout
         proc = WORKERS.take(settings)
+        early: MeshArrays | None = None
         try:
-            _, stderr = proc.communicate(input=f"{workdir}\n".encode(), timeout=timeout)
+            assert proc.stdin is not None
+            proc.stdin.write(f"{workdir}\n".encode())
+            proc.stdin.flush()
+            if on_mesh is not None and _mesh_ready(proc, deadline):
+                early = _arrays(label, workdir / "out", settings)
+                on_mesh(early)
+            _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.5))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -151,6 +170,11 @@ def parse_in_sandbox(
                 label=label,
                 seconds=timeout,
             ) from None
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         finally:
             WORKERS.prepare(settings)
         result_path = workdir / "out" / "result.json"
@@ -159,7 +183,30 @@ def parse_in_sandbox(
         result = json.loads(result_path.read_text())
         if not result.get("ok"):
             raise _worker_error(result)
-        return _collect(label, workdir / "out", result, settings)
+        return _collect(label, workdir / "out", result, settings, early)
+
+
+def _mesh_ready(proc: subprocess.Popen[bytes], deadline: float) -> bool:
+    """Wait for the parser's line saying its arrays are written; False when it ended (or
+    said anything else) first. Its standard error is left to ``communicate``: the parser
+    writes there only when it dies."""
+    assert proc.stdout is not None
+    line = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, 0)
+            if not selector.select(left):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 64)
+            if not chunk:
+                return False
+            line += chunk
+            if len(line) > 64:
+                return False
+    return line == f"{MESH_READY}\n".encode()
 
 
 def _worker_error(result: dict[str, Any]) -> errors.BsuError:
@@ -206,22 +253,39 @@ def _crash(label: str, returncode: int | None, stderr: bytes) -> ParsedUpload:
     )
 
 
-def _collect(label: str, out: Path, result: dict[str, Any], settings: Settings) -> ParsedUpload:
-    with np.load(out / "mesh.npz", allow_pickle=False) as arrays:
-        vertices, faces = arrays["vertices"], arrays["faces"]
-        uv = arrays["uv"] if "uv" in arrays.files else None
-        colours = arrays["colours"] if "colours" in arrays.files else None
+def _arrays(label: str, out: Path, settings: Settings) -> MeshArrays:
+    """The parser's arrays, validated again here; the texture's size read from its header."""
+
+    def array(name: str) -> np.ndarray | None:
+        path = out / f"{name}.npy"
+        return np.load(path, allow_pickle=False) if path.exists() else None
+
+    vertices, faces, uv, colours = (array(n) for n in ("vertices", "faces", "uv", "colours"))
+    if vertices is None or faces is None:
+        raise errors.ParseFailed("{label}: the parser left no mesh.", label=label)
     vertices, faces, uv = validate_arrays(label, vertices, faces, settings.max_faces, uv)
     texture_path = out / "texture.png"
     texture = texture_path.read_bytes() if uv is not None and texture_path.exists() else None
-    web_glb = (out / "web.glb").read_bytes()
     # The parser's images are measured from their headers before this process decodes any (the
     # thumbnail here, stills later from the web copy).
     if texture is not None:
         check_texture(label, "texture.png", texture, settings.max_texture_pixels)
-    check_textures(label, "glb", web_glb, {}, settings.max_texture_pixels)
     if colours is not None and (colours.shape != (len(vertices), 3) or colours.dtype != np.uint8):
         colours = None
-    mesh = MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture, colours=colours)
+    return MeshArrays(vertices=vertices, faces=faces, uv=uv, texture_png=texture, colours=colours)
+
+
+def _collect(
+    label: str,
+    out: Path,
+    result: dict[str, Any],
+    settings: Settings,
+    mesh: MeshArrays | None = None,
+) -> ParsedUpload:
+    """What the parser made: its arrays (``mesh`` when already read), web copy and facts."""
+    if mesh is None:
+        mesh = _arrays(label, out, settings)
+    web_glb = (out / "web.glb").read_bytes()
+    check_textures(label, "glb", web_glb, {}, settings.max_texture_pixels)
     facts = {k: v for k, v in result.items() if k != "ok"}
     return ParsedUpload(mesh=mesh, web_glb=web_glb, facts=facts)

@@ -5,7 +5,9 @@ Order of work, chosen so a crash at any point leaves no row pointing at a missin
 1. check the case exists and the metadata is valid (cheap refusals first);
 2. unpack and choose the mesh (in memory), hash every original;
 3. parse in the limited child process, validate again here, render the thumbnail;
-4. write all blobs (each atomically: temp file, fsync, rename);
+4. write all blobs (each atomically: temp file, fsync, rename): all but the web copy as soon as
+   the parser has handed over the mesh, while it goes on to measure the facts and make the web
+   copy (a parse that then fails removes them again);
 5. one database transaction adds the model/version/file rows and the audit event; it locks the
    case row first, so concurrent imports into a case take version numbers one after another.
 
@@ -154,32 +156,44 @@ def run_import(
     prepared = prepare_upload(list(request.files), settings, request.member)
     mesh_sha = hashlib.sha256(prepared.mesh_data).hexdigest()
     report(0.15, Message("Parsing {name}", name=prepared.mesh_name))
-    parsed = parse_in_sandbox(prepared, mesh_sha, settings)
-    report(0.70, Message("Rendering the thumbnail"))
-    thumbnail = render_thumbnail(
-        parsed.mesh, settings.thumbnail_size, mesh_sha, request.up_axis, request.north_axis
-    )
-
-    geometry = pack_geometry(parsed.mesh.vertices, parsed.mesh.faces)
-    report(0.85, Message("Storing files"))
     written: list[str] = []
     generator = f"bsu-models {__version__}"
+    files: dict[str, StoredBlob] = {}
+    originals: list[StoredBlob] = []
+
+    def put(role: str, name: str, data: bytes, media: str, derived: bool = True) -> StoredBlob:
+        key = _put(blobs, data, written)
+        return StoredBlob(
+            role, name, key, len(data), media, *((mesh_sha, generator) if derived else ())
+        )
+
+    def draw(mesh: MeshArrays) -> None:
+        """The thumbnail and the files known by now, drawn and stored while the parser goes on
+        to measure the facts and make the web copy (undone below if it then fails)."""
+        report(0.50, Message("Rendering the thumbnail"))
+        thumbnail = render_thumbnail(
+            mesh, settings.thumbnail_size, mesh_sha, request.up_axis, request.north_axis
+        )
+        files["thumbnail"] = put("thumbnail", "thumbnail.png", thumbnail, "image/png")
+        geometry = pack_geometry(mesh.vertices, mesh.faces)
+        files["geometry"] = put("geometry", "geometry.bin", geometry, "application/x-bsu-geometry")
+        originals[:] = [
+            put(role, name, data, _media_type(data), derived=False)
+            for role, name, data in _originals(prepared)
+        ]
+
     with blobs.writing() as writing:
         try:
+            parsed = parse_in_sandbox(prepared, mesh_sha, settings, on_mesh=draw)
+            if "thumbnail" not in files:
+                draw(parsed.mesh)
+            report(0.85, Message("Storing files"))
+            web = put("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary")
             stored = [
-                StoredBlob(role, name, _put(blobs, data, written), len(data), _media_type(data))
-                for role, name, data in _originals(prepared)
-            ]
-            derived = (
-                ("web_glb", "web.glb", parsed.web_glb, "model/gltf-binary"),
-                ("thumbnail", "thumbnail.png", thumbnail, "image/png"),
-                ("geometry", "geometry.bin", geometry, "application/x-bsu-geometry"),
-            )
-            stored += [
-                StoredBlob(
-                    role, name, _put(blobs, data, written), len(data), media, mesh_sha, generator
-                )
-                for role, name, data, media in derived
+                *originals,
+                web,
+                files["thumbnail"],
+                files["geometry"],
             ]
             report(0.95, Message("Recording in the catalogue"))
             version_id = write_retrying(

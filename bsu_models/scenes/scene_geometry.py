@@ -8,6 +8,7 @@ points dropped onto it and the preset views around it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,21 @@ from bsu_models.core.limits import MAX_COORDINATE
 from bsu_models.core.versions import get_version
 from bsu_models.ingest.geometry import (
     MeshGeometry,
+    Surface,
     axis_vector,
+    cached_geometry,
     load_geometry,
+    load_indexed,
     pick_on_surface,
     preset_camera,
     snap_down,
 )
+from bsu_models.ingest.level_jobs import snap_key
 from bsu_models.scenes.scene_items import SavedView, Section
+
+log = logging.getLogger(__name__)
+#: At most this many points at once are answered through a version's click index.
+_INDEXED_QUERIES = 256
 
 #: The directions a section box is set along, in this order: ranges are measured from the
 #: model's west, south and lowest side.
@@ -68,14 +77,39 @@ class SceneGeometry:
             )
         return load_geometry(key, self.ctx.blobs.get, version.up_axis, version.north_axis)
 
+    def surface(self, version_id: int, queries: int = 1) -> Surface:
+        """What ``queries`` clicks or drops at once are answered on: the loaded mesh when this
+        process has it, else the full-resolution surface with the click index stored with its
+        levels (milliseconds to read), else the mesh loaded now. An index that is missing,
+        changed since it was stored or made for other bytes is passed over: the point found
+        lies on the same full-resolution surface either way."""
+        version = get_version(self.ctx, version_id)
+        key = next((f.sha256 for f in version.files if f.role == "geometry"), None)
+        if key is not None:
+            loaded = cached_geometry(key, version.up_axis, version.north_axis)
+            if loaded is not None:
+                return loaded
+            # The index casts ray by ray: for many at once the loaded mesh soon pays back.
+            index_key = snap_key(self.ctx, version) if queries <= _INDEXED_QUERIES else None
+            if index_key is not None:
+                try:
+                    return load_indexed(
+                        index_key, key, version.original_sha256, self.ctx.blobs, version.up_axis
+                    )
+                except BsuError:
+                    log.warning("the click index of version %s is passed over", version_id)
+        return self.geometry(version_id)
+
     def snap(self, version_id: int, points: Any) -> np.ndarray:
         """Points ``(n, 3)`` dropped onto the model's surface below them, ``(n, 3)``."""
-        snapped, _faces = snap_down(self.geometry(version_id), np.asarray(points, dtype=float))
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        snapped, _faces = snap_down(self.surface(version_id, len(points)), points)
         return snapped
 
     def warm(self, version_id: int) -> None:
         """Load a version's geometry and ray index in the background (after the access check),
-        so that the first click on a big model, seconds later, is answered at once."""
+        so that sightlines and views on a big model, seconds later, are answered at once;
+        clicks meanwhile are answered through its click index (``surface``)."""
         get_version(self.ctx, version_id)  # refuses here, not in the thread
 
         def load() -> None:
@@ -91,7 +125,7 @@ class SceneGeometry:
         the full-resolution surface, and that face (``geometry.pick_on_surface``). The browser
         may show a simplified web level, whose picked point ``near`` is only close to it."""
         point, face = pick_on_surface(
-            self.geometry(version_id),
+            self.surface(version_id),
             _finite3(origin, "origin"),
             _finite3(direction, "direction"),
             _finite3(near, "point"),
