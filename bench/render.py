@@ -258,23 +258,28 @@ def sun_for_bench() -> Any:
 
 def compare_shadows(
     mesh: MeshArrays, camera: stills.Camera, size: tuple[int, int], layer: SceneLayer, repeat: int
-) -> tuple[float, float]:
-    """Median seconds of the same still lit by the sun with shadows and with the neutral
-    lighting, over ``repeat`` alternating runs after one untimed run of each."""
+) -> tuple[float, float, float, float]:
+    """Median wall and CPU seconds (of the process, llvmpipe's threads included) of the same
+    still lit by the sun with shadows and with the neutral lighting, over ``repeat``
+    alternating runs after one untimed run of each: (lit, plain, lit CPU, plain CPU)."""
     sun = sun_for_bench()
     run_ours(mesh, camera, size, layer, sun)
     run_ours(mesh, camera, size, layer)
 
-    def lit() -> dict[str, float]:
-        return {"total": timed(lambda: run_ours(mesh, camera, size, layer, sun))[0]}
+    def side(lighting: Any) -> Callable[[], dict[str, float]]:
+        def run() -> dict[str, float]:
+            cpu = time.process_time()
+            seconds, _ = timed(lambda: run_ours(mesh, camera, size, layer, lighting))
+            return {"total": seconds, "cpu": time.process_time() - cpu}
 
-    def plain() -> dict[str, float]:
-        return {"total": timed(lambda: run_ours(mesh, camera, size, layer))[0]}
+        return run
 
-    lit_runs, plain_runs = alternate(repeat, lit, plain)
+    lit_runs, plain_runs = alternate(repeat, side(sun), side(None))
     return (
         statistics.median(r["total"] for r in lit_runs),
         statistics.median(r["total"] for r in plain_runs),
+        statistics.median(r["cpu"] for r in lit_runs),
+        statistics.median(r["cpu"] for r in plain_runs),
     )
 
 
@@ -498,17 +503,21 @@ def measure(
     for size_name in BENCH_SIZES:
         size = stills.picture_size(size_name)
         for camera_name in CAMERAS:
-            lit, plain = compare_shadows(mesh, camera_for(mesh, camera_name), size, layer, repeat)
+            lit, plain, lit_cpu, plain_cpu = compare_shadows(
+                mesh, camera_for(mesh, camera_name), size, layer, repeat
+            )
             key = f"{size_name} {camera_name}"
             out["shadows"][key] = {
                 "shadows_s": lit,
                 "plain_s": plain,
                 "ratio": lit / plain,
+                "ratio_cpu_seconds": lit_cpu / plain_cpu,
                 "meets_target": lit / plain <= SHADOW_TARGET_RATIO,
             }
             say(
                 f"  {key:<15} shadows {lit:6.3f} s  plain {plain:6.3f} s  ratio "
                 f"{lit / plain:.3f} {'OK' if lit / plain <= SHADOW_TARGET_RATIO else 'OVER'}"
+                f"  (CPU seconds {lit_cpu:.2f} / {plain_cpu:.2f} = {lit_cpu / plain_cpu:.2f})"
             )
     say(f"target <= {SHADOW_TARGET_RATIO:.2f} (shadows / plain, each size and camera)")
     out["load_average"] = os.getloadavg()
