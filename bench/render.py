@@ -3,7 +3,7 @@
 Not a test. Run from the repository root, e.g.::
 
     VTK_DEFAULT_OPENGL_WINDOW=vtkEGLRenderWindow python bench/render.py [--faces N]
-        [--repeat N] [--json] [--save PATH]
+        [--repeat N] [--json] [--save PATH] [--shadows-only]
 
 It builds (deterministically, in memory) the landmark-like mesh of ``bench/ingest.py`` -- a
 terrain heightfield in millimetres, Z up, north +Y, with box buildings and a domed landmark --
@@ -32,7 +32,7 @@ uses, ``render_still`` timed with ``_render_model`` swapped for one returning th
 screenshot is taken right before each ``_render_model`` so the two renders compare back to back.
 Then, for the same sizes and cameras, ours lit by a fixed afternoon sun with shadows
 (``stills.Sunlight``) against ours with the neutral lighting, alternating; the target is
-shadows <= 1.50 x plain.
+shadows <= 1.50 x plain (``--shadows-only`` runs this comparison alone).
 Only one file is written: ours' 4k plan still (``--save``), to look at the label layout.
 Peak RSS (``getrusage``) is printed at the end and after each size and camera.
 """
@@ -258,23 +258,28 @@ def sun_for_bench() -> Any:
 
 def compare_shadows(
     mesh: MeshArrays, camera: stills.Camera, size: tuple[int, int], layer: SceneLayer, repeat: int
-) -> tuple[float, float]:
-    """Median seconds of the same still lit by the sun with shadows and with the neutral
-    lighting, over ``repeat`` alternating runs after one untimed run of each."""
+) -> tuple[float, float, float, float]:
+    """Median wall and CPU seconds (of the process, llvmpipe's threads included) of the same
+    still lit by the sun with shadows and with the neutral lighting, over ``repeat``
+    alternating runs after one untimed run of each: (lit, plain, lit CPU, plain CPU)."""
     sun = sun_for_bench()
     run_ours(mesh, camera, size, layer, sun)
     run_ours(mesh, camera, size, layer)
 
-    def lit() -> dict[str, float]:
-        return {"total": timed(lambda: run_ours(mesh, camera, size, layer, sun))[0]}
+    def side(lighting: Any) -> Callable[[], dict[str, float]]:
+        def run() -> dict[str, float]:
+            cpu = time.process_time()
+            seconds, _ = timed(lambda: run_ours(mesh, camera, size, layer, lighting))
+            return {"total": seconds, "cpu": time.process_time() - cpu}
 
-    def plain() -> dict[str, float]:
-        return {"total": timed(lambda: run_ours(mesh, camera, size, layer))[0]}
+        return run
 
-    lit_runs, plain_runs = alternate(repeat, lit, plain)
+    lit_runs, plain_runs = alternate(repeat, side(sun), side(None))
     return (
         statistics.median(r["total"] for r in lit_runs),
         statistics.median(r["total"] for r in plain_runs),
+        statistics.median(r["cpu"] for r in lit_runs),
+        statistics.median(r["cpu"] for r in plain_runs),
     )
 
 
@@ -379,7 +384,11 @@ def _renderer() -> str:
 
 
 def measure(
-    faces: int, repeat: int, save: Path | None, say: Callable[[str], None]
+    faces: int,
+    repeat: int,
+    save: Path | None,
+    say: Callable[[str], None],
+    shadows_only: bool = False,
 ) -> dict[str, Any]:
     from bsu_models.render import overlay, overlay_canvas, overlay_furniture
 
@@ -424,7 +433,7 @@ def measure(
     )
     say(f"{out['platform']}; OpenGL renderer: {out['gl_renderer']}")
     say(f"median of {repeat} alternating runs after one untimed run of each side:")
-    for size_name in BENCH_SIZES:
+    for size_name in () if shadows_only else BENCH_SIZES:
         size = stills.picture_size(size_name)
         for camera_name in CAMERAS:
             camera = camera_for(mesh, camera_name)
@@ -480,31 +489,46 @@ def measure(
             if save is not None and size_name == "4k" and camera_name == "plan":
                 save.write_bytes(still.png)
                 out["saved"] = str(save)
+    if not shadows_only:
+        say(
+            f"target <= {TARGET_RATIO:.2f} (ours / bare, each size and camera; both sides encode "
+            "PNG, bare with PIL defaults, ours with render.png_bytes)"
+        )
     say(
-        f"target <= {TARGET_RATIO:.2f} (ours / bare, each size and camera; both sides encode PNG, "
-        "bare with PIL defaults, ours with render.png_bytes)"
+        "the same still lit by the sun with shadows / with the neutral lighting (load average "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + "):"
     )
-    say("the same still lit by the sun with shadows / with the neutral lighting:")
     out["shadows"] = {}
     for size_name in BENCH_SIZES:
         size = stills.picture_size(size_name)
         for camera_name in CAMERAS:
-            lit, plain = compare_shadows(mesh, camera_for(mesh, camera_name), size, layer, repeat)
+            lit, plain, lit_cpu, plain_cpu = compare_shadows(
+                mesh, camera_for(mesh, camera_name), size, layer, repeat
+            )
             key = f"{size_name} {camera_name}"
             out["shadows"][key] = {
                 "shadows_s": lit,
                 "plain_s": plain,
                 "ratio": lit / plain,
+                "ratio_cpu_seconds": lit_cpu / plain_cpu,
                 "meets_target": lit / plain <= SHADOW_TARGET_RATIO,
             }
             say(
                 f"  {key:<15} shadows {lit:6.3f} s  plain {plain:6.3f} s  ratio "
                 f"{lit / plain:.3f} {'OK' if lit / plain <= SHADOW_TARGET_RATIO else 'OVER'}"
+                f"  (CPU seconds {lit_cpu:.2f} / {plain_cpu:.2f} = {lit_cpu / plain_cpu:.2f})"
             )
     say(f"target <= {SHADOW_TARGET_RATIO:.2f} (shadows / plain, each size and camera)")
+    out["load_average"] = os.getloadavg()
+    say(
+        "load average (1, 5, 15 min) at the end: "
+        + ", ".join(f"{x:.2f}" for x in out["load_average"])
+    )
     out["peak_rss_mib"] = peak_rss_mib()
     after = ", ".join(f"{k} {v['peak_rss_after_mib']:.0f}" for k, v in out["runs"].items())
-    say(f"peak RSS: {out['peak_rss_mib']:.0f} MiB (after the mesh {rss_mesh:.0f}; after {after})")
+    after = f"; after {after}" if after else ""
+    say(f"peak RSS: {out['peak_rss_mib']:.0f} MiB (after the mesh {rss_mesh:.0f}{after})")
     if "saved" in out:
         say(f"saved the 4k plan still of ours to {out['saved']}")
     return out
@@ -521,13 +545,18 @@ def main(argv: list[str] | None = None) -> int:
         default=Path("/tmp/bench-render-4k-plan.png"),
         help="where to write the 4k plan still of ours",
     )
+    parser.add_argument(
+        "--shadows-only",
+        action="store_true",
+        help="only the sunlit still with shadows against the same still with neutral lighting",
+    )
     args = parser.parse_args(argv)
 
     def say(line: str) -> None:
         if not args.json:
             print(line, flush=True)
 
-    report = measure(args.faces, args.repeat, args.save, say)
+    report = measure(args.faces, args.repeat, args.save, say, args.shadows_only)
     if args.json:
         print(json.dumps(report, indent=2))
     return 0

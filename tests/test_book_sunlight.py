@@ -50,7 +50,7 @@ def test_method_states_the_sun_of_a_dated_located_scene(block, cjk_font, poppler
     assert "1013.25 hPa and 12 °C" in text
     # Each step's sun as its still's caption gives it, the one after sunset said to be down.
     assert "azimuth 287.7° from true north, elevation 20.7°" in text
-    assert "after sunset (elevation -22.3°); no sunlight" in text
+    assert "after sunset (elevation -22.3°): no sunlight; lit for legibility" in text
     assert "Only the direction of direct sunlight is modelled" in text
 
 

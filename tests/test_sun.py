@@ -69,6 +69,23 @@ def test_nrel_spa_published_example():
     assert 90 - sun.elevation_deg == pytest.approx(50.11162, abs=0.01)
 
 
+#: Output of NOAA's Solar Position Calculator (www.srrb.noaa.gov/highlights/sunrise/azel.html,
+#: now gml.noaa.gov/grad/solcalc) at 55° N 10° E, as recorded with that citation in the unit
+#: test of BEAM's CHRIS reader (senbox-org/s1tbx, beam-chris-reader, SunPositionCalculatorTest,
+#: Brockmann Consult 2010): (moment, solar zenith, azimuth from north), to 0.01°.
+NOAA_CALCULATOR = [
+    ("2002-07-01T12:00:00Z", 32.59, 195.57),
+    ("2004-09-01T14:00:00Z", 56.69, 229.67),
+]
+
+
+@pytest.mark.parametrize(("at", "zenith", "azimuth"), NOAA_CALCULATOR)
+def test_noaa_solar_position_calculator_published_output(at, zenith, azimuth):
+    sun = sun_position(55.0, 10.0, parse_moment(at))
+    assert sun.azimuth_deg == pytest.approx(azimuth, abs=0.1)
+    assert 90 - sun.elevation_deg == pytest.approx(zenith, abs=0.1)
+
+
 @pytest.mark.parametrize(("day", "sunrise", "sunset"), NOAA_RISE_SET)
 def test_sunrise_and_sunset_within_a_minute_of_noaa(day, sunrise, sunset):
     found = sun_day(*HKO, date.fromisoformat(day))

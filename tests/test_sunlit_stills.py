@@ -4,6 +4,7 @@ faces turned from it are darker, the caption says where the sun was (or that it 
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,18 @@ from PIL import Image
 import bsu_models
 from bsu_models import Step
 from bsu_models.core.errors import InvalidInput
+from bsu_models.ingest.geometry import preset_camera
 from bsu_models.render.overlay import Overlays
-from bsu_models.render.still_service import sun_caption
+from bsu_models.render.still_service import sun_caption, sunlight, version_mesh
+from bsu_models.render.stills import (
+    _RENDER_LOCK,
+    Camera,
+    _projector,
+    _pyvista,
+    _render_model,
+    model_plotter,
+    shoot,
+)
 from bsu_models.scenes.sun import parse_moment, sun_position
 from tests.conftest import make_settings
 
@@ -163,3 +174,73 @@ def test_caption_states_the_sun_or_that_it_has_set():
     assert "after sunset" in sun_caption(night, None, lambda text: text)
     dawn = sun_position(*HKO, parse_moment("2026-06-21T04:30"))
     assert "before sunrise" in sun_caption(dawn, None, lambda text: text)
+    # The night lighting is not the scene's: the caption says what it is for.
+    assert sun_caption(night, None, lambda text: text).endswith(": no sunlight; lit for legibility")
+
+
+NIGHT = "2026-06-21T21:00"
+
+
+def _iso_faces(system, version, sun_at: str) -> tuple[np.ndarray, dict[str, float]]:
+    """An isometric picture of the block (from above the south-east) lit by the sun at
+    ``sun_at``, and the mean grey of its top, east and south faces."""
+    mesh = version_mesh(system.ctx, version)
+    camera = Camera(**preset_camera("iso", np.array(version.bounds), "+z", "+y"))
+    size = (640, 360)
+    light = sunlight(version, sun_position(*HKO, parse_moment(sun_at)))
+    pixels, world_to_clip = _render_model(mesh, camera, size, sun=light)
+    grey = np.asarray(Image.fromarray(pixels).convert("L"), dtype=float)
+    centres = {
+        "top": (0.0, 0.0, BOX),
+        "east": (BOX / 2, 0.0, BOX / 2),
+        "south": (0.0, -BOX / 2, BOX / 2),
+    }
+    shown = _projector(world_to_clip, size)(np.array(list(centres.values())))
+    faces = {
+        name: float(grey[round(y) - 2 : round(y) + 3, round(x) - 2 : round(x) + 3].mean())
+        for name, (x, y) in zip(centres, shown, strict=True)
+    }
+    return pixels, faces
+
+
+def test_a_night_still_is_lit_for_legibility_without_shadows(block, tmp_path):
+    system, version, _unlocated = block
+    pixels, night = _iso_faces(system, version, NIGHT)
+    Image.fromarray(pixels).save(tmp_path / "night-iso.png")
+    # Every face readable, and the faces turned different ways apart (a light from the camera
+    # alone lights the east and south faces alike).
+    assert min(night.values()) > 50, night
+    values = sorted(night.values())
+    assert min(b - a for a, b in itertools.pairwise(values)) > 8, night
+    # No sunlight, so no shadow: the ground either side of the block is alike.
+    plan = _plan(system, version, NIGHT)
+    assert abs(_at(plan, version, BOX / 2 + BOX, 0) - _at(plan, version, -BOX / 2 - BOX, 0)) < 6
+    # Not the daylight picture: the evening sun lights the (western) top and south unlike this.
+    _pixels_day, evening = _iso_faces(system, version, EVENING)
+    assert evening != pytest.approx(night, abs=5)
+
+
+def test_see_through_figures_stay_see_through_in_sunlight(block):
+    """A camera's see-through cone is blended over the sunlit model, not painted over by the
+    shadow pass (nor left out of it)."""
+    system, version, _unlocated = block
+    mesh = version_mesh(system.ctx, version)
+    camera = Camera(**preset_camera("plan", np.array(version.bounds), "+z", "+y"))
+    size = (480, 270)
+    light = sunlight(version, sun_position(*HKO, parse_moment(EVENING)))
+    pv = _pyvista()
+    with _RENDER_LOCK:
+        plotter = model_plotter(mesh, size, sun=light)
+        try:
+            # A red see-through sheet over the ground west of the block (as figures are added).
+            sheet = pv.Box((-400.0, -200.0, -100.0, 100.0, 30.0, 31.0))
+            plotter.add_mesh(sheet, color="#ff0000", opacity=0.25, ambient=0.35)
+            pixels, world_to_clip = shoot(plotter, camera, size)
+        finally:
+            plotter.close()
+    (x, y), (bx, by) = _projector(world_to_clip, size)(np.array([[-300.0, 0, 0], [300.0, 0, 0]]))
+    under = pixels[round(y) - 2 : round(y) + 3, round(x) - 2 : round(x) + 3].reshape(-1, 3)
+    bare = pixels[round(by) - 2 : round(by) + 3, round(bx) - 2 : round(bx) + 3].reshape(-1, 3)
+    red, green, _blue = under.mean(axis=0).astype(float)
+    assert red - green > 25, under.mean(axis=0)  # the sheet shows...
+    assert green > 0.5 * bare.mean(axis=0)[1]  # ...and the ground through it

@@ -77,6 +77,10 @@ def test_a_step_after_sunset_has_no_sunlight(block):
     west, east = -BOX / 2 - BOX, BOX / 2 + BOX
     assert abs(_at(night, version, west, 0) - _at(night, version, east, 0)) < 6
     assert _at(evening, version, west, 0) - _at(evening, version, east, 0) > 25
+    # Lit for legibility as a still at that time is: the same grey on the ground and the block.
+    still = test_sunlit_stills._plan(system, version, "2026-06-21T21:00")
+    for x, y in ((west, 0), (east, 0), (0, 0), (-400, 200)):
+        assert _at(night, version, x, y) == pytest.approx(_at(still, version, x, y), abs=2)
 
 
 def _dated_scene(system, version) -> int:

@@ -48,7 +48,22 @@ def test_presentation_renders_the_video_of_the_revision_shown(app_env):
     at.number_input(key="present_video_seconds").set_value(TINY["seconds"])
     at.number_input(key="present_video_fps").set_value(TINY["fps"]).run()
     assert not at.get("download_button")
-    _by_label(at.sidebar.button, "Render video of revision 1").click().run()
+    # A sun time is refused as ``video --sun-at`` refuses it, before any job is asked for:
+    # without a date, and while the demo model has no place on Earth.
+    render = "Render video of revision 1"
+    at.text_input(key="present_video_sun").input("17:30")
+    _by_label(at.sidebar.button, render).click().run()
+    assert "has no date" in at.error[0].value and not at.get("progress")
+    at.text_input(key="present_video_sun").input("2026-06-21T17:30")
+    _by_label(at.sidebar.button, render).click().run()
+    assert "has no place on Earth" in at.error[0].value and not at.get("progress")
+    cat = bsu_models.open_catalogue()
+    try:
+        for version_id in {scene.version_id for scene in cat.scenes.list_scenes()}:
+            cat.locate_version(version_id, 22.302, 114.174)
+    finally:
+        cat.close()
+    _by_label(at.sidebar.button, render).click().run()
     assert not at.exception, at.exception
     # A job: the page shows its progress (refreshing itself) until the video is made.
     [bar] = at.get("progress")
@@ -67,6 +82,10 @@ def test_presentation_renders_the_video_of_the_revision_shown(app_env):
     [rendered] = [e for e in _events("render") if e.details.get("video")]
     assert rendered.actor == "tester" and rendered.details["revision"] == 1
     assert rendered.details["size"] == "square" and rendered.details["frames"] == 12
+    # Every step lit by the sun at the time asked for, read in the scene's zone (Hong Kong).
+    assert rendered.details["sun"] and all(
+        sun.startswith("2026-06-21T17:30:00+08:00 azimuth 28") for sun in rendered.details["sun"]
+    )
     assert rendered.details["mp4_sha256"] in " ".join(c.value for c in at.code)
 
 

@@ -62,8 +62,10 @@ SUN_WORDS = (
     N_(
         "The model is lit by a directional sun casting shadows and by even sky light, so that "
         "faces in shadow stay readable; a step before sunrise, after sunset or without a clock "
-        "time shows no sunlight. The video, where there is one, is lit the same way, the sun "
-        "moving from each step's time to the next."
+        "time shows no sunlight, and one before sunrise or after sunset is lit dimly from "
+        "beside the camera, casting no shadows, for legibility only, as its caption says. The "
+        "video, where there is one, is lit the same way, the sun moving from each step's time "
+        "to the next."
     ),
     N_(
         "Only the direction of direct sunlight is modelled: clouds, haze, light reflected from "
@@ -126,8 +128,10 @@ def sun_statement(
         _(
             "The model is lit by a directional sun casting shadows and by even sky light, so "
             "that faces in shadow stay readable; a step before sunrise, after sunset or without "
-            "a clock time shows no sunlight. The video, where there is one, is lit the same "
-            "way, the sun moving from each step's time to the next."
+            "a clock time shows no sunlight, and one before sunrise or after sunset is lit "
+            "dimly from beside the camera, casting no shadows, for legibility only, as its "
+            "caption says. The video, where there is one, is lit the same way, the sun moving "
+            "from each step's time to the next."
         ),
         _(
             "Only the direction of direct sunlight is modelled: clouds, haze, light reflected "

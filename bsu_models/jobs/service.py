@@ -21,6 +21,7 @@ from bsu_models.ingest import level_jobs
 from bsu_models.jobs import queue, store
 from bsu_models.jobs.kinds import FILES
 from bsu_models.jobs.runner import execute
+from bsu_models.scenes.scene_sun import step_sun
 from bsu_models.scenes.service import SceneService
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,10 @@ class JobService:
         self.ctx.require_case("render", info.case_reference, "scene", str(scene_id))
         revision = int(options.pop("revision", None) or info.revision)
         version = get_version(self.ctx, info.version_id)
+        if options.get("sun_at") is not None:
+            # A time without a date, or a version with no place, is refused now, in the
+            # sentence ``video --sun-at`` gives, rather than when the job runs.
+            step_sun(version, scenes.document(scene_id, revision), None, options["sun_at"])
         return self._submit(
             "video",
             {"scene_id": scene_id, "revision": revision, **options},

@@ -189,9 +189,10 @@ def sun_caption(sun: SunPosition, zone: str | None, gettext: Callable[[str], str
         state = gettext("before sunrise")
     else:
         state = gettext("after sunset")
-    return gettext("Sun at {when}: {state} (elevation {elevation:.1f}°); no sunlight").format(
-        when=when, state=state, elevation=sun.elevation_deg
-    )
+    # The night lighting (``stills.NIGHT_LAMP``) is not the scene's light: the caption says so.
+    return gettext(
+        "Sun at {when}: {state} (elevation {elevation:.1f}°): no sunlight; lit for legibility"
+    ).format(when=when, state=state, elevation=sun.elevation_deg)
 
 
 def record_render(

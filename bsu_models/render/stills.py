@@ -102,10 +102,22 @@ SUN_INTENSITY = 1.0
 SUN_COLOUR = (1.0, 0.97, 0.92)
 SKY_AMBIENT = 0.38
 SKY_FILL = 0.22
-#: The light from the camera on the frames of a sunlit video whose step has no sun.
-NIGHT_FILL = 0.7
-#: Most texels of a side of the shadow map (it covers the model's box as the sun sees it).
-SHADOW_MAP_MAX = 4096
+#: With the sun down there is no sunlight to show, and sky light alone leaves the model flat:
+#: it is lit for legibility (its caption says so) by dim ambient light, the headlight, and a
+#: cool lamp far above and to the left of the camera, so that faces turned different ways keep
+#: apart. The lamp is a point light, which VTK's shadow maps leave alone, as they leave the
+#: headlight: nothing casts a shadow at night.
+NIGHT_AMBIENT = 0.15
+NIGHT_FILL = 0.3
+NIGHT_LAMP = 0.75
+NIGHT_COLOUR = (0.86, 0.9, 1.0)
+#: The lamp's place in the camera's frame (the camera at (0, 0, 1) looking at the origin, its
+#: distance the unit): far enough that its light falls on the model almost in parallel.
+NIGHT_LAMP_PLACE = (-6.0, 8.0, 10.0)
+#: Most texels of a side of the shadow map (it covers the model's box as the sun sees it): a
+#: 4k still's shadows are baked as finely as a full-HD still's. Baking 3840 texels a side
+#: instead cost a tenth of a 4k sunlit still and moved only shadow edges, by a pixel.
+SHADOW_MAP_MAX = 2048
 
 
 @dataclass(frozen=True)
@@ -129,8 +141,9 @@ def model_plotter(
     it. Create it while holding ``_RENDER_LOCK``.
 
     ``face_budget`` lets an untextured mesh be clustered down to about that many faces first;
-    ``sun`` (above the horizon) lights it from the sun, casting shadows, with sky light;
-    ``section`` cuts the model to a box (``cut_to_section``).
+    ``sun`` above the horizon lights it from the sun, casting shadows, with sky light; below
+    it, the night lighting (``NIGHT_LAMP``); ``section`` cuts the model to a box
+    (``cut_to_section``).
     """
     pv = _pyvista()
     sunlit = sun is not None and sun.up
@@ -140,7 +153,7 @@ def model_plotter(
     # (``shoot``).
     side = max(size)
     window = (side, side) if sunlit else size
-    lighting = {"lighting": "none"} if sunlit else {}
+    lighting = {"lighting": "none"} if sun is not None else {}
     plotter = pv.Plotter(off_screen=True, window_size=list(window), **lighting)
     try:
         plotter.set_background(BACKGROUND)
@@ -159,8 +172,7 @@ def model_plotter(
             )
         if section is not None:
             cut_to_section(actor, section)
-        if sunlit:
-            assert sun is not None
+        if sun is not None:
             _light_by_sun(pv, plotter, mesh, sun, side)
         else:
             plotter.enable_lightkit()
@@ -209,6 +221,15 @@ def shoot(
     if fit:
         plotter.reset_camera()
     plotter.renderer.ResetCameraClippingRange()
+    if window != tuple(size):
+        # Only the picture's part of the window is drawn (the rest is cut away): VTK's camera
+        # scissors its next render to it, shadow maps excepted.
+        from vtkmodules.vtkCommonDataModel import vtkRecti
+
+        left, top = (window[0] - size[0]) // 2, (window[1] - size[1]) // 2
+        bottom = window[1] - top - size[1]
+        plotter.camera.SetScissorRect(vtkRecti(left, bottom, size[0], size[1]))
+        plotter.camera.SetUseScissor(True)
     # A plotter's first screenshot renders by itself, later ones return the last render
     # (``render`` does nothing before the first): a video's frames need both.
     plotter.render()
@@ -248,10 +269,11 @@ def _render_model(
 
 def _light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: int) -> None:
     """A directional sun casting shadows, and sky light: ambient on every surface and a faint
-    headlight (which VTK's shadow maps leave alone) so that faces in shadow keep their shape."""
+    headlight (which VTK's shadow maps leave alone) so that faces in shadow keep their shape;
+    and the night lamp, switched on while the sun is down (``move_sun``). The shadow passes
+    are set up only for a sun above the horizon."""
     for actor in plotter.renderer.actors.values():
         prop = actor.GetProperty()
-        prop.SetAmbient(SKY_AMBIENT)
         prop.SetDiffuse(0.75)
         prop.SetSpecular(0.0)
     position, centre = _sun_place(mesh, sun)
@@ -265,8 +287,44 @@ def _light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: 
     light.positional = False
     plotter.add_light(light)
     plotter.add_light(pv.Light(light_type="headlight", intensity=SKY_FILL))
-    shadows = plotter.renderer._render_passes.enable_shadow_pass()
+    lamp = pv.Light(
+        position=NIGHT_LAMP_PLACE,
+        focal_point=(0.0, 0.0, 0.0),
+        color=NIGHT_COLOUR,
+        intensity=NIGHT_LAMP,
+        light_type="camera light",
+    )
+    lamp.positional = True
+    lamp.cone_angle = 180.0  # a point light, not a spot: no shadow map
+    plotter.add_light(lamp)
+    move_sun(plotter, mesh, sun)
+    if not sun.up:
+        return
+    passes = plotter.renderer._render_passes
+    shadows = passes.enable_shadow_pass()
     shadows.GetShadowMapBakerPass().SetResolution(min(SHADOW_MAP_MAX, side))
+    _shadow_passes_only(passes)
+
+
+def _shadow_passes_only(passes: Any) -> None:
+    """Drop pyvista's ordinary render steps from a plotter with a shadow pass, keeping the
+    shadow map, the shadowed opaque pass and a translucent pass after them.
+
+    pyvista runs its ordinary steps first and the shadow passes after them: every opaque face
+    is drawn twice (a third time into the shadow map), and the shadowed pass paints over the
+    see-through cones of camera figures wherever the model lies behind them. Without the first
+    pass the opaque pixels are the same and the cones are blended over the shadowed model."""
+    from vtkmodules.vtkRenderingOpenGL2 import vtkTranslucentPass
+
+    collection = passes._pass_collection
+    collection.InitTraversal()
+    for _ in range(collection.GetNumberOfItems()):
+        step = collection.GetNextRenderPass()
+        if step.IsA("vtkRenderStepsPass"):
+            collection.RemoveItem(step)
+            break
+    collection.AddItem(vtkTranslucentPass())
+    passes._update_passes()
 
 
 def _sun_place(
@@ -281,17 +339,20 @@ def _sun_place(
 
 
 def move_sun(plotter: Any, mesh: MeshArrays, sun: Sunlight) -> None:
-    """Put the sun of a sunlit plotter (``model_plotter``) where ``sun`` says, for the frames
-    of a video whose steps happen at different times; a sun below the horizon gives no light
-    and casts no shadow, the model lit from the camera instead. Call it while holding
+    """Put the sun of a plotter lit by it (``model_plotter``) where ``sun`` says, for the
+    frames of a video whose steps happen at different times; a sun below the horizon is
+    switched off (no light, no shadow map) and the night lamp on. Call it while holding
     ``_RENDER_LOCK``."""
     for light in plotter.renderer.lights:
         if light.light_type == light.SCENE_LIGHT and not light.positional:
             light.position, light.focal_point = _sun_place(mesh, sun)
-            light.intensity = SUN_INTENSITY if sun.up else 0.0
+            light.SetSwitch(sun.up)
         elif light.light_type == light.HEADLIGHT:
-            # Without the sun the faint fill alone leaves the model flat and unreadable.
             light.intensity = SKY_FILL if sun.up else NIGHT_FILL
+        elif light.light_type == light.CAMERA_LIGHT:
+            light.SetSwitch(not sun.up)
+    for actor in plotter.renderer.actors.values():
+        actor.GetProperty().SetAmbient(SKY_AMBIENT if sun.up else NIGHT_AMBIENT)
 
 
 def _projector(world_to_clip: np.ndarray, size: tuple[int, int]) -> Project:

@@ -454,9 +454,11 @@ def frames(
     title = _card_frame(settings, settings.title_lines, watermark)
     for _ in range(round(TITLE_SECONDS * settings.fps)):
         yield title
-    # One sunlit plotter for the whole video when the sun is up at any step; its sun moves
-    # with the steps' times (a step after sunset keeps only the sky's light).
+    # One plotter lit by the sun for the whole video when any step has one (with shadows when
+    # it is up at any step); its sun moves with the steps' times, and a step after sunset, or
+    # without a time, gets the night lighting that a still of it gets.
     risen = next((s.sun for s in steps if s.sun is not None and s.sun.up), None)
+    risen = risen or next((s.sun for s in steps if s.sun is not None), None)
     with _RENDER_LOCK:
         plotter = model_plotter(mesh, size, sun=risen)
     # Before any figure is added the model is the plotter's only actor; only it is cut.
@@ -474,7 +476,7 @@ def frames(
             layer = _moving_layer(steps, frame)
             with _RENDER_LOCK:
                 if risen is not None:
-                    # A step with no time has no known sun: the sky's light only.
+                    # A step with no time has no known sun: no sunlight.
                     move_sun(plotter, mesh, sun or Sunlight(risen.direction, up=False))
                 if camera.section != cut:
                     model.mapper.RemoveAllClippingPlanes()

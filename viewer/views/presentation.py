@@ -350,6 +350,15 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
             t("Seconds per step"), 0.5, 60.0, 4.0, 0.5, key="present_video_seconds"
         )
         fps = st.number_input(t("Frames per second"), 1, 60, 30, key="present_video_fps")
+        sun_at = st.text_input(
+            t("Sun time (optional)"),
+            key="present_video_sun",
+            placeholder="2026-06-21T17:00",
+            help=t(
+                "light the model by the sun at this date and time, with shadows "
+                "(default: the scene's date and the step's time, when the version is located)"
+            ),
+        ).strip()
         if st.button(t("Render video of revision {revision}").format(revision=revision),
                      icon=":material/movie:", key="present_video_render"):  # fmt: skip
             try:
@@ -361,6 +370,7 @@ def video_controls(scene: bsu_models.SceneInfo, revision: int) -> None:
                     seconds_per_step=float(seconds),
                     lang=language(),
                     actor=actor(),
+                    **({"sun_at": sun_at} if sun_at else {}),
                 )
             except bsu_models.BsuError as exc:
                 st.error(error_text(exc))
