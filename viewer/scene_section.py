@@ -27,7 +27,12 @@ def section_form(
 ) -> dict[str, Any] | None:
     """The section box to show now (the browser's form of ``Section.shown``), or None for the
     whole model. It starts as the step's saved view has it."""
-    extent = cat.scenes.section_extent(version.version_id)
+    # A version's geometry never changes, so its extent is read once per session, not on every
+    # rerun of the editor.
+    extents = st.session_state.setdefault("editor_section_extents", {})
+    extent = extents.get(version.version_id)
+    if extent is None:
+        extent = extents[version.version_id] = cat.scenes.section_extent(version.version_id)
     reach = {"east": extent.east, "north": extent.north, "up": extent.up}
     seeded = st.session_state.get("editor_section_for")
     if seeded != (version.version_id, step.id):
