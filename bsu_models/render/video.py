@@ -57,6 +57,7 @@ from bsu_models.render.stills import (
     _frame_above,
     _projector,
     cut_to_section,
+    model_actor,
     model_plotter,
     move_sun,
     shoot,
@@ -461,8 +462,7 @@ def frames(
     risen = risen or next((s.sun for s in steps if s.sun is not None), None)
     with _RENDER_LOCK:
         plotter = model_plotter(mesh, size, sun=risen)
-    # Before any figure is added the model is the plotter's only actor; only it is cut.
-    model = next(iter(plotter.renderer.actors.values()))
+    model = model_actor(plotter)  # only the model is cut, not the figures
     figures = FigureActors(plotter) if settings.figures else None
     cut: Section | None = None
     try:
