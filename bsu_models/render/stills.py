@@ -42,7 +42,7 @@ from bsu_models.render.overlay_furniture import (
     draw_scale_bar,
     draw_watermark,
 )
-from bsu_models.scenes.scene_items import Section
+from bsu_models.scenes.scene_items import Section, camera_json
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.sun import SunPosition
 
@@ -85,6 +85,10 @@ class Camera:
     window_center: tuple[float, float] = (0.0, 0.0)
     #: A saved view's section box (``scene_items.Section``): the model is drawn only inside it.
     section: Section | None = None
+
+    def camera_json(self) -> dict[str, Any]:
+        """The camera as the browser viewers take a saved view (``scene_items.camera_json``)."""
+        return camera_json(self)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import math
 import numbers
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.core.i18n import N_
@@ -81,7 +81,7 @@ def check_label(value: str, what: str | Message) -> str:
     return label
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     """Whether ``value`` is a number: not True or False, which Python counts as 1 and 0."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
@@ -436,6 +436,21 @@ class Section:
         return {**self.json(), "planes": [[list(p), list(n)] for p, n in self.planes()]}
 
 
+def camera_json(view: Any) -> dict[str, Any]:
+    """A camera as plain values, as the browser viewers take a saved view: ``view`` has a
+    saved view's camera fields and section box (a ``SavedView``, or a camera of the renderer's
+    that the browser is to show, as Play's flight is)."""
+    return {
+        "projection": view.projection,
+        "position": list(view.position),
+        "target": list(view.target),
+        "up": list(view.up),
+        "fov_deg": view.fov_deg,
+        "ortho_scale": view.ortho_scale,
+        "section": view.section.shown() if view.section else None,
+    }
+
+
 @dataclass(frozen=True)
 class SavedView:
     id: str
@@ -476,12 +491,4 @@ class SavedView:
 
     def camera_json(self) -> dict[str, Any]:
         """The camera as plain values, as the browser viewers take it."""
-        return {
-            "projection": self.projection,
-            "position": list(self.position),
-            "target": list(self.target),
-            "up": list(self.up),
-            "fov_deg": self.fov_deg,
-            "ortho_scale": self.ortho_scale,
-            "section": self.section.shown() if self.section else None,
-        }
+        return camera_json(self)
