@@ -41,7 +41,7 @@ import numpy as np
 
 from bsu_models.ingest.geometry import preset_camera
 from bsu_models.ingest.meshdata import MeshArrays
-from bsu_models.render import video
+from bsu_models.render import video, video_camera
 from bsu_models.render.stills import Camera, _frame_above
 from bsu_models.render.video_encode import mp4_writer, write_frame
 from bsu_models.scenes.scene_figures import entity_figure
@@ -120,7 +120,7 @@ def settings_for(size: tuple[int, int], fps: int, seconds_per_step: float) -> vi
 
 def cameras_of(steps: list[video.VideoStep], settings: video.VideoSettings) -> list[Camera]:
     """The cameras ours uses for the steps part, band framing included."""
-    path = video._Cameras(steps, settings)
+    path = video_camera.Cameras(steps, settings)
     plan = video.step_frames(len(steps), settings.fps, settings.seconds_per_step, path.orbit)
     band = video._Bands(settings)
     out = []

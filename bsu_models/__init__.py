@@ -106,7 +106,7 @@ _EXPORTS: dict[str, str] = {
     "PUBLIC_VIDEO_NAMES": "bsu_models.render.public_video",
     "VIDEO_SIZES": "bsu_models.render.video",
     "movement_samples": "bsu_models.render.video",
-    "flight_samples": "bsu_models.render.video",
+    "flight_samples": "bsu_models.render.video_camera",
     "step_cameras": "bsu_models.render.video_service",
     "VideoResult": "bsu_models.render.video_service",
     "AccessDenied": "bsu_models.core.errors",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import bsu_models
-from bsu_models.render import video
+from bsu_models.render import video, video_camera
 from bsu_models.render.stills import Camera
 from bsu_models.scenes.scene_layer import Marker, SceneLayer
 from tests.test_browser import (
@@ -57,6 +57,28 @@ def test_movement_samples_are_the_videos_frames_between_two_steps():
         bsu_models.movement_samples(start, end, 0)
 
 
+def test_flight_samples_cut_the_model_as_the_video_does():
+    box = bsu_models.Section((-10.0, -10.0, -1.0), (10.0, 10.0, 3.0))
+    plain = Camera("perspective", (100.0, -100.0, 50.0), (0.0, 0.0, 0.0), (0.0, 0.0, 1.0), 45.0)
+    boxed = Camera("perspective", (0.0, -50.0, 9.0), (0.0, 0.0, 1.0), (0.0, 0.0, 1.0), section=box)
+    keys = [plain, boxed, plain]
+    # Into a boxed step: the box goes on as the camera leaves; out of one, it stays on until the
+    # camera lands where there is none.
+    into, out_of = (bsu_models.flight_samples(keys, leg, 4) for leg in (0, 1))
+    assert into is not None and out_of is not None
+    assert [c.section for c in into] == [box] * 5
+    assert [c.section for c in out_of] == [box] * 4 + [None]
+    steps = [video.VideoStep(str(i), camera=k) for i, k in enumerate(keys)]
+    flown = video_camera.Cameras(steps, video.VideoSettings(size=(64, 64)))
+    frames = [f for f in video.step_frames(3, 10, 0.8, orbit=False) if (f.a, f.b) == (1, 2)]
+    assert [flown.at(f).section for f in frames] == [box] * 4
+    assert flown.at(video.Frame(2, 2, 0.0, 1.0)).section is None
+    # The browser takes each as a saved view, its box's cutting planes included.
+    shown = into[0].camera_json()
+    assert shown["section"]["planes"] == box.shown()["planes"]
+    assert shown == {**shown, "position": list(into[0].position), "projection": "perspective"}
+
+
 def test_flight_samples_are_the_videos_cameras_between_two_steps():
     keys = [
         Camera("perspective", (100.0, -100.0, 50.0), (0.0, 0.0, 0.0), (0.0, 0.0, 1.0), 45.0),
@@ -65,7 +87,7 @@ def test_flight_samples_are_the_videos_cameras_between_two_steps():
         Camera("perspective", (-100.0, 50.0, 30.0), (0.0, 0.0, 5.0), (0.0, 0.0, 1.0), 40.0),
     ]
     steps = [video.VideoStep(str(i), camera=k) for i, k in enumerate(keys)]
-    flown = video._Cameras(steps, video.VideoSettings(size=(64, 64)))
+    flown = video_camera.Cameras(steps, video.VideoSettings(size=(64, 64)))
     frames = [f for f in video.step_frames(4, 10, 2.0, orbit=False) if (f.a, f.b) == (2, 3)]
     flight = bsu_models.flight_samples(keys, 2, len(frames))
     assert flight is not None and len(flight) == len(frames) + 1
@@ -90,9 +112,15 @@ def test_presentation_plays_the_movement_to_the_next_step(running_app, browser_p
     [footbridge] = [m for m in models if m["name"].startswith("Footbridge")]
     scenes = json.loads(_cli(running_app.env, "scene", "list", "--json").stdout)
     [scene] = [s for s in scenes if s["name"].startswith("Footbridge")]
-    doc = bsu_models.scene_from_json(
-        json.loads(_cli(running_app.env, "scene", "export", str(scene["scene_id"])).stdout)
-    )
+    exported = json.loads(_cli(running_app.env, "scene", "export", str(scene["scene_id"])).stdout)
+    # Step 2's view cuts the model to a box around all of it (nothing is hidden): the flight to
+    # it puts the box on as it leaves step 1, as the video does.
+    second = exported["steps"][1]["id"]
+    [boxed] = [v for v in exported["views"] if second in v["steps"]]
+    boxed["section"] = {"low": [-1e6] * 3, "high": [1e6] * 3}
+    imported = _cli(running_app.env, "scene", "import", "-", stdin=json.dumps(exported))
+    assert imported.returncode == 0, imported.stderr
+    doc = bsu_models.scene_from_json(exported)
     _open(
         page, f"{running_app.base_url}/presentation?model={footbridge['model_id']}", "Presentation"
     )
@@ -141,6 +169,7 @@ def test_presentation_plays_the_movement_to_the_next_step(running_app, browser_p
     start, end = np.array(keys[0].position), np.array(flight[-1].position)  # the views' poses
     u = float(np.dot(seen - start, end - start) / np.dot(end - start, end - start))
     assert 0.02 < u < 0.98, u
+    assert data["sectionPlanes"] == "6"  # the box of the step flown to, from the start
     # Then the page lands on step 2, where the view stands still.
     expect(heading).to_have_text(re.compile(r"^Step 2 of 4"), timeout=30_000)
     page.get_by_role("button", name="Pause").click()

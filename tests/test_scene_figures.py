@@ -165,11 +165,27 @@ def test_a_camera_draws_its_own_field_of_view():
         widths[fov] = 2 * math.degrees(math.atan2(radius, length))
         assert math.hypot(length, radius) * 0.1 == pytest.approx(CAMERA_RANGE_M)
     assert widths == pytest.approx({None: 60.0, 90.0: 90.0, 170.0: 170.0})
-    for wrong in (0.5, 180.0, float("nan")):
+    for wrong in (0.5, 180.0, float("nan"), True, "60"):
         with pytest.raises(InvalidInput, match="field of view"):
             Entity("k1", "Cam", "camera", fov_deg=wrong)
     with pytest.raises(InvalidInput, match="field of view"):
         Entity("c1", "Car", "vehicle", fov_deg=60.0)
+
+
+def test_true_is_not_a_number_of_a_scene():
+    # Python counts True as 1: a JSON true must not become 1 m, 1 degree or a coordinate.
+    with pytest.raises(InvalidInput, match="sizes are for people"):
+        Entity("s1", "S1", "suspect", height_m=True)
+    with pytest.raises(InvalidInput, match="Heading"):
+        Position("s1", "s1", (0.0, 0.0, 0.0), heading_deg=True)
+    with pytest.raises(InvalidInput, match="Eye height"):
+        Position("s1", "s1", (0.0, 0.0, 0.0), eye_height_m=True)
+    with pytest.raises(InvalidInput, match="three numbers"):
+        Position("s1", "s1", (True, 0.0, 0.0))
+    with pytest.raises(InvalidInput, match="field of view"):
+        SavedView("v1", "V", "perspective", (0, -9, 0), (0, 0, 0), (0, 0, 1), fov_deg=True)
+    with pytest.raises(InvalidInput, match="positive scale"):
+        SavedView("v1", "V", "orthographic", (0, -9, 0), (0, 0, 0), (0, 0, 1), ortho_scale=True)
 
 
 def test_a_field_of_view_is_kept_only_when_set():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,10 +17,11 @@ from PIL import Image
 from bsu_models import Entity, Position, SavedView, Step
 from bsu_models.cli.commands import main
 from bsu_models.render.still_service import version_mesh
-from bsu_models.render.stills import Camera
+from bsu_models.render.stills import Camera, Sunlight
 from bsu_models.render.video import (
     TITLE_SECONDS,
     VideoSettings,
+    frames,
     moved_markers,
     render_video,
 )
@@ -67,6 +69,26 @@ def test_a_person_stands_at_their_height_in_a_frame_of_the_mp4(yard, tmp_path):
     metres_per_pixel = 4.0 / (SIZE[1] - 1)
     tall = (ground_top - rows.min()) * metres_per_pixel
     assert tall == pytest.approx(1.80, abs=3 * metres_per_pixel)
+
+
+def test_a_figure_keeps_its_light_from_frame_to_frame_at_night(yard, tmp_path):
+    cat, version, scene_id, doc, _step = yard
+    (step,) = video_steps(doc, lambda step: cat.scenes.layer(scene_id, doc, step))
+    side = doc.views[0]
+    camera = Camera(side.projection, side.position, side.target, side.up, side.fov_deg,
+                    side.ortho_scale)  # fmt: skip
+    night = replace(step, camera=camera, sun=Sunlight((0.0, 0.0, -1.0), up=False))
+    settings = VideoSettings(size=(240, 135), fps=4, seconds_per_step=1.0,
+                             band=Image.new("RGB", (240, 1)))  # fmt: skip
+    shown = frames(version_mesh(cat.ctx, version), [night, night], settings)
+    title = round(TITLE_SECONDS * settings.fps)
+    first, second = [frame for _, frame in zip(range(title + 2), shown, strict=False)][title:]
+    shown.close()
+    Image.fromarray(second).save(tmp_path / "night.png")
+    # Two frames at rest on the same step: nothing moves, so nothing may change, the figures'
+    # shading included (the night's dimmer ambient light is the model's, not theirs).
+    assert _red_body(first.astype(int)).any()
+    assert np.array_equal(first, second)
 
 
 def test_a_figure_moves_and_turns_between_steps(yard):

@@ -9,12 +9,11 @@ step.
 Each entity's path is drawn as far as the entity has come: its places up to the step, then the
 point it stands on now. Where both steps have a saved view, the camera flies from one to the
 other at the same moments, along the video's camera path (``bsu_models.flight_samples``);
-otherwise the viewer keeps its camera.
+otherwise the viewer keeps its camera. The model is cut by the section box the video shows on
+the way: the box of the step flown to from the start of the move, else the one flown from.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import bsu_models
 
@@ -52,19 +51,7 @@ def movement(
             for entity, (colour, points) in walked.items()
             if points
         },
-        **({"views": [_view_json(c) for c in views]} if views else {}),
-    }
-
-
-def _view_json(camera: Any) -> dict:
-    """A camera of the flight as the 3D view takes a saved view."""
-    return {
-        "projection": camera.projection,
-        "position": list(camera.position),
-        "target": list(camera.target),
-        "up": list(camera.up),
-        "fov_deg": camera.fov_deg,
-        "ortho_scale": camera.ortho_scale,
+        **({"views": [c.camera_json() for c in views]} if views else {}),
     }
 
 

@@ -42,7 +42,7 @@ from bsu_models.render.overlay_furniture import (
     draw_scale_bar,
     draw_watermark,
 )
-from bsu_models.scenes.scene_items import Section
+from bsu_models.scenes.scene_items import Section, camera_json
 from bsu_models.scenes.scene_layer import SceneLayer
 from bsu_models.scenes.sun import SunPosition
 
@@ -85,6 +85,10 @@ class Camera:
     window_center: tuple[float, float] = (0.0, 0.0)
     #: A saved view's section box (``scene_items.Section``): the model is drawn only inside it.
     section: Section | None = None
+
+    def camera_json(self) -> dict[str, Any]:
+        """The camera as the browser viewers take a saved view (``scene_items.camera_json``)."""
+        return camera_json(self)
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,9 @@ class Still:
     sun: SunPosition | None = None  # where the sun was, when the picture is lit by it
 
 
+MODEL_ACTOR = "model"  # the name of the model's actor in a ``model_plotter``
+
+
 def model_plotter(
     mesh: MeshArrays,
     size: tuple[int, int],
@@ -138,7 +145,7 @@ def model_plotter(
     section: Section | None = None,
 ) -> Any:
     """An off-screen plotter holding the model, lit, with no camera set yet; the caller closes
-    it. Create it while holding ``_RENDER_LOCK``.
+    it. Create it while holding ``_RENDER_LOCK``. The model's actor is ``model_actor(plotter)``.
 
     ``face_budget`` lets an untextured mesh be clustered down to about that many faces first;
     ``sun`` above the horizon lights it from the sun, casting shadows, with sky light; below
@@ -160,16 +167,16 @@ def model_plotter(
         poly = (
             _polydata(pv, mesh) if face_budget is None else reduced_polydata(pv, mesh, face_budget)
         )
+        style: dict[str, Any] = {"color": MODEL_COLOUR, "ambient": 0.22, "diffuse": 0.85}
         if mesh.uv is not None and mesh.texture_png is not None:
             image = np.asarray(Image.open(io.BytesIO(mesh.texture_png)).convert("RGB"))
-            actor = plotter.add_mesh(poly, texture=pv.Texture(image), ambient=0.2)
+            style = {"texture": pv.Texture(image), "ambient": 0.2}
         elif mesh.colours is not None:
             poly.point_data["colours"] = mesh.colours
-            actor = plotter.add_mesh(poly, scalars="colours", rgb=True, ambient=0.25)
+            style = {"scalars": "colours", "rgb": True, "ambient": 0.25}
         else:
-            actor = plotter.add_mesh(
-                poly, color=MODEL_COLOUR, ambient=0.22, diffuse=0.85, specular=0.08
-            )
+            style["specular"] = 0.08
+        actor = plotter.add_mesh(poly, name=MODEL_ACTOR, **style)
         if section is not None:
             cut_to_section(actor, section)
         if sun is not None:
@@ -180,6 +187,12 @@ def model_plotter(
         plotter.close()
         raise
     return plotter
+
+
+def model_actor(plotter: Any) -> Any:
+    """The model's actor in a plotter made by ``model_plotter``: the one that is cut and lit by
+    the sun, where figures added later (``figures.add_figures``) keep their own lighting."""
+    return plotter.actors[MODEL_ACTOR]
 
 
 def cut_to_section(actor: Any, section: Section) -> None:
@@ -272,10 +285,9 @@ def _light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: 
     headlight (which VTK's shadow maps leave alone) so that faces in shadow keep their shape;
     and the night lamp, switched on while the sun is down (``move_sun``). The shadow passes
     are set up only for a sun above the horizon."""
-    for actor in plotter.renderer.actors.values():
-        prop = actor.GetProperty()
-        prop.SetDiffuse(0.75)
-        prop.SetSpecular(0.0)
+    prop = model_actor(plotter).GetProperty()
+    prop.SetDiffuse(0.75)
+    prop.SetSpecular(0.0)
     position, centre = _sun_place(mesh, sun)
     light = pv.Light(
         position=position,
@@ -342,7 +354,8 @@ def move_sun(plotter: Any, mesh: MeshArrays, sun: Sunlight) -> None:
     """Put the sun of a plotter lit by it (``model_plotter``) where ``sun`` says, for the
     frames of a video whose steps happen at different times; a sun below the horizon is
     switched off (no light, no shadow map) and the night lamp on. Call it while holding
-    ``_RENDER_LOCK``."""
+    ``_RENDER_LOCK``. Only the model's ambient light changes: figures keep the light they were
+    added with, as in a still, whether or not they were put in again since."""
     for light in plotter.renderer.lights:
         if light.light_type == light.SCENE_LIGHT and not light.positional:
             light.position, light.focal_point = _sun_place(mesh, sun)
@@ -351,8 +364,7 @@ def move_sun(plotter: Any, mesh: MeshArrays, sun: Sunlight) -> None:
             light.intensity = SKY_FILL if sun.up else NIGHT_FILL
         elif light.light_type == light.CAMERA_LIGHT:
             light.SetSwitch(not sun.up)
-    for actor in plotter.renderer.actors.values():
-        actor.GetProperty().SetAmbient(SKY_AMBIENT if sun.up else NIGHT_AMBIENT)
+    model_actor(plotter).GetProperty().SetAmbient(SKY_AMBIENT if sun.up else NIGHT_AMBIENT)
 
 
 def _projector(world_to_clip: np.ndarray, size: tuple[int, int]) -> Project:

@@ -12,7 +12,8 @@ sightlines only while the camera rests at their step; no legend, scale bar or no
 would change meaning as the camera turns. People, vehicles and cameras are drawn at true size
 in the model as stills draw them (``bsu_models.render.figures``; ``VideoSettings.figures``),
 moving and turning with their markers. A step whose saved view has a section box shows the
-model cut by it, as its still does (the figures stay whole). Steps with a sun
+model cut by it, as its still does (the figures stay whole); the camera's path and the boxes
+on the way are ``bsu_models.render.video_camera``'s. Steps with a sun
 (``VideoStep.sun``) are lit by it as stills are, with shadows; between two steps the sun moves
 from one's place to the other's.
 
@@ -36,15 +37,7 @@ from PIL import Image, ImageDraw
 
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.ingest.meshdata import MeshArrays
-from bsu_models.render.camera_path import (
-    Pose,
-    between,
-    camera_of,
-    ease,
-    orbit_camera,
-    pose,
-    video_projection,
-)
+from bsu_models.render.camera_path import ease
 from bsu_models.render.figures import FigureActors, figure_between
 from bsu_models.render.fonts import font
 from bsu_models.render.offscreen import _RENDER_LOCK
@@ -57,10 +50,12 @@ from bsu_models.render.stills import (
     _frame_above,
     _projector,
     cut_to_section,
+    model_actor,
     model_plotter,
     move_sun,
     shoot,
 )
+from bsu_models.render.video_camera import Cameras, moments
 from bsu_models.render.video_encode import mp4_writer, write_frame
 from bsu_models.scenes.scene_items import Section
 from bsu_models.scenes.scene_layer import Marker, MeasureLine, PathLine, SceneLayer, SightLine
@@ -216,44 +211,8 @@ def movement_samples(
     ``{entity id: point}`` per moment, ending where the next step places them."""
     return [
         {m.entity_id: m.point for m in moved_markers(start.markers, end.markers, u)}
-        for u in _moments(count)
+        for u in moments(count)
     ]
-
-
-def _moments(count: int) -> list[float]:
-    """The ``u`` of the ``count`` frames of a move between two steps (as ``step_frames`` has
-    them), then 1: landed."""
-    if count < 1:
-        raise InvalidInput("The number of moments must be at least {minimum}.", minimum=1)
-    return [(j + 1) / (count + 1) for j in range(count)] + [1.0]
-
-
-def flight_samples(keys: Sequence[Camera | None], leg: int, count: int) -> list[Camera] | None:
-    """The camera at the moments of ``movement_samples`` on the way from step ``leg`` (from 0)
-    to the next, as a video flies it between the steps' saved views ``keys`` (one per step, None
-    where none is saved). None where either of the two steps has no saved view: a viewer then
-    keeps its own camera."""
-    moments = _moments(count)
-    if not 0 <= leg < len(keys) - 1 or keys[leg] is None or keys[leg + 1] is None:
-        return None
-    projection, poses = _key_poses(_filled(keys))
-    return [between(poses, leg, u, projection) for u in moments]
-
-
-def _filled(keys: Sequence[Camera | None]) -> list[Camera]:
-    """Each step's view: a step without a saved view keeps the view of the step before it
-    (else after it), its section box included; empty when none has a view."""
-    known = [k for k in keys if k is not None]
-    filled: list[Camera] = []
-    for k in keys if known else ():
-        filled.append(k if k is not None else (filled[-1] if filled else known[0]))
-    return filled
-
-
-def _key_poses(filled: Sequence[Camera]) -> tuple[str, list[Pose]]:
-    """The projection of a video flying between the steps' views ``filled`` and each pose."""
-    projection = video_projection(filled)
-    return projection, [pose(k, projection) for k in filled]
 
 
 def _moving_layer(steps: Sequence[VideoStep], frame: Frame) -> SceneLayer:
@@ -280,48 +239,6 @@ def _moving_layer(steps: Sequence[VideoStep], frame: Frame) -> SceneLayer:
     if frame.a == frame.b:
         return SceneLayer(tuple(markers), paths, a.measurements, a.sightlines)
     return SceneLayer(tuple(markers), paths)
-
-
-def filled_cameras(steps: Sequence[VideoStep]) -> list[Camera]:
-    """The view each step is shown from: a step without a saved view keeps the view of the
-    step before it (else after it), its section box included; empty when none has a view."""
-    return _filled([s.camera for s in steps])
-
-
-class _Cameras:
-    """The camera of each frame: between the steps' views, or circling the model."""
-
-    def __init__(self, steps: Sequence[VideoStep], settings: VideoSettings) -> None:
-        keys = [s.camera for s in steps]
-        known = [k for k in keys if k is not None]
-        self.orbit = not known or len(steps) == 1
-        if self.orbit:
-            start = known[0] if known else settings.orbit_start
-            if start is None:
-                raise InvalidInput("A video of a scene without views needs a camera to start.")
-            self.start = start
-            self.centre = np.asarray(start.target, dtype=float)
-            self.up = np.asarray(settings.up, dtype=float)
-            return
-        filled = _filled(keys)
-        self.projection, self.poses = _key_poses(filled)
-        self.sections = [k.section for k in filled]
-
-    def at(self, frame: Frame) -> Camera:
-        """The camera of ``frame``, with the section box the model is cut by."""
-        if self.orbit:
-            camera = orbit_camera(self.start, self.centre, self.up, frame.orbit)
-            return replace(camera, section=self.start.section)
-        if frame.a == frame.b:
-            camera = camera_of(self.poses[frame.a], self.projection)
-            return replace(camera, section=self.sections[frame.a])
-        camera = between(self.poses, frame.a, frame.u, self.projection)
-        # A box is not blended between two steps: a box half way between two saved ones (or
-        # between one and none) would show a cut nobody chose. The box of the step flown to is
-        # put on as the camera leaves, so it flies into an interior through the cut-away roof
-        # rather than through a wall, and one flown away from stays until the camera arrives.
-        after, before = self.sections[frame.b], self.sections[frame.a]
-        return replace(camera, section=after if after is not None else before)
 
 
 def _sun_at(steps: Sequence[VideoStep], frame: Frame) -> Sunlight | None:
@@ -445,7 +362,7 @@ def frames(
         raise InvalidInput("A video needs at least one step (or one stand-in for none).")
     check_timing(settings.fps, settings.seconds_per_step)
     size = settings.size
-    cameras = _Cameras(steps, settings)
+    cameras = Cameras(steps, settings)
     watermark = _Watermark(settings)
     bands = _Bands(settings)
     fixed: tuple[np.ndarray, int] | None = None
@@ -461,8 +378,7 @@ def frames(
     risen = risen or next((s.sun for s in steps if s.sun is not None), None)
     with _RENDER_LOCK:
         plotter = model_plotter(mesh, size, sun=risen)
-    # Before any figure is added the model is the plotter's only actor; only it is cut.
-    model = next(iter(plotter.renderer.actors.values()))
+    model = model_actor(plotter)  # only the model is cut, not the figures
     figures = FigureActors(plotter) if settings.figures else None
     cut: Section | None = None
     try:

@@ -39,10 +39,10 @@ from bsu_models.render.video import (
     VideoSettings,
     VideoStep,
     check_timing,
-    filled_cameras,
     render_video,
     video_size,
 )
+from bsu_models.render.video_camera import filled_cameras
 from bsu_models.render.video_encode import check_out
 from bsu_models.scenes.scene_items import Section, Step
 from bsu_models.scenes.scene_layer import SceneLayer
@@ -181,7 +181,7 @@ def step_cameras(doc: SceneDoc) -> list[Camera | None]:
 
 def step_sections(steps: list[VideoStep]) -> tuple[Section | None, ...]:
     """The section box each step is shown cut by (that of the view it is shown from,
-    ``video.filled_cameras``); empty when no step is cut."""
+    ``video_camera.filled_cameras``); empty when no step is cut."""
     cuts = tuple(camera.section for camera in filled_cameras(steps))
     return cuts if any(cuts) else ()
 

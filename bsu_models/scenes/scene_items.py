@@ -10,9 +10,10 @@ document, ``SceneDoc`` in :mod:`bsu_models.scenes.scene_model`.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from bsu_models.core.errors import InvalidInput, Message
 from bsu_models.core.i18n import N_
@@ -80,8 +81,15 @@ def check_label(value: str, what: str | Message) -> str:
     return label
 
 
+def _number(value: Any) -> TypeGuard[float]:
+    """Whether ``value`` is a number: not True or False, which Python counts as 1 and 0."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def check_point(value: Any, what: str | Message) -> Point:
     try:
+        if any(isinstance(v, bool) for v in value):
+            raise TypeError
         x, y, z = (float(v) for v in value)
     except (TypeError, ValueError):
         raise InvalidInput(
@@ -212,16 +220,19 @@ class Entity:
         for value in (self.height_m, self.length_m, self.width_m):
             if value is None:
                 continue
-            if not sized or not 0.1 <= value <= 30 or (self.is_person and footprint):
+            if (
+                not sized
+                or not _number(value)
+                or not 0.1 <= value <= 30
+                or (self.is_person and footprint)
+            ):
                 raise InvalidInput(
                     "Entity {label!r}: sizes are for people (height) and vehicles "
                     "(length, width, height), from 0.1 to 30 m.",
                     label=self.label,
                 )
         if self.fov_deg is not None and (
-            self.type != "camera"
-            or not isinstance(self.fov_deg, int | float)
-            or not 1 <= self.fov_deg <= 179
+            self.type != "camera" or not _number(self.fov_deg) or not 1 <= self.fov_deg <= 179
         ):
             raise InvalidInput(
                 "Entity {label!r}: a field of view is for cameras, from 1 to 179 degrees.",
@@ -273,11 +284,15 @@ class Position:
             raise InvalidInput(
                 "Step id {id!r} must be 1-32 letters, digits, - or _.", id=self.carried_from
             )
-        if self.heading_deg is not None and not 0 <= self.heading_deg < 360:
+        if self.heading_deg is not None and not (
+            _number(self.heading_deg) and 0 <= self.heading_deg < 360
+        ):
             raise InvalidInput(
                 "Heading {heading} must be from 0 up to 360 degrees.", heading=self.heading_deg
             )
-        if self.eye_height_m is not None and not 0 < self.eye_height_m < 5:
+        if self.eye_height_m is not None and not (
+            _number(self.eye_height_m) and 0 < self.eye_height_m < 5
+        ):
             raise InvalidInput(
                 "Eye height {height} m must be between 0 and 5 m.", height=self.eye_height_m
             )
@@ -361,7 +376,9 @@ class Measurement:
                 "path_length": Message("A path-length measurement needs {missing}.", missing=names),
             }[self.kind]
             raise InvalidInput(problem)
-        if self.uncertainty_m is not None and not 0 <= self.uncertainty_m < 1000:
+        if self.uncertainty_m is not None and not (
+            _number(self.uncertainty_m) and 0 <= self.uncertainty_m < 1000
+        ):
             raise InvalidInput("Measurement uncertainty must be between 0 and 1000 m.")
 
 
@@ -419,6 +436,21 @@ class Section:
         return {**self.json(), "planes": [[list(p), list(n)] for p, n in self.planes()]}
 
 
+def camera_json(view: Any) -> dict[str, Any]:
+    """A camera as plain values, as the browser viewers take a saved view: ``view`` has a
+    saved view's camera fields and section box (a ``SavedView``, or a camera of the renderer's
+    that the browser is to show, as Play's flight is)."""
+    return {
+        "projection": view.projection,
+        "position": list(view.position),
+        "target": list(view.target),
+        "up": list(view.up),
+        "fov_deg": view.fov_deg,
+        "ortho_scale": view.ortho_scale,
+        "section": view.section.shown() if view.section else None,
+    }
+
+
 @dataclass(frozen=True)
 class SavedView:
     id: str
@@ -448,21 +480,15 @@ class SavedView:
             ("up", Message("View up")),
         ):
             object.__setattr__(self, attribute, check_point(getattr(self, attribute), what))
-        if self.projection == "perspective" and not (self.fov_deg and 1 <= self.fov_deg <= 170):
+        if self.projection == "perspective" and not (
+            _number(self.fov_deg) and 1 <= self.fov_deg <= 170
+        ):
             raise InvalidInput("A perspective view needs a field of view between 1 and 170°.")
         if self.projection == "orthographic" and not (
-            self.ortho_scale and 0 < self.ortho_scale <= MAX_COORDINATE
+            _number(self.ortho_scale) and 0 < self.ortho_scale <= MAX_COORDINATE
         ):
             raise InvalidInput("An orthographic view needs a positive scale.")
 
     def camera_json(self) -> dict[str, Any]:
         """The camera as plain values, as the browser viewers take it."""
-        return {
-            "projection": self.projection,
-            "position": list(self.position),
-            "target": list(self.target),
-            "up": list(self.up),
-            "fov_deg": self.fov_deg,
-            "ortho_scale": self.ortho_scale,
-            "section": self.section.shown() if self.section else None,
-        }
+        return camera_json(self)

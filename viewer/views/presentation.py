@@ -13,7 +13,7 @@ import bsu_models
 from viewer.court_review import review_section
 from viewer.names import type_name
 from viewer.scene3d import scene3d
-from viewer.scene_play import movement, played
+from viewer.scene_play import movement, play_camera, played
 from viewer.shared import (
     actor,
     catalogue,
@@ -565,9 +565,11 @@ view = doc.view_for_step(step.id)
 still_controls(scene, revision, number, view)
 # Play and Pause show a step's saved view afresh: the flight starts from it, and a pause
 # mid-flight puts the camera back on the view of the step the page shows.
-nonce = f"{scene.scene_id}-{revision}-{step.id}" + (f"-{play_id}" if play_id and view else "")
 move = movement(cat, scene.scene_id, doc, number, play_id) if play_id else None
-camera = {"nonce": nonce, **({"view": view.camera_json()} if view else {"preset": "fit"})}
+camera = (play_camera(doc, number, play_id) if play_id else None) or {
+    "nonce": f"{scene.scene_id}-{revision}-{step.id}",
+    **({"view": view.camera_json()} if view else {"preset": "fit"}),
+}
 event = scene3d(
     cat,
     version,

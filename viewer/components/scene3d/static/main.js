@@ -439,8 +439,12 @@ function drawPlayPaths(paths) {
 }
 // Shows one camera of the flight between two steps' views; the walker keeps their own eyes.
 // Returns where the camera stands. Between frames the user may still turn the view; the next
-// frame of the flight takes it back, and once landed it stays theirs.
+// frame of the flight takes it back, and once landed it stays theirs. The model is cut by the
+// box the video shows on the way (the step's flown to from the start, else the one flown
+// from); a page with a section form keeps its own box, as it does for a saved view.
 function flyTo(v) {
+  if (S.box && v && 'section' in v && S.sectionArg === undefined
+    && JSON.stringify(v.section ?? null) !== JSON.stringify(S.section)) setSection(v.section ?? null);
   if (S.walk || !S.box || !vec(v?.position) || !vec(v?.target)) return null;
   setView({ projection: v.projection, position: vec(v.position), target: vec(v.target), up: vec(v.up),
     fov: Number(v.fov_deg), orthoHeight: Number(v.ortho_scale) });
