@@ -31,7 +31,7 @@ uses, ``render_still`` timed with ``_render_model`` swapped for one returning th
 (overlays + PNG), and ``render.png_bytes`` timed alone on a finished still's pixels; a bare
 screenshot is taken right before each ``_render_model`` so the two renders compare back to back.
 Then, for the same sizes and cameras, ours lit by a fixed afternoon sun with shadows
-(``stills.Sunlight``) against ours with the neutral lighting, alternating; the target is
+(``sunlight.Sunlight``) against ours with the neutral lighting, alternating; the target is
 shadows <= 1.50 x plain (``--shadows-only`` runs this comparison alone).
 Only one file is written: ours' 4k plan still (``--save``), to look at the label layout.
 Peak RSS (``getrusage``) is printed at the end and after each size and camera.
@@ -61,7 +61,7 @@ from PIL import Image
 
 from bsu_models.ingest.geometry import preset_camera
 from bsu_models.ingest.meshdata import MeshArrays
-from bsu_models.render import stills
+from bsu_models.render import stills, sunlight
 from bsu_models.render.offscreen import png_bytes
 from bsu_models.render.overlay import Overlays
 from bsu_models.render.overlay_furniture import caption_height
@@ -253,7 +253,7 @@ def sun_for_bench() -> Any:
         float(np.cos(elevation) * np.cos(azimuth)),
         float(np.sin(elevation)),
     )
-    return stills.Sunlight(direction)
+    return sunlight.Sunlight(direction)
 
 
 def compare_shadows(

@@ -17,7 +17,8 @@ from PIL import Image
 from bsu_models import Entity, Position, SavedView, Step
 from bsu_models.cli.commands import main
 from bsu_models.render.still_service import version_mesh
-from bsu_models.render.stills import Camera, Sunlight
+from bsu_models.render.stills import Camera
+from bsu_models.render.sunlight import Sunlight
 from bsu_models.render.video import (
     TITLE_SECONDS,
     VideoSettings,

@@ -69,3 +69,12 @@ def png_bytes(pixels: np.ndarray, text: dict[str, str], dpi: int | None = None) 
     extra = {"dpi": (dpi, dpi)} if dpi else {}
     Image.fromarray(pixels).save(buffer, format="PNG", pnginfo=info, optimize=False, **extra)
     return buffer.getvalue()
+
+
+MODEL_ACTOR = "model"  # the name of the model's actor in a ``stills.model_plotter``
+
+
+def model_actor(plotter: Any) -> Any:
+    """The model's actor in a plotter made by ``stills.model_plotter``: the one that is cut and lit by
+    the sun, where figures added later (``figures.add_figures``) keep their own lighting."""
+    return plotter.actors[MODEL_ACTOR]

@@ -33,7 +33,8 @@ from bsu_models.ingest.geometry import (
 from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.overlay import Overlays
 from bsu_models.render.stereo import check_stereo
-from bsu_models.render.stills import Camera, Still, Sunlight, picture_size, render_still
+from bsu_models.render.stills import Camera, Still, picture_size, render_still
+from bsu_models.render.sunlight import Sunlight
 from bsu_models.scenes.scene_items import SavedView, Step
 from bsu_models.scenes.scene_model import SceneDoc
 from bsu_models.scenes.scene_sun import step_sun
@@ -189,7 +190,7 @@ def sun_caption(sun: SunPosition, zone: str | None, gettext: Callable[[str], str
         state = gettext("before sunrise")
     else:
         state = gettext("after sunset")
-    # The night lighting (``stills.NIGHT_LAMP``) is not the scene's light: the caption says so.
+    # The night lighting (``sunlight.NIGHT_LAMP``) is not the scene's light: the caption says so.
     return gettext(
         "Sun at {when}: {state} (elevation {elevation:.1f}°): no sunlight; lit for legibility"
     ).format(when=when, state=state, elevation=sun.elevation_deg)

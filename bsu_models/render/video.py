@@ -40,21 +40,19 @@ from bsu_models.ingest.meshdata import MeshArrays
 from bsu_models.render.camera_path import ease
 from bsu_models.render.figures import FigureActors, figure_between
 from bsu_models.render.fonts import font
-from bsu_models.render.offscreen import _RENDER_LOCK
+from bsu_models.render.offscreen import _RENDER_LOCK, model_actor
 from bsu_models.render.overlay import Overlays, draw_scene
 from bsu_models.render.overlay_canvas import INK, _Canvas, new_canvas
 from bsu_models.render.overlay_furniture import draw_caption, watermark_layers
 from bsu_models.render.stills import (
     Camera,
-    Sunlight,
     _frame_above,
     _projector,
     cut_to_section,
-    model_actor,
     model_plotter,
-    move_sun,
     shoot,
 )
+from bsu_models.render.sunlight import Sunlight, move_sun
 from bsu_models.render.video_camera import Cameras, moments
 from bsu_models.render.video_encode import mp4_writer, write_frame
 from bsu_models.scenes.scene_items import Section

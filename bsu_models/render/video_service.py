@@ -33,7 +33,8 @@ from bsu_models.render.still_service import (
     sunlight,
     version_mesh,
 )
-from bsu_models.render.stills import Camera, Sunlight
+from bsu_models.render.stills import Camera
+from bsu_models.render.sunlight import Sunlight
 from bsu_models.render.video import (
     Progress,
     VideoSettings,
