@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import manifold3d
@@ -197,6 +198,27 @@ def test_refusals_come_before_anything_is_written(models, tmp_path, testdata):
     assert out.exists()
 
 
+def test_a_failing_report_leaves_no_files_and_no_event(models, tmp_path):
+    """A font file that cannot be read fails the PDF report, the last thing made: no print and
+    no text report are left behind without their PDF and audit event."""
+    cat, _bunny, fandisk = models
+    not_a_font = tmp_path / "broken.ttf"
+    not_a_font.write_bytes(b"not a font")
+    broken = cat.__class__(replace(cat.settings, font_file=str(not_a_font)))
+    out = tmp_path / "out" / "fandisk.stl"
+    out.parent.mkdir()
+    before = cat.audit_events(limit=None)
+    try:
+        with pytest.raises(bsu_models.InvalidSetting, match="not a font that can be read"):
+            broken.print_model(fandisk.version_id, scale="1:80", out=out, base=False)
+    finally:
+        broken.close()
+    assert list(out.parent.iterdir()) == []
+    assert [e for e in cat.audit_events(limit=None) if e.action == "model.print"] == [
+        e for e in before if e.action == "model.print"
+    ]
+
+
 def test_cli_json_audit_and_same_bytes(models, tmp_path, monkeypatch, capsys):
     cat, _bunny, fandisk = models
     monkeypatch.setenv("BSU_DATA_DIR", str(cat.settings.data_dir))
@@ -232,6 +254,8 @@ def test_cli_json_audit_and_same_bytes(models, tmp_path, monkeypatch, capsys):
         ).stdout.replace("\n", " ")
         assert title in text and fandisk.original_sha256 in text and "1:80" in text
         assert sent["files"][0]["sha256"] in text and "manifold3d" in text
+        # Latin words stay whole where a Chinese line breaks.
+        assert "NumPy" in text
         (picture,) = page.images
         assert picture.image.size == print_report.PICTURE_PX
         # The print stands out of the background: the picture is not one flat colour.
@@ -289,6 +313,25 @@ def test_markers_of_a_scene_step(models, tmp_path):
     assert ((cx0 + cx1) / 2 - x0, (cy0 + cy1) / 2 - y0) == pytest.approx((50.0, 40.0), abs=0.2)
     event = cat.audit_events(limit=1)[0]
     assert event.details["markers"] == ["w1", "c1"] and event.details["step"] == 1
+    # The reports name what the markers came from, as the event does.
+    revision, sha = cat.scenes.current_revision(scene.scene_id)
+    assert event.details["revision_sha256"] == sha
+    assert result.to_json()["scene"] == {
+        "id": scene.scene_id, "name": "Sequence", "revision": revision,
+        "revision_sha256": sha, "step": 1, "step_title": "Seen",
+    }  # fmt: skip
+    report = Path(result.report).read_text()
+    assert f"Scene: Sequence (scene {scene.scene_id}), revision {revision}, SHA-256 {sha}" in report
+    assert "Markers at step 1: Seen" in report
+    pdf_text = subprocess.run(
+        ["pdftotext", result.report_pdf, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert sha in pdf_text and "Markers at step 1: Seen" in pdf_text
+    with zipfile.ZipFile(out) as archive:
+        assert (
+            f"revision {revision} (SHA-256 {sha}) step 1"
+            in archive.read("3D/3dmodel.model").decode()
+        )
 
 
 def test_labels_and_names_are_printed_as_typed(sqlite_catalogue, tmp_path, monkeypatch, capsys):

@@ -18,9 +18,9 @@ from bsu_models.core.i18n import (
     format_datetime,
     translator,
 )
+from bsu_models.core.line_breaks import is_wide, line_pieces
 from bsu_models.core.records import MeasuredValue
 from bsu_models.court.pdf_layout import NOTICE as NOTICE
-from bsu_models.court.pdf_layout import is_wide, line_pieces
 
 # What the package says of each provenance kind and the statement of method (translated where
 # they are written).

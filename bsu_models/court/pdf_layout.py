@@ -15,7 +15,6 @@ text, so that the font can be checked for every character the book will draw bef
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from fpdf.fonts import FontFace, TTFFont
 
 from bsu_models.core.errors import InvalidSetting
 from bsu_models.core.i18n import DEFAULT_LANGUAGE, N_, check_language, translator
+from bsu_models.core.line_breaks import is_wide, wrap_text
 from bsu_models.render.fonts import font_path
 
 if TYPE_CHECKING:
@@ -62,34 +62,6 @@ LAYOUT_WORDS = (
     N_("{case_title}: {scene_name}, scene {scene} revision {revision} (SHA-256 {sha256})"),
     N_("BSU Models exhibit book"),
 )
-# Line-breaking rules for Chinese (kinsoku): these never start, respectively end, a line.
-NO_START = frozenset("，。、；：？！）」』】》〉〕”’…,.;:?!)]}%")
-NO_END = frozenset("（「『【《〈〔“‘([{")
-
-
-def is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in "WF"
-
-
-def line_pieces(paragraph: str) -> list[str]:
-    """Pieces between which a line may break: at spaces, and around Chinese characters, which
-    are written without spaces (fpdf2 only breaks at spaces, so it would push a whole Chinese
-    clause to the next line)."""
-    pieces: list[str] = []
-    for index, char in enumerate(paragraph):
-        prev = paragraph[index - 1] if index else ""
-        breakable = (
-            bool(prev)
-            and not char.isspace()
-            and char not in NO_START
-            and prev not in NO_END
-            and (prev.isspace() or is_wide(prev) or is_wide(char))
-        )
-        if breakable or not pieces:
-            pieces.append(char)
-        else:
-            pieces[-1] += char
-    return pieces
 
 
 def _all_text(value: object) -> str:
@@ -202,25 +174,7 @@ class BookPdf(FPDF):
 
     def wrap(self, text: str, width: float) -> str:
         """The text with a line break wherever a line in the current font would pass width."""
-        width -= 0.3  # so that fpdf2's own line breaker never breaks these lines again
-        lines = []
-        for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-            line, used = "", 0.0
-            for piece in line_pieces(paragraph):
-                if line and used + self.get_string_width(piece.rstrip()) > width:
-                    lines.append(line.rstrip())
-                    line, used = "", 0.0
-                # A piece wider than a line (a SHA-256, a long code) is cut anywhere.
-                while len(piece) > 1 and self.get_string_width(piece.rstrip()) > width:
-                    cut = 1
-                    while self.get_string_width(piece[: cut + 1]) <= width:
-                        cut += 1
-                    lines.append(piece[:cut])
-                    piece = piece[cut:]
-                line += piece
-                used += self.get_string_width(piece)
-            lines.append(line.rstrip())
-        return "\n".join(lines)
+        return wrap_text(text, width, self.get_string_width)
 
     def para(self, text: str, height: float, width: float = 0, align: str = "L") -> None:
         width = width or self.epw

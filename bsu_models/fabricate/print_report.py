@@ -9,13 +9,16 @@ read as typed) adds a picture of the print as assembled, drawn by the stills ren
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bsu_models.core.errors import InvalidSetting
 from bsu_models.core.i18n import translator
+from bsu_models.core.line_breaks import wrap_text
 from bsu_models.core.software import software_versions
 from bsu_models.fabricate.model_print import PrintJob
 from bsu_models.ingest.meshdata import MeshArrays
@@ -39,6 +42,29 @@ PICTURE_PX = (960, 640)
 INK, MUTED = (33, 37, 41), (96, 104, 114)
 
 
+def _scene_lines(result: PrintResult, _: Callable[[str], str]) -> list[str]:
+    """What the markers came from: the scene, its revision with the revision's SHA-256, and
+    the step."""
+    scene = result.scene
+    if scene is None:
+        return []
+    lines = [
+        _("Scene: {name} (scene {scene}), revision {revision}, SHA-256 {sha}").format(
+            name=scene.name,
+            scene=scene.scene_id,
+            revision=scene.revision,
+            sha=scene.revision_sha256,
+        )
+    ]
+    if scene.step is None:
+        lines.append(_("Markers: none, the scene has no steps"))
+    else:
+        lines.append(
+            _("Markers at step {step}: {title}").format(step=scene.step, title=scene.step_title)
+        )
+    return lines
+
+
 def report_text(job: PrintJob, result: PrintResult, version_text: str, when: str, lang: str) -> str:
     _ = translator(lang).gettext
     x, y, z = result.size_mm
@@ -47,6 +73,7 @@ def report_text(job: PrintJob, result: PrintResult, version_text: str, when: str
         _("Print report"),
         _("Model: {model}").format(model=version_text),
         _("Original SHA-256: {sha}").format(sha=result.source_sha256),
+        *_scene_lines(result, _),
         _("Scale: {scale} of the real world").format(scale=result.scale),
         _("Printed size: {x:.1f} x {y:.1f} x {z:.1f} mm (east-west, north-south, height)").format(
             x=x, y=y, z=z
@@ -157,6 +184,7 @@ def report_pdf(
     title, *lines = text.rstrip("\n").split("\n")
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(18, 18, 18)
+    pdf.c_margin = 0  # lines are broken to the page's width (wrap_text), flush with the picture
     pdf.set_auto_page_break(True, margin=15)
     # To the minute, as the report's own words: the same print made twice in a minute is the
     # same PDF.
@@ -169,16 +197,20 @@ def report_pdf(
     family = "helvetica"
     if font_file or any(ord(char) > 255 for char in text):
         path, index = font_path(font_file)
-        pdf.add_font("report", fname=path, collection_font_number=index)
+        try:
+            pdf.add_font("report", fname=path, collection_font_number=index)
+        except Exception:  # fontTools' many errors for a file that is not a font it can read
+            raise InvalidSetting(
+                "BSU_FONT_FILE {path!r} is not a font that can be read.", path=path
+            ) from None
         family = "report"
-    chinese = lang == "zh_HK"
-    pdf.set_lang("zh-HK" if chinese else "en-GB")
-    # Chinese has no spaces to break at: its lines break between characters.
-    wrap = WrapMode.CHAR if chinese else WrapMode.WORD
+    pdf.set_lang("zh-HK" if lang == "zh_HK" else "en-GB")
     pdf.add_page()
     pdf.set_text_color(*INK)
     pdf.set_font(family, size=18)
-    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap, align="L")
+    # Lines break at spaces and between Chinese characters, never inside a Latin word.
+    pdf.multi_cell(0, 9, wrap_text(title, pdf.epw, pdf.get_string_width), new_x="LMARGIN",
+                   new_y="NEXT", wrapmode=WrapMode.CHAR, align="L")  # fmt: skip
     pdf.ln(2)
     for number, line in enumerate(lines):
         if number == 1:
@@ -190,6 +222,9 @@ def report_pdf(
         pdf.set_font(family, size=8 if indented else 10)
         pdf.set_text_color(*(MUTED if indented else INK))
         pdf.set_x(pdf.l_margin + (6 if indented else 0))
-        pdf.multi_cell(0, 5, line.strip(), new_x="LMARGIN", new_y="NEXT", wrapmode=wrap, align="L")
+        width = pdf.epw - (6 if indented else 0)
+        wrapped = wrap_text(line.strip(), width, pdf.get_string_width)
+        pdf.multi_cell(0, 5, wrapped, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR,
+                       align="L")  # fmt: skip
         pdf.ln(1)
     return bytes(pdf.output())

@@ -69,14 +69,14 @@ def _sound(faces: np.ndarray, vertex_count: int, closed: bool) -> bool:
     """Whether a decimated piece can still be made solid as the original could: no edge
     shared by more than two faces or used twice one way, and a closed piece still closed,
     an open one still rimmed by simple loops (for its skirt)."""
-    from bsu_models.fabricate.solid import _edge_facts, _rim_loops
+    from bsu_models.fabricate.solid import edge_facts, rim_loops
 
-    edges = _edge_facts(faces, vertex_count)
+    edges = edge_facts(faces, vertex_count)
     if edges.bad.any():
         return False
     if closed:
         return not edges.rim.any()
-    return _rim_loops(edges.directed[edges.rim]) is not None
+    return rim_loops(edges.directed[edges.rim]) is not None
 
 
 def _decimated_piece(
@@ -87,15 +87,15 @@ def _decimated_piece(
     and then folds a few faces onto each other, or a small piece away."""
     import fast_simplification
 
-    from bsu_models.fabricate.solid import _edge_facts, _rim_loops
+    from bsu_models.fabricate.solid import edge_facts, rim_loops
 
     used, local = np.unique(faces, return_inverse=True)
     points, local = vertices[used], local.reshape(-1, 3)
-    edges = _edge_facts(local, len(points))
+    edges = edge_facts(local, len(points))
     if edges.bad.any():
         return None  # made solid another way (a hull): nothing to keep sound
     closed = not edges.rim.any()
-    if not closed and _rim_loops(edges.directed[edges.rim]) is None:
+    if not closed and rim_loops(edges.directed[edges.rim]) is None:
         return None
     for tries in range(TRIES):
         new_points, new_faces = fast_simplification.simplify(
@@ -122,7 +122,7 @@ def to_printer_resolution(
 ) -> tuple[np.ndarray, np.ndarray, Resolution]:
     """``vertices (n, 3)`` (print mm) and ``faces (m, 3)`` decimated to ``nozzle_mm``, each
     connected piece on its own (a piece whose shape the decimation would lose stays whole)."""
-    from bsu_models.fabricate.solid import _pieces
+    from bsu_models.fabricate.solid import connected_pieces
 
     vertices, faces = merge_positions(np.asarray(vertices, float), np.asarray(faces, np.int64))
     before = len(faces)
@@ -132,7 +132,7 @@ def to_printer_resolution(
     if _piece_targets(areas, np.zeros(before, np.int64), 1, nozzle_mm)[0] >= WORTHWHILE * before:
         # Not worth it over the whole mesh: a dense piece among coarse ones saves little.
         return vertices, faces, Resolution(nozzle_mm, before, before)
-    count, piece_of = _pieces(faces, len(vertices))
+    count, piece_of = connected_pieces(faces, len(vertices))
     sizes = np.bincount(piece_of, minlength=count)
     targets = _piece_targets(areas, piece_of, count, nozzle_mm)
     chosen = np.flatnonzero((targets < WORTHWHILE * sizes) & (sizes >= MIN_PIECE_FACES))

@@ -42,6 +42,28 @@ FORMATS = (".3mf", ".stl")
 
 
 @dataclass(frozen=True)
+class SceneSource:
+    """The scene revision whose markers a print carries, and the step they stand at."""
+
+    scene_id: int
+    name: str
+    revision: int
+    revision_sha256: str
+    step: int | None  # None: the scene has no steps, so no markers
+    step_title: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.scene_id,
+            "name": self.name,
+            "revision": self.revision,
+            "revision_sha256": self.revision_sha256,
+            "step": self.step,
+            "step_title": self.step_title,
+        }
+
+
+@dataclass(frozen=True)
 class PrintResult:
     """What a print export wrote."""
 
@@ -64,6 +86,8 @@ class PrintResult:
     report_pdf_sha256: str = ""
     #: Faces before and after decimation to the nozzle, and the nozzle (mm); None: not needed.
     decimated: tuple[int, int, float] | None = None
+    #: The scene revision and step the markers came from; None: printed without a scene.
+    scene: SceneSource | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +117,7 @@ class PrintResult:
                     zip(("faces_before", "faces_after", "nozzle_mm"), self.decimated, strict=True)
                 )
             ),
+            "scene": None if self.scene is None else self.scene.to_json(),
         }
 
 
@@ -109,7 +134,7 @@ def _check_out(out: Path) -> str:
     return suffix
 
 
-def _write(path: Path, data: bytes) -> str:
+def _write(path: Path, data: bytes) -> None:
     # A name of its own: two prints to the same file at once must not share (and steal) one.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.partial")
     try:
@@ -120,6 +145,22 @@ def _write(path: Path, data: bytes) -> str:
         raise InvalidInput(
             "{path}: cannot be written ({reason}).", path=str(path), reason=exc.strerror
         ) from None
+
+
+def _write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Every file written, or none: on a failure those already written are removed."""
+    written: list[Path] = []
+    try:
+        for path, data in files:
+            _write(path, data)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -131,7 +172,7 @@ def _stl_paths(out: Path, parts: list[Part]) -> list[Path]:
 
 def _markers(
     ctx: ServiceContext, version_id: int, scene_id: int | None, step: int | None
-) -> tuple[tuple[MarkerSpec, ...], int | None]:
+) -> tuple[tuple[MarkerSpec, ...], SceneSource | None]:
     """The markers of the entities at ``step`` of the scene, with the revision read."""
     if scene_id is None:
         if step is not None:
@@ -139,10 +180,15 @@ def _markers(
         return (), None
     scenes = SceneService(ctx)
     info = scenes.info_on(scene_id, version_id)
-    doc = scenes.document(scene_id, info.revision)
+    # The number and hash read together: the markers come from exactly that revision.
+    revision, revision_sha256 = scenes.current_revision(scene_id)
+    doc = scenes.document(scene_id, revision)
+    source = SceneSource(scene_id, info.name, revision, revision_sha256, None)
     if not doc.steps:
-        return (), info.revision
-    current = doc.step_at(step or 1)
+        return (), source
+    number = step or 1
+    current = doc.step_at(number)
+    source = replace(source, step=number, step_title=current.title)
     specs = []
     for entity in doc.entities:
         position = doc.position(entity.id, current.id)
@@ -157,7 +203,7 @@ def _markers(
                     position.eye_height_m,
                 )
             )
-    return tuple(specs), info.revision
+    return tuple(specs), source
 
 
 def export_print(
@@ -199,7 +245,7 @@ def export_print(
     if min_wall < 0:
         raise InvalidInput("--min-wall must be 0 or more millimetres.")
     suffix = _check_out(out)
-    markers, revision = _markers(ctx, version_id, scene_id, step)
+    markers, scene = _markers(ctx, version_id, scene_id, step)
     vertices, faces = version_geometry(ctx, version)
     job = make_print(
         vertices,
@@ -213,19 +259,28 @@ def export_print(
         markers=markers,
     )
     scale_text = f"1:{denominator:g}"
-    written: list[tuple[str, str]] = []
+    # Every byte is made, and hashed, before the first file is written: a failure on the way
+    # (the report's picture, its font) leaves no print behind without its report and event.
+    files: list[tuple[Path, bytes]] = []
     if suffix == ".3mf":
         metadata = {
             "Title": f"{version.model_name} {scale_text}",
             "Designer": "BSU Models",
             "Description": f"Model version {version_id}, original SHA-256 "
-            f"{version.original_sha256}, printed at {scale_text}",
+            f"{version.original_sha256}, printed at {scale_text}"
+            + (
+                ""
+                if scene is None
+                else f", markers from scene {scene.scene_id} revision {scene.revision} "
+                f"(SHA-256 {scene.revision_sha256}) step {scene.step}"
+            ),
         }
-        written.append((str(out), _write(out, threemf_bytes(job.parts, metadata))))
+        files.append((out, threemf_bytes(job.parts, metadata)))
     else:
         for path, part in zip(_stl_paths(out, job.parts), job.parts, strict=True):
             header = f"bsu-models {scale_text} {part.name} src {version.original_sha256[:40]}"
-            written.append((str(path), _write(path, stl_bytes(part, header))))
+            files.append((path, stl_bytes(part, header)))
+    written = [(str(path), _sha256(data)) for path, data in files]
     report_path = out.with_name(f"{out.stem}.print-report.txt")
     pdf_path = out.with_name(f"{out.stem}.print-report.pdf")
     resolution = job.resolution
@@ -253,44 +308,55 @@ def export_print(
             if resolution is None or not resolution.decimated
             else (resolution.faces_before, resolution.faces_after, resolution.nozzle_mm)
         ),
+        scene=scene,
     )
     made = datetime.now(UTC)
     when = format_datetime(made, lang)
     described = f"{version.case_reference} / {version.model_name}, version {version.number}"
     text = report_text(job, result, described, when, lang)
-    report_sha = _write(report_path, text.encode("utf-8"))
+    report = text.encode("utf-8")
+    report_sha = _sha256(report)
     pdf = report_pdf(job, text, version.original_sha256, made, lang, ctx.settings.font_file)
-    result = replace(result, report_pdf_sha256=_write(pdf_path, pdf))
-    with write_session(ctx.engine) as session:
-        append_event(
-            session,
-            actor=ctx.actor_name(actor),
-            action="model.print",
-            object_type="version",
-            object_id=str(version_id),
-            object_sha256=version.original_sha256,
-            details={
-                "scale": scale_text,
-                "format": suffix[1:],
-                "base": base,
-                "bed_mm": list(bed),
-                "min_wall_mm": min_wall,
-                "tiles": [job.rows, job.columns],
-                "pins": job.pins,
-                "size_mm": [round(v, 2) for v in job.size],
-                "volume_mm3": round(job.volume, 1),
-                # File names are the user's text: the log keeps their hashes.
-                "files": [
-                    {"name_sha256": text_sha256(Path(p).name), "sha256": s} for p, s in written
-                ],
-                "report_sha256": report_sha,
-                "report_pdf_sha256": result.report_pdf_sha256,
-                "decimated": result.to_json()["decimated"],
-                "scene": scene_id,
-                "revision": revision,
-                "step": step if scene_id is not None else None,
-                "markers": [m.entity_id for m in markers],
-                "thickened": result.to_json()["thickened"],
-            },
-        )
+    result = replace(result, report_pdf_sha256=_sha256(pdf))
+    files += [(report_path, report), (pdf_path, pdf)]
+    _write_all(files)
+    try:
+        with write_session(ctx.engine) as session:
+            append_event(
+                session,
+                actor=ctx.actor_name(actor),
+                action="model.print",
+                object_type="version",
+                object_id=str(version_id),
+                object_sha256=version.original_sha256,
+                details={
+                    "scale": scale_text,
+                    "format": suffix[1:],
+                    "base": base,
+                    "bed_mm": list(bed),
+                    "min_wall_mm": min_wall,
+                    "tiles": [job.rows, job.columns],
+                    "pins": job.pins,
+                    "size_mm": [round(v, 2) for v in job.size],
+                    "volume_mm3": round(job.volume, 1),
+                    # File names are the user's text: the log keeps their hashes.
+                    "files": [
+                        {"name_sha256": text_sha256(Path(p).name), "sha256": s} for p, s in written
+                    ],
+                    "report_sha256": report_sha,
+                    "report_pdf_sha256": result.report_pdf_sha256,
+                    "decimated": result.to_json()["decimated"],
+                    "scene": scene_id,
+                    "revision": None if scene is None else scene.revision,
+                    "revision_sha256": None if scene is None else scene.revision_sha256,
+                    "step": None if scene is None else scene.step,
+                    "markers": [m.entity_id for m in markers],
+                    "thickened": result.to_json()["thickened"],
+                },
+            )
+    except BaseException:
+        # Files without their audit event are not an export anyone may rely on.
+        for path, _data in files:
+            path.unlink(missing_ok=True)
+        raise
     return result

@@ -71,7 +71,7 @@ def _clean_faces(faces: np.ndarray) -> np.ndarray:
     return faces[np.sort(first)]
 
 
-def _pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
+def connected_pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
     """Connected pieces: their number and the piece of each face."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -84,7 +84,7 @@ def _pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class _Edges:
+class EdgeFacts:
     """The directed edges ``(3m, 2)`` of faces (three per face, in order) and, for each,
     whether it is on a rim (no face has its reverse) and whether it breaks orientability (used
     twice in the same direction, or its undirected edge shared by more than two faces)."""
@@ -94,7 +94,8 @@ class _Edges:
     bad: np.ndarray
 
 
-def _edge_facts(faces: np.ndarray, vertex_count: int) -> _Edges:
+def edge_facts(faces: np.ndarray, vertex_count: int) -> EdgeFacts:
+    """The directed edges of ``faces`` with their rim and orientability flags."""
     directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
     n = np.int64(max(vertex_count, 1))
     # Each edge's undirected key and its direction; one sort groups the uses of each edge.
@@ -112,10 +113,11 @@ def _edge_facts(faces: np.ndarray, vertex_count: int) -> _Edges:
     # or shared by more than two faces.
     rim = same == total[group]
     bad = (same >= 2) | (total[group] > 2)
-    return _Edges(directed, rim, bad)
+    return EdgeFacts(directed, rim, bad)
 
 
-def _manifold(vertices: np.ndarray, faces: np.ndarray):
+def as_manifold(vertices: np.ndarray, faces: np.ndarray):
+    """The manifold3d solid of the mesh, or None when it is not a closed, oriented 2-manifold."""
     m3d = _manifold3d()
     mesh = m3d.Mesh64(
         # nanobind takes only writable arrays.
@@ -126,7 +128,7 @@ def _manifold(vertices: np.ndarray, faces: np.ndarray):
     return solid if solid.status() == m3d.Error.NoError and not solid.is_empty() else None
 
 
-def _rim_loops(directed: np.ndarray) -> list[list[int]] | None:
+def rim_loops(directed: np.ndarray) -> list[list[int]] | None:
     """The rim's closed loops, each a list of vertex ids in the direction of its faces' edges;
     None when the rim is not a set of simple loops (a vertex where two rims meet)."""
     following: dict[int, int] = {}
@@ -156,7 +158,7 @@ def _skirted(vertices: np.ndarray, faces: np.ndarray, rim_edges: np.ndarray, flo
     """An open piece closed by walls from its rim (``rim_edges (k, 2)``, directed as in its
     faces) down to ``floor`` and a cap there."""
     m3d = _manifold3d()
-    loops = _rim_loops(rim_edges)
+    loops = rim_loops(rim_edges)
     if not loops:
         return None
     rim_ids = np.unique(rim_edges)
@@ -177,7 +179,7 @@ def _skirted(vertices: np.ndarray, faces: np.ndarray, rim_edges: np.ndarray, flo
     cap = ids[triangles][:, ::-1]
     all_vertices = np.vstack([vertices, low])
     all_faces = np.vstack([faces, np.array(walls, dtype=np.int64), cap])
-    return _manifold(all_vertices, all_faces)
+    return as_manifold(all_vertices, all_faces)
 
 
 def _apart_groups(
@@ -216,8 +218,8 @@ def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Sol
     result = Solidified(m3d.Manifold(), dropped_faces=len(faces) - len(cleaned))
     if len(cleaned) == 0:
         return result
-    count, piece_of = _pieces(cleaned, len(vertices))
-    edges = _edge_facts(cleaned, len(vertices))
+    count, piece_of = connected_pieces(cleaned, len(vertices))
+    edges = edge_facts(cleaned, len(vertices))
     piece_of_edge = np.repeat(piece_of, 3)
     bad = np.bincount(piece_of_edge[edges.bad], minlength=count) > 0
     open_ = np.bincount(piece_of_edge[edges.rim], minlength=count) > 0
@@ -237,7 +239,7 @@ def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Sol
         for number in range(int(group.max()) + 1):
             chosen = flipped[group[piece_of] == number]
             used, local = np.unique(chosen, return_inverse=True)
-            together = _manifold(vertices[used], local.reshape(-1, 3))
+            together = as_manifold(vertices[used], local.reshape(-1, 3))
             if together is None:
                 bad |= closed & (group == number)
                 continue

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bsu_models.fabricate.solid import _manifold, solid_arrays
+from bsu_models.fabricate.solid import as_manifold, solid_arrays
 from bsu_models.fabricate.walls import face_thickness
 
 #: Rounds of measuring and moving; a margin above the wall so that a measure that rounds down
@@ -117,5 +117,5 @@ def thickened_solid(
     joined; None when the moved surface is no longer a solid."""
     corners, faces = solid_arrays(solid)
     corners, done = thicken(corners, faces, min_wall, ground)
-    grown = _manifold(corners, faces)
+    grown = as_manifold(corners, faces)
     return (None if grown is None else grown.simplify(JOIN_MM)), done
