@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from bench._common import textured_grid
 from bsu_models.core.errors import ParseFailed
 from bsu_models.ingest.service import ImportRequest, run_import
 from bsu_models.render.stills import render_thumbnail
+from tests.conftest import make_settings
 from tests.hostile_corpus import HostileUpload, hostile_uploads
 
 CORPUS = hostile_uploads()
@@ -80,3 +83,36 @@ def test_a_parser_dying_after_handing_over_the_mesh_leaves_nothing(sqlite_catalo
     assert [state for _pid, state in killed] in (["R"], ["S"], ["D"])  # alive when killed
     assert list(cat.blobs.keys()) == [] and list(cat.blobs.stray_files()) == []
     assert cat.list_models() == []
+
+
+def test_the_callers_work_on_the_mesh_does_not_count_against_the_parser(tmp_path):
+    """While the thumbnail is drawn and the first files stored, the parser may get no CPU at
+    all (two cores, both busy): that time is not the parser's, and it is not timed out for it.
+    Here it is stopped while the thumbnail takes nearly all its allowance and goes on a second
+    after: well within its own time."""
+    cat = bsu_models.open_catalogue(make_settings(tmp_path / "data", parse_timeout_s=3.0))
+    cat.add_case("KC-2026-0667", "Slow thumbnails")
+    stopped: list[tuple[int, str]] = []
+
+    def draw_slowly_with_the_parser_stopped(*args: Any) -> bytes:
+        stopped.extend(_parser_processes())
+        for pid, _state in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        began = time.monotonic()
+        thumbnail = render_thumbnail(*args)
+        time.sleep(max(cat.settings.parse_timeout_s - 0.5 - (time.monotonic() - began), 0))
+        for pid, _state in stopped:
+            threading.Timer(1.0, os.kill, (pid, signal.SIGCONT)).start()
+        return thumbnail
+
+    # 320,000 faces: the parser still has the web copy to make when its arrays are read.
+    scan = bsu_models.UploadFile("scan.glb", textured_grid(400, 64))
+    request = ImportRequest("KC-2026-0667", "scan", (scan,))
+    try:
+        version_id = run_import(
+            cat.engine, cat.blobs, cat.settings, request, "t", draw_slowly_with_the_parser_stopped
+        )
+        assert [state for _pid, state in stopped] in (["R"], ["S"], ["D"])  # alive when stopped
+        assert cat.get_version(version_id).faces == 320_000
+    finally:
+        cat.close()

@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
+from sqlalchemy import select
 
 import bsu_models
 from bench._common import textured_grid
-from bsu_models.core.errors import DerivationFailed
+from bsu_models.core.errors import DerivationFailed, IntegrityError, Message
+from bsu_models.core.orm import WebLevelRow
 from bsu_models.court.exhibit_content import viewer_model
 from bsu_models.ingest import geometry
 from bsu_models.ingest.level_jobs import snap_key
@@ -145,6 +147,18 @@ def test_derive_stores_levels_idempotently(catalogue: bsu_models.Catalogue) -> N
     assert trimesh.proximity.closest_point(loaded.mesh, [point])[1][0] < 1e-9
     assert np.array_equal(dropped, geometry.snap_down(loaded, drops)[0])
 
+    # The surface under the index is read checked as well: geometry bytes changed since the
+    # index was made for them are refused, not answered on.
+    geometry_key = next(f.sha256 for f in shown_version.files if f.role == "geometry")
+    stored = cat.blobs._path(geometry_key)
+    kept = stored.read_bytes()
+    stored.chmod(0o644)
+    stored.write_bytes(kept[:24] + bytes([kept[24] ^ 1]) + kept[25:])  # a vertex moved a hair
+    geometry._CACHE.clear(), geometry._INDEXES.clear()
+    with pytest.raises(IntegrityError):
+        geometry.load_indexed(key, geometry_key, version.original_sha256, cat.blobs, "+z")
+    stored.write_bytes(kept)
+
     path = cat.blobs._path(key)
     path.chmod(0o644)
     data = bytearray(path.read_bytes())
@@ -153,6 +167,41 @@ def test_derive_stores_levels_idempotently(catalogue: bsu_models.Catalogue) -> N
     geometry._CACHE.clear(), geometry._INDEXES.clear()
     assert isinstance(cat.scenes.surface(version.version_id), geometry.MeshGeometry)
     assert cat.scenes.pick(version.version_id, *ray) == quick
+
+
+def test_a_click_index_that_cannot_be_made_is_recorded(sqlite_catalogue) -> None:
+    cat = sqlite_catalogue
+    cat.add_case("KC-1", "t")
+    glb = textured_grid(20, 64)
+    version = cat.import_model(
+        [bsu_models.UploadFile("scan.glb", glb)], case="KC-1", name="S"
+    ).version
+    geometry_key = next(f.sha256 for f in version.files if f.role == "geometry")
+    stored = cat.blobs._path(geometry_key)
+    stored.chmod(0o644)
+    stored.write_bytes(stored.read_bytes()[:-1] + b"!")  # changed since it was stored
+    last = cat.audit_events(limit=1)[0].event_id
+
+    levels = cat.derive_levels(version.version_id)
+    assert [level.status for level in levels] == ["ready", "ready"]
+    shown = cat.get_version(version.version_id)
+    assert [level["level"] for level in shown.to_json()["web_levels"]] == ["low", "high"]
+    assert snap_key(cat.ctx, shown) is None
+    new = [e for e in reversed(cat.audit_events()) if e.event_id > last]
+    snap = next(e for e in new if e.details.get("level") == "snap")
+    assert (snap.outcome, snap.details["sha256"], snap.details["derived_from"]) == (
+        "failed",
+        None,
+        geometry_key,
+    )
+    end = new[-1]
+    assert (end.outcome, end.details["phase"]) == ("failed", "end")
+    assert end.details["levels"] == {"low": "ready", "high": "ready", "snap": "failed"}
+    with cat.engine.connect() as connection:
+        warning = connection.execute(
+            select(WebLevelRow.warning).where(WebLevelRow.level == "snap")
+        ).scalar_one()
+    assert str(Message.from_json(warning)).startswith("The click index was not made: ")
 
 
 @pytest.fixture

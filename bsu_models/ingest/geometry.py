@@ -136,12 +136,14 @@ def load_indexed(
     up_axis: str,
 ) -> IndexedSurface:
     """The surface of geometry blob ``geometry_key`` with its click index, blob ``snap_key``
-    (read from ``blobs`` with its hash checked), cached. Raises ``StorageError`` (its
+    (both read from ``blobs`` with their hashes checked), cached. Raises ``StorageError`` (its
     ``IntegrityError`` when the bytes were changed) for an index that cannot be trusted."""
     with _CACHE_LOCK:
         index = _INDEXES.get(snap_key)
     if index is None:
-        vertices, faces = unpack_geometry(blobs.get(geometry_key))
+        # Checked, so that the index's ``geometry_sha256`` (compared with the key) vouches
+        # for these very bytes: an index made for other ones is refused.
+        vertices, faces = unpack_geometry(blobs.get_verified(geometry_key))
         index = read_snap_index(
             blobs.get_verified(snap_key), vertices, faces, original_sha256, geometry_key
         )

@@ -9,7 +9,9 @@ transaction; a job killed in between leaves at most an unreferenced blob (``gc``
 ``derive`` builds the level again. A rebuilt level whose bytes hash the same changes nothing.
 
 With the levels comes the version's click index (``snap_index``), a row of level ``SNAP_LEVEL``
-made from the geometry file (its ``web_sha256`` names that file): the browser never sees it.
+made from the geometry file (its ``web_sha256`` names that file): the browser never sees it, and
+``web_levels`` does not list it. One that cannot be made is recorded like a failed level (a
+``failed`` row with its warning and audit event) and counted in ``derive``'s end event.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 from bsu_models.core.audit import append_event, record_event
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import read_session, write_retrying
-from bsu_models.core.errors import DerivationFailed, Message
+from bsu_models.core.errors import BsuError, DerivationFailed, Message, NotFound
 from bsu_models.core.orm import WebLevelRow
 from bsu_models.core.records import LevelInfo, VersionInfo
 from bsu_models.core.versions import get_version, version_file
@@ -76,6 +78,7 @@ def derive_levels(
         log.exception("the web copy of version %s could not be read", version_id)
         parts = None
     outcomes = [_one_level(ctx, version, web.sha256, parts, spec, actor) for spec in LEVELS]
+    made = dict(zip(names, outcomes, strict=True))
     with ctx.blobs.writing():
         snap = _snap_fields(ctx, version)
         if snap is not None:
@@ -83,9 +86,10 @@ def derive_levels(
                 ctx.engine,
                 lambda session: _store_row(session, version, SNAP_LEVEL, snap, actor),
             )
+            made[SNAP_LEVEL] = str(snap["status"])
     event(
-        "ok" if all(o == "ready" for o in outcomes) else "failed",
-        {"phase": "end", "levels": dict(zip(names, outcomes, strict=True))},
+        "ok" if all(o == "ready" for o in made.values()) else "failed",
+        {"phase": "end", "levels": made},
     )
     return get_version(ctx, version_id).web_levels
 
@@ -168,29 +172,44 @@ def _level_fields(
 
 def _snap_fields(ctx: ServiceContext, version: VersionInfo) -> dict[str, Any] | None:
     """Build the version's click index and store its blob (inside the caller's
-    ``blobs.writing()``); returns the columns of its row, or None when it cannot be made (a
-    click is then answered on the loaded mesh, as without one)."""
+    ``blobs.writing()``); returns the columns of its row: ``failed``, with a warning, when it
+    cannot be made (a click is then answered on the loaded mesh, as without one). None for a
+    version without a geometry file, which has nothing to index."""
     import numpy as np
 
     try:
         geometry = version_file(ctx, version.version_id, "geometry")
-        vertices, faces = unpack_geometry(ctx.blobs.get_verified(geometry.sha256))
-        data = build_snap_index(vertices, faces, version.original_sha256, geometry.sha256)
-    except Exception:
-        log.exception("the click index of version %s could not be made", version.version_id)
+    except NotFound:
         return None
-    return {
+    fields: dict[str, Any] = {
         "original_sha256": version.original_sha256,
         "web_sha256": geometry.sha256,
         "tools": {"numpy": np.__version__, "layout": SNAP_MAGIC.decode()},
-        "status": "ready",
-        "sha256": ctx.blobs.put(data),
-        "faces": len(faces),
-        "size_bytes": len(data),
         "texture_px": None,
         "texture_format": None,
-        "warning": None,
     }
+    try:
+        vertices, faces = unpack_geometry(ctx.blobs.get_verified(geometry.sha256))
+        data = build_snap_index(vertices, faces, version.original_sha256, geometry.sha256)
+    except Exception as exc:
+        log.exception("the click index of version %s could not be made", version.version_id)
+        reason = exc if isinstance(exc, BsuError) else Message("the geometry could not be indexed")
+        fields.update(
+            status="failed",
+            sha256=None,
+            faces=0,
+            size_bytes=0,
+            warning=Message("The click index was not made: {reason}", reason=reason).to_json(),
+        )
+        return fields
+    fields.update(
+        status="ready",
+        sha256=ctx.blobs.put(data),
+        faces=len(faces),
+        size_bytes=len(data),
+        warning=None,
+    )
+    return fields
 
 
 def snap_key(ctx: ServiceContext, version: VersionInfo) -> str | None:

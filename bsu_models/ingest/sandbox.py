@@ -102,15 +102,22 @@ class WorkerPool:
         if worker.poll() is None:
             worker.kill()
         worker.wait()
-        for stream in (worker.stdin, worker.stderr):
-            if stream is not None:
-                stream.close()
+        _close_pipes(worker)
 
     def close(self) -> None:
         with self._lock:
             if self._spare is not None:
                 self._discard(self._spare)
                 self._spare = None
+
+
+def _close_pipes(worker: subprocess.Popen[bytes]) -> None:
+    """Close our ends of a finished worker's pipes (``communicate`` closes them only when it
+    runs to the end)."""
+    for stream in (worker.stdin, worker.stdout, worker.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 WORKERS = WorkerPool()
@@ -160,11 +167,16 @@ def parse_in_sandbox(
             proc.stdin.flush()
             if on_mesh is not None and _mesh_ready(proc, deadline):
                 early = _arrays(label, workdir / "out", settings)
+                began = time.monotonic()
                 on_mesh(early)
+                # The caller's work (thumbnail, storing originals of up to hundreds of MB)
+                # is not the parser's: it must not eat into the parser's allowance.
+                deadline += time.monotonic() - began
             _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.5))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            _close_pipes(proc)
             raise errors.ParseFailed(
                 "{label}: parsing took longer than the {seconds:g} s allowed.",
                 label=label,
@@ -174,6 +186,7 @@ def parse_in_sandbox(
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            _close_pipes(proc)
             raise
         finally:
             WORKERS.prepare(settings)

@@ -161,7 +161,14 @@ def run_import(
     files: dict[str, StoredBlob] = {}
     originals: list[StoredBlob] = []
 
+    held = contextlib.ExitStack()
+    holds: list[BlobUndo] = []
+
     def put(role: str, name: str, data: bytes, media: str, derived: bool = True) -> StoredBlob:
+        # The writers' lock is taken at the first blob, not over the parse before it: while it
+        # is held, another import that fails cannot undo its own blobs.
+        if not holds:
+            holds.append(held.enter_context(blobs.writing()))
         key = _put(blobs, data, written)
         return StoredBlob(
             role, name, key, len(data), media, *((mesh_sha, generator) if derived else ())
@@ -182,7 +189,7 @@ def run_import(
             for role, name, data in _originals(prepared)
         ]
 
-    with blobs.writing() as writing:
+    with held:
         try:
             parsed = parse_in_sandbox(prepared, mesh_sha, settings, on_mesh=draw)
             if "thumbnail" not in files:
@@ -203,7 +210,8 @@ def run_import(
                 ),
             )
         except BaseException:
-            _discard_unreferenced(engine, writing, written)
+            if holds:
+                _discard_unreferenced(engine, holds[0], written)
             raise
     report(1.0, Message("Done"))
     return version_id
