@@ -75,6 +75,6 @@ MODEL_ACTOR = "model"  # the name of the model's actor in a ``stills.model_plott
 
 
 def model_actor(plotter: Any) -> Any:
-    """The model's actor in a plotter made by ``stills.model_plotter``: the one that is cut and lit by
-    the sun, where figures added later (``figures.add_figures``) keep their own lighting."""
+    """The model's actor in a plotter made by ``stills.model_plotter``: the one that is cut and
+    lit by the sun, where figures added later (``figures.add_figures``) keep their own light."""
     return plotter.actors[MODEL_ACTOR]
