@@ -7,36 +7,42 @@ Not a test. Run from the repository root, e.g.::
 It generates a textured wavy square of ``2 * cells**2`` faces (806 cells: 1.3M faces) with a
 square texture, then, in this one process:
 
-* ours: ``build_level`` for low and high (load, simplify keeping UVs, resize the texture, gltfpack,
-  basisu, the GLB put together), as ``bsu-models derive`` runs them, without the database;
+* ours: the web copy loaded once (``load_parts``) and ``build_level`` for low and high from it
+  (simplify keeping UVs, resize the texture, gltfpack, basisu, the GLB put together), as
+  ``bsu-models derive`` runs them, without the database;
 * bare: the same tools called directly once per level: trimesh load, fast-simplification,
   trimesh export, ``gltfpack -cc``, ``basisu`` on the resized texture.
 
-It prints the bytes the browser receives before its first frame (the low level) against the
-plain uncompressed GLB of the full mesh (target: at least 8x smaller), ours/bare time, and the
-GPU memory of high's textures (KTX2 transcoded to a 4 bit/px format, with mipmaps) against the
-same images as uncompressed RGBA (target: at most a quarter).
+After one untimed run of each side, each runs ``--repeat`` times, alternating which goes first
+(``_common.alternate``). It prints the bytes the browser receives before its first frame (the
+low level) against the plain uncompressed GLB of the full mesh (target: at least 8x smaller),
+the GPU memory of high's textures (KTX2 transcoded to a 4 bit/px format, with mipmaps) against
+the same images as uncompressed RGBA (target: at most a quarter), and the median time of ours
+against the median of bare (target: at most 1.3).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, code_version, machine, print_result, textured_grid
+from _common import REPO, alternate, code_version, machine, print_result, textured_grid
 
 sys.path.insert(0, str(REPO))
 
 from bsu_models.ingest.levels import (
     LEVELS,
+    BuiltLevel,
     basisu_path,
     build_level,
     ktx2_gpu_bytes,
+    load_parts,
     tool_versions,
 )
 
@@ -79,14 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=806)
     parser.add_argument("--texture", type=int, default=4096)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
     glb = textured_grid(args.cells, args.texture)
-    start = time.perf_counter()
-    built = {spec.name: build_level(glb, spec, "0" * 64) for spec in LEVELS}
-    ours = time.perf_counter() - start
-    bare_s = bare(glb)
+    built: dict[str, BuiltLevel] = {}
+
+    def ours_run() -> float:
+        start = time.perf_counter()
+        parts = load_parts(glb)  # once for every level, as derive does
+        built.update({spec.name: build_level(parts, spec, "0" * 64) for spec in LEVELS})
+        return time.perf_counter() - start
+
+    ours_run(), bare(glb)  # untimed: imports, the tools' first start, the page cache
+    ours_runs, bare_runs = alternate(args.repeat, ours_run, lambda: bare(glb))
+    ours, bare_s = statistics.median(ours_runs), statistics.median(bare_runs)
     gpu, rgba = ktx2_gpu_bytes(built["high"].data)
     result = {
         "machine": machine(),
@@ -108,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     print_result(
         result,
         args.json,
-        "targets: first_frame_bytes_ratio >= 8, high_texture_gpu_over_rgba <= 0.25",
+        "targets: first_frame_bytes_ratio >= 8, high_texture_gpu_over_rgba <= 0.25, "
+        "ours_over_bare <= 1.3 (medians)",
     )
     return 0
 
