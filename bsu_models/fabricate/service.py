@@ -10,7 +10,6 @@ every file written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 from dataclasses import dataclass, replace
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bsu_models.core.audit import append_event
+from bsu_models.core.blobstore import sha256_bytes
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_session
 from bsu_models.core.errors import InvalidInput
@@ -160,10 +160,6 @@ def _write_all(files: list[tuple[Path, bytes]]) -> None:
         raise
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _stl_paths(out: Path, parts: list[Part]) -> list[Path]:
     if len(parts) == 1:
         return [out]
@@ -280,7 +276,7 @@ def export_print(
         for path, part in zip(_stl_paths(out, job.parts), job.parts, strict=True):
             header = f"bsu-models {scale_text} {part.name} src {version.original_sha256[:40]}"
             files.append((path, stl_bytes(part, header)))
-    written = [(str(path), _sha256(data)) for path, data in files]
+    written = [(str(path), sha256_bytes(data)) for path, data in files]
     report_path = out.with_name(f"{out.stem}.print-report.txt")
     pdf_path = out.with_name(f"{out.stem}.print-report.pdf")
     resolution = job.resolution
@@ -315,9 +311,9 @@ def export_print(
     described = f"{version.case_reference} / {version.model_name}, version {version.number}"
     text = report_text(job, result, described, when, lang)
     report = text.encode("utf-8")
-    report_sha = _sha256(report)
+    report_sha = sha256_bytes(report)
     pdf = report_pdf(job, text, version.original_sha256, made, lang, ctx.settings.font_file)
-    result = replace(result, report_pdf_sha256=_sha256(pdf))
+    result = replace(result, report_pdf_sha256=sha256_bytes(pdf))
     files += [(report_path, report), (pdf_path, pdf)]
     _write_all(files)
     try:
