@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
 import zipfile
 from dataclasses import replace
@@ -21,6 +22,7 @@ from pypdf import PdfReader
 
 import bsu_models
 from bsu_models.cli.commands import main
+from bsu_models.core.software import software_versions
 from bsu_models.fabricate import base_plate, print_report
 from tests.conftest import MARKUP, upload
 
@@ -67,6 +69,11 @@ def _solid(mesh: trimesh.Trimesh):  # type: ignore[no-untyped-def]
             tri_verts=np.array(mesh.faces, dtype=np.uint64),
         )
     )
+
+
+def _latin_words(text: str) -> set[str]:
+    """Words of two or more Latin letters in ``text``, SHA-256 digests left out."""
+    return set(re.findall(r"[A-Za-z]{2,}", re.sub(r"\b[0-9a-f]{64}\b", "", text)))
 
 
 def _expected_mm(version: bsu_models.VersionInfo, denominator: float) -> np.ndarray:
@@ -256,6 +263,14 @@ def test_cli_json_audit_and_same_bytes(models, tmp_path, monkeypatch, capsys):
         assert sent["files"][0]["sha256"] in text and "manifold3d" in text
         # Latin words stay whole where a Chinese line breaks.
         assert "NumPy" in text
+        if title == "列印報告":
+            # No English words in the Chinese report: only names, files and software.
+            names = [CASE, fandisk.model_name, "SHA-256", "BSU Models", *sent["parts"]]
+            names += [Path(f["path"]).name for f in sent["files"]]
+            names += [f"{k} {v}" for k, v in software_versions(print_report.PRINT_TOOLS).items()]
+            for shown in (text, Path(sent["report"]).read_text()):
+                assert _latin_words(shown) <= _latin_words(" ".join(names)), shown
+                assert f"{CASE} / {fandisk.model_name}，第 {fandisk.number} 版" in shown
         (picture,) = page.images
         assert picture.image.size == print_report.PICTURE_PX
         # The print stands out of the background: the picture is not one flat colour.

@@ -22,7 +22,7 @@ from bsu_models.core.blobstore import sha256_bytes
 from bsu_models.core.context import ServiceContext
 from bsu_models.core.db import write_session
 from bsu_models.core.errors import InvalidInput
-from bsu_models.core.i18n import check_language, format_datetime
+from bsu_models.core.i18n import check_language, format_datetime, t
 from bsu_models.core.text import text_sha256
 from bsu_models.core.units import metres_per_model_unit, parse_scale
 from bsu_models.core.versions import get_version
@@ -308,7 +308,9 @@ def export_print(
     )
     made = datetime.now(UTC)
     when = format_datetime(made, lang)
-    described = f"{version.case_reference} / {version.model_name}, version {version.number}"
+    described = t("{case} / {model}, version {number}", lang).format(
+        case=version.case_reference, model=version.model_name, number=version.number
+    )
     text = report_text(job, result, described, when, lang)
     report = text.encode("utf-8")
     report_sha = sha256_bytes(report)
