@@ -317,7 +317,9 @@ class Catalogue:
     # -- stored files --------------------------------------------------------------------------
 
     def thumbnail_png(self, version_id: int) -> bytes:
-        return self.blobs.get(versions.version_file(self.ctx, version_id, "thumbnail").sha256)
+        return self.blobs.get_verified(
+            versions.version_file(self.ctx, version_id, "thumbnail").sha256
+        )
 
     def web_glb(
         self,
@@ -330,7 +332,7 @@ class Catalogue:
         ``copy``); with ``actor``, recorded as that person viewing it (with the scene and
         revision shown on it, if any)."""
         stored = versions.web_copy(self.ctx, version_id, copy)
-        data = self.blobs.get(stored.sha256)
+        data = self.blobs.get_verified(stored.sha256)
         if actor is not None or not self.user.system:
             versions.record_view(
                 self.ctx, version_id, stored, "server", actor, self._scene_shown(version_id, scene)

@@ -229,7 +229,7 @@ def web_glb(ctx: ServiceContext, version_id: int, actor: str | None = None) -> b
     """The browser copy of a version; with ``actor`` (or for any signed-in user), recorded as
     that person viewing it."""
     stored = version_file(ctx, version_id, "web_glb")
-    data = ctx.blobs.get(stored.sha256)
+    data = ctx.blobs.get_verified(stored.sha256)
     if actor is not None or not ctx.user.system:
         record_view(ctx, version_id, stored, "server", actor)
     return data

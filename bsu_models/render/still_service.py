@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from bsu_models.ingest.geometry import (
     PRESETS,
     as_triple,
     axis_vector,
+    cached_geometry,
     preset_camera,
     unpack_geometry,
 )
@@ -75,9 +77,39 @@ def _file_key(version: VersionInfo, role: str) -> str:
     )
 
 
+#: The last blobs read here with their SHA-256 checked, with the store they came from: an
+#: exhibit draws every still from the same geometry and web copy, and bytes that once hashed to
+#: their key are those bytes for good, so each is hashed once, not once per still.
+_VERIFIED: list[tuple[object, str, bytes]] = []
+_VERIFIED_LOCK = threading.Lock()
+_VERIFIED_KEPT = 2  # a version's geometry and its web copy
+
+
+def _verified(ctx: ServiceContext, key: str) -> bytes:
+    """Blob ``key`` of ``ctx``'s store, refused (``IntegrityError``) if it no longer hashes to
+    its key."""
+    with _VERIFIED_LOCK:
+        for store, known, data in _VERIFIED:
+            if store is ctx.blobs and known == key:
+                return data
+    data = ctx.blobs.get_verified(key)
+    with _VERIFIED_LOCK:
+        _VERIFIED.insert(0, (ctx.blobs, key, data))
+        del _VERIFIED[_VERIFIED_KEPT:]
+    return data
+
+
 def version_geometry(ctx: ServiceContext, version: VersionInfo) -> tuple[np.ndarray, np.ndarray]:
     """The version's validated ``vertices (n, 3)`` and ``faces (m, 3)`` as stored at import."""
-    return unpack_geometry(ctx.blobs.get(_file_key(version, "geometry")))
+    key = _file_key(version, "geometry")
+    loaded = cached_geometry(key, version.up_axis, version.north_axis)
+    if loaded is not None:
+        # Read and checked already for the scene's surface (a still's camera is placed on it).
+        vertices = loaded.mesh.vertices.view(np.ndarray)
+        faces = loaded.mesh.faces.view(np.ndarray)
+        vertices.flags.writeable = faces.flags.writeable = False
+        return vertices, faces
+    return unpack_geometry(_verified(ctx, key))
 
 
 def version_mesh(ctx: ServiceContext, version: VersionInfo) -> MeshArrays:
@@ -90,7 +122,7 @@ def version_mesh(ctx: ServiceContext, version: VersionInfo) -> MeshArrays:
 
     # The web copy is our own derived file; it carries the texture and its coordinates.
     loaded = trimesh.load(
-        io.BytesIO(ctx.blobs.get(_file_key(version, "web_glb"))),
+        io.BytesIO(_verified(ctx, _file_key(version, "web_glb"))),
         file_type="glb",
         process=False,
     )

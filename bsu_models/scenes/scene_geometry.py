@@ -75,7 +75,8 @@ class SceneGeometry:
             raise NotFound(
                 "Model version {version_id} has no stored geometry.", version_id=version_id
             )
-        return load_geometry(key, self.ctx.blobs.get, version.up_axis, version.north_axis)
+        # Checked on loading; the cache then holds bytes that matched their key.
+        return load_geometry(key, self.ctx.blobs.get_verified, version.up_axis, version.north_axis)
 
     def surface(self, version_id: int, queries: int = 1) -> Surface:
         """What ``queries`` clicks or drops at once are answered on: the loaded mesh when this
