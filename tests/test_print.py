@@ -23,7 +23,7 @@ from pypdf import PdfReader
 import bsu_models
 from bsu_models.cli.commands import main
 from bsu_models.core.software import software_versions
-from bsu_models.fabricate import base_plate, print_report
+from bsu_models.fabricate import base_plate, file_set, print_report
 from tests.conftest import MARKUP, upload
 
 CASE = "KC-2026-0142"
@@ -388,3 +388,54 @@ def test_labels_and_names_are_printed_as_typed(sqlite_catalogue, tmp_path, monke
     assert wider > 5
     grown = bodies["marker-w1"].extents[0] - bodies["marker-w2"].extents[0]
     assert grown == pytest.approx(wider, abs=0.05)
+
+
+def test_a_print_failing_part_way_leaves_the_earlier_print_as_it_was(sqlite_catalogue, tmp_path):
+    """Printing again over an earlier print's files: when the last file cannot be put in place
+    (a folder stands where its PDF report goes), the earlier print's files are still there,
+    byte for byte, with no temporaries beside them and no event for the failed print."""
+    cat = sqlite_catalogue
+    cat.add_case(CASE, "Mong Kok")
+    block = trimesh.creation.box(extents=(60, 40, 20))
+    path = tmp_path / "block.ply"
+    block.export(path)
+    version = cat.import_model(
+        upload(path), case=CASE, name="Block", units="m", scale="1:1"
+    ).version
+    out = tmp_path / "prints" / "block.3mf"
+    out.parent.mkdir()
+    earlier = cat.print_model(version.version_id, scale="1:500", out=out, base=False)
+    pdf = Path(earlier.report_pdf)
+    pdf.unlink()
+    pdf.mkdir()
+    before = {p.name: p.read_bytes() for p in out.parent.iterdir() if p.is_file()}
+    assert set(before) == {"block.3mf", "block.print-report.txt"}
+    events = len(cat.audit_events(limit=None))
+    refused = r"block\.print-report\.pdf: cannot be written"
+    with pytest.raises(bsu_models.InvalidInput, match=refused):
+        cat.print_model(version.version_id, scale="1:400", out=out, base=False)
+    after = {p.name: p.read_bytes() for p in out.parent.iterdir() if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([*before, pdf.name])
+    assert len(cat.audit_events(limit=None)) == events
+    # With the folder gone the same print goes through and replaces the earlier files.
+    pdf.rmdir()
+    later = cat.print_model(version.version_id, scale="1:400", out=out, base=False)
+    assert out.read_bytes() != before["block.3mf"]
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == later.files[0][1]
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([*before, pdf.name])
+
+
+def test_a_refused_export_puts_the_earlier_files_back(tmp_path):
+    """An export refused after its files are in place (its audit event not written) undoes
+    them: the earlier file is back, the new one that had none is gone; kept, nothing else
+    stays beside them."""
+    print_file, report = tmp_path / "a.3mf", tmp_path / "a.print-report.txt"
+    print_file.write_bytes(b"earlier print")
+    placed = file_set.place_files([(print_file, b"new print"), (report, b"new report")])
+    assert (print_file.read_bytes(), report.read_bytes()) == (b"new print", b"new report")
+    placed.undo()
+    assert print_file.read_bytes() == b"earlier print" and list(tmp_path.iterdir()) == [print_file]
+    file_set.place_files([(print_file, b"new print"), (report, b"new report")]).keep()
+    assert print_file.read_bytes() == b"new print"
+    assert sorted(tmp_path.iterdir()) == sorted([print_file, report])

@@ -2,16 +2,14 @@
 
 The version's stored geometry (never the upload itself) is scaled from its file units and model
 scale to 1:N of the real world, made solid and checked (``model_print``); only then are the
-files written, each through a temporary file renamed into place. The print report (a text file
-and a PDF beside the print, ``print_report``) names the original's SHA-256, the scale, the
-printed size, the volume and the parts; the export is an audit event with the SHA-256 of
-every file written.
+files written, as one set (``file_set``): all of them, or an earlier print's left untouched.
+The print report (a text file and a PDF beside the print, ``print_report``) names the
+original's SHA-256, the scale, the printed size, the volume and the parts; the export is an
+audit event with the SHA-256 of every file written.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from bsu_models.core.i18n import check_language, format_datetime, t
 from bsu_models.core.text import text_sha256
 from bsu_models.core.units import metres_per_model_unit, parse_scale
 from bsu_models.core.versions import get_version
+from bsu_models.fabricate.file_set import place_files
 from bsu_models.fabricate.markers import MarkerSpec
 from bsu_models.fabricate.model_print import (
     DEFAULT_BED,
@@ -132,32 +131,6 @@ def _check_out(out: Path) -> str:
     if not out.parent.is_dir():
         raise InvalidInput("{path}: its folder does not exist.", path=str(out))
     return suffix
-
-
-def _write(path: Path, data: bytes) -> None:
-    # A name of its own: two prints to the same file at once must not share (and steal) one.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.partial")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise InvalidInput(
-            "{path}: cannot be written ({reason}).", path=str(path), reason=exc.strerror
-        ) from None
-
-
-def _write_all(files: list[tuple[Path, bytes]]) -> None:
-    """Every file written, or none: on a failure those already written are removed."""
-    written: list[Path] = []
-    try:
-        for path, data in files:
-            _write(path, data)
-            written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
 
 
 def _stl_paths(out: Path, parts: list[Part]) -> list[Path]:
@@ -317,7 +290,7 @@ def export_print(
     pdf = report_pdf(job, text, version.original_sha256, made, lang, ctx.settings.font_file)
     result = replace(result, report_pdf_sha256=sha256_bytes(pdf))
     files += [(report_path, report), (pdf_path, pdf)]
-    _write_all(files)
+    placed = place_files(files)
     try:
         with write_session(ctx.engine) as session:
             append_event(
@@ -353,8 +326,9 @@ def export_print(
                 },
             )
     except BaseException:
-        # Files without their audit event are not an export anyone may rely on.
-        for path, _data in files:
-            path.unlink(missing_ok=True)
+        # Files without their audit event are not an export anyone may rely on: the earlier
+        # print's files, if any, are put back.
+        placed.undo()
         raise
+    placed.keep()
     return result

@@ -1,0 +1,108 @@
+"""Files written side by side as one set: all of them in place, or those there before untouched.
+
+A print is its file(s), its text report and its PDF report; printing again to the same name
+replaces an earlier print's set. Each new file is first written whole under a temporary name in
+the same folder; only when all are written are they renamed into place, each earlier file kept
+under a second name until the set is final (``PlacedFiles.keep``). A failure on the way (the
+disk full, a folder where a report goes) or an export refused afterwards (``PlacedFiles.undo``)
+puts the earlier files back as they were, never half of one print and half of another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from bsu_models.core.errors import InvalidInput
+
+
+def _beside(path: Path, what: str) -> Path:
+    # A name of its own: two prints to the same file at once must not share (and steal) one.
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.{what}")
+
+
+def _refused(path: Path, exc: OSError) -> InvalidInput:
+    return InvalidInput(
+        "{path}: cannot be written ({reason}).", path=str(path), reason=exc.strerror
+    )
+
+
+def _set_aside(path: Path) -> Path | None:
+    """A second name for what is at ``path`` now (None: nothing there, or a folder, which the
+    new file cannot replace anyway)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None
+    earlier = _beside(path, "earlier")
+    try:
+        # A second link: the file stays at its name until the new one replaces it.
+        os.link(path, earlier, follow_symlinks=False)
+    except OSError:
+        # No hard links on this disk (a FAT memory card): moved aside instead.
+        os.replace(path, earlier)
+    return earlier
+
+
+class PlacedFiles:
+    """A set of files in place, with the files they replaced kept until ``keep`` or ``undo``."""
+
+    def __init__(self) -> None:
+        self._placed: list[tuple[Path, Path | None]] = []  # (path, its earlier file, if any)
+
+    def keep(self) -> None:
+        """The new files are final: the earlier ones are let go."""
+        for _path, earlier in self._placed:
+            if earlier is not None:
+                with contextlib.suppress(OSError):
+                    earlier.unlink(missing_ok=True)
+        self._placed = []
+
+    def undo(self) -> None:
+        """The new files removed and the earlier ones back at their names, as before."""
+        for path, earlier in reversed(self._placed):
+            # Each put back even if another cannot be; one that cannot keeps its second name.
+            with contextlib.suppress(OSError):
+                if earlier is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.replace(earlier, path)
+        self._placed = []
+
+
+def place_files(files: list[tuple[Path, bytes]]) -> PlacedFiles:
+    """Every file of ``files`` (path, bytes) in place, or ``InvalidInput`` with nothing changed:
+    the files at those paths before are kept until ``keep`` (or put back by ``undo``)."""
+    temporaries: list[Path] = []
+    placed = PlacedFiles()
+    try:
+        for path, data in files:
+            temporary = _beside(path, "partial")
+            temporaries.append(temporary)
+            try:
+                temporary.write_bytes(data)
+            except OSError as exc:
+                raise _refused(path, exc) from None
+        for (path, _data), temporary in zip(files, temporaries, strict=True):
+            try:
+                earlier = _set_aside(path)
+                if earlier is not None:
+                    # Recorded first: moved aside, it must come back even if the new one fails.
+                    placed._placed.append((path, earlier))
+                os.replace(temporary, path)
+            except OSError as exc:
+                raise _refused(path, exc) from None
+            if earlier is None:
+                placed._placed.append((path, None))
+    except BaseException:
+        placed.undo()
+        for temporary in temporaries:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+        raise
+    return placed
