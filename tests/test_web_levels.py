@@ -4,6 +4,7 @@ rebuilt idempotently by ``derive``, listed by ``show --json``, nothing half-stor
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -25,7 +26,14 @@ from bsu_models.core.orm import WebLevelRow
 from bsu_models.court.exhibit_content import viewer_model
 from bsu_models.ingest import geometry
 from bsu_models.ingest.level_jobs import snap_key
-from bsu_models.ingest.levels import LEVELS, LevelSpec, build_level, ktx2_gpu_bytes, read_glb
+from bsu_models.ingest.levels import (
+    LEVELS,
+    LevelSpec,
+    build_level,
+    ktx2_gpu_bytes,
+    read_glb,
+    surviving_vertices,
+)
 from tests.conftest import REPO, make_settings
 from tests.test_cli import run_cli
 
@@ -71,6 +79,27 @@ def test_vertex_colours_survive_simplification() -> None:
     doc, _ = read_glb(built.data)
     (primitive,) = doc["meshes"][0]["primitives"]
     assert "COLOR_0" in primitive["attributes"]
+
+
+def test_simplified_vertices_are_read_back_as_the_librarys_replay_reads_them() -> None:
+    import fast_simplification
+
+    mesh = trimesh.load(io.BytesIO(textured_grid(60, 16)), file_type="glb", force="mesh")
+    vertices, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces, np.int64)
+    # A mesh with a seam and a corner of no face, as GLBs can have.
+    vertices = np.vstack([vertices, [[9.0, 9.0, 9.0]]])
+    points, new_faces, collapses = fast_simplification.simplify(
+        vertices, faces, target_count=1_500, return_collapses=True
+    )
+    source = surviving_vertices(faces, len(vertices), collapses, new_faces)
+    _, _, mapping = fast_simplification.replay_simplification(vertices, faces, collapses)
+    assert source is not None and len(source) == len(points) < len(vertices) / 2
+    assert np.array_equal(mapping[source], np.arange(len(points)))
+    # Faces that do not follow from the collapses are not read back: the replay decides then.
+    wrong = new_faces.copy()
+    wrong[0] = wrong[0, ::-1]
+    assert surviving_vertices(faces, len(vertices), collapses, wrong) is None
+    assert surviving_vertices(faces, len(vertices), collapses + len(vertices), new_faces) is None
 
 
 def test_a_level_without_faces_is_refused() -> None:

@@ -138,8 +138,10 @@ def make_print(
             bed_x=bed_x,
             bed_y=bed_y,
         )
-    fine, fine_faces, resolution = to_printer_resolution(plain, faces, options.nozzle)
-    made = solidify(fine + np.array([0.0, 0.0, plinth]), fine_faces, floor=0.0)
+    lifted = plain + np.array([0.0, 0.0, plinth])
+    fine, fine_faces, resolution = to_printer_resolution(lifted, faces, options.nozzle)
+    # Undecimated, the mesh comes back with its positions merged: not done twice.
+    made = solidify(fine, fine_faces, floor=0.0, merged=not resolution.decimated)
     landmark = made.solid
     if plan is None and not made.skirted:
         # Closed pieces only: nothing stands under the model, so it stands on the bed itself.

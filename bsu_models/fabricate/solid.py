@@ -209,11 +209,16 @@ def _apart_groups(
     return group
 
 
-def solidify(vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0) -> Solidified:
+def solidify(
+    vertices: np.ndarray, faces: np.ndarray, floor: float = 0.0, *, merged: bool = False
+) -> Solidified:
     """One closed solid of the mesh ``vertices (n, 3), faces (m, 3)`` (print millimetres);
-    open pieces are skirted down to ``floor``."""
+    open pieces are skirted down to ``floor``. ``merged``: no two vertices share a position
+    already (as ``fabricate.resolution`` returns them), so the merge is not done again."""
     m3d = _manifold3d()
-    vertices, faces = merge_positions(np.asarray(vertices, float), np.asarray(faces, np.int64))
+    vertices, faces = np.asarray(vertices, float), np.asarray(faces, np.int64)
+    if not merged:
+        vertices, faces = merge_positions(vertices, faces)
     cleaned = _clean_faces(faces)
     result = Solidified(m3d.Manifold(), dropped_faces=len(faces) - len(cleaned))
     if len(cleaned) == 0:

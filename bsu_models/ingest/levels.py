@@ -102,6 +102,44 @@ def load_parts(glb: bytes) -> list[trimesh.Trimesh]:
     return [loaded] if isinstance(loaded, trimesh.Trimesh) and len(loaded.faces) else []
 
 
+def surviving_vertices(
+    faces: np.ndarray, vertex_count: int, collapses: np.ndarray, new_faces: np.ndarray
+) -> np.ndarray | None:
+    """The original vertex that each vertex of a simplified mesh kept its place as, or None
+    when the simplification cannot be read back this way.
+
+    ``faces (m, 3)``: the original faces; ``collapses (k, 2)``: the edge collapses of the
+    simplification, ``(kept, removed)`` in order; ``new_faces (p, 3)``: its result. The
+    simplifier keeps the vertex a collapse keeps, removes the faces that lose a corner, and
+    numbers what is left in the original order: so following each removed vertex to where it
+    went gives the new faces in original numbering. That is checked against ``new_faces``
+    before it is used (the library's own replay does the same work and more, far slower).
+    """
+    collapses = np.asarray(collapses, dtype=np.int64).reshape(-1, 2)
+    if len(collapses) and (collapses.min() < 0 or collapses.max() >= vertex_count):
+        return None
+    into = np.arange(vertex_count)
+    into[collapses[:, 1]] = collapses[:, 0]
+    # A vertex may be removed into one removed later: jump until each points at a keeper.
+    for _ in range(64):
+        further = into[into]
+        if np.array_equal(further, into):
+            break
+        into = further
+    else:
+        return None
+    moved = into[faces]
+    whole = (
+        (moved[:, 0] != moved[:, 1]) & (moved[:, 1] != moved[:, 2]) & (moved[:, 0] != moved[:, 2])
+    )
+    used = np.zeros(vertex_count, dtype=bool)
+    used[moved[whole].ravel()] = True
+    number = np.cumsum(used) - 1
+    if not np.array_equal(number[moved[whole]], np.asarray(new_faces)):
+        return None
+    return np.flatnonzero(used)
+
+
 def _simplified(mesh: Any, target: int) -> trimesh.Trimesh:
     """``mesh`` with at most about ``target`` faces, its UVs or vertex colours kept."""
     import fast_simplification
@@ -116,10 +154,12 @@ def _simplified(mesh: Any, target: int) -> trimesh.Trimesh:
     )
     # Each simplified vertex takes the attributes of one original vertex collapsed into it, so
     # a UV never blends across a seam (the two sides are separate vertices in a GLB).
-    _, _, mapping = fast_simplification.replay_simplification(vertices, faces, collapses)
-    source = np.zeros(len(points), dtype=np.int64)
-    kept = mapping >= 0
-    source[mapping[kept]] = np.nonzero(kept)[0]
+    source = surviving_vertices(faces, len(vertices), collapses, new_faces)
+    if source is None or len(source) != len(points):
+        _, _, mapping = fast_simplification.replay_simplification(vertices, faces, collapses)
+        source = np.zeros(len(points), dtype=np.int64)
+        kept = mapping >= 0
+        source[mapping[kept]] = np.nonzero(kept)[0]
     visual: Any = None
     if mesh.visual.kind == "texture" and getattr(mesh.visual, "uv", None) is not None:
         uv = np.asarray(mesh.visual.uv)[source]
