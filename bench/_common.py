@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -377,12 +378,11 @@ def alternate(
 # -- meshes -------------------------------------------------------------------------------------
 
 
-def textured_grid(cells: int, texture_px: int) -> bytes:
-    """A GLB of a wavy square of ``2 * cells**2`` triangles with UVs and a ``texture_px``
-    square map (colour ramps and stripes, so a picture shows whether it is drawn)."""
+def wavy_grid(cells: int) -> tuple[Any, Any]:
+    """Vertices ``(n, 3)`` and faces ``(2 * cells**2, 3)`` of a wavy unit square: the height
+    ``z`` over ``x, y`` in [0, 1], each grid cell split along its diagonal from ``(x, y + 1)``
+    to ``(x + 1, y)``, vertex ``(i, j)`` at index ``j * (cells + 1) + i``."""
     import numpy as np
-    import trimesh
-    from PIL import Image
 
     x, y = np.meshgrid(np.linspace(0, 1, cells + 1), np.linspace(0, 1, cells + 1))
     z = 0.05 * np.sin(x * 20) * np.cos(y * 15)
@@ -390,17 +390,34 @@ def textured_grid(cells: int, texture_px: int) -> bytes:
     index = np.arange((cells + 1) ** 2).reshape(cells + 1, cells + 1)
     a, b = index[:-1, :-1].ravel(), index[1:, :-1].ravel()
     c, d = index[:-1, 1:].ravel(), index[1:, 1:].ravel()
-    faces = np.r_[np.c_[a, b, c], np.c_[c, b, d]]
+    return vertices, np.r_[np.c_[a, b, c], np.c_[c, b, d]]
+
+
+def textured_grid(cells: int, texture_px: int, grain: int = 0) -> bytes:
+    """A GLB of ``wavy_grid(cells)`` with UVs and a ``texture_px`` square map (colour ramps
+    and stripes, so a picture shows whether it is drawn). With ``grain`` the map carries
+    per-pixel noise of that many levels and is stored as JPEG, as a scan's photographs are:
+    neither then compresses to almost nothing."""
+    import numpy as np
+    import trimesh
+    from PIL import Image
+
+    vertices, faces = wavy_grid(cells)
     pixels = np.zeros((texture_px, texture_px, 3), np.uint8)
     pixels[..., 0] = np.linspace(0, 255, texture_px)[None, :]
     pixels[..., 1] = np.linspace(0, 255, texture_px)[:, None]
     pixels[:: max(1, texture_px // 16), :, 2] = 255
+    image = Image.fromarray(pixels)
+    if grain:
+        rng = np.random.default_rng(texture_px)
+        pixels = np.minimum(pixels, 255 - grain) + rng.integers(0, grain, pixels.shape, np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="JPEG", quality=90)
+        image = Image.open(buffer)  # trimesh writes a JPEG it was given as JPEG
     mesh = trimesh.Trimesh(
         vertices,
         faces,
-        visual=trimesh.visual.TextureVisuals(
-            uv=np.c_[x.ravel(), y.ravel()], image=Image.fromarray(pixels)
-        ),
+        visual=trimesh.visual.TextureVisuals(uv=vertices[:, :2], image=image),
         process=False,
     )
     return mesh.export(file_type="glb")

@@ -4,9 +4,10 @@ Run only by ``bsu_models.ingest.sandbox`` as
 ``python -m bsu_models.ingest.parse_worker WORKDIR MEMORY_BYTES CPU_SECONDS``. It reads
 ``WORKDIR/request.json`` and the files it lists, and writes ``WORKDIR/out/``: ``vertices.npy``,
 ``faces.npy``, optionally ``uv.npy`` and ``colours.npy`` (validated arrays), ``web.glb`` (the
-browser copy), optionally ``texture.png``, and ``result.json`` (facts, or an error: its class,
-msgid, values and English sentence). Companion files (MTL, textures, glTF buffers) are served
-from memory by ``UploadResolver``: the parser never opens a path it was given.
+browser copy), optionally ``texture.png`` (the texture at the size the thumbnail needs), and
+``result.json`` (facts, or an error: its class, msgid, values and English sentence).
+Companion files (MTL, textures, glTF buffers) are served from memory by ``UploadResolver``: the
+parser never opens a path it was given.
 """
 
 from __future__ import annotations
@@ -217,6 +218,7 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
 
     if isinstance(loaded, trimesh.Scene):
         meshes = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)]
+        _keep_image_formats(loaded, meshes)
     elif isinstance(loaded, trimesh.Trimesh):
         meshes = [loaded]
     else:
@@ -233,6 +235,31 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
     return vertices, faces, meshes[0] if len(meshes) == 1 else None
 
 
+_TEXTURES = (
+    "baseColorTexture",
+    "normalTexture",
+    "emissiveTexture",
+    "occlusionTexture",
+    "metallicRoughnessTexture",
+    "image",
+)
+
+
+def _keep_image_formats(scene: Any, meshes: list[Any]) -> None:
+    """``Scene.dump`` copies each mesh's texture images, and a copied PIL image forgets its
+    format: the web copy would store a JPEG photograph as PNG (several times the bytes, and an
+    8192 px one takes 10 to 30 s to encode). The copies take their originals' formats back."""
+    for mesh in meshes:
+        original = scene.geometry.get(mesh.metadata.get("name"))
+        copied_material = getattr(mesh.visual, "material", None)
+        source_material = getattr(getattr(original, "visual", None), "material", None)
+        for name in _TEXTURES:
+            copied = getattr(copied_material, name, None)
+            source = getattr(source_material, name, None)
+            if isinstance(copied, Image.Image) and isinstance(source, Image.Image):
+                copied.format = copied.format or source.format
+
+
 def _vertex_colours(mesh: Any, count: int) -> np.ndarray | None:
     """(n, 3) uint8 per-vertex colours of ``mesh``, if it has exactly one per vertex."""
     if mesh is None or getattr(mesh.visual, "kind", None) != "vertex":
@@ -241,6 +268,9 @@ def _vertex_colours(mesh: Any, count: int) -> np.ndarray | None:
     if colours.shape[0] != count or colours.ndim != 2 or colours.shape[1] < 3:
         return None
     return colours[:, :3].astype(np.uint8)
+
+
+_THUMBNAIL_TEXTURE_PX = 1024
 
 
 def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
@@ -257,8 +287,13 @@ def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
             height=image.size[1],
             limit=Image.MAX_IMAGE_PIXELS,
         )
+    # Only the thumbnail draws this copy (the web copy keeps the full texture): a 480×360
+    # picture needs no more than the 1024 px the browser's first level shows in a whole window,
+    # and an 8192 px photograph takes 10 to 30 s to encode as PNG here, 1024 px a fraction.
+    image = image.convert("RGB")
+    image = image.reduce(-(-max(image.size) // _THUMBNAIL_TEXTURE_PX))
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="PNG")
+    image.save(buffer, format="PNG")
     return np.asarray(uv), buffer.getvalue()
 
 
