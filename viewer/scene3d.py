@@ -161,10 +161,6 @@ def scene3d(
     step. A page with a ``section_form`` (``viewer.scene_section``) says which ``section`` box
     to show (None: the whole model); on other pages a saved view shows its own."""
     chain = mesh_chain(version)
-    if st.session_state.get(f"{key}:warm") != version.version_id:
-        # Clicks are re-cast on the full mesh: have it loaded before the first one.
-        st.session_state[f"{key}:warm"] = version.version_id
-        catalogue.scenes.warm(version.version_id)
     sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
     if (
@@ -202,6 +198,16 @@ def scene3d(
         **({"section": section} if section_form else {}),
     )
     _record_display(catalogue, version, key, actor, value, scene)
+    if (
+        isinstance(value, dict)
+        and value.get("type") == "ready"
+        and st.session_state.get(f"{key}:warm") != version.version_id
+    ):
+        # Sightlines and views want the full mesh loaded: begun once the first level is on
+        # screen, since loading a big one beside the page's first run slowed its first frame.
+        # A click before then is answered through the version's click index.
+        st.session_state[f"{key}:warm"] = version.version_id
+        catalogue.scenes.warm(version.version_id)
     if not isinstance(value, dict) or value.get("nonce") == st.session_state.get(seen_key):
         return None
     st.session_state[seen_key] = value.get("nonce")

@@ -174,6 +174,15 @@ def _image_of(material: Any) -> Image.Image | None:
     return getattr(material, "baseColorTexture", None) or getattr(material, "image", None)
 
 
+def _quick_png(image: Image.Image) -> Image.Image:
+    """``image``, saved as PNG (trimesh writes a GLB's textures with ``image.save(file,
+    format=...)``) at zlib's fastest level: that PNG only carries the map to basisu, or to the
+    browser where basisu fails, and the default level spent seconds on a 4096 px photograph."""
+    if not isinstance(image.save, functools.partial):  # an unresized map serves every level
+        image.save = functools.partial(image.save, compress_level=1)  # type: ignore[method-assign]
+    return image
+
+
 def _fit_texture(mesh: Any, max_px: int) -> int | None:
     """Shrink the mesh's texture to at most ``max_px`` on its longest side (sides multiples
     of 4, as Basis needs); returns the longest side kept, None without texture."""
@@ -192,7 +201,7 @@ def _fit_texture(mesh: Any, max_px: int) -> int | None:
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
         image = image.resize(size, Image.Resampling.LANCZOS)
     pbr = trimesh.visual.material.PBRMaterial(
-        baseColorTexture=image,
+        baseColorTexture=_quick_png(image),
         baseColorFactor=[255, 255, 255, 255],
         metallicFactor=0.0,
         roughnessFactor=1.0,
