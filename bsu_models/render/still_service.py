@@ -133,7 +133,9 @@ def version_mesh(ctx: ServiceContext, version: VersionInfo) -> MeshArrays:
     textured = parts[0]
     image = textured.visual.material.baseColorTexture
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="PNG")
+    # Lossless and only read back by the renderer: zlib's fastest level (the default spent
+    # seconds on an 8192 px photograph before every textured still).
+    image.convert("RGB").save(buffer, format="PNG", compress_level=1)
     return MeshArrays(
         np.asarray(textured.vertices),
         np.asarray(textured.faces),
