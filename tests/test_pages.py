@@ -73,11 +73,7 @@ def test_new_case_form_adds_a_case_and_refuses_a_bad_one(app_env):
 
 
 def test_catalogue_lists_models_with_thumbnails_and_searches(app_env):
-    import bsu_models
-
-    cat = bsu_models.open_catalogue()
-    bsu_models.load_demo(cat)
-    cat.close()
+    _demo(app_env)
     at = _app().run()
     assert not at.exception
     names = [h.value for h in at.subheader]
