@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import string
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +17,7 @@ import bsu_models
 from bsu_models import InvalidSetting, format_date, format_datetime, format_metres, load_settings
 from bsu_models.core.i18n import LOCALE_DIR, po_path
 from tests.conftest import REPO, upload
-from tests.test_pages import _app, _by_label, app_env  # noqa: F401 - app_env is a fixture
+from tests.test_pages import _app, _by_label, _demo, app_env  # noqa: F401 - app_env is a fixture
 
 POT = LOCALE_DIR / "bsu_models.pot"
 FOOTBRIDGE = "KC-2026-0142 — Footbridge, Tsim Sha Tsui"
@@ -222,9 +223,7 @@ def test_catalogue_in_chinese_finds_a_model_by_its_chinese_name(monkeypatch, tes
 def _chinese_demo(monkeypatch, page: str):  # type: ignore[no-untyped-def]
     """The demo catalogue's ``page`` in Chinese (``BSU_LANGUAGE=zh_HK``)."""
     monkeypatch.setenv("BSU_LANGUAGE", "zh_HK")
-    cat = bsu_models.open_catalogue()
-    bsu_models.load_demo(cat)
-    cat.close()
+    _demo(Path(os.environ["BSU_DATA_DIR"]))
     at = _app().run()
     at.switch_page(page).run()
     assert not at.exception

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -69,11 +73,7 @@ def test_new_case_form_adds_a_case_and_refuses_a_bad_one(app_env):
 
 
 def test_catalogue_lists_models_with_thumbnails_and_searches(app_env):
-    import bsu_models
-
-    cat = bsu_models.open_catalogue()
-    bsu_models.load_demo(cat)
-    cat.close()
+    _demo(app_env)
     at = _app().run()
     assert not at.exception
     names = [h.value for h in at.subheader]
@@ -136,11 +136,37 @@ def _upload(at: AppTest, name: str, data: bytes, model_name: str) -> AppTest:
 
 
 def _demo(app_env) -> None:
+    """The demo case in the fresh data folder ``app_env``, as ``load_demo`` leaves it: a copy of
+    a folder it was loaded into once in this test session, with the same ``BSU_*`` settings (a
+    data folder names nothing by its own path: the database holds blob keys)."""
+    assert not app_env.exists(), "the demo is copied into a fresh data folder only"
+    others = [(k, v) for k, v in os.environ.items() if k.startswith("BSU_") and k != "BSU_DATA_DIR"]
+    shutil.copytree(_loaded_demo(tuple(sorted(others))), app_env)
+
+
+@functools.cache
+def _loaded_demo(settings: tuple[tuple[str, str], ...]) -> Path:
+    """A data folder that ``load_demo`` filled with the environment's ``settings`` (the
+    ``BSU_*`` variables but the data folder, theirs now); removed when the test session ends."""
     import bsu_models
 
-    cat = bsu_models.open_catalogue()
-    bsu_models.load_demo(cat)
-    cat.close()
+    root = Path(tempfile.mkdtemp(prefix="bsu-demo-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    folder = root / "data"
+    saved = os.environ.get("BSU_DATA_DIR")
+    os.environ["BSU_DATA_DIR"] = str(folder)
+    try:
+        cat = bsu_models.open_catalogue()
+        try:
+            bsu_models.load_demo(cat)
+        finally:
+            cat.close()
+    finally:
+        if saved is None:
+            del os.environ["BSU_DATA_DIR"]
+        else:
+            os.environ["BSU_DATA_DIR"] = saved
+    return folder
 
 
 def test_model_page_shows_viewer_facts_and_versions(app_env):
