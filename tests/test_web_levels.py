@@ -68,6 +68,12 @@ def test_level_keeps_its_budgets_and_is_compressed() -> None:
     assert build_level(glb, LevelSpec("high", 500_000, 4096), "a" * 64).data == whole.data
 
 
+def test_a_photograph_kept_at_its_size_is_compressed_from_its_own_file() -> None:
+    glb = textured_grid(30, 256, grain=8)  # a JPEG map, small enough to keep its size
+    built = build_level(glb, LevelSpec("low", 1_000, 1024), "a" * 64)
+    assert built.texture_px == 256 and built.texture_format == "ktx2" and built.warning is None
+
+
 def test_vertex_colours_survive_simplification() -> None:
     sphere = trimesh.creation.icosphere(subdivisions=5)  # 20,480 faces
     colours = np.zeros((len(sphere.vertices), 4), np.uint8)
