@@ -91,11 +91,19 @@ def test_levels_keep_their_budgets_and_are_stored_whole(big_scan: BigScan) -> No
         "low": version.original_sha256,
         "high": version.original_sha256,
     }
-    # The web copy keeps the photograph as the JPEG it came as; the first frame's bytes are a
-    # small part of it.
+    # The web copy keeps the photograph as the very JPEG it came as (not encoded again, which
+    # loses detail); the first frame's bytes are a small part of it.
     web = cat.web_glb(version.version_id)
     assert [image["mimeType"] for image in read_glb(web)[0]["images"]] == ["image/jpeg"]
+    assert _images(web) == _images(cat.blobs.get(version.original_sha256))
     assert low.bytes * 8 <= len(web)
+
+
+def _images(glb: bytes) -> list[bytes]:
+    doc, binary = read_glb(glb)
+    views = [doc["bufferViews"][image["bufferView"]] for image in doc["images"]]
+    starts = [view.get("byteOffset", 0) for view in views]
+    return [binary[a : a + view["byteLength"]] for a, view in zip(starts, views, strict=True)]
 
 
 def _ktx2_gpu_bytes(ktx: bytes) -> tuple[int, int]:

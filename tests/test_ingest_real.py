@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import bsu_models
+from bsu_models.ingest.levels import read_glb
 from tests.conftest import upload
 
 
@@ -132,9 +134,10 @@ def test_pyvista_sample_ply_imports(sqlite_catalogue, path):
 def test_obj_with_mtl_and_texture_keeps_its_texture(sqlite_catalogue, tmp_path):
     from PIL import Image
 
-    image = tmp_path / "paving.png"
-    Image.new("RGB", (8, 8), (200, 40, 40)).save(image)
-    (tmp_path / "deck.mtl").write_text("newmtl deck\nmap_Kd paving.png\n")
+    image = tmp_path / "paving.jpg"
+    noise = np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(image, quality=95)
+    (tmp_path / "deck.mtl").write_text("newmtl deck\nmap_Kd paving.jpg\n")
     (tmp_path / "deck.obj").write_text(
         "mtllib deck.mtl\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\n"
         "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nusemtl deck\nf 1/1 2/2 3/3 4/4\n"
@@ -149,10 +152,18 @@ def test_obj_with_mtl_and_texture_keeps_its_texture(sqlite_catalogue, tmp_path):
     assert {f.name for f in version.files if f.role in ("mesh", "companion")} == {
         "deck.obj",
         "deck.mtl",
-        "paving.png",
+        "paving.jpg",
     }
     glb = sqlite_catalogue.web_glb(version.version_id)
-    assert glb[:4] == b"glTF" and b"image/png" in glb
+    # The photograph goes into the web copy as the very file uploaded, not encoded again.
+    doc, binary = read_glb(glb)
+    (stored,) = doc["images"]
+    view = doc["bufferViews"][stored["bufferView"]]
+    start = view.get("byteOffset", 0)
+    assert stored["mimeType"] == "image/jpeg"
+    kept, uploaded = binary[start : start + view["byteLength"]], image.read_bytes()
+    assert kept == uploaded + b"\0" * (len(kept) - len(uploaded))  # padded to 4 bytes
+    assert len(kept) - len(uploaded) < 4
 
 
 def test_obj_with_two_textured_materials_keeps_both_in_the_web_copy(sqlite_catalogue, tmp_path):

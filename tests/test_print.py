@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import subprocess
 import zipfile
@@ -439,3 +440,53 @@ def test_a_refused_export_puts_the_earlier_files_back(tmp_path):
     file_set.place_files([(print_file, b"new print"), (report, b"new report")]).keep()
     assert print_file.read_bytes() == b"new print"
     assert sorted(tmp_path.iterdir()) == sorted([print_file, report])
+
+
+def test_two_sets_of_files_for_one_folder_take_turns(tmp_path):
+    """A second print to the same name waits until the first is kept: never one print's file
+    beside the other's report."""
+    import threading
+
+    print_file, report = tmp_path / "a.3mf", tmp_path / "a.print-report.txt"
+    first = file_set.place_files([(print_file, b"first print"), (report, b"first report")])
+    second_done = threading.Event()
+
+    def second() -> None:
+        file_set.place_files([(print_file, b"second print"), (report, b"second report")]).keep()
+        second_done.set()
+
+    waiting = threading.Thread(target=second)
+    waiting.start()
+    assert not second_done.wait(0.3)  # the first set holds the folder
+    assert (print_file.read_bytes(), report.read_bytes()) == (b"first print", b"first report")
+    first.keep()
+    waiting.join(10)
+    assert second_done.is_set()
+    assert (print_file.read_bytes(), report.read_bytes()) == (b"second print", b"second report")
+    assert sorted(tmp_path.iterdir()) == sorted([print_file, report])
+
+
+def test_a_print_whose_event_is_saved_keeps_its_files_when_a_later_step_fails(
+    sqlite_catalogue, tmp_path
+):
+    """The audit head file is written after the event commits; if that fails, the files the
+    saved event names stay where it says, rather than the earlier print coming back."""
+    cat = sqlite_catalogue
+    cat.add_case(CASE, "Mong Kok")
+    path = tmp_path / "block.ply"
+    trimesh.creation.box(extents=(60, 40, 20)).export(path)
+    version = cat.import_model(
+        upload(path), case=CASE, name="Block", units="m", scale="1:1"
+    ).version
+    out = tmp_path / "block.3mf"
+    cat.print_model(version.version_id, scale="1:500", out=out, base=False)
+    head = cat.settings.audit_head_file
+    # A folder where the head file's next version is written: only the step after the commit
+    # fails.
+    (head.parent / f".{head.name}.{os.getpid()}.tmp").mkdir()
+    with pytest.raises(OSError):
+        cat.print_model(version.version_id, scale="1:400", out=out, base=False)
+    (saved,) = cat.audit_events(limit=1)
+    assert saved.action == "model.print" and saved.details["scale"] == "1:400"
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == saved.details["files"][0]["sha256"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".block")]

@@ -68,6 +68,12 @@ def test_level_keeps_its_budgets_and_is_compressed() -> None:
     assert build_level(glb, LevelSpec("high", 500_000, 4096), "a" * 64).data == whole.data
 
 
+def test_a_photograph_kept_at_its_size_is_compressed_from_its_own_file() -> None:
+    glb = textured_grid(30, 256, grain=8)  # a JPEG map, small enough to keep its size
+    built = build_level(glb, LevelSpec("low", 1_000, 1024), "a" * 64)
+    assert built.texture_px == 256 and built.texture_format == "ktx2" and built.warning is None
+
+
 def test_vertex_colours_survive_simplification() -> None:
     sphere = trimesh.creation.icosphere(subdivisions=5)  # 20,480 faces
     colours = np.zeros((len(sphere.vertices), 4), np.uint8)
@@ -327,3 +333,30 @@ def test_a_level_that_cannot_be_made_is_a_warning_and_derive_retries(env, tmp_pa
     shown = json.loads(run_cli(env, "show", str(version_id), "--json").stdout)
     assert [lv["status"] for lv in shown["web_levels"]] == ["ready", "ready"]
     assert not any("Web level" in json.dumps(w) for w in shown["warnings"])
+
+
+def test_a_geometry_being_loaded_is_loaded_once_for_all_who_ask() -> None:
+    import threading
+
+    box = trimesh.creation.box()
+    data = geometry.pack_geometry(np.asarray(box.vertices), np.asarray(box.faces, np.int64))
+    reads: list[str] = []
+    first_read = threading.Event()
+
+    def slow_read(key: str) -> bytes:
+        reads.append(key)
+        first_read.set()
+        time.sleep(0.3)  # long enough for the second caller to arrive meanwhile
+        return data
+
+    key = "load-once-" + hashlib.sha256(os.urandom(8)).hexdigest()
+    results: list[object] = []
+    background = threading.Thread(
+        target=lambda: results.append(geometry.load_geometry(key, slow_read, "+z", "+y"))
+    )
+    background.start()
+    assert first_read.wait(5)
+    # A click while the view's background load runs: it waits for that load, never reads again.
+    results.append(geometry.load_geometry(key, slow_read, "+z", "+y"))
+    background.join(5)
+    assert reads == [key] and len(results) == 2 and results[0] is results[1]

@@ -198,14 +198,16 @@ def scene3d(
         **({"section": section} if section_form else {}),
     )
     _record_display(catalogue, version, key, actor, value, scene)
+    shown = value.get("displayed") if isinstance(value, dict) else None
     if (
-        isinstance(value, dict)
-        and value.get("type") == "ready"
+        isinstance(shown, dict)
+        and shown.get("mesh_id") in chain
         and st.session_state.get(f"{key}:warm") != version.version_id
     ):
-        # Sightlines and views want the full mesh loaded: begun once the first level is on
-        # screen, since loading a big one beside the page's first run slowed its first frame.
-        # A click before then is answered through the version's click index.
+        # Sightlines and views want the full mesh loaded: begun once a level is on screen
+        # (`displayed`, which every later message carries too), since loading a big one beside
+        # the page's first run slowed its first frame. A click before then is answered through
+        # the version's click index.
         st.session_state[f"{key}:warm"] = version.version_id
         catalogue.scenes.warm(version.version_id)
     if not isinstance(value, dict) or value.get("nonce") == st.session_state.get(seen_key):

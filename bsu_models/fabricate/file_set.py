@@ -11,6 +11,7 @@ puts the earlier files back as they were, never half of one print and half of an
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 import stat
@@ -50,10 +51,26 @@ def _set_aside(path: Path) -> Path | None:
 
 
 class PlacedFiles:
-    """A set of files in place, with the files they replaced kept until ``keep`` or ``undo``."""
+    """A set of files in place, with the files they replaced kept until ``keep`` or ``undo``.
 
-    def __init__(self) -> None:
+    From ``place_files`` until ``keep`` or ``undo``, the set holds its folder's lock (``flock``
+    on the folder): a second set of files for the same folder waits, so two prints to one name
+    never leave one's file beside the other's report, nor put an earlier file back over
+    another print's recorded one."""
+
+    def __init__(self, folder: Path) -> None:
         self._placed: list[tuple[Path, Path | None]] = []  # (path, its earlier file, if any)
+        self._lock: int | None = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the folder lets its lock go
+            self._lock = None
 
     def keep(self) -> None:
         """The new files are final: the earlier ones are let go."""
@@ -62,6 +79,7 @@ class PlacedFiles:
                 with contextlib.suppress(OSError):
                     earlier.unlink(missing_ok=True)
         self._placed = []
+        self._unlock()
 
     def undo(self) -> None:
         """The new files removed and the earlier ones back at their names, as before."""
@@ -73,19 +91,28 @@ class PlacedFiles:
                 else:
                     os.replace(earlier, path)
         self._placed = []
+        self._unlock()
 
 
 def place_files(files: list[tuple[Path, bytes]]) -> PlacedFiles:
     """Every file of ``files`` (path, bytes) in place, or ``InvalidInput`` with nothing changed:
     the files at those paths before are kept until ``keep`` (or put back by ``undo``)."""
     temporaries: list[Path] = []
-    placed = PlacedFiles()
+    folders = {path.parent for path, _data in files}
+    if len(folders) != 1:
+        raise ValueError("a set of files lies in one folder")
+    try:
+        placed = PlacedFiles(folders.pop())
+    except OSError as exc:
+        raise _refused(files[0][0].parent, exc) from None
     try:
         for path, data in files:
             temporary = _beside(path, "partial")
             temporaries.append(temporary)
             try:
-                temporary.write_bytes(data)
+                # A new file of its own: never one another process put at that name meanwhile.
+                with open(temporary, "xb") as out:
+                    out.write(data)
             except OSError as exc:
                 raise _refused(path, exc) from None
         for (path, _data), temporary in zip(files, temporaries, strict=True):

@@ -10,10 +10,13 @@ audit event with the SHA-256 of every file written.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from bsu_models.core.audit import append_event
 from bsu_models.core.blobstore import sha256_bytes
@@ -291,8 +294,10 @@ def export_print(
     result = replace(result, report_pdf_sha256=sha256_bytes(pdf))
     files += [(report_path, report), (pdf_path, pdf)]
     placed = place_files(files)
+    recorded = threading.Event()
     try:
         with write_session(ctx.engine) as session:
+            event.listen(session, "after_commit", lambda _session: recorded.set(), once=True)
             append_event(
                 session,
                 actor=ctx.actor_name(actor),
@@ -326,9 +331,14 @@ def export_print(
                 },
             )
     except BaseException:
-        # Files without their audit event are not an export anyone may rely on: the earlier
-        # print's files, if any, are put back.
-        placed.undo()
+        if recorded.is_set():
+            # The event is saved and names these files (what failed came after, such as the
+            # audit head file): they stay, as it says.
+            placed.keep()
+        else:
+            # Files without their audit event are not an export anyone may rely on: the
+            # earlier print's files, if any, are put back.
+            placed.undo()
         raise
     placed.keep()
     return result

@@ -90,17 +90,36 @@ class MeshGeometry:
 _CACHE: OrderedDict[tuple[str, str, str], MeshGeometry] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 3
+#: One lock per geometry being loaded: a click arriving while the view's background load of a
+#: big mesh runs waits for that load instead of doing the same seconds of work beside it.
+_LOADING: dict[tuple[str, str, str], threading.Lock] = {}
 
 
 def load_geometry(key: str, data_loader: Any, up_axis: str, north_axis: str) -> MeshGeometry:
     """The geometry for blob ``key`` (loaded with ``data_loader(key)`` on a miss), cached."""
-    import trimesh
-
     cache_key = (key, up_axis, north_axis)
     with _CACHE_LOCK:
         if cache_key in _CACHE:
             _CACHE.move_to_end(cache_key)
             return _CACHE[cache_key]
+        loading = _LOADING.setdefault(cache_key, threading.Lock())
+    try:
+        with loading:
+            with _CACHE_LOCK:
+                if cache_key in _CACHE:  # loaded by the caller this one waited for
+                    _CACHE.move_to_end(cache_key)
+                    return _CACHE[cache_key]
+            return _load_geometry(key, data_loader, up_axis, north_axis)
+    finally:
+        with _CACHE_LOCK:
+            if _LOADING.get(cache_key) is loading and not loading.locked():
+                del _LOADING[cache_key]
+
+
+def _load_geometry(key: str, data_loader: Any, up_axis: str, north_axis: str) -> MeshGeometry:
+    import trimesh
+
+    cache_key = (key, up_axis, north_axis)
     vertices, faces = unpack_geometry(data_loader(key))
     mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False, validate=False)
     mesh.ray.intersects_first(np.zeros((1, 3)), np.array([[0.0, 0.0, 1.0]]))  # builds the BVH

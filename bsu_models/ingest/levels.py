@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image
 
 from bsu_models.core.errors import DerivationFailed, Message
+from bsu_models.ingest.texture_files import remember_source_files, written_as_file
 
 if TYPE_CHECKING:  # trimesh takes a second to load; the command line imports this module
     import trimesh
@@ -97,6 +98,7 @@ def load_parts(glb: bytes) -> list[trimesh.Trimesh]:
     import trimesh
 
     loaded = trimesh.load(io.BytesIO(glb), file_type="glb", process=False)
+    remember_source_files(loaded)  # an unresized texture goes into each level as it is
     if isinstance(loaded, trimesh.Scene):
         return [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces)]
     return [loaded] if isinstance(loaded, trimesh.Trimesh) and len(loaded.faces) else []
@@ -113,7 +115,9 @@ def surviving_vertices(
     simplifier keeps the vertex a collapse keeps, removes the faces that lose a corner, and
     numbers what is left in the original order: so following each removed vertex to where it
     went gives the new faces in original numbering. That is checked against ``new_faces``
-    before it is used (the library's own replay does the same work and more, far slower).
+    before it is used. Each new vertex then takes the attributes of the original vertex it kept
+    the place of (the library's replay, far slower, gives one of the others collapsed into it;
+    either is on the same side of every seam).
     """
     collapses = np.asarray(collapses, dtype=np.int64).reshape(-1, 2)
     if len(collapses) and (collapses.min() < 0 or collapses.max() >= vertex_count):
@@ -174,15 +178,6 @@ def _image_of(material: Any) -> Image.Image | None:
     return getattr(material, "baseColorTexture", None) or getattr(material, "image", None)
 
 
-def _quick_png(image: Image.Image) -> Image.Image:
-    """``image``, saved as PNG (trimesh writes a GLB's textures with ``image.save(file,
-    format=...)``) at zlib's fastest level: that PNG only carries the map to basisu, or to the
-    browser where basisu fails, and the default level spent seconds on a 4096 px photograph."""
-    if not isinstance(image.save, functools.partial):  # an unresized map serves every level
-        image.save = functools.partial(image.save, compress_level=1)  # type: ignore[method-assign]
-    return image
-
-
 def _fit_texture(mesh: Any, max_px: int) -> int | None:
     """Shrink the mesh's texture to at most ``max_px`` on its longest side (sides multiples
     of 4, as Basis needs); returns the longest side kept, None without texture."""
@@ -201,7 +196,7 @@ def _fit_texture(mesh: Any, max_px: int) -> int | None:
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
         image = image.resize(size, Image.Resampling.LANCZOS)
     pbr = trimesh.visual.material.PBRMaterial(
-        baseColorTexture=_quick_png(image),
+        baseColorTexture=written_as_file(image),
         baseColorFactor=[255, 255, 255, 255],
         metallicFactor=0.0,
         roughnessFactor=1.0,
@@ -346,7 +341,9 @@ def _images_to_ktx2(glb: bytes, work: Path) -> bytes:
     for number, image in enumerate(doc.get("images", [])):
         view = doc["bufferViews"][image["bufferView"]]
         start = view.get("byteOffset", 0)
-        source = work / f"image{number}.png"
+        # basisu reads an image by its name's extension.
+        suffix = ".jpg" if image.get("mimeType") == "image/jpeg" else ".png"
+        source = work / f"image{number}{suffix}"
         target = work / f"image{number}.ktx2"
         source.write_bytes(binary[start : start + view["byteLength"]])
         # comp_level 0 without RDO: seconds rather than minutes for a 4k map on two cores.

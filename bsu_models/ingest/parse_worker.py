@@ -39,6 +39,7 @@ from bsu_models.ingest.meshdata import (
     validate_arrays,
 )
 from bsu_models.ingest.ply_strips import read_ply_with_strips
+from bsu_models.ingest.texture_files import remember_source_files, write_textures_as_files
 from bsu_models.ingest.textures import check_textures
 
 _IMAGE_MAGIC = (
@@ -218,9 +219,10 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
 
     if isinstance(loaded, trimesh.Scene):
         meshes = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)]
-        _keep_image_formats(loaded, meshes)
+        write_textures_as_files(meshes)
     elif isinstance(loaded, trimesh.Trimesh):
         meshes = [loaded]
+        write_textures_as_files(meshes)
     else:
         meshes = []
     if not meshes:
@@ -233,31 +235,6 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
     vertices = np.concatenate([np.asarray(m.vertices) for m in meshes])
     faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
     return vertices, faces, meshes[0] if len(meshes) == 1 else None
-
-
-_TEXTURES = (
-    "baseColorTexture",
-    "normalTexture",
-    "emissiveTexture",
-    "occlusionTexture",
-    "metallicRoughnessTexture",
-    "image",
-)
-
-
-def _keep_image_formats(scene: Any, meshes: list[Any]) -> None:
-    """``Scene.dump`` copies each mesh's texture images, and a copied PIL image forgets its
-    format: the web copy would store a JPEG photograph as PNG (several times the bytes, and an
-    8192 px one takes 10 to 30 s to encode). The copies take their originals' formats back."""
-    for mesh in meshes:
-        original = scene.geometry.get(mesh.metadata.get("name"))
-        copied_material = getattr(mesh.visual, "material", None)
-        source_material = getattr(getattr(original, "visual", None), "material", None)
-        for name in _TEXTURES:
-            copied = getattr(copied_material, name, None)
-            source = getattr(source_material, name, None)
-            if isinstance(copied, Image.Image) and isinstance(source, Image.Image):
-                copied.format = copied.format or source.format
 
 
 def _vertex_colours(mesh: Any, count: int) -> np.ndarray | None:
@@ -293,7 +270,7 @@ def _texture_of(mesh: Any) -> tuple[np.ndarray | None, bytes | None]:
     image = image.convert("RGB")
     image = image.reduce(-(-max(image.size) // _THUMBNAIL_TEXTURE_PX))
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=1)
     return np.asarray(uv), buffer.getvalue()
 
 
@@ -367,6 +344,7 @@ def parse_upload(
             format=fmt.upper(),
             detail=_describe_parser_error(exc),
         ) from None
+    remember_source_files(loaded)  # before anything reads the pixels, which lets the file go
     vertices, faces, single = _geometry_of(loaded, label)
     textured = (
         single if getattr(getattr(single, "visual", None), "kind", None) == "texture" else None
@@ -412,6 +390,7 @@ def parse_upload(
         # Several textured parts (photogrammetry often splits its atlas): the web copy keeps
         # every part with its own texture; facts and pictures use the joined surface.
         scene = loaded
+        write_textures_as_files(scene.geometry.values())
     else:
         scene = trimesh.Scene(mesh)
 
