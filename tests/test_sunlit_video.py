@@ -68,6 +68,9 @@ def test_a_frame_is_shaded_as_the_sun_of_its_step_predicts(block, tmp_path):
     assert not np.array_equal(evening, unlit)
     # A step without a time in a sunlit video keeps no sun of another step: no shadow.
     assert abs(_at(untimed, version, east, 0) - _at(untimed, version, west, 0)) < 6
+    # Nor is it night: it is lit as a video of steps without times is (as stills without one).
+    for x, y in ((west, 0), (east, 0), (0, 0), (-400, 200)):
+        assert _at(untimed, version, x, y) == pytest.approx(_at(unlit, version, x, y), abs=8)
 
 
 def test_a_step_after_sunset_has_no_sunlight(block):

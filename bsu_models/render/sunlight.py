@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -49,6 +50,15 @@ NIGHT_LAMP_PLACE = (-6.0, 8.0, 10.0)
 #: 4k still's shadows are baked as finely as a full-HD still's. Baking 3840 texels a side
 #: instead cost a tenth of a 4k sunlit still and moved only shadow edges, by a pixel.
 SHADOW_MAP_MAX = 2048
+#: A frame of a sunlit video whose step has no time has no known sun, and is not night either:
+#: it is lit neutrally, as a still without a time is, by the headlight alone (which casts no
+#: shadow), about as bright on a face turned to the camera as a still's light kit, with the
+#: model's own surface as it has in such a still.
+NEUTRAL_FILL = 0.73
+
+#: The model's surface (ambient, diffuse, specular) as ``model_plotter`` gave it, before the sun
+#: changed it: a video's steps without a time get it back.
+_STILL_SURFACE: WeakKeyDictionary[Any, tuple[float, float, float]] = WeakKeyDictionary()
 
 
 def light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: int) -> None:
@@ -57,6 +67,7 @@ def light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: i
     and the night lamp, switched on while the sun is down (``move_sun``). The shadow passes
     are set up only for a sun above the horizon."""
     prop = model_actor(plotter).GetProperty()
+    _STILL_SURFACE[plotter] = (prop.GetAmbient(), prop.GetDiffuse(), prop.GetSpecular())
     prop.SetDiffuse(0.75)
     prop.SetSpecular(0.0)
     position, centre = _sun_place(mesh, sun)
@@ -121,18 +132,30 @@ def _sun_place(
     return as_triple(centre + direction * reach), as_triple(centre)
 
 
-def move_sun(plotter: Any, mesh: MeshArrays, sun: Sunlight) -> None:
+def move_sun(plotter: Any, mesh: MeshArrays, sun: Sunlight | None) -> None:
     """Put the sun of a plotter lit by it (``model_plotter``) where ``sun`` says, for the
     frames of a video whose steps happen at different times; a sun below the horizon is
-    switched off (no light, no shadow map) and the night lamp on. Call it while holding
-    ``_RENDER_LOCK``. Only the model's ambient light changes: figures keep the light they were
-    added with, as in a still, whether or not they were put in again since."""
+    switched off (no light, no shadow map) and the night lamp on; no sun (a step without a
+    time) is neutral light (``NEUTRAL_FILL``). Call it while holding ``_RENDER_LOCK``. Only the
+    model's surface changes: figures keep the light they were added with, as in a still,
+    whether or not they were put in again since."""
+    up = sun is not None and sun.up
     for light in plotter.renderer.lights:
         if light.light_type == light.SCENE_LIGHT and not light.positional:
-            light.position, light.focal_point = _sun_place(mesh, sun)
-            light.SetSwitch(sun.up)
+            if sun is not None:
+                light.position, light.focal_point = _sun_place(mesh, sun)
+            light.SetSwitch(up)
         elif light.light_type == light.HEADLIGHT:
-            light.intensity = SKY_FILL if sun.up else NIGHT_FILL
+            light.intensity = NEUTRAL_FILL if sun is None else SKY_FILL if up else NIGHT_FILL
         elif light.light_type == light.CAMERA_LIGHT:
-            light.SetSwitch(not sun.up)
-    model_actor(plotter).GetProperty().SetAmbient(SKY_AMBIENT if sun.up else NIGHT_AMBIENT)
+            light.SetSwitch(sun is not None and not sun.up)
+    prop = model_actor(plotter).GetProperty()
+    if sun is None:
+        ambient, diffuse, specular = _STILL_SURFACE.get(plotter, (0.22, 0.85, 0.0))
+        prop.SetAmbient(ambient)
+        prop.SetDiffuse(diffuse)
+        prop.SetSpecular(specular)
+    else:
+        prop.SetAmbient(SKY_AMBIENT if up else NIGHT_AMBIENT)
+        prop.SetDiffuse(0.75)
+        prop.SetSpecular(0.0)

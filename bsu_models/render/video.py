@@ -370,8 +370,8 @@ def frames(
     for _ in range(round(TITLE_SECONDS * settings.fps)):
         yield title
     # One plotter lit by the sun for the whole video when any step has one (with shadows when
-    # it is up at any step); its sun moves with the steps' times, and a step after sunset, or
-    # without a time, gets the night lighting that a still of it gets.
+    # it is up at any step); its sun moves with the steps' times, a step after sunset gets the
+    # night lighting and a step without a time the neutral light that a still of it gets.
     risen = next((s.sun for s in steps if s.sun is not None and s.sun.up), None)
     risen = risen or next((s.sun for s in steps if s.sun is not None), None)
     with _RENDER_LOCK:
@@ -390,8 +390,8 @@ def frames(
             layer = _moving_layer(steps, frame)
             with _RENDER_LOCK:
                 if risen is not None:
-                    # A step with no time has no known sun: no sunlight.
-                    move_sun(plotter, mesh, sun or Sunlight(risen.direction, up=False))
+                    # A step with no time has no known sun: neutral light, no shadow.
+                    move_sun(plotter, mesh, sun)
                 if camera.section != cut:
                     model.mapper.RemoveAllClippingPlanes()
                     if camera.section is not None:
