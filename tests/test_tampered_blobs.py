@@ -58,3 +58,28 @@ def test_changed_stored_files_are_refused_not_used(sqlite_catalogue, tmp_path):
         cat.web_glb(version.version_id)
     with pytest.raises(bsu_models.IntegrityError, match=CHANGED):
         cat.thumbnail_png(version.version_id)
+
+
+def test_a_changed_web_copy_is_refused_for_a_textured_still(sqlite_catalogue, tmp_path):
+    """A textured model's pictures take their texture from the web copy: changed on disk, the
+    still is refused rather than drawn from it."""
+    from PIL import Image
+
+    cat = sqlite_catalogue
+    cat.add_case("KC-B-2", "Textured blob case")
+    Image.new("RGB", (16, 16), (190, 60, 40)).save(tmp_path / "tiles.png")
+    (tmp_path / "deck.mtl").write_text("newmtl deck\nmap_Kd tiles.png\n")
+    (tmp_path / "deck.obj").write_text(
+        "mtllib deck.mtl\nv 0 0 0\nv 13.1 0 0\nv 13.1 7.3 0\nv 0 7.3 0\n"
+        "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nusemtl deck\nf 1/1 2/2 3/3 4/4\n"
+    )
+    files = [
+        bsu_models.UploadFile(name, (tmp_path / name).read_bytes())
+        for name in ("deck.obj", "deck.mtl", "tiles.png")
+    ]
+    version = cat.import_model(files, case="KC-B-2", name="Deck", units="m", scale="1:1").version
+    assert version.has_texture
+    web = next(f.sha256 for f in version.files if f.role == "web_glb")
+    _tamper(cat, web, -1)
+    with pytest.raises(bsu_models.IntegrityError, match=CHANGED):
+        cat.render_still(version.version_id, size="storyboard")
