@@ -31,6 +31,8 @@ from bsu_models.core.schema import GENESIS_HASH, open_schema
 
 # session.info key of the rows a write transaction touched (``bsu_models.core.state_ledger``)
 LEDGER_KEY = "bsu_state_ledger"
+#: Set in a write session's ``info`` once its transaction has committed (``committed``).
+COMMITTED_KEY = "bsu_committed"
 #: How often :func:`write_retrying` runs a unit of work that clashed with another writer.
 WRITE_ATTEMPTS = 5
 # SQLSTATEs of PostgreSQL's transient failures: serialization failure, deadlock detected.
@@ -153,7 +155,15 @@ def _transaction(engine: Engine) -> Iterator[Session]:
         session.info[LEDGER_KEY] = set()
         with session.begin():
             yield session
+        session.info[COMMITTED_KEY] = True
         write_head_file(engine, session.info.get(SESSION_KEY))
+
+
+def committed(session: Session | None) -> bool:
+    """Whether the transaction of a write session has committed, for a caller whose
+    ``write_session`` raised: a failure after the commit (the audit head file) leaves what it
+    saved saved."""
+    return session is not None and bool(session.info.get(COMMITTED_KEY))
 
 
 @contextmanager

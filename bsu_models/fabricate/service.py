@@ -10,18 +10,15 @@ audit event with the SHA-256 of every file written.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-
 from bsu_models.core.audit import append_event
 from bsu_models.core.blobstore import sha256_bytes
 from bsu_models.core.context import ServiceContext
-from bsu_models.core.db import write_session
+from bsu_models.core.db import committed, write_session
 from bsu_models.core.errors import InvalidInput
 from bsu_models.core.i18n import check_language, format_datetime, t
 from bsu_models.core.text import text_sha256
@@ -294,10 +291,9 @@ def export_print(
     result = replace(result, report_pdf_sha256=sha256_bytes(pdf))
     files += [(report_path, report), (pdf_path, pdf)]
     placed = place_files(files)
-    recorded = threading.Event()
+    session = None
     try:
         with write_session(ctx.engine) as session:
-            event.listen(session, "after_commit", lambda _session: recorded.set(), once=True)
             append_event(
                 session,
                 actor=ctx.actor_name(actor),
@@ -331,7 +327,7 @@ def export_print(
                 },
             )
     except BaseException:
-        if recorded.is_set():
+        if committed(session):
             # The event is saved and names these files (what failed came after, such as the
             # audit head file): they stay, as it says.
             placed.keep()
