@@ -198,10 +198,8 @@ def scene3d(
         **({"section": section} if section_form else {}),
     )
     _record_display(catalogue, version, key, actor, value, scene)
-    shown = value.get("displayed") if isinstance(value, dict) else None
     if (
-        isinstance(shown, dict)
-        and shown.get("mesh_id") in chain
+        _displayed(value, chain) is not None
         and st.session_state.get(f"{key}:warm") != version.version_id
     ):
         # Sightlines and views want the full mesh loaded: begun once a level is on screen
@@ -241,6 +239,12 @@ def _exact_click(
     return {**value, "point": list(point), "face": face, "browser_point": value.get("point")}
 
 
+def _displayed(value: object, chain: list[str]) -> dict | None:
+    """The component's ``displayed`` (a level of ``chain`` on screen now), or None."""
+    shown = value.get("displayed") if isinstance(value, dict) else None
+    return shown if isinstance(shown, dict) and shown.get("mesh_id") in chain else None
+
+
 def _record_display(
     catalogue: bsu_models.Catalogue,
     version: bsu_models.VersionInfo,
@@ -251,8 +255,8 @@ def _record_display(
 ) -> None:
     """Record a display of the model from the browser's cache, once per display. (Bytes sent
     by the app were recorded when they were read for sending.)"""
-    shown = value.get("displayed") if isinstance(value, dict) else None
-    if not isinstance(shown, dict) or shown.get("mesh_id") not in mesh_chain(version):
+    shown = _displayed(value, mesh_chain(version))
+    if shown is None:
         return
     recorded = f"{key}:displayed"
     if shown.get("at") == st.session_state.get(recorded):

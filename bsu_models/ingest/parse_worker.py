@@ -219,10 +219,8 @@ def _geometry_of(loaded: Any, label: str) -> tuple[np.ndarray, np.ndarray, Any]:
 
     if isinstance(loaded, trimesh.Scene):
         meshes = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)]
-        write_textures_as_files(meshes)
     elif isinstance(loaded, trimesh.Trimesh):
         meshes = [loaded]
-        write_textures_as_files(meshes)
     else:
         meshes = []
     if not meshes:
@@ -390,9 +388,9 @@ def parse_upload(
         # Several textured parts (photogrammetry often splits its atlas): the web copy keeps
         # every part with its own texture; facts and pictures use the joined surface.
         scene = loaded
-        write_textures_as_files(scene.geometry.values())
     else:
         scene = trimesh.Scene(mesh)
+    write_textures_as_files(scene.geometry.values())  # as uploaded, or a fast lossless PNG
 
     def tag_source(tree: dict[str, Any]) -> None:
         tree.setdefault("asset", {})["extras"] = {

@@ -31,6 +31,7 @@ class Sunlight:
 #: Sunlit pictures: the sun's share of the light and the sky's (ambient, plus a faint light
 #: from the camera that casts no shadow), so that faces in shadow stay readable.
 SUN_INTENSITY = 1.0
+SUN_DIFFUSE = 0.75  # the model's diffuse share while lit by the sun or the night lamp
 SUN_COLOUR = (1.0, 0.97, 0.92)
 SKY_AMBIENT = 0.38
 SKY_FILL = 0.22
@@ -68,8 +69,6 @@ def light_by_sun(pv: Any, plotter: Any, mesh: MeshArrays, sun: Sunlight, side: i
     are set up only for a sun above the horizon."""
     prop = model_actor(plotter).GetProperty()
     _STILL_SURFACE[plotter] = (prop.GetAmbient(), prop.GetDiffuse(), prop.GetSpecular())
-    prop.SetDiffuse(0.75)
-    prop.SetSpecular(0.0)
     position, centre = _sun_place(mesh, sun)
     light = pv.Light(
         position=position,
@@ -149,13 +148,12 @@ def move_sun(plotter: Any, mesh: MeshArrays, sun: Sunlight | None) -> None:
             light.intensity = NEUTRAL_FILL if sun is None else SKY_FILL if up else NIGHT_FILL
         elif light.light_type == light.CAMERA_LIGHT:
             light.SetSwitch(sun is not None and not sun.up)
+    ambient, diffuse, specular = (
+        _STILL_SURFACE[plotter]
+        if sun is None
+        else (SKY_AMBIENT if up else NIGHT_AMBIENT, SUN_DIFFUSE, 0.0)
+    )
     prop = model_actor(plotter).GetProperty()
-    if sun is None:
-        ambient, diffuse, specular = _STILL_SURFACE.get(plotter, (0.22, 0.85, 0.0))
-        prop.SetAmbient(ambient)
-        prop.SetDiffuse(diffuse)
-        prop.SetSpecular(specular)
-    else:
-        prop.SetAmbient(SKY_AMBIENT if up else NIGHT_AMBIENT)
-        prop.SetDiffuse(0.75)
-        prop.SetSpecular(0.0)
+    prop.SetAmbient(ambient)
+    prop.SetDiffuse(diffuse)
+    prop.SetSpecular(specular)
