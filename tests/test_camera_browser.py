@@ -278,6 +278,9 @@ def test_a_frame_kept_in_the_page_and_a_place_and_height_read_off_the_frame(
     form.get_by_label("CCTV camera (as the system names it)").fill("NTN-RD-07")
     form.get_by_label("Time on the footage").fill("2026-11-20T21:03:16")
     form.get_by_label("Exhibit number").fill("JL/13")
+    # Streamlit's "… per file" line (not the frame's limit) is hidden, as on the upload page.
+    expect(form.get_by_test_id("stFileUploaderDropzoneInstructions")).to_be_hidden()
+    _shot(page, "cctv-frame-form.png")
     form.get_by_role("button", name="Keep the frame").click()
     _wait_idle(page)
     expect(main).to_contain_text(re.compile(r"Kept frame [0-9a-f]{12} \(640×480\) for CAM 7\."))

@@ -188,14 +188,13 @@ def test_editor_carries_shows_results_in_place_and_keeps_its_address(running_app
     sidebar.get_by_role("link", name="上載").click()
     _wait_idle(page)
     # Streamlit's own English ("Upload", "1GB per file") is hidden; the button shows our word.
+    expect(main).to_contain_text("每次匯入合共最多 512 MB")  # the upload page, drawn
     button = main.get_by_test_id("stFileUploaderDropzone").get_by_test_id("stBaseButton-secondary")
-    word = button.get_by_test_id("stMarkdownContainer").evaluate(
-        "(el) => getComputedStyle(el, '::after').content"
-    )
+    words = button.get_by_test_id("stMarkdownContainer")
+    word = words.evaluate("(el) => getComputedStyle(el, '::after').content")
     assert word == '"選擇檔案"'
     expect(button.get_by_text("Upload", exact=True)).to_be_hidden()
     expect(main.get_by_test_id("stFileUploaderDropzoneInstructions")).to_be_hidden()
-    expect(main).to_contain_text("每次匯入合共最多 512 MB")
     _shot(page, "upload-zh.png")
 
 

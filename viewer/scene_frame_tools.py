@@ -13,7 +13,16 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.shared import actor, done, error_text, kept_choice, notices, plain, t
+from viewer.shared import (
+    actor,
+    done,
+    error_text,
+    kept_choice,
+    notices,
+    plain,
+    t,
+    uploader_words,
+)
 
 #: What a click on a matched camera's frame does.
 FRAME_USES = ("pair", "place", "height")
@@ -36,11 +45,18 @@ def add_frame_form(
         return
     with st.expander(t("Add a CCTV frame"), icon=":material/add_photo_alternate:"):
         notices("frame_add")
+        uploader_words()
         with st.form("cctv_frame_add", clear_on_submit=True):
             camera = st.selectbox(
                 t("Camera entity"), list(cameras), format_func=lambda i: plain(cameras[i])
             )
-            upload = st.file_uploader(t("Still from the footage (PNG or JPEG)"), type=None)
+            upload = st.file_uploader(
+                t("Still from the footage (PNG or JPEG)"),
+                type=None,
+                help=t("At most {pixels:,} pixels.").format(
+                    pixels=cat.settings.max_texture_pixels
+                ),
+            )
             camera_ref = st.text_input(t("CCTV camera (as the system names it)"))
             recorded_at = st.text_input(t("Time on the footage"), placeholder="2026-11-20T21:03:15")
             exhibit = st.text_input(t("Exhibit number"))

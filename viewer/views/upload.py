@@ -78,6 +78,8 @@ st.caption(
 
 case_labels = {f"{c.reference} — {c.title}": c.reference for c in cases}
 case_label = st.selectbox(t("Case"), list(case_labels), key="upload_case")
+# The uploader's words are styled before it is drawn, so it never shows Streamlit's own.
+uploader_words()
 files = st.file_uploader(
     t("Mesh file(s) or a zip"),
     accept_multiple_files=True,
@@ -85,7 +87,6 @@ files = st.file_uploader(
     key=f"upload_files_{st.session_state.get('upload_round', 0)}",
     help=t("Several files: the mesh plus its MTL and texture images."),
 )
-uploader_words()
 st.caption(
     t("Drop the files here or choose them; up to {size} in all per import.").format(
         size=size_text(cat.settings.max_upload_bytes)
