@@ -65,10 +65,29 @@ def _clean_faces(faces: np.ndarray) -> np.ndarray:
         flat = (key[:, 0] * n + key[:, 1]) * n + key[:, 2]
         order = np.argsort(flat, kind="stable")
         ordered = flat[order]
-        first = order[np.r_[True, ordered[1:] != ordered[:-1]]]
-    else:
-        _unique, first = np.unique(key, axis=0, return_index=True)
+        repeated = ordered[1:] == ordered[:-1]
+        if not repeated.any():
+            return faces
+        # The first of each run of equal keys is kept (a stable sort keeps them in order).
+        keep = np.ones(len(faces), dtype=bool)
+        keep[order[1:][repeated]] = False
+        return faces[keep]
+    _unique, first = np.unique(key, axis=0, return_index=True)
     return faces[np.sort(first)]
+
+
+def used_corners(faces: np.ndarray, vertex_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The corners ``faces`` use, in order, and the faces renumbered to them, as
+    ``np.unique(faces, return_inverse=True)`` gives them. A large share of the corners is
+    marked instead of sorted (a third of the time on a million faces); a small piece is
+    sorted, as marking costs in proportion to all the corners."""
+    if faces.size * 8 < vertex_count:
+        used, local = np.unique(faces, return_inverse=True)
+        return used, local.reshape(-1, 3)
+    used = np.zeros(vertex_count, dtype=bool)
+    used[faces] = True
+    number = np.cumsum(used) - 1
+    return np.flatnonzero(used), number[faces]
 
 
 def connected_pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
@@ -76,10 +95,12 @@ def connected_pieces(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndar
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    a = faces[:, [0, 1, 2]].ravel()
-    b = faces[:, [1, 2, 0]].ravel()
+    # Two edges of each face join its three corners; weakly connected pieces of the directed
+    # graph are the pieces of the undirected one, found without making it symmetric first.
+    a = faces[:, [0, 1]].ravel()
+    b = faces[:, [1, 2]].ravel()
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(vertex_count,) * 2)
-    count, labels = connected_components(graph, directed=False)
+    count, labels = connected_components(graph, directed=True, connection="weak")
     return count, labels[faces[:, 0]]
 
 
@@ -99,20 +120,26 @@ def edge_facts(faces: np.ndarray, vertex_count: int) -> EdgeFacts:
     directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
     n = np.int64(max(vertex_count, 1))
     # Each edge's undirected key and its direction; one sort groups the uses of each edge.
+    # The counts are taken along the sorted keys and only the two flags go back to edge order
+    # (gathering the counts back per edge costs more than the sort).
     up = directed[:, 0] < directed[:, 1]
     key = np.where(up, directed[:, 0] * n + directed[:, 1], directed[:, 1] * n + directed[:, 0])
+    if not len(key):
+        return EdgeFacts(directed, np.zeros(0, bool), np.zeros(0, bool))
     order = np.argsort(key)
     ordered = key[order]
-    run_start = np.r_[True, ordered[1:] != ordered[:-1]]
-    group = np.empty(len(key), dtype=np.int64)
-    group[order] = np.cumsum(run_start) - 1
-    total = np.bincount(group)
-    upward = np.bincount(group, weights=up)
-    same = np.where(up, upward[group], total[group] - upward[group])
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    lengths = np.diff(np.r_[starts, len(key)])
+    up_sorted = up[order]
+    total = np.repeat(lengths, lengths)
+    upward = np.repeat(np.add.reduceat(up_sorted.astype(np.int64), starts), lengths)
+    same = np.where(up_sorted, upward, total - upward)
     # A rim edge: no face has its reverse. Not orientable: used twice in the same direction,
     # or shared by more than two faces.
-    rim = same == total[group]
-    bad = (same >= 2) | (total[group] > 2)
+    rim = np.empty(len(key), dtype=bool)
+    bad = np.empty(len(key), dtype=bool)
+    rim[order] = same == total
+    bad[order] = (same >= 2) | (total > 2)
     return EdgeFacts(directed, rim, bad)
 
 
@@ -235,16 +262,17 @@ def solidify(
     # separate pieces is valid); pieces that may overlap go into different ones, which the
     # union below joins.
     if closed.any():
-        a, b, c = (vertices[cleaned[:, i]] for i in range(3))
-        volume = np.bincount(piece_of, np.einsum("ij,ij->i", a, np.cross(b, c)), count)
+        of_closed = closed[piece_of]
+        a, b, c = (vertices[cleaned[of_closed, i]] for i in range(3))
+        volume = np.bincount(piece_of[of_closed], np.einsum("ij,ij->i", a, np.cross(b, c)), count)
         flipped = cleaned.copy()
         inward = (volume < 0)[piece_of]
         flipped[inward] = flipped[inward][:, ::-1]
         group = _apart_groups(vertices, cleaned, piece_of, closed)
         for number in range(int(group.max()) + 1):
             chosen = flipped[group[piece_of] == number]
-            used, local = np.unique(chosen, return_inverse=True)
-            together = as_manifold(vertices[used], local.reshape(-1, 3))
+            used, local = used_corners(chosen, len(vertices))
+            together = as_manifold(vertices[used], local)
             if together is None:
                 bad |= closed & (group == number)
                 continue
@@ -254,8 +282,7 @@ def solidify(
     bounds = np.searchsorted(piece_of[order], np.arange(count + 1))
     for index in np.flatnonzero(bad | open_).tolist():
         rows = order[bounds[index] : bounds[index + 1]]
-        used, local = np.unique(cleaned[rows], return_inverse=True)
-        local = local.reshape(-1, 3)
+        used, local = used_corners(cleaned[rows], len(vertices))
         points = vertices[used]
         solid = None
         if not bad[index]:
@@ -274,8 +301,23 @@ def solidify(
             result.hulled += 1
         solids.append(solid)
     if solids:
-        result.solid = m3d.Manifold.batch_boolean(solids, m3d.OpType.Add)
+        result.solid = _joined(solids)
     return result
+
+
+def _joined(solids: list[Any]) -> Any:
+    """The union of ``solids`` (manifolds). manifold3d's batch union goes over its largest
+    operand again for each smaller one joined to it (a 1.27M-face terrain with eight groups of
+    buildings: 2.5 s, against 0.95 s when the buildings are joined first), so the others are
+    joined first and the largest once, last. The others' union is evaluated on its own first:
+    left lazy, manifold3d would fold both unions back into one batch."""
+    m3d = _manifold3d()
+    ordered = sorted(solids, key=lambda solid: solid.num_tri())
+    if len(ordered) <= 2:
+        return m3d.Manifold.batch_boolean(ordered, m3d.OpType.Add)
+    others = m3d.Manifold.batch_boolean(ordered[:-1], m3d.OpType.Add)
+    others.status()  # evaluates it
+    return others + ordered[-1]
 
 
 def _signed_volume_of_sheet(vertices: np.ndarray, faces: np.ndarray) -> float:
