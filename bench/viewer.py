@@ -51,9 +51,10 @@ Figures (issue 15's ``bench/viewer.py``):
 Ours' time is split from the page's stamps (navigation and resource timing, WebSocket messages,
 the component's messages): the Streamlit shell to the sign-in form, the sign-in run until the
 component's iframe is inserted, the component's page and three.js until componentReady, then the
-viewer's part -- IndexedDB lookup, need_mesh until the level arrives on the WebSocket (the script
-run that answers it), handing the bytes to the frame, parsing, drawing -- against bare's fetch,
-parse and draw. The time until the last level (``high``) is drawn is printed as well.
+viewer's part -- the first level comes with the view's first drawing when the session has not
+sent it yet (else: IndexedDB lookup, need_mesh until the level arrives on the WebSocket, the
+script run that answers it, handing the bytes to the frame), parsing, drawing -- against bare's
+fetch, parse and draw. The time until the last level (``high``) is drawn is printed as well.
 
 Later reruns that keep the model -- the ``r`` key three times, the "Versions of this model"
 expander, and the clicks below -- must not send a level again: their total and largest frame are
@@ -692,6 +693,11 @@ def _ours_timeline(
         if name in ("componentReady", "need_mesh", "ready"):
             stamps.setdefault(f"frame->main: {name}", message["t"])
     need = stamps.get("frame->main: need_mesh")
+    with_args = frame["marks"].get("meshArgs")
+    if need is not None and with_args is not None and with_args < need:
+        # The first level came with the view's first drawing; this need_mesh asks for the next.
+        del stamps["frame->main: need_mesh"]
+        need = None
     if need is not None:
         after = [(t, size) for t, size in main["ws"] if t >= need]
         if after:
@@ -955,6 +961,7 @@ OURS_SPANS = {
     "run_to_level": ("main: script run starts", "main: level WebSocket message"),
     "from_iframe": ("main: component iframe inserted", "frame: first frame drawn"),
     "to_component": ("main: level WebSocket message", "frame: level in args"),
+    "ready_to_args": ("frame->main: componentReady", "frame: level in args"),
     "parse_show": ("frame: level in args", "frame: data-mesh-loaded"),
     "draw": ("frame: data-mesh-loaded", "frame: first frame drawn"),
     "presented": (None, "frame: presented"),
@@ -1089,12 +1096,17 @@ def report_model(
         f"page + three.js to componentReady {_ms(s['ours_component_load_ms'])} (its HTML "
         f"{_ms(s['ours_frame_html_ms'])}, three.js files {_ms(s['ours_frame_three_ms'])}, main.js "
         f"to componentReady {_ms(s['ours_frame_main_js_ms'])}), then the viewer's "
-        f"own part (componentReady -> first frame) {_ms(s['ours_viewer_part_ms'])} = IndexedDB "
-        f"lookup {_ms(s['ours_idb_lookup_ms'])} + need_mesh -> level on the WebSocket "
-        f"{_ms(s['ours_python_run_ms'])} (to the script run's start {_ms(s['ours_run_start_ms'])}"
-        f", run -> level message {_ms(s['ours_run_to_level_ms'])}) + to the component "
-        f"{_ms(s['ours_to_component_ms'])} + parse/show {_ms(s['ours_parse_show_ms'])} + draw "
-        f"{_ms(s['ours_draw_ms'])}"
+        f"own part (componentReady -> first frame) {_ms(s['ours_viewer_part_ms'])} = "
+        + (
+            f"IndexedDB lookup {_ms(s['ours_idb_lookup_ms'])} + need_mesh -> level on the "
+            f"WebSocket {_ms(s['ours_python_run_ms'])} (to the script run's start "
+            f"{_ms(s['ours_run_start_ms'])}, run -> level message "
+            f"{_ms(s['ours_run_to_level_ms'])}) + to the component "
+            f"{_ms(s['ours_to_component_ms'])}"
+            if s.get("ours_idb_lookup_ms") is not None
+            else f"the level in the first drawing's arguments {_ms(s['ours_ready_to_args_ms'])}"
+        )
+        + f" + parse/show {_ms(s['ours_parse_show_ms'])} + draw {_ms(s['ours_draw_ms'])}"
     )
     say(
         f"  bare: page + three.js {_ms(s['bare_page_load_ms'])}, then module start -> first "

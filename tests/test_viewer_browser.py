@@ -152,6 +152,21 @@ CACHED_MESHES = """async () => {
 }"""
 
 
+# The types of the values the 3D viewer sends to Streamlit, in order (kept in the app's page).
+VIEWER_VALUES = """(() => {
+  if (window.top !== window) return;
+  window.__viewerValues = [];
+  window.addEventListener('message', (e) => {
+    const d = e.data;
+    if (!d || d.type !== 'streamlit:setComponentValue') return;
+    const frames = [...document.querySelectorAll('iframe[title*="scene3d"]')];
+    if (frames.some((f) => f.contentWindow === e.source)) {
+      window.__viewerValues.push(d.value?.type ?? null);
+    }
+  }, true);
+})();"""
+
+
 def _cached_meshes(page, wanted, timeout_s: float = 30.0) -> int:  # type: ignore[no-untyped-def]
     """The count of cached meshes once ``wanted(count)`` holds (or the last count seen)."""
     deadline = time.monotonic() + timeout_s
@@ -207,8 +222,12 @@ def test_cached_views_are_audited_and_sign_out_empties_the_cache(running_app, br
     from playwright.sync_api import expect
 
     page, env = browser_page, running_app.env
+    page.add_init_script(VIEWER_VALUES)
     _open_model(page, running_app.base_url, teapot)
     assert _cached_meshes(page, lambda n: n >= 1) >= 1
+    # New in this session, the model came with the view's first drawing: not asked for.
+    page.wait_for_function("window.__viewerValues.includes('ready')")
+    assert "need_mesh" not in page.evaluate("window.__viewerValues")
     expect(
         page.locator('iframe[title*="scene3d"]').first.content_frame.locator("#status")
     ).not_to_contain_text("browser cache")

@@ -1,8 +1,10 @@
 """The 3D viewer component (three.js in ``components/scene3d/static``) and its Python side.
 
-The mesh travels once per session and version: the browser asks for it (``need_mesh``) only
-when neither its page nor its IndexedDB cache has that content hash, and Python then sends the
-bytes through the session's own connection, so no case file is ever on a public path. Events
+The mesh travels once per session and version, through the session's own connection, so no
+case file is ever on a public path. The first level goes with the view's first drawing when
+this session has not sent it yet (the browser's cache is emptied as a session begins); any other
+the browser asks for (``need_mesh``) when neither its page nor its IndexedDB cache has that
+content hash. Events
 from the browser (clicks, saved cameras) carry a nonce; each is handed to the page once.
 
 Every display is an audit event: sending the bytes records a view (``Catalogue.web_glb``), and
@@ -31,6 +33,8 @@ from viewer.shared import error_text, language, t
 
 _STATIC = Path(__file__).resolve().parent / "components" / "scene3d" / "static"
 _COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
+#: The levels (content hashes) this session has sent to the browser.
+SENT_KEY = "scene3d:sent"
 
 
 def mesh_id(version: bsu_models.VersionInfo) -> str:
@@ -161,7 +165,8 @@ def scene3d(
     step. A page with a ``section_form`` (``viewer.scene_section``) says which ``section`` box
     to show (None: the whole model); on other pages a saved view shows its own."""
     chain = mesh_chain(version)
-    sent_key, seen_key = f"{key}:mesh_sent", f"{key}:seen"
+    seen_key = f"{key}:seen"
+    sent: set[str] = st.session_state.setdefault(SENT_KEY, set())
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
     if (
         isinstance(pending, dict)
@@ -173,6 +178,11 @@ def scene3d(
         st.session_state[seen_key] = pending.get("nonce")
         st.session_state[f"{key}:need"] = pending.get("mesh_id")
     wanted = st.session_state.get(f"{key}:need")
+    if wanted is None and chain[0] not in sent:
+        # The browser's mesh cache was emptied when this session began (on the sign-in page):
+        # a level this session has not sent is not there, so it goes with the view's first
+        # drawing, without the cache lookup and the request's rerun.
+        wanted = chain[0]
     send_now = wanted in chain
     data = (
         catalogue.web_glb(version.version_id, actor=actor, scene=scene, copy=wanted)
@@ -181,7 +191,7 @@ def scene3d(
     )
     if send_now:
         st.session_state[f"{key}:need"] = None
-        st.session_state[sent_key] = wanted
+        sent.add(wanted)
     value = _COMPONENT(
         mesh_id=chain[0],
         levels=chain,

@@ -4,7 +4,8 @@
 // Args: mesh_id (SHA-256 of the GLB); levels (optional: SHA-256s of the model's web levels,
 // smallest first, mesh_id among them: the first is shown, then each next one replaces it with the
 // camera and scene kept); mesh (GLB bytes, delivered as a Uint8Array; base64 text in mesh_b64
-// also works) of mesh_for (default mesh_id), sent only after need_mesh; scene {up, north, eye_height, entities, paths,
+// also works) of mesh_for (default mesh_id), sent with the first drawing when the session has not sent
+// it yet, else only after need_mesh; scene {up, north, eye_height, entities, paths,
 // measurements, sightlines, frustums, selected}; camera {nonce, preset | view}, a view's section box
 // {low, high, planes} shown with it; section (optional: the section box to show whatever the view;
 // null: none); tool ('present' is read-only: no clicks, no Save view); height (px).
