@@ -9,15 +9,20 @@ cd "$here"
 npm ci --no-audit --no-fund
 src="$here/node_modules/three"
 rm -rf "$dest"
-mkdir -p "$dest/addons/loaders" "$dest/addons/controls" "$dest/addons/renderers" "$dest/addons/utils" \
-  "$dest/addons/effects" "$dest/addons/webxr" "$dest/addons/postprocessing"
+mkdir -p "$dest"
 cp "$src/build/three.module.js" "$src/build/three.core.js" "$dest/"
-# Add-ons used by main.js and stereo.js, plus their own imports (BufferGeometryUtils,
-# SkeletonUtils for GLTFLoader; Pass, CameraUtils for AnaglyphEffect).
-for f in loaders/GLTFLoader.js controls/OrbitControls.js renderers/CSS2DRenderer.js \
-         utils/BufferGeometryUtils.js utils/SkeletonUtils.js \
+# Add-ons used by main.js, view3d.js and stereo.js, plus their own imports (BufferGeometryUtils,
+# SkeletonUtils for GLTFLoader; Pass, CameraUtils for AnaglyphEffect), and the web levels'
+# decoders: meshopt geometry, KTX2 textures (ktx-parse, zstddec, WorkerPool, ColorSpaces and the
+# Basis transcoder, which KTX2Loader loads from libs/basis/ at run time).
+for f in loaders/GLTFLoader.js loaders/KTX2Loader.js controls/OrbitControls.js \
+         renderers/CSS2DRenderer.js utils/BufferGeometryUtils.js utils/SkeletonUtils.js \
+         utils/WorkerPool.js math/ColorSpaces.js \
+         libs/meshopt_decoder.module.js libs/ktx-parse.module.js libs/zstddec.module.js \
+         libs/basis/basis_transcoder.js libs/basis/basis_transcoder.wasm \
          effects/AnaglyphEffect.js effects/StereoEffect.js webxr/VRButton.js \
          postprocessing/Pass.js utils/CameraUtils.js; do
+  mkdir -p "$(dirname "$dest/addons/$f")"
   cp "$src/examples/jsm/$f" "$dest/addons/$f"
 done
 cp "$src/LICENSE" "$dest/LICENSE-three.txt"
