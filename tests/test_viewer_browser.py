@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -270,3 +271,44 @@ def test_an_idle_page_is_blanked_and_signed_out(running_app, browser_page, teapo
     expect(page.locator('iframe[title*="scene3d"]')).to_have_count(0)
     expect(page.locator("#bsu-idle-cover")).to_have_count(0)
     assert _cached_meshes(page, lambda n: n <= 0) <= 0
+
+
+def test_a_web_level_changed_on_disk_is_a_sentence_and_the_page_stays(
+    running_app, browser_page, tmp_path
+):
+    """The 3D view's bytes are checked as they are sent: a web level changed behind the
+    catalogue's back is the integrity sentence where the model would be, and the rest of the
+    Model page is drawn as usual."""
+    import trimesh
+    from playwright.sync_api import expect
+
+    env, page = running_app.env, browser_page
+    path = tmp_path / "slab.ply"
+    trimesh.creation.box(extents=(13.7, 9.1, 2.3)).export(path)
+    imported = json.loads(
+        _cli(
+            env, "import", str(path), "--case", CASE, "--name", "Changed web copy",
+            "--units", "m", "--scale", "1:1", "--json",
+        ).stdout
+    )  # fmt: skip
+    shown = json.loads(_cli(env, "show", str(imported["version_id"]), "--json").stdout)
+    # What the view is sent first: the first web level (built by the import before it exits).
+    web = shown["web_levels"][0]["sha256"]
+    stored = Path(env["BSU_DATA_DIR"]) / "blobs" / web[:2] / web[2:4] / web
+    data = bytearray(stored.read_bytes())
+    data[-1] ^= 1
+    stored.chmod(0o644)
+    stored.write_bytes(bytes(data))
+
+    _open(page, f"{running_app.base_url}/model?model={imported['model_id']}", "Model")
+    _choose(page, "Landmark model", f"{CASE} — Changed web copy")
+    _wait_idle(page)
+    _shot(page, "model-level-changed.png")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_test_id("stAlertContentError")).to_contain_text(
+        f"Stored file {web[:12]} no longer matches its SHA-256."
+    )
+    expect(main.get_by_text("Versions of this model")).to_be_visible()
+    expect(main.get_by_test_id("stAlertContentError")).to_have_count(1)  # no incident besides
+    frame = page.locator('iframe[title*="scene3d"]').first.content_frame
+    expect(frame.locator("body[data-mesh-loaded]")).to_have_count(0)

@@ -184,14 +184,18 @@ def scene3d(
         # drawing, without the cache lookup and the request's rerun.
         wanted = chain[0]
     send_now = wanted in chain
-    data = (
-        catalogue.web_glb(version.version_id, actor=actor, scene=scene, copy=wanted)
-        if send_now
-        else None
-    )
+    data = None
     if send_now:
         st.session_state[f"{key}:need"] = None
-        sent.add(wanted)
+        try:
+            data = catalogue.web_glb(version.version_id, actor=actor, scene=scene, copy=wanted)
+        except bsu_models.BsuError as exc:
+            # A stored file changed on disk, say: the sentence in place of the model, and the
+            # rest of the page as it is.
+            st.error(error_text(exc))
+            send_now = False
+        else:
+            sent.add(wanted)
     value = _COMPONENT(
         mesh_id=chain[0],
         levels=chain,
