@@ -490,3 +490,45 @@ def test_a_print_whose_event_is_saved_keeps_its_files_when_a_later_step_fails(
     assert saved.action == "model.print" and saved.details["scale"] == "1:400"
     assert hashlib.sha256(out.read_bytes()).hexdigest() == saved.details["files"][0]["sha256"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".block")]
+
+
+def test_an_stl_print_with_fewer_parts_replaces_all_of_the_earlier_parts(
+    sqlite_catalogue, tmp_path
+):
+    """An STL print in tiles, then one in a single piece to the same name: the earlier tiles
+    and pins go with the rest of the earlier print (kept while the new one fails)."""
+    cat = sqlite_catalogue
+    cat.add_case(CASE, "Mong Kok")
+    block = trimesh.creation.box(extents=(60, 40, 20))
+    path = tmp_path / "block.ply"
+    block.export(path)
+    version = cat.import_model(
+        upload(path), case=CASE, name="Block", units="m", scale="1:1"
+    ).version
+    out = tmp_path / "prints" / "block.stl"
+    out.parent.mkdir()
+    beside = out.parent / "block-notes.stl"  # not a part name: never touched
+    beside.write_bytes(b"someone else's file")
+    tiled = cat.print_model(
+        version.version_id, scale="1:500", out=out, base=False, bed=(100, 100, 220)
+    )
+    tiled_names = {Path(p).name for p, _sha in tiled.files}
+    assert len(tiled_names) >= 3 and "block.stl" not in tiled_names
+    reports = {"block.print-report.txt", "block.print-report.pdf"}
+    assert {p.name for p in out.parent.iterdir()} == tiled_names | reports | {beside.name}
+
+    # Failing part way (a folder where the PDF goes): the tiles stay, byte for byte.
+    before = {p.name: p.read_bytes() for p in out.parent.iterdir() if p.is_file()}
+    pdf = out.parent / "block.print-report.pdf"
+    pdf.unlink()
+    pdf.mkdir()
+    with pytest.raises(bsu_models.InvalidInput, match="cannot be written"):
+        cat.print_model(version.version_id, scale="1:500", out=out, base=False)
+    after = {p.name: p.read_bytes() for p in out.parent.iterdir() if p.is_file()}
+    assert after == {k: v for k, v in before.items() if k != pdf.name}
+    pdf.rmdir()
+
+    whole = cat.print_model(version.version_id, scale="1:500", out=out, base=False)
+    assert [Path(p).name for p, _sha in whole.files] == ["block.stl"]
+    assert {p.name for p in out.parent.iterdir()} == {"block.stl", beside.name} | reports
+    assert beside.read_bytes() == b"someone else's file"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -94,18 +95,41 @@ class PlacedFiles:
         self._unlock()
 
 
-def place_files(files: list[tuple[Path, bytes]]) -> PlacedFiles:
+def place_files(
+    files: list[tuple[Path, bytes]], replaced: re.Pattern[str] | None = None
+) -> PlacedFiles:
     """Every file of ``files`` (path, bytes) in place, or ``InvalidInput`` with nothing changed:
-    the files at those paths before are kept until ``keep`` (or put back by ``undo``)."""
+    the files at those paths before are kept until ``keep`` (or put back by ``undo``). Other
+    files of the folder whose names match ``replaced`` (what an earlier set of the same name
+    had and this one has not, such as more tiles) go aside with them: gone on ``keep``, back
+    on ``undo``."""
     temporaries: list[Path] = []
     folders = {path.parent for path, _data in files}
     if len(folders) != 1:
         raise ValueError("a set of files lies in one folder")
+    folder = folders.pop()
     try:
-        placed = PlacedFiles(folders.pop())
+        placed = PlacedFiles(folder)
     except OSError as exc:
         raise _refused(files[0][0].parent, exc) from None
     try:
+        if replaced is not None:
+            # Listed under the folder's lock: no other set is being placed meanwhile.
+            new = {path.name for path, _data in files}
+            try:
+                names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+            except OSError as exc:
+                raise _refused(folder, exc) from None
+            for name in names:
+                if name in new or not replaced.fullmatch(name):
+                    continue
+                path = folder / name
+                earlier = _beside(path, "earlier")
+                try:
+                    os.replace(path, earlier)
+                except OSError as exc:
+                    raise _refused(path, exc) from None
+                placed._placed.append((path, earlier))
         for path, data in files:
             temporary = _beside(path, "partial")
             temporaries.append(temporary)

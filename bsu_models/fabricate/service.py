@@ -10,6 +10,7 @@ audit event with the SHA-256 of every file written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,6 +138,13 @@ def _stl_paths(out: Path, parts: list[Part]) -> list[Path]:
     if len(parts) == 1:
         return [out]
     return [out.with_name(f"{out.stem}-{part.name}{out.suffix}") for part in parts]
+
+
+def _earlier_stl_parts(out: Path) -> re.Pattern[str]:
+    """The names an earlier STL print to ``out`` gave its parts (see ``_stl_paths`` and the
+    part names of ``model_print``): a new print replaces them all, however many it has."""
+    parts = r"model|model-on-base|tile-r\d+c\d+|pin-\d+|marker-.+"
+    return re.compile(rf"{re.escape(out.stem)}(?:-(?:{parts}))?{re.escape(out.suffix)}")
 
 
 def _markers(
@@ -290,7 +298,7 @@ def export_print(
     pdf = report_pdf(job, text, version.original_sha256, made, lang, ctx.settings.font_file)
     result = replace(result, report_pdf_sha256=sha256_bytes(pdf))
     files += [(report_path, report), (pdf_path, pdf)]
-    placed = place_files(files)
+    placed = place_files(files, replaced=_earlier_stl_parts(out) if suffix == ".stl" else None)
     session = None
     try:
         with write_session(ctx.engine) as session:
