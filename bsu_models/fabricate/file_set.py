@@ -123,13 +123,13 @@ def place_files(
             for name in names:
                 if name in new or not replaced.fullmatch(name):
                     continue
-                path = folder / name
-                earlier = _beside(path, "earlier")
+                stale = folder / name
+                aside = _beside(stale, "earlier")
                 try:
-                    os.replace(path, earlier)
+                    os.replace(stale, aside)
                 except OSError as exc:
-                    raise _refused(path, exc) from None
-                placed._placed.append((path, earlier))
+                    raise _refused(stale, exc) from None
+                placed._placed.append((stale, aside))
         for path, data in files:
             temporary = _beside(path, "partial")
             temporaries.append(temporary)
