@@ -8,6 +8,7 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -135,6 +136,11 @@ def test_derive_stores_levels_idempotently(catalogue: bsu_models.Catalogue) -> N
         assert {"EXT_meshopt_compression", "KHR_texture_basisu"} <= extensions(data)
         assert level.tools["gltfpack"] and level.tools["basisu"]
         assert level.tools["fast-simplification"]
+        # Our own code too: the release and the hash of the code that made the level.
+        assert re.fullmatch(
+            rf"{re.escape(bsu_models.__version__)} \(level code [0-9a-f]{{12}}\)",
+            level.tools["bsu-models"],
+        )
     # Both levels together are far smaller than the plain web copy.
     assert low.bytes * 4 < len(cat.web_glb(version.version_id))
 

