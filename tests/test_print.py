@@ -391,18 +391,20 @@ def test_labels_and_names_are_printed_as_typed(sqlite_catalogue, tmp_path, monke
     assert grown == pytest.approx(wider, abs=0.05)
 
 
+def _block_version(cat: bsu_models.Catalogue, tmp_path: Path) -> bsu_models.VersionInfo:
+    """A 60 x 40 x 20 m block imported into a new case: 120 x 80 x 40 mm at 1:500."""
+    cat.add_case(CASE, "Mong Kok")
+    path = tmp_path / "block.ply"
+    trimesh.creation.box(extents=(60, 40, 20)).export(path)
+    return cat.import_model(upload(path), case=CASE, name="Block", units="m", scale="1:1").version
+
+
 def test_a_print_failing_part_way_leaves_the_earlier_print_as_it_was(sqlite_catalogue, tmp_path):
     """Printing again over an earlier print's files: when the last file cannot be put in place
     (a folder stands where its PDF report goes), the earlier print's files are still there,
     byte for byte, with no temporaries beside them and no event for the failed print."""
     cat = sqlite_catalogue
-    cat.add_case(CASE, "Mong Kok")
-    block = trimesh.creation.box(extents=(60, 40, 20))
-    path = tmp_path / "block.ply"
-    block.export(path)
-    version = cat.import_model(
-        upload(path), case=CASE, name="Block", units="m", scale="1:1"
-    ).version
+    version = _block_version(cat, tmp_path)
     out = tmp_path / "prints" / "block.3mf"
     out.parent.mkdir()
     earlier = cat.print_model(version.version_id, scale="1:500", out=out, base=False)
@@ -472,12 +474,7 @@ def test_a_print_whose_event_is_saved_keeps_its_files_when_a_later_step_fails(
     """The audit head file is written after the event commits; if that fails, the files the
     saved event names stay where it says, rather than the earlier print coming back."""
     cat = sqlite_catalogue
-    cat.add_case(CASE, "Mong Kok")
-    path = tmp_path / "block.ply"
-    trimesh.creation.box(extents=(60, 40, 20)).export(path)
-    version = cat.import_model(
-        upload(path), case=CASE, name="Block", units="m", scale="1:1"
-    ).version
+    version = _block_version(cat, tmp_path)
     out = tmp_path / "block.3mf"
     cat.print_model(version.version_id, scale="1:500", out=out, base=False)
     head = cat.settings.audit_head_file
@@ -498,13 +495,7 @@ def test_an_stl_print_with_fewer_parts_replaces_all_of_the_earlier_parts(
     """An STL print in tiles, then one in a single piece to the same name: the earlier tiles
     and pins go with the rest of the earlier print (kept while the new one fails)."""
     cat = sqlite_catalogue
-    cat.add_case(CASE, "Mong Kok")
-    block = trimesh.creation.box(extents=(60, 40, 20))
-    path = tmp_path / "block.ply"
-    block.export(path)
-    version = cat.import_model(
-        upload(path), case=CASE, name="Block", units="m", scale="1:1"
-    ).version
+    version = _block_version(cat, tmp_path)
     out = tmp_path / "prints" / "block.stl"
     out.parent.mkdir()
     beside = out.parent / "block-notes.stl"  # not a part name: never touched

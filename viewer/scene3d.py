@@ -34,7 +34,7 @@ from viewer.shared import error_text, language, t
 _STATIC = Path(__file__).resolve().parent / "components" / "scene3d" / "static"
 _COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
 #: The levels (content hashes) this session has sent to the browser.
-SENT_KEY = "scene3d:sent"
+_SENT_KEY = "scene3d:sent"
 
 
 def mesh_id(version: bsu_models.VersionInfo) -> str:
@@ -166,7 +166,7 @@ def scene3d(
     to show (None: the whole model); on other pages a saved view shows its own."""
     chain = mesh_chain(version)
     seen_key = f"{key}:seen"
-    sent: set[str] = st.session_state.setdefault(SENT_KEY, set())
+    sent: set[str] = st.session_state.setdefault(_SENT_KEY, set())
     pending = st.session_state.get(key)  # the component's last value, before it is drawn again
     if (
         isinstance(pending, dict)
