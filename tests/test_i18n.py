@@ -255,7 +255,8 @@ def test_upload_page_in_chinese_switches_to_english(monkeypatch):
 
 @pytest.mark.usefixtures("app_env")
 def test_model_page_in_chinese_switches_to_english(monkeypatch):
-    at = _chinese_demo(monkeypatch, "views/model.py")
+    # The rerun that the view's report of its first frame brings draws the rest of the page.
+    at = _chinese_demo(monkeypatch, "views/model.py").run()
     assert at.title[0].value == "模型"
     assert "此模型的版本" in [e.label for e in at.expander]
     assert any(c.value.startswith("拖曳可旋轉") for c in at.caption)

@@ -257,6 +257,51 @@ def test_cached_views_are_audited_and_sign_out_empties_the_cache(running_app, br
     assert _cached_meshes(page, lambda n: n <= 0) <= 0
 
 
+# When the Model page's facts first appear: the view's values up to then.
+FACTS_SHOWN = """(() => {
+  if (window.top !== window) return;
+  window.__factsAfter = null;
+  const seen = new MutationObserver(() => {
+    if (!document.body || !document.body.innerText.includes('SHA-256 of the original file')) {
+      return;
+    }
+    window.__factsAfter = [...(window.__viewerValues ?? [])];
+    seen.disconnect();
+  });
+  seen.observe(document, { childList: true, subtree: true, characterData: true });
+})();"""
+
+
+def test_the_model_page_draws_its_facts_after_the_first_frame(running_app, browser_page, teapot):
+    """The page's side column waits for the view's report that its first level is on screen
+    (drawn beside the view, its code delayed that frame)."""
+    page = browser_page
+    page.add_init_script(VIEWER_VALUES)
+    page.add_init_script(FACTS_SHOWN)
+    _open_model(page, running_app.base_url, teapot)
+    page.wait_for_function("window.__factsAfter !== null", timeout=MESH_TIMEOUT_MS)
+    assert "ready" in page.evaluate("window.__factsAfter")
+
+
+def test_the_model_page_draws_its_facts_when_the_view_never_reports(
+    running_app, browser_page, teapot
+):
+    """A view that cannot start (here its script is blocked) does not keep the facts away."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.add_init_script(VIEWER_VALUES)
+    page.add_init_script(FACTS_SHOWN)
+    page.route(re.compile(r"/component/viewer\.scene3d\.scene3d/main\.js"), lambda r: r.abort())
+    page.goto(f"{running_app.base_url}/model?model={teapot[0]}")
+    _sign_in_if_asked(page)
+    started = time.monotonic()
+    expect(page.get_by_text("SHA-256 of the original file")).to_be_visible(timeout=30_000)
+    assert time.monotonic() - started >= 2.0  # held back first, then drawn without the view
+    assert page.evaluate("window.__factsAfter") == []
+    expect(page.get_by_text("Versions of this model")).to_be_visible()
+
+
 def test_an_idle_page_is_blanked_and_signed_out(running_app, browser_page, teapot):
     """The browser's clock jumps past the idle period: nobody touches the page again."""
     from playwright.sync_api import expect

@@ -22,6 +22,7 @@ The cache never outlives the session: see ``viewer.session_guard``.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ _STATIC = Path(__file__).resolve().parent / "components" / "scene3d" / "static"
 _COMPONENT = components.declare_component("scene3d", path=str(_STATIC))
 #: The levels (content hashes) this session has sent to the browser.
 _SENT_KEY = "scene3d:sent"
+#: How long a page waits for a view's first report before it draws the parts it held back.
+FIRST_FRAME_WAIT_S = 4.0
 
 
 def mesh_id(version: bsu_models.VersionInfo) -> str:
@@ -211,6 +214,8 @@ def scene3d(
         default=None,
         **({"section": section} if section_form else {}),
     )
+    # The view reports once the level is on screen, and that rerun draws the page again.
+    st.session_state[f"{key}:first"] = send_now and wanted == chain[0] and value is None
     _record_display(catalogue, version, key, actor, value, scene)
     if (
         _displayed(value, chain) is not None
@@ -233,6 +238,31 @@ def scene3d(
     if value.get("type") == "click":
         return _exact_click(catalogue, version, value)
     return value
+
+
+def awaiting_first_frame(key: str) -> bool:
+    """Whether this run gave the view ``key`` its first level with its first drawing, so that
+    the view's report that the level is on screen will rerun the page.
+
+    A page may hold its other parts back until then (see ``draw_rest_after_first_frame``): its
+    widgets' code loads in the same browser tab as the view's three.js and competes with it for
+    the tab's connections and its main thread."""
+    return bool(st.session_state.get(f"{key}:first"))
+
+
+def draw_rest_after_first_frame() -> None:
+    """For a page that holds its other parts back while ``awaiting_first_frame``: reruns the
+    page after ``FIRST_FRAME_WAIT_S`` if the view has not reported by then (no WebGL, a script
+    blocked), so that the page is never left without them."""
+    held_since = time.monotonic()
+
+    @st.fragment(run_every=FIRST_FRAME_WAIT_S)
+    def rerun_if_still_waiting() -> None:
+        # The fragment's first run is part of the page's run; only a later, timed one reruns.
+        if time.monotonic() - held_since >= FIRST_FRAME_WAIT_S:
+            st.rerun(scope="app")
+
+    rerun_if_still_waiting()
 
 
 def _exact_click(

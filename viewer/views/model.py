@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import bsu_models
-from viewer.scene3d import scene3d
+from viewer.scene3d import awaiting_first_frame, draw_rest_after_first_frame, scene3d
 from viewer.shared import (
     actor,
     catalogue,
@@ -26,8 +26,9 @@ if version is None:
     st.stop()
 
 left, right = st.columns([3, 2])
+view_key = f"model3d-{version.version_id}"
 with left:
-    event = scene3d(cat, version, key=f"model3d-{version.version_id}", actor=actor())
+    event = scene3d(cat, version, key=view_key, actor=actor())
     if event and event.get("type") == "click":
         st.session_state["model_clicked"] = event["point"]
     clicked = st.session_state.get("model_clicked")
@@ -43,6 +44,14 @@ with left:
             "give plan, elevations and isometric views; Walk puts you at eye height."
         )
     )
+
+if awaiting_first_frame(view_key):
+    # The facts, levels and expanders follow in the rerun that the view's first frame brings:
+    # drawn beside it, their code loaded in the same tab and delayed that frame by about a
+    # quarter of a second (bench/viewer.py).
+    with right:
+        draw_rest_after_first_frame()
+    st.stop()
 
 
 def level_lines(levels: tuple[bsu_models.LevelInfo, ...]) -> list[str]:
