@@ -278,3 +278,22 @@ def test_render_writes_a_png_of_the_asked_size(cli_env, tmp_path):
         cli_env, "render", str(version_id), "--preset", "plan", "--step", "2", "--out", str(out)
     )
     assert refused.returncode == 2 and refused.stderr.strip() == "error: --step needs --scene."
+
+
+def test_demo_makes_its_models_web_levels_before_it_exits(cli_env):
+    """As after an import, nothing else needs to run for the demo models' levels: the Model
+    page never shows levels "being made" that nobody makes."""
+    loaded = run_cli(cli_env, "demo", "--json")
+    assert loaded.returncode == 0, loaded.stderr
+    accounts = json.loads(loaded.stdout)["accounts"]
+    env = {**cli_env, "BSU_ACTOR": "investigator"}
+    assert "investigator" in accounts
+    listed = json.loads(run_cli(env, "list", "--json").stdout)
+    assert len(listed) == 4
+    for model in listed:
+        shown = json.loads(run_cli(env, "show", str(model["latest_version_id"]), "--json").stdout)
+        levels = {level["level"]: level["status"] for level in shown["web_levels"]}
+        assert levels == {"low": "ready", "high": "ready"}, model["name"]
+    # Loading it again (now as someone who may open cases) finds nothing left to make.
+    again = run_cli({**cli_env, "BSU_ACTOR": "modeller"}, "demo", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["imported"] == []

@@ -291,7 +291,7 @@ def cmd_render(cat: Catalogue, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(cat: Catalogue, args: argparse.Namespace) -> int:
-    from bsu_models.demo import demo_logins, load_demo
+    from bsu_models.demo import demo_logins, finish_demo_levels, load_demo
 
     loaded = load_demo(cat)
     password, logins = demo_logins()
@@ -304,6 +304,10 @@ def cmd_demo(cat: Catalogue, args: argparse.Namespace) -> int:
     text += "\n" + t("Demo accounts (password {password}):", lang).format(password=repr(password))
     text += "\n" + "\n".join(f"  {name:<14} {roles}" for name, roles in logins)
     _emit(args, {"imported": loaded, "accounts": [n for n, _ in logins]}, text)
+    # As after an import: the models' web levels are made before the process exits, so the
+    # Model page never waits for levels that nothing is making.
+    sys.stdout.flush()
+    finish_demo_levels(cat)
     return EXIT_OK
 
 
