@@ -25,14 +25,12 @@
 // drop the model and the scene from the page and close the mesh cache).
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
-import { KTX2Loader } from 'three/addons/loaders/KTX2Loader.js';
 import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import {
   Y_AXIS, addModel, aimCamera, clearMarks, clipPlanes, createStage, disposeTree, drawMarks,
   applySection, fitOrtho, fitView, frameOf, isoDirection, lightModel, onDemand, orbitControls,
   setOrthoHeight, shownHit, sphereView, vec,
 } from 'view3d';
-import { createStereo, createVrButton } from './stereo.js';
 import { createCameraLink } from './link.js';
 import { createPlayer } from './play.js';
 
@@ -81,7 +79,9 @@ const stage = createStage(viewport, requestRender);
 const { canvas, scene, overlay, persp, ortho, renderer, sun, hemi, software } = stage;
 const playPaths = new THREE.Group(); // Play: the paths as far as the entities have come
 scene.add(playPaths);
-const stereo = createStereo(renderer);
+// Stereo and VR (stereo.js and its three.js effects) are not needed for the first frame: they
+// load once it is on screen, or at once when the Stereo button is pressed (see loadStereo).
+let stereo = { mode: 'off', next: () => 'off', setSize() {}, render: () => false };
 new ResizeObserver(() => {
   stereo.setSize(Math.max(1, viewport.clientWidth), Math.max(1, viewport.clientHeight));
   requestRender();
@@ -105,6 +105,7 @@ function renderNow() {
     sendValue({ ...ready, load_ms: Math.round(performance.now() - t0) });
     // Only now ask for the next level: a request sent earlier would be replaced by 'ready'.
     nextLevel(ready.mesh_id);
+    loadStereo();
   });
 }
 
@@ -256,11 +257,22 @@ function askForMesh(id) {
   sendValue({ type: 'need_mesh', mesh_id: id });
 }
 
-// Levels are meshopt-compressed with KTX2 textures; the decoders are vendored with three.js.
+// Levels are meshopt-compressed with KTX2 textures; the decoders are vendored with three.js. The
+// KTX2 decoder (five modules and the Basis transcoder) loads only for a GLB that uses it.
 let ktx2 = null;
-function gltfLoader() {
-  ktx2 ??= new KTX2Loader().setTranscoderPath('./vendor/addons/libs/basis/').detectSupport(stage.renderer);
-  return new GLTFLoader().setMeshoptDecoder(MeshoptDecoder).setKTX2Loader(ktx2);
+function usesKtx2(buf) {
+  // A GLB: 12-byte header, then its JSON chunk (length, type 'JSON', text).
+  const view = new DataView(buf);
+  if (buf.byteLength < 20 || view.getUint32(0, true) !== 0x46546c67) return false;
+  const length = Math.min(view.getUint32(12, true), buf.byteLength - 20);
+  return new TextDecoder().decode(new Uint8Array(buf, 20, length)).includes('"KHR_texture_basisu"');
+}
+async function gltfLoader(buf) {
+  const loader = new GLTFLoader().setMeshoptDecoder(MeshoptDecoder);
+  if (!usesKtx2(buf)) return loader;
+  ktx2 ??= import('three/addons/loaders/KTX2Loader.js').then(({ KTX2Loader }) =>
+    new KTX2Loader().setTranscoderPath('./vendor/addons/libs/basis/').detectSupport(stage.renderer));
+  return loader.setKTX2Loader(await ktx2);
 }
 
 function loadBytes(id, buf, source) {
@@ -268,11 +280,7 @@ function loadBytes(id, buf, source) {
   const t0 = performance.now();
   // A larger level replacing a smaller one keeps the status line until it is shown.
   if (!S.model) setStatus('reading', { size: (buf.byteLength / 1e6).toFixed(1) });
-  gltfLoader().parse(buf, '', (gltf) => {
-    if (S.wantedId !== id) return; // another mesh was asked for meanwhile
-    showModel(id, gltf.scene, t0, source);
-    if (source === 'python') idbPut(id, buf);
-  }, (err) => {
+  const failed = (err) => {
     if (S.wantedId !== id) return;
     console.error('scene3d: GLB parse failed', err);
     if (source === 'cache') { idbDelete(id); askForMesh(id); return; } // bad cache entry
@@ -280,7 +288,12 @@ function loadBytes(id, buf, source) {
     S.phase = 'failed';
     setStatus('unreadable', { message });
     sendValue({ type: 'error', mesh_id: id, message });
-  });
+  };
+  gltfLoader(buf).then((loader) => loader.parse(buf, '', (gltf) => {
+    if (S.wantedId !== id) return; // another mesh was asked for meanwhile
+    showModel(id, gltf.scene, t0, source);
+    if (source === 'python') idbPut(id, buf);
+  }, failed)).catch(failed);
 }
 function clearModel() {
   if (S.model) { scene.remove(S.model); disposeTree(S.model); }
@@ -723,11 +736,11 @@ function showStereo() {
   stereoButton.setAttribute('aria-pressed', String(on));
   document.body.dataset.stereo = stereo.mode; // read by the browser tests
 }
-stereoButton.addEventListener('click', () => {
+stereoButton.addEventListener('click', () => loadStereo().then(() => {
   stereo.next();
   showStereo();
   requestRender();
-});
+}));
 showStereo();
 // Where "Enter VR" puts the viewer: a witness's place at the step, standing on the ground.
 function vrPlace() {
@@ -742,7 +755,17 @@ function vrPlace() {
   if (heading.lengthSq() < 1e-12 * S.diag * S.diag) heading.copy(north);
   return { feet, up, heading: heading.normalize(), eye: S.eye };
 }
-createVrButton(renderer, persp, scene, vrPlace, renderNow).then((b) => b && viewport.appendChild(b));
+let stereoLoaded = null;
+function loadStereo() {
+  stereoLoaded ??= import('./stereo.js').then(({ createStereo, createVrButton }) => {
+    stereo = createStereo(renderer);
+    stereo.setSize(Math.max(1, viewport.clientWidth), Math.max(1, viewport.clientHeight));
+    createVrButton(renderer, persp, scene, vrPlace, renderNow).then((b) => b && viewport.appendChild(b));
+  });
+  return stereoLoaded;
+}
+// Without a model to show (none given, or it cannot be read) nothing else would load them.
+setTimeout(loadStereo, 3000);
 document.getElementById('btn-save').addEventListener('click', () => {
   if (S.model) sendValue({ type: 'camera', mesh_id: S.meshId, view: currentView() });
 });
