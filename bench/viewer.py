@@ -32,9 +32,9 @@ page load gets a fresh browser context, so IndexedDB and the HTTP cache are empt
   the component's messages to Streamlit and each WebSocket message the page receives;
 * bare: a page that fetches the first level's file from the local http.server (Chromium blocks
   ``fetch`` of ``file://`` URLs), parses it with GLTFLoader set up as main.js does
-  (MeshoptDecoder, KTX2Loader with the vendored Basis transcoder), sets the same lights, material
-  tweaks and iso camera as main.js, renders ONE frame on a canvas of the size ours had, and sets
-  ``body[data-first-frame]``;
+  (MeshoptDecoder; KTX2Loader with the vendored Basis transcoder, imported only for a level with
+  KTX2 textures), sets the same lights, material tweaks and iso camera as main.js, renders ONE
+  frame on a canvas of the size ours had, and sets ``body[data-first-frame]``;
 * floor: the empty component's page, from navigation start until the component's frame receives
   its first render message (v1), or until the v2 component's script runs.
 
@@ -307,7 +307,6 @@ BARE_HTML = r"""<!doctype html>
 <script type="module">
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
-import { KTX2Loader } from 'three/addons/loaders/KTX2Loader.js';
 import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 
 const q = new URLSearchParams(location.search);
@@ -343,10 +342,17 @@ window.__bare = {
 const response = await fetch(q.get('glb'));
 const buf = await response.arrayBuffer();
 mark('fetched');
-// As main.js's gltfLoader(): meshopt geometry, KTX2 textures through the vendored transcoder.
-const ktx2 = new KTX2Loader().setTranscoderPath('./vendor/addons/libs/basis/')
-  .detectSupport(renderer);
-new GLTFLoader().setMeshoptDecoder(MeshoptDecoder).setKTX2Loader(ktx2).parse(buf, '', (gltf) => {
+// As main.js's gltfLoader(): meshopt geometry; the KTX2 decoder (the vendored transcoder) is
+// imported only for a level whose JSON chunk names KHR_texture_basisu.
+const loader = new GLTFLoader().setMeshoptDecoder(MeshoptDecoder);
+const jsonLength = new DataView(buf).getUint32(12, true); // the GLB's first chunk: its JSON
+const json = new TextDecoder().decode(new Uint8Array(buf, 20, jsonLength));
+if (json.includes('"KHR_texture_basisu"')) {
+  const { KTX2Loader } = await import('three/addons/loaders/KTX2Loader.js');
+  loader.setKTX2Loader(new KTX2Loader().setTranscoderPath('./vendor/addons/libs/basis/')
+    .detectSupport(renderer));
+}
+loader.parse(buf, '', (gltf) => {
   model = gltf.scene;
   model.traverse((o) => {
     if (!o.isMesh) return;
@@ -680,7 +686,9 @@ def _ours_timeline(
         stamps["main: component iframe inserted"] = marks["iframeInserted"]
     if frame_nav is not None:
         stamps["frame: HTML received"] = frame_nav["responseEnd"]
-        three = [r for r in frame_nav["resources"] if _three_file(r["name"])]
+        # The first frame's modules: stereo and the KTX2 decoder are imported after it.
+        ready = frame_nav["domContentLoaded"]
+        three = [r for r in frame_nav["resources"] if _three_file(r["name"]) and r["start"] < ready]
         if three:
             stamps["frame: three.js files asked"] = min(r["start"] for r in three)
             stamps["frame: three.js files loaded"] = max(r["end"] for r in three)
