@@ -6,6 +6,7 @@ every time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -55,21 +56,15 @@ def load_demo(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> list[str]:
     return imported
 
 
-def finish_demo_levels(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> int:
+def finish_demo_levels(catalogue: Catalogue, demo_dir: Path = DEMO_DIR) -> None:
     """Make the web levels that the demo case's models still lack, as ``bsu-models import``
-    does before it exits; returns how many versions were given levels. A level that cannot be
-    made is a warning on its version, as after any import."""
+    does before it exits. A level that cannot be made is a warning on its version, as after any
+    import."""
     spec = json.loads((demo_dir / "demo.json").read_text(encoding="utf-8"))
-    made = 0
     for model in catalogue.list_models(case=spec["case"]["reference"]):
-        if all(level.status != "pending" for level in model.latest.web_levels):
-            continue
-        try:
-            catalogue.derive_levels(model.latest.version_id, actor="demo")
-        except BsuError:
-            continue
-        made += 1
-    return made
+        if any(level.status == "pending" for level in model.latest.web_levels):
+            with contextlib.suppress(BsuError):
+                catalogue.derive_levels(model.latest.version_id, actor="demo")
 
 
 def demo_logins(demo_dir: Path = DEMO_DIR) -> tuple[str, list[tuple[str, str]]]:

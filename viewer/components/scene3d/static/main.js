@@ -82,8 +82,9 @@ scene.add(playPaths);
 // Stereo and VR (stereo.js and its three.js effects) are not needed for the first frame: they
 // load once it is on screen, or at once when the Stereo button is pressed (see loadStereo).
 let stereo = { mode: 'off', next: () => 'off', setSize() {}, render: () => false };
+const sizeStereo = () => stereo.setSize(Math.max(1, viewport.clientWidth), Math.max(1, viewport.clientHeight));
 new ResizeObserver(() => {
-  stereo.setSize(Math.max(1, viewport.clientWidth), Math.max(1, viewport.clientHeight));
+  sizeStereo();
   requestRender();
 }).observe(viewport);
 let camera = persp;
@@ -759,7 +760,7 @@ let stereoLoaded = null;
 function loadStereo() {
   stereoLoaded ??= import('./stereo.js').then(({ createStereo, createVrButton }) => {
     stereo = createStereo(renderer);
-    stereo.setSize(Math.max(1, viewport.clientWidth), Math.max(1, viewport.clientHeight));
+    sizeStereo();
     createVrButton(renderer, persp, scene, vrPlace, renderNow).then((b) => b && viewport.appendChild(b));
   });
   return stereoLoaded;
