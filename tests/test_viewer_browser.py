@@ -13,6 +13,8 @@ import pytest
 
 from tests.test_browser import (
     CASE,
+    PASSWORD,
+    USER,
     _choose,
     _cli,
     _fill,
@@ -219,6 +221,24 @@ def _nav(page, title: str) -> None:  # type: ignore[no-untyped-def]
     _wait_idle(page)
 
 
+def _shown_frame(page):  # type: ignore[no-untyped-def]
+    """The element of the 3D view's frame that shows the model now."""
+    _viewer(page)
+    return page.locator('iframe[title*="scene3d"]').first.element_handle()
+
+
+def _no_model_shown(page, shown) -> None:  # type: ignore[no-untyped-def]
+    """Signed out: the frame that showed the model (``shown``) is gone, with all it held; a view
+    the sign-in form starts for the next sign-in has no height and no model."""
+    page.wait_for_function("(f) => !f.isConnected", arg=shown)
+    frames = page.locator('iframe[title*="scene3d"]')
+    for i in range(frames.count()):
+        frame = frames.nth(i)
+        assert frame.content_frame.locator("body[data-mesh-loaded]").count() == 0
+        box = frame.bounding_box()
+        assert box is None or box["height"] == 0
+
+
 def test_cached_views_are_audited_and_sign_out_empties_the_cache(running_app, browser_page, teapot):
     from playwright.sync_api import expect
 
@@ -248,12 +268,13 @@ def test_cached_views_are_audited_and_sign_out_empties_the_cache(running_app, br
     _viewer(page).get_by_role("button", name="Plan").click()  # no rerun, no new display
     _click_model(page)  # a rerun with a new value from the view: still the same display
     expect(page.get_by_text(re.compile("Last clicked point"))).to_be_visible()
+    shown = _shown_frame(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_be_visible()
     assert _views(env, teapot[1]) == ["server", "cache"]
 
     # Signed out: the page shows no model and the browser holds no mesh.
-    expect(page.locator('iframe[title*="scene3d"]')).to_have_count(0)
+    _no_model_shown(page, shown)
     assert _cached_meshes(page, lambda n: n <= 0) <= 0
 
 
@@ -302,6 +323,73 @@ def test_the_model_page_draws_its_facts_when_the_view_never_reports(
     expect(page.get_by_text("Versions of this model")).to_be_visible()
 
 
+# The 3D view's frames as the page inserts them, and what each frame is handed: in the app's
+# page, each scene3d iframe inserted (and whether the sign-in form was on the page then); in a
+# frame, the render messages it received.
+VIEW_FRAMES = """(() => {
+  if (window.top !== window) {
+    window.__renders = [];
+    window.addEventListener('message', (e) => {
+      if (e.data?.type !== 'streamlit:render') return;
+      const a = e.data.args ?? {};
+      window.__renders.push({ mesh_id: a.mesh_id ?? null, mesh: a.mesh != null,
+        height: a.height ?? null, entities: (a.scene?.entities ?? []).length });
+    });
+    return;
+  }
+  window.__viewFrames = [];
+  const known = new WeakSet();
+  new MutationObserver(() => {
+    for (const f of document.querySelectorAll('iframe[title*="scene3d"]')) {
+      if (known.has(f)) continue;
+      known.add(f);
+      const text = document.body.innerText;
+      window.__viewFrames.push({ signInShown: text.includes('Sign in to BSU Models') });
+    }
+  }).observe(document, { childList: true, subtree: true });
+})();"""
+
+
+def test_the_view_loads_while_signing_in_and_keeps_its_frame(running_app, browser_page, teapot):
+    """At a model's address the sign-in form starts the 3D view with nothing in it and no
+    height, so that its code loads while the name and password are typed; signed in, the page
+    draws the model in that same frame. A wrong password leaves no view to see and hands it
+    nothing of the case."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.add_init_script(VIEW_FRAMES)
+    page.goto(f"{running_app.base_url}/model?model={teapot[0]}")
+    expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_be_visible()
+    frames = page.locator('iframe[title*="scene3d"]')
+    expect(frames).to_have_count(1)
+    frames.first.content_frame.locator("body[data-tool]").wait_for(state="attached")  # main.js ran
+    started = frames.first.element_handle().content_frame()
+    assert started is not None
+
+    page.get_by_label("User name", exact=True).fill(USER)
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("The name or password is wrong", exact=False)).to_be_visible()
+    _wait_idle(page)
+    expect(frames).to_have_count(1)
+    box = frames.first.bounding_box()
+    assert box is not None and box["height"] == 0
+    handed = started.evaluate("window.__renders")
+    assert handed and all(
+        r == {"mesh_id": None, "mesh": False, "height": 0, "entities": 0} for r in handed
+    )
+
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_have_count(0)
+    _viewer(page)
+    assert page.evaluate("window.__viewFrames") == [{"signInShown": True}]  # the same frame
+    assert started.evaluate("window.__renders.some((r) => r.mesh && r.height > 0)")
+    box = frames.first.bounding_box()
+    assert box is not None and box["height"] >= 500
+
+
 def test_an_idle_page_is_blanked_and_signed_out(running_app, browser_page, teapot):
     """The browser's clock jumps past the idle period: nobody touches the page again."""
     from playwright.sync_api import expect
@@ -310,10 +398,11 @@ def test_an_idle_page_is_blanked_and_signed_out(running_app, browser_page, teapo
     page.clock.install()
     _open_model(page, running_app.base_url, teapot)
     assert _cached_meshes(page, lambda n: n >= 1) >= 1
+    shown = _shown_frame(page)
     page.clock.fast_forward("31:00")
     expect(page.get_by_role("heading", name="Sign in to BSU Models")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("You were signed out after a period without activity.")).to_be_visible()
-    expect(page.locator('iframe[title*="scene3d"]')).to_have_count(0)
+    _no_model_shown(page, shown)
     expect(page.locator("#bsu-idle-cover")).to_have_count(0)
     assert _cached_meshes(page, lambda n: n <= 0) <= 0
 

@@ -240,6 +240,15 @@ def scene3d(
     return value
 
 
+def prepare_view(slot: Any, key: str) -> None:
+    """Start the view ``key`` in ``slot`` with no model and no height, for a page about to draw
+    it there: the browser loads its code meanwhile, and keeps the same frame when the page's
+    next run gives it the model (the same key in the same place). It carries no case data, so a
+    page may call this before anyone has signed in."""
+    with slot:
+        _COMPONENT(mesh_id=None, levels=[], height=0, labels=viewer_labels(), key=key, default=None)
+
+
 def awaiting_first_frame(key: str) -> bool:
     """Whether this run gave the view ``key`` its first level with its first drawing, so that
     the view's report that the level is on screen will rerun the page.

@@ -84,13 +84,14 @@ def sign_out(notice: str = "") -> None:
         st.session_state["bsu_sign_in_notice"] = notice
 
 
-def catalogue() -> bsu_models.Catalogue:
+def catalogue(while_signing_in: Callable[[], None] | None = None) -> bsu_models.Catalogue:
     """The catalogue as the signed-in user: every read and change is checked in
     ``bsu_models`` against their roles and case membership. Nobody signed in: the sign-in form
-    is shown in place of the page, which then appears at the same address once signed in."""
+    is shown in place of the page, which then appears at the same address once signed in
+    (``while_signing_in``: see ``sign_in_form``)."""
     user = current_user()
     if user is None:
-        sign_in_form()
+        sign_in_form(while_signing_in)
         st.stop()
     if user.must_change_password:
         new_password_form(user)
@@ -134,8 +135,12 @@ def _sign_on_configured() -> bool:
         return False
 
 
-def sign_in_form() -> None:
-    """Name and password of a local account, or the force's single sign-on when set up."""
+def sign_in_form(while_signing_in: Callable[[], None] | None = None) -> None:
+    """Name and password of a local account, or the force's single sign-on when set up.
+
+    ``while_signing_in`` runs after the form, in each run that shows it: a page may start the
+    browser on its slower parts there, with nothing of a case in them (the Model page's 3D view
+    loads its code while the name and password are typed)."""
     st.subheader(t("Sign in to BSU Models"), anchor=False)
     notice = st.session_state.pop("bsu_sign_in_notice", None)
     if notice:
@@ -149,7 +154,8 @@ def sign_in_form() -> None:
             )
         )
         return
-    with st.form("sign_in"):
+    box = st.empty()
+    with box.container(), st.form("sign_in"):
         username = st.text_input(t("User name"), key="sign_in_name")
         password = st.text_input(t("Password"), type="password", key="sign_in_password")
         if st.form_submit_button(t("Sign in"), type="primary"):
@@ -159,7 +165,12 @@ def sign_in_form() -> None:
                 st.error(error_text(exc))
             else:
                 sign_in(user)
+                # Gone at once: else the form stays above the page until its first run ends,
+                # and the page moves up under the eye when it goes.
+                box.empty()
                 st.rerun()
+    if while_signing_in is not None:
+        while_signing_in()  # after the form, which the browser draws first
     if _sign_on_configured():
         st.divider()
         if getattr(st.user, "is_logged_in", False):

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 import bsu_models
-from viewer.scene3d import awaiting_first_frame, draw_rest_after_first_frame, scene3d
+from viewer.scene3d import (
+    awaiting_first_frame,
+    draw_rest_after_first_frame,
+    prepare_view,
+    scene3d,
+)
 from viewer.shared import (
     actor,
     catalogue,
@@ -19,14 +26,32 @@ from viewer.shared import (
     text_of,
 )
 
+
+def model_view_key(model_id: int | str) -> str:
+    # By model, not version: the sign-in form knows the model from the address only. New after
+    # each sign-out (which empties the session's state), so that the next sign-in form never
+    # gets the frame that showed a model.
+    since = st.session_state.setdefault("model3d:since", secrets.token_hex(4))
+    return f"model3d-{since}-{model_id}"
+
+
 st.title(t("Model"))
-cat = catalogue()
-version = choose_version(cat, key="model")
+head = st.container()
+left, right = st.columns([3, 2])
+linked = st.query_params.get("model", "")
+with head:
+    # At a model's address the sign-in form starts its view, which loads its code while the
+    # name and password are typed; signed in, the page draws the model in that same frame.
+    cat = catalogue(
+        while_signing_in=(
+            (lambda: prepare_view(left, model_view_key(linked))) if linked.isdigit() else None
+        )
+    )
+    version = choose_version(cat, key="model")
 if version is None:
     st.stop()
 
-left, right = st.columns([3, 2])
-view_key = f"model3d-{version.version_id}"
+view_key = model_view_key(version.model_id)
 with left:
     event = scene3d(cat, version, key=view_key, actor=actor())
     if event and event.get("type") == "click":

@@ -49,7 +49,7 @@ function sendValue(value) {
 
 // ------------------------------------------------------------------ state
 const S = {
-  scene: null, sceneKey: undefined, height: 0, tool: 'navigate',
+  scene: null, sceneKey: undefined, height: null, tool: 'navigate',
   up: new THREE.Vector3(0, 0, 1), north: new THREE.Vector3(0, 1, 0), eye: 1.6,
   wantedId: null, phase: null, // phase of wantedId: idb | asked | parsing | shown | failed
   chain: [], chainKey: '', // the levels to show in turn, smallest first
@@ -223,8 +223,19 @@ function toArrayBuffer(m) {
   if (typeof m === 'string' && m) return Uint8Array.from(atob(m), (c) => c.charCodeAt(0)).buffer;
   return null;
 }
+// No model any more: nothing of the last one stays in the view (a page keeps a view's frame
+// when it draws one with the same key in the same place).
+function dropModel() {
+  clearModel();
+  Object.assign(S, { wantedId: null, phase: null, chain: [], chainKey: '' });
+  setStatus('no_model');
+}
 function onMeshArgs(chain, bytesId, bytes) {
-  if (S.blanked || !chain.length) return; // signed out, or no model: nothing to do
+  if (S.blanked) return; // signed out for inactivity: nothing to do
+  if (!chain.length) {
+    if (S.chainKey) dropModel();
+    return;
+  }
   const key = chain.join(' ');
   if (key !== S.chainKey) {
     clearModel();
@@ -778,7 +789,8 @@ function applyTheme(t) { // follow Streamlit's light/dark theme in the toolbar a
 }
 function setHeight(value) {
   const h = Number(value);
-  const height = Number.isFinite(h) && h >= 120 ? Math.round(h) : 560;
+  // 0: a view started ahead of its page (viewer/scene3d.py prepare_view), not shown yet.
+  const height = h === 0 ? 0 : Number.isFinite(h) && h >= 120 ? Math.round(h) : 560;
   if (height === S.height) return;
   S.height = height;
   document.body.style.height = `${height}px`;
@@ -828,13 +840,11 @@ for (const type of ['pointerdown', 'pointermove', 'keydown', 'wheel']) {
 }
 window.__bsuBlank = () => {
   S.blanked = true;
-  clearModel();
+  dropModel();
   S.scene = null;
-  Object.assign(S, { wantedId: null, phase: null, chain: [], chainKey: '' });
   dbPromise?.then((db) => db.close()).catch(() => {});
   dbPromise = null;
   document.body.dataset.blanked = '1';
-  setStatus('no_model');
   renderNow();
 };
 
