@@ -267,10 +267,15 @@ def launch_chromium(playwright: Any, *extra_args: str) -> Any:
     )
 
 
-def sign_in(page: Any, user: str, password: str, timeout_s: float = 60) -> None:
+def sign_in(
+    page: Any, user: str, password: str, timeout_s: float = 60, typing_s: float = 0.0
+) -> None:
     """Fill in and send the app's sign-in form, which a new browser session is shown in place of
-    the page it opened (the page follows at the same address)."""
+    the page it opened (the page follows at the same address); ``typing_s`` after the form is
+    shown, as a person types."""
     page.get_by_role("heading", name=SIGN_IN_HEADING).wait_for(timeout=timeout_s * 1000)
+    if typing_s:
+        page.wait_for_timeout(typing_s * 1000)
     page.get_by_label("User name", exact=True).fill(user)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
