@@ -212,3 +212,39 @@ def test_a_click_on_a_simplified_level_is_re_cast_on_the_full_surface(
     point, distances, resolution = _picked(sqlite_catalogue, info["glb"], click)
     assert distances[1] < 1e-6 < distances[0]  # the browser's point was on the simplified copy
     assert np.linalg.norm(np.subtract(point, click["point"])) < resolution
+
+
+def test_a_view_handed_no_model_keeps_nothing_of_the_last(
+    served_levels: tuple[str, dict[str, Any]],
+) -> None:
+    """A page that draws a view again with the same key keeps its frame: when that drawing
+    names no model (and no height, as the sign-in form's view), the model shown is dropped."""
+    from playwright.sync_api import sync_playwright
+
+    base, info = served_levels
+    high_id = info["ids"][1]
+    with sync_playwright() as p:
+        browser = launch_chromium(p, *CHROMIUM_TEST_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 600})
+            page.goto(base + "/host.html")
+            frame = page.frame_locator("#c")
+            frame.locator(f'body[data-mesh-loaded="{high_id}"]').wait_for(timeout=90_000)
+            page.evaluate(
+                """() => {
+                  window.heights = [];
+                  window.addEventListener('message', (e) => {
+                    if (e.data?.type === 'streamlit:setFrameHeight') heights.push(e.data.height);
+                  });
+                  document.getElementById('c').contentWindow.postMessage({type: 'streamlit:render',
+                    args: {mesh_id: null, levels: [], height: 0}, dataType: 'json'}, '*');
+                }"""
+            )
+            frame.locator("body:not([data-mesh-loaded])").wait_for(state="attached", timeout=30_000)
+            page.wait_for_function("window.heights.length > 0")
+            heights = page.evaluate("window.heights")
+            status = frame.locator("#status").inner_text()
+        finally:
+            browser.close()
+    assert heights[-1] == 0
+    assert "No model selected." in status

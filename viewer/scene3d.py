@@ -28,6 +28,7 @@ from typing import Any
 
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit.delta_generator import DeltaGenerator
 
 import bsu_models
 from viewer.shared import error_text, language, t
@@ -240,7 +241,7 @@ def scene3d(
     return value
 
 
-def prepare_view(slot: Any, key: str) -> None:
+def prepare_view(slot: DeltaGenerator, key: str) -> None:
     """Start the view ``key`` in ``slot`` with no model and no height, for a page about to draw
     it there: the browser loads its code meanwhile, and keeps the same frame when the page's
     next run gives it the model (the same key in the same place). It carries no case data, so a
