@@ -390,6 +390,37 @@ def test_the_view_loads_while_signing_in_and_keeps_its_frame(running_app, browse
     assert box is not None and box["height"] >= 500
 
 
+def test_another_version_is_shown_in_the_same_frame(running_app, browser_page, tmp_path):
+    """The Model page's view is the model's (its key names the model, so that the sign-in
+    form can start it): choosing an older version shows that version's level in it."""
+    import trimesh
+    from playwright.sync_api import expect
+
+    env, page = running_app.env, browser_page
+    name = "Two versions"
+    firsts = []
+    for number, extents in enumerate(((4.0, 3.0, 1.0), (9.0, 2.0, 5.0)), start=1):
+        path = tmp_path / f"v{number}.ply"
+        trimesh.creation.box(extents=extents).export(path)
+        imported = json.loads(
+            _cli(env, "import", str(path), "--case", CASE, "--name", name, "--json").stdout
+        )
+        shown = json.loads(_cli(env, "show", str(imported["version_id"]), "--json").stdout)
+        firsts.append(next(lv["sha256"] for lv in shown["web_levels"] if lv["status"] == "ready"))
+    _open(page, f"{running_app.base_url}/model?model={imported['model_id']}", "Model")
+    frame = page.locator('iframe[title*="scene3d"]').first
+    frame.content_frame.locator(f'body[data-mesh-loaded="{firsts[1]}"]').wait_for(
+        timeout=MESH_TIMEOUT_MS
+    )
+    kept = frame.element_handle()
+    _choose(page, "Version", "1")
+    frame.content_frame.locator(f'body[data-mesh-loaded="{firsts[0]}"]').wait_for(
+        timeout=MESH_TIMEOUT_MS
+    )
+    assert kept.evaluate("(f) => f.isConnected")
+    expect(page.locator('iframe[title*="scene3d"]')).to_have_count(1)
+
+
 def test_an_idle_page_is_blanked_and_signed_out(running_app, browser_page, teapot):
     """The browser's clock jumps past the idle period: nobody touches the page again."""
     from playwright.sync_api import expect
