@@ -379,6 +379,7 @@ def test_the_view_loads_while_signing_in_and_keeps_its_frame(running_app, browse
     assert handed and all(
         r == {"mesh_id": None, "mesh": False, "height": 0, "entities": 0} for r in handed
     )
+    assert started.evaluate("document.body.inert")  # no key stops in a view nobody sees
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
@@ -386,6 +387,7 @@ def test_the_view_loads_while_signing_in_and_keeps_its_frame(running_app, browse
     _viewer(page)
     assert page.evaluate("window.__viewFrames") == [{"signInShown": True}]  # the same frame
     assert started.evaluate("window.__renders.some((r) => r.mesh && r.height > 0)")
+    assert not started.evaluate("document.body.inert")
     box = frames.first.bounding_box()
     assert box is not None and box["height"] >= 500
 

@@ -794,6 +794,7 @@ function setHeight(value) {
   if (height === S.height) return;
   S.height = height;
   document.body.style.height = `${height}px`;
+  document.body.inert = height === 0; // unseen, so out of the keyboard's way too
   post('streamlit:setFrameHeight', { height });
 }
 function setTool(tool) {
