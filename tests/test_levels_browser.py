@@ -9,6 +9,7 @@ does, without the app around it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
 import json
@@ -129,35 +130,48 @@ def _picked(
     return point, distances, cat.scenes.geometry(version.version_id).resolution
 
 
-def test_low_first_then_high_in_the_same_view_and_clicks_are_exact(
-    served_levels: tuple[str, dict[str, Any]], sqlite_catalogue: bsu_models.Catalogue
-) -> None:
+def _click_view(page: Any, frame: Any, fx: float, fy: float) -> tuple[dict[str, Any], str | None]:
+    """Click the view at fractions of its canvas: the click value it sends and the triangle
+    count it shows."""
+    canvas = frame.locator("canvas").first
+    box = canvas.bounding_box()
+    assert box is not None
+    canvas.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+    page.wait_for_function("window.values.some(v => v.type === 'click')")
+    click = next(v for v in page.evaluate("window.values") if v["type"] == "click")
+    return click, frame.locator("body").get_attribute("data-mesh-triangles")
+
+
+@contextlib.contextmanager
+def _host_showing(base: str, level_id: str) -> Iterator[tuple[Any, Any]]:
+    """The host page in Chromium once its component shows ``level_id``: (page, frame)."""
     from playwright.sync_api import sync_playwright
 
-    base, info = served_levels
-    low_id, high_id = info["ids"]
     with sync_playwright() as p:
         browser = launch_chromium(p, *CHROMIUM_TEST_ARGS)
         try:
             page = browser.new_page(viewport={"width": 900, "height": 600})
             page.goto(base + "/host.html")
             frame = page.frame_locator("#c")
-            frame.locator(f'body[data-mesh-loaded="{high_id}"]').wait_for(timeout=90_000)
-            values = page.evaluate("window.values")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "scene3d-high-level.png"))
-            frame.locator("#btn-save").click()
-            page.wait_for_function("window.values.some(v => v.type === 'camera')")
-            camera = next(v for v in page.evaluate("window.values") if v["type"] == "camera")
-            canvas = frame.locator("canvas").first
-            box = canvas.bounding_box()
-            assert box is not None
-            canvas.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
-            page.wait_for_function("window.values.some(v => v.type === 'click')")
-            click = next(v for v in page.evaluate("window.values") if v["type"] == "click")
-            triangles = frame.locator("body").get_attribute("data-mesh-triangles")
+            frame.locator(f'body[data-mesh-loaded="{level_id}"]').wait_for(timeout=90_000)
+            yield page, frame
         finally:
             browser.close()
+
+
+def test_low_first_then_high_in_the_same_view_and_clicks_are_exact(
+    served_levels: tuple[str, dict[str, Any]], sqlite_catalogue: bsu_models.Catalogue
+) -> None:
+    base, info = served_levels
+    low_id, high_id = info["ids"]
+    with _host_showing(base, high_id) as (page, frame):
+        values = page.evaluate("window.values")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "scene3d-high-level.png"))
+        frame.locator("#btn-save").click()
+        page.wait_for_function("window.values.some(v => v.type === 'camera')")
+        camera = next(v for v in page.evaluate("window.values") if v["type"] == "camera")
+        click, triangles = _click_view(page, frame, 0.5, 0.5)
 
     asked = [v["mesh_id"] for v in values if v["type"] == "need_mesh"]
     assert asked == [low_id, high_id]
@@ -198,13 +212,7 @@ def test_a_click_on_a_simplified_level_is_re_cast_on_the_full_surface(
             page.goto(base + "/host.html")
             frame = page.frame_locator("#c")
             frame.locator(f'body[data-mesh-loaded="{low_id}"]').wait_for(timeout=90_000)
-            canvas = frame.locator("canvas").first
-            box = canvas.bounding_box()
-            assert box is not None
-            canvas.click(position={"x": box["width"] * 0.55, "y": box["height"] * 0.45})
-            page.wait_for_function("window.values.some(v => v.type === 'click')")
-            click = next(v for v in page.evaluate("window.values") if v["type"] == "click")
-            triangles = frame.locator("body").get_attribute("data-mesh-triangles")
+            click, triangles = _click_view(page, frame, 0.55, 0.45)
         finally:
             browser.close()
     assert int(triangles or 0) == info["faces"][0] < 7_200
@@ -219,32 +227,21 @@ def test_a_view_handed_no_model_keeps_nothing_of_the_last(
 ) -> None:
     """A page that draws a view again with the same key keeps its frame: when that drawing
     names no model (and no height, as the sign-in form's view), the model shown is dropped."""
-    from playwright.sync_api import sync_playwright
-
     base, info = served_levels
-    high_id = info["ids"][1]
-    with sync_playwright() as p:
-        browser = launch_chromium(p, *CHROMIUM_TEST_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 600})
-            page.goto(base + "/host.html")
-            frame = page.frame_locator("#c")
-            frame.locator(f'body[data-mesh-loaded="{high_id}"]').wait_for(timeout=90_000)
-            page.evaluate(
-                """() => {
-                  window.heights = [];
-                  window.addEventListener('message', (e) => {
-                    if (e.data?.type === 'streamlit:setFrameHeight') heights.push(e.data.height);
-                  });
-                  document.getElementById('c').contentWindow.postMessage({type: 'streamlit:render',
-                    args: {mesh_id: null, levels: [], height: 0}, dataType: 'json'}, '*');
-                }"""
-            )
-            frame.locator("body:not([data-mesh-loaded])").wait_for(state="attached", timeout=30_000)
-            page.wait_for_function("window.heights.length > 0")
-            heights = page.evaluate("window.heights")
-            status = frame.locator("#status").inner_text()
-        finally:
-            browser.close()
+    with _host_showing(base, info["ids"][1]) as (page, frame):
+        page.evaluate(
+            """() => {
+              window.heights = [];
+              window.addEventListener('message', (e) => {
+                if (e.data?.type === 'streamlit:setFrameHeight') heights.push(e.data.height);
+              });
+              document.getElementById('c').contentWindow.postMessage({type: 'streamlit:render',
+                args: {mesh_id: null, levels: [], height: 0}, dataType: 'json'}, '*');
+            }"""
+        )
+        frame.locator("body:not([data-mesh-loaded])").wait_for(state="attached", timeout=30_000)
+        page.wait_for_function("window.heights.length > 0")
+        heights = page.evaluate("window.heights")
+        status = frame.locator("#status").inner_text()
     assert heights[-1] == 0
     assert "No model selected." in status
